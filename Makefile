@@ -1,0 +1,31 @@
+# The README's commands. `make run` and `make test` set everything up on a fresh machine.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench setup clean-store
+
+$(STAMP): requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m givingday serve
+
+test: $(STAMP)
+	$(PY) -m ruff check givingday tests tools app.py pages
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check givingday tests tools app.py pages
+	$(PY) -m ruff format --check givingday tests tools app.py pages
+
+bench: $(STAMP)
+	$(PY) -m givingday.bench
+
+clean-store:
+	rm -f data/givingday.duckdb data/givingday.duckdb.wal
