@@ -1,0 +1,5 @@
+import sys
+
+from givingday.cli import main
+
+sys.exit(main())

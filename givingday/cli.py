@@ -1,0 +1,182 @@
+"""`python -m givingday …`: parses arguments and calls the library; no SQL and no rule lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from givingday import config
+from givingday.money import format_yuan
+from givingday.profiles import ProfileError, find_profile
+from givingday.roster import RosterError, load_roster
+from givingday.store import Store, StoreLocked
+
+BY_QUERIES = {
+    "project": "totals_by_project",
+    "team": "totals_by_team",
+    "site": "totals_by_site",
+    "channel": "totals_by_channel",
+}
+SHOWN_REJECTIONS = 20
+
+
+def _open(args: argparse.Namespace) -> Store:
+    store = Store(args.db)
+    store.migrate()
+    return store
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    store = _open(args)
+    print(f"store ready: {store.location}")
+    if args.demo or args.roster:
+        folder = Path(args.roster) if args.roster else config.ROSTER_DIR
+        roster = load_roster(store, folder)
+        print(
+            f"roster loaded from {folder}: {len(roster.projects)} projects, {len(roster.teams)} teams, "
+            f"{len(roster.sites)} sites"
+        )
+    return 0
+
+
+def _hand_to_inbox(args: argparse.Namespace, files: list[Path]) -> int:
+    from givingday.inbox import hand_to_inbox
+
+    inbox = config.inbox_dir(config.db_location(args.db))
+    for f in files:
+        dest = hand_to_inbox(f, inbox, args.profile)
+        print(f"{f}: the store is held by the running board; handed to its inbox as {dest.name}")
+    print(f"reports will appear in {inbox.parent / 'processed'} (or {inbox.parent / 'failed'})")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from givingday.ingest import import_file
+
+    files = [Path(f) for f in args.files]
+    missing = [f for f in files if not f.is_file()]
+    for f in missing:
+        print(f"{f}: not imported: no such file", file=sys.stderr)
+    if missing:
+        return 2
+    try:
+        profile = find_profile(args.profile) if args.profile else None
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        store = _open(args)
+    except StoreLocked:
+        return _hand_to_inbox(args, files)
+    status = 0
+    for f in files:
+        report = import_file(store, f, profile, source=f.name)
+        stream = sys.stdout if report.outcome == "committed" else sys.stderr
+        print(report.summary(), file=stream)
+        for r in report.rejections[:SHOWN_REJECTIONS]:
+            print(f"  {f.name}:{r.line}: {r.reason}", file=sys.stderr)
+        if report.rows_rejected > SHOWN_REJECTIONS:
+            print(f"  … and {report.rows_rejected - SHOWN_REJECTIONS} more (see `status`)", file=sys.stderr)
+        status = max(status, report.exit_status)
+    return status
+
+
+def cmd_totals(args: argparse.Namespace) -> int:
+    store = _open(args)
+    if args.by:
+        rows = store.query(BY_QUERIES[args.by])
+        out = [
+            {"key": r["key"], "name": r["name"], "amount_fen": r["amount_fen"], "matched_fen": r["matched_fen"],
+             "total_fen": r["amount_fen"] + r["matched_fen"], "donations": r["donations"]}
+            for r in rows
+        ]  # fmt: skip
+        if args.json:
+            print(json.dumps(out, ensure_ascii=False, indent=1))
+        else:
+            for r in out:
+                print(
+                    f"{r['key'] or '-':<8} {r['name'][:24]:<24} {format_yuan(r['total_fen']):>18}"
+                    f" (matched {format_yuan(r['matched_fen'])}) {r['donations']:>9} 人次"
+                )
+        return 0
+    t = store.query("totals_overall")[0]
+    out = {k: t[k] for k in ("amount_fen", "matched_fen", "total_fen", "donations", "donors")}
+    out["last_gift_at"] = t["last_gift_at"].isoformat() if t["last_gift_at"] else None
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        print(f"total    {format_yuan(out['total_fen'])}")
+        print(f"public   {format_yuan(out['amount_fen'])}")
+        print(f"matched  {format_yuan(out['matched_fen'])}")
+        print(f"人次     {out['donations']:,}")
+        print(f"人数     {out['donors']:,}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    store = _open(args)
+    c = store.query("store_counts")[0]
+    print(f"store     {store.location}")
+    print(f"roster    {c['projects']} projects, {c['teams']} teams, {c['sites']} sites")
+    print(f"gifts     {c['donations']:,} donations, {c['adjustments']:,} refunds/corrections")
+    print(f"last gift {c['last_gift_at'].isoformat() if c['last_gift_at'] else '-'}")
+    print(f"imports   {c['imports']:,} files, {c['imports_failed']:,} not imported")
+    for r in store.query("imports_recent", limit_n=5):
+        print(
+            f"  #{r['import_id']} {r['started_at']:%Y-%m-%d %H:%M:%S} {r['file_name']}: {r['outcome']},"
+            f" {r['rows_new']} new, {r['rows_duplicate']} duplicate, {r['rows_rejected']} rejected"
+            + (f" — {r['message']}" if r["message"] else "")
+        )
+    print(f"rejected  {c['rejected_rows']:,} rows")
+    for r in store.query("rejected_rows_recent", limit_n=10):
+        print(f"  {r['file_name']}:{r['line']}: {r['reason']}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from givingday.serve import serve
+
+    return serve(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="givingday", description="A live board for a district's 99 Giving Day.")
+    p.add_argument("--db", help="store: a DuckDB path or SQLAlchemy URL (default $GIVINGDAY_DB or data/givingday.duckdb)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("init", help="create the store (and load a roster)")
+    s.add_argument("--demo", action="store_true", help="load the demo roster of Erqi district from data/roster/")
+    s.add_argument("--roster", help="load the roster from this folder (projects.csv, teams.csv, sites.csv)")
+    s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("import", help="import donation files (hands them to the inbox when the board holds the store)")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("--profile", help="import profile: a name in data/profiles/ or a .toml path")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("totals", help="print totals, overall or by a dimension")
+    s.add_argument("--by", choices=sorted(BY_QUERIES))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_totals)
+
+    s = sub.add_parser("status", help="counts, latest imports and rejected rows")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("serve", help="run the board (Streamlit) with its inbox worker")
+    s.add_argument("--port", type=int, default=8501)
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except StoreLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except (RosterError, ProfileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,131 @@
+"""Where things live and what the event is: paths, the store's location, and `data/event.toml`.
+
+Every command and page asks this module, so a setting has one place and one default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from givingday.money import yuan_to_fen
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+QUERIES_DIR = ROOT / "queries"
+ROSTER_DIR = DATA_DIR / "roster"
+PROFILES_DIR = DATA_DIR / "profiles"
+DEFAULT_DB = DATA_DIR / "givingday.duckdb"
+DEFAULT_EVENT = DATA_DIR / "event.toml"
+
+CHANNELS = ("qr", "livestream", "corporate", "bank", "offline")
+
+
+def db_location(explicit: str | None = None) -> str:
+    """The store: `--db`, else `GIVINGDAY_DB`, else `data/givingday.duckdb`. A path or a SQLAlchemy URL."""
+    return explicit or os.environ.get("GIVINGDAY_DB") or str(DEFAULT_DB)
+
+
+def db_url(location: str) -> str:
+    if "://" in location:
+        return location
+    return f"duckdb:///{Path(location).resolve()}"
+
+
+def db_file(location: str) -> Path | None:
+    """The DuckDB file behind a location, or None for a server database."""
+    if "://" not in location:
+        return Path(location).resolve()
+    if location.startswith("duckdb:///"):
+        rest = location.removeprefix("duckdb:///")
+        return None if rest.startswith(":memory:") else Path(rest).resolve()
+    return None
+
+
+def beside_store(location: str, name: str) -> Path:
+    """A folder or file that belongs with the store: beside the DuckDB file, else in `data/`."""
+    file = db_file(location)
+    return (file.parent if file else DATA_DIR) / name
+
+
+def inbox_dir(location: str) -> Path:
+    return Path(os.environ.get("GIVINGDAY_INBOX") or beside_store(location, "inbox"))
+
+
+@dataclass(frozen=True)
+class Matching:
+    daily_start: dt.time
+    daily_pool_fen: int
+    per_donor_daily_cap_fen: int
+    share_min: float
+    share_max: float
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    name_en: str
+    timezone: str
+    first_day: dt.date
+    days: int
+    goal_fen: int
+    giving_url: str
+    milestones_fen: tuple[int, ...]
+    max_gift_fen: int
+    default_channel: str
+    matching: Matching
+    stale_after_seconds: int
+    source: Path | None = field(default=None, compare=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def day_list(self) -> list[dt.date]:
+        return [self.first_day + dt.timedelta(days=i) for i in range(self.days)]
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.first_day, dt.time(0), self.tz)
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + dt.timedelta(days=self.days)
+
+
+def load_event(path: Path | str | None = None) -> Event:
+    path = Path(path or os.environ.get("GIVINGDAY_EVENT") or DEFAULT_EVENT)
+    with open(path, "rb") as f:
+        raw = tomllib.load(f)
+    imp = raw.get("import", {})
+    m = raw.get("matching", {})
+    screen = raw.get("screen", {})
+    channel = imp.get("default_channel", "qr")
+    if channel not in CHANNELS:
+        raise ValueError(f"{path}: default_channel {channel!r} is not one of {', '.join(CHANNELS)}")
+    return Event(
+        name=raw["name"],
+        name_en=raw.get("name_en", raw["name"]),
+        timezone=raw.get("timezone", "Asia/Shanghai"),
+        first_day=raw["first_day"],
+        days=int(raw.get("days", 3)),
+        goal_fen=yuan_to_fen(raw["goal_yuan"]),
+        giving_url=raw.get("giving_url", ""),
+        milestones_fen=tuple(yuan_to_fen(v) for v in raw.get("milestones_yuan", [])),
+        max_gift_fen=yuan_to_fen(imp.get("max_gift_yuan", 1_000_000)),
+        default_channel=channel,
+        matching=Matching(
+            daily_start=dt.time.fromisoformat(m.get("daily_start", "10:00")),
+            daily_pool_fen=yuan_to_fen(m.get("daily_pool_yuan", 0)),
+            per_donor_daily_cap_fen=yuan_to_fen(m.get("per_donor_daily_cap_yuan", 0)),
+            share_min=float(m.get("share_min", 0.0)),
+            share_max=float(m.get("share_max", 1.0)),
+        ),
+        stale_after_seconds=int(screen.get("stale_after_seconds", 300)),
+        source=path,
+    )

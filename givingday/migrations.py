@@ -1,0 +1,145 @@
+"""Schema changes as named migrations, each applied once, in order, in one transaction, and recorded.
+
+The SQL is the subset that both DuckDB and PostgreSQL accept, so a server can replace the embedded file.
+Never edit a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    (
+        "0001_roster",
+        [
+            """create table projects (
+                project_id varchar primary key,
+                name varchar not null unique,
+                parent_id varchar,
+                category varchar,
+                goal_fen bigint
+            )""",
+            """create table sites (
+                site_id varchar primary key,
+                name varchar not null unique,
+                street varchar not null,
+                kind varchar not null,
+                lng double precision,
+                lat double precision
+            )""",
+            """create table teams (
+                team_id varchar primary key,
+                name varchar not null unique,
+                project_id varchar not null,
+                site_id varchar,
+                kind varchar not null,
+                goal_fen bigint
+            )""",
+        ],
+    ),
+    (
+        "0002_donations",
+        [
+            "create sequence import_id_seq start 1",
+            """create table imports (
+                import_id bigint primary key,
+                file_name varchar not null,
+                file_sha256 varchar,
+                file_format varchar,
+                profile varchar,
+                started_at timestamp with time zone not null,
+                duration_ms bigint,
+                rows_total bigint not null default 0,
+                rows_new bigint not null default 0,
+                rows_duplicate bigint not null default 0,
+                rows_rejected bigint not null default 0,
+                amount_new_fen bigint not null default 0,
+                outcome varchar not null,
+                message varchar
+            )""",
+            """create table donations (
+                donation_id varchar primary key,
+                occurred_at timestamp with time zone not null,
+                amount_fen bigint not null,
+                matched_fen bigint not null,
+                project_id varchar not null,
+                team_id varchar,
+                site_id varchar,
+                channel varchar not null,
+                donor_name_masked varchar not null,
+                donor_hash varchar not null,
+                team_label varchar,
+                site_label varchar,
+                reference varchar,
+                memo varchar,
+                source_file varchar not null,
+                source_line bigint not null,
+                import_id bigint not null
+            )""",
+            """create table adjustments (
+                adjustment_id varchar primary key,
+                donation_id varchar not null,
+                kind varchar not null,
+                occurred_at timestamp with time zone not null,
+                amount_delta_fen bigint not null,
+                matched_delta_fen bigint not null,
+                donation_delta integer not null,
+                project_id varchar not null,
+                team_id varchar,
+                site_id varchar,
+                channel varchar not null,
+                reason varchar not null,
+                recorded_by varchar not null,
+                recorded_at timestamp with time zone not null
+            )""",
+            """create table rejected_rows (
+                import_id bigint not null,
+                file_name varchar not null,
+                line bigint not null,
+                reason varchar not null,
+                row_text varchar not null
+            )""",
+            # Every money event, gifts and their refunds/corrections alike: what every total sums.
+            """create view ledger as
+                select donation_id, occurred_at, amount_fen, matched_fen, 1 as donation_count,
+                       project_id, team_id, site_id, channel, donor_hash
+                from donations
+                union all
+                select a.donation_id, a.occurred_at, a.amount_delta_fen, a.matched_delta_fen, a.donation_delta,
+                       a.project_id, a.team_id, a.site_id, a.channel, d.donor_hash
+                from adjustments a
+                join donations d on d.donation_id = a.donation_id""",
+        ],
+    ),
+]
+
+
+def applied(conn: sa.Connection) -> list[str]:
+    conn.execute(
+        sa.text(
+            "create table if not exists schema_migrations ("
+            " name varchar primary key, applied_at timestamp with time zone not null)"
+        )
+    )
+    return [r[0] for r in conn.execute(sa.text("select name from schema_migrations order by name"))]
+
+
+def migrate(engine: sa.Engine) -> list[str]:
+    """Apply every migration not yet recorded; returns the names applied now."""
+    with engine.begin() as conn:
+        done = set(applied(conn))
+    now_applied = []
+    for name, statements in MIGRATIONS:
+        if name in done:
+            continue
+        with engine.begin() as conn:
+            for stmt in statements:
+                conn.execute(sa.text(stmt))
+            conn.execute(
+                sa.text("insert into schema_migrations (name, applied_at) values (:name, :at)"),
+                {"name": name, "at": dt.datetime.now(dt.UTC)},
+            )
+        now_applied.append(name)
+    return now_applied

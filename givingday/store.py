@@ -1,0 +1,92 @@
+"""The store: one SQLAlchemy engine on a DuckDB file (or a server URL), its schema, and the named queries.
+
+Only one process may hold a DuckDB file (BRIEF constraint 1). Opening a file another process holds raises
+`StoreLocked`, which the command line turns into a hand-off to the inbox.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from givingday import config
+from givingday.masking import DonorHasher, load_salt
+from givingday.migrations import migrate
+
+
+class StoreLocked(RuntimeError):
+    """Another process holds the DuckDB file (usually the running board)."""
+
+
+@cache
+def query_text(name: str) -> str:
+    """The SQL of `queries/<name>.sql`. Code refers to a query only by this name."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"bad query name {name!r}")
+    return (config.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+class Store:
+    """The donation store. Cheap to share: pages, the inbox worker and the CLI all go through one."""
+
+    def __init__(self, location: str | None = None, event: config.Event | None = None):
+        self.location = config.db_location(location)
+        self.url = config.db_url(self.location)
+        self.event = event or config.load_event()
+        self.is_duckdb = self.url.startswith("duckdb:")
+        file = config.db_file(self.location)
+        if file:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(self.url)
+        if self.is_duckdb:
+            tz = self.event.timezone
+
+            @sa.event.listens_for(self.engine, "connect")
+            def _set_zone(dbapi_conn, _record):
+                dbapi_conn.execute(f"set TimeZone = '{tz}'")
+
+        try:
+            with self.engine.connect():
+                pass
+        except sa.exc.SQLAlchemyError as exc:
+            if _is_lock_error(exc):
+                raise StoreLocked(
+                    f"{self.location} is held by another process (is the board running?)"
+                ) from exc
+            raise
+        self._hasher: DonorHasher | None = None
+
+    @property
+    def inbox(self) -> Path:
+        return config.inbox_dir(self.location)
+
+    @property
+    def hasher(self) -> DonorHasher:
+        if self._hasher is None:
+            self._hasher = DonorHasher(load_salt(config.beside_store(self.location, "donor_salt.key")))
+        return self._hasher
+
+    def migrate(self) -> list[str]:
+        return migrate(self.engine)
+
+    def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by", dim="site")`."""
+        with self.engine.connect() as conn:
+            result = conn.execute(sa.text(query_text(name)), params)
+            return [dict(r._mapping) for r in result]
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
