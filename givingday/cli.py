@@ -143,7 +143,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="givingday", description="A live board for a district's 99 Giving Day.")
-    p.add_argument("--db", help="store: a DuckDB path or SQLAlchemy URL (default $GIVINGDAY_DB or data/givingday.duckdb)")
+    p.add_argument(
+        "--db", help="store: a DuckDB path or SQLAlchemy URL (default $GIVINGDAY_DB or data/givingday.duckdb)"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("init", help="create the store (and load a roster)")

@@ -10,9 +10,12 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from givingday.profiles import Profile, load_profiles
 
@@ -53,19 +56,49 @@ PLATFORM_REQUIRED = ("occurred_at", "amount_yuan", "project")
 
 
 @dataclass
-class RawRow:
-    line: int
-    cells: list[str]
-    problem: str | None = None
-
-
-@dataclass
 class Table:
-    """What a file holds, before any row is judged."""
+    """What a file holds, before any row is judged: column-major, every cell a string ("" when empty)."""
 
     file_format: str  # e.g. "csv/utf-8", "xlsx"
     header: list[str]
-    rows: list[RawRow]
+    columns: list[pa.Array]  # one string array per header column
+    lines: pa.Array  # int64: the line (or sheet row) each row starts on
+    problems: pa.Array  # string or null: why a row cannot be read at all
+    raw_cells: dict[int, list[str]] = field(default_factory=dict)  # rows whose cells did not fit the header
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.lines)
+
+    def row_cells(self, i: int) -> list[str]:
+        if i in self.raw_cells:
+            return self.raw_cells[i]
+        return [c[i].as_py() for c in self.columns]
+
+
+def _from_rows(file_format: str, header: list[str], rows: list[tuple[int, list[str], str | None]]) -> Table:
+    """Build a Table from row-major cells, fitting each row to the header and noting rows that do not fit."""
+    width = len(header)
+    raw: dict[int, list[str]] = {}
+    fitted = []
+    for i, (_line, cells, problem) in enumerate(rows):
+        if len(cells) != width or problem:
+            raw[i] = cells
+            cells = (cells + [""] * width)[:width]
+        fitted.append(cells)
+    columns = (
+        [pa.array(list(col), pa.string()) for col in zip(*fitted, strict=True)]
+        if fitted
+        else [pa.array([], pa.string()) for _ in header]
+    )
+    return Table(
+        file_format,
+        header,
+        columns,
+        pa.array([r[0] for r in rows], pa.int64()),
+        pa.array([r[2] for r in rows], pa.string()),
+        raw,
+    )
 
 
 @dataclass
@@ -110,12 +143,48 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         ) from None
 
 
+def _fast_csv(text: str, delimiter: str) -> Table | None:
+    """pyarrow's CSV reader, when every record is one line (then line numbers are exact); else None."""
+    body = text.encode("utf-8")
+    bad_rows = []
+
+    def on_bad_row(row: object) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    try:
+        t = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=False, invalid_row_handler=on_bad_row
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={}, strings_can_be_null=False, quoted_strings_can_be_null=False,
+                auto_dict_encode=False, check_utf8=False,
+            ),
+        )  # fmt: skip
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    physical = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    if bad_rows or t.num_rows < 1 or t.num_rows != physical or any(not pa.types.is_string(c.type) for c in t.columns):
+        return None
+    header = [c[0].as_py().strip() for c in t.columns]
+    columns = [pc.utf8_trim_whitespace(c.combine_chunks().slice(1)) for c in t.columns]
+    n = t.num_rows - 1
+    return Table("", header, columns, pa.array(range(2, n + 2), pa.int64()), pa.nulls(n, pa.string()))
+
+
 def _csv_table(text: str, encoding: str) -> Table:
     first = text.split("\n", 1)[0]
     delimiter = max([",", "\t", ";", "|"], key=first.count)
+    fast = _fast_csv(text, delimiter)
+    if fast is not None:
+        fast.file_format = f"csv/{encoding}"
+        return fast
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
-    rows: list[RawRow] = []
+    rows: list[tuple[int, list[str], str | None]] = []
     prev = 0
     try:
         for cells in reader:
@@ -129,16 +198,15 @@ def _csv_table(text: str, encoding: str) -> Table:
             cells = [c.strip() for c in cells]
             problem = None
             if len(cells) != len(header):
-                problem = (
-                    f"{len(cells)} fields where the header has {len(header)}"
-                    + (" (an unquoted comma inside an amount or memo?)" if len(cells) > len(header) else "")
+                problem = f"{len(cells)} fields where the header has {len(header)}" + (
+                    " (an unquoted comma inside an amount or memo?)" if len(cells) > len(header) else ""
                 )
-            rows.append(RawRow(start, cells, problem))
+            rows.append((start, cells, problem))
     except csv.Error as exc:
         raise UnreadableFile(f"line {reader.line_num}: broken CSV ({exc})") from None
     if header is None:
         raise UnreadableFile("no header row")
-    return Table(f"csv/{encoding}", header, rows)
+    return _from_rows(f"csv/{encoding}", header, rows)
 
 
 def _jsonl_table(text: str, encoding: str) -> Table:
@@ -162,10 +230,10 @@ def _jsonl_table(text: str, encoding: str) -> Table:
     rows = []
     for n, obj, problem in objects:
         if obj is None:
-            rows.append(RawRow(n, [""] * len(keys), problem))
+            rows.append((n, [""] * len(keys), problem))
         else:
-            rows.append(RawRow(n, ["" if obj.get(k) is None else str(obj.get(k)) for k in keys]))
-    return Table(f"jsonl/{encoding}", keys, rows)
+            rows.append((n, ["" if obj.get(k) is None else str(obj.get(k)).strip() for k in keys], None))
+    return _from_rows(f"jsonl/{encoding}", keys, rows)
 
 
 def _xlsx_cell(v: object) -> str:
@@ -188,22 +256,24 @@ def _xlsx_table(data: bytes) -> Table:
     try:
         ws = wb.worksheets[0]
         header: list[str] | None = None
-        rows: list[RawRow] = []
+        rows: list[tuple[int, list[str], str | None]] = []
         for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = [_xlsx_cell(v) for v in values]
             if not any(cells):
                 continue
             if header is None:
+                while header is None and cells and not cells[-1]:
+                    cells.pop()
                 header = cells
                 continue
-            cells = (cells + [""] * len(header))[: max(len(header), len(cells))]
             extra = [c for c in cells[len(header) :] if c]
-            rows.append(RawRow(n, cells[: len(header)], "cells beyond the header's columns" if extra else None))
+            cells = (cells + [""] * len(header))[: len(header)]
+            rows.append((n, cells, "cells beyond the header's columns" if extra else None))
     finally:
         wb.close()
     if header is None:
         raise UnreadableFile("the first sheet is empty")
-    return Table("xlsx", header, rows)
+    return _from_rows("xlsx", header, rows)
 
 
 def read_table(data: bytes) -> Table:
@@ -254,11 +324,3 @@ def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Pa
         f"({', '.join(CANONICAL_REQUIRED)} …), the platform export (捐款时间, 捐赠金额(元), 项目名称 …), "
         "or an import profile (--profile NAME)"
     )
-
-
-def iter_fields(table: Table, layout: Layout) -> Iterator[tuple[RawRow, dict[str, str]]]:
-    cols = list(layout.columns.items())
-    for row in table.rows:
-        cells = row.cells
-        n = len(cells)
-        yield row, {f: (cells[i] if i < n else "") for f, i in cols}

@@ -14,14 +14,16 @@ import os
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from givingday.config import CHANNELS
-from givingday.formats import Layout, Table, UnreadableFile, detect_layout, iter_fields, read_table
+from givingday.formats import Layout, Table, UnreadableFile, detect_layout, read_table
 from givingday.masking import ANONYMOUS, mask_name, scrub
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.profiles import Profile
@@ -137,45 +139,45 @@ def _parse_time(text: str, tz: dt.tzinfo) -> dt.datetime:
 
 
 class _TimeReader:
-    """Times in the layout's formats; dates repeat a lot in statements, so parsed dates are cached."""
+    """Times in the layout's formats, from one key: `occurred_at`, or `date` + "\x1f" + `time_of_day`."""
 
     def __init__(self, layout: Layout, tz: dt.tzinfo):
         self.tz = tz
         self.date_format = layout.date_format
         self.time_format = layout.time_format
-        self._dates: dict[str, dt.date] = {}
+        self.split = "occurred_at" not in layout.columns
 
-    def __call__(self, f: dict[str, str]) -> dt.datetime:
-        at = f.get("occurred_at", "")
-        if at:
+    def __call__(self, key: str) -> int:
+        """Microseconds since the epoch (UTC)."""
+        t = self._parse(key)
+        return int(t.timestamp()) * 1_000_000 + t.microsecond
+
+    def _parse(self, key: str) -> dt.datetime:
+        if not self.split:
+            if not key:
+                raise ValueError("time is empty")
             if self.date_format:
                 try:
-                    return dt.datetime.strptime(at, self.date_format).replace(tzinfo=self.tz)
+                    return dt.datetime.strptime(key, self.date_format).replace(tzinfo=self.tz)
                 except ValueError:
-                    raise ValueError(f"time {at!r} does not match {self.date_format!r}") from None
-            return _parse_time(at, self.tz)
-        ds = f.get("date", "")
+                    raise ValueError(f"time {key!r} does not match {self.date_format!r}") from None
+            return _parse_time(key, self.tz)
+        ds, _, ts = key.partition("\x1f")
         if not ds:
-            raise ValueError("time is empty")
-        day = self._dates.get(ds)
-        if day is None:
-            try:
-                day = (
-                    dt.datetime.strptime(ds, self.date_format).date()
-                    if self.date_format
-                    else _parse_time(ds, self.tz).date()
-                )
-            except ValueError:
-                raise ValueError(f"date {ds!r} does not match {self.date_format or 'YYYY-MM-DD'!r}") from None
-            self._dates[ds] = day
-        ts = f.get("time_of_day", "")
+            raise ValueError("date is empty")
+        try:
+            day = (
+                dt.datetime.strptime(ds, self.date_format).date()
+                if self.date_format
+                else _parse_time(ds, self.tz).date()
+            )
+        except ValueError:
+            raise ValueError(f"date {ds!r} does not match {self.date_format or 'YYYY-MM-DD'!r}") from None
         clock = dt.time(0)
         if ts:
             try:
                 clock = (
-                    dt.datetime.strptime(ts, self.time_format).time()
-                    if self.time_format
-                    else dt.time.fromisoformat(ts)
+                    dt.datetime.strptime(ts, self.time_format).time() if self.time_format else dt.time.fromisoformat(ts)
                 )
             except ValueError:
                 raise ValueError(f"time of day {ts!r} is not a time") from None
@@ -186,8 +188,8 @@ def _row_text(layout: Layout, table: Table, cells: list[str]) -> str:
     """The rejected row as JSON, personal columns masked and numbers scrubbed, so it can be shown."""
     out = {}
     for i, value in enumerate(cells):
-        key = table.header[i] if i < len(table.header) else f"column_{i + 1}"
-        out[key or f"column_{i + 1}"] = mask_name(value) if i in layout.personal_columns else scrub(value)[:MAX_TEXT]
+        key = (table.header[i] if i < len(table.header) else "") or f"column_{i + 1}"
+        out[key] = mask_name(value) if i in layout.personal_columns else scrub(value)[:MAX_TEXT]
     return json.dumps(out, ensure_ascii=False)[:2000]
 
 
@@ -196,124 +198,188 @@ def _clean_label(s: str) -> str | None:
     return s or None
 
 
-def judge_rows(store: Store, conn: sa.Connection, table: Table, layout: Layout, source: str) -> tuple[dict, ImportReport]:
-    """Judge every row: the columns to stage and a report of duplicates within the file and rejections."""
+def _per_value(arr: pa.Array, fn: Callable[[str], object], typ: pa.DataType) -> tuple[pa.Array, pa.Array]:
+    """Apply `fn` once per distinct value (gift files repeat amounts, projects, names a lot).
+
+    Returns the values and the reasons (null where `fn` succeeded, else its ValueError's message).
+    """
+    enc = arr.dictionary_encode()
+    values, reasons = [], []
+    for v in enc.dictionary.to_pylist():
+        try:
+            values.append(fn(v))
+            reasons.append(None)
+        except ValueError as exc:
+            values.append(None)
+            reasons.append(str(exc))
+    return pa.array(values, typ).take(enc.indices), pa.array(reasons, pa.string()).take(enc.indices)
+
+
+_YEAR_2000_US = 946_684_800 * 1_000_000
+_YEAR_2101_US = 4_133_980_800 * 1_000_000
+
+
+def _times(table: Table, layout: Layout, field_of: Callable[[str], pa.Array], tz_name: str, tz: dt.tzinfo):
+    """Gift times as UTC microseconds: pyarrow's parser for the usual 'YYYY-MM-DD HH:MM:SS', Python for the rest."""
+    reader = _TimeReader(layout, tz)
+    if reader.split:
+        keys = pc.binary_join_element_wise(field_of("date"), field_of("time_of_day"), "\x1f")
+        return _per_value(keys, reader, pa.int64())
+    at = field_of("occurred_at")
+    if layout.date_format:
+        return _per_value(at, reader, pa.int64())
+    fast = pc.assume_timezone(pc.strptime(at, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True), tz_name).cast(
+        pa.int64()
+    )
+    slow = pc.or_kleene(pc.is_null(fast), pc.or_(pc.less(fast, _YEAR_2000_US), pc.greater_equal(fast, _YEAR_2101_US)))
+    slow = pc.fill_null(slow, True)
+    if not pc.any(slow).as_py():
+        return fast, pa.nulls(len(fast), pa.string())
+    values, reasons = _per_value(at.filter(slow), reader, pa.int64())
+    return (
+        pc.replace_with_mask(fast, slow, values),
+        pc.replace_with_mask(pa.nulls(len(fast), pa.string()), slow, reasons),
+    )
+
+
+def judge_rows(
+    store: Store, conn: sa.Connection, table: Table, layout: Layout, source: str
+) -> tuple[pa.Table, ImportReport]:
+    """Judge every row at once, column by column: the gifts to stage, and a report of what was not."""
     event = store.event
-    tz = event.tz
     cap = event.max_gift_fen
     roster = Roster(conn)
     hasher = store.hasher
-    read_time = _TimeReader(layout, tz)
-    thousands, decimal = layout.thousands, layout.decimal
-    defaults = layout.defaults
-    default_channel = defaults.get("channel", event.default_channel)
-    report = ImportReport(file=source, file_format=table.file_format, layout=layout.name)
-    cols: dict[str, list] = {k: [] for k in (
-        "donation_id", "occurred_at", "amount_fen", "matched_fen", "project_id", "team_id", "site_id",
-        "channel", "donor_name_masked", "donor_hash", "team_label", "site_label", "reference", "memo",
-        "source_line",
-    )}  # fmt: skip
-    seen_ids: set[str] = set()
-    occurrences: dict[str, int] = {}
-    rejections = report.rejections
+    n = table.n_rows
+    report = ImportReport(file=source, file_format=table.file_format, layout=layout.name, rows_total=n)
+    defaults = dict(layout.defaults)
+    defaults.setdefault("channel", event.default_channel)
 
-    def reject(row, reason: str) -> None:
-        rejections.append(Rejection(row.line, reason, _row_text(layout, table, row.cells)))
+    def field_of(name: str) -> pa.Array:
+        default = defaults.get(name, "")
+        if name not in layout.columns:
+            return pa.nulls(n, pa.string()).fill_null(default)
+        col = table.columns[layout.columns[name]]
+        return pc.if_else(pc.equal(col, ""), default, col) if default else col
 
-    for row, f in iter_fields(table, layout):
-        report.rows_total += 1
-        if row.problem:
-            reject(row, row.problem)
-            continue
+    times, time_r = _times(table, layout, field_of, event.timezone, event.tz)
+
+    def amount(v: str) -> int:
+        if not v:
+            raise ValueError("amount is empty (a debit or empty line?)")
+        fen = parse_fen(v, layout.thousands, layout.decimal)
+        if fen <= 0:
+            raise ValueError(f"amount {v!r} is not positive (a refund is recorded as its own event)")
+        if fen > cap:
+            raise ValueError(f"amount {format_yuan(fen)} is above the cap of {format_yuan(cap)} per gift")
+        return fen
+
+    def matched(v: str) -> int:
         try:
-            at = read_time(f)
-        except ValueError as exc:
-            reject(row, str(exc))
-            continue
-        amount_text = f.get("amount_yuan", "")
-        try:
-            amount = parse_fen(amount_text, thousands, decimal)
+            return parse_fen(v, layout.thousands, layout.decimal) if v else 0
         except AmountError as exc:
-            reject(row, str(exc) if amount_text.strip() else "amount is empty (a debit or empty line?)")
-            continue
-        if amount <= 0:
-            reject(row, f"amount {amount_text!r} is not positive (a refund is recorded as its own event)")
-            continue
-        if amount > cap:
-            reject(row, f"amount {format_yuan(amount)} is above the cap of {format_yuan(cap)} per gift")
-            continue
-        matched_text = f.get("matched_yuan", "")
-        matched = 0
-        if matched_text.strip():
-            try:
-                matched = parse_fen(matched_text, thousands, decimal)
-            except AmountError as exc:
-                reject(row, f"matched {exc}")
-                continue
-        project_text = f.get("project") or defaults.get("project", "")
-        project_id = roster.projects.get(_name_key(project_text)) if project_text else None
-        if project_id is None:
-            reject(row, f"unknown project {project_text!r}" if project_text else "project is empty")
-            continue
-        channel_text = f.get("channel") or default_channel
-        channel = CHANNEL_ALIASES.get(_name_key(channel_text).lower())
-        if channel is None:
-            reject(row, f"unknown channel {channel_text!r} (one of {', '.join(CHANNELS)})")
-            continue
-        team_id = home_site = team_label = None
-        team_text = f.get("team") or defaults.get("team", "")
-        if team_text:
-            hit = roster.teams.get(_name_key(team_text))
-            if hit:
-                team_id, home_site = hit
-            else:
-                team_label = _clean_label(team_text)
-                report.unknown_teams += 1
-        site_id, site_label = home_site, None
-        site_text = f.get("site") or defaults.get("site", "")
-        if site_text:
-            hit_site = roster.sites.get(_name_key(site_text))
-            if hit_site:
-                site_id = hit_site
-            else:
-                site_label = _clean_label(site_text)
-                report.unknown_sites += 1
-        donation_id = f.get("donation_id", "").strip()
-        if not donation_id:
-            content = "\x1f".join(row.cells)
-            digest = hashlib.sha1(content.encode()).hexdigest()[:20]
-            n = occurrences.get(digest, 0) + 1
-            occurrences[digest] = n
-            donation_id = f"{layout.id_namespace}:{digest}:{n}"
-        elif len(donation_id) > 100:
-            reject(row, "donation id is longer than 100 characters")
-            continue
-        if donation_id in seen_ids:
-            report.rows_duplicate += 1
-            continue
-        seen_ids.add(donation_id)
-        name = f.get("donor_name", "")
-        masked = mask_name(name)
-        donor_key = f.get("donor_id", "") or (name.strip() if masked != ANONYMOUS else "") or donation_id
-        cols["donation_id"].append(donation_id)
-        cols["occurred_at"].append(at)
-        cols["amount_fen"].append(amount)
-        cols["matched_fen"].append(matched)
-        cols["project_id"].append(project_id)
-        cols["team_id"].append(team_id)
-        cols["site_id"].append(site_id)
-        cols["channel"].append(channel)
-        cols["donor_name_masked"].append(masked)
-        cols["donor_hash"].append(hasher(donor_key))
-        cols["team_label"].append(team_label)
-        cols["site_label"].append(site_label)
-        ref = f.get("reference", "")
-        cols["reference"].append(_clean_label(ref) if ref else None)
-        memo = f.get("memo", "")
-        cols["memo"].append(_clean_label(memo) if memo else None)
-        cols["source_line"].append(row.line)
-    report.rows_rejected = len(rejections)
-    return cols, report
+            raise ValueError(f"matched {exc}") from None
+
+    def project(v: str) -> str:
+        if not v:
+            raise ValueError("project is empty")
+        pid = roster.projects.get(_name_key(v))
+        if pid is None:
+            raise ValueError(f"unknown project {v!r}")
+        return pid
+
+    def channel(v: str) -> str:
+        c = CHANNEL_ALIASES.get(_name_key(v).lower())
+        if c is None:
+            raise ValueError(f"unknown channel {v!r} (one of {', '.join(CHANNELS)})")
+        return c
+
+    amounts, amount_r = _per_value(field_of("amount_yuan"), amount, pa.int64())
+    matches, matched_r = _per_value(field_of("matched_yuan"), matched, pa.int64())
+    projects, project_r = _per_value(field_of("project"), project, pa.string())
+    channels, channel_r = _per_value(field_of("channel"), channel, pa.string())
+
+    team_text = field_of("team")
+    team_ids, _ = _per_value(
+        team_text, lambda v: (roster.teams.get(_name_key(v)) or (None,))[0] if v else None, pa.string()
+    )
+    home_sites, _ = _per_value(
+        team_text, lambda v: (roster.teams.get(_name_key(v)) or (None, None))[1] if v else None, pa.string()
+    )
+    team_labels, _ = _per_value(
+        team_text, lambda v: None if not v or _name_key(v) in roster.teams else _clean_label(v), pa.string()
+    )
+    site_text = field_of("site")
+    given_sites, _ = _per_value(site_text, lambda v: roster.sites.get(_name_key(v)) if v else None, pa.string())
+    site_labels, _ = _per_value(
+        site_text, lambda v: None if not v or _name_key(v) in roster.sites else _clean_label(v), pa.string()
+    )
+    site_ids = pc.coalesce(given_sites, home_sites)
+    report.unknown_teams = n - team_labels.null_count
+    report.unknown_sites = n - site_labels.null_count
+
+    ids = pc.utf8_trim_whitespace(field_of("donation_id"))
+    missing = pc.equal(ids, "")
+    if pc.any(missing).as_py():
+        derived, occurrences = [], {}
+        for i in pc.indices_nonzero(missing).to_pylist():
+            digest = hashlib.sha1("\x1f".join(table.row_cells(i)).encode()).hexdigest()[:20]
+            occurrences[digest] = occurrences.get(digest, 0) + 1
+            derived.append(f"{layout.id_namespace}:{digest}:{occurrences[digest]}")
+        ids = pc.replace_with_mask(ids, missing, pa.array(derived, pa.string()))
+    id_r = pc.if_else(
+        pc.greater(pc.utf8_length(ids), 100), "donation id is longer than 100 characters", pa.nulls(n, pa.string())
+    )
+
+    reasons = pc.coalesce(table.problems, time_r, amount_r, matched_r, project_r, channel_r, id_r)
+    ok = pc.is_null(reasons)
+    for i in pc.indices_nonzero(pc.invert(ok)).to_pylist():
+        report.rejections.append(
+            Rejection(table.lines[i].as_py(), reasons[i].as_py(), _row_text(layout, table, table.row_cells(i)))
+        )
+    report.rows_rejected = len(report.rejections)
+
+    keep = ok
+    kept_ids = ids.filter(ok)
+    if len(pc.unique(kept_ids)) < len(kept_ids):
+        seen: set[str] = set()
+        first = []
+        for v in ids.to_pylist():
+            first.append(v not in seen)
+            seen.add(v)
+        keep = pc.and_(ok, pa.array(first))
+    report.rows_duplicate = len(kept_ids) - pc.sum(keep.cast(pa.int64())).as_py() if len(kept_ids) else 0
+
+    names = field_of("donor_name")
+    masked, _ = _per_value(names, mask_name, pa.string())
+    donor_ids = field_of("donor_id")
+    anonymous = pc.equal(masked, ANONYMOUS)
+    keys = pc.if_else(
+        pc.not_equal(donor_ids, ""), donor_ids, pc.if_else(anonymous, ids, pc.utf8_trim_whitespace(names))
+    )
+    keys = keys.filter(keep)
+    hashes, _ = _per_value(keys, hasher, pa.string())
+    refs, _ = _per_value(field_of("reference"), lambda v: _clean_label(v) if v else None, pa.string())
+    memos, _ = _per_value(field_of("memo"), lambda v: _clean_label(v) if v else None, pa.string())
+
+    staged = pa.table({
+        "donation_id": ids.filter(keep),
+        "occurred_at": times.filter(keep).cast(pa.timestamp("us", tz="UTC")),
+        "amount_fen": amounts.filter(keep),
+        "matched_fen": matches.filter(keep),
+        "project_id": projects.filter(keep),
+        "team_id": team_ids.filter(keep),
+        "site_id": site_ids.filter(keep),
+        "channel": channels.filter(keep),
+        "donor_name_masked": masked.filter(keep),
+        "donor_hash": hashes,
+        "team_label": team_labels.filter(keep),
+        "site_label": site_labels.filter(keep),
+        "reference": refs.filter(keep),
+        "memo": memos.filter(keep),
+        "source_line": table.lines.filter(keep),
+    })  # fmt: skip
+    return staged, report
 
 
 _DONATION_COLUMNS = (
@@ -322,14 +388,11 @@ _DONATION_COLUMNS = (
 )
 
 
-def _staged(cols: dict, source: str, import_id: int) -> pa.Table:
-    n = len(cols["donation_id"])
-    arrays = {k: v for k, v in cols.items()}
-    arrays["occurred_at"] = pa.array(cols["occurred_at"], type=pa.timestamp("us", tz="UTC"))
-    arrays["source_file"] = pa.array([source] * n, type=pa.string())
-    arrays["import_id"] = pa.array([import_id] * n, type=pa.int64())
-    names = [c.strip() for c in _DONATION_COLUMNS.split(",")]
-    return pa.table({k: arrays[k] for k in names})
+def _staged(judged: pa.Table, source: str, import_id: int) -> pa.Table:
+    n = judged.num_rows
+    t = judged.append_column("source_file", pa.nulls(n, pa.string()).fill_null(source))
+    t = t.append_column("import_id", pa.nulls(n, pa.int64()).fill_null(import_id))
+    return t.select([c.strip() for c in _DONATION_COLUMNS.split(",")])
 
 
 def _pause_for_crash_test() -> None:
@@ -373,11 +436,11 @@ def import_bytes(store: Store, data: bytes, source: str, profile: Profile | None
             report.duration_ms = round((time.perf_counter() - t0) * 1000)
             _log(conn, report, sha, started, profile)
             return report
-        cols, report = judge_rows(store, conn, table, layout, source)
+        judged, report = judge_rows(store, conn, table, layout, source)
         report.import_id = import_id
         raw = conn.connection.driver_connection
-        if cols["donation_id"]:
-            raw.register("staged_donations", _staged(cols, source, import_id))
+        if judged.num_rows:
+            raw.register("staged_donations", _staged(judged, source, import_id))
             try:
                 inserted = raw.execute(
                     f"insert into donations ({_DONATION_COLUMNS}) select {_DONATION_COLUMNS} from staged_donations"
@@ -386,7 +449,7 @@ def import_bytes(store: Store, data: bytes, source: str, profile: Profile | None
             finally:
                 raw.unregister("staged_donations")
             report.rows_new = int(inserted)
-            report.rows_duplicate += len(cols["donation_id"]) - report.rows_new
+            report.rows_duplicate += judged.num_rows - report.rows_new
             if report.rows_new:
                 sums = conn.execute(
                     sa.text("select sum(amount_fen), sum(matched_fen) from donations where import_id = :id"),

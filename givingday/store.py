@@ -53,15 +53,14 @@ class Store:
             @sa.event.listens_for(self.engine, "connect")
             def _set_zone(dbapi_conn, _record):
                 dbapi_conn.execute(f"set TimeZone = '{tz}'")
+                dbapi_conn.execute("set enable_progress_bar = false")
 
         try:
             with self.engine.connect():
                 pass
         except sa.exc.SQLAlchemyError as exc:
             if _is_lock_error(exc):
-                raise StoreLocked(
-                    f"{self.location} is held by another process (is the board running?)"
-                ) from exc
+                raise StoreLocked(f"{self.location} is held by another process (is the board running?)") from exc
             raise
         self._hasher: DonorHasher | None = None
 
