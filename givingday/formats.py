@@ -122,14 +122,17 @@ def _norm_header(h: str) -> str:
     return h.replace(" ", "")
 
 
-def decode_text(data: bytes, name: str) -> tuple[str, str]:
+def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV/JSON text: BOMs first, then UTF-8, then GB18030 (a superset of GBK, Excel's default here)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise UnreadableFile("marked as UTF-16 text but cannot be decoded as such") from None
     if b"\x00" in data[:4096]:
-        raise UnreadableFile(f"{name}: binary content, not a CSV, JSON Lines or XLSX file")
+        raise UnreadableFile("binary content, not a CSV, JSON Lines or XLSX file")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -139,7 +142,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         pos = utf8_error.start
         raise UnreadableFile(
-            f"{name}: text is neither UTF-8 nor GBK/GB18030 (undecodable byte 0x{data[pos]:02x} at offset {pos})"
+            f"text is neither UTF-8 nor GBK/GB18030 (undecodable byte 0x{data[pos]:02x} at offset {pos})"
         ) from None
 
 
@@ -286,7 +289,7 @@ def read_table(data: bytes) -> Table:
         raise UnreadableFile("an old Excel .xls workbook: save it as .xlsx or CSV")
     if data.startswith(b"%PDF"):
         raise UnreadableFile("a PDF document, not a data file")
-    text, encoding = decode_text(data, "")
+    text, encoding = decode_text(data)
     if text.lstrip().startswith("{"):
         return _jsonl_table(text, encoding)
     return _csv_table(text, encoding)

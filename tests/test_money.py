@@ -1,0 +1,41 @@
+import pytest
+
+from givingday.money import AmountError, format_wan, format_yuan, parse_fen, yuan_to_fen
+
+
+@pytest.mark.parametrize(
+    ("text", "fen"),
+    [("1", 100), ("9.9", 990), ("0.01", 1), ("99.90", 9990), ("1,000,000", 100_000_000), ("¥520", 52000),
+     ("  20.5 ", 2050), ("100.000", 10000), ("3元", 300)],
+)  # fmt: skip
+def test_parse_fen_exact(text, fen):
+    assert parse_fen(text) == fen
+
+
+def test_parse_fen_dot_thousands():
+    assert parse_fen("50.000", thousands=".", decimal=",") == 5_000_000
+    assert parse_fen("1.234,5", thousands=".", decimal=",") == 123_450
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("", "empty"), ("-5", "negative"), ("1.234", "more than two decimals"), ("abc", "not a number"),
+     ("1e5", "not a number"), ("12.3.4", "not a number")],
+)  # fmt: skip
+def test_parse_fen_rejects(text, reason):
+    with pytest.raises(AmountError, match=reason):
+        parse_fen(text)
+
+
+def test_no_float_drift():
+    # 0.1 + 0.2 in floats is 0.30000000000000004; in fen it is exact.
+    assert sum(parse_fen(x) for x in ["0.1", "0.2"]) == parse_fen("0.3")
+    assert yuan_to_fen(6_000_000) == 600_000_000
+    with pytest.raises(AmountError):
+        yuan_to_fen("0.001")
+
+
+def test_formats():
+    assert format_yuan(123456789) == "¥1,234,567.89"
+    assert format_yuan(-5) == "-¥0.05"
+    assert format_wan(612_345_678) == "612.35万"
