@@ -83,7 +83,13 @@ class Store:
             result = conn.execute(sa.text(query_text(name)), params)
             return [dict(r._mapping) for r in result]
 
+    def query_rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+
     def scalar(self, sql: str, **params: Any) -> Any:
+        """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
         with self.engine.connect() as conn:
             return conn.execute(sa.text(sql), params).scalar()
 

@@ -1,0 +1,159 @@
+"""The platform export in every encoding and as a workbook; the real bank statements through profiles."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from givingday.ingest import import_bytes, import_file
+from givingday.profiles import find_profile
+from tests.conftest import SHARED_REAL, snapshot
+
+PLATFORM = (
+    "订单号,捐款时间,昵称,捐赠金额(元),配捐金额(元),项目名称,一起捐队伍,手机号\n"
+    "202009070001,2020-09-07 10:00:01,张三丰,99.00,9.90,二七商圈青春志愿行,河南省福利彩票发行中心,13812345678\n"
+    "202009070002,2020/09/07 10:00:05,匿名,1,0,关爱老兵、情暖二七,,13900000000\n"
+    "202009070003,2020-09-07 10:01:00,李四,20,,汤河乡援建对口扶贫,新队伍（未登记）,\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_platform_csv_in_each_encoding(store, encoding):
+    r = import_bytes(store, PLATFORM.encode(encoding), "export.csv")
+    assert r.layout == "platform"
+    assert (r.rows_new, r.rows_rejected) == (3, 0)
+    t = store.query("totals_overall")[0]
+    assert (t["amount_fen"], t["matched_fen"], t["donations"]) == (12000, 990, 3)
+    teams = {x["key"]: x["amount_fen"] for x in store.query("totals_by_team") if x["amount_fen"]}
+    assert teams == {"T001": 9900, None: 2100}  # the unknown team counts as "no team"
+    assert r.unknown_teams == 1
+
+
+def test_platform_phone_column_never_stored(store):
+    import_bytes(store, PLATFORM.encode("gbk"), "export.csv")
+    with store.engine.connect() as c:
+        import sqlalchemy as sa
+
+        dump = " ".join(str(v) for row in c.execute(sa.text("select * from donations")) for v in row)
+    assert "138" not in dump and "139" not in dump
+    assert "张三丰" not in dump and "张**" in dump
+
+
+def test_platform_headers_without_unit_suffix_and_fullwidth(store):
+    text = "订单号,捐款时间,昵称,捐赠金额,配捐金额（元）,项目名称\nX1,2020-09-07 10:00:00,王,5,1,P001\n"
+    r = import_bytes(store, text.encode("gbk"), "export.csv")
+    assert (r.layout, r.rows_new, r.amount_new_fen, r.matched_new_fen) == ("platform", 1, 500, 100)
+
+
+def _workbook(rows: list[list]) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_platform_xlsx(store):
+    data = _workbook([
+        ["订单号", "捐款时间", "昵称", "捐赠金额(元)", "配捐金额(元)", "项目名称", "一起捐队伍"],
+        [202009070001, dt.datetime(2020, 9, 7, 10, 0, 1), "张三", 99, 9.9, "二七商圈青春志愿行", "T001"],
+        ["202009070002", "2020-09-07 10:00:05", None, 0.1, None, "P002", None],
+        [None, None, None, None, None, None, None],
+        ["202009070003", "2020-09-07 10:00:06", "钱", -3, 0, "P002", None],
+    ])  # fmt: skip
+    r = import_bytes(store, data, "export.xlsx")
+    assert (r.file_format, r.layout, r.rows_new, r.rows_rejected) == ("xlsx", "platform", 2, 1)
+    assert r.rejections[0].line == 5 and "negative" in r.rejections[0].reason
+    t = store.query("totals_overall")[0]
+    assert (t["amount_fen"], t["matched_fen"]) == (9910, 990)
+    ids = sorted(x["donation_id"] for x in store.query_rows("select donation_id from donations"))
+    assert ids == ["202009070001", "202009070002"]
+
+
+def _expected_bank(path, amount_col, thousands, cap_fen=100_000_000):
+    """An independent reading of a statement: credit lines at or under the cap, summed in fen."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    kept = []
+    for r in rows:
+        text = (r[amount_col] or "").replace(thousands, "")
+        if not text:
+            continue
+        fen = int(Decimal(text) * 100)
+        if 0 < fen <= cap_fen:
+            kept.append(fen)
+    return len(rows), len(kept), sum(kept)
+
+
+@pytest.mark.parametrize(
+    ("name", "profile", "amount_col", "thousands"),
+    [
+        ("bank_statement_vietinbank_2024-09.csv", "bank_statement_vn", "CreditAmount", ","),
+        ("bank_statement_agribank_2024-09.csv", "bank_statement_vn", "CreditAmount", ","),
+        ("bank_statement_vietcombank_2024-09.csv", "bank_statement_vcb", "Credit", "."),
+    ],
+)
+def test_real_bank_statements(store, name, profile, amount_col, thousands):
+    path = SHARED_REAL / name
+    total_rows, kept, fen = _expected_bank(path, amount_col, thousands)
+    r = import_file(store, path)  # the profile is found from the header
+    assert r.layout == f"profile:{profile}"
+    assert (r.rows_total, r.rows_new, r.rows_rejected) == (total_rows, kept, total_rows - kept)
+    assert r.amount_new_fen == fen
+    assert store.query("totals_overall")[0]["amount_fen"] == fen
+    assert {x["key"] for x in store.query("totals_by_channel")} == {"bank"}
+    reasons = {x.reason.split(" ")[0] + " " + x.reason.split(" ")[-2] for x in r.rejections}
+    assert all("cap" in x.reason or "empty" in x.reason for x in r.rejections), reasons
+    again = import_file(store, path)
+    assert (again.rows_new, again.rows_duplicate) == (0, kept)
+
+
+def test_real_statement_details(store):
+    import_file(store, SHARED_REAL / "bank_statement_vietinbank_2024-09.csv")
+    first = store.query_rows(
+        "select strftime(occurred_at, '%Y-%m-%d %H:%M:%S') as at, amount_fen, donor_name_masked, memo, source_line"
+        " from donations order by source_line limit 2"
+    )
+    # Line 2's memo runs over two lines; the next record starts on line 4.
+    assert first == [
+        {"at": "2024-09-10 12:01:29", "amount_fen": 30_000_000, "donor_name_masked": "T**",
+         "memo": "CT nhanh 247 den: TRAN KHANH VAN chuyen\ntien ung ho nguoi dan vung bao lu", "source_line": 2},
+        {"at": "2024-09-10 12:01:46", "amount_fen": 10_000_000, "donor_name_masked": "C**",
+         "memo": "CT nhanh 247 den: Phong Ha Chau chuyen\ntien", "source_line": 4},
+    ]  # fmt: skip
+
+
+def test_agribank_date_without_time_is_midnight(store):
+    import_file(store, SHARED_REAL / "bank_statement_agribank_2024-09.csv")
+    row = store.query_rows(
+        "select strftime(occurred_at, '%Y-%m-%d %H:%M') as at, amount_fen, reference from donations"
+        " where source_line = 2"
+    )
+    assert row == [{"at": "2024-09-09 00:00", "amount_fen": 50_000_000, "reference": "1375649"}]
+
+
+def test_broken_statement_rejects_each_row_and_loses_nothing(store):
+    import_file(store, SHARED_REAL / "bank_statement_vietinbank_2024-09.csv")
+    before = snapshot(store)
+    r = import_file(
+        store, SHARED_REAL / "bank_statement_agribank_broken_rows.csv", find_profile("bank_statement_agribank_docs")
+    )
+    assert (r.rows_total, r.rows_new, r.rows_rejected, r.exit_status) == (27, 0, 27, 1)
+    assert [x.line for x in r.rejections] == list(range(2, 29))
+    assert all("fields where the header has 7" in x.reason for x in r.rejections)
+    after = snapshot(store)
+    assert after["donations"] == before["donations"] and after["by_project"] == before["by_project"]
+    assert after["rejected"] == before["rejected"] + 27
+    # The phone number in line 17's memo is scrubbed from the stored rejected row.
+    texts = store.query_rows("select row_text from rejected_rows where line = 17")
+    assert "0988860793" not in texts[0]["row_text"]
+
+
+def test_profile_missing_column_is_a_file_error(store):
+    r = import_bytes(store, b"Date,Amount\n01/09/2024,5\n", "x.csv", find_profile("bank_statement_vcb"))
+    assert r.outcome == "unreadable" and "expects a column 'TNXDate'" in r.message
