@@ -23,6 +23,8 @@ MAPPABLE = (
     "team", "site", "channel", "donor_name", "donor_id", "reference", "memo",
 )  # fmt: skip
 CREDITABLE = ("project", "team", "site", "channel")
+# A file without these mapped columns cannot be read with the profile; other mapped columns are optional.
+REQUIRED = ("occurred_at", "date", "amount_yuan", "project")
 
 
 class ProfileError(ValueError):
@@ -60,6 +62,8 @@ class Profile:
             if not col:
                 continue
             if _key(col) not in index:
+                if f not in REQUIRED:
+                    continue  # an optional column (memo, reference, …) this export leaves out
                 raise UnreadableFile(
                     f"profile {self.name!r} expects a column {col!r} for {f}, which this file does not have "
                     f"(its columns: {', '.join(h for h in header[:12] if h)})"
