@@ -1,0 +1,15 @@
+"""The board's entry point: one store and one inbox worker per server process, and the pages it shows."""
+
+import streamlit as st
+
+from givingday.board import shared_store
+
+
+def main() -> None:
+    st.set_page_config(page_title="99公益日 · 二七", page_icon="❤", layout="wide")
+    shared_store()  # opens the store and starts the inbox worker once per process
+    pages = [st.Page("pages/data_status.py", title="数据状态 Data", icon="📥", default=True)]
+    st.navigation(pages).run()
+
+
+main()

@@ -1,0 +1,82 @@
+"""Data status: what the store holds, what came in and what was turned away. Refreshes itself."""
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from givingday.board import cached_query
+from givingday.money import format_wan, format_yuan
+
+
+def _money_table(rows: list[dict], label: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            label: [r["name"] for r in rows],
+            "善款(元)": [format_yuan(r["amount_fen"] + r["matched_fen"], "") for r in rows],
+            "其中配捐(元)": [format_yuan(r["matched_fen"], "") for r in rows],
+            "人次": [r["donations"] for r in rows],
+        }
+    )
+
+
+@st.fragment(run_every=5)
+def live() -> None:
+    t = cached_query("totals_overall")[0]
+    c = cached_query("store_counts")[0]
+    cols = st.columns(4)
+    cols[0].metric("善款合计", format_wan(t["total_fen"]) + "元", help=format_yuan(t["total_fen"]))
+    cols[1].metric("公众捐款 + 配捐", f"{format_yuan(t['amount_fen'])} + {format_yuan(t['matched_fen'])}")
+    cols[2].metric("人次 / 人数", f"{t['donations']:,} / {t['donors']:,}")
+    last = t["last_gift_at"]
+    cols[3].metric("最新一笔", last.strftime("%m-%d %H:%M:%S") if last else "—")
+    st.caption(
+        f"名册：{c['projects']} 个项目，{c['teams']} 支队伍，{c['sites']} 个点位 · "
+        f"导入 {c['imports']} 个文件（{c['imports_failed']} 个未导入）· 退回 {c['rejected_rows']} 行"
+    )
+    left, right = st.columns(2)
+    with left:
+        st.subheader("项目")
+        st.dataframe(_money_table(cached_query("totals_by_project"), "项目"), hide_index=True, height=300)
+        st.subheader("队伍")
+        st.dataframe(_money_table(cached_query("totals_by_team"), "队伍"), hide_index=True, height=300)
+    with right:
+        st.subheader("点位")
+        st.dataframe(_money_table(cached_query("totals_by_site"), "点位"), hide_index=True, height=300)
+        st.subheader("最近导入")
+        imports = cached_query("imports_recent", limit_n=20)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "时间": [r["started_at"].strftime("%m-%d %H:%M:%S") for r in imports],
+                    "文件": [r["file_name"] for r in imports],
+                    "结果": [r["outcome"] for r in imports],
+                    "新增": [r["rows_new"] for r in imports],
+                    "重复": [r["rows_duplicate"] for r in imports],
+                    "退回": [r["rows_rejected"] for r in imports],
+                    "说明": [r["message"] or "" for r in imports],
+                }
+            ),
+            hide_index=True,
+            height=300,
+        )
+    st.subheader("退回的行")
+    rejected = cached_query("rejected_rows_recent", limit_n=200)
+    if rejected:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "文件": [r["file_name"] for r in rejected],
+                    "行": [r["line"] for r in rejected],
+                    "原因": [r["reason"] for r in rejected],
+                    "内容（已脱敏）": [r["row_text"] for r in rejected],
+                }
+            ),
+            hide_index=True,
+        )
+    else:
+        st.write("没有退回的行。")
+
+
+st.title(html.escape("数据状态"))
+live()
