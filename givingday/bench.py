@@ -1,0 +1,145 @@
+"""`make bench`: ingestion speed, printed side by side with a baseline in one run (never a timed test).
+
+Measures, on fresh stores in a temporary folder:
+- bulk import of a canonical CSV (100,000 and 1,000,000 rows): our import (judged, masked, hashed,
+  deduplicated, one transaction) against DuckDB reading the same file straight into a table with no checks
+  at all, the floor any importer on this machine stands on;
+- a 1,000-row platform-style export: in-process import time, and the end-to-end time from dropping it into
+  the inbox to its gifts being counted by the running worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from givingday import config
+from givingday.inbox import InboxWorker, hand_to_inbox
+from givingday.ingest import import_file
+from givingday.roster import load_roster
+from givingday.store import Store
+
+AMOUNTS = ["1", "5", "9.9", "10", "20", "50", "99", "100", "199", "520", "999", "10000"]
+WEIGHTS = [30, 12, 10, 15, 10, 8, 6, 5, 2, 1, 0.5, 0.05]
+NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴婷", "", "匿名"]
+
+
+def write_canonical(path: Path, n: int, seed: int = 42, start_id: int = 0) -> None:
+    """A deterministic canonical CSV of `n` gifts over the demo roster."""
+    rnd = random.Random(seed)
+    projects = [f"P{i:03d}" for i in range(1, 90)]
+    teams = [f"T{i:03d}" for i in range(1, 401)]
+    t0 = dt.datetime(2020, 9, 7, 9, 0, 0)
+    amounts = rnd.choices(AMOUNTS, WEIGHTS, k=n)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("donation_id,occurred_at,amount_yuan,matched_yuan,project,team,site,channel,donor_name\n")
+        for i in range(n):
+            at = t0 + dt.timedelta(seconds=i * 259_200 // max(n, 1))
+            team = rnd.choice(teams) if rnd.random() < 0.6 else ""
+            name = rnd.choice(NAMES) + (str(rnd.randrange(500)) if rnd.random() < 0.5 else "")
+            f.write(
+                f"BENCH{start_id + i:09d},{at:%Y-%m-%d %H:%M:%S},{amounts[i]},{'1' if i % 7 == 0 else '0'},"
+                f"{rnd.choice(projects)},{team},,qr,{name}\n"
+            )
+
+
+def write_platform(path: Path, n: int, seed: int) -> None:
+    """A deterministic platform-style export (Chinese headers, GBK) of `n` gifts."""
+    rnd = random.Random(seed)
+    lines = ["订单号,捐款时间,昵称,捐赠金额(元),配捐金额(元),项目名称,一起捐队伍"]
+    t0 = dt.datetime(2020, 9, 7, 10, 0, 0)
+    for i in range(n):
+        lines.append(
+            f"{seed:04d}{i:08d},{t0 + dt.timedelta(seconds=i):%Y-%m-%d %H:%M:%S},{rnd.choice(NAMES)},"
+            f"{rnd.choices(AMOUNTS, WEIGHTS)[0]},0,P{rnd.randrange(1, 89):03d},"
+        )
+    path.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+
+
+def _fresh_store(folder: Path, name: str) -> Store:
+    store = Store(str(folder / f"{name}.duckdb"))
+    store.migrate()
+    load_roster(store, config.ROSTER_DIR)
+    return store
+
+
+def bench_bulk(folder: Path, n: int) -> tuple[float, float]:
+    path = folder / f"canonical-{n}.csv"
+    write_canonical(path, n)
+    store = _fresh_store(folder, f"bulk-{n}")
+    t = time.perf_counter()
+    report = import_file(store, path)
+    ours = time.perf_counter() - t
+    assert report.rows_new == n, report.summary()
+    store.dispose()
+    con = duckdb.connect(str(folder / f"raw-{n}.duckdb"))
+    t = time.perf_counter()
+    con.execute("create table d as select * from read_csv(?, all_varchar = true)", [str(path)])
+    floor = time.perf_counter() - t
+    con.close()
+    return ours, floor
+
+
+def bench_small(folder: Path, runs: int = 7) -> tuple[list[float], list[float]]:
+    store = _fresh_store(folder, "small")
+    import_file(store, _tiny(folder))  # warm up, as the live worker is after its first file
+    direct = []
+    for k in range(runs):
+        path = folder / f"export-{k}.csv"
+        write_platform(path, 1000, seed=100 + k)
+        t = time.perf_counter()
+        r = import_file(store, path)
+        direct.append(time.perf_counter() - t)
+        assert r.rows_new == 1000, r.summary()
+    worker = InboxWorker(store, poll_seconds=0.25)
+    worker.start()
+    inbox_times = []
+    try:
+        for k in range(runs):
+            path = folder / f"drop-{k}.csv"
+            write_platform(path, 1000, seed=200 + k)
+            before = store.query("totals_overall")[0]["donations"]
+            t = time.perf_counter()
+            hand_to_inbox(path, store.inbox)
+            while store.query("totals_overall")[0]["donations"] < before + 1000:
+                time.sleep(0.01)
+            inbox_times.append(time.perf_counter() - t)
+    finally:
+        worker.stop()
+        worker.join(5)
+    store.dispose()
+    return direct, inbox_times
+
+
+def _tiny(folder: Path) -> Path:
+    p = folder / "warm.csv"
+    write_platform(p, 5, seed=1)
+    return p
+
+
+def main() -> None:
+    print("givingday ingestion benchmark (this machine; one run, side by side)\n")
+    with tempfile.TemporaryDirectory(prefix="givingday-bench-") as tmp:
+        folder = Path(tmp)
+        print(f"{'rows':>10} {'ours s':>8} {'rows/s':>10} {'duckdb raw s':>13} {'raw rows/s':>11} {'ours/raw':>9}")
+        for n in (100_000, 1_000_000):
+            ours, floor = bench_bulk(folder, n)
+            print(f"{n:>10,} {ours:>8.2f} {n / ours:>10,.0f} {floor:>13.2f} {n / floor:>11,.0f} {ours / floor:>8.1f}x")
+        print("  target: >= 100,000 rows/s for our import\n")
+        direct, dropped = bench_small(folder)
+        print("1,000-row platform export (GBK CSV), median of 7:")
+        print(f"  import_file in the running process  {statistics.median(direct) * 1000:7.0f} ms"
+              f"  (min {min(direct) * 1000:.0f}, max {max(direct) * 1000:.0f})")
+        print(f"  inbox drop -> counted in totals     {statistics.median(dropped) * 1000:7.0f} ms"
+              f"  (min {min(dropped) * 1000:.0f}, max {max(dropped) * 1000:.0f}; worker polls every 250 ms)")
+        print("  target: < 500 ms")
+
+
+if __name__ == "__main__":
+    main()
