@@ -24,12 +24,13 @@ def _money_table(rows: list[dict], label: str) -> pd.DataFrame:
 def live() -> None:
     t = cached_query("totals_overall")[0]
     c = cached_query("store_counts")[0]
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].metric("善款合计", format_wan(t["total_fen"]) + "元", help=format_yuan(t["total_fen"]))
-    cols[1].metric("公众捐款 + 配捐", f"{format_yuan(t['amount_fen'])} + {format_yuan(t['matched_fen'])}")
-    cols[2].metric("人次 / 人数", f"{t['donations']:,} / {t['donors']:,}")
+    cols[1].metric("公众捐款", format_wan(t["amount_fen"]) + "元", help=format_yuan(t["amount_fen"]))
+    cols[2].metric("配捐", format_wan(t["matched_fen"]) + "元", help=format_yuan(t["matched_fen"]))
+    cols[3].metric("人次 / 人数", f"{t['donations']:,} / {t['donors']:,}")
     last = t["last_gift_at"]
-    cols[3].metric("最新一笔", last.strftime("%m-%d %H:%M:%S") if last else "—")
+    cols[4].metric("最新一笔", last.strftime("%m-%d %H:%M:%S") if last else "—")
     st.caption(
         f"名册：{c['projects']} 个项目，{c['teams']} 支队伍，{c['sites']} 个点位 · "
         f"导入 {c['imports']} 个文件（{c['imports_failed']} 个未导入）· 退回 {c['rejected_rows']} 行"
