@@ -103,9 +103,9 @@ def process_pending(store: Store, inbox: Path | None = None) -> list[ImportRepor
 
 
 class InboxWorker(threading.Thread):
-    """Polls the inbox four times a second; one per server process (see `start_once`)."""
+    """Polls the inbox ten times a second; one per server process (see `start_once`)."""
 
-    def __init__(self, store: Store, inbox: Path | None = None, poll_seconds: float = 0.25):
+    def __init__(self, store: Store, inbox: Path | None = None, poll_seconds: float = 0.1):
         super().__init__(name="givingday-inbox", daemon=True)
         self.store = store
         self.inbox = inbox or store.inbox

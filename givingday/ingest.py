@@ -229,8 +229,8 @@ def _times(table: Table, layout: Layout, field_of: Callable[[str], pa.Array], tz
     at = field_of("occurred_at")
     if layout.date_format:
         return _per_value(at, reader, pa.int64())
-    naive = pc.strptime(at, format=_FAST_FORMAT, unit="us", error_is_null=True)
-    fast = pc.assume_timezone(naive, tz_name).cast(pa.int64())
+    naive = pc.strptime(at, format=_FAST_FORMAT, unit="s", error_is_null=True)
+    fast = pc.multiply(pc.assume_timezone(naive, tz_name).cast(pa.int64()), 1_000_000)
     # pyarrow rolls 2020-02-30 over to March; a value that does not print back as itself goes the slow way.
     slow = pc.or_kleene(
         pc.or_kleene(pc.is_null(fast), pc.not_equal(pc.strftime(naive, format=_FAST_FORMAT), at)),
