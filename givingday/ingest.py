@@ -427,6 +427,10 @@ def _log(conn: sa.Connection, report: ImportReport, sha: str, started: dt.dateti
 
 def import_bytes(store: Store, data: bytes, source: str, profile: Profile | None = None) -> ImportReport:
     """Import one file's content. `source` is the name shown in reports and kept with each gift."""
+    if not store.is_duckdb:
+        raise NotImplementedError(
+            f"importing into {store.url.split(':')[0]} is not supported yet: the bulk path is DuckDB's"
+        )
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
     sha = hashlib.sha256(data).hexdigest()
