@@ -14,11 +14,18 @@ from givingday import inbox
 from givingday.store import Store
 
 CACHE_SECONDS = 2
+_adopted: Store | None = None
+
+
+def adopt_store(store: Store) -> None:
+    """`givingday serve` opens the store before the server starts; the pages then use that one."""
+    global _adopted
+    _adopted = store
 
 
 @st.cache_resource
 def shared_store() -> Store:
-    store = Store()
+    store = _adopted or Store()
     store.migrate()
     inbox.start_once(store)
     return store

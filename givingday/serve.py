@@ -1,13 +1,13 @@
-"""`givingday serve`: make sure the store exists (with the demo roster when none is loaded), then run the
-Streamlit app in this process's place. The app starts the inbox worker itself (BRIEF constraint 1)."""
+"""`givingday serve`: open the store (with the demo roster when none is loaded), start the inbox worker, and
+run the Streamlit server in this same process, so the worker runs from the first second, before any browser
+opens a page, and the app's pages share the very store the worker writes to (BRIEF constraint 1)."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 
-from givingday import config
+from givingday import board, config, inbox
 from givingday.roster import load_roster
 from givingday.store import Store
 
@@ -22,12 +22,19 @@ def prepare_store(location: str | None) -> Store:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from streamlit import config as st_config
+    from streamlit.web import bootstrap
+
     location = config.db_location(args.db)
-    store = prepare_store(location)
-    store.dispose()
     os.environ["GIVINGDAY_DB"] = location
-    print(f"store {location}; inbox {config.inbox_dir(location)}; open http://localhost:{args.port}/")
-    argv = [sys.executable, "-m", "streamlit", "run", str(config.ROOT / "app.py"), "--server.port", str(args.port)]
-    os.chdir(config.ROOT)
-    os.execv(sys.executable, argv)
-    return 0  # not reached
+    os.chdir(config.ROOT)  # Streamlit reads .streamlit/config.toml from here
+    store = prepare_store(location)
+    board.adopt_store(store)
+    inbox.start_once(store)
+    print(f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/")
+    main_script = str(config.ROOT / "app.py")
+    st_config._main_script_path = main_script
+    flags = {"server_port": args.port}
+    bootstrap.load_config_options(flag_options=flags)
+    bootstrap.run(main_script, False, [], flags)
+    return 0
