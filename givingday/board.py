@@ -11,21 +11,14 @@ from typing import Any
 import streamlit as st
 
 from givingday import inbox
-from givingday.store import Store
+from givingday.store import Store, adopted
 
 CACHE_SECONDS = 2
-_adopted: Store | None = None
-
-
-def adopt_store(store: Store) -> None:
-    """`givingday serve` opens the store before the server starts; the pages then use that one."""
-    global _adopted
-    _adopted = store
 
 
 @st.cache_resource
 def shared_store() -> Store:
-    store = _adopted or Store()
+    store = adopted() or Store()
     store.migrate()
     inbox.start_once(store)
     return store

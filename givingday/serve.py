@@ -7,9 +7,9 @@ from __future__ import annotations
 import argparse
 import os
 
-from givingday import board, config, inbox
+from givingday import config, inbox
 from givingday.roster import load_roster
-from givingday.store import Store
+from givingday.store import Store, adopt
 
 
 def prepare_store(location: str | None) -> Store:
@@ -29,7 +29,7 @@ def serve(args: argparse.Namespace) -> int:
     os.environ["GIVINGDAY_DB"] = location
     os.chdir(config.ROOT)  # Streamlit reads .streamlit/config.toml from here
     store = prepare_store(location)
-    board.adopt_store(store)
+    adopt(store)
     inbox.start_once(store)
     print(f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/")
     main_script = str(config.ROOT / "app.py")

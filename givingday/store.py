@@ -35,6 +35,19 @@ def _is_lock_error(exc: BaseException) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
+_adopted: Store | None = None
+
+
+def adopt(store: Store) -> None:
+    """`givingday serve` opens the store before the server starts; the pages then use that one."""
+    global _adopted
+    _adopted = store
+
+
+def adopted() -> Store | None:
+    return _adopted
+
+
 class Store:
     """The donation store. Cheap to share: pages, the inbox worker and the CLI all go through one."""
 

@@ -32,3 +32,9 @@ def test_salt_made_once(tmp_path: Path, monkeypatch):
     h1, h2 = DonorHasher(s1), DonorHasher(b"other")
     assert h1("张三") == h1("张三") != h2("张三")
     assert "张三" not in h1("张三")
+
+
+def test_scrub_keeps_dates_and_times():
+    assert scrub("2020-09-07 10:01:00") == "2020-09-07 10:01:00"
+    assert scrub("10/09/2024 转账 6222021234567890") == "10/09/2024 转账 ***"
+    assert scrub("12:01:29 call 13812345678") == "12:01:29 call ***"
