@@ -145,3 +145,13 @@ def start_once(store: Store) -> InboxWorker:
             _worker = InboxWorker(store)
             _worker.start()
         return _worker
+
+
+def stop_worker() -> None:
+    """Stop the process's worker (tests, and a server shutting down)."""
+    global _worker
+    with _worker_lock:
+        if _worker is not None:
+            _worker.stop()
+            _worker.join(5)
+            _worker = None

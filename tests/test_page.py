@@ -1,0 +1,42 @@
+"""The data-status page renders the store's exact figures (Streamlit's AppTest, no browser)."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from givingday import board, inbox
+from givingday import store as store_module
+from givingday.ingest import import_bytes
+from givingday.money import format_wan, format_yuan
+from tests.conftest import CANONICAL_HEADER
+
+GIFTS = CANONICAL_HEADER + (
+    "P1,2020-09-07 10:00:00,12345.67,100,P001,T001,,qr,张三\n"
+    "P2,2020-09-07 10:01:00,0.33,0,P002,,,qr,\n"
+    "P3,2020-09-07 10:02:00,1,0,P999,,,qr,\n"
+)
+
+
+@pytest.fixture
+def page_store(store, monkeypatch):
+    """The page reads the test's store; its caches are emptied afterwards so no connection outlives the test."""
+    monkeypatch.setattr(store_module, "_adopted", store)
+    yield store
+    board.cached_query.clear()
+    board.shared_store.clear()
+    inbox.stop_worker()
+
+
+def test_data_status_page_shows_exact_totals(page_store):
+    store = page_store
+    import_bytes(store, GIFTS.encode(), "page.csv")
+    at = AppTest.from_file("../pages/data_status.py", default_timeout=30).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["善款合计"] == format_wan(1234600 + 10000) + "元"
+    assert metrics["公众捐款"] == format_wan(1234600) + "元"
+    assert metrics["人次 / 人数"] == "2 / 2"
+    projects = at.dataframe[0].value
+    assert list(projects.iloc[0]) == ["二七商圈青春志愿行", format_yuan(1244567, ""), format_yuan(10000, ""), 2 - 1]
+    rejected = at.dataframe[4].value
+    assert list(rejected["原因"]) == ["unknown project 'P999'"]
+    assert list(rejected["行"]) == [4]
