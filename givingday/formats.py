@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from givingday.profiles import Profile, load_profiles
+from givingday.profiles import Profile, header_key, load_profiles
 
 
 class UnreadableFile(ValueError):
@@ -36,7 +35,7 @@ CANONICAL_COLUMNS = (
     "channel", "donor_name", "donor_id", "reference", "memo",
 )  # fmt: skip
 
-# Platform export (Chinese headers). Keys are normalised headers (see _norm_header).
+# Platform export (Chinese headers). Keys are as `header_key` makes them.
 PLATFORM_COLUMNS = {
     "订单号": "donation_id",
     "捐款时间": "occurred_at",
@@ -115,11 +114,6 @@ class Layout:
     defaults: dict[str, str] = field(default_factory=dict)
     personal_columns: set[int] = field(default_factory=set)
     profile: Profile | None = None
-
-
-def _norm_header(h: str) -> str:
-    h = unicodedata.normalize("NFKC", h or "").strip().lstrip("\ufeff").strip()
-    return h.replace(" ", "")
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -297,9 +291,7 @@ def read_table(data: bytes) -> Table:
 
 def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Path | None = None) -> Layout:
     """Which layout the header matches: an explicit profile, canonical, platform, or a matching profile."""
-    header = [_norm_header(h) for h in table.header]
-    index = {h: i for i, h in enumerate(header)}
-    lower = {h.lower(): i for i, h in enumerate(header)}
+    lower = {header_key(h): i for i, h in enumerate(table.header)}
     if profile is not None:
         return profile.layout(table.header)
 
@@ -309,8 +301,8 @@ def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Pa
         return Layout("canonical", cols, "canonical", personal_columns=personal)
 
     cols = {}
-    for h, i in index.items():
-        f = PLATFORM_COLUMNS.get(h) or PLATFORM_COLUMNS.get(h.lower())
+    for h, i in lower.items():
+        f = PLATFORM_COLUMNS.get(h)
         if f and f not in cols:
             cols[f] = i
     if all(f in cols for f in PLATFORM_REQUIRED):

@@ -31,8 +31,9 @@ class ProfileError(ValueError):
     pass
 
 
-def _key(h: str) -> str:
-    return unicodedata.normalize("NFKC", h or "").strip().lstrip("\ufeff").strip().lower()
+def header_key(h: str) -> str:
+    """How headers are compared everywhere: NFKC (full-width brackets), no BOM, no spaces, any case."""
+    return unicodedata.normalize("NFKC", h or "").replace("\ufeff", "").replace(" ", "").lower()
 
 
 @dataclass
@@ -50,27 +51,27 @@ class Profile:
     personal: list[str] = field(default_factory=list)
 
     def matches(self, header: list[str]) -> bool:
-        have = {_key(h) for h in header}
-        return bool(self.match_headers) and all(_key(h) in have for h in self.match_headers)
+        have = {header_key(h) for h in header}
+        return bool(self.match_headers) and all(header_key(h) in have for h in self.match_headers)
 
     def layout(self, header: list[str]) -> Layout:
         from givingday.formats import Layout, UnreadableFile
 
-        index = {_key(h): i for i, h in enumerate(header)}
+        index = {header_key(h): i for i, h in enumerate(header)}
         cols: dict[str, int] = {}
         for f, col in self.columns.items():
             if not col:
                 continue
-            if _key(col) not in index:
+            if header_key(col) not in index:
                 if f not in REQUIRED:
                     continue  # an optional column (memo, reference, …) this export leaves out
                 raise UnreadableFile(
                     f"profile {self.name!r} expects a column {col!r} for {f}, which this file does not have "
                     f"(its columns: {', '.join(h for h in header[:12] if h)})"
                 )
-            cols[f] = index[_key(col)]
+            cols[f] = index[header_key(col)]
         personal = {cols[c] for c in ("donor_name", "donor_id") if c in cols}
-        personal |= {index[_key(c)] for c in self.personal if _key(c) in index}
+        personal |= {index[header_key(c)] for c in self.personal if header_key(c) in index}
         return Layout(
             name=f"profile:{self.name}",
             columns=cols,
