@@ -136,10 +136,14 @@ def main() -> None:
         print("  target: >= 100,000 rows/s for our import\n")
         direct, dropped = bench_small(folder)
         print("1,000-row platform export (GBK CSV), median of 7:")
-        print(f"  import_file in the running process  {statistics.median(direct) * 1000:7.0f} ms"
-              f"  (min {min(direct) * 1000:.0f}, max {max(direct) * 1000:.0f})")
-        print(f"  inbox drop -> counted in totals     {statistics.median(dropped) * 1000:7.0f} ms"
-              f"  (min {min(dropped) * 1000:.0f}, max {max(dropped) * 1000:.0f}; worker polls every 100 ms)")
+        print(
+            f"  import_file in the running process  {statistics.median(direct) * 1000:7.0f} ms"
+            f"  (min {min(direct) * 1000:.0f}, max {max(direct) * 1000:.0f})"
+        )
+        print(
+            f"  inbox drop -> counted in totals     {statistics.median(dropped) * 1000:7.0f} ms"
+            f"  (min {min(dropped) * 1000:.0f}, max {max(dropped) * 1000:.0f}; worker polls every 100 ms)"
+        )
         print("  target: < 500 ms")
 
 

@@ -17,7 +17,9 @@ def prepare_store(location: str | None) -> Store:
     store.migrate()
     if not store.query("store_counts")[0]["projects"]:
         roster = load_roster(store, config.ROSTER_DIR)
-        print(f"demo roster loaded: {len(roster.projects)} projects, {len(roster.teams)} teams, {len(roster.sites)} sites")
+        print(
+            f"demo roster loaded: {len(roster.projects)} projects, {len(roster.teams)} teams, {len(roster.sites)} sites"
+        )
     return store
 
 

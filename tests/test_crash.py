@@ -14,7 +14,9 @@ def _big_file(path, n):
     with open(path, "w", encoding="utf-8") as f:
         f.write("donation_id,occurred_at,amount_yuan,project\n")
         for i in range(n):
-            f.write(f"K{i:07d},2020-09-07 {10 + i // 3600 % 12:02d}:{i // 60 % 60:02d}:{i % 60:02d},{1 + i % 100},P001\n")
+            f.write(
+                f"K{i:07d},2020-09-07 {10 + i // 3600 % 12:02d}:{i // 60 % 60:02d}:{i % 60:02d},{1 + i % 100},P001\n"
+            )
 
 
 def test_killed_mid_import_then_completed(db_path, tmp_path):

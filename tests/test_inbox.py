@@ -53,7 +53,7 @@ def test_half_written_file_waits(store, tmp_path):
 
 
 def test_profile_choice_travels_with_the_file(store, tmp_path):
-    statement = "Date,Time,DebitAmount,CreditAmount,TransactionDetails\n07/09/2020,10:00:00,,\"1,000\",ung ho\n"
+    statement = 'Date,Time,DebitAmount,CreditAmount,TransactionDetails\n07/09/2020,10:00:00,,"1,000",ung ho\n'
     hand_to_inbox(write(tmp_path, "bank.csv", statement), store.inbox, "bank_statement_vn")
     reports = process_pending(store)
     assert [(r.layout, r.rows_new, r.amount_new_fen) for r in reports] == [("profile:bank_statement_vn", 1, 100_000)]

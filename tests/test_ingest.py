@@ -133,7 +133,7 @@ def test_bad_file_stores_nothing(store, tmp_path, content, why):
 
 def test_malicious_strings_are_inert(store, tmp_path):
     text = CANONICAL_HEADER + (
-        "'; drop table donations; --,2020-09-07 10:00:00,10,0,P001,<script>alert(1)</script>,,qr,=HYPERLINK(\"x\")\n"
+        '\'; drop table donations; --,2020-09-07 10:00:00,10,0,P001,<script>alert(1)</script>,,qr,=HYPERLINK("x")\n'
     )
     r = import_file(store, write(tmp_path, "evil.csv", text))
     assert r.rows_new == 1

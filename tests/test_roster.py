@@ -72,10 +72,30 @@ def test_demo_roster_loads_and_takes_gifts_by_name(db_path):
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
-        ("teams.csv", "T001,河南省福利彩票发行中心,P001", "T001,河南省福利彩票发行中心,P404", "teams.csv:2: unknown project 'P404'"),
-        ("projects.csv", "P002,关爱老兵、情暖二七", "P001,关爱老兵、情暖二七", "projects.csv:4: duplicate project_id 'P001'"),
-        ("sites.csv", "S002,德化步行街,德化街街道,pedestrian_street", "S002,德化步行街,德化街街道,castle", "unknown site kind 'castle'"),
-        ("projects.csv", "P001,二七商圈青春志愿行,P000,便民利民,50000", "P001,二七商圈青春志愿行,P000,便民利民,5万", "goal_yuan: amount '5万' is not a number"),
+        (
+            "teams.csv",
+            "T001,河南省福利彩票发行中心,P001",
+            "T001,河南省福利彩票发行中心,P404",
+            "teams.csv:2: unknown project 'P404'",
+        ),
+        (
+            "projects.csv",
+            "P002,关爱老兵、情暖二七",
+            "P001,关爱老兵、情暖二七",
+            "projects.csv:4: duplicate project_id 'P001'",
+        ),
+        (
+            "sites.csv",
+            "S002,德化步行街,德化街街道,pedestrian_street",
+            "S002,德化步行街,德化街街道,castle",
+            "unknown site kind 'castle'",
+        ),
+        (
+            "projects.csv",
+            "P001,二七商圈青春志愿行,P000,便民利民,50000",
+            "P001,二七商圈青春志愿行,P000,便民利民,5万",
+            "goal_yuan: amount '5万' is not a number",
+        ),
     ],
 )
 def test_roster_errors_name_file_and_line(tmp_path, store, file, old, new, message):
