@@ -11,7 +11,7 @@ from givingday import config
 from givingday.money import format_yuan
 from givingday.profiles import ProfileError, find_profile
 from givingday.roster import RosterError, load_roster
-from givingday.store import Store, StoreLocked
+from givingday.store import Store, StoreLocked, UnsupportedStore
 
 BY_QUERIES = {
     "project": "totals_by_project",
@@ -179,6 +179,6 @@ def main(argv: list[str] | None = None) -> int:
     except StoreLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except (RosterError, ProfileError) as exc:
+    except (RosterError, ProfileError, UnsupportedStore) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

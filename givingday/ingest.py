@@ -27,7 +27,7 @@ from givingday.formats import Layout, Table, UnreadableFile, detect_layout, read
 from givingday.masking import ANONYMOUS, mask_name, scrub
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.profiles import Profile
-from givingday.store import Store
+from givingday.store import Store, UnsupportedStore
 
 CHANNEL_ALIASES = {
     "qr": "qr", "扫码": "qr", "二维码": "qr", "线上": "qr", "online": "qr",
@@ -428,7 +428,7 @@ def _log(conn: sa.Connection, report: ImportReport, sha: str, started: dt.dateti
 def import_bytes(store: Store, data: bytes, source: str, profile: Profile | None = None) -> ImportReport:
     """Import one file's content. `source` is the name shown in reports and kept with each gift."""
     if not store.is_duckdb:
-        raise NotImplementedError(
+        raise UnsupportedStore(
             f"importing into {store.url.split(':')[0]} is not supported yet: the bulk path is DuckDB's"
         )
     t0 = time.perf_counter()

@@ -18,6 +18,10 @@ from givingday.masking import DonorHasher, load_salt
 from givingday.migrations import migrate
 
 
+class UnsupportedStore(RuntimeError):
+    """The store is a server database and the operation is DuckDB-only so far (bulk import)."""
+
+
 class StoreLocked(RuntimeError):
     """Another process holds the DuckDB file (usually the running board)."""
 
