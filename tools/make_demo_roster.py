@@ -1,9 +1,16 @@
 """Make the demo roster of Erqi district (data/roster/*.csv), deterministically.
 
-Projects follow the seed report: the parent project 助力慈善、温暖二七 with 88 sub-projects over the four
-公益+ categories (the three the report names first) and 汤河乡援建对口扶贫. Sites lie inside the district
-outline (../shared/data/real/geo_erqi_410103.json), grouped around an anchor per street. Person teams carry
-masked names only. Run from the repository root: `python tools/make_demo_roster.py`.
+Why a generator rather than hand-edited CSVs: the demo needs 90 projects, 137 sites and 400 teams that agree with
+the seed report and with each other (every key resolves, every site lies inside the district outline), and the
+same bytes must come out of every run so that a test can compare the committed files with a fresh run.
+
+What follows the seed report (../shared/seed/000_28e39748de01990c.txt): the parent project 助力慈善、温暖二七 with
+88 sub-projects over the four 公益+ categories, the first three being the ones the report names; the top-level
+汤河乡援建对口扶贫; 137 public sites with the main venue 升龙广场 and 德化步行街; the units the report names as teams.
+Everything else is plausible invention for a demo, not a survey of real addresses. Person teams carry masked
+names only (张**), because the board is public.
+
+Run from the repository root: `python tools/make_demo_roster.py`. Standard library only.
 """
 
 from __future__ import annotations
@@ -11,320 +18,494 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "data" / "roster"
-OUTLINE = ROOT.parent / "shared" / "data" / "real" / "geo_erqi_410103.json"
+REAL = ROOT.parent / "shared" / "data" / "real"
+OUTLINE = REAL / "geo_erqi_410103.json"
+PLACES = REAL / "erqi_places_sourced.csv"
+SEED = 99
 
-CATEGORY_PROJECTS = {
-    "便民利民": [
-        "二七商圈青春志愿行",
-        "社区便民服务站",
-        "环卫工人爱心驿站",
-        "社区图书角",
-        "老旧小区加装扶手",
-        "平安路灯照亮回家路",
-        "社区微菜园",
-        "爱心理发进社区",
-        "便民维修服务队",
-        "社区急救箱配备",
-        "公交站台爱心座椅",
-        "社区四点半课堂",
-        "背街小巷微改造",
-        "社区共享工具屋",
-        "爱心雨伞借用点",
-        "楼院垃圾分类小站",
-        "新市民融入计划",
-        "社区法律援助角",
-    ],
-    "特殊关爱": [
-        "关爱老兵、情暖二七",
-        "残疾人康复辅具",
-        "孤独症儿童康复",
-        "困境儿童微心愿",
-        "留守儿童课后托管",
-        "失独家庭关爱",
-        "重度残疾人托养",
-        "听障儿童助听计划",
-        "视障人士出行帮扶",
-        "精神障碍康复驿站",
-        "困境妇女技能培训",
-        "特殊儿童融合教育",
-        "退役军人关怀",
-        "单亲母亲互助",
-        "脑瘫儿童康复训练",
-        "空巢老人陪伴",
-        "罕见病患儿关爱",
-        "心智障碍者就业支持",
-        "烈士家属慰问",
-        "流浪人员救助",
-        "服刑人员子女关爱",
-        "智障青年日间照料",
-    ],
-    "困难帮扶": [
-        "爱心午餐孝老专享",
-        "独居老人助餐",
-        "大病救助",
-        "困难家庭学子圆梦",
-        "低保家庭暖冬",
-        "困难职工子女助学",
-        "城市困难群体帮扶",
-        "临时困难救助",
-        "重病患者医疗帮扶",
-        "困难老人居家改造",
-        "冬季送温暖",
-        "困难家庭年夜饭",
-        "孤寡老人紧急呼叫",
-        "困难残疾人生活补助",
-        "因病致贫家庭帮扶",
-        "困难家庭儿童营养餐",
-        "失业人员再就业",
-        "困难党员帮扶",
-        "寒门学子助学金",
-        "困难家庭住房修缮",
-        "困难群众送医送药",
-        "困境青少年成长",
-        "低收入家庭助浴",
-        "困难老人助洁",
-        "夏季送清凉",
-        "困难家庭水电补助",
-        "困难学生爱心书包",
-        "失能老人照护",
-        "困难家庭心理援助",
-        "特困人员供养",
-    ],
-    "文化惠民": [
-        "非遗进社区",
-        "二七纪念塔红色宣讲",
-        "社区文艺汇演",
-        "少儿书法公益课",
-        "老年大学进社区",
-        "社区电影放映",
-        "豫剧公益演出",
-        "全民阅读推广",
-        "青少年科普课堂",
-        "社区合唱团",
-        "传统节日文化体验",
-        "公益美术课堂",
-        "社区读书会",
-        "文化志愿者培训",
-        "红色故事进校园",
-        "社区健身指导",
-        "乡村文化大院",
-        "戏曲进校园",
-    ],
+Point = tuple[float, float]
+Polygon = list[list[Point]]  # the outer ring first, then any holes
+Row = dict[str, str]
+
+COLUMNS = {
+    "projects.csv": ["project_id", "name", "parent_id", "category", "goal_yuan"],
+    "sites.csv": ["site_id", "name", "street", "kind", "lng", "lat"],
+    "teams.csv": ["team_id", "name", "project_id", "site_id", "kind", "goal_yuan"],
 }
 
-STREETS = {  # street -> anchor (GCJ-02); urban streets in the north-east, the two towns south-west
-    "淮河路街道": (113.6395, 34.7330), "解放路街道": (113.6640, 34.7575), "铭功路街道": (113.6590, 34.7520),
-    "一马路街道": (113.6700, 34.7450), "蜜蜂张街道": (113.6560, 34.7380), "五里堡街道": (113.6470, 34.7430),
-    "大学路街道": (113.6500, 34.7270), "建中街街道": (113.6540, 34.7570), "福华街街道": (113.6720, 34.7380),
-    "德化街街道": (113.6665, 34.7525), "嵩山路街道": (113.6380, 34.7460), "京广路街道": (113.6630, 34.7290),
-    "长江路街道": (113.6400, 34.7190), "人和路街道": (113.6720, 34.7250), "马寨镇": (113.5350, 34.6950),
-    "侯寨乡": (113.5950, 34.6600),
-}  # fmt: skip
+# --- projects ---------------------------------------------------------------------------------------------------
 
-FIXED_SITES = [
-    ("升龙广场", "大学路街道", "main_venue", (113.6490, 34.7300)),
-    ("德化步行街", "德化街街道", "pedestrian_street", (113.6662, 34.7530)),
-    ("二七广场", "德化街街道", "square", (113.6660, 34.7520)),
-    ("人民公园", "解放路街道", "park", (113.6620, 34.7620)),
-]
-KIND_NAMES = {
-    "mall": ["购物中心", "百货", "商场", "万达广场", "大上海城", "银基商贸城"],
-    "park": ["公园", "游园", "绿地广场", "滨河公园"],
-    "office": ["大厦", "写字楼", "商务中心", "金融中心"],
-    "community": ["社区党群服务中心", "社区服务站", "家园小区", "花园小区"],
-    "market": ["农贸市场", "生鲜市场", "菜市场"],
-    "station": ["地铁站口", "公交枢纽"],
-    "square": ["文化广场", "市民广场"],
-    "other": ["卫生服务中心", "小学门口", "中学门口", "医院门诊楼前"],
+PARENT = ("P000", "助力慈善、温暖二七")
+POVERTY = ("P089", "汤河乡援建对口扶贫", "困难帮扶", 500_000)
+SEED_SUBPROJECTS = {"二七商圈青春志愿行": "便民利民", "关爱老兵、情暖二七": "特殊关爱", "爱心午餐孝老专享": "困难帮扶"}
+# Sub-projects per 公益+ category, the seed's three included; 30/22/18/18 make the 88. The name lists here and
+# below are whitespace-separated text: readable, and stable under the formatter.
+SUBPROJECTS = {
+    "困难帮扶": """
+        爱心午餐孝老专享 独居老人助餐 大病救助 困难家庭学子圆梦 低保家庭冬季送温暖 困难职工子女助学 临时困难应急救助
+        慢性病患者购药帮扶 困难老人居家适老化改造 困难家庭年夜饭 孤寡老人紧急呼叫器 困难残疾人生活补助 困难群众就业技能培训
+        困难家庭儿童营养餐 困难老人微心愿 慈善超市爱心购物券 困难家庭夏季送清凉 困难家庭危房修缮 困难群众送医送药
+        困难家庭水电气补助 困难学生爱心书包 特困人员生活照料 城市困难群体精准帮扶 困难退休职工帮扶 困难群众意外伤害保险
+        困难家庭爱心家教 困难母亲救助 白内障患者复明 尿毒症患者透析救助 困难群众爱心粮油
+    """,
+    "特殊关爱": """
+        关爱老兵、情暖二七 残疾人康复辅具 孤独症儿童康复 困境儿童微心愿 留守儿童课后托管 失独家庭关爱 重度残疾人托养
+        听障儿童助听 视障人士出行帮扶 精神障碍康复驿站 特殊儿童融合教育 单亲母亲互助 脑瘫儿童康复训练 空巢老人陪伴
+        罕见病患儿关爱 心智障碍者就业支持 烈士遗属慰问 流浪乞讨人员救助 服刑人员子女关爱 阿尔茨海默症老人照护
+        困境青少年成长陪伴 残疾人家庭无障碍改造
+    """,
+    "文化惠民": """
+        非遗进社区 二七纪念塔红色宣讲 社区文艺汇演 少儿书法公益课 老年大学进社区 社区电影放映 豫剧公益演出 社区图书角
+        青少年科普课堂 社区合唱团 传统节日文化体验 公益美术课堂 文化志愿者培训 红色故事进校园 全民健身指导
+        乡村文化大院 慈善文化宣传 社区广场舞展演
+    """,
+    "便民利民": """
+        二七商圈青春志愿行 环卫工人爱心驿站 社区便民维修服务队 爱心理发进社区 社区AED急救设备 公交站台爱心座椅
+        背街小巷路灯照明 社区共享工具屋 爱心雨伞借用点 楼院垃圾分类小站 新市民融入服务 社区法律援助角 老旧小区楼道扶手
+        社区义诊健康行 便民商品附捐点 楼院电动车安全充电 社区志愿服务站 家门口慈善驿站
+    """,
 }
-ORG_TEAMS = [
-    "河南省福利彩票发行中心",
-    "德化街街道",
-    "建中街街道",
-    "二七区慈善总会",
-    "二七区青年志愿者协会",
-    "中国中部电子商务港",
-    "二七区民政局",
-    "二七区温暖办",
-    "郑州市二七区红十字会",
-    "二七区巾帼志愿服务队",
-    "二七区退役军人服务中心",
-    "二七区教育局",
-    "二七区卫健委",
-    "二七区团委",
-    "二七区妇联",
-    "二七区工商联",
-    "二七区个私协会",
+CATEGORY_COUNTS = {"困难帮扶": 30, "特殊关爱": 22, "文化惠民": 18, "便民利民": 18}
+
+# --- sites ------------------------------------------------------------------------------------------------------
+
+# Street -> an anchor inside the outline (GCJ-02) and a scatter radius in degrees. The urban streets crowd the
+# district's northern tongue around 二七广场; the two towns spread over the rural south and south-west.
+STREETS: dict[str, tuple[Point, float]] = {
+    "淮河路街道": ((113.6450, 34.7350), 0.0025),
+    "解放路街道": ((113.6560, 34.7590), 0.0020),
+    "铭功路街道": ((113.6500, 34.7540), 0.0020),
+    "一马路街道": ((113.6520, 34.7465), 0.0020),
+    "蜜蜂张街道": ((113.6440, 34.7430), 0.0020),
+    "五里堡街道": ((113.6350, 34.7460), 0.0020),
+    "大学路街道": ((113.6530, 34.7300), 0.0025),
+    "建中街街道": ((113.6370, 34.7570), 0.0020),
+    "福华街街道": ((113.6600, 34.7420), 0.0020),
+    "德化街街道": ((113.6640, 34.7495), 0.0015),
+    "嵩山路街道": ((113.6320, 34.7380), 0.0025),
+    "京广路街道": ((113.6620, 34.7330), 0.0025),
+    "长江路街道": ((113.6500, 34.7170), 0.0030),
+    "人和路街道": ((113.6300, 34.7240), 0.0025),
+    "马寨镇": ((113.5400, 34.6900), 0.0100),
+    "侯寨乡": ((113.6150, 34.6600), 0.0100),
+}
+TOWNS = ("马寨镇", "侯寨乡")
+
+# The four fixed sites, in id order. A text instead of a point: take that row's coordinate from
+# erqi_places_sourced.csv. 升龙广场 and 德化步行街 have no sourced coordinate; theirs are placed by hand, roughly.
+FIXED_SITES: list[tuple[str, str, str, Point | str]] = [
+    ("升龙广场", "大学路街道", "main_venue", (113.651, 34.727)),
+    ("德化步行街", "德化街街道", "pedestrian_street", (113.6675, 34.750)),
+    ("二七广场", "德化街街道", "square", "二七广场/二七纪念塔"),
+    ("人民公园", "解放路街道", "park", "郑州市人民公园"),
 ]
-ORG_SUFFIXES = [
-    "有限公司",
-    "商贸公司",
-    "实业公司",
-    "医院",
-    "小学",
-    "中学",
-    "社工服务中心",
-    "志愿服务队",
-    "商会",
-    "物业公司",
+# The other 133 sites, per street, as name:kind; each street's office (a town's government) first.
+STREET_SITES = {
+    "德化街街道": """
+        德化街街道办事处:other 金博大购物中心:mall 大上海城:mall 郑州华联商厦:mall 百年德化风情购物公园:mall
+        商城大厦:office 二七宾馆前广场:square 二七纪念馆:other 二七广场地铁站:station 大同路社区党群服务中心:community
+    """,
+    "解放路街道": """
+        解放路街道办事处:other 郑州百货大楼:mall 解放路地铁站:station 正兴街社区党群服务中心:community
+        西太康路社区服务站:community 正兴街农贸市场:market 银都大厦:office 二七路小学门口:other
+    """,
+    "铭功路街道": """
+        铭功路街道办事处:other 铭功路服装市场:market 钱塘路社区党群服务中心:community 操场街社区服务站:community
+        铭功路商务大厦:office 兴隆街游园:park 铭功路小学门口:other 铭功路社区卫生服务中心:other 钱塘里文化广场:square
+    """,
+    "一马路街道": """
+        一马路街道办事处:other 郑州火车站西广场:station 银基商贸城:mall 世贸购物中心:mall 二马路农贸市场:market
+        福寿街社区党群服务中心:community 三马路游园:park 一马路商务中心:office 福寿街小学门口:other
+    """,
+    "福华街街道": """
+        福华街街道办事处:other 福华街公交枢纽:station 敦睦路购物中心:mall 福华街农贸市场:market
+        福华街社区党群服务中心:community 京广北路游园:park 福华大厦:office 福华街社区卫生服务中心:other 福华街小学门口:other
+    """,
+    "建中街街道": """
+        建中街街道办事处:other 郑州大学第一附属医院门诊楼前:other 建设东路商务大厦:office 建中街社区党群服务中心:community
+        建中街农贸市场:market 建设路游园:park 建中街购物中心:mall 工人路公交站:station 建中街小学门口:other
+    """,
+    "蜜蜂张街道": """
+        蜜蜂张街道办事处:other 陇海中路地铁站:station 蜜蜂张农贸市场:market 庆丰街社区党群服务中心:community
+        康复前街社区服务站:community 陇海大厦:office 蜜蜂张游园:park 康复前街社区卫生服务中心:other
+    """,
+    "五里堡街道": """
+        五里堡街道办事处:other 五里堡农贸市场:market 伏牛南路游园:park 五里堡社区党群服务中心:community
+        陇海西路购物广场:mall 伏牛路小学门口:other 五里堡商务楼:office 陇海西路公交站:station
+    """,
+    "大学路街道": """
+        大学路街道办事处:other 二七万达广场:mall 郑州大学南校区门口:other 大学路地铁站:station
+        连云路社区党群服务中心:community 连云路游园:park 大学路商务大厦:office 兴华北街农贸市场:market
+    """,
+    "嵩山路街道": """
+        嵩山路街道办事处:other 嵩山南路购物中心:mall 碧云路社区党群服务中心:community 航海中路农贸市场:market
+        嵩山路游园:park 嵩山南路写字楼:office 嵩山路社区卫生服务中心:other 嵩山南路地铁站:station
+    """,
+    "京广路街道": """
+        京广路街道办事处:other 京广中路购物中心:mall 政通路社区党群服务中心:community 兴华南街农贸市场:market
+        京广路游园:park 京广中路商务大厦:office 京广路小学门口:other 京广中路公交站:station
+    """,
+    "淮河路街道": """
+        淮河路街道办事处:other 汝河路商业广场:mall 淮河路社区党群服务中心:community 汝河路农贸市场:market
+        政通路游园:park 淮河路商务楼:office 淮河路小学门口:other 淮河路社区卫生服务中心:other
+    """,
+    "长江路街道": """
+        长江路街道办事处:other 长江路购物中心:mall 大学南路社区党群服务中心:community 长江路农贸市场:market
+        长江路文化广场:square 大学南路商务大厦:office 长江路小学门口:other 大学南路地铁站:station
+    """,
+    "人和路街道": """
+        人和路街道办事处:other 华山路社区党群服务中心:community 人和路农贸市场:market 齐礼阎游园:park
+        华山路购物中心:mall 人和路商务楼:office 人和路社区卫生服务中心:other 齐礼阎公交站:station
+    """,
+    "马寨镇": """
+        马寨镇人民政府:other 马寨工业园区:other 马寨文化广场:square 马寨农贸市场:market 马寨镇党群服务中心:community
+        马寨镇卫生院:other 马寨中学门口:other 马寨公交首末站:station
+    """,
+    "侯寨乡": """
+        侯寨乡人民政府:other 樱桃沟景区:park 南水北调生态文化公园:park 侯寨农贸市场:market 侯寨乡党群服务中心:community
+        侯寨乡卫生院:other 尖岗村文化大院:other
+    """,
+}
+SITE_KINDS = "main_venue pedestrian_street square mall park office community market station other"
+MIN_GAP = 0.0004  # degrees (~40 m, Manhattan): no two sites share one dot on the map
+
+# --- teams ------------------------------------------------------------------------------------------------------
+
+TEAM_COUNT = 400
+ORGANISATION_COUNT = 220  # 55%
+# The units the report names, with the project and site it ties them to: name, project, site name, goal.
+SEED_TEAMS: list[tuple[str, str, str, int]] = [
+    ("河南省福利彩票发行中心", "P001", "德化步行街", 50_000),  # promoted at 德化步行街, the 二七 shopping district
+    ("德化街街道", "P003", "德化步行街", 50_000),  # held its 慈善日 at the pedestrian street
+    ("建中街街道", "P002", "建中街街道办事处", 30_000),
+    ("二七区慈善总会", "P000", "升龙广场", 50_000),  # the organiser, at the main venue
+    ("中国中部电子商务港", "P000", "升龙广场", 50_000),  # the livestream's takings go to the parent project
 ]
-ORG_PREFIXES = [
-    "豫",
-    "中原",
-    "嵩",
-    "金水",
-    "二七",
-    "绿城",
-    "黄河",
-    "商都",
-    "京广",
-    "福华",
-    "华山",
-    "长江",
-    "大学路",
-    "航海",
-]
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-PERSON_FORMS = ["{s}**的一起捐", "{s}**爱心小队", "{s}**和朋友们", "{s}**的公益队"]
+# Popularity when drawing a team's project: the seed's three and P089 draw several, the others a random 0.3-3.
+PROJECT_WEIGHTS = {"P001": 5.0, "P002": 5.0, "P003": 5.0, "P089": 4.0}
+PARENT_TEAMS = 4  # more teams raising for the parent project itself, besides the seed's two
+# On top of one team each for every site, S001 and S002 draw many times the teams of an ordinary site.
+SITE_WEIGHTS = {"S001": 25.0, "S002": 25.0, "S003": 4.0, "S004": 4.0}
+
+DISTRICT_UNITS = """
+    二七区民政局 二七区温暖办 二七区红十字会 二七区退役军人事务局 二七区教育局 二七区卫生健康委员会 共青团二七区委
+    二七区妇女联合会 二七区总工会 二七区工商业联合会 二七区残疾人联合会 二七区文化广电和旅游局 二七区城市管理局
+    二七区市场监督管理局 二七区人力资源和社会保障局 二七区医疗保障局 二七区商务局 二七区人民法院 二七区人民检察院
+"""
+SOCIAL_ORGANISATIONS = """
+    二七区青年志愿者协会 二七区义工联合会 二七区社会工作协会 二七区书法家协会 二七区老年人体育协会 二七区巾帼志愿服务队
+    二七区红十字志愿服务队 二七区慈善义工队 二七区退役军人志愿服务队 二七区个体劳动者协会 二七区餐饮行业协会
+    二七区心理咨询师协会 二七区家庭教育促进会 二七区文艺志愿者协会 二七区助残志愿者协会 德化街商户联盟
+    大上海城商户联盟 银基商贸城商户联盟 铭功路服装市场商户联盟 二七万达广场商户联盟
+"""
+HOSPITALS_AND_SCHOOLS = """
+    郑州大学第一附属医院 二七区人民医院 二七区中医院 二七区妇幼保健院 二七区疾病预防控制中心
+    二七区实验小学 二七区大学路小学 二七区京广路小学 二七区淮河路小学 二七区长江路小学 二七区建中街小学
+    二七区马寨中学 二七区侯寨中心小学 二七区第一幼儿园 二七区实验中学 二七区外国语小学
+"""
+# Community residents' committees (villages in the towns) form teams at a site of their own street.
+COMMUNITIES = {
+    "德化街街道": "大同路社区 德化街社区 苑陵街社区",
+    "解放路街道": "正兴街社区 西太康路社区 二七路社区",
+    "铭功路街道": "钱塘路社区 操场街社区 兴隆街社区",
+    "一马路街道": "福寿街社区 二马路社区 三马路社区",
+    "福华街街道": "福华街社区 敦睦路社区 京广北路社区",
+    "建中街街道": "建中街社区 建设东路社区 工人路社区",
+    "蜜蜂张街道": "庆丰街社区 康复前街社区 蜜蜂张社区",
+    "五里堡街道": "五里堡社区 伏牛南路社区 陇海西路社区",
+    "大学路街道": "连云路社区 兴华北街社区 大学中路社区",
+    "嵩山路街道": "碧云路社区 航海中路社区 嵩山南路社区",
+    "京广路街道": "政通路社区 兴华南街社区 京广中路社区",
+    "淮河路街道": "淮河路社区 汝河路社区 大学北路社区",
+    "长江路街道": "长江路社区 大学南路社区 芦庄社区",
+    "人和路街道": "人和路社区 华山路社区 齐礼阎社区",
+    "马寨镇": "马寨村 庙王村 新店村",
+    "侯寨乡": "侯寨村 樱桃沟村 尖岗村",
+}
+COMPANY_BRANDS = "恒达 嘉和 鸿运 中原 豫兴 华信 博远 盛世 天成 宏图 瑞丰 安泰 永盛 鑫源 腾达 汇通 德润 锦程"
+COMPANY_TRADES = "商贸 置业 物业服务 餐饮管理 信息科技 建设工程 医药连锁 食品 服饰 物流 文化传媒"
+SURNAMES = """
+    王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗 梁 宋 郑 谢 韩 唐 冯 于 董 程 曹 袁 邓 许 傅 沈 曾
+    彭 吕 苏 卢 蒋 蔡 贾 丁 魏 薛 叶 阎 余 潘 杜 戴 夏 钟 汪 田 任 姜 范 方 石 姚 谭 廖 邹 熊 金 陆 郝 孔 白 崔 康
+"""
+PERSON_FORMS = ["{}**的一起捐", "{}**爱心小队", "{}**和朋友们", "{}**的公益队", "{}**家庭队", "{}**为爱加油"]
+MASKED_PERSON = re.compile(r"[\u4e00-\u9fff]\*\*(的一起捐|爱心小队|和朋友们|的公益队|家庭队|为爱加油)")
+
+# --- geometry ---------------------------------------------------------------------------------------------------
 
 
-def _outline() -> list[list[tuple[float, float]]]:
-    features = json.loads(OUTLINE.read_text(encoding="utf-8"))
-    rings = []
-    for feature in features:
-        for polygon in feature["geometry"]["coordinates"]:
-            rings.append([tuple(p) for p in polygon[0]])
-    return rings
+def _outline() -> list[Polygon]:
+    """The district outline as polygons (outer ring, then holes), from the DataV-style array of Features."""
+    polygons: list[Polygon] = []
+    for feature in json.loads(OUTLINE.read_text(encoding="utf-8")):
+        geometry = feature["geometry"]
+        parts = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        for part in parts:
+            polygons.append([[(float(x), float(y)) for x, y in ring] for ring in part])
+    return polygons
 
 
-def inside(point: tuple[float, float], rings: list[list[tuple[float, float]]]) -> bool:
-    """Ray casting, over every polygon's outer ring."""
+def _in_ring(point: Point, ring: list[Point]) -> bool:
+    """Ray casting: a ray to the east crosses the ring's edges an odd number of times iff the point is inside."""
     x, y = point
-    for ring in rings:
-        hit = False
-        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
-            if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
-                hit = not hit
-        if hit:
-            return True
-    return False
+    hit = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
+            hit = not hit
+    return hit
 
 
-def _near(rnd: random.Random, anchor: tuple[float, float], rings, spread: float) -> tuple[float, float]:
+def inside(point: Point, polygons: list[Polygon]) -> bool:
+    """True if the point lies in some polygon's outer ring and in none of that polygon's holes."""
+    return any(_in_ring(point, p[0]) and not any(_in_ring(point, hole) for hole in p[1:]) for p in polygons)
+
+
+def _sourced_point(name: str) -> Point:
+    """A landmark's coordinate from erqi_places_sourced.csv, so that the demo and the reference file agree."""
+    with open(PLACES, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["name"] == name:
+                return float(row["lng"]), float(row["lat"])
+    raise KeyError(f"{name!r} is not in {PLACES}")
+
+
+def _scatter(rng: random.Random, street: str, polygons: list[Polygon], taken: list[Point]) -> Point:
+    """A point near the street's anchor, inside the outline and off every other site (rejection sampling)."""
+    (lng0, lat0), radius = STREETS[street]
     for _ in range(10_000):
-        p = (anchor[0] + rnd.gauss(0, spread), anchor[1] + rnd.gauss(0, spread * 0.8))
-        if inside(p, rings):
-            return round(p[0], 6), round(p[1], 6)
-    raise RuntimeError(f"no point inside the outline near {anchor}")
+        p = (round(rng.gauss(lng0, radius), 6), round(rng.gauss(lat0, radius * 0.8), 6))
+        if inside(p, polygons) and all(abs(p[0] - q[0]) + abs(p[1] - q[1]) >= MIN_GAP for q in taken):
+            return p
+    raise RuntimeError(f"no free point inside the outline near the anchor of {street}")
 
 
-def projects() -> list[dict]:
-    rows = [{"project_id": "P000", "name": "助力慈善、温暖二七", "parent_id": "", "category": "", "goal_yuan": ""}]
-    rnd = random.Random(99)
-    names = [(c, n) for c, ns in CATEGORY_PROJECTS.items() for n in ns]
-    first = ["二七商圈青春志愿行", "关爱老兵、情暖二七", "爱心午餐孝老专享"]
-    names.sort(key=lambda cn: (cn[1] not in first, first.index(cn[1]) if cn[1] in first else 0))
-    for i, (category, name) in enumerate(names, start=1):
-        goal = rnd.choice([150_000, 200_000, 300_000]) if rnd.random() < 0.1 else rnd.randrange(20, 101) * 1000
+# --- the three tables -------------------------------------------------------------------------------------------
+
+
+def make_projects(rng: random.Random) -> list[Row]:
+    """The parent, 88 sub-projects (the seed's three first, then by category), then the poverty project."""
+    rows = [{"project_id": PARENT[0], "name": PARENT[1], "parent_id": "", "category": "", "goal_yuan": ""}]
+    seed_first = [(c, n) for n, c in SEED_SUBPROJECTS.items()]
+    others = [(c, n) for c, names in SUBPROJECTS.items() for n in names.split() if n not in SEED_SUBPROJECTS]
+    for number, (category, name) in enumerate(seed_first + others, start=1):
+        flagship = rng.random() < 0.09  # a few projects with a big goal
+        goal = rng.randrange(15, 31) * 10_000 if flagship else rng.randrange(20, 101) * 1_000
         rows.append(
-            {"project_id": f"P{i:03d}", "name": name, "parent_id": "P000", "category": category, "goal_yuan": goal}
-        )
-    rows.append(
-        {
-            "project_id": "P089",
-            "name": "汤河乡援建对口扶贫",
-            "parent_id": "",
-            "category": "困难帮扶",
-            "goal_yuan": 500000,
-        }
-    )
+            {"project_id": f"P{number:03d}", "name": name, "parent_id": PARENT[0], "category": category,
+             "goal_yuan": str(goal)}
+        )  # fmt: skip
+    pid, name, category, goal = POVERTY
+    rows.append({"project_id": pid, "name": name, "parent_id": "", "category": category, "goal_yuan": str(goal)})
     return rows
 
 
-def sites(rings) -> list[dict]:
-    rnd = random.Random(99)
-    rows, names = [], set()
-    for name, street, kind, point in FIXED_SITES:
-        assert inside(point, rings), name
-        rows.append({"name": name, "street": street, "kind": kind, "lng": point[0], "lat": point[1]})
-        names.add(name)
-    street_names = list(STREETS)
-    kinds = list(KIND_NAMES)
-    i = 0
-    while len(rows) < 137:
-        street = street_names[i % len(street_names)]
-        i += 1
-        kind = rnd.choices(kinds, [3, 2, 3, 5, 2, 1, 1, 2])[0]
-        base = street.removesuffix("街道").removesuffix("镇").removesuffix("乡")
-        name = (
-            f"{base}{rnd.choice(KIND_NAMES[kind])}"
-            if rnd.random() < 0.5
-            else f"{rnd.choice(ORG_PREFIXES)}{rnd.choice(KIND_NAMES[kind])}"
-        )
-        if name in names:
-            continue
-        names.add(name)
-        spread = 0.012 if street in ("马寨镇", "侯寨乡") else 0.004
-        lng, lat = _near(rnd, STREETS[street], rings, spread)
-        rows.append({"name": name, "street": street, "kind": kind, "lng": lng, "lat": lat})
-    for k, row in enumerate(rows, start=1):
-        row["site_id"] = f"S{k:03d}"
-    return [{k: r[k] for k in ("site_id", "name", "street", "kind", "lng", "lat")} for r in rows]
+def make_sites(rng: random.Random, polygons: list[Polygon]) -> list[Row]:
+    """The four fixed sites, then every street's sites scattered around the street's anchor."""
+    rows: list[Row] = []
+    taken: list[Point] = []
+    for name, street, kind, where in FIXED_SITES:
+        point = _sourced_point(where) if isinstance(where, str) else where
+        rows.append({"name": name, "street": street, "kind": kind, "lng": f"{point[0]:.6f}", "lat": f"{point[1]:.6f}"})
+        taken.append(point)
+    for street, listing in STREET_SITES.items():
+        for item in listing.split():
+            name, kind = item.split(":")
+            lng, lat = _scatter(rng, street, polygons, taken)
+            rows.append({"name": name, "street": street, "kind": kind, "lng": f"{lng:.6f}", "lat": f"{lat:.6f}"})
+            taken.append((lng, lat))
+    return [{"site_id": f"S{n:03d}", **row} for n, row in enumerate(rows, start=1)]
 
 
-def teams(project_rows: list[dict], site_rows: list[dict]) -> list[dict]:
-    rnd = random.Random(99)
-    project_ids = [p["project_id"] for p in project_rows if p["project_id"] != "P000"]
-    popularity = [1 / (k + 1) ** 0.7 for k in range(len(project_ids))]
-    site_ids = [s["site_id"] for s in site_rows]
-    site_weights = [12 if s in ("S001", "S002") else 3 if s in ("S003", "S004") else 1 for s in site_ids]
-    rows, names = [], set()
-    orgs = list(ORG_TEAMS)
-    while len(rows) < 400:
-        organisation = rnd.random() < 0.55
-        if organisation:
-            name = (
-                orgs.pop(0)
-                if orgs
-                else f"{rnd.choice(ORG_PREFIXES)}{rnd.choice('华信达兴隆泰恒安盛和')}{rnd.choice(ORG_SUFFIXES)}"
-            )
-            goal = rnd.randrange(5, 51) * 1000
+def _street_office(street: str) -> str:
+    return f"{street}人民政府" if street in TOWNS else f"{street}办事处"
+
+
+def _organisations(rng: random.Random, sites: list[Row]) -> list[tuple[str, str | None]]:
+    """Organisation teams besides the seed's: (name, the site it is bound to, or None for any site)."""
+    seed_names = {name for name, *_ in SEED_TEAMS}
+    bound: list[tuple[str, str | None]] = [
+        (street, _street_office(street)) for street in STREETS if street not in seed_names
+    ]
+    for street, listing in COMMUNITIES.items():
+        here = [s["name"] for s in sites if s["street"] == street]
+        bound += [(f"{street}{community}", rng.choice(here)) for community in listing.split()]
+    free = DISTRICT_UNITS.split() + SOCIAL_ORGANISATIONS.split() + HOSPITALS_AND_SCHOOLS.split()
+    wanted = ORGANISATION_COUNT - len(SEED_TEAMS) - len(bound) - len(free)
+    companies: list[str] = []
+    brands, trades = COMPANY_BRANDS.split(), COMPANY_TRADES.split()
+    while len(companies) < wanted:
+        name = f"郑州{rng.choice(brands)}{rng.choice(trades)}有限公司"
+        if name not in companies:
+            companies.append(name)
+    return bound + [(name, None) for name in free + companies]
+
+
+def _persons(rng: random.Random, count: int) -> list[str]:
+    """Masked person-team names: a surname and ** only, never a full name."""
+    names: list[str] = []
+    surnames = SURNAMES.split()
+    while len(names) < count:
+        name = rng.choice(PERSON_FORMS).format(rng.choice(surnames))
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _pool(rng: random.Random, ids: list[str], weights: dict[str, float], size: int) -> list[str]:
+    """`size` ids, shuffled: every id once, so none is left without a team, and the rest drawn by weight."""
+    assert size >= len(ids), (size, len(ids))
+    pool = ids + rng.choices(ids, [weights.get(i, 1.0) for i in ids], k=size - len(ids))
+    rng.shuffle(pool)
+    return pool
+
+
+def make_teams(rng: random.Random, projects: list[Row], sites: list[Row]) -> list[Row]:
+    """The seed's units first, then organisations and persons interleaved, each with a project and a home site."""
+    site_id = {s["name"]: s["site_id"] for s in sites}
+    rest: list[tuple[str, str, str | None]] = [("organisation", n, s) for n, s in _organisations(rng, sites)]
+    rest += [("person", n, None) for n in _persons(rng, TEAM_COUNT - ORGANISATION_COUNT)]
+    rng.shuffle(rest)
+
+    raisable = [p["project_id"] for p in projects if p["project_id"] != PARENT[0]]
+    popularity = {pid: PROJECT_WEIGHTS.get(pid, round(rng.uniform(0.3, 3.0), 3)) for pid in raisable}
+    project_pool = _pool(rng, raisable, popularity, len(rest) - PARENT_TEAMS) + [PARENT[0]] * PARENT_TEAMS
+    rng.shuffle(project_pool)
+    free_teams = sum(1 for *_, site in rest if site is None)
+    site_pool = _pool(rng, [s["site_id"] for s in sites], SITE_WEIGHTS, free_teams)
+
+    rows: list[Row] = []
+    for name, project, site, goal in SEED_TEAMS:
+        rows.append({"name": name, "project_id": project, "site_id": site_id[site], "kind": "organisation",
+                     "goal_yuan": str(goal)})  # fmt: skip
+    for (kind, name, site), project in zip(rest, project_pool, strict=True):
+        home = site_id[site] if site else site_pool.pop()
+        goal = rng.randrange(5, 51) * 1_000 if kind == "organisation" else rng.randrange(5, 51) * 100
+        rows.append({"name": name, "project_id": project, "site_id": home, "kind": kind, "goal_yuan": str(goal)})
+    return [{"team_id": f"T{n:03d}", **row} for n, row in enumerate(rows, start=1)]
+
+
+# --- checks, output ---------------------------------------------------------------------------------------------
+
+
+def check(projects: list[Row], sites: list[Row], teams: list[Row], polygons: list[Polygon]) -> None:
+    """Assert the brief's constraints, so that a later edit of the lists cannot quietly break the demo."""
+    ids = [p["project_id"] for p in projects]
+    assert ids == [f"P{n:03d}" for n in range(90)], "project ids P000..P089"
+    assert len({p["name"] for p in projects}) == 90, "project names are unique"
+    assert projects[0] == {"project_id": "P000", "name": "助力慈善、温暖二七", "parent_id": "", "category": "",
+                           "goal_yuan": ""}  # fmt: skip
+    subs = projects[1:89]
+    assert all(p["parent_id"] == "P000" for p in subs)
+    assert [p["name"] for p in subs[:3]] == list(SEED_SUBPROJECTS)
+    assert Counter(p["category"] for p in subs) == CATEGORY_COUNTS
+    assert all(20_000 <= int(p["goal_yuan"]) <= 300_000 for p in subs)
+    assert 3 <= sum(int(p["goal_yuan"]) > 100_000 for p in subs) <= 15, "a few flagship goals"
+    assert projects[89] == {"project_id": "P089", "name": "汤河乡援建对口扶贫", "parent_id": "",
+                            "category": "困难帮扶", "goal_yuan": "500000"}  # fmt: skip
+
+    assert [s["site_id"] for s in sites] == [f"S{n:03d}" for n in range(1, 138)], "site ids S001..S137"
+    assert len({s["name"] for s in sites}) == 137, "site names are unique"
+    assert (sites[0]["name"], sites[0]["kind"]) == ("升龙广场", "main_venue")
+    assert (sites[1]["name"], sites[1]["kind"]) == ("德化步行街", "pedestrian_street")
+    assert {s["kind"] for s in sites} <= set(SITE_KINDS.split())
+    per_street = Counter(s["street"] for s in sites)
+    assert set(per_street) == set(STREETS) and min(per_street.values()) >= 4, per_street
+    by_name = {s["name"]: s for s in sites}
+    assert by_name["德化步行街"]["street"] == by_name["二七广场"]["street"] == "德化街街道"
+    for name, source in (("二七广场", "二七广场/二七纪念塔"), ("人民公园", "郑州市人民公园")):
+        assert (float(by_name[name]["lng"]), float(by_name[name]["lat"])) == _sourced_point(source), name
+    for s in sites:
+        assert re.fullmatch(r"\d+\.\d{6}", s["lng"]) and re.fullmatch(r"\d+\.\d{6}", s["lat"]), s
+        assert inside((float(s["lng"]), float(s["lat"])), polygons), f"{s['name']} lies outside the outline"
+    urban_south = min(float(s["lat"]) for s in sites if s["street"] not in TOWNS)
+    assert all(float(s["lat"]) < urban_south for s in sites if s["street"] in TOWNS), "towns lie south of the city"
+
+    assert [t["team_id"] for t in teams] == [f"T{n:03d}" for n in range(1, TEAM_COUNT + 1)]
+    assert len({t["name"] for t in teams}) == TEAM_COUNT, "team names are unique"
+    kinds = Counter(t["kind"] for t in teams)
+    assert set(kinds) == {"organisation", "person"} and 0.50 <= kinds["organisation"] / TEAM_COUNT <= 0.60
+    names = {t["name"] for t in teams}
+    assert {"河南省福利彩票发行中心", "德化街街道", "建中街街道", "二七区慈善总会", "中国中部电子商务港"} <= names
+    assert {"二七区青年志愿者协会", *STREETS} <= names, "every street office and town forms a team"
+    site_ids, project_ids = {s["site_id"] for s in sites}, set(ids)
+    for t in teams:
+        assert t["project_id"] in project_ids and t["site_id"] in site_ids, t
+        goal = int(t["goal_yuan"])
+        if t["kind"] == "person":
+            assert MASKED_PERSON.fullmatch(t["name"]), f"person team {t['name']!r} is not masked"
+            assert 500 <= goal <= 5_000, t
         else:
-            name = rnd.choice(PERSON_FORMS).format(s=rnd.choice(SURNAMES))
-            goal = rnd.randrange(5, 51) * 100
-        if name in names:
-            continue
-        names.add(name)
-        project = "P000" if rnd.random() < 0.03 else rnd.choices(project_ids, popularity)[0]
-        rows.append({"name": name, "project_id": project, "site_id": rnd.choices(site_ids, site_weights)[0],
-                     "kind": "organisation" if organisation else "person", "goal_yuan": goal})  # fmt: skip
-    for k, row in enumerate(rows, start=1):
-        row["team_id"] = f"T{k:03d}"
-    return [{k: r[k] for k in ("team_id", "name", "project_id", "site_id", "kind", "goal_yuan")} for r in rows]
+            assert "**" not in t["name"] and 5_000 <= goal <= 50_000, t
+    assert (teams[0]["name"], teams[0]["site_id"]) == ("河南省福利彩票发行中心", "S002")
+    per_project = Counter(t["project_id"] for t in teams)
+    assert set(per_project) == project_ids, "every project has a team"
+    assert per_project["P000"] <= 10, "only a few teams raise for the parent project itself"
+    per_site = Counter(t["site_id"] for t in teams)
+    assert set(per_site) == site_ids, "every site is some team's home"
+    others = max(n for sid, n in per_site.items() if sid not in ("S001", "S002"))
+    assert min(per_site["S001"], per_site["S002"]) > others, "the main venue and 德化步行街 hold the most teams"
 
 
-def _write(name: str, rows: list[dict]) -> None:
+def _write(name: str, rows: list[Row]) -> Path:
+    """Write one table with the csv module (UTF-8 without BOM, \\n line ends) and check the bytes."""
     OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / name, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    path = OUT / name
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS[name], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    data = path.read_bytes()
+    assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data, path
+    assert data.decode("utf-8").split("\n", 1)[0] == ",".join(COLUMNS[name]), path
+    return path
+
+
+def _line(title: str, counts: Counter[str]) -> str:
+    return f"{title}: " + ", ".join(f"{k} {n}" for k, n in counts.items())
+
+
+def summary(projects: list[Row], sites: list[Row], teams: list[Row]) -> str:
+    """What the generator made, in a few lines for whoever runs it."""
+    subs = [p for p in projects if p["parent_id"] == PARENT[0]]
+    goals = sum(int(p["goal_yuan"]) for p in projects if p["goal_yuan"])
+    site_name = {s["site_id"]: s["name"] for s in sites}
+    project_name = {p["project_id"]: p["name"] for p in projects}
+    per_site = Counter(t["site_id"] for t in teams)
+    per_project = Counter(t["project_id"] for t in teams)
+    per_category = Counter({c: sum(p["category"] == c for p in subs) for c in CATEGORY_COUNTS})
+    return "\n".join(
+        [
+            f"projects: {len(projects)} (1 parent, {len(subs)} sub-projects, 1 top-level); goals total ¥{goals:,}",
+            _line("  sub-projects per category", per_category),
+            f"sites: {len(sites)} in {len({s['street'] for s in sites})} streets",
+            _line("  per street", Counter(s["street"] for s in sites)),
+            _line("  per kind", Counter(s["kind"] for s in sites)),
+            f"teams: {len(teams)}",
+            _line("  per kind", Counter(t["kind"] for t in teams)),
+            _line("  busiest sites", Counter({site_name[k]: n for k, n in per_site.most_common(5)})),
+            _line("  busiest projects", Counter({project_name[k]: n for k, n in per_project.most_common(5)})),
+            f"  for the parent project P000: {per_project['P000']}; for P089: {per_project['P089']}",
+        ]
+    )
 
 
 def main() -> None:
-    rings = _outline()
-    p, s = projects(), sites(_outline())
-    t = teams(p, s)
-    assert len(p) == 90 and len(s) == 137 and len(t) == 400
-    assert all(inside((r["lng"], r["lat"]), rings) for r in s)
-    _write("projects.csv", p)
-    _write("sites.csv", s)
-    _write("teams.csv", t)
-    print(f"{len(p)} projects, {len(s)} sites in {len({r['street'] for r in s})} streets, {len(t)} teams")
+    """Generate, check, write, summarise; one generator seeded with 99 makes every run the same."""
+    rng = random.Random(SEED)
+    polygons = _outline()
+    projects = make_projects(rng)
+    sites = make_sites(rng, polygons)
+    teams = make_teams(rng, projects, sites)
+    check(projects, sites, teams, polygons)
+    for name, rows in (("projects.csv", projects), ("sites.csv", sites), ("teams.csv", teams)):
+        print(f"wrote {_write(name, rows)}")
+    print(summary(projects, sites, teams))
 
 
 if __name__ == "__main__":
