@@ -10,7 +10,7 @@ from pathlib import Path
 from givingday import config
 from givingday.money import format_yuan
 from givingday.profiles import ProfileError, find_profile
-from givingday.roster import RosterError, load_roster
+from givingday.roster import RosterError, load_roster, read_roster
 from givingday.store import Store, StoreLocked, UnsupportedStore
 
 BY_QUERIES = {
@@ -135,6 +135,50 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import time
+
+    from givingday import clock, simulate
+
+    location = config.db_location(args.db)
+    event = config.load_event()
+    start = dt.date.fromisoformat(args.start) if args.start else None
+    try:
+        store = _open(args)
+    except StoreLocked:
+        store = None
+    if store is not None:
+        if clock.read_clock(location) is None and store.query("totals_overall")[0]["donations"]:
+            print("error: the store holds real gifts; the demo plays only into an empty store", file=sys.stderr)
+            return 2
+        if not store.query("store_counts")[0]["projects"]:
+            load_roster(store, config.ROSTER_DIR)
+        feed = simulate.start_demo(store, start, args.backfill_until, args.seed, args.scale, args.speed, live=False)
+        t = store.query("totals_overall")[0]
+        print(f"demo backfilled: {t['donations']:,} gifts, {format_yuan(t['total_fen'])} (matched {format_yuan(t['matched_fen'])})")
+        store.dispose()
+    demo_clock = clock.read_clock(location)
+    if not args.live:
+        return 0
+    if demo_clock is None:
+        print("error: no demo clock: run `simulate` once while the board is stopped, or start the board", file=sys.stderr)
+        return 2
+    gifts = simulate.draw_event(
+        event, read_roster(config.ROSTER_DIR), dt.date.fromisoformat(demo_clock.first_day), demo_clock.seed,
+        demo_clock.scale,
+    )
+    feed = simulate.LiveFeed(config.inbox_dir(location), event, gifts, demo_clock, demo_clock.now_epoch())
+    print(f"live demo: dropping exports into {feed.inbox} every second (Ctrl-C stops)")
+    feed.start()
+    try:
+        while feed.is_alive():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        feed.stop()
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from givingday.serve import serve
 
@@ -165,6 +209,15 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("status", help="counts, latest imports and rejected rows")
     s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("simulate", help="play a demo giving day through the import path")
+    s.add_argument("--start", help="the demo event's first day, YYYY-MM-DD (default: today)")
+    s.add_argument("--backfill-until", help="HH:MM on the first day, or a date and time (default 20:30 of day one)")
+    s.add_argument("--live", action="store_true", help="then keep dropping export files into the inbox every second")
+    s.add_argument("--speed", type=float, default=1.0, help="demo seconds per real second (default 1)")
+    s.add_argument("--seed", type=int, default=99)
+    s.add_argument("--scale", type=float, default=1.0, help="1.0 is about 150,000 gifts and ¥6 million")
+    s.set_defaults(func=cmd_simulate)
 
     s = sub.add_parser("serve", help="run the board (Streamlit) with its inbox worker")
     s.add_argument("--port", type=int, default=8501)

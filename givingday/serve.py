@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from givingday import config, inbox
+from givingday import clock, config, inbox
 from givingday.roster import load_roster
 from givingday.store import Store, adopt
 
@@ -23,6 +23,15 @@ def prepare_store(location: str | None) -> Store:
     return store
 
 
+def demo_wanted(store: Store) -> bool:
+    """The demo plays unless GIVINGDAY_DEMO=0, and only where no real gifts are stored."""
+    if os.environ.get("GIVINGDAY_DEMO", "1") == "0":
+        return False
+    if clock.read_clock(store.location) is not None:
+        return True
+    return store.query("totals_overall")[0]["donations"] == 0
+
+
 def serve(args: argparse.Namespace) -> int:
     from streamlit import config as st_config
     from streamlit.web import bootstrap
@@ -33,6 +42,12 @@ def serve(args: argparse.Namespace) -> int:
     store = prepare_store(location)
     adopt(store)
     inbox.start_once(store)
+    if demo_wanted(store):
+        from givingday import simulate
+
+        simulate.start_demo(store)
+        t = store.query("totals_overall")[0]
+        print(f"demo giving day playing: {t['donations']:,} gifts so far (GIVINGDAY_DEMO=0 turns it off)")
     print(f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/")
     main_script = str(config.ROOT / "app.py")
     st_config._main_script_path = main_script
