@@ -12,6 +12,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from givingday import rollups
 from givingday.config import CHANNELS
 from givingday.store import Store
 
@@ -67,6 +68,7 @@ def refund(store: Store, donation_id: str, reason: str, recorded_by: str, at: dt
             site_id=cur["site_id"], channel=cur["channel"], reason=reason.strip(), recorded_by=recorded_by,
             recorded_at=now,
         )  # fmt: skip
+        rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": [adj_id]})
     return adj_id
 
 
@@ -120,4 +122,5 @@ def correct(
             project_id=new["project_id"], team_id=new["team_id"], site_id=new["site_id"], channel=new["channel"],
             **base,
         )  # fmt: skip
+        rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": ids})
     return ids

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from givingday import rollups
 from givingday.config import CHANNELS
 from givingday.formats import Layout, Table, UnreadableFile, detect_layout, read_table
 from givingday.masking import ANONYMOUS, mask_name, scrub
@@ -459,6 +460,7 @@ def import_bytes(store: Store, data: bytes, source: str, profile: Profile | None
             report.rows_new = int(inserted)
             report.rows_duplicate += judged.num_rows - report.rows_new
             if report.rows_new:
+                rollups.add_events(conn, rollups.NEW_GIFTS, {"import_id": import_id})
                 sums = conn.execute(
                     sa.text("select sum(amount_fen), sum(matched_fen) from donations where import_id = :id"),
                     {"id": import_id},

@@ -1,0 +1,65 @@
+"""Keeping the rollup tables in step with the ledger, inside the transaction that writes the events.
+
+`add_events` takes a SQL `select` of ledger-shaped rows (occurred_at, amount_fen, matched_fen,
+donation_count, project_id, team_id, site_id, channel, is_gift) and adds them to every rollup. The
+totals stay exact: a test compares every rollup with the ledger after imports, refunds and corrections.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+_TOTALS = """
+insert into rollup_totals (dim, key, amount_fen, matched_fen, donations, last_gift_at)
+select dim, key, cast(sum(amount_fen) as bigint), cast(sum(matched_fen) as bigint),
+       cast(sum(donation_count) as bigint), max(gift_at)
+from (
+    select 'all' as dim, '' as key, amount_fen, matched_fen, donation_count, gift_at from new_events
+    union all select 'project', project_id, amount_fen, matched_fen, donation_count, gift_at from new_events
+    union all select 'team', coalesce(team_id, ''), amount_fen, matched_fen, donation_count, gift_at from new_events
+    union all select 'site', coalesce(site_id, ''), amount_fen, matched_fen, donation_count, gift_at from new_events
+    union all select 'channel', channel, amount_fen, matched_fen, donation_count, gift_at from new_events
+) events
+group by dim, key
+on conflict (dim, key) do update set
+    amount_fen = rollup_totals.amount_fen + excluded.amount_fen,
+    matched_fen = rollup_totals.matched_fen + excluded.matched_fen,
+    donations = rollup_totals.donations + excluded.donations,
+    last_gift_at = greatest(rollup_totals.last_gift_at, excluded.last_gift_at)
+"""
+
+_MINUTES = """
+insert into rollup_minutes (minute_at, amount_fen, matched_fen, donations)
+select date_trunc('minute', occurred_at), cast(sum(amount_fen) as bigint), cast(sum(matched_fen) as bigint),
+       cast(sum(donation_count) as bigint)
+from new_events
+group by date_trunc('minute', occurred_at)
+on conflict (minute_at) do update set
+    amount_fen = rollup_minutes.amount_fen + excluded.amount_fen,
+    matched_fen = rollup_minutes.matched_fen + excluded.matched_fen,
+    donations = rollup_minutes.donations + excluded.donations
+"""
+
+NEW_GIFTS = """
+select occurred_at, amount_fen, matched_fen, 1 as donation_count, project_id, team_id, site_id, channel,
+       occurred_at as gift_at
+from donations where import_id = :import_id
+"""
+
+NEW_ADJUSTMENTS = """
+select occurred_at, amount_delta_fen as amount_fen, matched_delta_fen as matched_fen,
+       donation_delta as donation_count, project_id, team_id, site_id, channel,
+       cast(null as timestamp with time zone) as gift_at
+from adjustments where adjustment_id in :ids
+"""
+
+
+def add_events(conn: sa.Connection, select_sql: str, params: dict[str, Any]) -> None:
+    """Add the rows of `select_sql` to every rollup (one CTE, two upserts)."""
+    for upsert in (_TOTALS, _MINUTES):
+        stmt = sa.text(f"with new_events as ({select_sql}) {upsert}")
+        if "ids" in params:
+            stmt = stmt.bindparams(sa.bindparam("ids", expanding=True))
+        conn.execute(stmt, params)
