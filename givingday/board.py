@@ -6,11 +6,13 @@ Every screen's refresh reads from `cached_query`, so many open screens cost the 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import streamlit as st
 
-from givingday import inbox
+from givingday import bigscreen, inbox
+from givingday.screen import Snapshot, take_snapshot
 from givingday.store import Store, adopted
 
 CACHE_SECONDS = 2
@@ -27,3 +29,23 @@ def shared_store() -> Store:
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=256)
 def cached_query(name: str, **params: Any) -> list[dict[str, Any]]:
     return shared_store().query(name, **params)
+
+
+@st.cache_resource(ttl=10, max_entries=64, show_spinner=False)
+def cached_snapshot(bucket: int, site_id: str | None) -> Snapshot:
+    """One snapshot per two-second bucket (and site), shared by every screen without copying."""
+    return take_snapshot(shared_store(), site_id=site_id)
+
+
+def snapshot(site_id: str | None = None) -> Snapshot:
+    return cached_snapshot(int(time.time() // CACHE_SECONDS), site_id)
+
+
+@st.cache_resource(ttl=10, max_entries=256, show_spinner=False)
+def cached_screen_html(bucket: int, site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
+    """The rendered screen, shared by every screen showing the same view in the same bucket."""
+    return bigscreen.render(cached_snapshot(bucket, site_id), view, lang, celebrate, site_id)
+
+
+def screen_html(site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
+    return cached_screen_html(int(time.time() // CACHE_SECONDS), site_id, view, lang, celebrate)

@@ -1,0 +1,50 @@
+"""The plaza big screen: public, unattended, readable from ten metres. URL parameters:
+view=overview|projects|teams|sites|map, rotate=SECONDS, site=ID, lang=en (works with embed=true)."""
+
+import time
+
+import streamlit as st
+
+from givingday.bigscreen import VIEWS
+from givingday.board import screen_html, snapshot
+
+CELEBRATE_SECONDS = 30
+
+
+def _params() -> tuple[str, int, str | None, str]:
+    q = st.query_params
+    view = q.get("view", "overview")
+    view = view if view in VIEWS else "overview"
+    try:
+        rotate = max(0, int(q.get("rotate", "0")))
+    except ValueError:
+        rotate = 0
+    site = q.get("site") or None
+    lang = "en" if q.get("lang") == "en" else "zh"
+    return view, rotate, site, lang
+
+
+def _celebration(milestone: int | None) -> int | None:
+    """Show a milestone for half a minute when the total first passes it on this screen (one int kept)."""
+    state = st.session_state
+    seen = state.get("milestone_seen")
+    if milestone is not None and seen is not None and milestone > seen:
+        state["celebrate"] = (milestone, time.time() + CELEBRATE_SECONDS)
+    state["milestone_seen"] = milestone
+    current = state.get("celebrate")
+    if current and current[1] > time.time():
+        return current[0]
+    state.pop("celebrate", None)
+    return None
+
+
+@st.fragment(run_every=2)
+def live_screen() -> None:
+    view, rotate, site, lang = _params()
+    if rotate:
+        view = VIEWS[int(time.time() // rotate) % len(VIEWS)]
+    celebrate = _celebration(snapshot(site).milestone_passed())
+    st.html(screen_html(site, view, lang, celebrate))
+
+
+live_screen()
