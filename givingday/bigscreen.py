@@ -24,7 +24,7 @@ LABELS = {
         "today": "今日", "projects": "项目榜", "teams": "队伍榜", "sites": "点位榜", "latest": "最新爱心",
         "per_minute": "近一小时每分钟捐款", "scan": "扫码捐款", "updated": "更新于", "demo": "演示数据 · 非真实统计",
         "stale": "数据已 {m} 分钟未更新，请检查数据接入", "day_ends": "今日结束", "event_ends": "活动结束",
-        "matching_opens": "配捐开启", "matching_now": "配捐进行中", "ended": "活动已结束", "not_started": "活动未开始",
+        "matching_opens": "配捐开启", "matching_now": "配捐进行中", "matching_next": "下轮", "ended": "活动已结束", "not_started": "活动未开始",
         "ago": "{m}分钟前", "just_now": "刚刚", "milestone": "善款突破 {v}！感谢每一份爱心", "map": "点位地图",
         "district": "全区", "site_total": "本点位", "site_teams": "本点位队伍", "unknown_site": "未知点位",
         "day_n": "第{n}天", "pool": "今日配捐池已用", "wan": "万元", "yuan": "元", "no_gifts": "暂无捐款",
@@ -35,7 +35,7 @@ LABELS = {
         "per_minute": "Gifts per minute, last hour", "scan": "Scan to give", "updated": "Updated",
         "demo": "DEMO DATA · not the real count", "stale": "No new data for {m} min: check the data feed",
         "day_ends": "Day ends in", "event_ends": "Event ends in", "matching_opens": "Matching opens in",
-        "matching_now": "Matching is on", "ended": "The event has ended", "not_started": "Not started yet",
+        "matching_now": "Matching is on", "matching_next": "next in", "ended": "The event has ended", "not_started": "Not started yet",
         "ago": "{m} min ago", "just_now": "just now", "milestone": "We passed {v}! Thank you", "map": "Site map",
         "district": "District", "site_total": "This site", "site_teams": "Teams here", "unknown_site": "Unknown site",
         "day_n": "Day {n}", "pool": "Today's matching pool used", "wan": "0k yuan", "yuan": "yuan", "no_gifts": "No gifts yet",
@@ -147,7 +147,7 @@ def countdowns(snap: Snapshot, lang: str) -> list[str]:
     if local >= opens:
         opens += dt.timedelta(days=1)
         if opens < ev.ends_at:
-            out.append(f"{t(lang, 'matching_now')} · {t(lang, 'matching_opens')} <b>{_countdown(opens - local)}</b>")
+            out.append(f"{t(lang, 'matching_now')} · {t(lang, 'matching_next')} <b>{_countdown(opens - local)}</b>")
         else:
             out.append(t(lang, "matching_now"))
     else:

@@ -1,0 +1,128 @@
+"""The big screen's queries, its shared cache, and its HTML."""
+
+import datetime as dt
+import threading
+
+import pytest
+
+from givingday import bigscreen, board, clock
+from givingday import store as store_module
+from givingday.ingest import import_bytes
+from givingday.screen import take_snapshot
+from tests.conftest import CANONICAL_HEADER
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+GIFTS = CANONICAL_HEADER + (
+    "S1,2020-09-07 09:59:00,10,0,P001,T001,,qr,张三\n"  # T001's home site is S002
+    "S2,2020-09-07 10:00:30,100,50,P001,,S001,qr,李四\n"
+    "S3,2020-09-07 10:01:10,2000,0,P002,T002,,corporate,<script>alert(1)</script>\n"
+    "S4,2020-09-06 23:59:59,1,0,P089,,,qr,\n"  # the day before
+)
+NOW = dt.datetime(2020, 9, 7, 10, 2, 0, tzinfo=TZ)
+
+
+def test_screen_queries_exact_rows(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    snap = take_snapshot(store, now=NOW)
+    t = snap.totals
+    assert (t["amount_fen"], t["matched_fen"], t["total_fen"], t["donations"]) == (211100, 5000, 216100, 4)
+    assert (t["day_amount_fen"], t["day_matched_fen"], t["day_donations"]) == (211000, 5000, 3)
+    assert [(r["key"], r["total_fen"], r["donations"], r["goal_fen"]) for r in snap.projects] == [
+        ("P002", 200000, 1, 3000000), ("P001", 16000, 2, 5000000), ("P089", 100, 1, 50000000),
+    ]  # fmt: skip
+    assert [(r["key"], r["total_fen"]) for r in snap.teams] == [("T002", 200000), ("T001", 1000)]
+    assert [(r["key"], r["total_fen"], r["goal_fen"]) for r in snap.sites] == [
+        ("S001", 215000, 100000), ("S002", 1000, 2000000),
+    ]  # fmt: skip
+    assert [(g["donor_name_masked"], g["amount_fen"]) for g in snap.latest] == [
+        ("<**", 200000), ("李**", 10000), ("张**", 1000),
+    ]  # the gift from the day before is older than the ticker's 30 minutes
+    assert [(r["minute_at"].astimezone(TZ).strftime("%H:%M"), r["donations"]) for r in snap.minutes] == [
+        ("09:59", 1), ("10:00", 1), ("10:01", 1),
+    ]
+
+
+def test_site_screen(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    snap = take_snapshot(store, now=NOW, site_id="S001")
+    assert (snap.site["name"], snap.site["total_fen"], snap.site["donations"]) == ("升龙广场", 215000, 2)
+    assert [r["key"] for r in snap.teams] == ["T002"]  # teams whose home is S001
+    html = bigscreen.render(snap, site_id="S001")
+    assert 'id="site-total" data-fen="215000"' in html
+    assert 'id="headline-total" data-fen="216100"' in html  # the district total stays on a site's screen
+
+
+def test_html_escapes_and_labels(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    html = bigscreen.render(take_snapshot(store, now=NOW))
+    assert "<script>" not in html and "&lt;**" in html
+    assert "演示数据" not in html  # not a demo store
+    assert "2,161.00" in html or "¥2,161.00" in html
+    assert "配捐开启" not in html and "配捐进行中 · 下轮 <b>23:58:00</b>" in html  # 10:02, matching is on
+    early = bigscreen.render(take_snapshot(store, now=NOW - dt.timedelta(hours=2)))
+    assert "配捐开启 <b>01:58:00</b>" in early and "今日结束 <b>15:58:00</b>" in early
+    en = bigscreen.render(take_snapshot(store, now=NOW), lang="en")
+    assert "Total raised" in en and "善款总额" not in en
+    for view in bigscreen.VIEWS:
+        assert 'id="headline-total"' in bigscreen.render(take_snapshot(store, now=NOW), view=view)
+
+
+def test_stale_banner_and_demo_label(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    fresh = take_snapshot(store, now=NOW)
+    assert not fresh.is_stale and 'role="alert"' not in bigscreen.render(fresh)
+    late = take_snapshot(store, now=NOW + dt.timedelta(minutes=20))
+    assert late.is_stale
+    assert "数据已 20 分钟未更新" in bigscreen.render(late)
+    clock.write_clock(store.location, clock.DemoClock(0, 0, 1, "2020-09-07"))
+    assert "演示数据" in bigscreen.render(take_snapshot(store, now=NOW))
+
+
+
+class _FixedTime:
+    def __init__(self, value: float):
+        self.value = value
+
+    def time(self) -> float:
+        return self.value
+
+
+@pytest.fixture
+def counted(store, monkeypatch):
+    """The board on the test's store, with every query counted and the clock held inside one bucket."""
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    monkeypatch.setattr(store_module, "_adopted", store)
+    monkeypatch.setattr(board, "time", _FixedTime(1_000_000.0))
+    calls = []
+    real_query = store.query
+    monkeypatch.setattr(store, "query", lambda name, **p: calls.append(name) or real_query(name, **p))
+    board.cached_snapshot.clear()
+    board.cached_screen_html.clear()
+    yield calls
+    board.cached_snapshot.clear()
+    board.cached_screen_html.clear()
+    board.shared_store.clear()
+    from givingday import inbox
+
+    inbox.stop_worker()
+
+
+def test_fifty_screens_cost_what_one_costs(counted):
+    board.screen_html(None, "overview", "zh", None)
+    one = len(counted)
+    assert one == 6  # the snapshot's queries, once
+
+    def screen() -> None:
+        for view in ("overview", "overview", "projects"):
+            board.screen_html(None, view, "zh", None)
+
+    threads = [threading.Thread(target=screen) for _ in range(50)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(counted) == one  # 50 screens, 150 refreshes: no more database work
+    board.time.value += board.CACHE_SECONDS  # the next bucket: one more snapshot for everybody
+    for _ in range(50):
+        board.screen_html(None, "overview", "zh", None)
+    assert len(counted) == 2 * one
