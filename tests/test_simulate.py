@@ -1,0 +1,94 @@
+"""The demo giving day: deterministic, realistic in shape, exact, and fed through the import path."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from givingday import clock, config, simulate
+from givingday.inbox import process_pending
+from givingday.roster import load_roster, read_roster
+from givingday.store import Store
+
+START = dt.date(2020, 9, 7)
+
+
+@pytest.fixture(scope="module")
+def event_and_gifts():
+    event = config.load_event()
+    return event, simulate.draw_event(event, read_roster(config.ROSTER_DIR), START, seed=5, scale=0.2)
+
+
+def test_deterministic_for_a_seed(event_and_gifts):
+    event, gifts = event_and_gifts
+    again = simulate.draw_event(event, read_roster(config.ROSTER_DIR), START, seed=5, scale=0.2)
+    assert np.array_equal(gifts.at, again.at) and np.array_equal(gifts.amount, again.amount)
+    other = simulate.draw_event(event, read_roster(config.ROSTER_DIR), START, seed=6, scale=0.2)
+    assert not np.array_equal(gifts.amount[:1000], other.amount[:1000])
+
+
+def test_shape_of_the_day(event_and_gifts):
+    event, gifts = event_and_gifts
+    start = int(dt.datetime.combine(START, dt.time(0), event.tz).timestamp())
+    hour = ((gifts.at - start) % 86400) // 3600
+    day = (gifts.at - start) // 86400
+    per_hour = np.bincount(hour[day == 0], minlength=24)
+    assert per_hour[10] > 1.5 * per_hour[9] > per_hour[8]  # launch, then the matching surge
+    assert per_hour[3] < per_hour[9] / 20  # quiet nights
+    assert per_hour[20] > per_hour[12]  # the evening peak
+    assert np.bincount(day)[0] > np.bincount(day)[2]  # day one is the biggest
+    assert 25_000 <= len(gifts) <= 36_000  # scale 0.2 of about 150,000
+    small = np.isin(gifts.amount, [100, 500, 990, 1000])
+    assert small.mean() > 0.5  # most gifts are small
+    assert (gifts.channel == "corporate").sum() >= 1 and gifts.amount.max() >= 1_000_000
+    live = gifts.channel == "livestream"
+    live_hours = hour[live]
+    assert live.sum() == 400 and live_hours.min() >= 15 and live_hours.max() < 17
+
+
+def test_matching_rules(event_and_gifts):
+    event, gifts = event_and_gifts
+    m = event.matching
+    start = int(dt.datetime.combine(START, dt.time(0), event.tz).timestamp())
+    day = (gifts.at - start) // 86400
+    seconds = (gifts.at - start) % 86400
+    assert (gifts.matched[seconds < 10 * 3600] == 0).all()  # nothing before 10:00
+    assert (gifts.matched[gifts.channel != "qr"] == 0).all()
+    assert (gifts.matched <= gifts.amount).all()
+    for d in range(event.days):
+        assert gifts.matched[day == d].sum() <= m.daily_pool_fen
+        per_donor = {}
+        for donor, got in zip(gifts.donor[day == d], gifts.matched[day == d], strict=True):
+            per_donor[donor] = per_donor.get(donor, 0) + int(got)
+        assert max(per_donor.values()) <= m.per_donor_daily_cap_fen
+
+
+def test_backfill_through_the_import_path(db_path, event_and_gifts):
+    event, gifts = event_and_gifts
+    store = Store(str(db_path))
+    store.migrate()
+    load_roster(store, config.ROSTER_DIR)
+    until = dt.datetime.combine(START, dt.time(12, 0), event.tz).timestamp()
+    reports = simulate.backfill(store, gifts, until)
+    rows = gifts.window(float(gifts.at[0]), until)
+    expected = int(gifts.amount[rows].sum()), int(gifts.matched[rows].sum()), rows.stop - rows.start
+    t = store.query("totals_overall")[0]
+    assert (t["amount_fen"], t["matched_fen"], t["donations"]) == expected
+    assert all(r.rows_rejected == 0 for r in reports) and len(reports) == 12
+    # the live feed: the next slices, with a re-sent overlap and a broken row on schedule
+    demo_clock = clock.DemoClock(0, until, 1, START.isoformat())
+    feed = simulate.LiveFeed(store.inbox, event, gifts, demo_clock, until)
+    feed.files = 23
+    k = 0
+    while feed.files < 40 and k < 200:  # some minutes have no gifts and write no file
+        k += 1
+        feed.step(until + k * 60)
+    reports = process_pending(store)
+    assert sum(r.rows_duplicate for r in reports) > 0  # file 25 repeats file 24's rows
+    assert [r.rejections[0].reason for r in reports if r.rows_rejected] == [
+        "time '2020-13-45 25:61:00' is not a date and time"
+    ]  # file 40
+    rows = gifts.window(float(gifts.at[0]), until + k * 60)
+    t = store.query("totals_overall")[0]
+    assert (t["amount_fen"], t["donations"]) == (int(gifts.amount[rows].sum()), rows.stop - rows.start)
+    store.dispose()
