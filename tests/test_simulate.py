@@ -86,7 +86,7 @@ def test_backfill_through_the_import_path(db_path, event_and_gifts):
     reports = process_pending(store)
     assert sum(r.rows_duplicate for r in reports) > 0  # file 25 repeats file 24's rows
     assert [r.rejections[0].reason for r in reports if r.rows_rejected] == [
-        "time '2020-13-45 25:61:00' is not a date and time"
+        "time '2020-13-45 25:61:00' is not a valid date"
     ]  # file 40
     rows = gifts.window(float(gifts.at[0]), until + k * 60)
     t = store.query("totals_overall")[0]
