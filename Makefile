@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench setup clean-store
+.PHONY: run test lint bench setup browser clean-store
 
 $(STAMP): requirements.txt
 	python3 -m venv $(VENV)
@@ -16,7 +16,10 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(PY) -m givingday serve
 
-test: $(STAMP)
+browser:
+	bash tools/install_browser.sh
+
+test: $(STAMP) browser
 	$(PY) -m ruff check givingday tests tools app.py pages
 	$(PY) -m pytest
 
@@ -27,5 +30,5 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m givingday.bench
 
-clean-store:
+clean-store:  
 	rm -f data/givingday.duckdb data/givingday.duckdb.wal

@@ -239,14 +239,14 @@ def map_svg(snap: Snapshot, lang: str) -> str:
         r = 4 + 26 * (s["total_fen"] / top) ** 0.5
         dots.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#ffd166" fill-opacity=".75" stroke="#0b1020"/>')
     labels = []
-    for s in snap.sites[:6]:
+    for s in snap.sites[:3]:
         x, y = xy(s["lng"], s["lat"])
-        labels.append(f'<text x="{x + 12:.1f}" y="{y:.1f}" fill="#fff" font-size="22">{esc(s["name"])}</text>')
+        labels.append(f'<text x="{x + 12:.1f}" y="{y:.1f}" fill="#fff" font-size="26" font-weight="700">{esc(s["name"])}</text>')
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h:.0f}">{paths}{"".join(dots)}'
         f'{"".join(labels)}</svg>'
     )
-    return f'<div class="card"><h3>{esc(t(lang, "map"))}</h3>{svg_img(svg, "width:100%;height:56vh", t(lang, "map"))}</div>'
+    return f'<div class="card"><h3>{esc(t(lang, "map"))}</h3>{svg_img(svg, "width:100%;height:50vh", t(lang, "map"))}</div>'
 
 
 def render(snap: Snapshot, view: str = "overview", lang: str = "zh", celebrate: int | None = None,

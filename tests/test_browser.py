@@ -1,0 +1,110 @@
+"""The big screen in a real browser: Debian's Chromium, driven by Playwright, against a running server on a
+seeded store. Screenshots land in screenshots/ to be looked at."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from givingday.config import ROOT
+from tests.conftest import run_cli
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A seeded demo store (day one up to 12:00), served with the live feed off so the figures hold still."""
+    db = tmp_path_factory.mktemp("browser") / "g.duckdb"
+    r = run_cli("simulate", "--start", "2020-09-07", "--backfill-until", "12:00", "--scale", "0.2", db=db)
+    assert r.returncode == 0, r.stderr
+    totals = json.loads(run_cli("totals", "--json", db=db).stdout)
+    sites = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "site", "--json", db=db).stdout)}
+    port = _free_port()
+    env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "givingday", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the board did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    yield f"http://127.0.0.1:{port}", totals, sites
+    proc.terminate()
+    proc.wait(20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert os.path.exists(CHROMIUM), "Debian's chromium is missing: run tools/install_browser.sh as root"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _open(browser, url: str, width: int, height: int):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector("#headline-total", timeout=30_000)
+    page.wait_for_timeout(1500)  # fonts and images settle
+    return page
+
+
+def _no_scrollbars(page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth"
+    )
+
+
+def test_headline_equals_totals_at_both_resolutions(server, browser):
+    url, totals, _ = server
+    SHOTS.mkdir(exist_ok=True)
+    for width, height, name in ((1920, 1080, "big-screen-1080p.png"), (3840, 2160, "big-screen-4k.png")):
+        page = _open(browser, url + "/?embed=true", width, height)
+        headline = page.locator("#headline-total")
+        assert int(headline.get_attribute("data-fen")) == totals["total_fen"]
+        wan = f"{totals['total_fen'] / 1_000_000:,.2f}万元"
+        assert headline.inner_text() == wan
+        assert "演示数据" in page.inner_text("body")
+        assert _no_scrollbars(page)
+        box = headline.bounding_box()
+        assert box["height"] > height * 0.05  # readable from ten metres: the total is tall on any screen
+        page.screenshot(path=str(SHOTS / name))
+        page.close()
+
+
+def test_site_screen_and_other_views(server, browser):
+    url, totals, sites = server
+    page = _open(browser, url + "/?site=S001", 1920, 1080)
+    assert int(page.locator("#site-total").get_attribute("data-fen")) == sites["S001"]["total_fen"]
+    assert int(page.locator("#headline-total").get_attribute("data-fen")) == totals["total_fen"]
+    assert "升龙广场" in page.inner_text("body")
+    page.screenshot(path=str(SHOTS / "big-screen-site-S001.png"))
+    page.close()
+    for query, text in (("view=map&lang=en", "Site map"), ("view=teams", "队伍榜"), ("view=sites", "点位榜")):
+        page = _open(browser, f"{url}/?{query}", 1920, 1080)
+        assert text in page.inner_text("body")
+        assert _no_scrollbars(page)
+        page.screenshot(path=str(SHOTS / f"big-screen-{query.split('&')[0].replace('=', '-')}.png"))
+        page.close()
