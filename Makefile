@@ -30,5 +30,5 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m givingday.bench
 
-clean-store:  
-	rm -f data/givingday.duckdb data/givingday.duckdb.wal
+clean-store:
+	rm -rf data/givingday.duckdb data/givingday.duckdb.wal data/demo_clock.json data/inbox data/processed data/failed
