@@ -1,11 +1,15 @@
-"""`make bench`: ingestion speed, printed side by side with a baseline in one run (never a timed test).
+"""`make bench`: ingestion and big-screen speed, each printed beside a baseline in one run (never a timed test).
 
 Measures, on fresh stores in a temporary folder:
 - bulk import of a canonical CSV (100,000 and 1,000,000 rows): our import (judged, masked, hashed,
   deduplicated, one transaction) against DuckDB reading the same file straight into a table with no checks
   at all, the floor any importer on this machine stands on;
 - a 1,000-row platform-style export: in-process import time, and the end-to-end time from dropping it into
-  the inbox to its gifts being counted by the running worker.
+  the inbox to its gifts being counted by the running worker;
+- one full big-screen refresh (every query it needs, and the HTML) on demo stores of 1 and 10 million gifts,
+  against the naive way: every gift loaded into pandas and grouped; with the memory each takes.
+
+`python -m givingday.bench ingest|screen` runs one half.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +27,7 @@ import duckdb
 from givingday import config
 from givingday.inbox import InboxWorker, hand_to_inbox
 from givingday.ingest import import_file
-from givingday.roster import load_roster
+from givingday.roster import load_roster, read_roster
 from givingday.store import Store
 
 AMOUNTS = ["1", "5", "9.9", "10", "20", "50", "99", "100", "199", "520", "999", "10000"]
@@ -125,26 +130,110 @@ def _tiny(folder: Path) -> Path:
     return p
 
 
+def build_demo_store(folder: Path, gifts_wanted: int) -> tuple[Store, float]:
+    """A demo store of about `gifts_wanted` gifts over the whole event, built through the import path."""
+    from givingday import simulate
+
+    store = _fresh_store(folder, f"screen-{gifts_wanted}")
+    event = store.event
+    start = dt.date(2020, 9, 7)
+    gifts = simulate.draw_event(event, read_roster(config.ROSTER_DIR), start, seed=99,
+                                scale=gifts_wanted / simulate.BASE_DONATIONS)  # fmt: skip
+    t = time.perf_counter()
+    simulate.backfill(store, gifts, float(gifts.at[-1]) + 1, chunk_seconds=3 * 3600)
+    return store, time.perf_counter() - t
+
+
+def naive_refresh(store: Store, now: dt.datetime) -> dict:
+    """The same figures the naive way: every gift into pandas, then grouped."""
+    import pandas as pd
+
+    with store.engine.connect() as conn:
+        df = pd.read_sql("select * from donations", conn)
+    df["total_fen"] = df["amount_fen"] + df["matched_fen"]
+    day_start = pd.Timestamp(now.replace(hour=0, minute=0, second=0, microsecond=0))
+    return {
+        "total": int(df["total_fen"].sum()),
+        "day": int(df.loc[df["occurred_at"] >= day_start, "total_fen"].sum()),
+        "projects": df.groupby("project_id")["total_fen"].sum().nlargest(8),
+        "teams": df.groupby("team_id")["total_fen"].sum().nlargest(8),
+        "sites": df.groupby("site_id")["total_fen"].sum().nlargest(200),
+        "latest": df.nlargest(12, "occurred_at"),
+        "minutes": df[df["occurred_at"] >= pd.Timestamp(now) - pd.Timedelta(hours=1)]
+        .groupby(df["occurred_at"].dt.floor("min"))
+        .size(),
+    }
+
+
+def bench_screen(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)) -> None:
+    import psutil
+
+    from givingday import bigscreen
+    from givingday.screen import take_snapshot
+
+    proc = psutil.Process()
+    print(f"{'gifts':>12} {'build s':>8} {'refresh p50 ms':>15} {'p95 ms':>7} {'naive s':>8} {'ratio':>8}"
+          f" {'refresh +RSS MB':>16} {'naive +RSS MB':>14}")  # fmt: skip
+    for n in sizes:
+        store, build = build_demo_store(folder, n)
+        count = store.query("totals_overall")[0]
+        now = dt.datetime(2020, 9, 7, 21, 0, tzinfo=store.event.tz)
+        rss0 = proc.memory_info().rss
+        times = []
+        for _ in range(25):
+            t = time.perf_counter()
+            snap = take_snapshot(store, now=now)
+            bigscreen.render(snap)
+            times.append(time.perf_counter() - t)
+        rss1 = proc.memory_info().rss
+        t = time.perf_counter()
+        naive = naive_refresh(store, now)
+        naive_s = time.perf_counter() - t
+        rss2 = proc.memory_info().rss
+        assert naive["total"] == snap.totals["total_fen"] == count["total_fen"], "the two ways disagree"
+        times.sort()
+        p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
+        print(f"{count['donations']:>12,} {build:>8.0f} {p50 * 1000:>15.1f} {p95 * 1000:>7.1f} {naive_s:>8.2f}"
+              f" {naive_s / p50:>7.0f}x {(rss1 - rss0) / 2**20:>16.0f} {(rss2 - rss1) / 2**20:>14.0f}")  # fmt: skip
+        del naive
+        store.dispose()
+        for f in folder.glob(f"screen-{n}.duckdb*"):
+            f.unlink()
+    print("  targets: <= 50 ms median refresh at 10 million gifts, >= 20x faster than the naive way")
+    print(f"  peak RSS of this process: {proc.memory_info().rss / 2**20:.0f} MB now; "
+          f"{__import__('resource').getrusage(__import__('resource').RUSAGE_SELF).ru_maxrss / 1024:.0f} MB at most")
+
+
+def bench_ingest(folder: Path) -> None:
+    print(f"{'rows':>10} {'ours s':>8} {'rows/s':>10} {'duckdb raw s':>13} {'raw rows/s':>11} {'ours/raw':>9}")
+    for n in (100_000, 1_000_000):
+        ours, floor = bench_bulk(folder, n)
+        print(f"{n:>10,} {ours:>8.2f} {n / ours:>10,.0f} {floor:>13.2f} {n / floor:>11,.0f} {ours / floor:>8.1f}x")
+    print("  target: >= 100,000 rows/s for our import\n")
+    direct, dropped = bench_small(folder)
+    print("1,000-row platform export (GBK CSV), median of 7:")
+    print(
+        f"  import_file in the running process  {statistics.median(direct) * 1000:7.0f} ms"
+        f"  (min {min(direct) * 1000:.0f}, max {max(direct) * 1000:.0f})"
+    )
+    print(
+        f"  inbox drop -> counted in totals     {statistics.median(dropped) * 1000:7.0f} ms"
+        f"  (min {min(dropped) * 1000:.0f}, max {max(dropped) * 1000:.0f}; worker polls every 100 ms)"
+    )
+    print("  target: < 500 ms")
+
+
 def main() -> None:
-    print("givingday ingestion benchmark (this machine; one run, side by side)\n")
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
     with tempfile.TemporaryDirectory(prefix="givingday-bench-") as tmp:
         folder = Path(tmp)
-        print(f"{'rows':>10} {'ours s':>8} {'rows/s':>10} {'duckdb raw s':>13} {'raw rows/s':>11} {'ours/raw':>9}")
-        for n in (100_000, 1_000_000):
-            ours, floor = bench_bulk(folder, n)
-            print(f"{n:>10,} {ours:>8.2f} {n / ours:>10,.0f} {floor:>13.2f} {n / floor:>11,.0f} {ours / floor:>8.1f}x")
-        print("  target: >= 100,000 rows/s for our import\n")
-        direct, dropped = bench_small(folder)
-        print("1,000-row platform export (GBK CSV), median of 7:")
-        print(
-            f"  import_file in the running process  {statistics.median(direct) * 1000:7.0f} ms"
-            f"  (min {min(direct) * 1000:.0f}, max {max(direct) * 1000:.0f})"
-        )
-        print(
-            f"  inbox drop -> counted in totals     {statistics.median(dropped) * 1000:7.0f} ms"
-            f"  (min {min(dropped) * 1000:.0f}, max {max(dropped) * 1000:.0f}; worker polls every 100 ms)"
-        )
-        print("  target: < 500 ms")
+        if which in ("all", "ingest"):
+            print("ingestion (this machine; one run, side by side)\n")
+            bench_ingest(folder)
+        if which in ("all", "screen"):
+            print("\nbig-screen refresh (this machine; one run, side by side)\n")
+            sizes = tuple(int(x) for x in sys.argv[2:]) or (1_000_000, 10_000_000)
+            bench_screen(folder, sizes)
 
 
 if __name__ == "__main__":

@@ -71,21 +71,32 @@ def take_snapshot(store: Store, now: dt.datetime | None = None, site_id: str | N
     now = now or clock.now(store.location)
     day_start, day_end = day_bounds(event, now)
     minute = now.replace(second=0, microsecond=0)
+    calls = {
+        "totals": ("screen_totals", {"day_start": day_start, "day_end": day_end}),
+        "projects": ("screen_top_projects", {"limit_n": TOP_N}),
+        "teams": ("screen_top_teams", {"limit_n": TOP_N, "site_id": site_id}),
+        "sites": ("screen_top_sites", {"limit_n": 200}),
+        "latest": (
+            "screen_latest_gifts",
+            {"since": now - TICKER_WINDOW, "until": now, "limit_n": TICKER_N, "site_id": site_id},
+        ),
+        "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute + dt.timedelta(minutes=1)}),
+    }
+    if site_id:
+        calls["site"] = ("screen_site", {"site_id": site_id})
+    rows = store.query_many(calls)
     snap = Snapshot(
         now=now,
         taken_at=dt.datetime.now(dt.UTC),
         event=event,
         is_demo=is_demo,
-        totals=store.query("screen_totals", day_start=day_start, day_end=day_end)[0],
-        projects=store.query("screen_top_projects", limit_n=TOP_N),
-        teams=store.query("screen_top_teams", limit_n=TOP_N, site_id=site_id),
-        sites=store.query("screen_top_sites", limit_n=200),
-        latest=store.query(
-            "screen_latest_gifts", since=now - TICKER_WINDOW, until=now, limit_n=TICKER_N, site_id=site_id
-        ),
-        minutes=store.query("screen_minutes", since=minute - CHART_WINDOW, until=minute + dt.timedelta(minutes=1)),
+        totals=rows["totals"][0],
+        projects=rows["projects"],
+        teams=rows["teams"],
+        sites=rows["sites"],
+        latest=rows["latest"],
+        minutes=rows["minutes"],
     )
     if site_id:
-        rows = store.query("screen_site", site_id=site_id)
-        snap.site = rows[0] if rows else None
+        snap.site = rows["site"][0] if rows["site"] else None
     return snap

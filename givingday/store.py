@@ -97,8 +97,15 @@ class Store:
     def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by", dim="site")`."""
         with self.engine.connect() as conn:
-            result = conn.execute(sa.text(query_text(name)), params)
-            return [dict(r._mapping) for r in result]
+            return [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
+
+    def query_many(self, calls: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        """Several named queries on one connection and one snapshot: {label: (query name, params)}."""
+        out = {}
+        with self.engine.connect() as conn:
+            for label, (name, params) in calls.items():
+                out[label] = [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
+        return out
 
     def query_rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
