@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from givingday import bigscreen, inbox
+from givingday import bigscreen, clock, inbox
 from givingday.screen import Snapshot, take_snapshot
 from givingday.store import Store, adopted
 
@@ -49,3 +49,8 @@ def cached_screen_html(bucket: int, site_id: str | None, view: str, lang: str, c
 
 def screen_html(site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
     return cached_screen_html(int(time.time() // CACHE_SECONDS), site_id, view, lang, celebrate)
+
+
+def is_demo() -> bool:
+    """Whether a demo giving day is playing into this store (every page says so)."""
+    return clock.read_clock(shared_store().location) is not None

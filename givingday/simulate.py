@@ -97,8 +97,8 @@ def draw_event(event: Event, roster: Roster, start: dt.date, seed: int = 99, sca
     subprojects = np.array([p["name"] for p in roster.projects if p["parent_id"] or p["category"]], dtype=object)
     parent = next(p["name"] for p in roster.projects if not p["parent_id"] and not p["category"])
     site_names = np.array([s["name"] for s in roster.sites], dtype=object)
-    team_w = _zipf(len(team_names), 1.05, rng, head=5)
-    project_w = _zipf(len(subprojects), 0.9, rng, head=3)
+    team_w = _zipf(len(team_names), 0.85, rng, head=5)
+    project_w = _zipf(len(subprojects), 0.7, rng, head=3)
     site_w = _zipf(len(site_names), 1.0, rng, head=2)
 
     parts: list[dict[str, np.ndarray]] = []

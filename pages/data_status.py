@@ -5,7 +5,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from givingday.board import cached_query
+from givingday.board import cached_query, is_demo
 from givingday.money import format_wan, format_yuan
 
 
@@ -80,4 +80,6 @@ def live() -> None:
 
 
 st.title(html.escape("数据状态"))
+if is_demo():
+    st.warning("演示数据：当前显示的是模拟的公益日数据，不是真实统计。DEMO DATA: not the real count.", icon="⚠️")
 live()

@@ -108,3 +108,15 @@ def test_site_screen_and_other_views(server, browser):
         assert _no_scrollbars(page)
         page.screenshot(path=str(SHOTS / f"big-screen-{query.split('&')[0].replace('=', '-')}.png"))
         page.close()
+
+
+def test_rotation_cycles_views_unattended(server, browser):
+    url, _, _ = server
+    page = _open(browser, url + "/?rotate=3", 1920, 1080)
+    seen = set()
+    for _ in range(24):
+        body = page.inner_text("body")
+        seen.add("map" if "点位地图" in body else "overview" if "项目榜" in body and "队伍榜" in body else "single")
+        page.wait_for_timeout(500)
+    page.close()
+    assert len(seen) >= 2, seen

@@ -62,6 +62,7 @@ def test_html_escapes_and_labels(store):
     assert "配捐开启" not in html and "配捐进行中 · 下轮 <b>23:58:00</b>" in html  # 10:02, matching is on
     early = bigscreen.render(take_snapshot(store, now=NOW - dt.timedelta(hours=2)))
     assert "配捐开启 <b>01:58:00</b>" in early and "今日结束 <b>15:58:00</b>" in early
+    assert "善款突破 100.00万元" in bigscreen.render(take_snapshot(store, now=NOW), celebrate=100_000_000)
     en = bigscreen.render(take_snapshot(store, now=NOW), lang="en")
     assert "Total raised" in en and "善款总额" not in en
     for view in bigscreen.VIEWS:
