@@ -149,4 +149,5 @@ def load_roster(store: Store, folder: Path) -> Roster:
                     sa.text(f"insert into {table} ({', '.join(cols)}) values ({', '.join(':' + c for c in cols)})"),
                     rows,
                 )
+    store.forget_roster()
     return roster

@@ -16,7 +16,7 @@ from givingday.store import Store
 
 TOP_N = 8
 TICKER_N = 12
-TICKER_WINDOW = dt.timedelta(minutes=30)
+TICKER_WINDOW = dt.timedelta(minutes=10)
 CHART_WINDOW = dt.timedelta(hours=1)
 LARGE_GIFT_FEN = 100_000  # ¥1,000 and up is highlighted in the ticker
 
@@ -65,38 +65,99 @@ def day_bounds(event: Event, moment: dt.datetime) -> tuple[dt.datetime, dt.datet
     return start, start + dt.timedelta(days=1)
 
 
+def _at(epoch: int | None) -> dt.datetime | None:
+    return None if epoch is None else dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def _ranked(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    rows = [r for r in rows if r["donations"] or r["total_fen"]]
+    return sorted(rows, key=lambda r: (-r["total_fen"], r["key"]))[:limit]
+
+
 def take_snapshot(store: Store, now: dt.datetime | None = None, site_id: str | None = None) -> Snapshot:
+    """Three small queries (rollups with today's total, the last hour's minutes, the newest gifts) joined to
+    the cached roster; a site's screen adds its teams."""
     event = clock.effective_event(store.event, store.location)
     is_demo = clock.read_clock(store.location) is not None
     now = now or clock.now(store.location)
     day_start, day_end = day_bounds(event, now)
     minute = now.replace(second=0, microsecond=0)
     calls = {
-        "totals": ("screen_totals", {"day_start": day_start, "day_end": day_end}),
-        "projects": ("screen_top_projects", {"limit_n": TOP_N}),
-        "teams": ("screen_top_teams", {"limit_n": TOP_N, "site_id": site_id}),
-        "sites": ("screen_top_sites", {"limit_n": 200}),
-        "latest": (
-            "screen_latest_gifts",
-            {"since": now - TICKER_WINDOW, "until": now, "limit_n": TICKER_N, "site_id": site_id},
-        ),
-        "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute + dt.timedelta(minutes=1)}),
+        "rollups": ("screen_rollups", {"day_start": day_start, "day_end": day_end, "limit_n": TOP_N}),
+        "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute}),
     }
     if site_id:
-        calls["site"] = ("screen_site", {"site_id": site_id})
+        calls["site_teams"] = ("screen_site_teams", {"site_id": site_id, "limit_n": TOP_N})
     rows = store.query_many(calls)
+    roster = store.roster()
+    by_dim: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in rows["rollups"]:
+        by_dim.setdefault(r["dim"], {})[r["key"]] = r
+    everything = by_dim.get("all", {}).get("", {})
+    today = by_dim["day"][""]
+    last_gift_at = _at(everything.get("last_gift_epoch"))
+    newest = min(now, last_gift_at) if last_gift_at else now
+    latest = store.query(
+        "screen_latest_gifts", since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N, site_id=site_id
+    )
+
+    def with_money(item: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
+        return {**item, "total_fen": r["amount_fen"] + r["matched_fen"], "donations": r["donations"],
+                "last_gift_at": _at(r["last_gift_epoch"])}  # fmt: skip
+
+    projects = {p["project_id"]: p for p in roster["projects"]}
+    teams = {t["team_id"]: t for t in roster["teams"]}
+    site_goals: dict[str, int] = {}
+    for t in roster["teams"]:
+        if t["site_id"] and t["goal_fen"]:
+            site_goals[t["site_id"]] = site_goals.get(t["site_id"], 0) + t["goal_fen"]
+
+    def project_row(key: str, r: dict[str, Any]) -> dict[str, Any]:
+        p = projects[key]
+        return with_money({"key": key, "name": p["name"], "goal_fen": p["goal_fen"]}, r)
+
+    def team_row(r: dict[str, Any]) -> dict[str, Any]:
+        t = teams[r["key"]]
+        return with_money(
+            {"key": t["team_id"], "name": t["name"], "goal_fen": t["goal_fen"], "site_id": t["site_id"]}, r
+        )
+
+    sites = [
+        with_money({"key": s["site_id"], "name": s["name"], "street": s["street"], "lng": s["lng"], "lat": s["lat"],
+                    "goal_fen": site_goals.get(s["site_id"])}, by_dim["site"][s["site_id"]])
+        for s in roster["sites"] if s["site_id"] in by_dim.get("site", {})
+    ]  # fmt: skip
+    team_rows = rows["site_teams"] if site_id else [r for k, r in by_dim.get("team", {}).items() if k in teams]
     snap = Snapshot(
         now=now,
         taken_at=dt.datetime.now(dt.UTC),
         event=event,
         is_demo=is_demo,
-        totals=rows["totals"][0],
-        projects=rows["projects"],
-        teams=rows["teams"],
-        sites=rows["sites"],
-        latest=rows["latest"],
-        minutes=rows["minutes"],
+        totals={
+            "amount_fen": everything.get("amount_fen", 0),
+            "matched_fen": everything.get("matched_fen", 0),
+            "total_fen": everything.get("amount_fen", 0) + everything.get("matched_fen", 0),
+            "donations": everything.get("donations", 0),
+            "last_gift_at": last_gift_at,
+            "day_amount_fen": today["amount_fen"],
+            "day_matched_fen": today["matched_fen"],
+            "day_donations": today["donations"],
+        },
+        projects=_ranked([project_row(k, r) for k, r in by_dim.get("project", {}).items() if k in projects], TOP_N),
+        teams=_ranked([team_row(r) for r in team_rows], TOP_N),
+        sites=_ranked(sites, len(sites)),
+        latest=latest,
+        minutes=[
+            {"minute_at": _at(m["minute_epoch"]), "total_fen": m["total_fen"], "donations": m["donations"]}
+            for m in rows["minutes"]
+        ],
     )
     if site_id:
-        snap.site = rows["site"][0] if rows["site"] else None
+        site = next((s for s in roster["sites"] if s["site_id"] == site_id), None)
+        money = by_dim.get("site", {}).get(site_id, {"amount_fen": 0, "matched_fen": 0, "donations": 0})
+        snap.site = (
+            {"key": site_id, "name": site["name"], "street": site["street"],
+             "total_fen": money["amount_fen"] + money["matched_fen"], "donations": money["donations"]}
+            if site else None
+        )  # fmt: skip
     return snap

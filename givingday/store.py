@@ -80,6 +80,7 @@ class Store:
                 raise StoreLocked(f"{self.location} is held by another process (is the board running?)") from exc
             raise
         self._hasher: DonorHasher | None = None
+        self._roster: dict[str, list[dict[str, Any]]] | None = None
 
     @property
     def inbox(self) -> Path:
@@ -98,6 +99,16 @@ class Store:
         """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by", dim="site")`."""
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
+
+    def roster(self) -> dict[str, list[dict[str, Any]]]:
+        """Projects, teams and sites, read once and kept: only `roster.load_roster` changes them, and it is
+        the only writer of the roster while this process holds the store (constraint 1)."""
+        if self._roster is None:
+            self._roster = self.query_many({k: (f"roster_{k}", {}) for k in ("projects", "teams", "sites")})
+        return self._roster
+
+    def forget_roster(self) -> None:
+        self._roster = None
 
     def query_many(self, calls: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
         """Several named queries on one connection and one snapshot: {label: (query name, params)}."""

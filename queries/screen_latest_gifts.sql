@@ -1,7 +1,8 @@
 -- screen_latest_gifts: the newest gifts for the big screen's ticker (masked names only).
 -- Grain: one row per gift, newest first.
--- Parameters: :since — only gifts at or after this time (keeps the scan to recent data); :until — the board's
--- now; :limit_n — how many; :site_id — only gifts credited to this site, or null for all.
+-- Parameters: :since — only gifts at or after this time (ten minutes before the newest gift, which keeps the
+-- scan to the last row group or two); :until — the board's now; :limit_n — how many; :site_id — only gifts
+-- credited to this site, or null for all.
 select
     d.occurred_at,
     d.donor_name_masked,

@@ -1,10 +1,10 @@
--- screen_minutes: gifts and money per minute since a moment, for the big screen's last-hour chart.
--- Grain: one row per minute that has gifts.
--- Parameters: :since — the first minute (timestamp with zone); :until — the end (exclusive).
+-- screen_minutes: money and gifts per minute since a moment, for the big screen's last-hour chart.
+-- Grain: one row per minute that has gifts (at most 61).
+-- Parameters: :since, :until — the window (timestamps with zone, until inclusive).
 select
-    minute_at,
+    cast(extract(epoch from minute_at) as bigint) as minute_epoch,
     amount_fen + matched_fen as total_fen,
     donations
 from rollup_minutes
-where minute_at >= :since and minute_at < :until
+where minute_at >= :since and minute_at <= :until
 order by minute_at
