@@ -200,8 +200,10 @@ def bench_screen(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000))
         for f in folder.glob(f"screen-{n}.duckdb*"):
             f.unlink()
     print("  targets: <= 50 ms median refresh at 10 million gifts, >= 20x faster than the naive way")
-    print(f"  peak RSS of this process: {proc.memory_info().rss / 2**20:.0f} MB now; "
-          f"{__import__('resource').getrusage(__import__('resource').RUSAGE_SELF).ru_maxrss / 1024:.0f} MB at most")
+    print(
+        f"  peak RSS of this process: {proc.memory_info().rss / 2**20:.0f} MB now; "
+        f"{__import__('resource').getrusage(__import__('resource').RUSAGE_SELF).ru_maxrss / 1024:.0f} MB at most"
+    )
 
 
 def bench_ingest(folder: Path) -> None:

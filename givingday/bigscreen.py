@@ -227,7 +227,9 @@ def map_svg(snap: Snapshot, lang: str) -> str:
         return (lng - x0) / (x1 - x0) * w, (y1 - lat) / (y1 - y0) * h
 
     paths = "".join(
-        '<path d="M' + " L".join(f"{xy(*p)[0]:.1f},{xy(*p)[1]:.1f}" for p in ring) + ' Z" fill="#1e2b4f" stroke="#7aa2ff" stroke-width="2"/>'
+        '<path d="M'
+        + " L".join(f"{xy(*p)[0]:.1f},{xy(*p)[1]:.1f}" for p in ring)
+        + ' Z" fill="#1e2b4f" stroke="#7aa2ff" stroke-width="2"/>'
         for ring in rings
     )
     top = max((s["total_fen"] for s in snap.sites), default=1) or 1
@@ -237,14 +239,18 @@ def map_svg(snap: Snapshot, lang: str) -> str:
             continue
         x, y = xy(s["lng"], s["lat"])
         r = 4 + 26 * (s["total_fen"] / top) ** 0.5
-        dots.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#ffd166" fill-opacity=".75" stroke="#0b1020"/>')
+        dots.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#ffd166" fill-opacity=".75" stroke="#0b1020"/>'
+        )
     labels = []
     for s in snap.sites[:3]:
         x, y = xy(s["lng"], s["lat"])
-        labels.append(f'<text x="{x + 12:.1f}" y="{y:.1f}" fill="#fff" font-size="26" font-weight="700">{esc(s["name"])}</text>')
+        labels.append(
+            f'<text x="{x + 12:.1f}" y="{y:.1f}" fill="#fff" font-size="26" font-weight="700">{esc(s["name"])}</text>'
+        )
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h:.0f}">{paths}{"".join(dots)}'
-        f'{"".join(labels)}</svg>'
+        f"{''.join(labels)}</svg>"
     )
     return f'<div class="card"><h3>{esc(t(lang, "map"))}</h3>{svg_img(svg, "width:100%;height:50vh", t(lang, "map"))}</div>'
 
@@ -257,7 +263,7 @@ def render(snap: Snapshot, view: str = "overview", lang: str = "zh", celebrate: 
     local = snap.local_now
     title = ev.name if lang == "zh" else ev.name_en
     day = snap.day_index
-    day_label = f' · {esc(t(lang, "day_n", n=day + 1))}' if day is not None else ""
+    day_label = f" · {esc(t(lang, 'day_n', n=day + 1))}" if day is not None else ""
     demo = f'<span class="demo">{esc(t(lang, "demo"))}</span>' if snap.is_demo else ""
     top = (
         f'<div class="top"><div>{esc(title)}{day_label}{demo}</div>'
@@ -268,14 +274,16 @@ def render(snap: Snapshot, view: str = "overview", lang: str = "zh", celebrate: 
         last = tot.get("last_gift_at")
         mins = int((snap.now - last).total_seconds() // 60) if last else 0
         banner = f'<div class="banner" role="alert">{esc(t(lang, "stale", m=mins))}</div>'
-    party = f'<div class="celebrate">{esc(t(lang, "milestone", v=money_short(celebrate, lang)))}</div>' if celebrate else ""
+    party = (
+        f'<div class="celebrate">{esc(t(lang, "milestone", v=money_short(celebrate, lang)))}</div>' if celebrate else ""
+    )
 
     pct = _pct(tot["total_fen"], ev.goal_fen)
     headline = (
         f'<div class="card"><div class="label">{esc(t(lang, "total"))}</div>'
         f'<div class="big" id="headline-total" data-fen="{tot["total_fen"]}">{esc(money_short(tot["total_fen"], lang))}</div>'
         f'<div class="split">{esc(t(lang, "public"))} {esc(format_yuan(tot["amount_fen"]))} + '
-        f'{esc(t(lang, "matched"))} {esc(format_yuan(tot["matched_fen"]))}</div>'
+        f"{esc(t(lang, 'matched'))} {esc(format_yuan(tot['matched_fen']))}</div>"
         f'{_bar(pct)}<div class="split">{esc(t(lang, "goal"))} {esc(money_short(ev.goal_fen, lang))} · '
         f"<b>{pct:.1f}%</b></div></div>"
     )
@@ -294,18 +302,14 @@ def render(snap: Snapshot, view: str = "overview", lang: str = "zh", celebrate: 
             f'<div class="card"><div class="label">{esc(t(lang, "donations"))}</div>'
             f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
             f'<div class="count">{esc(t(lang, "today"))} <b>{esc(money_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
-            f' · {tot["day_donations"]:,} {esc(t(lang, "donations"))}</div>'
+            f" · {tot['day_donations']:,} {esc(t(lang, 'donations'))}</div>"
             f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(format_yuan(tot["day_matched_fen"]))}</b>'
             f" / {esc(format_yuan(ev.matching.daily_pool_fen))}</div></div>"
         )
     clocks = "".join(f"<div>{c}</div>" for c in countdowns(snap, lang))
     head = f'<div class="head">{headline}{middle}<div class="card count">{clocks}</div></div>'
 
-    qr = (
-        f'<div class="card qr">{qr_svg(ev.giving_url)}<div>{esc(t(lang, "scan"))}</div></div>'
-        if ev.giving_url
-        else ""
-    )
+    qr = f'<div class="card qr">{qr_svg(ev.giving_url)}<div>{esc(t(lang, "scan"))}</div></div>' if ev.giving_url else ""
     side = f'<div class="side">{_ticker(snap, lang, 5)}{minutes_svg(snap, lang)}{qr}</div>'
     if view == "map":
         body = f'<div class="body wide">{map_svg(snap, lang)}{side}</div>'

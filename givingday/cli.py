@@ -156,16 +156,23 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             load_roster(store, config.ROSTER_DIR)
         feed = simulate.start_demo(store, start, args.backfill_until, args.seed, args.scale, args.speed, live=False)
         t = store.query("totals_overall")[0]
-        print(f"demo backfilled: {t['donations']:,} gifts, {format_yuan(t['total_fen'])} (matched {format_yuan(t['matched_fen'])})")
+        print(
+            f"demo backfilled: {t['donations']:,} gifts, {format_yuan(t['total_fen'])} (matched {format_yuan(t['matched_fen'])})"
+        )
         store.dispose()
     demo_clock = clock.read_clock(location)
     if not args.live:
         return 0
     if demo_clock is None:
-        print("error: no demo clock: run `simulate` once while the board is stopped, or start the board", file=sys.stderr)
+        print(
+            "error: no demo clock: run `simulate` once while the board is stopped, or start the board", file=sys.stderr
+        )
         return 2
     gifts = simulate.draw_event(
-        event, read_roster(config.ROSTER_DIR), dt.date.fromisoformat(demo_clock.first_day), demo_clock.seed,
+        event,
+        read_roster(config.ROSTER_DIR),
+        dt.date.fromisoformat(demo_clock.first_day),
+        demo_clock.seed,
         demo_clock.scale,
     )
     feed = simulate.LiveFeed(config.inbox_dir(location), event, gifts, demo_clock, demo_clock.now_epoch())

@@ -43,7 +43,18 @@ CORPORATE_WEIGHTS = np.array([40, 30, 18, 9, 3]) / 100
 LIVESTREAM_PRICES_FEN = np.array([1990, 3990, 5990, 9900, 19900])
 SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎")
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华文玉兰建国红梅晨宇浩然欣怡子涵")
-HEADER = ["订单号", "捐款时间", "昵称", "用户ID", "捐赠金额(元)", "配捐金额(元)", "项目名称", "一起捐队伍", "点位", "渠道"]
+HEADER = [
+    "订单号",
+    "捐款时间",
+    "昵称",
+    "用户ID",
+    "捐赠金额(元)",
+    "配捐金额(元)",
+    "项目名称",
+    "一起捐队伍",
+    "点位",
+    "渠道",
+]
 DEMO_INTERESTING = dt.time(20, 30)
 
 
@@ -115,7 +126,9 @@ def draw_event(event: Event, roster: Roster, start: dt.date, seed: int = 99, sca
         via_team = rng.random(n) < 0.62
         team_idx = rng.choice(len(team_names), n, p=team_w)
         team = np.where(via_team, team_names[team_idx], "")
-        project = np.where(via_team, team_project_names[team_idx], subprojects[rng.choice(len(subprojects), n, p=project_w)])
+        project = np.where(
+            via_team, team_project_names[team_idx], subprojects[rng.choice(len(subprojects), n, p=project_w)]
+        )
         site = np.where(~via_team & (rng.random(n) < 0.5), site_names[rng.choice(len(site_names), n, p=site_w)], "")
         channel = np.full(n, "qr", dtype=object)
         donor = rng.integers(0, max(int(total * 0.75), 1), n)
