@@ -83,7 +83,7 @@ html, body, [data-testid="stAppViewContainer"], [data-testid="stMain"] {overflow
 .gd li .amt {font-variant-numeric: tabular-nums; text-align: right; font-weight: 700;}
 .gd li .sub {grid-column: 2 / 4; display: flex; gap: .6vw; align-items: center; font-size: .95vw; color: #b9c3dd;}
 .gd li .sub .bar {flex: 1; height: .8vh; margin: 0;}
-.gd .wide li {font-size: 1.5vw;}
+.gd .wide li {font-size: 1.3vw;}
 .gd .ticker li {grid-template-columns: 5vw 1fr auto; font-size: 1.15vw;}
 .gd .ticker li.large {color: #ffd166; font-weight: 700;}
 .gd .side {display: grid; grid-template-rows: 1fr auto auto; gap: 1vh; min-height: 0;}
