@@ -92,3 +92,19 @@ def test_backfill_through_the_import_path(db_path, event_and_gifts):
     t = store.query("totals_overall")[0]
     assert (t["amount_fen"], t["donations"]) == (int(gifts.amount[rows].sum()), rows.stop - rows.start)
     store.dispose()
+
+
+def test_start_demo_backfills_once_and_resumes(db_path):
+    store = Store(str(db_path))
+    store.migrate()
+    load_roster(store, config.ROSTER_DIR)
+    assert simulate.start_demo(store, START, "09:30", seed=3, scale=0.05, live=False) is None
+    first = store.query("totals_overall")[0]
+    demo_clock = clock.read_clock(store.location)
+    assert demo_clock.first_day == "2020-09-07" and demo_clock.seed == 3
+    assert first["last_gift_at"] < dt.datetime(2020, 9, 7, 9, 30, tzinfo=store.event.tz)
+    # a restart: no second backfill, the same figures, the event shown on the demo's days
+    simulate.start_demo(store, START, "23:00", seed=3, scale=0.05, live=False)
+    assert store.query("totals_overall")[0] == first
+    assert clock.effective_event(store.event, store.location).first_day == START
+    store.dispose()
