@@ -154,7 +154,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             return 2
         if not store.query("store_counts")[0]["projects"]:
             load_roster(store, config.ROSTER_DIR)
-        feed = simulate.start_demo(store, start, args.backfill_until, args.seed, args.scale, args.speed, live=False)
+        simulate.start_demo(store, start, args.backfill_until, args.seed, args.scale, args.speed, live=False)
         t = store.query("totals_overall")[0]
         print(
             f"demo backfilled: {t['donations']:,} gifts, {format_yuan(t['total_fen'])} (matched {format_yuan(t['matched_fen'])})"
