@@ -165,8 +165,12 @@ def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
             f'<span class="amt">{esc(money_short(r["total_fen"], lang))}</span>'
             f'<span class="sub">{r["donations"]:,} {esc(t(lang, "donations"))}{_bar(pct)}{goal}</span></li>'
         )
+    return _list_card(title, items, lang)
+
+
+def _list_card(title: str, items: list[str], lang: str, extra_class: str = "") -> str:
     body = "".join(items) or f"<li><span></span><span>{esc(t(lang, 'no_gifts'))}</span></li>"
-    return f'<div class="card"><h3>{esc(title)}</h3><ol>{body}</ol></div>'
+    return f'<div class="card {extra_class}"><h3>{esc(title)}</h3><ol>{body}</ol></div>'
 
 
 def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
@@ -180,8 +184,7 @@ def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
             f'<span class="name">{esc(g["donor_name_masked"])} · {esc(g["project_name"])}</span>'
             f'<span class="amt">{esc(format_yuan(g["amount_fen"]))}</span></li>'
         )
-    body = "".join(items) or f"<li><span></span><span>{esc(t(lang, 'no_gifts'))}</span></li>"
-    return f'<div class="card ticker"><h3>{esc(t(lang, "latest"))}</h3><ol>{body}</ol></div>'
+    return _list_card(t(lang, "latest"), items, lang, "ticker")
 
 
 def minutes_svg(snap: Snapshot, lang: str) -> str:

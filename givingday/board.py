@@ -37,8 +37,9 @@ def cached_snapshot(bucket: int, site_id: str | None) -> Snapshot:
     return take_snapshot(shared_store(), site_id=site_id)
 
 
-def snapshot(site_id: str | None = None) -> Snapshot:
-    return cached_snapshot(int(time.time() // CACHE_SECONDS), site_id)
+def current_bucket() -> int:
+    """The shared two-second slot: every screen refreshing in it gets the same snapshot and HTML."""
+    return int(time.time() // CACHE_SECONDS)
 
 
 @st.cache_resource(ttl=10, max_entries=256, show_spinner=False)
@@ -47,8 +48,8 @@ def cached_screen_html(bucket: int, site_id: str | None, view: str, lang: str, c
     return bigscreen.render(cached_snapshot(bucket, site_id), view, lang, celebrate, site_id)
 
 
-def screen_html(site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
-    return cached_screen_html(int(time.time() // CACHE_SECONDS), site_id, view, lang, celebrate)
+def screen_html(site_id: str | None, view: str, lang: str, celebrate: int | None, bucket: int | None = None) -> str:
+    return cached_screen_html(current_bucket() if bucket is None else bucket, site_id, view, lang, celebrate)
 
 
 def is_demo() -> bool:

@@ -61,15 +61,8 @@ def write_clock(location: str, clock: DemoClock) -> None:
     tmp.replace(path)
 
 
-def effective_event(event: config.Event, location: str) -> config.Event:
+def effective_event(event: config.Event, clock: DemoClock | None) -> config.Event:
     """The event as the board shows it: during a demo its days start on the demo's first day."""
-    clock = read_clock(location)
     if clock is None or not clock.first_day:
         return event
     return replace(event, first_day=dt.date.fromisoformat(clock.first_day))
-
-
-def now(location: str) -> dt.datetime:
-    """The board's now (UTC): the demo clock when a demo plays, else the real time."""
-    clock = read_clock(location)
-    return clock.now() if clock else dt.datetime.now(dt.UTC)

@@ -77,9 +77,10 @@ def _ranked(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
 def take_snapshot(store: Store, now: dt.datetime | None = None, site_id: str | None = None) -> Snapshot:
     """Three small queries (rollups with today's total, the last hour's minutes, the newest gifts) joined to
     the cached roster; a site's screen adds its teams."""
-    event = clock.effective_event(store.event, store.location)
-    is_demo = clock.read_clock(store.location) is not None
-    now = now or clock.now(store.location)
+    demo_clock = clock.read_clock(store.location)  # once per snapshot: event days, demo label and now
+    event = clock.effective_event(store.event, demo_clock)
+    is_demo = demo_clock is not None
+    now = now or (demo_clock.now() if demo_clock else dt.datetime.now(dt.UTC))
     day_start, day_end = day_bounds(event, now)
     minute = now.replace(second=0, microsecond=0)
     calls = {

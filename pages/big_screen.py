@@ -6,7 +6,7 @@ import time
 import streamlit as st
 
 from givingday.bigscreen import VIEWS
-from givingday.board import screen_html, snapshot
+from givingday.board import cached_snapshot, current_bucket, screen_html
 
 CELEBRATE_SECONDS = 30
 
@@ -43,8 +43,9 @@ def live_screen() -> None:
     view, rotate, site, lang = _params()
     if rotate:
         view = VIEWS[int(time.time() // rotate) % len(VIEWS)]
-    celebrate = _celebration(snapshot(site).milestone_passed())
-    st.html(screen_html(site, view, lang, celebrate))
+    bucket = current_bucket()  # one slot for both calls, so they share one snapshot
+    celebrate = _celebration(cached_snapshot(bucket, site).milestone_passed())
+    st.html(screen_html(site, view, lang, celebrate, bucket))
 
 
 live_screen()

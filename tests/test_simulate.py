@@ -106,5 +106,5 @@ def test_start_demo_backfills_once_and_resumes(db_path):
     # a restart: no second backfill, the same figures, the event shown on the demo's days
     simulate.start_demo(store, START, "23:00", seed=3, scale=0.05, live=False)
     assert store.query("totals_overall")[0] == first
-    assert clock.effective_event(store.event, store.location).first_day == START
+    assert clock.effective_event(store.event, clock.read_clock(store.location)).first_day == START
     store.dispose()
