@@ -12,8 +12,9 @@ import uuid
 
 import sqlalchemy as sa
 
-from givingday import rollups
+from givingday import audit, rollups
 from givingday.config import CHANNELS
+from givingday.money import format_yuan
 from givingday.store import Store
 
 
@@ -45,6 +46,18 @@ def _current(conn: sa.Connection, donation_id: str) -> dict:
     return {**attribution, **current}
 
 
+def _shown(field: str, value: object) -> str:
+    if field.endswith("_fen"):
+        return format_yuan(int(value or 0))
+    return str(value or "—")
+
+
+def current(store: Store, donation_id: str) -> dict:
+    """A gift as it stands now (for the console's correction form); AdjustmentError if none or refunded."""
+    with store.engine.connect() as conn:
+        return _current(conn, donation_id)
+
+
 def _insert(conn: sa.Connection, **values) -> None:
     cols = list(values)
     conn.execute(
@@ -58,7 +71,7 @@ def refund(store: Store, donation_id: str, reason: str, recorded_by: str, at: dt
     if not reason.strip():
         raise AdjustmentError("a refund needs a reason")
     now = dt.datetime.now(dt.UTC)
-    with store.engine.begin() as conn:
+    with store.writing() as conn:
         cur = _current(conn, donation_id)
         adj_id = f"refund:{uuid.uuid4().hex[:16]}"
         _insert(
@@ -69,6 +82,8 @@ def refund(store: Store, donation_id: str, reason: str, recorded_by: str, at: dt
             recorded_at=now,
         )  # fmt: skip
         rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": [adj_id]})
+        audit.record(conn, recorded_by, "refund", reason, target_id=donation_id,
+                     amount_fen=-int(cur["amount_fen"]) - int(cur["matched_fen"]), detail=adj_id)  # fmt: skip
     return adj_id
 
 
@@ -84,6 +99,7 @@ def correct(
     team_id: str | None = None,
     site_id: str | None = None,
     channel: str | None = None,
+    at: dt.datetime | None = None,
 ) -> list[str]:
     """Fix a gift: reverse its current attribution and book the corrected one. Returns the adjustment ids."""
     if not reason.strip():
@@ -93,12 +109,14 @@ def correct(
     if channel is not None and channel not in CHANNELS:
         raise AdjustmentError(f"unknown channel {channel!r}")
     now = dt.datetime.now(dt.UTC)
-    with store.engine.begin() as conn:
+    with store.writing() as conn:
         cur = _current(conn, donation_id)
-        if project_id is not None and conn.execute(
-            sa.text("select count(*) from projects where project_id = :p"), {"p": project_id}
-        ).scalar() == 0:  # fmt: skip
-            raise AdjustmentError(f"unknown project {project_id!r}")
+        for table, column, value in (("projects", "project_id", project_id), ("teams", "team_id", team_id),
+                                     ("sites", "site_id", site_id)):  # fmt: skip
+            if value and not conn.execute(
+                sa.text(f"select count(*) from {table} where {column} = :v"), {"v": value}
+            ).scalar():  # fmt: skip
+                raise AdjustmentError(f"unknown {column.removesuffix('_id')} {value!r}")
         new = {
             "amount_fen": cur["amount_fen"] if amount_fen is None else amount_fen,
             "matched_fen": cur["matched_fen"] if matched_fen is None else matched_fen,
@@ -107,7 +125,7 @@ def correct(
             "site_id": cur["site_id"] if site_id is None else (site_id or None),
             "channel": channel or cur["channel"],
         }
-        base = {"donation_id": donation_id, "kind": "correction", "occurred_at": now, "reason": reason.strip(),
+        base = {"donation_id": donation_id, "kind": "correction", "occurred_at": at or now, "reason": reason.strip(),
                 "recorded_by": recorded_by, "recorded_at": now}  # fmt: skip
         ids = [f"correction:{uuid.uuid4().hex[:16]}", f"correction:{uuid.uuid4().hex[:16]}"]
         _insert(
@@ -123,4 +141,10 @@ def correct(
             **base,
         )  # fmt: skip
         rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": ids})
+        changed = {k: v for k, v in new.items() if v != cur[k]}
+        audit.record(
+            conn, recorded_by, "correction", reason, target_id=donation_id,
+            amount_fen=int(new["amount_fen"]) + int(new["matched_fen"]) - int(cur["amount_fen"]) - int(cur["matched_fen"]),
+            detail=", ".join(f"{k}: {_shown(k, cur[k])} → {_shown(k, v)}" for k, v in changed.items()) or "no change",
+        )  # fmt: skip
     return ids

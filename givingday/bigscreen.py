@@ -213,14 +213,14 @@ def qr_svg(url: str) -> str:
 
 
 @cache
-def _outline_rings() -> list[list[tuple[float, float]]]:
+def outline_rings() -> list[list[tuple[float, float]]]:
     path = config.DATA_DIR / "demo" / "erqi_outline.json"
     return [[tuple(p) for p in ring] for ring in json.loads(path.read_text(encoding="utf-8"))]
 
 
 def map_svg(snap: Snapshot, lang: str) -> str:
     """The district outline and the sites as dots sized by money, drawn locally (no tiles)."""
-    rings = _outline_rings()
+    rings = outline_rings()
     xs = [p[0] for r in rings for p in r]
     ys = [p[1] for r in rings for p in r]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)

@@ -6,16 +6,21 @@ Every screen's refresh reads from `cached_query`, so many open screens cost the 
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import time
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
-from givingday import bigscreen, clock, inbox
+from givingday import accounts, bigscreen, clock, console, inbox
+from givingday.config import Event
 from givingday.screen import Snapshot, take_snapshot
 from givingday.store import Store, adopted
 
 CACHE_SECONDS = 2
+log = logging.getLogger(__name__)
 
 
 @st.cache_resource
@@ -55,3 +60,74 @@ def screen_html(site_id: str | None, view: str, lang: str, celebrate: int | None
 def is_demo() -> bool:
     """Whether a demo giving day is playing into this store (every page says so)."""
     return clock.read_clock(shared_store().location) is not None
+
+
+def board_time() -> tuple[Event, dt.datetime]:
+    """The event as the board shows it and the board's now (the demo's clock during a demo), UTC."""
+    store = shared_store()
+    demo = clock.read_clock(store.location)
+    return clock.effective_event(store.event, demo), (demo.now() if demo else dt.datetime.now(dt.UTC))
+
+
+def oidc_configured() -> bool:
+    """Streamlit's own sign-in (st.login) replaces local passwords when `[auth]` is in secrets.toml."""
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:
+        return False
+
+
+def current_user() -> accounts.User | None:
+    """Who is signed in to this session: through OIDC when configured, else by a local password."""
+    if oidc_configured():
+        if not st.user.is_logged_in:
+            return None
+        return accounts.external_user(st.user.get("email"), shared_store().location)
+    user = st.session_state.get("user")
+    return user if isinstance(user, accounts.User) else None
+
+
+def sign_in(name: str, password: str) -> accounts.User:
+    """Check the password (slowed after repeated failures) and remember the user in this session only."""
+    client = st.context.ip_address or "local"
+    user = accounts.sign_in(name, password, client=client, location=shared_store().location)
+    log.info("sign-in: %s (%s) from %s", user.name, user.role, client)
+    st.session_state["user"] = user
+    return user
+
+
+def sign_out() -> None:
+    st.session_state.pop("user", None)
+    if oidc_configured() and st.user.is_logged_in:
+        st.logout()
+
+
+@st.cache_data(ttl=30, max_entries=64, show_spinner=False)
+def cached_console(filters: console.Filters, bucket: int) -> dict[str, Any]:
+    """Every figure of the console for one set of filters, shared by organizers looking at the same view."""
+    store = shared_store()
+    event, now = board_time()
+    roster = store.roster()
+    w = console.windows(store, filters, event, now)
+    tables = console.breakdown(store, filters, event, roster)
+    return {
+        "windows": w,
+        "pace": console.pace(w, console.goal_fen(filters, roster, event), event),
+        "matching": console.matching_today(store, event, now),
+        "tables": tables,
+        "range_total_fen": int(tables["project"]["total_fen"].sum()),
+        "range_donations": int(tables["project"]["donations"].sum()),
+        "minutes": console.minutes(store, filters, event),
+        "latest": console.latest_gifts(store, filters, event, roster),
+    }
+
+
+def allow_only(page: str) -> accounts.User:
+    """First line of every protected page. `app.py` already leaves a page out of a session's navigation when
+    its role may not see it; this check also holds if the page script is ever run by other means (Streamlit
+    runs `pages/*.py` directly in its legacy multipage mode, e.g. for the first request after a start)."""
+    user = current_user()
+    if page not in accounts.pages_for(user):
+        st.error("请先登录。Please sign in: this page is for signed-in organizers.", icon="🔒")
+        st.stop()
+    return user

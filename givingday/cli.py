@@ -186,6 +186,53 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_password(name: str) -> str:
+    """Asked twice: at a terminal without echo, else as two lines of standard input. Never printed."""
+    import getpass
+
+    from givingday.accounts import AccountError
+
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"password for {name}: ")
+        second = getpass.getpass("again: ")
+    else:
+        first, second = sys.stdin.readline().rstrip("\r\n"), sys.stdin.readline().rstrip("\r\n")
+    if first != second:
+        raise AccountError("the two passwords differ")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from givingday import accounts
+
+    try:
+        if args.action == "list":
+            for u in accounts.list_users(args.db):
+                print(f"{u.name:<24} {u.role:<10} {'OIDC' if u.external else 'local'}")
+            return 0
+        if not args.name:
+            raise accounts.AccountError(f"`user {args.action}` needs a NAME")
+        if args.action == "add":
+            if not args.role:
+                raise accounts.AccountError("`user add` needs --role " + "|".join(accounts.ROLES))
+            if args.oidc:
+                accounts.add_user(args.name, args.role, None, args.db)
+            else:
+                accounts.check_name(args.name)  # fail on a bad name before asking for a password
+                accounts.add_user(args.name, args.role, _new_password(args.name), args.db)
+            print(f"user {args.name} added as {args.role} ({accounts.users_path(args.db)})")
+        elif args.action == "passwd":
+            accounts.set_password(args.name, _new_password(args.name), args.db)
+            print(f"password of {args.name} changed")
+        elif args.action == "remove":
+            accounts.remove_user(args.name, args.db)
+            print(f"user {args.name} removed")
+    except accounts.AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from givingday.serve import serve
 
@@ -225,6 +272,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=99)
     s.add_argument("--scale", type=float, default=1.0, help="1.0 is about 150,000 gifts and ¥6 million")
     s.set_defaults(func=cmd_simulate)
+
+    s = sub.add_parser("user", help="sign-in accounts of the console: add, passwd, remove, list")
+    s.add_argument("action", choices=["add", "passwd", "remove", "list"])
+    s.add_argument("name", nargs="?", metavar="NAME", help="user name (an e-mail address with --oidc)")
+    s.add_argument("--role", choices=["organizer", "leader", "admin"], help="the role of a new user")
+    s.add_argument("--oidc", action="store_true", help="the user signs in through OIDC (st.login); no password")
+    s.set_defaults(func=cmd_user)
 
     s = sub.add_parser("serve", help="run the board (Streamlit) with its inbox worker")
     s.add_argument("--port", type=int, default=8501)

@@ -66,6 +66,15 @@ class Matching:
 
 
 @dataclass(frozen=True)
+class ConsoleRules:
+    quiet_site_minutes: int = 30
+    active_from: dt.time = dt.time(8)
+    active_until: dt.time = dt.time(22)
+    large_gift_fen: int = 1_000_000
+    duplicate_within_seconds: int = 60
+
+
+@dataclass(frozen=True)
 class Event:
     name: str
     name_en: str
@@ -79,6 +88,7 @@ class Event:
     default_channel: str
     matching: Matching
     stale_after_seconds: int
+    console: ConsoleRules = ConsoleRules()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -105,6 +115,8 @@ def load_event(path: Path | str | None = None) -> Event:
     imp = raw.get("import", {})
     m = raw.get("matching", {})
     screen = raw.get("screen", {})
+    cons = raw.get("console", {})
+    active = cons.get("active_hours", ["08:00", "22:00"])
     channel = imp.get("default_channel", "qr")
     if channel not in CHANNELS:
         raise ValueError(f"{path}: default_channel {channel!r} is not one of {', '.join(CHANNELS)}")
@@ -127,5 +139,12 @@ def load_event(path: Path | str | None = None) -> Event:
             share_max=float(m.get("share_max", 1.0)),
         ),
         stale_after_seconds=int(screen.get("stale_after_seconds", 300)),
+        console=ConsoleRules(
+            quiet_site_minutes=int(cons.get("quiet_site_minutes", 30)),
+            active_from=dt.time.fromisoformat(active[0]),
+            active_until=dt.time.fromisoformat(active[1]),
+            large_gift_fen=yuan_to_fen(cons.get("large_gift_yuan", 10_000)),
+            duplicate_within_seconds=int(cons.get("duplicate_within_seconds", 60)),
+        ),
         source=path,
     )

@@ -426,8 +426,18 @@ def _log(conn: sa.Connection, report: ImportReport, sha: str, started: dt.dateti
     )  # fmt: skip
 
 
-def import_bytes(store: Store, data: bytes, source: str, profile: Profile | None = None) -> ImportReport:
-    """Import one file's content. `source` is the name shown in reports and kept with each gift."""
+def import_bytes(
+    store: Store,
+    data: bytes,
+    source: str,
+    profile: Profile | None = None,
+    also: Callable[[sa.Connection, ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import one file's content. `source` is the name shown in reports and kept with each gift.
+
+    `also` runs inside the import's transaction once the report is complete (the console's audit trail), so
+    the gifts and the record of who brought them in commit together or not at all.
+    """
     if not store.is_duckdb:
         raise UnsupportedStore(
             f"importing into {store.url.split(':')[0]} is not supported yet: the bulk path is DuckDB's"
@@ -435,7 +445,7 @@ def import_bytes(store: Store, data: bytes, source: str, profile: Profile | None
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
     sha = hashlib.sha256(data).hexdigest()
-    with store.engine.begin() as conn:
+    with store.writing() as conn:
         import_id = conn.execute(sa.text("select nextval('import_id_seq')")).scalar()
         try:
             table = read_table(data)
@@ -444,6 +454,8 @@ def import_bytes(store: Store, data: bytes, source: str, profile: Profile | None
             report = ImportReport(file=source, outcome="unreadable", message=str(exc), import_id=import_id)
             report.duration_ms = round((time.perf_counter() - t0) * 1000)
             _log(conn, report, sha, started, profile)
+            if also:
+                also(conn, report)
             return report
         judged, report = judge_rows(store, conn, table, layout, source)
         report.import_id = import_id
@@ -486,6 +498,8 @@ def import_bytes(store: Store, data: bytes, source: str, profile: Profile | None
                 raw.unregister("staged_rejections")
         report.duration_ms = round((time.perf_counter() - t0) * 1000)
         _log(conn, report, sha, started, profile)
+        if also:
+            also(conn, report)
         _pause_for_crash_test()
     return report
 

@@ -168,6 +168,58 @@ MIGRATIONS.append(
 )
 
 
+MIGRATIONS.append(
+    (
+        "0004_console",
+        [
+            # Who did what from the console, and why: written in the same transaction as the act itself.
+            """create table audit_log (
+                audit_id varchar primary key,
+                acted_at timestamp with time zone not null,
+                user_name varchar not null,
+                action varchar not null,
+                target_id varchar,
+                amount_fen bigint,
+                reason varchar not null,
+                detail varchar
+            )""",
+            # A pledge is money promised, not yet received: shown apart and never in the totals. It is closed
+            # (fulfilled by a gift, or cancelled) by a new row, never by editing it.
+            """create table pledges (
+                pledge_id varchar primary key,
+                recorded_at timestamp with time zone not null,
+                recorded_by varchar not null,
+                donor_name_masked varchar not null,
+                project_id varchar not null,
+                team_id varchar,
+                site_id varchar,
+                amount_fen bigint not null,
+                due_on date,
+                reason varchar not null
+            )""",
+            """create table pledge_closures (
+                pledge_id varchar primary key,
+                closed_at timestamp with time zone not null,
+                closed_by varchar not null,
+                outcome varchar not null,
+                donation_id varchar,
+                reason varchar not null
+            )""",
+            # The ledger says which rows are gifts (the time of the last gift must not be a refund's time).
+            """create or replace view ledger as
+                select donation_id, occurred_at, amount_fen, matched_fen, 1 as donation_count,
+                       project_id, team_id, site_id, channel, donor_hash, true as is_gift
+                from donations
+                union all
+                select a.donation_id, a.occurred_at, a.amount_delta_fen, a.matched_delta_fen, a.donation_delta,
+                       a.project_id, a.team_id, a.site_id, a.channel, d.donor_hash, false as is_gift
+                from adjustments a
+                join donations d on d.donation_id = a.donation_id""",
+        ],
+    )
+)
+
+
 def applied(conn: sa.Connection) -> list[str]:
     conn.execute(
         sa.text(

@@ -133,7 +133,7 @@ def load_roster(store: Store, folder: Path) -> Roster:
     """Replace the stored roster with the one in `folder`, refusing to orphan stored gifts."""
     roster = read_roster(folder)
     project_ids = {p["project_id"] for p in roster.projects}
-    with store.engine.begin() as conn:
+    with store.writing() as conn:
         used = {r[0] for r in conn.execute(sa.text("select distinct project_id from donations"))}
         orphaned = sorted(used - project_ids)
         if orphaned:

@@ -34,6 +34,7 @@ def demo_wanted(store: Store) -> bool:
 
 def serve(args: argparse.Namespace) -> int:
     from streamlit import config as st_config
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import bootstrap
 
     location = config.db_location(args.db)
@@ -49,6 +50,9 @@ def serve(args: argparse.Namespace) -> int:
         t = store.query("totals_overall")[0]
         print(f"demo giving day playing: {t['donations']:,} gifts so far (GIVINGDAY_DEMO=0 turns it off)")
     print(f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/")
+    # app.py lists the pages itself (st.navigation), by role. Without this, Streamlit's legacy multipage mode
+    # would run a `pages/*.py` file straight from its URL for the first request after a start.
+    PagesManager.uses_pages_directory = False
     main_script = str(config.ROOT / "app.py")
     st_config._main_script_path = main_script
     flags = {"server_port": args.port}

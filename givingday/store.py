@@ -7,6 +7,9 @@ Only one process may hold a DuckDB file (BRIEF constraint 1). Opening a file ano
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -80,6 +83,7 @@ class Store:
                 raise StoreLocked(f"{self.location} is held by another process (is the board running?)") from exc
             raise
         self._hasher: DonorHasher | None = None
+        self._write_lock = threading.RLock()
         self._roster: dict[str, list[dict[str, Any]]] | None = None
 
     @property
@@ -91,6 +95,13 @@ class Store:
         if self._hasher is None:
             self._hasher = DonorHasher(load_salt(config.beside_store(self.location, "donor_salt.key")))
         return self._hasher
+
+    @contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """One write transaction at a time in this process: the inbox worker, the pages' forms and the
+        command line take turns, so concurrent rollup upserts never conflict and a form never waits on a retry."""
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     def migrate(self) -> list[str]:
         return migrate(self.engine)

@@ -5,7 +5,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from givingday.board import cached_query, is_demo
+from givingday.board import allow_only, cached_query, is_demo
 from givingday.money import format_wan, format_yuan
 
 
@@ -79,7 +79,12 @@ def live() -> None:
         st.write("没有退回的行。")
 
 
-st.title(html.escape("数据状态"))
-if is_demo():
-    st.warning("演示数据：当前显示的是模拟的公益日数据，不是真实统计。DEMO DATA: not the real count.", icon="⚠️")
-live()
+def main() -> None:
+    allow_only("data")
+    st.title(html.escape("数据状态"))
+    if is_demo():
+        st.warning("演示数据：当前显示的是模拟的公益日数据，不是真实统计。DEMO DATA: not the real count.", icon="⚠️")
+    live()
+
+
+main()

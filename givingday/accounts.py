@@ -1,0 +1,218 @@
+"""Who may sign in, with which role, and which pages each role sees.
+
+Local accounts live in `users.json` beside the store (mode 600), not in the store itself: the command line
+must be able to add a user while the running board holds the DuckDB file (BRIEF constraint 1). Passwords are
+kept only as argon2id hashes. When Streamlit's OIDC sign-in is configured (`[auth]` in secrets.toml), people
+sign in there and this file only says which role each e-mail address has.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from givingday import config
+
+USERS_FILE = "users.json"
+ROLES = ("organizer", "leader", "admin")
+ROLE_NAMES = {"organizer": "组织者", "leader": "领导", "admin": "管理员"}
+MIN_PASSWORD = 10
+MAX_NAME = 64
+
+# Which pages each role sees (by URL path). A page not listed for a role is left out of that session's
+# navigation entirely, so typing its URL shows the sign-in or "not for your role" page instead.
+ROLE_PAGES: dict[str, tuple[str, ...]] = {
+    "organizer": ("console", "alerts", "act", "data"),
+    "leader": ("console",),
+    "admin": ("console", "alerts", "act", "data"),
+}
+PROTECTED_PAGES = ("console", "alerts", "act", "data")
+
+# Failed sign-ins: free for the first few, then each further failure doubles the wait, up to 15 minutes.
+FREE_FAILURES = 3
+FIRST_WAIT_SECONDS = 5
+MAX_WAIT_SECONDS = 900
+
+_hasher = PasswordHasher()  # argon2id, 64 MiB, 3 passes: about 0.2 s here, deliberately slow to guess
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked when the name is unknown, so a wrong name takes as long as a wrong password."""
+    return _hasher.hash("not a real password, only for timing")
+
+
+class AccountError(ValueError):
+    """A reason shown to the person at the command line (bad name, role, password)."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    external: bool = False  # signs in through OIDC; no password here
+
+
+def users_path(location: str | None = None) -> Path:
+    return config.beside_store(config.db_location(location), USERS_FILE)
+
+
+def _read(path: Path) -> dict[str, dict]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["users"]
+    except FileNotFoundError:
+        return {}
+
+
+def _write(path: Path, users: dict[str, dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({"users": users}, f, ensure_ascii=False, indent=1)
+    os.replace(tmp, path)
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME or any(c.isspace() or not c.isprintable() for c in name):
+        raise AccountError(f"a user name is 1–{MAX_NAME} printable characters without spaces")
+    return name
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    if password.strip() != password:
+        raise AccountError("the password must not start or end with a space")
+
+
+def add_user(name: str, role: str, password: str | None, location: str | None = None) -> User:
+    """Add a local user (with a password) or an OIDC user (password None: signs in by e-mail)."""
+    name = check_name(name)
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+    path = users_path(location)
+    users = _read(path)
+    if name in users:
+        raise AccountError(f"user {name!r} already exists (use `user passwd` or `user remove`)")
+    entry = {"role": role, "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    if password is None:
+        entry["external"] = True
+    else:
+        check_password(password)
+        entry["password_hash"] = _hasher.hash(password)
+    users[name] = entry
+    _write(path, users)
+    return User(name, role, password is None)
+
+
+def set_password(name: str, password: str, location: str | None = None) -> None:
+    path = users_path(location)
+    users = _read(path)
+    if name not in users or users[name].get("external"):
+        raise AccountError(f"no local user {name!r}")
+    check_password(password)
+    users[name]["password_hash"] = _hasher.hash(password)
+    _write(path, users)
+
+
+def remove_user(name: str, location: str | None = None) -> None:
+    path = users_path(location)
+    users = _read(path)
+    if users.pop(name, None) is None:
+        raise AccountError(f"no user {name!r}")
+    _write(path, users)
+
+
+def list_users(location: str | None = None) -> list[User]:
+    return [User(n, u["role"], bool(u.get("external"))) for n, u in sorted(_read(users_path(location)).items())]
+
+
+def external_user(email: str | None, location: str | None = None) -> User | None:
+    """The role of someone signed in through OIDC, by e-mail; None if nobody gave them one."""
+    if not email:
+        return None
+    entry = _read(users_path(location)).get(email)
+    if entry is None or not entry.get("external"):
+        return None
+    return User(email, entry["role"], True)
+
+
+class Throttle:
+    """Slows repeated failed sign-ins per user name and per client address (in this process)."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._failures: dict[str, tuple[int, float]] = {}  # key -> (failures, time of the last)
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, *keys: str) -> float:
+        """How long these keys must still wait before another attempt (0 when they may try now)."""
+        now = self._clock()
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                n, last = self._failures.get(key, (0, 0.0))
+                if n >= FREE_FAILURES:
+                    delay = min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** (n - FREE_FAILURES))
+                    wait = max(wait, last + delay - now)
+        return max(0.0, wait)
+
+    def failed(self, *keys: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in keys:
+                n, _ = self._failures.get(key, (0, 0.0))
+                self._failures[key] = (n + 1, now)
+            if len(self._failures) > 10_000:  # nothing grows without bound: forget the oldest
+                for key, _ in sorted(self._failures.items(), key=lambda kv: kv[1][1])[:5_000]:
+                    del self._failures[key]
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+THROTTLE = Throttle()
+
+
+class SignInRefused(Exception):
+    """Wrong name or password, or too many failures: the message is what the person sees."""
+
+
+def sign_in(name: str, password: str, client: str | None = None, location: str | None = None,
+            throttle: Throttle = THROTTLE) -> User:  # fmt: skip
+    """Check a local user's password. Unknown names cost the same time as wrong passwords."""
+    keys = [f"user:{name.strip().lower()}"] + ([f"client:{client}"] if client else [])
+    wait = throttle.wait_seconds(*keys)
+    if wait > 0:
+        raise SignInRefused(
+            f"登录失败次数过多，请 {int(wait) + 1} 秒后再试。Too many failed attempts: wait {int(wait) + 1} s."
+        )
+    entry = _read(users_path(location)).get(name.strip())
+    stored = entry.get("password_hash") if entry and not entry.get("external") else None
+    try:
+        _hasher.verify(stored or _dummy_hash(), password)
+        ok = stored is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        throttle.failed(*keys)
+        raise SignInRefused("用户名或密码不正确。Wrong user name or password.")
+    throttle.succeeded(*keys)
+    return User(name.strip(), entry["role"])
+
+
+def pages_for(user: User | None) -> tuple[str, ...]:
+    return ROLE_PAGES.get(user.role, ()) if user else ()

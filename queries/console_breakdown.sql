@@ -1,0 +1,41 @@
+-- console_breakdown: the console's tables: money per project, team, site and street within its filters.
+-- Grain: one row per (dim, key) with at least one money event in the range; dim is project | team | site |
+-- street; key '' is "no team" / "no site" / "no street".
+-- Parameters: :from_at, :to_at — the half-open time range; :category, :project_id, :team_id, :site_id,
+-- :street, :channel — each null for all.
+with filtered as (
+    select l.*, coalesce(s.street, '') as street
+    from ledger l
+    join projects p on p.project_id = l.project_id
+    left join sites s on s.site_id = l.site_id
+    where l.occurred_at >= :from_at and l.occurred_at < :to_at
+        and (cast(:category as varchar) is null or p.category = :category)
+        and (cast(:project_id as varchar) is null or l.project_id = :project_id)
+        and (cast(:team_id as varchar) is null or l.team_id = :team_id)
+        and (cast(:site_id as varchar) is null or l.site_id = :site_id)
+        and (cast(:street as varchar) is null or s.street = :street)
+        and (cast(:channel as varchar) is null or l.channel = :channel)
+),
+keyed as (
+    select 'project' as dim, project_id as key, amount_fen, matched_fen, donation_count, is_gift, occurred_at
+    from filtered
+    union all
+    select 'team', coalesce(team_id, ''), amount_fen, matched_fen, donation_count, is_gift, occurred_at
+    from filtered
+    union all
+    select 'site', coalesce(site_id, ''), amount_fen, matched_fen, donation_count, is_gift, occurred_at
+    from filtered
+    union all
+    select 'street', street, amount_fen, matched_fen, donation_count, is_gift, occurred_at
+    from filtered
+)
+select
+    dim,
+    key,
+    cast(sum(amount_fen) as bigint) as amount_fen,
+    cast(sum(matched_fen) as bigint) as matched_fen,
+    cast(sum(donation_count) as bigint) as donations,
+    max(case when is_gift then occurred_at end) as last_gift_at
+from keyed
+group by dim, key
+order by dim, key
