@@ -27,13 +27,16 @@ def main() -> None:
             pages.append(st.Page("pages/sign_in.py", title="登录 Sign in", url_path=path, visibility="hidden"))
     if user is None:
         pages.append(st.Page("pages/sign_in.py", title="登录 Sign in", url_path="signin", visibility="hidden"))
+    else:  # signed in at /signin: go on to the first page of the role
+        first = next(p for p in pages if p.url_path == allowed[0])
+        pages.append(
+            st.Page(lambda: st.switch_page(first), title="登录 Sign in", url_path="signin", visibility="hidden")
+        )
     nav = st.navigation(pages, position="sidebar" if user else "hidden")
     if user is not None:
         with st.sidebar:
             st.caption(f"已登录 Signed in: **{user.name}** · {accounts.ROLE_NAMES[user.role]}")
-            if st.button("退出登录 Sign out", key="sign_out"):
-                sign_out()
-                st.rerun()
+            st.button("退出登录 Sign out", key="sign_out", on_click=sign_out)
     nav.run()
 
 

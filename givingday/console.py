@@ -262,11 +262,20 @@ def breakdown(store: Store, filters: Filters, event: Event, roster: dict[str, li
             if key not in seen:
                 name = none_names[dim] if key == "" else names[dim].get(key, key)
                 records.append(_record(key, name, None, {}, r))
-        frame = pd.DataFrame.from_records(records)
+        frame = pd.DataFrame.from_records(records, columns=_COLUMNS[dim])
         out[dim] = frame.sort_values(["total_fen", "key"], ascending=[False, True], kind="stable").reset_index(
             drop=True
         )
     return out
+
+
+_MONEY_COLUMNS = ["goal_fen", "total_fen", "amount_fen", "matched_fen", "donations", "share_of_goal", "last_gift_at"]
+_COLUMNS = {
+    "project": ["key", "name", "category", *_MONEY_COLUMNS],
+    "team": ["key", "name", "project", "site", *_MONEY_COLUMNS],
+    "site": ["key", "name", "street", *_MONEY_COLUMNS],
+    "street": ["key", "name", *_MONEY_COLUMNS],
+}
 
 
 def _record(key: str, name: str, goal: int | None, extra: dict, r: dict | None) -> dict[str, Any]:

@@ -24,6 +24,11 @@ MONEY_LABELS = {"goal_fen": "目标(元)", "total_fen": "已筹(元)", "matched_
                 "share_of_goal": "完成度", "last_gift_at": "最后一笔"}  # fmt: skip
 
 
+def clear_filters() -> None:
+    for field, key in KEYS.items():
+        st.session_state[key] = None if field.endswith("_time") else ""
+
+
 def filters_from_widgets(event, roster) -> console.Filters:
     """The sidebar's filters ("" = all). The URL seeds them once per session; afterwards the URL follows them."""
     start = console.Filters.from_params(st.query_params.to_dict(), event, roster)
@@ -59,10 +64,7 @@ def filters_from_widgets(event, roster) -> console.Filters:
         site_ids = [k for k, v in sites.items() if street in ("", v["street"])]
         choose("点位", "site_id", site_ids, "全部点位", lambda k: f"{k} {sites[k]['name']}")
         choose("渠道", "channel", list(console.CHANNEL_NAMES), "全部渠道", console.CHANNEL_NAMES.get)
-        if st.button("清除筛选 Clear"):
-            for field, key in KEYS.items():
-                st.session_state[key] = None if field.endswith("_time") else ""
-            st.rerun()
+        st.button("清除筛选 Clear", on_click=clear_filters)
     values = {field: st.session_state.get(key) or None for field, key in KEYS.items()}
     if values["day"] is None:
         values["from_time"] = values["to_time"] = None
@@ -245,7 +247,8 @@ def main() -> None:
     data = cached_console(f, current_bucket() // 3)
     start, end = f.time_range(event)
     span = "全部数据" if f.day is None else f"{start:%m-%d %H:%M} – {end:%m-%d %H:%M}"
-    st.markdown(f"### 筛选范围内 {format_wan(data['range_total_fen'])} 元 · {data['range_donations']:,} 人次")
+    total = data["range_total_fen"]
+    st.markdown(f"### 筛选范围内 {format_yuan(total)}（{format_wan(total)}元）· {data['range_donations']:,} 人次")
     st.caption(
         f"范围：{span}" + ("，" + "，".join(f"{k}={v}" for k, v in f.to_params().items()) if f.to_params() else "")
     )

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from givingday import board, inbox
+from givingday import store as store_module
 from givingday.config import ROOT
 from givingday.roster import load_roster
 from givingday.store import Store
@@ -31,6 +33,18 @@ def store(db_path: Path) -> Store:
     load_roster(s, FIXTURES / "roster")
     yield s
     s.dispose()
+
+
+@pytest.fixture
+def page_store(store, monkeypatch):
+    """Pages (AppTest) read the test's store; their caches are emptied afterwards so no connection outlives
+    the test."""
+    monkeypatch.setattr(store_module, "_adopted", store)
+    yield store
+    board.cached_query.clear()
+    board.cached_console.clear()
+    board.shared_store.clear()
+    inbox.stop_worker()
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

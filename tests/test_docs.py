@@ -41,3 +41,14 @@ def test_every_query_has_a_header():
         text = path.read_text(encoding="utf-8")
         assert text.startswith(f"-- {path.stem}:"), path.name
         assert "-- Grain:" in text and "-- Parameters:" in text, path.name
+
+
+def test_every_event_setting_is_documented():
+    import tomllib
+
+    raw = tomllib.loads((config.ROOT / "data" / "event.toml").read_text(encoding="utf-8"))
+    keys = {k for k, v in raw.items() if not isinstance(v, dict)}
+    keys |= {f"[{section}]" for section, v in raw.items() if isinstance(v, dict)}
+    keys |= {k for v in raw.values() if isinstance(v, dict) for k in v}
+    for key in sorted(keys):
+        assert f"`{key}`" in README, f"event setting {key} is not in the README"

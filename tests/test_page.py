@@ -1,10 +1,8 @@
 """The data-status page renders the store's exact figures (Streamlit's AppTest, no browser)."""
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from givingday import board, inbox
-from givingday import store as store_module
+from givingday.accounts import User
 from givingday.ingest import import_bytes
 from givingday.money import format_wan, format_yuan
 from tests.conftest import CANONICAL_HEADER
@@ -16,20 +14,12 @@ GIFTS = CANONICAL_HEADER + (
 )
 
 
-@pytest.fixture
-def page_store(store, monkeypatch):
-    """The page reads the test's store; its caches are emptied afterwards so no connection outlives the test."""
-    monkeypatch.setattr(store_module, "_adopted", store)
-    yield store
-    board.cached_query.clear()
-    board.shared_store.clear()
-    inbox.stop_worker()
-
-
 def test_data_status_page_shows_exact_totals(page_store):
     store = page_store
     import_bytes(store, GIFTS.encode(), "page.csv")
-    at = AppTest.from_file("../pages/data_status.py", default_timeout=30).run()
+    at = AppTest.from_file("../pages/data_status.py", default_timeout=30)
+    at.session_state["user"] = User("ana", "organizer")
+    at.run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["善款合计"] == format_wan(1234600 + 10000) + "元"
@@ -40,3 +30,10 @@ def test_data_status_page_shows_exact_totals(page_store):
     rejected = at.dataframe[4].value
     assert list(rejected["原因"]) == ["unknown project 'P999'"]
     assert list(rejected["行"]) == [4]
+
+
+def test_data_status_page_needs_a_sign_in_even_when_run_directly(page_store):
+    at = AppTest.from_file("../pages/data_status.py", default_timeout=30).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["请先登录。Please sign in: this page is for signed-in organizers."]
+    assert not at.metric and not at.dataframe

@@ -36,10 +36,14 @@ def test_screen_queries_exact_rows(store):
         ("S001", 215000, 100000), ("S002", 1000, 2000000),
     ]  # fmt: skip
     assert [(g["donor_name_masked"], g["amount_fen"]) for g in snap.latest] == [
-        ("<**", 200000), ("李**", 10000), ("张**", 1000),
+        ("<**", 200000),
+        ("李**", 10000),
+        ("张**", 1000),
     ]  # the gift from the day before is older than the ticker's 30 minutes
     assert [(r["minute_at"].astimezone(TZ).strftime("%H:%M"), r["donations"]) for r in snap.minutes] == [
-        ("09:59", 1), ("10:00", 1), ("10:01", 1),
+        ("09:59", 1),
+        ("10:00", 1),
+        ("10:01", 1),
     ]
 
 
@@ -78,7 +82,6 @@ def test_stale_banner_and_demo_label(store):
     assert "数据已 20 分钟未更新" in bigscreen.render(late)
     clock.write_clock(store.location, clock.DemoClock(0, 0, 1, "2020-09-07"))
     assert "演示数据" in bigscreen.render(take_snapshot(store, now=NOW))
-
 
 
 class _FixedTime:

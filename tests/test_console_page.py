@@ -1,0 +1,122 @@
+"""The console's pages through Streamlit's AppTest: sign-in, who sees which page, filters, and the forms."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from givingday import accounts
+from givingday.accounts import User
+from givingday.ingest import import_bytes
+from givingday.money import format_yuan
+from tests.conftest import CANONICAL_HEADER
+
+PASSWORD = "a long enough password"
+GIFTS = CANONICAL_HEADER + (
+    "C1,2020-09-07 10:00:00,100,10,P001,T001,,qr,张三\nC2,2020-09-07 10:01:00,50,0,P002,,S001,qr,李四\n"
+)
+
+
+@pytest.fixture
+def console_store(page_store, monkeypatch):
+    monkeypatch.setattr(accounts, "THROTTLE", accounts.Throttle())
+    accounts.add_user("ana", "organizer", PASSWORD, page_store.location)
+    accounts.add_user("lee", "leader", PASSWORD, page_store.location)
+    import_bytes(page_store, GIFTS.encode(), "c.csv")
+    return page_store
+
+
+def app(user: User | None = None) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    if user:
+        at.session_state["user"] = user
+    return at.run()
+
+
+def registered(at: AppTest) -> set[str]:
+    """The page files this session's navigation holds (AppTest.switch_page can reach only these)."""
+    files = set()
+    for page in ("console", "alerts", "act", "data_status", "sign_in", "big_screen"):
+        try:
+            at.switch_page(f"pages/{page}.py")
+        except ValueError:
+            continue
+        files.add(page)
+    return files
+
+
+def test_without_sign_in_no_console_page_exists(console_store):
+    at = app()
+    assert not at.exception
+    assert registered(at) == {"big_screen", "sign_in"}
+
+
+def test_each_role_gets_its_pages(console_store):
+    assert registered(app(User("lee", "leader"))) == {"big_screen", "console", "sign_in"}
+    assert registered(app(User("ana", "organizer"))) == {"big_screen", "console", "alerts", "act", "data_status"}
+
+
+def test_signing_in_through_the_form(console_store):
+    at = AppTest.from_file("../pages/sign_in.py", default_timeout=60).run()
+    at.text_input[0].input("ana")
+    at.text_input[1].input("wrong password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["用户名或密码不正确。Wrong user name or password."]
+    assert "user" not in at.session_state
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert at.session_state["user"] == User("ana", "organizer")
+    at = app(at.session_state["user"])
+    assert "console" in registered(at)
+    at.switch_page("pages/console.py").run()
+    assert not at.exception
+    assert at.title[0].value == "组织者控制台 Organizers' console"
+    at = app(at.session_state["user"])
+    at.button(key="sign_out").click().run()
+    assert "user" not in at.session_state
+    at.switch_page("pages/console.py").run()  # the console, once more
+    assert [e.value for e in at.error] == ["请先登录。Please sign in: this page is for signed-in organizers."]
+    assert not at.title and not at.dataframe
+
+
+def test_console_headline_and_filters(console_store):
+    at = app(User("ana", "organizer"))
+    at.switch_page("pages/console.py").run()
+    assert not at.exception
+    assert format_yuan(16_000) in at.markdown[0].value
+    at.sidebar.selectbox(key="f_project").select("P002").run()
+    assert not at.exception
+    assert format_yuan(5_000) in at.markdown[0].value
+    assert at.query_params["project"] == "P002"
+    teams = next(d.value for d in at.dataframe if "队伍" in d.value.columns)
+    assert list(teams["队伍"]) == ["（无队伍）", "张**的一起捐"]
+    at.sidebar.selectbox(key="f_channel").select("offline").run()
+    assert format_yuan(0) in at.markdown[0].value
+    at.sidebar.button[-1].click().run()  # clear the filters
+    assert not at.exception
+    assert format_yuan(16_000) in at.markdown[0].value
+    assert dict(at.query_params) == {}
+
+
+def test_a_leader_cannot_reach_the_forms_even_by_running_the_page(console_store):
+    at = AppTest.from_file("../pages/act.py", default_timeout=60)
+    at.session_state["user"] = User("lee", "leader")
+    at.run()
+    assert [e.value for e in at.error] == ["请先登录。Please sign in: this page is for signed-in organizers."]
+    assert not at.text_input
+
+
+def test_recording_a_gift_through_the_form_moves_the_totals(console_store):
+    store = console_store
+    at = AppTest.from_file("../pages/act.py", default_timeout=60)
+    at.session_state["user"] = User("ana", "organizer")
+    at.run()
+    assert not at.exception
+    at.text_input(key="gift_amount").input("1,234.50")
+    at.selectbox(key="gift_project").select("P002")
+    at.text_area(key="gift_reason").input("现金箱，王老师收")
+    at.button[0].click().run()  # the gift form's submit button comes first
+    assert not at.exception
+    assert at.success[0].value.startswith("已录入 线下 捐款 ¥1,234.50")
+    assert store.query("totals_overall")[0]["total_fen"] == 16_000 + 123_450
+    audit = at.dataframe[-1].value
+    assert list(audit["操作人"]) == ["ana"] and list(audit["操作"]) == ["录入捐款"]
+    assert list(audit["原因"]) == ["现金箱，王老师收"]
