@@ -294,6 +294,9 @@ def minutes(store: Store, filters: Filters, event: Event) -> pd.DataFrame:
     start, end = filters.time_range(event)
     rows = store.query("console_minutes", from_at=start, to_at=end, **filters.sql_params())
     frame = pd.DataFrame.from_records(rows, columns=["minute_at", "amount_fen", "matched_fen", "donations"])
+    if len(frame):  # minutes without a gift are zeros, not gaps a line would bridge
+        every = pd.date_range(frame["minute_at"].min(), frame["minute_at"].max(), freq="min")
+        frame = frame.set_index("minute_at").reindex(every, fill_value=0).rename_axis("minute_at").reset_index()
     frame["total_fen"] = frame["amount_fen"] + frame["matched_fen"]
     return frame
 

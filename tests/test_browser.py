@@ -3,6 +3,7 @@ seeded store. Screenshots land in screenshots/ to be looked at."""
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,9 +14,11 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from givingday.config import ROOT
+from givingday.money import format_yuan
 from tests.conftest import run_cli
 
 CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "browser test password"
 SHOTS = ROOT / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -35,6 +38,9 @@ def server(tmp_path_factory):
     assert r.returncode == 0, r.stderr
     totals = json.loads(run_cli("totals", "--json", db=db).stdout)
     sites = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "site", "--json", db=db).stdout)}
+    projects = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "project", "--json", db=db).stdout)}
+    r = run_cli("user", "add", "ana", "--role", "organizer", db=db, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert r.returncode == 0, r.stderr
     port = _free_port()
     env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "givingday", "serve", "--port", str(port)], cwd=ROOT, env=env,
@@ -49,7 +55,7 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("the board did not start: " + (proc.stdout.read() if proc.stdout else ""))
-    yield f"http://127.0.0.1:{port}", totals, sites
+    yield f"http://127.0.0.1:{port}", totals, sites, projects
     proc.terminate()
     proc.wait(20)
 
@@ -78,7 +84,7 @@ def _no_scrollbars(page) -> bool:
 
 
 def test_headline_equals_totals_at_both_resolutions(server, browser):
-    url, totals, _ = server
+    url, totals, *_ = server
     SHOTS.mkdir(exist_ok=True)
     for width, height, name in ((1920, 1080, "big-screen-1080p.png"), (3840, 2160, "big-screen-4k.png")):
         page = _open(browser, url + "/?embed=true", width, height)
@@ -95,7 +101,7 @@ def test_headline_equals_totals_at_both_resolutions(server, browser):
 
 
 def test_site_screen_and_other_views(server, browser):
-    url, totals, sites = server
+    url, totals, sites, _ = server
     page = _open(browser, url + "/?site=S001", 1920, 1080)
     assert int(page.locator("#site-total").get_attribute("data-fen")) == sites["S001"]["total_fen"]
     assert int(page.locator("#headline-total").get_attribute("data-fen")) == totals["total_fen"]
@@ -111,7 +117,7 @@ def test_site_screen_and_other_views(server, browser):
 
 
 def test_rotation_cycles_views_unattended(server, browser):
-    url, _, _ = server
+    url, *_ = server
     page = _open(browser, url + "/?rotate=3", 1920, 1080)
     seen = set()
     for _ in range(24):
@@ -120,3 +126,50 @@ def test_rotation_cycles_views_unattended(server, browser):
         page.wait_for_timeout(500)
     page.close()
     assert len(seen) >= 2, seen
+
+
+def _sign_in(page, url: str, path: str) -> None:
+    page.goto(url + path)
+    page.get_by_label("用户名 User name").fill("ana")
+    page.get_by_label("密码 Password").fill(PASSWORD)
+    page.get_by_role("button", name="登录 Sign in").click()
+
+
+def test_without_sign_in_every_console_url_shows_the_sign_in_form(server, browser):
+    url, *_ = server
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    for path in ("/console", "/alerts", "/act", "/data", "/console?project=P001"):
+        page.goto(url + path)
+        page.get_by_role("heading", name="登录 Sign in").wait_for(timeout=30_000)
+        body = page.inner_text("body")
+        assert "Organizers' console" not in body and "录入捐款" not in body and "数据状态" not in body, path
+        assert "Alerts" not in body and "筛选" not in body, path
+        assert page.locator('[data-testid="stFileUploader"]').count() == 0
+    page.screenshot(path=str(SHOTS / "console-signed-out.png"))
+    page.close()
+
+
+def test_signed_in_console_filter_equals_givingday_totals(server, browser):
+    url, totals, _, projects = server
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    _sign_in(page, url, "/console")
+    headline = page.locator("h3", has_text="筛选范围内")
+    headline.wait_for(timeout=30_000)
+    assert format_yuan(totals["total_fen"]) in headline.inner_text()
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="项目").first.click()
+    page.get_by_role("option", name=re.compile(r"^P001 ")).click()
+    page.wait_for_function("() => location.search.includes('project=P001')", timeout=30_000)
+    expected = format_yuan(projects["P001"]["total_fen"])
+    page.locator("h3", has_text=expected).wait_for(timeout=30_000)
+    assert f"{projects['P001']['donations']:,} 人次" in page.locator("h3", has_text=expected).inner_text()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "console-project-P001.png"), full_page=True)
+    page.get_by_role("tab", name="地图").click()
+    page.wait_for_timeout(2500)
+    page.screenshot(path=str(SHOTS / "console-map.png"), full_page=True)
+    # the filtered view is shareable: the same URL in a new tab (signed in again) shows the same figure
+    other = browser.new_page(viewport={"width": 1600, "height": 1000})
+    _sign_in(other, url, "/console?project=P001")
+    other.locator("h3", has_text=expected).wait_for(timeout=30_000)
+    other.close()
+    page.close()
