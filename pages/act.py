@@ -11,10 +11,11 @@ import streamlit as st
 
 from givingday import actions, adjustments, console
 from givingday.audit import ACTIONS
-from givingday.board import allow_only, board_time, cached_console, cached_query, is_demo, shared_store
+from givingday.board import allow_only, board_time, cached_console, cached_query, shared_store
 from givingday.ingest import ImportReport
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.profiles import ProfileError, find_profile, load_profiles
+from givingday.widgets import demo_banner, download_buttons
 
 CHANNEL_CHOICES = {c: console.CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 
@@ -209,15 +210,17 @@ def upload(user) -> None:
 
 
 def audit_trail(event) -> None:
-    rows = cached_query("audit_recent", limit_n=200)
+    rows = cached_query("audit_recent", limit_n=500)
     st.subheader("操作记录 Audit trail")
-    st.dataframe(pd.DataFrame({
+    frame = pd.DataFrame({
         "时间": [r["acted_at"].astimezone(event.tz).strftime("%m-%d %H:%M:%S") for r in rows],
         "操作人": [r["user_name"] for r in rows], "操作": [ACTIONS.get(r["action"], r["action"]) for r in rows],
         "对象": [r["target_id"] or "" for r in rows],
         "金额变化(元)": [None if r["amount_fen"] is None else r["amount_fen"] / 100 for r in rows],
         "原因": [r["reason"] for r in rows], "详情": [r["detail"] or "" for r in rows],
-    }), hide_index=True, column_config={"金额变化(元)": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
+    })  # fmt: skip
+    st.dataframe(frame, hide_index=True, column_config={"金额变化(元)": st.column_config.NumberColumn(format="%.2f")})
+    download_buttons(frame, "audit")
 
 
 def main() -> None:
@@ -225,8 +228,7 @@ def main() -> None:
     event, now = board_time()
     roster = shared_store().roster()
     st.title("录入与更正 Record and correct")
-    if is_demo():
-        st.warning("演示数据：当前显示的是模拟的公益日数据，不是真实统计。DEMO DATA: not the real count.", icon="⚠️")
+    demo_banner()
     if "act_done" in st.session_state:
         st.success(st.session_state.pop("act_done"), icon="✅")
     tabs = st.tabs(["录入捐款", "认捐", "更正 / 退款", "上传文件"])

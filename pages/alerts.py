@@ -5,9 +5,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from givingday import alerts, console, exports
-from givingday.board import allow_only, board_time, cached_console, cached_query, current_bucket, is_demo, shared_store
+from givingday import alerts, console
+from givingday.board import allow_only, board_time, cached_console, cached_query, current_bucket, shared_store
 from givingday.money import format_yuan
+from givingday.widgets import demo_banner, download_buttons
 
 REFRESH_SECONDS = 15
 REJECTED_SHOWN = 1000
@@ -15,15 +16,6 @@ REJECTED_SHOWN = 1000
 
 def local(at: dt.datetime | None, tz) -> str:
     return "" if at is None or pd.isna(at) else at.astimezone(tz).strftime("%m-%d %H:%M:%S")
-
-
-def downloads(frame: pd.DataFrame, name: str) -> None:
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("下载 CSV", lambda: exports.csv_bytes(frame), f"{name}.csv", "text/csv", key=f"csv_{name}",
-                       on_click="ignore")  # fmt: skip
-    c2.download_button("下载 XLSX", lambda: exports.xlsx_bytes(frame, name), f"{name}.xlsx", key=f"xlsx_{name}",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       on_click="ignore")  # fmt: skip
 
 
 def quiet_and_idle(event, now, minutes: int) -> None:
@@ -50,15 +42,15 @@ def quiet_and_idle(event, now, minutes: int) -> None:
             }
         )
         st.dataframe(frame, hide_index=True, height=300)
+        download_buttons(frame, "quiet_sites")
     with right:
         teams = alerts.idle_teams(today["tables"]["team"].to_dict("records"))
         st.subheader("今日还没有捐款的队伍")
         (st.warning if teams and active else st.success)(f"{len(teams)} 支队伍今日无捐款")
-        st.dataframe(
-            pd.DataFrame({"队伍": [t["name"] for t in teams], "项目": [t["project"] for t in teams],
-                          "点位": [t["site"] for t in teams]}),
-            hide_index=True, height=300,
-        )  # fmt: skip
+        frame = pd.DataFrame({"编号": [t["key"] for t in teams], "队伍": [t["name"] for t in teams],
+                              "项目": [t["project"] for t in teams], "点位": [t["site"] for t in teams]})  # fmt: skip
+        st.dataframe(frame, hide_index=True, height=300)
+        download_buttons(frame, "idle_teams")
 
 
 def data_flow(event) -> None:
@@ -96,7 +88,7 @@ def data_flow(event) -> None:
     frame = pd.DataFrame({"文件": [r["file_name"] for r in rejected], "行": [r["line"] for r in rejected],
                           "原因": [r["reason"] for r in rejected], "内容": [r["row_text"] for r in rejected]})  # fmt: skip
     st.dataframe(frame, hide_index=True, height=260)
-    downloads(frame, "rejected_rows")
+    download_buttons(frame, "rejected_rows")
 
 
 def suspicious(event, now) -> None:
@@ -115,7 +107,7 @@ def suspicious(event, now) -> None:
     st.dataframe(
         frame, hide_index=True, height=240, column_config={"金额(元)": st.column_config.NumberColumn(format="%.2f")}
     )
-    downloads(frame, "possible_duplicates")
+    download_buttons(frame, "possible_duplicates")
     big = alerts.large_gifts(store, event, now)
     st.subheader(f"大额捐款（今日，{format_yuan(event.console.large_gift_fen)} 及以上）")
     frame = pd.DataFrame({
@@ -128,7 +120,7 @@ def suspicious(event, now) -> None:
     st.dataframe(
         frame, hide_index=True, height=240, column_config={"金额(元)": st.column_config.NumberColumn(format="%.2f")}
     )
-    downloads(frame, "large_gifts")
+    download_buttons(frame, "large_gifts")
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -144,8 +136,7 @@ def main() -> None:
     allow_only("alerts")
     event, _ = board_time()
     st.title("提醒 Alerts")
-    if is_demo():
-        st.warning("演示数据：当前显示的是模拟的公益日数据，不是真实统计。DEMO DATA: not the real count.", icon="⚠️")
+    demo_banner()
     asked = st.query_params.get("quiet", "")
     default = max(1, min(600, int(asked))) if asked.isdigit() else event.console.quiet_site_minutes
     minutes = st.number_input("点位安静多少分钟算提醒", min_value=1, max_value=600, value=default, step=5)

@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from givingday import console, exports, sitemap
-from givingday.board import allow_only, board_time, cached_console, current_bucket, is_demo, shared_store
+from givingday.board import allow_only, board_time, cached_console, current_bucket, shared_store
 from givingday.money import format_wan, format_yuan
+from givingday.widgets import demo_banner, download_buttons
 
 REFRESH_SECONDS = 10
 KEYS = {"day": "f_day", "from_time": "f_from", "to_time": "f_to", "category": "f_category",
@@ -176,17 +177,7 @@ def table(frame: pd.DataFrame, dim: str, search: str, tz, selectable: bool = Fal
             labels["share_of_goal"]: st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
         },
     )  # fmt: skip
-    downloads(shown, labels, dim)
-
-
-def downloads(frame: pd.DataFrame, labels: dict[str, str], name: str) -> None:
-    out = exports.for_export(frame, labels)
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("下载 CSV", lambda: exports.csv_bytes(out), f"{name}.csv", "text/csv", key=f"csv_{name}",
-                       on_click="ignore")  # fmt: skip
-    c2.download_button("下载 XLSX", lambda: exports.xlsx_bytes(out, name), f"{name}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{name}",
-                       on_click="ignore")  # fmt: skip
+    download_buttons(exports.for_export(shown, labels), dim)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -233,7 +224,7 @@ def live(f: console.Filters) -> None:
         ]
         st.dataframe(out, hide_index=True, height=420, column_config={
             "金额(元)": st.column_config.NumberColumn(format="%.2f"), "配捐(元)": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
-        downloads(latest, labels, "latest_gifts")
+        download_buttons(out, "latest_gifts")
     st.caption(f"每 {REFRESH_SECONDS} 秒自动刷新 · 数据时间 {now.astimezone(event.tz):%m-%d %H:%M:%S}")
 
 
@@ -241,8 +232,7 @@ def main() -> None:
     allow_only("console")
     event, _ = board_time()
     st.title("组织者控制台 Organizers' console")
-    if is_demo():
-        st.warning("演示数据：当前显示的是模拟的公益日数据，不是真实统计。DEMO DATA: not the real count.", icon="⚠️")
+    demo_banner()
     f = filters_from_widgets(event, shared_store().roster())
     data = cached_console(f, current_bucket() // 3)
     start, end = f.time_range(event)

@@ -5,8 +5,9 @@ import html
 import pandas as pd
 import streamlit as st
 
-from givingday.board import allow_only, cached_query, is_demo
+from givingday.board import allow_only, cached_query
 from givingday.money import format_wan, format_yuan
+from givingday.widgets import demo_banner
 
 
 def _money_table(rows: list[dict], label: str) -> pd.DataFrame:
@@ -82,8 +83,7 @@ def live() -> None:
 def main() -> None:
     allow_only("data")
     st.title(html.escape("数据状态"))
-    if is_demo():
-        st.warning("演示数据：当前显示的是模拟的公益日数据，不是真实统计。DEMO DATA: not the real count.", icon="⚠️")
+    demo_banner()
     live()
 
 
