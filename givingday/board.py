@@ -105,21 +105,8 @@ def sign_out() -> None:
 @st.cache_data(ttl=30, max_entries=64, show_spinner=False)
 def cached_console(filters: console.Filters, bucket: int) -> dict[str, Any]:
     """Every figure of the console for one set of filters, shared by organizers looking at the same view."""
-    store = shared_store()
     event, now = board_time()
-    roster = store.roster()
-    w = console.windows(store, filters, event, now)
-    tables = console.breakdown(store, filters, event, roster)
-    return {
-        "windows": w,
-        "pace": console.pace(w, console.goal_fen(filters, roster, event), event),
-        "matching": console.matching_today(store, event, now),
-        "tables": tables,
-        "range_total_fen": int(tables["project"]["total_fen"].sum()),
-        "range_donations": int(tables["project"]["donations"].sum()),
-        "minutes": console.minutes(store, filters, event),
-        "latest": console.latest_gifts(store, filters, event, roster),
-    }
+    return console.figures(shared_store(), filters, event, now)
 
 
 def allow_only(page: str) -> accounts.User:

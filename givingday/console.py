@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
@@ -316,6 +316,18 @@ def latest_gifts(store: Store, filters: Filters, event: Event, roster: dict[str,
     )  # fmt: skip
 
 
-def with_drilldown(filters: Filters, project_id: str | None) -> Filters:
-    """Choosing a project in its table narrows the whole console to it (and back, when unchosen)."""
-    return replace(filters, project_id=project_id, team_id=None if project_id else filters.team_id)
+def figures(store: Store, filters: Filters, event: Event, now: dt.datetime) -> dict[str, Any]:
+    """Every figure the console shows for one set of filters (six queries on the ledger)."""
+    roster = store.roster()
+    w = windows(store, filters, event, now)
+    tables = breakdown(store, filters, event, roster)
+    return {
+        "windows": w,
+        "pace": pace(w, goal_fen(filters, roster, event), event),
+        "matching": matching_today(store, event, now),
+        "tables": tables,
+        "range_total_fen": int(tables["project"]["total_fen"].sum()),
+        "range_donations": int(tables["project"]["donations"].sum()),
+        "minutes": minutes(store, filters, event),
+        "latest": latest_gifts(store, filters, event, roster),
+    }
