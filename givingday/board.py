@@ -115,6 +115,6 @@ def allow_only(page: str) -> accounts.User:
     runs `pages/*.py` directly in its legacy multipage mode, e.g. for the first request after a start)."""
     user = current_user()
     if page not in accounts.pages_for(user):
-        st.error("请先登录。Please sign in: this page is for signed-in organizers.", icon="🔒")
+        st.error("请先登录。Please sign in: this page is for signed-in organizers.", icon=":material/lock:")
         st.stop()
     return user

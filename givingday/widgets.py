@@ -13,7 +13,10 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def demo_banner() -> None:
     if is_demo():
-        st.warning("演示数据：当前显示的是模拟的公益日数据，不是真实统计。DEMO DATA: not the real count.", icon="⚠️")
+        st.warning(
+            "演示数据：当前显示的是模拟的公益日数据，不是真实统计。DEMO DATA: not the real count.",
+            icon=":material/warning:",
+        )
 
 
 def download_buttons(frame: pd.DataFrame, name: str) -> None:

@@ -33,9 +33,9 @@ def money_input(label: str, key: str) -> int | None:
 
 
 def pick(label: str, options: dict[str, str], key: str, optional: bool = True) -> str | None:
-    keys = [None, *options] if optional else list(options)
-    return st.selectbox(label, keys, key=key,
-                        format_func=lambda k: "（无）" if k is None else f"{k} {options[k]}")  # fmt: skip
+    keys = ["", *options] if optional else list(options)
+    chosen = st.selectbox(label, keys, key=key, format_func=lambda k: f"{k} {options[k]}" if k else "（无）")
+    return chosen or None
 
 
 def done(message: str) -> None:
@@ -192,8 +192,8 @@ def upload(user) -> None:
     with st.form("upload", clear_on_submit=True):
         file = st.file_uploader("选择文件", type=["csv", "xlsx", "jsonl", "json", "txt"], key="upload_file")
         names = [p.name for p in load_profiles()]
-        profile_name = st.selectbox("导入配置（银行流水等）", [None, *names], key="upload_profile",
-                                    format_func=lambda p: "自动识别" if p is None else p)  # fmt: skip
+        profile_name = st.selectbox("导入配置（银行流水等）", ["", *names], key="upload_profile",
+                                    format_func=lambda p: p or "自动识别")  # fmt: skip
         submitted = st.form_submit_button("导入", type="primary")
     if submitted and file is not None:
         try:
@@ -230,8 +230,8 @@ def main() -> None:
     st.title("录入与更正 Record and correct")
     demo_banner()
     if "act_done" in st.session_state:
-        st.success(st.session_state.pop("act_done"), icon="✅")
-    tabs = st.tabs(["录入捐款", "认捐", "更正 / 退款", "上传文件"])
+        st.success(st.session_state.pop("act_done"), icon=":material/check_circle:")
+    tabs = st.tabs(["录入捐款", "认捐", "更正 / 退款", "上传文件"], key="act_tabs", on_change="rerun")
     with tabs[0]:
         record_gift(user, roster, event, now)
     with tabs[1]:

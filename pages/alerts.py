@@ -64,7 +64,7 @@ def data_flow(event) -> None:
     c[2].metric("近10个文件的延迟中位数", "—" if not lags else f"{sorted(lags)[len(lags) // 2]:.1f} 分钟",
                 help="导入时间减去文件中最新一笔捐款的时间")  # fmt: skip
     if since is not None and since > event.stale_after_seconds / 60:
-        st.error(f"已有 {since:.0f} 分钟没有新的数据文件。请检查平台导出和收件箱。", icon="🚨")
+        st.error(f"已有 {since:.0f} 分钟没有新的数据文件。请检查平台导出和收件箱。", icon=":material/error:")
     left, right = st.columns(2)
     with left:
         st.markdown("**最近导入的文件**")

@@ -198,7 +198,7 @@ def live(f: console.Filters) -> None:
                 + "。下面的队伍、点位和最新捐款只含此项目。", icon=":material/filter_alt:")  # fmt: skip
         st.button("显示全部项目 Show all projects", on_click=show_all_projects)
     search = st.text_input("搜索名称或编号 Search", key="search", placeholder="例如：升龙 / P001 / 大学路")
-    tabs = st.tabs(["项目", "队伍", "点位", "街道", "地图", "最新捐款"])
+    tabs = st.tabs(["项目", "队伍", "点位", "街道", "地图", "最新捐款"], key="console_tabs", on_change="rerun")
     with tabs[0]:
         st.caption("点选一行，查看该项目的队伍、点位和最新捐款。")
         table(data["tables"]["project"], "project", search, event.tz, selectable=True)

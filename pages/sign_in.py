@@ -12,7 +12,7 @@ def signed_in_elsewhere(user: accounts.User) -> None:
     st.error(
         f"{user.name}（{accounts.ROLE_NAMES[user.role]}）不能查看此页。请从左侧菜单选择可用的页面。"
         f" The role {user.role} cannot see this page.",
-        icon="🔒",
+        icon=":material/lock:",
     )
 
 
@@ -39,7 +39,7 @@ def password_form() -> None:
         try:
             sign_in(name, password)
         except accounts.SignInRefused as exc:
-            st.error(str(exc), icon="🔒")
+            st.error(str(exc), icon=":material/lock:")
         else:
             st.rerun()
 
