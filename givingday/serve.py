@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from givingday import clock, config, inbox
+from givingday import accounts, clock, config, inbox
 from givingday.roster import load_roster
 from givingday.store import Store, adopt
 
@@ -50,6 +50,11 @@ def serve(args: argparse.Namespace) -> int:
         t = store.query("totals_overall")[0]
         print(f"demo giving day playing: {t['donations']:,} gifts so far (GIVINGDAY_DEMO=0 turns it off)")
     print(f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/")
+    if not accounts.list_users(location):
+        print(
+            f"the console (http://localhost:{args.port}/console) needs an account: "
+            "`.venv/bin/python -m givingday user add NAME --role organizer`"
+        )
     # app.py lists the pages itself (st.navigation), by role. Without this, Streamlit's legacy multipage mode
     # would run a `pages/*.py` file straight from its URL for the first request after a start.
     PagesManager.uses_pages_directory = False

@@ -4,7 +4,7 @@ signing in at /console lands on the console)."""
 import streamlit as st
 
 from givingday import accounts
-from givingday.board import current_user, oidc_configured, sign_in
+from givingday.board import current_user, oidc_configured, shared_store, sign_in
 
 
 def signed_in_elsewhere(user: accounts.User) -> None:
@@ -31,6 +31,9 @@ def oidc_form() -> None:
 def password_form() -> None:
     st.title("登录 Sign in")
     st.caption("组织者控制台、提醒、录入与数据页需要登录；大屏是公开的。The big screens are public.")
+    if not accounts.list_users(shared_store().location):
+        st.info("还没有任何账号。请在服务器上创建第一个：No accounts yet; create the first one on the server:\n\n"
+                "`.venv/bin/python -m givingday user add NAME --role organizer`", icon=":material/person_add:")  # fmt: skip
     with st.form("sign_in", clear_on_submit=False, enter_to_submit=True):
         name = st.text_input("用户名 User name", max_chars=accounts.MAX_NAME, autocomplete="username")
         password = st.text_input("密码 Password", type="password", autocomplete="current-password")
