@@ -189,7 +189,10 @@ def live(f: console.Filters) -> None:
     data = cached_console(f, current_bucket() // 3)
     show_windows(data["windows"], event)
     show_pace(data["pace"], data["matching"], event)
-    st.plotly_chart(minutes_chart(data["minutes"], event), key="minutes", config={"displayModeBar": False})
+    if len(data["minutes"]):
+        st.plotly_chart(minutes_chart(data["minutes"], event), key="minutes", config={"displayModeBar": False})
+    else:
+        st.info("筛选范围内还没有捐款。No gifts in this view yet.", icon=":material/info:")
     if f.project_id:
         p = next(p for p in roster["projects"] if p["project_id"] == f.project_id)
         row = data["tables"]["project"].set_index("key").loc[f.project_id]
