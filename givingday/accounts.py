@@ -9,11 +9,12 @@ sign in there and this file only says which role each e-mail address has.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -60,6 +61,35 @@ class User:
     name: str
     role: str
     external: bool = False  # signs in through OIDC; no password here
+    stamp: str = field(default="", compare=False)  # changes when the password does: ends open sessions
+
+
+def _stamp(entry: dict) -> str:
+    return hashlib.sha256(str(entry.get("password_hash", "")).encode()).hexdigest()[:16]
+
+
+def still_valid(user: User, location: str | None = None) -> bool:
+    """A session's user is signed out as soon as the account is removed, its role changes or its password
+    does (`users.json` is read again, at most once per change of the file)."""
+    entry = _read_cached(users_path(location)).get(user.name)
+    if entry is None or entry["role"] != user.role or bool(entry.get("external")) != user.external:
+        return False
+    return user.external or _stamp(entry) == user.stamp
+
+
+_cache: dict[Path, tuple[float, dict]] = {}
+
+
+def _read_cached(path: Path) -> dict[str, dict]:
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return {}
+    hit = _cache.get(path)
+    if hit is None or hit[0] != mtime:
+        hit = (mtime, _read(path))
+        _cache[path] = hit
+    return hit[1]
 
 
 def users_path(location: str | None = None) -> Path:
@@ -158,25 +188,40 @@ class Throttle:
 
     def wait_seconds(self, *keys: str) -> float:
         """How long these keys must still wait before another attempt (0 when they may try now)."""
+        with self._lock:
+            return self._wait_locked(keys)
+
+    def _wait_locked(self, keys) -> float:
         now = self._clock()
         wait = 0.0
-        with self._lock:
-            for key in keys:
-                n, last = self._failures.get(key, (0, 0.0))
-                if n >= FREE_FAILURES:
-                    delay = min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** (n - FREE_FAILURES))
-                    wait = max(wait, last + delay - now)
+        for key in keys:
+            n, last = self._failures.get(key, (0, 0.0))
+            if n >= FREE_FAILURES:
+                delay = min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** (n - FREE_FAILURES))
+                wait = max(wait, last + delay - now)
         return max(0.0, wait)
 
-    def failed(self, *keys: str) -> None:
-        now = self._clock()
+    def attempt(self, *keys: str) -> float:
+        """Counts an attempt as failed before the password is checked (so parallel attempts cannot slip
+        past the count); returns how long to wait instead, when the keys must wait."""
         with self._lock:
-            for key in keys:
-                n, _ = self._failures.get(key, (0, 0.0))
-                self._failures[key] = (n + 1, now)
-            if len(self._failures) > 10_000:  # nothing grows without bound: forget the oldest
-                for key, _ in sorted(self._failures.items(), key=lambda kv: kv[1][1])[:5_000]:
-                    del self._failures[key]
+            wait = self._wait_locked(keys)
+            if wait <= 0:
+                self._fail_locked(keys)
+        return wait
+
+    def failed(self, *keys: str) -> None:
+        with self._lock:
+            self._fail_locked(keys)
+
+    def _fail_locked(self, keys) -> None:
+        now = self._clock()
+        for key in keys:
+            n, _ = self._failures.get(key, (0, 0.0))
+            self._failures[key] = (n + 1, now)
+        if len(self._failures) > 10_000:  # nothing grows without bound: forget the oldest
+            for key, _ in sorted(self._failures.items(), key=lambda kv: kv[1][1])[:5_000]:
+                del self._failures[key]
 
     def succeeded(self, *keys: str) -> None:
         with self._lock:
@@ -185,6 +230,7 @@ class Throttle:
 
 
 THROTTLE = Throttle()
+_VERIFYING = threading.BoundedSemaphore(2)
 
 
 class SignInRefused(Exception):
@@ -194,24 +240,27 @@ class SignInRefused(Exception):
 def sign_in(name: str, password: str, client: str | None = None, location: str | None = None,
             throttle: Throttle = THROTTLE) -> User:  # fmt: skip
     """Check a local user's password. Unknown names cost the same time as wrong passwords."""
-    keys = [f"user:{name.strip().lower()}"] + ([f"client:{client}"] if client else [])
-    wait = throttle.wait_seconds(*keys)
+    # A name is slowed down per client (so nobody can lock an organizer out from elsewhere), and a client
+    # across all names (so guessing many names from one place is slowed too).
+    client = client or "unknown"
+    keys = [f"user:{name.strip().lower()}|client:{client}", f"client:{client}"]
+    wait = throttle.attempt(*keys)
     if wait > 0:
         raise SignInRefused(
             f"登录失败次数过多，请 {int(wait) + 1} 秒后再试。Too many failed attempts: wait {int(wait) + 1} s."
         )
     entry = _read(users_path(location)).get(name.strip())
     stored = entry.get("password_hash") if entry and not entry.get("external") else None
-    try:
-        _hasher.verify(stored or _dummy_hash(), password)
-        ok = stored is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
+    with _VERIFYING:  # each check takes 64 MiB and a core for 0.2 s: at most two at a time
+        try:
+            _hasher.verify(stored or _dummy_hash(), password)
+            ok = stored is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
     if not ok:
-        throttle.failed(*keys)
         raise SignInRefused("用户名或密码不正确。Wrong user name or password.")
     throttle.succeeded(*keys)
-    return User(name.strip(), entry["role"])
+    return User(name.strip(), entry["role"], stamp=_stamp(entry))
 
 
 def pages_for(user: User | None) -> tuple[str, ...]:

@@ -47,8 +47,10 @@ def record_gift(
     site_id: str | None = None,
     donor_name: str = "",
     reference: str = "",
+    not_after: dt.datetime | None = None,
 ) -> str:
-    """Record an offline, bank, corporate or livestream gift. Returns its id; ActionError if refused."""
+    """Record an offline, bank, corporate or livestream gift. Returns its id; ActionError if refused.
+    `not_after` is the board's now: a gift cannot be booked in the future."""
     reason = _need_reason(reason)
     if channel not in RECORDED_CHANNELS:
         raise ActionError(f"channel {channel!r} cannot be recorded by hand (one of {', '.join(RECORDED_CHANNELS)})")
@@ -56,6 +58,10 @@ def record_gift(
         raise ActionError("the amount must be positive (a refund is recorded against the gift's id)")
     if occurred_at.tzinfo is None:
         raise ActionError("the gift's time needs a time zone")
+    if not_after is not None and occurred_at > not_after + dt.timedelta(minutes=5):
+        raise ActionError("the gift's time is in the future")
+    if not store.event.starts_at - dt.timedelta(days=30) <= occurred_at:
+        raise ActionError("the gift's time is long before the event")
     donation_id = f"{channel}-{uuid.uuid4().hex[:16]}"
     row = {
         "donation_id": donation_id, "occurred_at": occurred_at.isoformat(), "amount_yuan": format_yuan(amount_fen, ""),

@@ -106,6 +106,8 @@ def correct(
         raise AdjustmentError("a correction needs a reason")
     if amount_fen is not None and amount_fen <= 0:
         raise AdjustmentError("a corrected amount must be positive (use a refund to take a gift back)")
+    if all(v is None for v in (amount_fen, matched_fen, project_id, team_id, site_id, channel)):
+        raise AdjustmentError("a correction must change something")
     if channel is not None and channel not in CHANNELS:
         raise AdjustmentError(f"unknown channel {channel!r}")
     now = dt.datetime.now(dt.UTC)

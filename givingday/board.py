@@ -82,9 +82,16 @@ def current_user() -> accounts.User | None:
     if oidc_configured():
         if not st.user.is_logged_in:
             return None
+        if st.user.get("email_verified") is False:
+            return None
         return accounts.external_user(st.user.get("email"), shared_store().location)
     user = st.session_state.get("user")
-    return user if isinstance(user, accounts.User) else None
+    if not isinstance(user, accounts.User):
+        return None
+    if not accounts.still_valid(user, shared_store().location):
+        st.session_state.pop("user", None)  # removed, given another role, or a new password: sign in again
+        return None
+    return user
 
 
 def sign_in(name: str, password: str) -> accounts.User:

@@ -66,12 +66,14 @@ class Filters:
                 return None
 
         day = next((d for d in event.day_list if d.isoformat() == get("day")), None)
+        category = one_of("category", {p["category"] for p in roster["projects"] if p["category"]})
+        in_category = {p["project_id"] for p in roster["projects"] if category in (None, p["category"])}
         return cls(
             day=day,
             from_time=time_of("from_time") if day else None,
             to_time=time_of("to_time") if day else None,
-            category=one_of("category", {p["category"] for p in roster["projects"] if p["category"]}),
-            project_id=one_of("project_id", {p["project_id"] for p in roster["projects"]}),
+            category=category,
+            project_id=one_of("project_id", in_category),
             team_id=one_of("team_id", {t["team_id"] for t in roster["teams"]}),
             site_id=one_of("site_id", {s["site_id"] for s in roster["sites"]}),
             street=one_of("street", {s["street"] for s in roster["sites"]}),

@@ -22,17 +22,33 @@ def for_export(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
         elif col.endswith("_at"):
             out[label] = [None if pd.isna(v) else v.strftime("%Y-%m-%d %H:%M:%S") for v in values]
         else:
-            out[label] = values
+            out[label] = [defused(v) for v in values]
     return out.reset_index(drop=True)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defused(value: object) -> object:
+    """Text that a spreadsheet would run as a formula (a rejected row, a file name, a reason: all typed by
+    someone) is kept as text by a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")  # the BOM makes Excel read the Chinese right
+    return _safe(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.map(defused) if len(frame) else frame  # the BOM makes Excel read the Chinese right
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        frame = _safe(frame)
         frame.to_excel(writer, sheet_name=sheet[:31], index=False)
         ws = writer.sheets[sheet[:31]]
         for i, col in enumerate(frame.columns, start=1):

@@ -75,7 +75,7 @@ def record_gift(user, roster, event, now) -> None:
             gift_id = actions.record_gift(
                 shared_store(), user.name, channel=channel, project_id=project, amount_fen=amount,
                 occurred_at=dt.datetime.combine(day, at, event.tz), reason=reason, team_id=team, site_id=site,
-                donor_name=donor, reference=reference,
+                donor_name=donor, reference=reference, not_after=now,
             )  # fmt: skip
         except actions.ActionError as exc:
             st.error(f"未录入：{exc}")
@@ -147,20 +147,20 @@ def correct_or_refund(user, roster, now) -> None:
         f"{projects.get(cur['project_id'], cur['project_id'])} · {teams.get(cur['team_id'] or '', '无队伍')} · "
         f"{sites.get(cur['site_id'] or '', '无点位')} · {console.CHANNEL_NAMES.get(cur['channel'], cur['channel'])}"
     )
-    with st.form("fix"):
-        kind = st.radio("操作", ["correction", "refund"], horizontal=True, key="fix_kind",
+    with st.form(f"fix_{gift_id}"):  # keyed by the gift, so its choices start from this gift
+        kind = st.radio("操作", ["correction", "refund"], horizontal=True, key=f"fix_kind_{gift_id}",
                         format_func={"correction": "更正", "refund": "全额退款"}.get)  # fmt: skip
-        amount = money_input("更正后的金额（元，不改则留空）", "fix_amount")
+        amount = money_input("更正后的金额（元，不改则留空）", f"fix_amount_{gift_id}")
         keys = list(projects)
-        project = st.selectbox("项目", keys, index=keys.index(cur["project_id"]), key="fix_project",
+        project = st.selectbox("项目", keys, index=keys.index(cur["project_id"]), key=f"fix_project_{gift_id}",
                                format_func=lambda k: f"{k} {projects[k]}")  # fmt: skip
         team_keys = ["", *teams]
-        team = st.selectbox("队伍", team_keys, index=team_keys.index(cur["team_id"] or ""), key="fix_team",
+        team = st.selectbox("队伍", team_keys, index=team_keys.index(cur["team_id"] or ""), key=f"fix_team_{gift_id}",
                             format_func=lambda k: f"{k} {teams[k]}" if k else "（无）")  # fmt: skip
         site_keys = ["", *sites]
-        site = st.selectbox("点位", site_keys, index=site_keys.index(cur["site_id"] or ""), key="fix_site",
+        site = st.selectbox("点位", site_keys, index=site_keys.index(cur["site_id"] or ""), key=f"fix_site_{gift_id}",
                             format_func=lambda k: f"{k} {sites[k]}" if k else "（无）")  # fmt: skip
-        reason = st.text_area("原因（必填）", key="fix_reason", max_chars=500)
+        reason = st.text_area("原因（必填）", key=f"fix_reason_{gift_id}", max_chars=500)
         submitted = st.form_submit_button("提交", type="primary")
     if not submitted:
         return
@@ -169,10 +169,16 @@ def correct_or_refund(user, roster, now) -> None:
             adjustments.refund(shared_store(), gift_id, reason, user.name, at=now)
             done(f"已退款：{gift_id}，{format_yuan(cur['amount_fen'] + cur['matched_fen'])} 从所有合计中扣除。")
         else:
-            adjustments.correct(
-                shared_store(), gift_id, reason, user.name, amount_fen=amount, project_id=project,
-                team_id=team, site_id=site, at=now,
-            )  # fmt: skip
+            changed = {  # only what the organizer changed; the rest stays as the gift stands
+                "amount_fen": amount if amount is not None and amount != cur["amount_fen"] else None,
+                "project_id": project if project != cur["project_id"] else None,
+                "team_id": team if team != (cur["team_id"] or "") else None,
+                "site_id": site if site != (cur["site_id"] or "") else None,
+            }
+            if all(v is None for v in changed.values()):
+                st.error("未提交：没有任何更改。Nothing was changed.")
+                return
+            adjustments.correct(shared_store(), gift_id, reason, user.name, at=now, **changed)
             done(f"已更正：{gift_id}。所有合计随之变化。")
     except adjustments.AdjustmentError as exc:
         st.error(f"未提交：{exc}")

@@ -125,6 +125,7 @@ def suspicious(event, now) -> None:
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def live(minutes: int) -> None:
+    allow_only("alerts")  # a session signed out or removed meanwhile stops here
     event, now = board_time()
     quiet_and_idle(event, now, minutes)
     data_flow(event)

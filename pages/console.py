@@ -56,7 +56,9 @@ def filters_from_widgets(event, roster) -> console.Filters:
             c2.time_input("到", key=KEYS["to_time"], step=dt.timedelta(minutes=15))
         categories = sorted({p["category"] for p in roster["projects"] if p["category"]})
         choose("类别", "category", categories, "全部类别")
-        choose("项目", "project_id", list(projects), "全部项目", lambda k: f"{k} {projects[k]['name']}")
+        category = st.session_state[KEYS["category"]]
+        project_ids = [k for k, p in projects.items() if category in ("", p["category"])]
+        choose("项目", "project_id", project_ids, "全部项目", lambda k: f"{k} {projects[k]['name']}")
         chosen = st.session_state[KEYS["project_id"]]
         team_ids = [t for t, v in teams.items() if chosen in ("", v["project_id"])]
         choose("队伍", "team_id", team_ids, "全部队伍", lambda k: f"{k} {teams[k]['name']}")
@@ -182,6 +184,7 @@ def table(frame: pd.DataFrame, dim: str, search: str, tz, selectable: bool = Fal
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def live(f: console.Filters) -> None:
+    allow_only("console")  # a session signed out or removed meanwhile stops here
     if (st.session_state.get(KEYS["project_id"]) or None) != f.project_id:
         st.rerun()  # a project was chosen or unchosen in a table: the filters (outside this fragment) follow
     event, now = board_time()
@@ -193,9 +196,10 @@ def live(f: console.Filters) -> None:
         st.plotly_chart(minutes_chart(data["minutes"], event), key="minutes", config={"displayModeBar": False})
     else:
         st.info("筛选范围内还没有捐款。No gifts in this view yet.", icon=":material/info:")
-    if f.project_id:
+    chosen = data["tables"]["project"][data["tables"]["project"]["key"] == f.project_id]
+    if f.project_id and len(chosen):
         p = next(p for p in roster["projects"] if p["project_id"] == f.project_id)
-        row = data["tables"]["project"].set_index("key").loc[f.project_id]
+        row = chosen.iloc[0]
         st.info(f"已选项目：**{p['name']}**　已筹 {format_yuan(int(row['total_fen']))}，{int(row['donations'])} 人次"
                 + (f"，目标 {format_yuan(int(p['goal_fen']))}（{row['total_fen'] / p['goal_fen']:.0%}）" if p["goal_fen"] else "")
                 + "。下面的队伍、点位和最新捐款只含此项目。", icon=":material/filter_alt:")  # fmt: skip

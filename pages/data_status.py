@@ -23,6 +23,7 @@ def _money_table(rows: list[dict], label: str) -> pd.DataFrame:
 
 @st.fragment(run_every=5)
 def live() -> None:
+    allow_only("data")  # a session signed out or removed meanwhile stops here
     t = cached_query("totals_overall")[0]
     c = cached_query("store_counts")[0]
     cols = st.columns(5)

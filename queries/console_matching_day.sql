@@ -10,7 +10,7 @@ with minutes as (
     where minute_at >= :day_start and minute_at < :until
 )
 select
-    cast(coalesce(max(used_fen), 0) as bigint) as used_fen,
+    cast(coalesce(sum(matched_fen), 0) as bigint) as used_fen,
     min(case when used_fen >= :pool_fen then minute_at end) as ran_out_at,
     max(case when matched_fen > 0 then minute_at end) as last_matched_at
 from minutes

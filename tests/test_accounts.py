@@ -107,3 +107,32 @@ def test_roles_decide_the_pages():
     assert accounts.pages_for(accounts.User("l", "leader")) == ("console",)
     assert set(accounts.pages_for(accounts.User("o", "organizer"))) == {"console", "alerts", "act", "data"}
     assert set(accounts.PROTECTED_PAGES) >= {p for pages in accounts.ROLE_PAGES.values() for p in pages}
+
+
+def test_parallel_wrong_passwords_cannot_slip_past_the_count(db_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    loc = str(db_path)
+    accounts.add_user("ana", "organizer", PASSWORD, loc)
+    t = accounts.Throttle()
+
+    def guess(i):
+        try:
+            accounts.sign_in("ana", f"guess {i}", client="9.9.9.9", location=loc, throttle=t)
+        except accounts.SignInRefused as exc:
+            return "Too many" in str(exc)
+
+    with ThreadPoolExecutor(8) as pool:
+        throttled = list(pool.map(guess, range(8)))
+    assert throttled.count(False) == accounts.FREE_FAILURES
+    assert throttled.count(True) == 8 - accounts.FREE_FAILURES
+
+
+def test_one_client_cannot_lock_an_organizer_out_elsewhere(db_path):
+    loc = str(db_path)
+    accounts.add_user("ana", "organizer", PASSWORD, loc)
+    t = accounts.Throttle()
+    for _ in range(10):
+        with pytest.raises(accounts.SignInRefused):
+            accounts.sign_in("ana", "guess", client="6.6.6.6", location=loc, throttle=t)
+    assert accounts.sign_in("ana", PASSWORD, client="10.0.0.2", location=loc, throttle=t).name == "ana"

@@ -158,3 +158,19 @@ def test_data_flow_reports_lag_and_failed_files(gifts, tmp_path):
     assert flow.imports[0]["newest_gift_at"] == at(8, 11, 58, store)
     assert flow.imports[0]["lag_minutes"] > 0
     assert [(f["file_name"], f["message"]) for f in flow.failed_files] == [("bad.csv", "binary content")]
+
+
+def test_downloads_keep_typed_text_from_running_as_a_formula():
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from givingday import exports
+
+    frame = exports.for_export(pd.DataFrame({"why": ["=HYPERLINK(\"http://x\")", "ok"], "a_fen": [100, -5]}),
+                               {"why": "原因", "a_fen": "金额(元)"})  # fmt: skip
+    assert exports.csv_bytes(frame).decode("utf-8-sig").splitlines()[1].startswith('"\'=HYPERLINK')
+    ws = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(frame, "t")))["t"]
+    assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("'=")
+    assert ws["B3"].value == -0.05  # numbers stay numbers

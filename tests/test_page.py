@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from givingday.accounts import User
+from givingday import accounts
 from givingday.ingest import import_bytes
 from givingday.money import format_wan, format_yuan
 from tests.conftest import CANONICAL_HEADER
@@ -17,8 +17,10 @@ GIFTS = CANONICAL_HEADER + (
 def test_data_status_page_shows_exact_totals(page_store):
     store = page_store
     import_bytes(store, GIFTS.encode(), "page.csv")
+    accounts.add_user("ana", "organizer", "a long enough password", store.location)
     at = AppTest.from_file("../pages/data_status.py", default_timeout=30)
-    at.session_state["user"] = User("ana", "organizer")
+    at.session_state["user"] = accounts.sign_in("ana", "a long enough password", location=store.location,
+                                                throttle=accounts.Throttle())  # fmt: skip
     at.run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
