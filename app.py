@@ -11,6 +11,7 @@ def main() -> None:
     pages = [
         st.Page("pages/big_screen.py", title="大屏 Big screen", icon="📺", default=True),
         st.Page("pages/data_status.py", title="数据状态 Data", icon="📥", url_path="data"),
+        st.Page("pages/summary.py", title="汇总报告 Summary", icon="📊", url_path="summary"),
     ]
     st.navigation(pages, position="hidden").run()
 

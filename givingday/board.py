@@ -6,16 +6,18 @@ Every screen's refresh reads from `cached_query`, so many open screens cost the 
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 import streamlit as st
 
-from givingday import bigscreen, clock, inbox
+from givingday import bigscreen, clock, inbox, report
 from givingday.screen import Snapshot, take_snapshot
 from givingday.store import Store, adopted
 
 CACHE_SECONDS = 2
+REPORT_SECONDS = 60
 
 
 @st.cache_resource
@@ -55,3 +57,23 @@ def screen_html(site_id: str | None, view: str, lang: str, celebrate: int | None
 def is_demo() -> bool:
     """Whether a demo giving day is playing into this store (every page says so)."""
     return clock.read_clock(shared_store().location) is not None
+
+
+@st.cache_resource(ttl=REPORT_SECONDS, max_entries=16, show_spinner=False)
+def cached_report(day: dt.date | None, until: dt.datetime) -> report.Report:
+    """Leadership's report for a day (or the event) as of a moment, shared by every open summary page; kept a
+    minute, so a late import still shows up in a report of a past day."""
+    event, demo, now = report.board_time(shared_store())
+    return report.build_report(shared_store(), report.make_scope(event, day, until, now), demo)
+
+
+@st.cache_resource(ttl=REPORT_SECONDS, max_entries=16, show_spinner=False)
+def cached_report_charts(day: dt.date | None, until: dt.datetime) -> dict[str, bytes]:
+    from givingday import report_charts
+
+    r = cached_report(day, until)
+    return {
+        "days": report_charts.days_png(r),
+        "hourly": report_charts.hourly_png(r),
+        "projects": report_charts.top_projects_png(r),
+    }

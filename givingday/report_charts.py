@@ -93,8 +93,10 @@ def hourly_png(report: Report) -> bytes:
                 if h.start.hour == 0 and i:
                     ax.axvline(i - 0.5, color="#999999", linewidth=0.6, linestyle="--")
         ax.set_xlim(-0.6, max(len(hours), 1) - 0.4)
+        top = max((h.total_fen / div for h in hours), default=0)
+        ax.set_ylim(0, top * 1.15 if top > 0 else 1)
         _style(ax, unit)
-        ax.legend(fontsize=7, frameon=False, loc="upper left")
+        ax.legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1, 1), ncol=2)
         return fig
 
     return _draw(build)
@@ -118,7 +120,7 @@ def days_png(report: Report) -> bytes:
         top = max((d.total_fen / div for d in days), default=0)
         ax.set_ylim(0, top * 1.3 if top > 0 else 1)
         _style(ax, unit)
-        ax.legend(fontsize=7, frameon=False, loc="upper right")
+        ax.legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1, 1), ncol=2)
         return fig
 
     return _draw(build)
