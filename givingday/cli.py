@@ -254,7 +254,7 @@ def parser() -> argparse.ArgumentParser:
     which = s.add_mutually_exclusive_group(required=True)
     which.add_argument("--day", help="a day of the event, YYYY-MM-DD")
     which.add_argument("--event", action="store_true", help="the whole event")
-    s.add_argument("--as-of", help="the moment (default: now; 24:00 for a day or an event that is over)")
+    s.add_argument("--as-of", help="the moment (default: now; 24:00 for a day that is over)")
     s.add_argument("--out", required=True, help="FILE.pdf or FILE.xlsx")
     s.set_defaults(func=cmd_report)
 

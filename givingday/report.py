@@ -148,9 +148,10 @@ def parse_day(text: str, event: Event) -> dt.date:
 
 
 def default_until(event: Event, day: dt.date | None, now: dt.datetime) -> dt.datetime:
-    """As of now, to the minute; for a day (or an event) that is over, its end (24时)."""
+    """As of now, to the minute; for a day that is over, its end (24时). The whole event's default stays now
+    even after it ends, so corrections recorded since count."""
     moment = now.astimezone(event.tz).replace(second=0, microsecond=0) + ONE_MICROSECOND
-    return min(moment, event.ends_at if day is None else day_end(event, day))
+    return moment if day is None else min(moment, day_end(event, day))
 
 
 def make_scope(event: Event, day: dt.date | None, until: dt.datetime | None, now: dt.datetime) -> Scope:
