@@ -268,7 +268,8 @@ class Report:
     channels: list[Line]
     categories: list[Line]
     projects: list[Line]  # every project in the roster, the window's money
-    project_teams: list[Line]  # per project (group) the teams it was raised through, 无队伍 as its own line
+    project_teams: list[Line]  # per project (group) the teams it was raised through, 无队伍 as its own line;
+    # a team that raised nothing appears under its own project
     teams: list[Line]  # every team in the roster, then 无队伍
     sites: list[Line]  # every site (group = street), then 无点位
     streets: list[Line]  # every street, then 无点位
@@ -398,6 +399,10 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
              r["project_id"])
         for r in rows["project_teams"]
     ]  # fmt: skip
+    seen = {x.key for x in project_teams}
+    project_teams += [
+        Line(r["key"], r["name"], 0, 0, 0, r["project_id"]) for r in rows["teams"] if r["key"] and r["key"] not in seen
+    ]  # every team appears, one that raised nothing under its own project
     project_teams.sort(key=lambda x: (x.group, x.key is None, -x.total_fen, x.key or ""))
     teams = _named_first([_line(r, name=r["name"] if r["key"] else NO_TEAM, group=project_names.get(r["project_id"]),
                                 goal=r["goal_fen"]) for r in rows["teams"]])  # fmt: skip

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +27,10 @@ from givingday.report import (
 )
 
 FORMATS = (".pdf", ".xlsx")
+# Chinese line breaking (禁则): these never start a line, those never end one; numbers stay whole.
+NO_LINE_START = set("，。、；：？！）》」』”’%…·")
+NO_LINE_END = set("（《「『“‘¥")
+_TOKEN = re.compile(r"[A-Za-z0-9¥.,%+\-:/]+|.", re.S)
 SHEETS = ("汇总", "项目", "队伍", "点位", "街道", "分时")
 
 
@@ -33,6 +39,26 @@ def plain(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     y, f = divmod(abs(fen), 100)
     return f"{sign}{y:,}.{f:02d}"
+
+
+def wrap_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """Break Chinese text into lines no wider than `width`: between characters, but never inside a number or
+    a Latin word, never before closing punctuation and never after an opening quote."""
+    lines: list[list[str]] = []
+    line: list[str] = []
+    for token in _TOKEN.findall(text):
+        if not line or measure("".join(line) + token) <= width:
+            line.append(token)
+            continue
+        if (token[0] in NO_LINE_START or line[-1][-1] in NO_LINE_END) and len(line) > 1:
+            lines.append(line[:-1])  # take the last token down with it
+            line = [line[-1], token]
+        else:
+            lines.append(line)
+            line = [token]
+    if line:
+        lines.append(line)
+    return ["".join(x) for x in lines]
 
 
 def title_of(report: Report) -> str:
@@ -183,7 +209,8 @@ def pdf_bytes(report: Report) -> bytes:
     pdf.ln(3)
     pdf.set_font("cjk", size=10.5)
     for text in paragraphs(report):
-        pdf.multi_cell(0, 6.4, "　　" + text, wrapmode=WrapMode.CHAR, align="L", new_x="LMARGIN", new_y="NEXT")
+        lines = wrap_lines("　　" + text, width - 2 * pdf.c_margin - 0.5, pdf.get_string_width)
+        pdf.multi_cell(0, 6.4, "\n".join(lines), wrapmode=WrapMode.CHAR, align="L", new_x="LMARGIN", new_y="NEXT")
     heading("一、主要数据")
     figures = key_figures(report)
     half = (len(figures) + 1) // 2
@@ -262,7 +289,8 @@ def pdf_bytes(report: Report) -> bytes:
     if report.scope.is_event and report.figures.events_after:
         notes.append(f"截至时间之后另有{report.figures.events_after:,}条记录，未计入本报告。")
     for note in notes:
-        pdf.multi_cell(0, 4.8, note, wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
+        lines = wrap_lines(note, width - 2 * pdf.c_margin - 0.5, pdf.get_string_width)
+        pdf.multi_cell(0, 4.8, "\n".join(lines), wrapmode=WrapMode.CHAR, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0)
     return bytes(pdf.output())
 

@@ -232,3 +232,14 @@ def test_everything_adds_up_on_the_demo_event(demo_store, day, as_of):
         t = demo_store.query("totals_overall")[0]
         assert want == (t["amount_fen"], t["matched_fen"], t["donations"]) and f.donors == t["donors"]
         assert f.total_fen > 0 and len(r.goals) == 89
+
+
+def test_chinese_line_breaking():
+    from givingday.report_files import wrap_lines
+
+    def one_per_char(s):
+        return float(len(s))
+
+    assert wrap_lines("共筹集善款15.49万元，其中", 6, one_per_char) == ["共筹集善款", "15.49万", "元，其中"]
+    assert wrap_lines("最多的是“德化步行街”。", 5, one_per_char) == ["最多的是", "“德化步行", "街”。"]
+    assert "".join(wrap_lines("截至9月7日24时，全区共筹集", 4, one_per_char)) == "截至9月7日24时，全区共筹集"
