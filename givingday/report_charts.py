@@ -4,6 +4,7 @@ top projects. The page shows the very images the PDF prints. Same report, same b
 from __future__ import annotations
 
 import io
+import threading
 from functools import cache
 
 from givingday import fonts
@@ -15,6 +16,7 @@ PEAK = "#7b1d12"
 GRID = "#dddddd"
 DPI = 200
 WIDTH_IN = 7.0  # 178 mm: the PDF's text width
+_DRAWING = threading.Lock()  # rc_context changes matplotlib's global settings: one chart at a time per process
 
 
 @cache
@@ -54,7 +56,8 @@ def _draw(build) -> bytes:
     """Build a figure and save it as PNG with the Chinese font (no timestamp: same figures, same bytes)."""
     import matplotlib
 
-    with matplotlib.rc_context({"font.family": [_family(), "DejaVu Sans"], "axes.unicode_minus": False}):
+    family = _family()
+    with _DRAWING, matplotlib.rc_context({"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False}):
         fig = build()
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight")
