@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench setup browser clean-store
+.PHONY: run test lint bench setup browser report-tools clean-store
 
 $(STAMP): requirements.txt
 	python3 -m venv $(VENV)
@@ -14,12 +14,16 @@ $(STAMP): requirements.txt
 setup: $(STAMP)
 
 run: $(STAMP)
+	bash tools/install_report_tools.sh || echo "warning: without a Chinese font the PDF report cannot be written" >&2
 	$(PY) -m givingday serve
 
 browser:
 	bash tools/install_browser.sh
 
-test: $(STAMP) browser
+report-tools:
+	bash tools/install_report_tools.sh
+
+test: $(STAMP) browser report-tools
 	$(PY) -m ruff check givingday tests tools app.py pages
 	$(PY) -m pytest
 

@@ -11,6 +11,7 @@ CONSOLE_PAGES = {
     "alerts": ("pages/alerts.py", "提醒 Alerts", ":material/notifications_active:"),
     "act": ("pages/act.py", "录入与更正 Record", ":material/edit_note:"),
     "data": ("pages/data_status.py", "数据状态 Data", ":material/inbox:"),
+    "summary": ("pages/summary.py", "汇总报告 Summary", ":material/summarize:"),
 }
 
 

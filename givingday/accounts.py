@@ -32,11 +32,11 @@ MAX_NAME = 64
 # Which pages each role sees (by URL path). A page not listed for a role is left out of that session's
 # navigation entirely, so typing its URL shows the sign-in or "not for your role" page instead.
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
-    "organizer": ("console", "alerts", "act", "data"),
-    "leader": ("console",),
-    "admin": ("console", "alerts", "act", "data"),
+    "organizer": ("console", "alerts", "act", "data", "summary"),
+    "leader": ("summary", "console"),
+    "admin": ("console", "alerts", "act", "data", "summary"),
 }
-PROTECTED_PAGES = ("console", "alerts", "act", "data")
+PROTECTED_PAGES = ("console", "alerts", "act", "data", "summary")
 
 # Failed sign-ins: free for the first few, then each further failure doubles the wait, up to 15 minutes.
 FREE_FAILURES = 3

@@ -14,13 +14,14 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from givingday import accounts, bigscreen, clock, console, inbox
+from givingday import accounts, bigscreen, clock, console, inbox, report
 from givingday.config import Event
 from givingday.screen import Snapshot, take_snapshot
 from givingday.store import Store, adopted
 
 CACHE_SECONDS = 2
 log = logging.getLogger(__name__)
+REPORT_SECONDS = 60
 
 
 @st.cache_resource
@@ -125,3 +126,23 @@ def allow_only(page: str) -> accounts.User:
         st.error("请先登录。Please sign in: this page is for signed-in organizers.", icon=":material/lock:")
         st.stop()
     return user
+
+
+@st.cache_resource(ttl=REPORT_SECONDS, max_entries=16, show_spinner=False)
+def cached_report(day: dt.date | None, until: dt.datetime) -> report.Report:
+    """Leadership's report for a day (or the event) as of a moment, shared by every open summary page; kept a
+    minute, so a late import still shows up in a report of a past day."""
+    event, demo, now = report.board_time(shared_store())
+    return report.build_report(shared_store(), report.make_scope(event, day, until, now), demo)
+
+
+@st.cache_resource(ttl=REPORT_SECONDS, max_entries=16, show_spinner=False)
+def cached_report_charts(day: dt.date | None, until: dt.datetime) -> dict[str, bytes]:
+    from givingday import report_charts
+
+    r = cached_report(day, until)
+    return {
+        "days": report_charts.days_png(r),
+        "hourly": report_charts.hourly_png(r),
+        "projects": report_charts.top_projects_png(r),
+    }

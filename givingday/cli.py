@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from givingday import config
+from givingday.fonts import FontMissing
 from givingday.money import format_yuan
 from givingday.profiles import ProfileError, find_profile
+from givingday.report import ReportError
 from givingday.roster import RosterError, load_roster, read_roster
 from givingday.store import Store, StoreLocked, UnsupportedStore
 
@@ -84,9 +86,19 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_totals(args: argparse.Namespace) -> int:
+    from givingday import report
+
     store = _open(args)
+    until = None
+    if args.as_of:
+        event, _, _ = report.board_time(store)
+        until = report.parse_as_of(args.as_of, event)
     if args.by:
-        rows = store.query(BY_QUERIES[args.by])
+        rows = (
+            store.query(report.BY_QUERIES[args.by], since=None, until=until)
+            if until
+            else store.query(BY_QUERIES[args.by])
+        )
         out = [
             {"key": r["key"], "name": r["name"], "amount_fen": r["amount_fen"], "matched_fen": r["matched_fen"],
              "total_fen": r["amount_fen"] + r["matched_fen"], "donations": r["donations"]}
@@ -101,7 +113,7 @@ def cmd_totals(args: argparse.Namespace) -> int:
                     f" (matched {format_yuan(r['matched_fen'])}) {r['donations']:>9} 人次"
                 )
         return 0
-    t = store.query("totals_overall")[0]
+    t = store.query("report_totals", since=None, until=until)[0] if until else store.query("totals_overall")[0]
     out = {k: t[k] for k in ("amount_fen", "matched_fen", "total_fen", "donations", "donors")}
     out["last_gift_at"] = t["last_gift_at"].isoformat() if t["last_gift_at"] else None
     if args.json:
@@ -113,6 +125,29 @@ def cmd_totals(args: argparse.Namespace) -> int:
         print(f"人次     {out['donations']:,}")
         print(f"人数     {out['donors']:,}")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from givingday import report
+    from givingday.report_files import FORMATS, write_report
+
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:
+        print(f"error: {out}: the report is written as .pdf or .xlsx", file=sys.stderr)
+        return 2
+    store = _open(args)
+    event, _, _ = report.board_time(store)
+    day = None if args.event else report.parse_day(args.day, event)
+    until = report.parse_as_of(args.as_of, event) if args.as_of else None
+    r = report.report_for(store, day, until)
+    write_report(r, out)
+    f = r.figures
+    print(
+        f"{out}: {r.scope.title}, as of {r.scope.as_of_text}: {format_yuan(f.total_fen)} (matched {format_yuan(f.matched_fen)}), {f.donations:,} 人次"
+    )
+    for problem in r.problems:
+        print(f"warning: does not add up: {problem}", file=sys.stderr)
+    return 1 if r.problems else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -259,7 +294,16 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("totals", help="print totals, overall or by a dimension")
     s.add_argument("--by", choices=sorted(BY_QUERIES))
     s.add_argument("--json", action="store_true")
+    s.add_argument("--as-of", help="only events at or before this time (YYYY-MM-DD HH:MM, or a date for its 24:00)")
     s.set_defaults(func=cmd_totals)
+
+    s = sub.add_parser("report", help="write leadership's summary of a day or the event as PDF or XLSX")
+    which = s.add_mutually_exclusive_group(required=True)
+    which.add_argument("--day", help="a day of the event, YYYY-MM-DD")
+    which.add_argument("--event", action="store_true", help="the whole event")
+    s.add_argument("--as-of", help="the moment (default: now; 24:00 for a day that is over)")
+    s.add_argument("--out", required=True, help="FILE.pdf or FILE.xlsx")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("status", help="counts, latest imports and rejected rows")
     s.set_defaults(func=cmd_status)
@@ -293,6 +337,6 @@ def main(argv: list[str] | None = None) -> int:
     except StoreLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except (RosterError, ProfileError, UnsupportedStore) as exc:
+    except (RosterError, ProfileError, UnsupportedStore, ReportError, FontMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ def test_refund_takes_the_whole_gift_back(store):
     refund(store, "R1", "duplicate payment", "tester")
     t = store.query("totals_overall")[0]
     assert (t["amount_fen"], t["matched_fen"], t["donations"]) == (5000, 0, 1)
+    assert t["donors"] == 1  # the refunded gift's donor gave nothing
     assert _by(store, "totals_by_project") == {"P002": (5000, 0, 1)}
     assert _by(store, "totals_by_team") == {None: (5000, 0, 1)}
     assert store.scalar("select count(*) from donations") == 2  # history is not edited
@@ -37,7 +38,7 @@ def test_correction_moves_money_between_projects(store):
     import_bytes(store, GIFTS.encode(), "g.csv")
     correct(store, "R2", "wrong project and amount", "tester", amount_fen=4000, project_id="P089", channel="offline")
     t = store.query("totals_overall")[0]
-    assert (t["amount_fen"], t["matched_fen"], t["donations"]) == (14000, 1000, 2)
+    assert (t["amount_fen"], t["matched_fen"], t["donations"], t["donors"]) == (14000, 1000, 2, 2)
     assert _by(store, "totals_by_project") == {"P001": (10000, 1000, 1), "P089": (4000, 0, 1)}
     assert _by(store, "totals_by_channel") == {"qr": (10000, 1000, 1), "offline": (4000, 0, 1)}
     # A second correction starts from the corrected gift, not the original.

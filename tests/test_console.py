@@ -170,7 +170,7 @@ def test_downloads_keep_typed_text_from_running_as_a_formula():
 
     frame = exports.for_export(pd.DataFrame({"why": ["=HYPERLINK(\"http://x\")", "ok"], "a_fen": [100, -5]}),
                                {"why": "原因", "a_fen": "金额(元)"})  # fmt: skip
-    assert exports.csv_bytes(frame).decode("utf-8-sig").splitlines()[1].startswith('"\'=HYPERLINK')
+    assert exports.csv_bytes(frame).decode("utf-8-sig").splitlines()[1].startswith("\"'=HYPERLINK")
     ws = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(frame, "t")))["t"]
     assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("'=")
     assert ws["B3"].value == -0.05  # numbers stay numbers

@@ -1,0 +1,15 @@
+-- report_by_channel: money raised per channel (qr, livestream, corporate, bank, offline) in a window.
+-- Grain: one row per channel that has events in the window.
+-- Parameters: :since — the window's first moment (inclusive), or null for everything before :until;
+-- :until — the window's end (exclusive). Events count at their own time (see report_totals).
+select
+    channel as key,
+    channel as name,
+    cast(sum(amount_fen) as bigint) as amount_fen,
+    cast(sum(matched_fen) as bigint) as matched_fen,
+    cast(sum(donation_count) as bigint) as donations
+from ledger
+where (cast(:since as timestamp with time zone) is null or occurred_at >= :since)
+    and occurred_at < :until
+group by channel
+order by sum(amount_fen) + sum(matched_fen) desc, channel

@@ -1,0 +1,34 @@
+-- report_by_site: money raised per public site (公共区域) in a window, with its street.
+-- Grain: one row per site in the roster, plus one row with key null (无点位) for gifts without a known site
+-- (only when there are any).
+-- Parameters: :since — the window's first moment (inclusive), or null for everything before :until;
+-- :until — the window's end (exclusive). Events count at their own time (see report_totals).
+with per_site as (
+    select
+        site_id,
+        cast(sum(amount_fen) as bigint) as amount_fen,
+        cast(sum(matched_fen) as bigint) as matched_fen,
+        cast(sum(donation_count) as bigint) as donations
+    from ledger
+    where (cast(:since as timestamp with time zone) is null or occurred_at >= :since)
+        and occurred_at < :until
+    group by site_id
+),
+rows_ as (
+    select
+        s.site_id as key,
+        s.name,
+        s.street,
+        s.kind,
+        coalesce(g.amount_fen, 0) as amount_fen,
+        coalesce(g.matched_fen, 0) as matched_fen,
+        coalesce(g.donations, 0) as donations
+    from sites s
+    left join per_site g on g.site_id = s.site_id
+    union all
+    select null, '无点位', null, null, amount_fen, matched_fen, donations
+    from per_site
+    where site_id is null
+)
+select * from rows_
+order by amount_fen + matched_fen desc, key

@@ -1,0 +1,35 @@
+-- report_by_team: money raised per fundraising team (一起捐队伍) in a window.
+-- Grain: one row per team in the roster, plus one row with key null (无队伍) for gifts without a known team
+-- (only when there are any).
+-- Parameters: :since — the window's first moment (inclusive), or null for everything before :until;
+-- :until — the window's end (exclusive). Events count at their own time (see report_totals).
+with per_team as (
+    select
+        team_id,
+        cast(sum(amount_fen) as bigint) as amount_fen,
+        cast(sum(matched_fen) as bigint) as matched_fen,
+        cast(sum(donation_count) as bigint) as donations
+    from ledger
+    where (cast(:since as timestamp with time zone) is null or occurred_at >= :since)
+        and occurred_at < :until
+    group by team_id
+),
+rows_ as (
+    select
+        t.team_id as key,
+        t.name,
+        t.project_id,
+        t.site_id,
+        t.goal_fen,
+        coalesce(g.amount_fen, 0) as amount_fen,
+        coalesce(g.matched_fen, 0) as matched_fen,
+        coalesce(g.donations, 0) as donations
+    from teams t
+    left join per_team g on g.team_id = t.team_id
+    union all
+    select null, '无队伍', null, null, null, amount_fen, matched_fen, donations
+    from per_team
+    where team_id is null
+)
+select * from rows_
+order by amount_fen + matched_fen desc, key
