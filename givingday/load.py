@@ -67,7 +67,8 @@ class ScreenSession:
         self.page_hash = ""
         self.fragment_id = ""
         self.interval = 0.0
-        self.ready = asyncio.Event()
+        self.ready = asyncio.Event()  # the page's first run finished
+        self.settled = asyncio.Event()  # ready, or failed trying
         self.pending: collections.deque[float] = collections.deque()
         self.cached_hashes: set[str] = set()
         self.run_hashes: set[str] = set()
@@ -108,8 +109,6 @@ class ScreenSession:
         elif kind == "delta":
             if msg.metadata.cacheable:
                 self.run_hashes.add(msg.hash)
-            elif msg.WhichOneof("type") == "ref_hash":
-                self.run_hashes.add(msg.ref_hash)
             if (
                 msg.delta.WhichOneof("type") == "new_element"
                 and msg.delta.new_element.WhichOneof("type") == "exception"
@@ -129,6 +128,7 @@ class ScreenSession:
         if status == SCRIPT_RUN_OK and not self.ready.is_set():
             self.last_refresh = now
             self.ready.set()
+            self.settled.set()
             return
         if status == STOPPED_FOR_RERUN:  # the refresh carries on in the run that interrupted it
             self.counters.interrupted += 1
@@ -146,31 +146,32 @@ class ScreenSession:
     async def run(self, stop: asyncio.Event) -> None:
         import websockets
 
+        # A browser offers per-message deflate, and the board declines it (`enableWebsocketCompression = false`):
+        # not offering it gives the same connection.
         try:
             async with websockets.connect(
                 self.ws_url, subprotocols=["streamlit"], origin=self.origin, max_size=None, open_timeout=30,
                 compression=None,
             ) as ws:  # fmt: skip
                 await ws.send(self._rerun(fragment=False))
-                timer: asyncio.Task | None = None
                 reader = asyncio.create_task(self._read(ws))
                 await asyncio.wait_for(self.ready.wait(), CONNECT_TIMEOUT)
                 if not self.fragment_id:
                     raise RuntimeError("the page sent no auto_rerun: it has no run_every fragment")
                 timer = asyncio.create_task(self._tick(ws, stop))
-                done, _ = await asyncio.wait(
-                    {reader, timer, asyncio.create_task(stop.wait())}, return_when="FIRST_COMPLETED"
-                )
+                stopping = asyncio.create_task(stop.wait())
+                done, _ = await asyncio.wait({reader, timer, stopping}, return_when="FIRST_COMPLETED")
+                for task in (reader, timer, stopping):
+                    task.cancel()
                 for task in (reader, timer):
-                    if task in done and task.exception():
+                    if task in done and not task.cancelled() and task.exception():
                         raise task.exception()
-                timer.cancel()
-                reader.cancel()
         except Exception as exc:
             if not stop.is_set():
                 self.counters.errors.append(f"{type(exc).__name__}: {exc}"[:300])
         finally:
             self.closed = True
+            self.settled.set()
 
     async def _read(self, ws) -> None:
         async for raw in ws:
@@ -355,8 +356,12 @@ async def run_load(
         tasks.append(asyncio.create_task(s.run(stop)))
         if (i + 1) % max(1, int(ramp)) == 0:
             await asyncio.sleep(1.0)
-    ready = [s.ready.wait() for s in screens]
-    await asyncio.wait_for(asyncio.gather(*ready), CONNECT_TIMEOUT + sessions / ramp)
+    settled = [asyncio.create_task(s.settled.wait()) for s in screens]
+    await asyncio.wait(settled, timeout=CONNECT_TIMEOUT + sessions / ramp)
+    if not any(s.ready.is_set() for s in screens):
+        stop.set()
+        errors = collections.Counter(e for s in screens for e in s.counters.errors)
+        raise RuntimeError(f"no screen could open the page: {errors.most_common(3)}")
     interval = max(s.interval for s in screens)
     shots: list[str] = []
     chromium = None
@@ -366,7 +371,7 @@ async def run_load(
         chromium = asyncio.create_task(_watch_in_chromium(page_url, screenshots, duration / 2, stop, shots, out))
     await asyncio.sleep(interval * 1.5)  # every timer has ticked at least once
     for s in screens:
-        s.counters = Counters()
+        s.counters = Counters(errors=s.counters.errors)  # errors while opening count; the figures start now
         s.pending.clear()
     start = sample(server) if server else None
     client_start = sample(me)
@@ -532,8 +537,11 @@ def main(args: argparse.Namespace) -> int:
         return asyncio.run(run_load(url, args.sessions, args.duration, query, pid, args.soak, args.screenshots, shots))
 
     if args.url:
-        pid = args.server_pid
-        result = go(args.url, pid)
+        try:
+            result = go(args.url, args.server_pid)
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     else:
         speed = args.demo_speed if args.demo_speed is not None else (24.0 if args.soak else 1.0)
         backfill = args.backfill_until or ("2020-09-08 00:00" if args.soak else "20:30")
