@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench setup browser report-tools clean-store
+.PHONY: run test lint bench load soak setup browser report-tools clean-store
 
 $(STAMP): requirements.txt
 	python3 -m venv $(VENV)
@@ -33,6 +33,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m givingday.bench
+
+# The issue's targets, one run each: 200 and 500 screens every 5 s with the live demo, and the one-hour soak.
+load: $(STAMP) browser
+	$(PY) -m givingday load --sessions 200 --duration 150 --max-p95 0.5 --max-cpu 40 --screenshots 2
+	$(PY) -m givingday load --sessions 500 --duration 150 --max-p95 1.0 --max-cpu 70 --screenshots 2
+
+soak: $(STAMP) browser
+	$(PY) -m givingday load --soak --sessions 200 --duration 3600 --screenshots 1
 
 clean-store:
 	rm -rf data/givingday.duckdb data/givingday.duckdb.wal data/demo_clock.json data/inbox data/processed data/failed

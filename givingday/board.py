@@ -1,7 +1,7 @@
 """What the pages share: the one store of this server process and a short-lived cache of query results.
 
-Every screen's refresh reads from `cached_query`, so many open screens cost the database no more than one
-(BRIEF constraint 4).
+Pages read query results from `cached_query`, and every big screen reads the one `screen_feed`, so many open
+screens cost the database no more than one (BRIEF constraint 4).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from givingday import accounts, bigscreen, clock, console, inbox, report
+from givingday import accounts, clock, console, inbox, report
 from givingday.config import Event
-from givingday.screen import Snapshot, take_snapshot
+from givingday.screen import Snapshot
+from givingday.screen_feed import ScreenFeed
 from givingday.store import Store, adopted
 
 CACHE_SECONDS = 2
@@ -37,25 +38,24 @@ def cached_query(name: str, **params: Any) -> list[dict[str, Any]]:
     return shared_store().query(name, **params)
 
 
-@st.cache_resource(ttl=10, max_entries=64, show_spinner=False)
-def cached_snapshot(bucket: int, site_id: str | None) -> Snapshot:
-    """One snapshot per two-second bucket (and site), shared by every screen without copying."""
-    return take_snapshot(shared_store(), site_id=site_id)
+@st.cache_resource(show_spinner=False)
+def screen_feed() -> ScreenFeed:
+    """The process's one screen feed: a snapshot every two seconds, taken by its own thread."""
+    return ScreenFeed(shared_store(), period=CACHE_SECONDS).start()
+
+
+def screen_snapshot(site_id: str | None) -> Snapshot:
+    return screen_feed().snapshot(site_id)
+
+
+def screen_html(site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
+    """The rendered screen, shared by every screen showing the same view of the same snapshot."""
+    return screen_feed().html(site_id, view, lang, celebrate)
 
 
 def current_bucket() -> int:
-    """The shared two-second slot: every screen refreshing in it gets the same snapshot and HTML."""
+    """A shared time slot of CACHE_SECONDS: pages that refresh in the same slot share cached figures."""
     return int(time.time() // CACHE_SECONDS)
-
-
-@st.cache_resource(ttl=10, max_entries=256, show_spinner=False)
-def cached_screen_html(bucket: int, site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
-    """The rendered screen, shared by every screen showing the same view in the same bucket."""
-    return bigscreen.render(cached_snapshot(bucket, site_id), view, lang, celebrate, site_id)
-
-
-def screen_html(site_id: str | None, view: str, lang: str, celebrate: int | None, bucket: int | None = None) -> str:
-    return cached_screen_html(current_bucket() if bucket is None else bucket, site_id, view, lang, celebrate)
 
 
 def is_demo() -> bool:

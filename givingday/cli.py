@@ -274,6 +274,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args)
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    from givingday import load
+
+    return load.main(args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="givingday", description="A live board for a district's 99 Giving Day.")
     p.add_argument(
@@ -327,6 +333,22 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the board (Streamlit) with its inbox worker")
     s.add_argument("--port", type=int, default=8501)
     s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("load", help="open many big screens at the protocol level and measure the board")
+    s.add_argument("--sessions", type=int, default=50, help="open screens (default 50)")
+    s.add_argument("--duration", type=float, default=60, help="seconds measured, after the screens settle")
+    s.add_argument("--refresh", type=float, help="the screens' refresh in seconds (default: the page's, 5)")
+    s.add_argument("--url", help="a running board; default: start one on a fresh demo store")
+    s.add_argument("--server-pid", type=int, help="with --url: the board's process id, to sample its CPU and RSS")
+    s.add_argument("--port", type=int, help="port for the board it starts (default: a free one)")
+    s.add_argument("--query", default="embed=true", help="the screens' URL query (default embed=true)")
+    s.add_argument("--demo-speed", type=float, help="live demo speed (default 1, or 24 with --soak)")
+    s.add_argument("--backfill-until", help="demo store filled up to (default 20:30 of day one; --soak: day two 00:00)")
+    s.add_argument("--soak", action="store_true", help="sample RSS each minute; fail on >10%% growth after 10 min")
+    s.add_argument("--screenshots", type=int, default=0, help="Chromium pages alongside, screenshotted (default 0)")
+    s.add_argument("--max-p95", type=float, default=1.0, help="fail above this latency p95 in seconds (default 1)")
+    s.add_argument("--max-cpu", type=float, help="fail above this server CPU, percent of the whole machine")
+    s.add_argument("--json", help="also write the figures to this file")
+    s.set_defaults(func=cmd_load)
     return p
 
 

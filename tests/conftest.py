@@ -41,6 +41,8 @@ def page_store(store, monkeypatch):
     the test."""
     monkeypatch.setattr(store_module, "_adopted", store)
     yield store
+    board.screen_feed().stop()  # the feed a page test's big screen started (or a new one, stopped at once)
+    board.screen_feed.clear()
     board.cached_query.clear()
     board.cached_console.clear()
     board.shared_store.clear()

@@ -104,8 +104,9 @@ def test_oidc_users_have_roles_but_no_password(db_path):
 
 def test_roles_decide_the_pages():
     assert accounts.pages_for(None) == ()
-    assert accounts.pages_for(accounts.User("l", "leader")) == ("console",)
-    assert set(accounts.pages_for(accounts.User("o", "organizer"))) == {"console", "alerts", "act", "data"}
+    assert set(accounts.pages_for(accounts.User("l", "leader"))) == {"summary", "console"}
+    assert set(accounts.pages_for(accounts.User("o", "organizer"))) == {"console", "alerts", "act", "data", "summary"}
+    assert set(accounts.pages_for(accounts.User("a", "admin"))) == set(accounts.PROTECTED_PAGES)
     assert set(accounts.PROTECTED_PAGES) >= {p for pages in accounts.ROLE_PAGES.values() for p in pages}
 
 

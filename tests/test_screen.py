@@ -6,10 +6,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from givingday import bigscreen, board, clock
-from givingday import store as store_module
+from givingday import bigscreen, clock
 from givingday.ingest import import_bytes
 from givingday.screen import take_snapshot
+from givingday.screen_feed import ScreenFeed
 from tests.conftest import CANONICAL_HEADER
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -84,48 +84,31 @@ def test_stale_banner_and_demo_label(store):
     assert "演示数据" in bigscreen.render(take_snapshot(store, now=NOW))
 
 
-class _FixedTime:
-    def __init__(self, value: float):
-        self.value = value
-
-    def time(self) -> float:
-        return self.value
-
-
 @pytest.fixture
-def counted(store, monkeypatch):
-    """The board on the test's store, with every query counted and the clock held inside one bucket."""
+def counted(store):
+    """A screen feed on the test's store (its thread not started: the test says when it refreshes), with every
+    query counted."""
     import_bytes(store, GIFTS.encode(), "g.csv")
-    monkeypatch.setattr(store_module, "_adopted", store)
-    monkeypatch.setattr(board, "time", _FixedTime(1_000_000.0))
-    calls = []
-    board.shared_store()  # opened (and migrated) before counting starts
     store.roster()  # read once per process, then kept
+    calls = []
 
     def count(conn, cursor, statement, *args):
         calls.append(statement)
 
     sa.event.listen(store.engine, "before_cursor_execute", count)
-    board.cached_snapshot.clear()
-    board.cached_screen_html.clear()
-    yield calls
+    yield ScreenFeed(store), calls
     sa.event.remove(store.engine, "before_cursor_execute", count)
-    board.cached_snapshot.clear()
-    board.cached_screen_html.clear()
-    board.shared_store.clear()
-    from givingday import inbox
-
-    inbox.stop_worker()
 
 
 def test_fifty_screens_cost_what_one_costs(counted):
-    board.screen_html(None, "overview", "zh", None)
+    feed, counted = counted
+    feed.html(None, "overview", "zh", None)
     one = len(counted)
     assert one == 3  # the snapshot's three queries, once (every SQL statement the engine runs is counted)
 
     def screen() -> None:
         for view in ("overview", "overview", "projects"):
-            board.screen_html(None, view, "zh", None)
+            feed.html(None, view, "zh", None)
 
     threads = [threading.Thread(target=screen) for _ in range(50)]
     for th in threads:
@@ -133,7 +116,20 @@ def test_fifty_screens_cost_what_one_costs(counted):
     for th in threads:
         th.join()
     assert len(counted) == one  # 50 screens, 150 refreshes: no more database work
-    board.time.value += board.CACHE_SECONDS  # the next bucket: one more snapshot for everybody
-    for _ in range(50):
-        board.screen_html(None, "overview", "zh", None)
+    feed.refresh()  # the feed's next period: one more snapshot for everybody, and the pages shown rendered ahead
     assert len(counted) == 2 * one
+    shown = feed.html(None, "projects", "zh", None)
+    for _ in range(50):
+        assert feed.html(None, "projects", "zh", None) is shown  # one string, shared without copying
+    assert len(counted) == 2 * one
+
+
+def test_screen_feed_forgets_sites_nobody_watches(counted):
+    feed, counted = counted
+    feed.forget_after = 0.0
+    feed.html("S001", "overview", "zh", None)
+    feed.html(None, "overview", "zh", None)
+    before = len(counted)
+    feed.refresh()
+    assert len(counted) == before  # both forgotten: nobody asked since, so no snapshot was taken
+    assert not feed._sites

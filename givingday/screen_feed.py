@@ -1,0 +1,113 @@
+"""The screens' one feed: a thread takes the big screen's snapshot every few seconds and renders the pages
+screens have asked for; a screen's refresh only reads the latest, so it never waits for the database or for
+another screen (BRIEF constraints 4 and 8).
+
+Measured with `givingday load` (README): when each refresh could be the one that takes the snapshot, every
+screen refreshing in that moment waited on the cache's lock behind the database, and at 200 screens the
+latency's tail reached seconds. Here the work is the same (one snapshot per period, one rendering per page
+shown) and no refresh ever does it, except the very first for a site, which has nothing to show yet.
+
+Nothing grows with time: a site nobody has asked for in `forget_after` seconds is dropped, and at most
+`max_sites` sites and `max_pages` pages per site are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from givingday import bigscreen
+from givingday.screen import Snapshot, take_snapshot
+from givingday.store import Store
+
+log = logging.getLogger(__name__)
+
+PageKey = tuple[str, str, int | None]  # view, lang, celebrated milestone
+
+
+@dataclass
+class _Site:
+    snapshot: Snapshot
+    pages: dict[PageKey, str] = field(default_factory=dict)  # rendered from this snapshot
+    asked: set[PageKey] = field(default_factory=set)  # shown from this snapshot: rendered ahead on the next
+    asked_at: float = 0.0
+
+
+class ScreenFeed:
+    def __init__(self, store: Store, period: float = 2.0, forget_after: float = 60.0, max_sites: int = 256,
+                 max_pages: int = 64):  # fmt: skip
+        self.store = store
+        self.period = period
+        self.forget_after = forget_after
+        self.max_sites = max_sites
+        self.max_pages = max_pages
+        self._sites: dict[str | None, _Site] = {}
+        self._lock = threading.Lock()  # guards _sites; held only to swap or read entries, never for a query
+        self._first = threading.Lock()  # serialises first snapshots of sites nobody has seen yet
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def snapshot(self, site_id: str | None) -> Snapshot:
+        return self._site(site_id).snapshot
+
+    def html(self, site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
+        """The rendered screen from the latest snapshot; rendered here only when nobody asked for it before."""
+        entry = self._site(site_id)
+        key = (view, lang, celebrate)
+        page = entry.pages.get(key)
+        if page is None:
+            page = bigscreen.render(entry.snapshot, view, lang, celebrate, site_id)
+        with self._lock:
+            if key in entry.pages or len(entry.pages) < self.max_pages:
+                entry.pages[key] = page
+                entry.asked.add(key)
+        return page
+
+    def _site(self, site_id: str | None) -> _Site:
+        entry = self._sites.get(site_id)
+        if entry is None:
+            with self._first:
+                entry = self._sites.get(site_id)
+                if entry is None:
+                    entry = _Site(take_snapshot(self.store, site_id=site_id))
+                    with self._lock:
+                        if len(self._sites) >= self.max_sites:
+                            self._sites.pop(min(self._sites, key=lambda k: self._sites[k].asked_at))
+                        self._sites[site_id] = entry
+        entry.asked_at = time.monotonic()
+        return entry
+
+    def refresh(self) -> None:
+        """Take a new snapshot of every site someone is watching and render the pages they showed."""
+        now = time.monotonic()
+        with self._lock:
+            for site_id in [k for k, v in self._sites.items() if now - v.asked_at > self.forget_after]:
+                del self._sites[site_id]
+            current = dict(self._sites)
+        for site_id, old in current.items():
+            snap = take_snapshot(self.store, site_id=site_id)
+            with self._lock:
+                asked = set(old.asked)
+            pages = {k: bigscreen.render(snap, k[0], k[1], k[2], site_id) for k in asked}
+            with self._lock:
+                if site_id in self._sites:
+                    self._sites[site_id] = _Site(snap, pages, set(), self._sites[site_id].asked_at)
+
+    def run(self) -> None:
+        while not self._stopping.wait(self.period):
+            try:
+                self.refresh()
+            except Exception:  # a failed snapshot leaves the last one showing; its time says how old it is
+                log.exception("screen feed: snapshot failed")
+
+    def start(self) -> ScreenFeed:
+        self._thread = threading.Thread(target=self.run, name="givingday-screens", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(10)
