@@ -94,11 +94,7 @@ def cmd_totals(args: argparse.Namespace) -> int:
         event, _, _ = report.board_time(store)
         until = report.parse_as_of(args.as_of, event)
     if args.by:
-        rows = (
-            store.query(report.BY_QUERIES[args.by], since=None, until=until)
-            if until
-            else store.query(BY_QUERIES[args.by])
-        )
+        rows = store.query(BY_QUERIES[args.by], since=None, until=until)  # until None: everything
         out = [
             {"key": r["key"], "name": r["name"], "amount_fen": r["amount_fen"], "matched_fen": r["matched_fen"],
              "total_fen": r["amount_fen"] + r["matched_fen"], "donations": r["donations"]}

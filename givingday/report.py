@@ -34,15 +34,6 @@ NO_SITE = "无点位"
 OUTSIDE_DAYS = "活动日以外"
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
 
-# What `totals --by … --as-of` runs; the same files the report reads.
-BY_QUERIES = {
-    "project": "report_by_project",
-    "team": "report_by_team",
-    "site": "report_by_site",
-    "channel": "report_by_channel",
-}
-
-
 class ReportError(ValueError):
     """A day outside the event, an unreadable time: the message is shown to the user."""
 
@@ -377,17 +368,17 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
     everything = {"since": None, "until": scope.until}
     calls = {
         "totals": ("report_totals", window),
-        "projects": ("report_by_project", window),
+        "projects": ("totals_by_project", window),
         "project_teams": ("report_by_project_team", window),
-        "teams": ("report_by_team", window),
-        "sites": ("report_by_site", window),
-        "channels": ("report_by_channel", window),
+        "teams": ("totals_by_team", window),
+        "sites": ("totals_by_site", window),
+        "channels": ("totals_by_channel", window),
         "hours": ("report_by_hour", window),
         "days": ("report_by_day", everything),
     }
     if scope.day is not None:
         calls["cumulative"] = ("report_totals", everything)
-        calls["cumulative_projects"] = ("report_by_project", everything)
+        calls["cumulative_projects"] = ("totals_by_project", everything)
     rows = store.query_many(calls)
     figures = _figures(rows["totals"][0])
     cumulative = _figures(rows["cumulative"][0]) if scope.day is not None else figures

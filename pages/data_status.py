@@ -40,12 +40,12 @@ def live() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("项目")
-        st.dataframe(_money_table(cached_query("totals_by_project"), "项目"), hide_index=True, height=300)
+        st.dataframe(_money_table(cached_query("totals_by_project", since=None, until=None), "项目"), hide_index=True, height=300)
         st.subheader("队伍")
-        st.dataframe(_money_table(cached_query("totals_by_team"), "队伍"), hide_index=True, height=300)
+        st.dataframe(_money_table(cached_query("totals_by_team", since=None, until=None), "队伍"), hide_index=True, height=300)
     with right:
         st.subheader("点位")
-        st.dataframe(_money_table(cached_query("totals_by_site"), "点位"), hide_index=True, height=300)
+        st.dataframe(_money_table(cached_query("totals_by_site", since=None, until=None), "点位"), hide_index=True, height=300)
         st.subheader("最近导入")
         imports = cached_query("imports_recent", limit_n=20)
         st.dataframe(

@@ -1,6 +1,8 @@
 -- totals_by_channel: money raised per channel (qr, livestream, corporate, bank, offline).
 -- Grain: one row per channel that has gifts.
--- Parameters: none.
+-- Parameters: :since — the window's first moment (inclusive), or null for everything before :until;
+-- :until — the window's end (exclusive), or null for everything. Events (gifts, refunds, corrections)
+-- count at their own time, so a window is the ledger as of :until.
 select
     channel as key,
     channel as name,
@@ -8,5 +10,7 @@ select
     cast(sum(matched_fen) as bigint) as matched_fen,
     cast(sum(donation_count) as bigint) as donations
 from ledger
+where (cast(:since as timestamp with time zone) is null or occurred_at >= :since)
+    and (cast(:until as timestamp with time zone) is null or occurred_at < :until)
 group by channel
 order by sum(amount_fen) + sum(matched_fen) desc, channel

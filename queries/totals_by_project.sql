@@ -1,6 +1,8 @@
 -- totals_by_project: money raised per project (parent and sub-projects), with its goal.
 -- Grain: one row per project in the roster (projects with no gifts show zeros).
--- Parameters: none.
+-- Parameters: :since — the window's first moment (inclusive), or null for everything before :until;
+-- :until — the window's end (exclusive), or null for everything. Events (gifts, refunds, corrections)
+-- count at their own time, so a window is the ledger as of :until.
 with per_project as (
     select
         project_id,
@@ -8,6 +10,8 @@ with per_project as (
         cast(sum(matched_fen) as bigint) as matched_fen,
         cast(sum(donation_count) as bigint) as donations
     from ledger
+    where (cast(:since as timestamp with time zone) is null or occurred_at >= :since)
+        and (cast(:until as timestamp with time zone) is null or occurred_at < :until)
     group by project_id
 )
 select

@@ -1,7 +1,9 @@
 -- totals_by_site: money raised per public site (公共区域); a gift with a team but no site counts for the
 -- team's home site (resolved when the gift is stored).
 -- Grain: one row per site in the roster, plus one row with key null (无点位) for gifts without a known site.
--- Parameters: none.
+-- Parameters: :since — the window's first moment (inclusive), or null for everything before :until;
+-- :until — the window's end (exclusive), or null for everything. Events (gifts, refunds, corrections)
+-- count at their own time, so a window is the ledger as of :until.
 with per_site as (
     select
         site_id,
@@ -9,6 +11,8 @@ with per_site as (
         cast(sum(matched_fen) as bigint) as matched_fen,
         cast(sum(donation_count) as bigint) as donations
     from ledger
+    where (cast(:since as timestamp with time zone) is null or occurred_at >= :since)
+        and (cast(:until as timestamp with time zone) is null or occurred_at < :until)
     group by site_id
 ),
 rows_ as (

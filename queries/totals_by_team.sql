@@ -1,6 +1,8 @@
 -- totals_by_team: money raised per fundraising team (一起捐队伍).
 -- Grain: one row per team in the roster, plus one row with key null (无队伍) for gifts without a known team.
--- Parameters: none.
+-- Parameters: :since — the window's first moment (inclusive), or null for everything before :until;
+-- :until — the window's end (exclusive), or null for everything. Events (gifts, refunds, corrections)
+-- count at their own time, so a window is the ledger as of :until.
 with per_team as (
     select
         team_id,
@@ -8,6 +10,8 @@ with per_team as (
         cast(sum(matched_fen) as bigint) as matched_fen,
         cast(sum(donation_count) as bigint) as donations
     from ledger
+    where (cast(:since as timestamp with time zone) is null or occurred_at >= :since)
+        and (cast(:until as timestamp with time zone) is null or occurred_at < :until)
     group by team_id
 ),
 rows_ as (

@@ -14,7 +14,7 @@ GIFTS = CANONICAL_HEADER + (
 def _by(store, query):
     return {
         r["key"]: (r["amount_fen"], r["matched_fen"], r["donations"])
-        for r in store.query(query)
+        for r in store.query(query, since=None, until=None)
         if r["donations"] or r["amount_fen"]
     }
 
