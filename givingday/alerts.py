@@ -111,3 +111,19 @@ def large_gifts(store: Store, event: Event, now: dt.datetime, limit: int = 100) 
     start, end = day_range(event, now)
     return store.query("alerts_large_gifts", from_at=start, to_at=end, min_fen=event.console.large_gift_fen,
                        limit_n=limit)  # fmt: skip
+
+
+def figures(store: Store, event: Event, now: dt.datetime) -> dict[str, Any]:
+    """Everything the alerts page shows, read once and shared by every open alerts page (BRIEF constraint 4):
+    today's site and team tables (one breakdown query), the data flow, look-alike and large gifts."""
+    from givingday import console
+
+    today = console.breakdown(store, console.Filters(day=now.astimezone(event.tz).date()), event, store.roster())
+    sites = today["site"]
+    return {
+        "sites_today": sites[sites["key"] != ""].to_dict("records"),
+        "teams_today": today["team"].to_dict("records"),
+        "flow": data_flow(store),
+        "duplicates": possible_duplicates(store, event, now),
+        "large": large_gifts(store, event, now),
+    }

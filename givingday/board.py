@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from givingday import accounts, clock, console, inbox, report
+from givingday import accounts, alerts, clock, console, inbox, report
 from givingday.config import Event
 from givingday.screen import Snapshot
 from givingday.screen_feed import ScreenFeed
@@ -115,6 +115,13 @@ def cached_console(filters: console.Filters, bucket: int) -> dict[str, Any]:
     """Every figure of the console for one set of filters, shared by organizers looking at the same view."""
     event, now = board_time()
     return console.figures(shared_store(), filters, event, now)
+
+
+@st.cache_data(ttl=30, max_entries=4, show_spinner=False)
+def cached_alerts(bucket: int) -> dict[str, Any]:
+    """The alerts page's figures, shared by every organizer who has it open."""
+    event, now = board_time()
+    return alerts.figures(shared_store(), event, now)
 
 
 def allow_only(page: str) -> accounts.User:

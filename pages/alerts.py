@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from givingday import alerts, console
-from givingday.board import allow_only, board_time, cached_console, cached_query, current_bucket, shared_store
+from givingday.board import allow_only, board_time, cached_alerts, cached_query, current_bucket, shared_store
 from givingday.money import format_yuan
 from givingday.widgets import demo_banner, download_buttons
 
@@ -18,12 +18,10 @@ def local(at: dt.datetime | None, tz) -> str:
     return "" if at is None or pd.isna(at) else at.astimezone(tz).strftime("%m-%d %H:%M:%S")
 
 
-def quiet_and_idle(event, now, minutes: int) -> None:
-    today = cached_console(console.Filters(day=now.astimezone(event.tz).date()), current_bucket() // 3)
-    sites = today["tables"]["site"]
-    sites = sites[sites["key"] != ""]
+def quiet_and_idle(data: dict, event, now, minutes: int) -> None:
+    sites = data["sites_today"]
     active = alerts.in_active_hours(event, now)
-    quiet = alerts.quiet_sites(sites.to_dict("records"), event, now, minutes)
+    quiet = alerts.quiet_sites(sites, event, now, minutes)
     left, right = st.columns(2)
     with left:
         st.subheader(f"安静的点位（超过 {minutes} 分钟没有捐款）")
@@ -44,7 +42,7 @@ def quiet_and_idle(event, now, minutes: int) -> None:
         st.dataframe(frame, hide_index=True, height=300)
         download_buttons(frame, "quiet_sites")
     with right:
-        teams = alerts.idle_teams(today["tables"]["team"].to_dict("records"))
+        teams = alerts.idle_teams(data["teams_today"])
         st.subheader("今日还没有捐款的队伍")
         (st.warning if teams and active else st.success)(f"{len(teams)} 支队伍今日无捐款")
         frame = pd.DataFrame({"编号": [t["key"] for t in teams], "队伍": [t["name"] for t in teams],
@@ -53,8 +51,7 @@ def quiet_and_idle(event, now, minutes: int) -> None:
         download_buttons(frame, "idle_teams")
 
 
-def data_flow(event) -> None:
-    flow = alerts.data_flow(shared_store())
+def data_flow(flow: alerts.DataFlow, event) -> None:
     st.subheader("数据流 Data flow")
     c = st.columns(3)
     c[0].metric("最近一个文件", local(flow.last_file_at, event.tz) or "—")
@@ -91,10 +88,9 @@ def data_flow(event) -> None:
     download_buttons(frame, "rejected_rows")
 
 
-def suspicious(event, now) -> None:
-    store = shared_store()
-    names = {p["project_id"]: p["name"] for p in store.roster()["projects"]}
-    dups = alerts.possible_duplicates(store, event, now)
+def suspicious(data: dict, event) -> None:
+    names = {p["project_id"]: p["name"] for p in shared_store().roster()["projects"]}
+    dups = data["duplicates"]
     st.subheader(f"可能重复的捐款（今日，{event.console.duplicate_within_seconds} 秒内同一捐赠人同一金额）")
     frame = pd.DataFrame({
         "编号": [d["donation_id"] for d in dups], "时间": [local(d["occurred_at"], event.tz) for d in dups],
@@ -108,7 +104,7 @@ def suspicious(event, now) -> None:
         frame, hide_index=True, height=240, column_config={"金额(元)": st.column_config.NumberColumn(format="%.2f")}
     )
     download_buttons(frame, "possible_duplicates")
-    big = alerts.large_gifts(store, event, now)
+    big = data["large"]
     st.subheader(f"大额捐款（今日，{format_yuan(event.console.large_gift_fen)} 及以上）")
     frame = pd.DataFrame({
         "编号": [g["donation_id"] for g in big], "时间": [local(g["occurred_at"], event.tz) for g in big],
@@ -127,9 +123,10 @@ def suspicious(event, now) -> None:
 def live(minutes: int) -> None:
     allow_only("alerts")  # a session signed out or removed meanwhile stops here
     event, now = board_time()
-    quiet_and_idle(event, now, minutes)
-    data_flow(event)
-    suspicious(event, now)
+    data = cached_alerts(current_bucket() // 3)
+    quiet_and_idle(data, event, now, minutes)
+    data_flow(data["flow"], event)
+    suspicious(data, event)
     st.caption(f"每 {REFRESH_SECONDS} 秒自动刷新 · 数据时间 {now.astimezone(event.tz):%m-%d %H:%M:%S}")
 
 

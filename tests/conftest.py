@@ -45,6 +45,7 @@ def page_store(store, monkeypatch):
     board.screen_feed.clear()
     board.cached_query.clear()
     board.cached_console.clear()
+    board.cached_alerts.clear()
     board.shared_store.clear()
     inbox.stop_worker()
 

@@ -172,3 +172,19 @@ def test_a_category_and_a_project_of_another_category_do_not_break_the_console(c
     at.run()
     at.switch_page("pages/console.py").run()
     assert not at.exception
+
+
+def test_the_alerts_page_lists_todays_large_gifts(console_store):
+    import datetime as dt
+
+    store = console_store
+    when = dt.datetime.now(store.event.tz).replace(microsecond=0)
+    row = f"BIG,{when:%Y-%m-%d %H:%M:%S},20000,0,P089,,S002,corporate,某公司\n"
+    import_bytes(store, (CANONICAL_HEADER + row).encode(), "big.csv")
+    at = AppTest.from_file("../pages/alerts.py", default_timeout=60)
+    at.session_state["user"] = signed("ana", store)
+    at.run()
+    assert not at.exception
+    tables = {tuple(d.value.columns): d.value for d in at.dataframe}
+    large = next(v for k, v in tables.items() if "金额(元)" in k and "渠道" in k)
+    assert list(large["编号"]) == ["BIG"] and list(large["金额(元)"]) == [20000.0]
