@@ -20,16 +20,27 @@ from givingday.widgets import demo_banner, download_buttons
 CHANNEL_CHOICES = {c: console.CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 
 
-def money_input(label: str, key: str) -> int | None:
-    """An amount typed as text and parsed exactly to fen (never through a float)."""
+def money_input(label: str, key: str) -> int | str | None:
+    """An amount typed as text and parsed exactly to fen (never through a float): fen, None when empty, or
+    the reason it is not an amount (shown by the caller once, on submit)."""
     text = st.text_input(label, key=key, placeholder="例如 1000 或 1,234.50")
     if not text.strip():
         return None
     try:
         return parse_fen(text)
     except AmountError as exc:
-        st.error(f"{label}：{exc}")
-        return None
+        return f"{label}：{exc}"
+
+
+def amount_refused(amount: int | str | None, required: bool = True) -> bool:
+    """Says once why an amount cannot be used; True when the form must not go on."""
+    if isinstance(amount, str):
+        st.error(f"未提交：{amount}")
+        return True
+    if amount is None and required:
+        st.error("未提交：请填写金额。")
+        return True
+    return False
 
 
 def pick(label: str, options: dict[str, str], key: str, optional: bool = True) -> str | None:
@@ -68,8 +79,7 @@ def record_gift(user, roster, event, now) -> None:
         reason = st.text_area("备注：谁收的、为什么由人工录入", key="gift_reason", max_chars=500)
         submitted = st.form_submit_button("录入捐款", type="primary")
     if submitted:
-        if amount is None:
-            st.error("请填写金额。")
+        if amount_refused(amount):
             return
         try:
             gift_id = actions.record_gift(
@@ -93,8 +103,7 @@ def record_pledge(user, roster) -> None:
         reason = st.text_area("备注：谁联系的、为什么", key="pledge_reason", max_chars=500)
         submitted = st.form_submit_button("登记认捐", type="primary")
     if submitted:
-        if amount is None:
-            st.error("请填写金额。")
+        if amount_refused(amount):
             return
         try:
             pid = actions.record_pledge(shared_store(), user.name, donor_name=donor, project_id=project,
@@ -162,7 +171,7 @@ def correct_or_refund(user, roster, now) -> None:
                             format_func=lambda k: f"{k} {sites[k]}" if k else "（无）")  # fmt: skip
         reason = st.text_area("原因（必填）", key=f"fix_reason_{gift_id}", max_chars=500)
         submitted = st.form_submit_button("提交", type="primary")
-    if not submitted:
+    if not submitted or (kind == "correction" and amount_refused(amount, required=False)):
         return
     try:
         if kind == "refund":
@@ -219,7 +228,7 @@ def audit_trail(event) -> None:
     rows = cached_query("audit_recent", limit_n=500)
     st.subheader("操作记录 Audit trail")
     frame = pd.DataFrame({
-        "时间": [r["acted_at"].astimezone(event.tz).strftime("%m-%d %H:%M:%S") for r in rows],
+        "操作时间（实际）": [r["acted_at"].astimezone(event.tz).strftime("%m-%d %H:%M:%S") for r in rows],
         "操作人": [r["user_name"] for r in rows], "操作": [ACTIONS.get(r["action"], r["action"]) for r in rows],
         "对象": [r["target_id"] or "" for r in rows],
         "金额变化(元)": [None if r["amount_fen"] is None else r["amount_fen"] / 100 for r in rows],

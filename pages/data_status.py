@@ -26,13 +26,14 @@ def live() -> None:
     allow_only("data")  # a session signed out or removed meanwhile stops here
     t = cached_query("totals_overall")[0]
     c = cached_query("store_counts")[0]
-    cols = st.columns(5)
+    cols = st.columns(6)
     cols[0].metric("善款合计", format_wan(t["total_fen"]) + "元", help=format_yuan(t["total_fen"]))
     cols[1].metric("公众捐款", format_wan(t["amount_fen"]) + "元", help=format_yuan(t["amount_fen"]))
     cols[2].metric("配捐", format_wan(t["matched_fen"]) + "元", help=format_yuan(t["matched_fen"]))
-    cols[3].metric("人次 / 人数", f"{t['donations']:,} / {t['donors']:,}")
+    cols[3].metric("人次", f"{t['donations']:,}")
+    cols[4].metric("人数", f"{t['donors']:,}")
     last = t["last_gift_at"]
-    cols[4].metric("最新一笔", last.strftime("%m-%d %H:%M:%S") if last else "—")
+    cols[5].metric("最新一笔", last.strftime("%H:%M:%S") if last else "—", help=f"{last:%Y-%m-%d}" if last else None)
     st.caption(
         f"名册：{c['projects']} 个项目，{c['teams']} 支队伍，{c['sites']} 个点位 · "
         f"导入 {c['imports']} 个文件（{c['imports_failed']} 个未导入）· 退回 {c['rejected_rows']} 行"
@@ -40,12 +41,18 @@ def live() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("项目")
-        st.dataframe(_money_table(cached_query("totals_by_project", since=None, until=None), "项目"), hide_index=True, height=300)
+        st.dataframe(
+            _money_table(cached_query("totals_by_project", since=None, until=None), "项目"), hide_index=True, height=300
+        )
         st.subheader("队伍")
-        st.dataframe(_money_table(cached_query("totals_by_team", since=None, until=None), "队伍"), hide_index=True, height=300)
+        st.dataframe(
+            _money_table(cached_query("totals_by_team", since=None, until=None), "队伍"), hide_index=True, height=300
+        )
     with right:
         st.subheader("点位")
-        st.dataframe(_money_table(cached_query("totals_by_site", since=None, until=None), "点位"), hide_index=True, height=300)
+        st.dataframe(
+            _money_table(cached_query("totals_by_site", since=None, until=None), "点位"), hide_index=True, height=300
+        )
         st.subheader("最近导入")
         imports = cached_query("imports_recent", limit_n=20)
         st.dataframe(
