@@ -66,8 +66,8 @@ def is_demo() -> bool:
 def board_time() -> tuple[Event, dt.datetime]:
     """The event as the board shows it and the board's now (the demo's clock during a demo), UTC."""
     store = shared_store()
-    demo = clock.read_clock(store.location)
-    return clock.effective_event(store.event, demo), (demo.now() if demo else dt.datetime.now(dt.UTC))
+    event, _, now = clock.board_time(store.location, store.event)
+    return event, now
 
 
 def oidc_configured() -> bool:

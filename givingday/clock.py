@@ -66,3 +66,10 @@ def effective_event(event: config.Event, clock: DemoClock | None) -> config.Even
     if clock is None or not clock.first_day:
         return event
     return replace(event, first_day=dt.date.fromisoformat(clock.first_day))
+
+
+def board_time(location: str, event: config.Event) -> tuple[config.Event, bool, dt.datetime]:
+    """The event as the board shows it, whether a demo plays, and the board's now (UTC): the demo clock's
+    during a demo, else the real one. Read once per use; every page and command asks here."""
+    demo = read_clock(location)
+    return effective_event(event, demo), demo is not None, (demo.now() if demo else dt.datetime.now(dt.UTC))

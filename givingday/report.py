@@ -34,6 +34,7 @@ NO_SITE = "无点位"
 OUTSIDE_DAYS = "活动日以外"
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
 
+
 class ReportError(ValueError):
     """A day outside the event, an unreadable time: the message is shown to the user."""
 
@@ -155,11 +156,8 @@ def make_scope(event: Event, day: dt.date | None, until: dt.datetime | None, now
 
 
 def board_time(store: Store) -> tuple[Event, bool, dt.datetime]:
-    """The event as the board shows it, whether a demo plays, and the board's now (the demo clock's, if so)."""
-    demo_clock = clock.read_clock(store.location)
-    event = clock.effective_event(store.event, demo_clock)
-    now = demo_clock.now() if demo_clock else dt.datetime.now(dt.UTC)
-    return event, demo_clock is not None, now
+    """The event as the board shows it, whether a demo plays, and the board's now (see `clock.board_time`)."""
+    return clock.board_time(store.location, store.event)
 
 
 # ---------------------------------------------------------------------------------------------------------
