@@ -43,7 +43,9 @@ def totals(store) -> dict:
         "site": nonzero(tables["site"]),
         "street": nonzero(tables["street"]),
         "channel": {
-            r["key"]: r["amount_fen"] + r["matched_fen"] for r in store.query("totals_by_channel", since=None, until=None) if r["donations"]
+            r["key"]: r["amount_fen"] + r["matched_fen"]
+            for r in store.query("totals_by_channel", since=None, until=None)
+            if r["donations"]
         },
     }
 

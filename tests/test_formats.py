@@ -27,7 +27,9 @@ def test_platform_csv_in_each_encoding(store, encoding):
     assert (r.rows_new, r.rows_rejected) == (3, 0)
     t = store.query("totals_overall")[0]
     assert (t["amount_fen"], t["matched_fen"], t["donations"]) == (12000, 990, 3)
-    teams = {x["key"]: x["amount_fen"] for x in store.query("totals_by_team", since=None, until=None) if x["amount_fen"]}
+    teams = {
+        x["key"]: x["amount_fen"] for x in store.query("totals_by_team", since=None, until=None) if x["amount_fen"]
+    }
     assert teams == {"T001": 9900, None: 2100}  # the unknown team counts as "no team"
     assert r.unknown_teams == 1
 

@@ -64,7 +64,9 @@ def test_demo_roster_loads_and_takes_gifts_by_name(db_path):
     text = "订单号,捐款时间,捐赠金额(元),项目名称,一起捐队伍\nR1,2020-09-07 09:00:00,99,爱心午餐孝老专享,河南省福利彩票发行中心\n"
     r = import_bytes(store, text.encode("gbk"), "x.csv")
     assert (r.rows_new, r.unknown_teams) == (1, 0)
-    sites = {x["key"]: x["amount_fen"] for x in store.query("totals_by_site", since=None, until=None) if x["amount_fen"]}
+    sites = {
+        x["key"]: x["amount_fen"] for x in store.query("totals_by_site", since=None, until=None) if x["amount_fen"]
+    }
     assert sites == {"S002": 9900}  # the team's home site, 德化步行街
     store.dispose()
 
