@@ -289,14 +289,18 @@ class Result:
         ]
         for e, n in collections.Counter(self.errors).most_common(5):
             lines.append(f"    {n}× {e}")
-        for m in self.minutes:
-            lines.append(
-                f"  minute {m['minute']:>3}: RSS {m['rss_mb']:.1f} MB, {m['achieved_share']:.1%} of ideal, "
-                f"p95 {m['latency_p95_ms']:.0f} ms, server {m['server_cpu_cores']:.2f} cores, load {m['load']}"
-            )
+        lines.extend(_minute_line(m) for m in self.minutes)
         for s in self.screenshots:
             lines.append(f"  screenshot    {s}")
         return "\n".join(lines)
+
+
+def _minute_line(m: dict) -> str:
+    return (
+        f"  minute {m['minute']:>3}: RSS {m['rss_mb']:.1f} MB, {m['achieved_share']:.1%} of ideal, "
+        f"p95 {m['latency_p95_ms']:.0f} ms, server {m['server_cpu_cores']:.2f} cores, load {m['load']}, "
+        f"{m['stalled']} stalled"
+    )
 
 
 def fmt_load(load: tuple[float, float, float]) -> str:
@@ -383,6 +387,7 @@ async def run_load(
         if soak and server and mark and time.monotonic() - t0 >= 60 * (len(minutes) + 1) - 0.5:
             now = sample(server)
             done = sum(s.counters.refreshes for s in screens)
+            quiet = now.at - STALLED_AFTER_INTERVALS * interval
             minutes.append({
                 "minute": len(minutes) + 1,
                 "rss_mb": now.rss / 2**20,
@@ -390,7 +395,9 @@ async def run_load(
                 "latency_p95_ms": _p95_since_last_call(screens) * 1000,
                 "server_cpu_cores": cores_between(mark, now),
                 "load": fmt_load(os.getloadavg()),
+                "stalled": sum(1 for s in screens if s.closed or s.last_refresh < quiet),
             })  # fmt: skip
+            print(_minute_line(minutes[-1]), flush=True)  # an hour is long to wait in silence
             mark_done, mark = done, now
     end = sample(server) if server else None
     client_end = sample(me)
@@ -510,6 +517,8 @@ def verdict(result: Result, limits: Limits) -> list[str]:
         misses.append(f"{result.stalled} sessions stopped refreshing")
     if limits.cpu_share is not None and not d["server_cpu_share_of_machine"] <= limits.cpu_share:
         misses.append(f"server CPU {d['server_cpu_share_of_machine']:.1%} of the machine > {limits.cpu_share:.0%}")
+    if stalled_minutes := [m["minute"] for m in result.minutes if m["stalled"]]:
+        misses.append(f"sessions stopped refreshing in minutes {stalled_minutes}")
     if limits.rss_growth is not None:
         settled = [m for m in result.minutes if m["minute"] * 60 >= SOAK_SETTLE_SECONDS]
         if len(settled) < 2:
