@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import csv
 import json
 import os
 import socket
@@ -347,14 +348,17 @@ async def run_load(
     screenshots: int = 0,
     shots_dir: Path | None = None,
     ramp: float = RAMP_PER_SECOND,
+    sites: list[str] | None = None,
 ) -> Result:
-    """Open `sessions` screens, let them settle, measure for `duration` seconds, close them."""
+    """Open `sessions` screens, let them settle, measure for `duration` seconds, close them. With `sites`, the
+    screens are dealt round the district screen and one screen per site (`site=ID`), as at a real event."""
     server = psutil.Process(server_pid) if server_pid else None
     me = psutil.Process()
     idle = sample(server) if server else None
     load_before = os.getloadavg()
     stop = asyncio.Event()
-    screens = [ScreenSession(url, query) for _ in range(sessions)]
+    queries = [query] + [f"{query}&site={site}" for site in sites or []]
+    screens = [ScreenSession(url, queries[i % len(queries)]) for i in range(sessions)]
     tasks = []
     for i, s in enumerate(screens):
         tasks.append(asyncio.create_task(s.run(stop)))
@@ -446,6 +450,14 @@ def _p95_since_last_call(screens: list[ScreenSession]) -> float:
         return float("nan")
     recent.sort()
     return recent[min(len(recent) - 1, int(0.95 * len(recent)))]
+
+
+def roster_sites(count: int) -> list[str]:
+    """The first `count` site ids of the demo roster (`data/roster/sites.csv`)."""
+    if not count:
+        return []
+    with open(config.ROSTER_DIR / "sites.csv", encoding="utf-8", newline="") as f:
+        return [row["site_id"] for row in csv.DictReader(f)][:count]
 
 
 def free_port() -> int:
@@ -543,7 +555,8 @@ def main(args: argparse.Namespace) -> int:
     shots = config.ROOT / "screenshots"
 
     def go(url: str, pid: int | None) -> Result:
-        return asyncio.run(run_load(url, args.sessions, args.duration, query, pid, args.soak, args.screenshots, shots))
+        return asyncio.run(run_load(url, args.sessions, args.duration, query, pid, args.soak, args.screenshots, shots,
+                                    sites=roster_sites(args.sites)))  # fmt: skip
 
     if args.url:
         try:
