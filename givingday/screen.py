@@ -1,7 +1,7 @@
 """The big screen's data: one snapshot of every figure a refresh needs, from the rollups.
 
-A snapshot is built by `take_snapshot` (seven small queries) and shared by every open screen through the
-board's cache, keyed by a two-second time bucket and the site, so 200 screens cost what one costs.
+Snapshots are built by `take_snapshots` (four small queries for the district and every watched site at once)
+and shared by every open screen through the screen feed, so 500 screens cost what one costs.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ TOP_N = 8
 TICKER_N = 12
 TICKER_WINDOW = dt.timedelta(minutes=10)
 CHART_WINDOW = dt.timedelta(hours=1)
+TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project_name", "channel")
 LARGE_GIFT_FEN = 100_000  # ¥1,000 and up is highlighted in the ticker
 
 
@@ -75,9 +76,17 @@ def _ranked(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
 
 
 def take_snapshot(store: Store, now: dt.datetime | None = None, site_id: str | None = None) -> Snapshot:
-    """Three small queries (rollups with today's total, the last hour's minutes, the newest gifts) joined to
-    the cached roster; a site's screen adds its teams."""
-    demo_clock = clock.read_clock(store.location)  # once per snapshot: event days, demo label and now
+    """The snapshot of one screen: the district's (site_id None) or a site's."""
+    return take_snapshots(store, [site_id], now)[site_id]
+
+
+def take_snapshots(
+    store: Store, site_ids: list[str | None], now: dt.datetime | None = None
+) -> dict[str | None, Snapshot]:
+    """The snapshots of several screens in one pass of four queries, however many sites are watched: the
+    rollups with today's total, the last hour's minutes, every site's teams and the newest gifts of every ticker,
+    joined to the cached roster (137 site screens used to cost 137 passes every period)."""
+    demo_clock = clock.read_clock(store.location)  # once per pass: event days, demo label and now
     event = clock.effective_event(store.event, demo_clock)
     is_demo = demo_clock is not None
     now = now or (demo_clock.now() if demo_clock else dt.datetime.now(dt.UTC))
@@ -87,8 +96,8 @@ def take_snapshot(store: Store, now: dt.datetime | None = None, site_id: str | N
         "rollups": ("screen_rollups", {"day_start": day_start, "day_end": day_end, "limit_n": TOP_N}),
         "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute}),
     }
-    if site_id:
-        calls["site_teams"] = ("screen_site_teams", {"site_id": site_id, "limit_n": TOP_N})
+    if any(site_ids):
+        calls["site_teams"] = ("screen_sites_teams", {"limit_n": TOP_N})
     rows = store.query_many(calls)
     roster = store.roster()
     by_dim: dict[str, dict[str, dict[str, Any]]] = {}
@@ -98,9 +107,17 @@ def take_snapshot(store: Store, now: dt.datetime | None = None, site_id: str | N
     today = by_dim["day"][""]
     last_gift_at = _at(everything.get("last_gift_epoch"))
     newest = min(now, last_gift_at) if last_gift_at else now
-    latest = store.query(
-        "screen_latest_gifts", since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N, site_id=site_id
-    )
+    tickers: dict[str | None, list[dict[str, Any]]] = {}
+    recent = store.query("screen_sites_latest_gifts", since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N)
+    for r in recent:
+        gift = {k: r[k] for k in TICKER_COLUMNS}
+        if r["district_rank"] <= TICKER_N:
+            tickers.setdefault(None, []).append(gift)
+        if r["site_id"] is not None and r["site_rank"] <= TICKER_N:
+            tickers.setdefault(r["site_id"], []).append(gift)
+    teams_at: dict[str, list[dict[str, Any]]] = {}
+    for r in rows.get("site_teams", []):
+        teams_at.setdefault(r["site_id"], []).append(r)
 
     def with_money(item: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
         return {**item, "total_fen": r["amount_fen"] + r["matched_fen"], "donations": r["donations"],
@@ -128,37 +145,43 @@ def take_snapshot(store: Store, now: dt.datetime | None = None, site_id: str | N
                     "goal_fen": site_goals.get(s["site_id"])}, by_dim["site"][s["site_id"]])
         for s in roster["sites"] if s["site_id"] in by_dim.get("site", {})
     ]  # fmt: skip
-    team_rows = rows["site_teams"] if site_id else [r for k, r in by_dim.get("team", {}).items() if k in teams]
-    snap = Snapshot(
-        now=now,
-        taken_at=dt.datetime.now(dt.UTC),
-        event=event,
-        is_demo=is_demo,
-        totals={
-            "amount_fen": everything.get("amount_fen", 0),
-            "matched_fen": everything.get("matched_fen", 0),
-            "total_fen": everything.get("amount_fen", 0) + everything.get("matched_fen", 0),
-            "donations": everything.get("donations", 0),
-            "last_gift_at": last_gift_at,
-            "day_amount_fen": today["amount_fen"],
-            "day_matched_fen": today["matched_fen"],
-            "day_donations": today["donations"],
-        },
-        projects=_ranked([project_row(k, r) for k, r in by_dim.get("project", {}).items() if k in projects], TOP_N),
-        teams=_ranked([team_row(r) for r in team_rows], TOP_N),
-        sites=_ranked(sites, len(sites)),
-        latest=latest,
-        minutes=[
+    totals = {
+        "amount_fen": everything.get("amount_fen", 0),
+        "matched_fen": everything.get("matched_fen", 0),
+        "total_fen": everything.get("amount_fen", 0) + everything.get("matched_fen", 0),
+        "donations": everything.get("donations", 0),
+        "last_gift_at": last_gift_at,
+        "day_amount_fen": today["amount_fen"],
+        "day_matched_fen": today["matched_fen"],
+        "day_donations": today["donations"],
+    }
+    shared = {
+        "now": now,
+        "taken_at": dt.datetime.now(dt.UTC),
+        "event": event,
+        "is_demo": is_demo,
+        "totals": totals,
+        "projects": _ranked([project_row(k, r) for k, r in by_dim.get("project", {}).items() if k in projects], TOP_N),
+        "sites": _ranked(sites, len(sites)),
+        "minutes": [
             {"minute_at": _at(m["minute_epoch"]), "total_fen": m["total_fen"], "donations": m["donations"]}
             for m in rows["minutes"]
         ],
-    )
-    if site_id:
-        site = next((s for s in roster["sites"] if s["site_id"] == site_id), None)
-        money = by_dim.get("site", {}).get(site_id, {"amount_fen": 0, "matched_fen": 0, "donations": 0})
-        snap.site = (
-            {"key": site_id, "name": site["name"], "street": site["street"],
-             "total_fen": money["amount_fen"] + money["matched_fen"], "donations": money["donations"]}
-            if site else None
-        )  # fmt: skip
-    return snap
+    }  # the district's figures, the same objects in every snapshot of the pass (nobody changes them)
+    district_teams = [r for k, r in by_dim.get("team", {}).items() if k in teams]
+    site_names = {s["site_id"]: s for s in roster["sites"]}
+    snaps: dict[str | None, Snapshot] = {}
+    for site_id in site_ids:
+        team_rows = teams_at.get(site_id, []) if site_id else district_teams
+        snap = Snapshot(**shared, teams=_ranked([team_row(r) for r in team_rows], TOP_N),
+                        latest=tickers.get(site_id, []))  # fmt: skip
+        if site_id:
+            site = site_names.get(site_id)
+            money = by_dim.get("site", {}).get(site_id, {"amount_fen": 0, "matched_fen": 0, "donations": 0})
+            snap.site = (
+                {"key": site_id, "name": site["name"], "street": site["street"],
+                 "total_fen": money["amount_fen"] + money["matched_fen"], "donations": money["donations"]}
+                if site else None
+            )  # fmt: skip
+        snaps[site_id] = snap
+    return snaps

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from givingday import bigscreen
-from givingday.screen import Snapshot, take_snapshot
+from givingday.screen import Snapshot, take_snapshot, take_snapshots
 from givingday.store import Store
 
 log = logging.getLogger(__name__)
@@ -80,14 +80,18 @@ class ScreenFeed:
         return entry
 
     def refresh(self) -> None:
-        """Take a new snapshot of every site someone is watching and render the pages they showed."""
+        """Take a new snapshot of every site someone is watching (one pass for all) and render the pages they
+        showed."""
         now = time.monotonic()
         with self._lock:
             for site_id in [k for k, v in self._sites.items() if now - v.asked_at > self.forget_after]:
                 del self._sites[site_id]
             current = dict(self._sites)
+        if not current:
+            return
+        snaps = take_snapshots(self.store, list(current))
         for site_id, old in current.items():
-            snap = take_snapshot(self.store, site_id=site_id)
+            snap = snaps[site_id]
             with self._lock:
                 asked = set(old.asked)
             pages = {k: bigscreen.render(snap, k[0], k[1], k[2], site_id) for k in asked}

@@ -52,6 +52,7 @@ def test_site_screen(store):
     snap = take_snapshot(store, now=NOW, site_id="S001")
     assert (snap.site["name"], snap.site["total_fen"], snap.site["donations"]) == ("升龙广场", 215000, 2)
     assert [r["key"] for r in snap.teams] == ["T002"]  # teams whose home is S001
+    assert [g["donor_name_masked"] for g in snap.latest] == ["<**", "李**"]  # the site's gifts only, newest first
     html = bigscreen.render(snap, site_id="S001")
     assert 'id="site-total" data-fen="215000"' in html
     assert 'id="headline-total" data-fen="216100"' in html  # the district total stays on a site's screen
@@ -133,3 +134,20 @@ def test_screen_feed_forgets_sites_nobody_watches(counted):
     feed.refresh()
     assert len(counted) == before  # both forgotten: nobody asked since, so no snapshot was taken
     assert not feed._sites
+
+
+def test_every_watched_site_in_one_pass(counted):
+    feed, counted = counted
+    sites = [None, "S001", "S002", "S404"]  # S404 is in no roster: its screen shows the district alone
+    for site in sites:
+        feed.html(site, "overview", "zh", None)
+    before = len(counted)
+    feed.refresh()
+    assert len(counted) == before + 4  # rollups, minutes, every site's teams, every ticker: not four per site
+    one_by_one = {site: take_snapshot(feed.store, now=feed.snapshot(None).now, site_id=site) for site in sites}
+    for site in sites:
+        batched, alone = feed.snapshot(site), one_by_one[site]
+        assert (batched.site, batched.teams, batched.latest) == (alone.site, alone.teams, alone.latest)
+        assert batched.totals == alone.totals
+    assert [g["donor_name_masked"] for g in feed.snapshot("S002").latest] == ["张**"]
+    assert feed.snapshot("S404").site is None and feed.snapshot("S404").latest == []
