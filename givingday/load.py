@@ -308,9 +308,10 @@ def fmt_load(load: tuple[float, float, float]) -> str:
     return " ".join(f"{x:.2f}" for x in load)
 
 
-async def _watch_in_chromium(url: str, count: int, shot_after: float, stop: asyncio.Event, shots: list[str],
+async def _watch_in_chromium(urls: list[str], shot_after: float, stop: asyncio.Event, shots: list[str],
                              out: Path) -> None:  # fmt: skip
-    """A few real browsers alongside the load: screenshots part-way and at the end, each with its update time."""
+    """A few real browsers alongside the load, one per url: screenshots part-way and at the end, each with its
+    update time."""
     from playwright.async_api import async_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -319,7 +320,7 @@ async def _watch_in_chromium(url: str, count: int, shot_after: float, stop: asyn
             executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
         )
         pages = []
-        for _ in range(count):
+        for url in urls:
             page = await browser.new_page(viewport={"width": 1920, "height": 1080})
             await page.goto(url)
             await page.wait_for_selector("#headline-total", timeout=60_000)
@@ -374,9 +375,9 @@ async def run_load(
     shots: list[str] = []
     chromium = None
     if screenshots:
-        page_url = f"{url.rstrip('/')}/?{query}"
+        page_urls = [f"{url.rstrip('/')}/?{queries[i % len(queries)]}" for i in range(screenshots)]
         out = shots_dir or config.ROOT / "screenshots"
-        chromium = asyncio.create_task(_watch_in_chromium(page_url, screenshots, duration / 2, stop, shots, out))
+        chromium = asyncio.create_task(_watch_in_chromium(page_urls, duration / 2, stop, shots, out))
     await asyncio.sleep(interval * 1.5)  # every timer has ticked at least once
     for s in screens:
         s.counters = Counters(errors=s.counters.errors)  # errors while opening count; the figures start now
