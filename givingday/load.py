@@ -156,23 +156,37 @@ class ScreenSession:
             ) as ws:  # fmt: skip
                 await ws.send(self._rerun(fragment=False))
                 reader = asyncio.create_task(self._read(ws))
-                await asyncio.wait_for(self.ready.wait(), CONNECT_TIMEOUT)
-                if not self.fragment_id:
-                    raise RuntimeError("the page sent no auto_rerun: it has no run_every fragment")
-                timer = asyncio.create_task(self._tick(ws, stop))
-                stopping = asyncio.create_task(stop.wait())
-                done, _ = await asyncio.wait({reader, timer, stopping}, return_when="FIRST_COMPLETED")
-                for task in (reader, timer, stopping):
-                    task.cancel()
-                for task in (reader, timer):
-                    if task in done and not task.cancelled() and task.exception():
-                        raise task.exception()
+                try:
+                    await self._first_run(reader)
+                    timer = asyncio.create_task(self._tick(ws, stop))
+                    stopping = asyncio.create_task(stop.wait())
+                    done, _ = await asyncio.wait({reader, timer, stopping}, return_when="FIRST_COMPLETED")
+                    for task in (timer, stopping):
+                        task.cancel()
+                    for task in (reader, timer):
+                        if task in done and not task.cancelled() and task.exception():
+                            raise task.exception()
+                finally:  # the reader's end (a dropped connection, say) is counted once, above, never left unread
+                    reader.cancel()
+                    await asyncio.gather(reader, return_exceptions=True)
         except Exception as exc:
             if not stop.is_set():
                 self.counters.errors.append(f"{type(exc).__name__}: {exc}"[:300])
         finally:
             self.closed = True
             self.settled.set()
+
+    async def _first_run(self, reader: asyncio.Task) -> None:
+        """Wait for the page's first run, or for the connection to end before it."""
+        ready = asyncio.create_task(self.ready.wait())
+        await asyncio.wait({reader, ready}, timeout=CONNECT_TIMEOUT, return_when="FIRST_COMPLETED")
+        ready.cancel()
+        if reader.done():
+            raise reader.exception() or ConnectionError("the server closed the connection")
+        if not self.ready.is_set():
+            raise TimeoutError(f"the page's first run did not finish in {CONNECT_TIMEOUT:g} s")
+        if not self.fragment_id:
+            raise RuntimeError("the page sent no auto_rerun: it has no run_every fragment")
 
     async def _read(self, ws) -> None:
         async for raw in ws:
