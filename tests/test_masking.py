@@ -38,3 +38,10 @@ def test_scrub_keeps_dates_and_times():
     assert scrub("2020-09-07 10:01:00") == "2020-09-07 10:01:00"
     assert scrub("10/09/2024 转账 6222021234567890") == "10/09/2024 转账 ***"
     assert scrub("12:01:29 call 13812345678") == "12:01:29 call ***"
+
+
+def test_hasher_remembers_no_donor():
+    hasher = DonorHasher(b"salt")
+    digests = {hasher(f"1380013{i:04d}") for i in range(1000)}
+    assert len(digests) == 1000
+    assert vars(hasher) == {"_salt": b"salt"}  # no identity kept in memory between files (nor growing with them)
