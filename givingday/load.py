@@ -305,9 +305,31 @@ class Result:
         for e, n in collections.Counter(self.errors).most_common(5):
             lines.append(f"    {n}× {e}")
         lines.extend(_minute_line(m) for m in self.minutes)
+        if memory := rss_after_settling(self.minutes):
+            lines.append(
+                f"  RSS after ten minutes: {memory['base_mb']:.1f} MB at minute {SOAK_SETTLE_SECONDS // 60}, "
+                f"highest {memory['top_mb']:.1f} MB (+{memory['growth']:.1%}), last {memory['last_mb']:.1f} MB; "
+                f"fitted trend {memory['trend_mb_per_hour']:+.1f} MB per hour"
+            )
         for s in self.screenshots:
             lines.append(f"  screenshot    {s}")
         return "\n".join(lines)
+
+
+def rss_after_settling(minutes: list[dict]) -> dict | None:
+    """The soak's memory verdict from the minute samples: the ten-minute sample, the highest after it, and the
+    least-squares slope (one sample is noisy: the allocator's sawtooth is tens of MB; the slope says whether
+    it climbs)."""
+    settled = [m for m in minutes if m["minute"] * 60 >= SOAK_SETTLE_SECONDS]
+    if len(settled) < 2:
+        return None
+    xs = [m["minute"] for m in settled]
+    ys = [m["rss_mb"] for m in settled]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
+    base, top = ys[0], max(ys)
+    return {"base_mb": base, "top_mb": top, "last_mb": ys[-1], "growth": top / base - 1,
+            "trend_mb_per_hour": slope * 60}  # fmt: skip
 
 
 def _minute_line(m: dict) -> str:
@@ -547,13 +569,11 @@ def verdict(result: Result, limits: Limits) -> list[str]:
     if stalled_minutes := [m["minute"] for m in result.minutes if m["stalled"]]:
         misses.append(f"sessions stopped refreshing in minutes {stalled_minutes}")
     if limits.rss_growth is not None:
-        settled = [m for m in result.minutes if m["minute"] * 60 >= SOAK_SETTLE_SECONDS]
-        if len(settled) < 2:
+        memory = rss_after_settling(result.minutes)
+        if memory is None:
             misses.append("soak too short to judge memory: it needs more than ten minutes")
-        else:
-            base, top = settled[0]["rss_mb"], max(m["rss_mb"] for m in settled)
-            if top > base * (1 + limits.rss_growth):
-                misses.append(f"RSS grew {top / base - 1:.1%} after ten minutes (> {limits.rss_growth:.0%})")
+        elif memory["growth"] > limits.rss_growth:
+            misses.append(f"RSS grew {memory['growth']:.1%} after ten minutes (> {limits.rss_growth:.0%})")
     return misses
 
 

@@ -18,3 +18,29 @@ def test_fifty_screens_keep_up_with_the_live_demo():
     assert result.achieved >= 0.95, result.report()
     assert result.pct(0.95) < 2.0, result.report()  # a loose bound: the real targets are measured by `make load`
     assert result.server_rss_end > 0 and result.server_cores > 0
+
+
+def soak_result(rss_by_minute: list[float], stalled_in: tuple[int, ...] = ()) -> load.Result:
+    minutes = [{"minute": i, "rss_mb": mb, "achieved_share": 1.0, "latency_p95_ms": 200.0, "server_cpu_cores": 0.3,
+                "load": "0.50 0.50 0.50", "stalled": 1 if i in stalled_in else 0}
+               for i, mb in enumerate(rss_by_minute, start=1)]  # fmt: skip
+    return load.Result(sessions=200, interval=5, window_seconds=60 * len(minutes), refreshes=200 * 12 * len(minutes),
+                       ideal=200 * 12 * len(minutes), folded=0, interrupted=0, latencies=[0.2], errors=[], stalled=0,
+                       server_rss_idle=1, server_rss_start=1, server_rss_end=1, server_cores=0.3, client_cores=0.3,
+                       bytes_in=0, load_before=(0, 0, 0), load_after=(0, 0, 0), minutes=minutes)  # fmt: skip
+
+
+def test_soak_verdict_judges_memory_from_the_ten_minute_sample_and_any_stall():
+    limits = load.Limits(rss_growth=0.10)
+    flat = [300.0] * 9 + [320.0] + [330.0, 340.0, 325.0] * 5  # a sawtooth 6% over minute 10's sample
+    assert load.verdict(soak_result(flat), limits) == []
+    memory = load.rss_after_settling(soak_result(flat).minutes)
+    assert (memory["base_mb"], memory["top_mb"], round(memory["growth"], 4)) == (320.0, 340.0, 0.0625)
+    climbing = [300.0] * 10 + [300.0 + 2 * i for i in range(1, 21)]  # 2 MB a minute: 340 MB at minute 30
+    memory = load.rss_after_settling(soak_result(climbing).minutes)
+    assert round(memory["trend_mb_per_hour"], 6) == 120.0
+    assert load.verdict(soak_result(climbing), limits) == ["RSS grew 13.3% after ten minutes (> 10%)"]
+    assert load.verdict(soak_result(flat, stalled_in=(17,)), limits) == ["sessions stopped refreshing in minutes [17]"]
+    assert load.verdict(soak_result([300.0] * 10), limits) == [
+        "soak too short to judge memory: it needs more than ten minutes"
+    ]
