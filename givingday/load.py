@@ -284,6 +284,8 @@ class Result:
             "load_average_before": self.load_before,
             "load_average_after": self.load_after,
             "cpus": ncpu,
+            "minutes": self.minutes,
+            "rss_after_ten_minutes": rss_after_settling(self.minutes),
         }
 
     def report(self) -> str:
