@@ -40,7 +40,8 @@ def test_platform_phone_column_never_stored(store):
         import sqlalchemy as sa
 
         dump = " ".join(str(v) for row in c.execute(sa.text("select * from donations")) for v in row)
-    assert "138" not in dump and "139" not in dump
+    for phone in ("13812345678", "13900000000", "12345678", "00000000"):  # whole or in part; not "138": a
+        assert phone not in dump  # random-salted donor hash may hold those three digits (this test was flaky)
     assert "张三丰" not in dump and "张**" in dump
 
 
