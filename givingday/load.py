@@ -430,7 +430,6 @@ async def run_load(
         if soak and server and mark and time.monotonic() - t0 >= 60 * (len(minutes) + 1) - 0.5:
             now = sample(server)
             done = sum(s.counters.refreshes for s in screens)
-            quiet = now.at - STALLED_AFTER_INTERVALS * interval
             minutes.append({
                 "minute": len(minutes) + 1,
                 "rss_mb": now.rss / 2**20,
@@ -438,15 +437,14 @@ async def run_load(
                 "latency_p95_ms": _p95_since_last_call(screens) * 1000,
                 "server_cpu_cores": cores_between(mark, now),
                 "load": fmt_load(os.getloadavg()),
-                "stalled": sum(1 for s in screens if s.closed or s.last_refresh < quiet),
+                "stalled": _stalled(screens, now.at, interval),
             })  # fmt: skip
             print(_minute_line(minutes[-1]), flush=True)  # an hour is long to wait in silence
             mark_done, mark = done, now
     end = sample(server) if server else None
     client_end = sample(me)
     window = time.monotonic() - t0
-    now_mono = time.monotonic()
-    stalled = sum(1 for s in screens if s.closed or now_mono - s.last_refresh > STALLED_AFTER_INTERVALS * interval)
+    stalled = _stalled(screens, time.monotonic(), interval)
     stop.set()
     if chromium:
         try:
@@ -477,6 +475,11 @@ async def run_load(
         minutes=minutes,
         screenshots=shots,
     )
+
+
+def _stalled(screens: list[ScreenSession], now: float, interval: float) -> int:
+    """Sessions closed, or with no refresh for STALLED_AFTER_INTERVALS intervals up to `now` (monotonic)."""
+    return sum(1 for s in screens if s.closed or now - s.last_refresh > STALLED_AFTER_INTERVALS * interval)
 
 
 def _p95_since_last_call(screens: list[ScreenSession]) -> float:
