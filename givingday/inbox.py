@@ -125,6 +125,7 @@ class InboxWorker(threading.Thread):
                     self.last_report = process_file(self.store, path)
                     self.files_done += 1
                     sizes.pop(path.name, None)
+                self.store.renew_if_due()
             except Exception:
                 log.exception("inbox: scan failed")
             self.stopping.wait(self.poll_seconds)

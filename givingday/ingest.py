@@ -501,6 +501,7 @@ def import_bytes(
         if also:
             also(conn, report)
         _pause_for_crash_test()
+    store.wrote(report.rows_new)
     return report
 
 

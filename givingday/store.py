@@ -6,10 +6,14 @@ Only one process may hold a DuckDB file (BRIEF constraint 1). Opening a file ano
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,18 @@ import sqlalchemy as sa
 from givingday import config
 from givingday.masking import DonorHasher, load_salt
 from givingday.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+# DuckDB keeps state for every row written since the database was opened (the primary key's index nodes, the
+# bookkeeping of `on conflict`, appended row groups), outside its own memory accounting and `memory_limit`: about
+# 1 KB a gift, measured. Closing and reopening the database releases it all; the rows are in the file. The
+# process renews it after this many rows written, or after RENEW_MAX_SECONDS with any written, never more often
+# than RENEW_MIN_SECONDS. See ARCHITECTURE.md, "Memory".
+RENEW_AFTER_ROWS = 1000
+RENEW_MAX_SECONDS = 600.0
+RENEW_MIN_SECONDS = 30.0
+RENEW_WAIT_SECONDS = 5.0
 
 
 class UnsupportedStore(RuntimeError):
@@ -55,6 +71,43 @@ def adopted() -> Store | None:
     return _adopted
 
 
+class _ConnectionGate:
+    """Counts the connections in use, and lets `Store.renew` hold new ones off until those in use come back."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._in_use = 0
+        self._closed = False
+
+    def checkout(self, *_args: Any) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._closed)
+            self._in_use += 1
+
+    def checkin(self, *_args: Any) -> None:
+        with self._cond:
+            self._in_use -= 1
+            self._cond.notify_all()
+
+    def close(self, timeout: float) -> int:
+        """Stop new checkouts and wait for those in use; returns how many are still in use (0: closed)."""
+        with self._cond:
+            self._closed = True
+            self._cond.wait_for(lambda: self._in_use <= 0, timeout)
+            return self._in_use
+
+    def open(self) -> None:
+        with self._cond:
+            self._closed = False
+            self._cond.notify_all()
+
+
+def _release_freed_memory() -> None:
+    """Give the pages glibc's malloc keeps after a large free back to the system (no-op elsewhere)."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 class Store:
     """The donation store. Cheap to share: pages, the inbox worker and the CLI all go through one."""
 
@@ -82,6 +135,14 @@ class Store:
             if _is_lock_error(exc):
                 raise StoreLocked(f"{self.location} is held by another process (is the board running?)") from exc
             raise
+        self.renewable = self.is_duckdb and file is not None
+        self._gate = _ConnectionGate()
+        if self.renewable:
+            sa.event.listen(self.engine, "checkout", self._gate.checkout)
+            sa.event.listen(self.engine, "checkin", self._gate.checkin)
+        self._rows_since_renewal = 0
+        self._renewed_at = time.monotonic()
+        self.renewals = 0
         self._hasher: DonorHasher | None = None
         self._write_lock = threading.RLock()
         self._roster: dict[str, list[dict[str, Any]]] | None = None
@@ -102,6 +163,47 @@ class Store:
         command line take turns, so concurrent rollup upserts never conflict and a form never waits on a retry."""
         with self._write_lock, self.engine.begin() as conn:
             yield conn
+
+    def wrote(self, rows: int) -> None:
+        """The importer reports the rows it committed, for `renew_if_due`."""
+        self._rows_since_renewal += rows
+
+    def renew_if_due(self, now: float | None = None) -> bool:
+        """Renew the database when enough has been written since the last time (see RENEW_AFTER_ROWS).
+        The inbox worker calls this between files, holding no connection."""
+        now = time.monotonic() if now is None else now
+        since = now - self._renewed_at
+        rows = self._rows_since_renewal
+        due = rows >= RENEW_AFTER_ROWS or (rows > 0 and since >= RENEW_MAX_SECONDS)
+        return self.renewable and due and since >= RENEW_MIN_SECONDS and self.renew(now=now)
+
+    def renew(self, wait: float = RENEW_WAIT_SECONDS, now: float | None = None) -> bool:
+        """Close and reopen the DuckDB database so it lets go of what it holds for rows written so far.
+
+        Between writes (it takes the write lock) and with no connection in use: new checkouts wait, those in use
+        get `wait` seconds to come back, else it gives up and tries again at the next due time. Closing
+        checkpoints the write-ahead log, so the reopened database starts from the file alone."""
+        if not self.renewable:
+            return False
+        t0 = time.perf_counter()
+        with self._write_lock:
+            try:
+                busy = self._gate.close(wait)
+                if busy:
+                    log.warning("store: not renewed, %d connection(s) still in use after %.0f s", busy, wait)
+                    return False
+                self.engine.dispose()
+                gc.collect()
+                _release_freed_memory()
+            finally:
+                self._gate.open()
+            rows, self._rows_since_renewal = self._rows_since_renewal, 0
+            self._renewed_at = time.monotonic() if now is None else now
+            self.renewals += 1
+        log.info(
+            "store: renewed the database after %d rows written, in %.0f ms", rows, (time.perf_counter() - t0) * 1000
+        )
+        return True
 
     def migrate(self) -> list[str]:
         return migrate(self.engine)

@@ -1,0 +1,82 @@
+"""Renewing the DuckDB database: nothing lost, settings back, waits for connections in use, and when it is due."""
+
+import threading
+import time
+
+from givingday import store as store_module
+from givingday.ingest import import_file
+from givingday.store import Store
+from tests.conftest import CANONICAL_HEADER, snapshot, write
+
+GIFTS = CANONICAL_HEADER + (
+    "R1,2020-09-07 09:01:00,10,0,P001,,,qr,张三\n"
+    "R2,2020-09-07 10:06:00,100.00,0,P001,T001,S001,livestream,王五\n"
+)
+
+
+def test_renewal_keeps_every_row_and_opens_a_new_database(store, tmp_path):
+    import_file(store, write(tmp_path, "a.csv", GIFTS))
+    before = snapshot(store)
+    default = store.scalar("select current_setting('memory_limit')")
+    store.scalar("set global memory_limit = '1234MB'")  # a database-wide setting, gone with the old database
+    assert store.scalar("select current_setting('memory_limit')") == "1.1 GiB"
+    assert store.renew() is True
+    assert store.scalar("select current_setting('memory_limit')") == default
+    assert store.scalar("select current_setting('TimeZone')") == store.event.timezone
+    assert snapshot(store) == before
+    again = import_file(store, write(tmp_path, "b.csv", GIFTS + "R3,2020-09-07 11:00:00,0.5,0,P001,,,qr,李四\n"))
+    assert (again.rows_new, again.rows_duplicate) == (1, 2)
+    assert store.query("totals_overall")[0]["amount_fen"] == 1000 + 10000 + 50
+
+
+def test_renewal_waits_for_a_connection_in_use(store):
+    held = threading.Event()
+
+    def reader():
+        with store.engine.connect():
+            held.set()
+            time.sleep(0.4)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    held.wait()
+    t0 = time.perf_counter()
+    assert store.renew(wait=5) is True
+    assert time.perf_counter() - t0 >= 0.3
+    t.join()
+    assert store.scalar("select count(*) from donations") == 0
+
+
+def test_renewal_gives_up_when_a_connection_stays_in_use(store):
+    with store.engine.connect():
+        assert store.renew(wait=0.2) is False
+        assert store.renewals == 0
+    assert store.scalar("select count(*) from projects") > 0  # the gate opened again
+
+
+def test_renewal_is_due_after_enough_rows_or_time(store, monkeypatch):
+    monkeypatch.setattr(store_module, "RENEW_AFTER_ROWS", 100)
+    start = store._renewed_at
+    store.wrote(99)
+    assert store.renew_if_due(now=start + 60) is False  # not enough rows, not long enough
+    store.wrote(1)
+    assert store.renew_if_due(now=start + 10) is False  # enough rows, but too soon after the last
+    assert store.renew_if_due(now=start + 60) is True
+    store.wrote(1)
+    assert store.renew_if_due(now=start + 60 + store_module.RENEW_MAX_SECONDS - 1) is False
+    assert store.renew_if_due(now=start + 60 + store_module.RENEW_MAX_SECONDS) is True
+    assert store.renew_if_due(now=start + 60 + 10 * store_module.RENEW_MAX_SECONDS) is False  # nothing written
+    assert store.renewals == 2
+
+
+def test_imports_count_the_rows_they_add(store, tmp_path):
+    import_file(store, write(tmp_path, "a.csv", GIFTS))
+    import_file(store, write(tmp_path, "a2.csv", GIFTS))  # duplicates add nothing
+    assert store._rows_since_renewal == 2
+
+
+def test_a_database_in_memory_is_never_renewed():
+    s = Store("duckdb:///:memory:")
+    s.migrate()
+    s.wrote(10_000)
+    assert (s.renewable, s.renew(), s.renew_if_due(now=10**9)) == (False, False, False)
