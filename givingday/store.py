@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # bookkeeping of `on conflict`, appended row groups), outside its own memory accounting and `memory_limit`: about
 # 1 KB a gift, measured. Closing and reopening the database releases it all; the rows are in the file. The
 # process renews it after this many rows written, or after RENEW_MAX_SECONDS with any written, never more often
-# than RENEW_MIN_SECONDS. See ARCHITECTURE.md, "Memory".
+# than RENEW_MIN_SECONDS. See ARCHITECTURE.md, "Where each decision lives".
 RENEW_AFTER_ROWS = 1000
 RENEW_MAX_SECONDS = 600.0
 RENEW_MIN_SECONDS = 30.0
