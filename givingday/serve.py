@@ -5,7 +5,9 @@ opens a page, and the app's pages share the very store the worker writes to (BRI
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import sys
 
 from givingday import accounts, clock, config, inbox
 from givingday.roster import load_roster
@@ -32,11 +34,23 @@ def demo_wanted(store: Store) -> bool:
     return store.query("totals_overall")[0]["donations"] == 0
 
 
+def log_to_stderr() -> None:
+    """The board's own messages (failed files, store renewals; each import at INFO) go to the server's output,
+    at the level GIVINGDAY_LOG_LEVEL names (WARNING unless set)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("givingday")
+    logger.addHandler(handler)
+    logger.setLevel(os.environ.get("GIVINGDAY_LOG_LEVEL", "WARNING").upper())
+    logger.propagate = False
+
+
 def serve(args: argparse.Namespace) -> int:
     from streamlit import config as st_config
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import bootstrap
 
+    log_to_stderr()
     location = config.db_location(args.db)
     os.environ["GIVINGDAY_DB"] = location
     os.chdir(config.ROOT)  # Streamlit reads .streamlit/config.toml from here
