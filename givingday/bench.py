@@ -13,7 +13,11 @@ Measures, on fresh stores in a temporary folder:
   the four tables, the per-minute series, the latest gifts, the matching pool) for three sets of filters on a
   demo store of 1 million gifts, against the naive way: every ledger row into pandas, joined and grouped.
 
-`python -m givingday.bench ingest|screen|console` runs one part.
+- renewing the database (`Store.renew`) on a store of 1 million gifts: its own time, and the next import and
+  big-screen snapshot after it beside the same in steady state; RSS growth over 400 live-sized files never
+  renewed and renewed every 1,000 gifts.
+
+`python -m givingday.bench ingest|screen|console|renew` runs one part.
 """
 
 from __future__ import annotations
@@ -283,6 +287,61 @@ def bench_ingest(folder: Path) -> None:
     print("  target: < 500 ms")
 
 
+def _import_small(store: Store, folder: Path, seed: int, rows: int = 50) -> float:
+    path = folder / f"live-{seed}.csv"
+    write_platform(path, rows, seed=seed)
+    t = time.perf_counter()
+    report = import_file(store, path)
+    assert report.rows_new == rows, report.summary()
+    path.unlink()
+    return time.perf_counter() - t
+
+
+def bench_renew(folder: Path, n: int = 1_000_000, files: int = 400) -> None:
+    """What renewing the database costs on a big store, and what it saves in memory, beside not renewing."""
+    import psutil
+
+    from givingday.screen import take_snapshot
+
+    proc = psutil.Process()
+    store, _ = build_demo_store(folder, n)
+    now = dt.datetime(2020, 9, 7, 21, 0, tzinfo=store.event.tz)
+    seeds = iter(range(10_000, 100_000))
+    _import_small(store, folder, next(seeds))
+    take_snapshot(store, now=now)
+    print(f"store of {store.query('totals_overall')[0]['donations']:,} gifts; files of 50 gifts, as the live feed")
+    steady_import, steady_snap, renew, first_import, first_snap = [], [], [], [], []
+    for _ in range(7):
+        steady_import.append(_import_small(store, folder, next(seeds)))
+        t = time.perf_counter()
+        take_snapshot(store, now=now)
+        steady_snap.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        assert store.renew()
+        renew.append(time.perf_counter() - t)
+        first_import.append(_import_small(store, folder, next(seeds)))
+        t = time.perf_counter()
+        take_snapshot(store, now=now)
+        first_snap.append(time.perf_counter() - t)
+    med = statistics.median
+    print(f"{'median of 7, ms':<40} {'after a renewal':>16} {'steady':>8}")
+    print(f"{'renew (close, checkpoint, reopen)':<40} {med(renew) * 1000:>16.0f}")
+    print(f"{'next 50-gift import':<40} {med(first_import) * 1000:>16.0f} {med(steady_import) * 1000:>8.0f}")
+    print(f"{'next big-screen snapshot':<40} {med(first_snap) * 1000:>16.0f} {med(steady_snap) * 1000:>8.0f}")
+    grown = {}
+    for label, every in (("never renewed", 0), ("renewed every 1,000 gifts", 20)):
+        store.renew()
+        rss0 = proc.memory_info().rss
+        for k in range(files):
+            _import_small(store, folder, next(seeds))
+            if every and (k + 1) % every == 0:
+                store.renew()
+        grown[label] = (proc.memory_info().rss - rss0) / 2**20
+    print(f"RSS growth over {files} files ({files * 50:,} gifts): "
+          + ", ".join(f"{label} {mb:+.0f} MB" for label, mb in grown.items()))  # fmt: skip
+    store.dispose()
+
+
 def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
     with tempfile.TemporaryDirectory(prefix="givingday-bench-") as tmp:
@@ -297,6 +356,9 @@ def main() -> None:
         if which in ("all", "console"):
             print("\norganizers' console refresh (this machine; one run, side by side)\n")
             bench_console(folder)
+        if which in ("all", "renew"):
+            print("\nrenewing the store (this machine; one run, side by side)\n")
+            bench_renew(folder)
 
 
 if __name__ == "__main__":
