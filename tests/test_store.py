@@ -9,8 +9,7 @@ from givingday.store import Store
 from tests.conftest import CANONICAL_HEADER, snapshot, write
 
 GIFTS = CANONICAL_HEADER + (
-    "R1,2020-09-07 09:01:00,10,0,P001,,,qr,张三\n"
-    "R2,2020-09-07 10:06:00,100.00,0,P001,T001,S001,livestream,王五\n"
+    "R1,2020-09-07 09:01:00,10,0,P001,,,qr,张三\nR2,2020-09-07 10:06:00,100.00,0,P001,T001,S001,livestream,王五\n"
 )
 
 
@@ -56,16 +55,17 @@ def test_renewal_gives_up_when_a_connection_stays_in_use(store):
 
 def test_renewal_is_due_after_enough_rows_or_time(store, monkeypatch):
     monkeypatch.setattr(store_module, "RENEW_AFTER_ROWS", 100)
+    most, least = store_module.RENEW_MAX_SECONDS, store_module.RENEW_MIN_SECONDS
     start = store._renewed_at
     store.wrote(99)
-    assert store.renew_if_due(now=start + 60) is False  # not enough rows, not long enough
+    assert store.renew_if_due(now=start + most - 1) is False  # not enough rows, not long enough
     store.wrote(1)
-    assert store.renew_if_due(now=start + 10) is False  # enough rows, but too soon after the last
-    assert store.renew_if_due(now=start + 60) is True
+    assert store.renew_if_due(now=start + least - 1) is False  # enough rows, but too soon after the last
+    assert store.renew_if_due(now=start + least) is True
     store.wrote(1)
-    assert store.renew_if_due(now=start + 60 + store_module.RENEW_MAX_SECONDS - 1) is False
-    assert store.renew_if_due(now=start + 60 + store_module.RENEW_MAX_SECONDS) is True
-    assert store.renew_if_due(now=start + 60 + 10 * store_module.RENEW_MAX_SECONDS) is False  # nothing written
+    assert store.renew_if_due(now=start + least + most - 1) is False
+    assert store.renew_if_due(now=start + least + most) is True
+    assert store.renew_if_due(now=start + least + 10 * most) is False  # nothing written since
     assert store.renewals == 2
 
 
