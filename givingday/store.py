@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 RENEW_AFTER_ROWS = 250
 RENEW_MAX_SECONDS = 60.0
 RENEW_MIN_SECONDS = 10.0
-RENEW_WAIT_SECONDS = 5.0
+RENEW_WAIT_SECONDS = 2.0
 
 
 class UnsupportedStore(RuntimeError):
