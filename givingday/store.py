@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 # bookkeeping of `on conflict`, appended row groups), outside its own memory accounting and `memory_limit`: about
 # 1 KB a gift, measured. Closing and reopening the database releases it all; the rows are in the file. The
 # process renews it after this many rows written, or after RENEW_MAX_SECONDS with any written, never more often
-# than RENEW_MIN_SECONDS. A renewal costs ~0.1 s at a million gifts, and the next write ~0.05 s more (`make
-# bench`), so once a minute is cheap; it also collects Python's garbage and trims malloc's free pages. See ARCHITECTURE.md, "Where each decision lives".
+# than RENEW_MIN_SECONDS (also the pause after one that gave up). A renewal costs ~0.1 s at a million gifts,
+# and the next write ~0.05 s more (`make bench`), so once a minute is cheap; it also collects Python's garbage
+# and trims malloc's free pages. See ARCHITECTURE.md, "Where each decision lives".
 RENEW_AFTER_ROWS = 250
 RENEW_MAX_SECONDS = 60.0
 RENEW_MIN_SECONDS = 10.0
@@ -142,7 +143,7 @@ class Store:
             sa.event.listen(self.engine, "checkout", self._gate.checkout)
             sa.event.listen(self.engine, "checkin", self._gate.checkin)
         self._rows_since_renewal = 0
-        self._renewed_at = time.monotonic()
+        self._renewed_at = self._tried_at = time.monotonic()
         self.renewals = 0
         self._hasher: DonorHasher | None = None
         self._write_lock = threading.RLock()
@@ -176,16 +177,21 @@ class Store:
         since = now - self._renewed_at
         rows = self._rows_since_renewal
         due = rows >= RENEW_AFTER_ROWS or (rows > 0 and since >= RENEW_MAX_SECONDS)
-        return self.renewable and due and since >= RENEW_MIN_SECONDS and self.renew(now=now)
+        if not (self.renewable and due and since >= RENEW_MIN_SECONDS and now - self._tried_at >= RENEW_MIN_SECONDS):
+            return False
+        self._tried_at = now
+        return self.renew(now=now)
 
-    def renew(self, wait: float = RENEW_WAIT_SECONDS, now: float | None = None) -> bool:
+    def renew(self, wait: float | None = None, now: float | None = None) -> bool:
         """Close and reopen the DuckDB database so it lets go of what it holds for rows written so far.
 
         Between writes (it takes the write lock) and with no connection in use: new checkouts wait, those in use
-        get `wait` seconds to come back, else it gives up and tries again at the next due time. Closing
+        get `wait` seconds to come back, else it gives up (`renew_if_due` waits RENEW_MIN_SECONDS before the next try,
+        so a long-held connection cannot keep the gate shut). Closing
         checkpoints the write-ahead log, so the reopened database starts from the file alone."""
         if not self.renewable:
             return False
+        wait = RENEW_WAIT_SECONDS if wait is None else wait
         t0 = time.perf_counter()
         with self._write_lock:
             try:

@@ -53,6 +53,19 @@ def test_renewal_gives_up_when_a_connection_stays_in_use(store):
     assert store.scalar("select count(*) from projects") > 0  # the gate opened again
 
 
+def test_after_giving_up_the_next_try_waits(store, monkeypatch):
+    monkeypatch.setattr(store_module, "RENEW_WAIT_SECONDS", 0.2)
+    least = store_module.RENEW_MIN_SECONDS
+    start = store._renewed_at
+    store.wrote(store_module.RENEW_AFTER_ROWS)
+    with store.engine.connect():
+        assert store.renew_if_due(now=start + least) is False  # tried, gave up
+    t0 = time.perf_counter()
+    assert store.renew_if_due(now=start + least + 0.1) is False  # the inbox's next poll: no second try yet
+    assert time.perf_counter() - t0 < 0.1
+    assert store.renew_if_due(now=start + 2 * least) is True
+
+
 def test_renewal_is_due_after_enough_rows_or_time(store, monkeypatch):
     monkeypatch.setattr(store_module, "RENEW_AFTER_ROWS", 100)
     most, least = store_module.RENEW_MAX_SECONDS, store_module.RENEW_MIN_SECONDS
