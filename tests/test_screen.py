@@ -151,3 +151,19 @@ def test_every_watched_site_in_one_pass(counted):
         assert batched.totals == alone.totals
     assert [g["donor_name_masked"] for g in feed.snapshot("S002").latest] == ["张**"]
     assert feed.snapshot("S404").site is None and feed.snapshot("S404").latest == []
+
+
+def _page_with_indented_html():
+    import streamlit as st
+
+    from givingday.widgets import AsIsHtml
+
+    st.html(AsIsHtml("  <div>\n    <b>x</b>\n  </div>\n"))
+
+
+def test_the_screen_html_reaches_the_browser_as_rendered():
+    """The big screen passes its HTML through AsIsHtml, so st.html sends it without its dedent-and-strip pass."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_page_with_indented_html).run()
+    assert [e.proto.body for e in at.get("html")] == ["  <div>\n    <b>x</b>\n  </div>\n"]
