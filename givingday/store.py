@@ -177,7 +177,7 @@ class Store:
         since = now - self._renewed_at
         rows = self._rows_since_renewal
         due = rows >= RENEW_AFTER_ROWS or (rows > 0 and since >= RENEW_MAX_SECONDS)
-        if not (self.renewable and due and since >= RENEW_MIN_SECONDS and now - self._tried_at >= RENEW_MIN_SECONDS):
+        if not (self.renewable and due and now - self._tried_at >= RENEW_MIN_SECONDS):
             return False
         self._tried_at = now
         return self.renew(now=now)
@@ -186,9 +186,9 @@ class Store:
         """Close and reopen the DuckDB database so it lets go of what it holds for rows written so far.
 
         Between writes (it takes the write lock) and with no connection in use: new checkouts wait, those in use
-        get `wait` seconds to come back, else it gives up (`renew_if_due` waits RENEW_MIN_SECONDS before the next try,
-        so a long-held connection cannot keep the gate shut). Closing
-        checkpoints the write-ahead log, so the reopened database starts from the file alone."""
+        get `wait` seconds to come back, else it gives up (`renew_if_due` waits RENEW_MIN_SECONDS before the next
+        try, so a long-held connection cannot keep the gate shut). Closing checkpoints the write-ahead log, so the
+        reopened database starts from the file alone."""
         if not self.renewable:
             return False
         wait = RENEW_WAIT_SECONDS if wait is None else wait
@@ -205,7 +205,7 @@ class Store:
             finally:
                 self._gate.open()
             rows, self._rows_since_renewal = self._rows_since_renewal, 0
-            self._renewed_at = time.monotonic() if now is None else now
+            self._renewed_at = self._tried_at = time.monotonic() if now is None else now  # a try, and a success
             self.renewals += 1
         log.info(
             "store: renewed the database after %d rows written, in %.0f ms", rows, (time.perf_counter() - t0) * 1000
