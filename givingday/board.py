@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from givingday import accounts, alerts, clock, console, inbox, report
+from givingday import screen_feed as feeds
 from givingday.config import Event
 from givingday.screen import Snapshot
 from givingday.screen_feed import ScreenFeed
@@ -38,10 +39,9 @@ def cached_query(name: str, **params: Any) -> list[dict[str, Any]]:
     return shared_store().query(name, **params)
 
 
-@st.cache_resource(show_spinner=False)
 def screen_feed() -> ScreenFeed:
-    """The process's one screen feed: a snapshot every two seconds, taken by its own thread."""
-    return ScreenFeed(shared_store(), period=CACHE_SECONDS).start()
+    """The process's one screen feed, shared with the wall: a snapshot every two seconds, taken by its own thread."""
+    return feeds.shared(shared_store(), period=CACHE_SECONDS)
 
 
 def screen_snapshot(site_id: str | None) -> Snapshot:

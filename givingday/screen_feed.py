@@ -7,6 +7,9 @@ screen refreshing in that moment waited on the cache's lock behind the database,
 latency's tail reached seconds. Here the work is the same (one snapshot per period, one rendering per page
 shown) and no refresh ever does it, except the very first for a site, which has nothing to show yet.
 
+One feed serves the process (`shared`): the Streamlit big screens and the wall (givingday/wall.py) read the
+same snapshots and the same rendered pages.
+
 Nothing grows with time: a site nobody has asked for in `forget_after` seconds is dropped, and at most
 `max_sites` sites and `max_pages` pages per site are kept.
 """
@@ -48,6 +51,10 @@ class ScreenFeed:
         self._first = threading.Lock()  # serialises first snapshots of sites nobody has seen yet
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def has(self, site_id: str | None) -> bool:
+        """Whether the site's snapshot is already here, so reading it cannot wait for the database."""
+        return site_id in self._sites
 
     def snapshot(self, site_id: str | None) -> Snapshot:
         return self._site(site_id).snapshot
@@ -115,3 +122,30 @@ class ScreenFeed:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(10)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopping.is_set()
+
+
+_shared: ScreenFeed | None = None
+_shared_lock = threading.Lock()
+
+
+def shared(store: Store, period: float = 2.0) -> ScreenFeed:
+    """The process's one feed on `store`, started on first use (again after `stop_shared`, or for a new store)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.store is not store or _shared.stopped:
+            if _shared is not None:
+                _shared.stop()
+            _shared = ScreenFeed(store, period).start()
+        return _shared
+
+
+def stop_shared() -> None:
+    global _shared
+    with _shared_lock:
+        if _shared is not None:
+            _shared.stop()
+        _shared = None

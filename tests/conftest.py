@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from givingday import board, inbox
+from givingday import board, inbox, screen_feed
 from givingday import store as store_module
 from givingday.config import ROOT
 from givingday.roster import load_roster
@@ -41,8 +41,7 @@ def page_store(store, monkeypatch):
     the test."""
     monkeypatch.setattr(store_module, "_adopted", store)
     yield store
-    board.screen_feed().stop()  # the feed a page test's big screen started (or a new one, stopped at once)
-    board.screen_feed.clear()
+    screen_feed.stop_shared()  # the feed a page test's big screen started
     board.cached_query.clear()
     board.cached_console.clear()
     board.cached_alerts.clear()
