@@ -76,5 +76,6 @@ def serve(args: argparse.Namespace) -> int:
     st_config._main_script_path = main_script
     flags = {"server_port": args.port}
     bootstrap.load_config_options(flag_options=flags)
-    bootstrap.run(main_script, False, [], flags)
+    # The board with the wall beside it (givingday/asgi.py), served by Streamlit's own uvicorn runner.
+    bootstrap.run_asgi_app(main_script, "givingday.asgi:app", [], flags)
     return 0

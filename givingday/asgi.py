@@ -1,0 +1,9 @@
+"""The server's one ASGI app (`givingday serve` runs it): the Streamlit board of app.py, with the wall's routes
+beside it on the same port (givingday/wall.py). Imported by the server only: making the app pins Streamlit's
+script path for the process."""
+
+import streamlit as st
+
+from givingday import config, wall
+
+app = st.App(config.ROOT / "app.py", routes=wall.routes())

@@ -1,0 +1,100 @@
+"""The wall: the big screen for screens that only watch, served beside the Streamlit app on the same port.
+
+`/wall?site=S002&view=overview` is a static page (givingday/wall.html) whose script asks `/wall/feed` with the
+same query string every `refresh` seconds and puts the answer in place. The answer is the page the Streamlit
+big screen shows, from the same feed (`screen_feed.shared`): one snapshot every two seconds, one rendering per
+page shown. A refresh here is one small HTTP request that reads a string; in Streamlit it is a fragment run
+with its session, rerun and message machinery, which is what decides how many screens one server holds
+(README, Load test).
+
+Read only and public, like the big screen: nothing here writes, and an unknown site or a milestone the total
+has not reached is refused rather than shown.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from givingday import bigscreen, screen_feed
+from givingday.store import Store, adopted
+
+PAGE = (Path(__file__).with_name("wall.html")).read_text(encoding="utf-8")
+FEED_PERIOD = 2.0  # the Streamlit pages' CACHE_SECONDS: both read the one feed
+SITES_SECONDS = 60  # how long the list of known sites is trusted before it is read again
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class _KnownSites:
+    """The roster's site ids, read at most once a minute: a request for any other site is refused before the
+    feed takes a snapshot for it (a typo or a scripted sweep would otherwise push real sites out of the feed)."""
+
+    def __init__(self) -> None:
+        self._ids: frozenset[str] = frozenset()
+        self._read_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def fresh(self) -> bool:
+        return time.monotonic() - self._read_at < SITES_SECONDS
+
+    def ids(self, store: Store) -> frozenset[str]:
+        with self._lock:
+            if not self.fresh():
+                self._ids = frozenset(r["site_id"] for r in store.query("roster_sites"))
+                self._read_at = time.monotonic()
+            return self._ids
+
+
+_sites = _KnownSites()
+
+
+def _store() -> Store:
+    store = adopted()
+    if store is None:
+        raise RuntimeError("the wall needs the store `givingday serve` opens")
+    return store
+
+
+def answer(p: bigscreen.ScreenParams, celebrate: str | None) -> Response:
+    """The screen for one refresh. May wait for the database (a site's first snapshot, the roster once a
+    minute), so the route calls it off the event loop unless `quick` says it will not."""
+    store = _store()
+    if p.site is not None and p.site not in _sites.ids(store):
+        return PlainTextResponse(
+            f"未知点位 unknown site {p.site!r}: the site ids are in the roster (sites.csv)", 404, headers=NO_STORE
+        )
+    feed = screen_feed.shared(store, FEED_PERIOD)
+    milestone = feed.snapshot(p.site).milestone_passed()
+    shown = milestone if celebrate is not None and celebrate == str(milestone) else None
+    page = feed.html(p.site, p.view_now(), p.lang, shown)
+    headers = {**NO_STORE, "X-Milestone": str(milestone or ""), "X-Refresh": str(p.refresh)}
+    return HTMLResponse(page, headers=headers)
+
+
+def quick(p: bigscreen.ScreenParams) -> bool:
+    store = adopted()
+    return (
+        store is not None and (p.site is None or _sites.fresh()) and screen_feed.shared(store, FEED_PERIOD).has(p.site)
+    )
+
+
+async def feed(request: Request) -> Response:
+    p = bigscreen.screen_params(request.query_params.get)
+    celebrate = request.query_params.get("celebrate")
+    if quick(p):  # the common case: a string already rendered, no reason to hop threads
+        return answer(p, celebrate)
+    return await run_in_threadpool(answer, p, celebrate)
+
+
+async def page(request: Request) -> Response:
+    return HTMLResponse(PAGE, headers=NO_STORE)
+
+
+def routes() -> list[Route]:
+    return [Route("/wall", page, methods=["GET"]), Route("/wall/feed", feed, methods=["GET"])]
