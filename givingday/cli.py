@@ -338,6 +338,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="port for the board it starts (default: a free one)")
     s.add_argument("--query", default="embed=true", help="the screens' URL query (default embed=true)")
     s.add_argument("--sites", type=int, default=0, help="deal screens round the district and N sites (site=ID)")
+    s.add_argument("--wall", action="store_true", help="the screens open the wall (/wall), not the Streamlit page")
     s.add_argument("--demo-speed", type=float, help="live demo speed (default 1, or 24 with --soak)")
     s.add_argument("--backfill-until", help="demo store filled up to (default 20:30 of day one; --soak: day two 00:00)")
     s.add_argument("--soak", action="store_true", help="sample RSS each minute; fail on >10%% growth after 10 min")

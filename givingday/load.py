@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ class Counters:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     bytes_in: int = 0
+    reconnects: int = 0  # wall: kept-alive connections the server had closed, opened again for the request
 
 
 class ScreenSession:
@@ -77,6 +79,11 @@ class ScreenSession:
         self.counters = Counters()
         self.closed = False
         self.minute_mark = 0  # soak: where this minute's latencies start
+
+    def start_window(self) -> None:
+        """The figures start now; errors while opening still count."""
+        self.counters = Counters(errors=self.counters.errors)
+        self.pending.clear()
 
     def _rerun(self, fragment: bool) -> bytes:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -203,6 +210,97 @@ class ScreenSession:
             await ws.send(self._rerun(fragment=True))
 
 
+class WallSession:
+    """One wall screen (givingday/wall.py) as its page's script holds it: the page once, then a request to
+    `/wall/feed` every `refresh` seconds (the feed says how many) on one kept-alive connection. A tick that
+    comes while the last request is still out is folded into it, as the script does; its latency runs from
+    the request to the last byte of the answer."""
+
+    def __init__(self, url: str, query: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.query = query
+        self.interval = 0.0
+        self.ready = asyncio.Event()
+        self.settled = asyncio.Event()
+        self.last_refresh = 0.0
+        self.counters = Counters()
+        self.closed = False
+        self.minute_mark = 0
+
+    def start_window(self) -> None:
+        self.counters = Counters(errors=self.counters.errors)
+
+    async def _get(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str
+    ) -> tuple[int, dict, bytes]:
+        writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: */*\r\n"
+            "Accept-Encoding: gzip, deflate\r\nUser-Agent: givingday-load\r\n\r\n".encode()
+        )  # what a browser's fetch sends that matters to the server: it compresses for browsers that accept it
+        head = await reader.readuntil(b"\r\n\r\n")
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = dict(line.split(": ", 1) for line in lines if ": " in line)
+        headers = {k.lower(): v for k, v in headers.items()}
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        self.counters.bytes_in += len(head) + len(body)
+        return int(status_line.split()[1]), headers, body
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.wait_for(asyncio.open_connection(self.host, self.port), CONNECT_TIMEOUT)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        feed = f"/wall/feed?{self.query}"
+        writer = None
+        try:
+            reader, writer = await self._connect()
+            status, _, _ = await self._get(reader, writer, f"/wall?{self.query}")
+            if status != 200:
+                raise RuntimeError(f"/wall answered {status}")
+            started = time.monotonic()
+            status, headers, body = await asyncio.wait_for(self._get(reader, writer, feed), CONNECT_TIMEOUT)
+            if status != 200:
+                raise RuntimeError(f"{feed} answered {status}: {body[:200].decode(errors='replace')}")
+            self.interval = float(headers["x-refresh"])
+            self.last_refresh = time.monotonic()
+            self.ready.set()
+            self.settled.set()
+            next_at = started + self.interval
+            while not stop.is_set():
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                if stop.is_set():
+                    break
+                asked = time.monotonic()
+                try:
+                    status, _, body = await self._get(reader, writer, feed)
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    # The server closes a connection idle for its keep-alive time (uvicorn: 5 s, the refresh);
+                    # a browser then sends the request again on a new one, and so does this.
+                    writer.close()
+                    self.counters.reconnects += 1
+                    reader, writer = await self._connect()
+                    status, _, body = await self._get(reader, writer, feed)
+                done = time.monotonic()
+                if status != 200:
+                    self.counters.errors.append(f"{feed} answered {status}: {body[:200].decode(errors='replace')}")
+                else:
+                    self.last_refresh = done
+                    self.counters.refreshes += 1
+                    self.counters.latencies.append(done - asked)
+                next_at += self.interval
+                while next_at <= done:  # ticks that came while the request was out
+                    self.counters.folded += 1
+                    next_at += self.interval
+        except Exception as exc:
+            if not stop.is_set():
+                self.counters.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+        finally:
+            self.closed = True
+            self.settled.set()
+            if writer is not None:
+                writer.close()
+
+
 @dataclass
 class ProcessSample:
     at: float
@@ -227,6 +325,7 @@ def cores_between(a: ProcessSample, b: ProcessSample) -> float:
 
 @dataclass
 class Result:
+    screen: str  # "streamlit" (the big screen page) or "wall" (givingday/wall.py)
     sessions: int
     interval: float
     window_seconds: float
@@ -246,6 +345,7 @@ class Result:
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
     minutes: list[dict] = field(default_factory=list)
+    reconnects: int = 0
     screenshots: list[str] = field(default_factory=list)
 
     @property
@@ -261,6 +361,7 @@ class Result:
     def as_dict(self) -> dict:
         ncpu = psutil.cpu_count() or 1
         return {
+            "screen": self.screen,
             "sessions": self.sessions,
             "refresh_seconds": self.interval,
             "window_seconds": round(self.window_seconds, 1),
@@ -269,6 +370,7 @@ class Result:
             "achieved_share": round(self.achieved, 4),
             "folded_ticks": self.folded,
             "interrupted_runs": self.interrupted,
+            "reconnects": self.reconnects,
             "latency_p50_ms": round(self.pct(0.50) * 1000, 1),
             "latency_p95_ms": round(self.pct(0.95) * 1000, 1),
             "latency_max_ms": round(max(self.latencies, default=float("nan")) * 1000, 1),
@@ -290,12 +392,17 @@ class Result:
 
     def report(self) -> str:
         d = self.as_dict()
+        kind, extra = (
+            ("wall", f"{self.reconnects:,} requests sent again on a new connection: the server had closed it")
+            if self.screen == "wall"
+            else ("Streamlit", f"{self.interrupted} runs interrupted by the next tick")
+        )
         lines = [
-            f"{d['sessions']} screens, refresh every {d['refresh_seconds']:g} s, measured over {d['window_seconds']} s "
-            f"({d['cpus']} cpus; load average before {fmt_load(self.load_before)}, after {fmt_load(self.load_after)})",
+            f"{d['sessions']} {kind} screens, refresh every {d['refresh_seconds']:g} s, measured over "
+            f"{d['window_seconds']} s ({d['cpus']} cpus; load average before {fmt_load(self.load_before)}, after "
+            f"{fmt_load(self.load_after)})",
             f"  refreshes/s   {d['refreshes_per_second']} of ideal {d['ideal_per_second']} = {d['achieved_share']:.1%}"
-            f" ({self.refreshes:,} refreshes, {self.folded} timer ticks folded into a running refresh,"
-            f" {self.interrupted} runs interrupted by the next tick)",
+            f" ({self.refreshes:,} refreshes, {self.folded} timer ticks folded into a running refresh, {extra})",
             f"  latency       p50 {d['latency_p50_ms']} ms, p95 {d['latency_p95_ms']} ms, max {d['latency_max_ms']} ms",
             f"  server CPU    {d['server_cpu_cores']:.2f} cores = {d['server_cpu_share_of_machine']:.1%} of the machine"
             f" (client {d['client_cpu_cores']:.2f} cores)",
@@ -388,16 +495,19 @@ async def run_load(
     shots_dir: Path | None = None,
     ramp: float = RAMP_PER_SECOND,
     sites: list[str] | None = None,
+    wall: bool = False,
 ) -> Result:
     """Open `sessions` screens, let them settle, measure for `duration` seconds, close them. With `sites`, the
-    screens are dealt round the district screen and one screen per site (`site=ID`), as at a real event."""
+    screens are dealt round the district screen and one screen per site (`site=ID`), as at a real event. With
+    `wall`, the screens are wall pages (`/wall`) instead of the Streamlit big screen."""
     server = psutil.Process(server_pid) if server_pid else None
     me = psutil.Process()
     idle = sample(server) if server else None
     load_before = os.getloadavg()
     stop = asyncio.Event()
     queries = [query] + [f"{query}&site={site}" for site in sites or []]
-    screens = [ScreenSession(url, queries[i % len(queries)]) for i in range(sessions)]
+    kind = WallSession if wall else ScreenSession
+    screens = [kind(url, queries[i % len(queries)]) for i in range(sessions)]
     tasks = []
     for i, s in enumerate(screens):
         tasks.append(asyncio.create_task(s.run(stop)))
@@ -413,13 +523,13 @@ async def run_load(
     shots: list[str] = []
     chromium = None
     if screenshots:
-        page_urls = [f"{url.rstrip('/')}/?{queries[i % len(queries)]}" for i in range(screenshots)]
+        page = "/wall" if wall else "/"
+        page_urls = [f"{url.rstrip('/')}{page}?{queries[i % len(queries)]}" for i in range(screenshots)]
         out = shots_dir or config.ROOT / "screenshots"
         chromium = asyncio.create_task(_watch_in_chromium(page_urls, duration / 2, stop, shots, out))
     await asyncio.sleep(interval * 1.5)  # every timer has ticked at least once
     for s in screens:
-        s.counters = Counters(errors=s.counters.errors)  # errors while opening count; the figures start now
-        s.pending.clear()
+        s.start_window()
     start = sample(server) if server else None
     client_start = sample(me)
     t0 = time.monotonic()
@@ -454,12 +564,14 @@ async def run_load(
     await asyncio.wait(tasks, timeout=10)
     counters = [s.counters for s in screens]
     return Result(
+        screen="wall" if wall else "streamlit",
         sessions=sessions,
         interval=interval,
         window_seconds=window,
         refreshes=sum(c.refreshes for c in counters),
         ideal=sessions * window / interval,
         folded=sum(c.folded for c in counters),
+        reconnects=sum(c.reconnects for c in counters),
         interrupted=sum(c.interrupted for c in counters),
         latencies=[x for c in counters for x in c.latencies],
         errors=[e for c in counters for e in c.errors],
@@ -477,12 +589,12 @@ async def run_load(
     )
 
 
-def _stalled(screens: list[ScreenSession], now: float, interval: float) -> int:
+def _stalled(screens: list[ScreenSession | WallSession], now: float, interval: float) -> int:
     """Sessions closed, or with no refresh for STALLED_AFTER_INTERVALS intervals up to `now` (monotonic)."""
     return sum(1 for s in screens if s.closed or now - s.last_refresh > STALLED_AFTER_INTERVALS * interval)
 
 
-def _p95_since_last_call(screens: list[ScreenSession]) -> float:
+def _p95_since_last_call(screens: list[ScreenSession | WallSession]) -> float:
     """p95 of the latencies each session recorded since the previous call (its list is in time order)."""
     recent: list[float] = []
     for s in screens:
@@ -596,7 +708,7 @@ def main(args: argparse.Namespace) -> int:
 
     def go(url: str, pid: int | None) -> Result:
         return asyncio.run(run_load(url, args.sessions, args.duration, query, pid, args.soak, args.screenshots, shots,
-                                    sites=roster_sites(args.sites)))  # fmt: skip
+                                    sites=roster_sites(args.sites), wall=args.wall))  # fmt: skip
 
     if args.url:
         try:
