@@ -37,17 +37,18 @@ class _KnownSites:
 
     def __init__(self) -> None:
         self._ids: frozenset[str] = frozenset()
+        self._store: Store | None = None
         self._read_at = float("-inf")
         self._lock = threading.Lock()
 
-    def fresh(self) -> bool:
-        return time.monotonic() - self._read_at < SITES_SECONDS
+    def fresh(self, store: Store) -> bool:
+        return store is self._store and time.monotonic() - self._read_at < SITES_SECONDS
 
     def ids(self, store: Store) -> frozenset[str]:
         with self._lock:
-            if not self.fresh():
+            if not self.fresh(store):
                 self._ids = frozenset(r["site_id"] for r in store.query("roster_sites"))
-                self._read_at = time.monotonic()
+                self._store, self._read_at = store, time.monotonic()
             return self._ids
 
 
@@ -80,7 +81,9 @@ def answer(p: bigscreen.ScreenParams, celebrate: str | None) -> Response:
 def quick(p: bigscreen.ScreenParams) -> bool:
     store = adopted()
     return (
-        store is not None and (p.site is None or _sites.fresh()) and screen_feed.shared(store, FEED_PERIOD).has(p.site)
+        store is not None
+        and (p.site is None or _sites.fresh(store))
+        and screen_feed.shared(store, FEED_PERIOD).has(p.site)
     )
 
 

@@ -128,6 +128,24 @@ def test_rotation_cycles_views_unattended(server, browser):
     assert len(seen) >= 2, seen
 
 
+def test_wall_shows_the_big_screen_and_says_what_is_wrong(server, browser):
+    url, totals, sites, _ = server
+    page = _open(browser, url + "/wall?site=S001", 1920, 1080)
+    assert int(page.locator("#site-total").get_attribute("data-fen")) == sites["S001"]["total_fen"]
+    assert int(page.locator("#headline-total").get_attribute("data-fen")) == totals["total_fen"]
+    assert "升龙广场" in page.inner_text("body") and "演示数据" in page.inner_text("body")
+    assert _no_scrollbars(page)
+    assert page.locator("#headline-total").bounding_box()["height"] > 1080 * 0.05
+    page.screenshot(path=str(SHOTS / "wall-site-S001.png"))
+    page.close()
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(url + "/wall?site=<b>S999</b>")
+    page.wait_for_function("() => document.body.innerText.includes('unknown site')", timeout=30_000)
+    assert "未知点位 unknown site '<b>S999</b>'" in page.inner_text("body")  # shown as text, never as markup
+    page.screenshot(path=str(SHOTS / "wall-unknown-site.png"))
+    page.close()
+
+
 def _sign_in(page, url: str, path: str) -> None:
     page.goto(url + path)
     page.get_by_label("用户名 User name").fill("ana")

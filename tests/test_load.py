@@ -20,6 +20,19 @@ def test_fifty_screens_keep_up_with_the_live_demo():
     assert result.server_rss_end > 0 and result.server_cores > 0
 
 
+def test_fifty_wall_screens_keep_up_with_the_live_demo():
+    with load.demo_server(backfill_until="12:00") as (url, pid):
+        result = asyncio.run(
+            load.run_load(url, sessions=50, duration=20, query="refresh=2", server_pid=pid, sites=["S001"], wall=True)
+        )
+    print(result.report())
+    assert result.interval == 2  # the feed said refresh=2, and the screens' timers followed it
+    assert result.errors == []
+    assert result.stalled == 0
+    assert result.achieved >= 0.95, result.report()
+    assert result.pct(0.95) < 1.0, result.report()
+
+
 def soak_result(rss_by_minute: list[float], stalled_in: tuple[int, ...] = ()) -> load.Result:
     minutes = [{"minute": i, "rss_mb": mb, "achieved_share": 1.0, "latency_p95_ms": 200.0, "server_cpu_cores": 0.3,
                 "load": "0.50 0.50 0.50", "stalled": 1 if i in stalled_in else 0}

@@ -1,0 +1,71 @@
+"""The wall (givingday/wall.py): its feed answers as the server does, from the test's store. The page in a
+real browser is in test_browser.py; many wall screens at once in test_load.py."""
+
+import asyncio
+
+from starlette.requests import Request
+
+from givingday import screen_feed, wall
+from givingday.ingest import import_bytes
+from tests.conftest import CANONICAL_HEADER
+
+GIFTS = CANONICAL_HEADER + (
+    "W1,2020-09-07 10:00:30,100,50,P001,,S001,qr,李四\n"
+    "W2,2020-09-07 10:01:10,2000,0,P002,T002,,corporate,<script>alert(1)</script>\n"  # T002's home is S001
+)
+BIG = CANONICAL_HEADER + "W3,2020-09-07 10:05:00,1000000,0,P001,,S002,corporate,某公司\n"  # the first milestone
+
+
+def get(path_and_query: str):
+    path, _, query = path_and_query.partition("?")
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": query.encode(), "headers": []}
+    handler = wall.feed if path == "/wall/feed" else wall.page
+    return asyncio.run(handler(Request(scope)))
+
+
+def test_feed_answers_the_site_screen_from_the_store(page_store):
+    import_bytes(page_store, GIFTS.encode(), "g.csv")
+    r = get("/wall/feed?site=S001&view=teams&lang=en")
+    body = r.body.decode()
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.headers["cache-control"] == "no-store"
+    assert 'id="site-total" data-fen="215000"' in body
+    assert 'id="headline-total" data-fen="215000"' in body
+    assert "Top teams" in body
+    assert "<script>alert(1)</script>" not in body  # the donor's name is masked and escaped, as on the big screen
+    assert (r.headers["x-refresh"], r.headers["x-milestone"]) == ("5", "")
+    district = get("/wall/feed").body.decode()
+    assert 'id="headline-total" data-fen="215000"' in district and 'id="site-total"' not in district
+
+
+def test_feed_says_the_refresh_the_url_asks_within_bounds(page_store):
+    asked = {"refresh=2": "2", "refresh=0": "1", "refresh=999": "60", "refresh=abc": "5", "": "5"}
+    assert {q: get(f"/wall/feed?{q}").headers["x-refresh"] for q in asked} == asked
+
+
+def test_unknown_site_is_refused_without_a_snapshot(page_store):
+    r = get("/wall/feed?site=S999%3Cb%3E")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/plain")
+    assert r.body.decode() == "未知点位 unknown site 'S999<b>': the site ids are in the roster (sites.csv)"
+    assert not screen_feed.shared(page_store).has("S999<b>")  # a sweep of made-up ids cannot crowd the feed
+
+
+def test_a_milestone_is_celebrated_only_once_reached(page_store):
+    import_bytes(page_store, GIFTS.encode(), "g.csv")
+    assert 'class="celebrate"' not in get("/wall/feed?celebrate=100000000").body.decode()
+    import_bytes(page_store, BIG.encode(), "big.csv")
+    screen_feed.shared(page_store).refresh()  # the feed's next pass, without waiting two seconds for it
+    r = get("/wall/feed?celebrate=100000000")
+    assert r.headers["x-milestone"] == "100000000"
+    assert 'class="celebrate"' in r.body.decode() and "100.00万元" in r.body.decode()
+    assert 'class="celebrate"' not in get("/wall/feed?celebrate=200000000").body.decode()  # not reached yet
+
+
+def test_the_page_needs_nothing_from_elsewhere():
+    r = get("/wall?site=S001")
+    page = r.body.decode()
+    assert r.status_code == 200
+    assert 'fetch("wall/feed?"' in page  # relative: the wall works behind a proxy's path prefix too
+    assert "http://" not in page and "https://" not in page and "src=" not in page  # no CDN, no external script
