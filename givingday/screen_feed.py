@@ -52,6 +52,11 @@ class ScreenFeed:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def ready(self, site_id: str | None, view: str, lang: str, celebrate: int | None) -> bool:
+        """Whether `html` would only read: the site's snapshot is here and the page rendered from it."""
+        entry = self._sites.get(site_id)
+        return entry is not None and (view, lang, celebrate) in entry.pages
+
     def has(self, site_id: str | None) -> bool:
         """Whether the site's snapshot is already here, so reading it cannot wait for the database."""
         return site_id in self._sites

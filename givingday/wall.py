@@ -64,7 +64,7 @@ def _store() -> Store:
 
 def answer(p: bigscreen.ScreenParams, celebrate: str | None) -> Response:
     """The screen for one refresh. May wait for the database (a site's first snapshot, the roster once a
-    minute), so the route calls it off the event loop unless `quick` says it will not."""
+    minute) or render a page nobody asked for yet, so the route calls it off the event loop unless `quick`."""
     store = _store()
     if p.site is not None and p.site not in _sites.ids(store):
         return PlainTextResponse(
@@ -72,25 +72,32 @@ def answer(p: bigscreen.ScreenParams, celebrate: str | None) -> Response:
         )
     feed = screen_feed.shared(store, FEED_PERIOD)
     milestone = feed.snapshot(p.site).milestone_passed()
-    shown = milestone if celebrate is not None and celebrate == str(milestone) else None
-    page = feed.html(p.site, p.view_now(), p.lang, shown)
+    page = feed.html(p.site, p.view_now(), p.lang, _celebrated(milestone, celebrate))
     headers = {**NO_STORE, "X-Milestone": str(milestone or ""), "X-Refresh": str(p.refresh)}
     return HTMLResponse(page, headers=headers)
 
 
-def quick(p: bigscreen.ScreenParams) -> bool:
+def _celebrated(milestone: int | None, asked: str | None) -> int | None:
+    """The milestone the screen asks to celebrate, if the total has reached it (the page's script decides when)."""
+    return milestone if asked is not None and asked == str(milestone) else None
+
+
+def quick(p: bigscreen.ScreenParams, celebrate: str | None) -> bool:
+    """Whether `answer` will only read strings already made: the usual refresh."""
     store = adopted()
-    return (
-        store is not None
-        and (p.site is None or _sites.fresh(store))
-        and screen_feed.shared(store, FEED_PERIOD).has(p.site)
-    )
+    if store is None or (p.site is not None and not _sites.fresh(store)):
+        return False
+    feed = screen_feed.shared(store, FEED_PERIOD)
+    if not feed.has(p.site):
+        return False
+    celebrated = _celebrated(feed.snapshot(p.site).milestone_passed(), celebrate)
+    return feed.ready(p.site, p.view_now(), p.lang, celebrated)
 
 
 async def feed(request: Request) -> Response:
     p = bigscreen.screen_params(request.query_params.get)
     celebrate = request.query_params.get("celebrate")
-    if quick(p):  # the common case: a string already rendered, no reason to hop threads
+    if quick(p, celebrate):  # no reason to hop threads
         return answer(p, celebrate)
     return await run_in_threadpool(answer, p, celebrate)
 

@@ -5,7 +5,7 @@ import asyncio
 
 from starlette.requests import Request
 
-from givingday import screen_feed, wall
+from givingday import bigscreen, screen_feed, wall
 from givingday.ingest import import_bytes
 from tests.conftest import CANONICAL_HEADER
 
@@ -35,6 +35,9 @@ def test_feed_answers_the_site_screen_from_the_store(page_store):
     assert "Top teams" in body
     assert "<script>alert(1)</script>" not in body  # the donor's name is masked and escaped, as on the big screen
     assert (r.headers["x-refresh"], r.headers["x-milestone"]) == ("5", "")
+    shown = {"site": "S001", "view": "teams", "lang": "en"}
+    assert wall.quick(bigscreen.screen_params(shown.get), None)  # the next refresh only reads, on the event loop
+    assert not wall.quick(bigscreen.screen_params({**shown, "view": "map"}.get), None)  # never rendered: off it
     district = get("/wall/feed").body.decode()
     assert 'id="headline-total" data-fen="215000"' in district and 'id="site-total"' not in district
 
