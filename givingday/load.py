@@ -393,7 +393,7 @@ class Result:
     def report(self) -> str:
         d = self.as_dict()
         kind, extra = (
-            ("wall", f"{self.reconnects:,} requests sent again on a new connection: the server had closed it")
+            ("wall", f"{self.reconnects:,} sent again on a new connection after the server closed an idle one")
             if self.screen == "wall"
             else ("Streamlit", f"{self.interrupted} runs interrupted by the next tick")
         )
