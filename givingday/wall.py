@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import cache
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +26,7 @@ from starlette.routing import Route
 from givingday import bigscreen, screen_feed
 from givingday.store import Store, adopted
 
-PAGE = (Path(__file__).with_name("wall.html")).read_text(encoding="utf-8")
+PAGE_FILE = Path(__file__).with_name("wall.html")
 FEED_PERIOD = 2.0  # the Streamlit pages' CACHE_SECONDS: both read the one feed
 SITES_SECONDS = 60  # how long the list of known sites is trusted before it is read again
 NO_STORE = {"Cache-Control": "no-store"}
@@ -102,8 +103,13 @@ async def feed(request: Request) -> Response:
     return await run_in_threadpool(answer, p, celebrate)
 
 
+@cache
+def _page() -> str:
+    return PAGE_FILE.read_text(encoding="utf-8")
+
+
 async def page(request: Request) -> Response:
-    return HTMLResponse(PAGE, headers=NO_STORE)
+    return HTMLResponse(_page(), headers=NO_STORE)
 
 
 def routes() -> list[Route]:

@@ -138,6 +138,15 @@ def test_wall_shows_the_big_screen_and_says_what_is_wrong(server, browser):
     assert page.locator("#headline-total").bounding_box()["height"] > 1080 * 0.05
     page.screenshot(path=str(SHOTS / "wall-site-S001.png"))
     page.close()
+    page = _open(browser, url + "/wall?site=S001&refresh=1", 1920, 1080)
+    page.route("**/wall/feed*", lambda route: route.abort())  # the server cannot be reached
+    page.wait_for_selector("#wall-note.on", timeout=10_000)
+    assert page.inner_text("#wall-note") == "与服务器失去连接，正在重试 · Connection lost, retrying"
+    assert int(page.locator("#site-total").get_attribute("data-fen")) == sites["S001"]["total_fen"]  # still up
+    page.screenshot(path=str(SHOTS / "wall-connection-lost.png"))
+    page.unroute("**/wall/feed*")
+    page.wait_for_selector("#wall-note:not(.on)", state="attached", timeout=10_000)  # back by itself
+    page.close()
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     page.goto(url + "/wall?site=<b>S999</b>")
     page.wait_for_function("() => document.body.innerText.includes('unknown site')", timeout=30_000)
