@@ -43,6 +43,12 @@ class ScreenParams:
         return VIEWS[int((time.time() if now is None else now) // self.rotate) % len(VIEWS)]
 
 
+def newly_passed(seen: int | None, milestone: int | None) -> bool:
+    """Whether a screen celebrates `milestone`, the highest passed now, having last seen `seen` (None: none
+    passed yet). A screen's first look is no celebration: the caller asks only once it has seen something."""
+    return milestone is not None and (seen is None or milestone > seen)
+
+
 def _int(text: str | None, default: int) -> int:
     try:
         return int(text) if text is not None else default

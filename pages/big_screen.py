@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from givingday.bigscreen import CELEBRATE_SECONDS, screen_params
+from givingday.bigscreen import CELEBRATE_SECONDS, newly_passed, screen_params
 from givingday.board import screen_html, screen_snapshot
 from givingday.widgets import AsIsHtml
 
@@ -17,8 +17,7 @@ from givingday.widgets import AsIsHtml
 def _celebration(milestone: int | None) -> int | None:
     """Show a milestone for half a minute when the total first passes it on this screen (one int kept)."""
     state = st.session_state
-    seen = state.get("milestone_seen")
-    if milestone is not None and seen is not None and milestone > seen:
+    if "milestone_seen" in state and newly_passed(state["milestone_seen"], milestone):
         state["celebrate"] = (milestone, time.time() + CELEBRATE_SECONDS)
     state["milestone_seen"] = milestone
     current = state.get("celebrate")

@@ -74,6 +74,14 @@ def test_html_escapes_and_labels(store):
         assert 'id="headline-total"' in bigscreen.render(take_snapshot(store, now=NOW), view=view)
 
 
+def test_a_screen_celebrates_a_milestone_it_sees_passed():
+    m1, m2 = 100_000_000, 200_000_000
+    assert bigscreen.newly_passed(None, m1)  # opened before the first milestone: it celebrates the first
+    assert bigscreen.newly_passed(m1, m2)
+    assert not bigscreen.newly_passed(m1, m1)  # already seen
+    assert not bigscreen.newly_passed(None, None) and not bigscreen.newly_passed(m1, None)
+
+
 def test_stale_banner_and_demo_label(store):
     import_bytes(store, GIFTS.encode(), "g.csv")
     fresh = take_snapshot(store, now=NOW)
