@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -139,8 +140,8 @@ def test_wall_shows_the_big_screen_and_says_what_is_wrong(server, browser):
     page.screenshot(path=str(SHOTS / "wall-site-S001.png"))
     page.close()
     page = _open(browser, url + "/wall?site=S001&refresh=1", 1920, 1080)
-    page.route("**/wall/feed*", lambda route: route.abort())  # the server cannot be reached
-    page.wait_for_selector("#wall-note.on", timeout=10_000)
+    page.route("**/wall/feed*", lambda route: None)  # the network goes quiet: requests hang, nothing fails
+    page.wait_for_selector("#wall-note.on", timeout=20_000)  # the page gives a request 10 s
     assert page.inner_text("#wall-note") == "与服务器失去连接，正在重试 · Connection lost, retrying"
     assert int(page.locator("#site-total").get_attribute("data-fen")) == sites["S001"]["total_fen"]  # still up
     page.screenshot(path=str(SHOTS / "wall-connection-lost.png"))
@@ -152,6 +153,45 @@ def test_wall_shows_the_big_screen_and_says_what_is_wrong(server, browser):
     page.wait_for_function("() => document.body.innerText.includes('unknown site')", timeout=30_000)
     assert "未知点位 unknown site '<b>S999</b>'" in page.inner_text("body")  # shown as text, never as markup
     page.screenshot(path=str(SHOTS / "wall-unknown-site.png"))
+    page.close()
+
+
+def test_wall_celebrates_a_milestone_it_sees_passed(server, browser):
+    """The page's own logic, with the feed's answers made up here: the server's store stays as it is."""
+    url, *_ = server
+    asked, state = [], {"milestone": ""}
+
+    def answer(route):
+        asked.append(urllib.parse.parse_qs(urllib.parse.urlsplit(route.request.url).query).get("celebrate"))
+        headers = {"X-Refresh": "1", "X-Milestone": state["milestone"], "Content-Type": "text/html; charset=utf-8"}
+        route.fulfill(status=200, headers=headers, body=f'<div id="headline-total">{len(asked)}</div>')
+
+    def after(n: int) -> None:
+        deadline = time.monotonic() + 20
+        while len(asked) < n and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        assert len(asked) >= n, asked
+
+    page = browser.new_page()
+    page.route("**/wall/feed*", answer)
+    page.goto(url + "/wall?celebrate=100000000")  # a celebration cannot be asked for in the URL
+    after(2)
+    state["milestone"] = "100000000"  # the first milestone passes while the screen watches
+    seen = len(asked)
+    after(seen + 3)
+    assert asked[:seen] == [None] * seen
+    assert asked[seen + 1 : seen + 3] == [["100000000"], ["100000000"]]  # asked again at once, then each refresh
+    state["milestone"] = "200000000"
+    seen = len(asked)
+    after(seen + 3)
+    assert ["200000000"] in asked[seen:]  # a newer milestone replaces the party
+    page.close()
+    asked.clear()
+    page = browser.new_page()
+    page.route("**/wall/feed*", answer)
+    page.goto(url + "/wall")
+    after(3)
+    assert asked == [None] * len(asked)  # opened after the milestone passed: its first look is no celebration
     page.close()
 
 
