@@ -3,7 +3,8 @@ beside it on the same port (givingday/wall.py). Imported by the server only: mak
 script path for the process."""
 
 import streamlit as st
+from streamlit import config as st_config
 
 from givingday import config, wall
 
-app = st.App(config.ROOT / "app.py", routes=wall.routes())
+app = st.App(config.ROOT / "app.py", routes=wall.routes(st_config.get_option("server.baseUrlPath")))

@@ -40,8 +40,9 @@ def cached_query(name: str, **params: Any) -> list[dict[str, Any]]:
 
 
 def screen_feed() -> ScreenFeed:
-    """The process's one screen feed, shared with the wall: a snapshot every two seconds, taken by its own thread."""
-    return feeds.shared(shared_store(), period=CACHE_SECONDS)
+    """The process's one screen feed, shared with the wall: a snapshot every `screen_feed.PERIOD`, taken by its own
+    thread."""
+    return feeds.shared(shared_store())
 
 
 def screen_snapshot(site_id: str | None) -> Snapshot:

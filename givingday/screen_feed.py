@@ -28,6 +28,14 @@ from givingday.store import Store
 log = logging.getLogger(__name__)
 
 PageKey = tuple[str, str, int | None]  # view, lang, celebrated milestone
+PERIOD = 2.0  # seconds between snapshots: the figures on every screen are at most this old
+# A site is forgotten when nobody asked for it for three of the slowest refreshes a screen may have.
+FORGET_AFTER = 3.0 * bigscreen.REFRESH_RANGE[1]
+
+
+def honoured(milestone: int | None, asked: str | None) -> int | None:
+    """The milestone a screen asks to celebrate (the screen decides when), if the total has reached it."""
+    return milestone if asked is not None and milestone is not None and asked == str(milestone) else None
 
 
 @dataclass
@@ -39,8 +47,8 @@ class _Site:
 
 
 class ScreenFeed:
-    def __init__(self, store: Store, period: float = 2.0, forget_after: float = 60.0, max_sites: int = 256,
-                 max_pages: int = 64):  # fmt: skip
+    def __init__(self, store: Store, period: float = PERIOD, forget_after: float = FORGET_AFTER,
+                 max_sites: int = 256, max_pages: int = 64):  # fmt: skip
         self.store = store
         self.period = period
         self.forget_after = forget_after
@@ -52,13 +60,23 @@ class ScreenFeed:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def ready(self, site_id: str | None, view: str, lang: str, celebrate: int | None) -> bool:
-        """Whether `html` would only read: the site's snapshot is here and the page rendered from it."""
+    def cached(self, site_id: str | None, view: str, lang: str, celebrate: str | None) -> tuple[str, int | None] | None:
+        """The page and the milestone passed, if both are already here: it never queries or renders, so an
+        event loop may call it. None sends the caller to `snapshot` and `html`."""
         entry = self._sites.get(site_id)
-        return entry is not None and (view, lang, celebrate) in entry.pages
+        if entry is None:
+            return None
+        milestone = entry.snapshot.milestone_passed()
+        key = (view, lang, honoured(milestone, celebrate))
+        page = entry.pages.get(key)
+        if page is None:
+            return None
+        entry.asked_at = time.monotonic()
+        with self._lock:
+            entry.asked.add(key)  # rendered ahead from the next snapshot
+        return page, milestone
 
     def has(self, site_id: str | None) -> bool:
-        """Whether the site's snapshot is already here, so reading it cannot wait for the database."""
         return site_id in self._sites
 
     def snapshot(self, site_id: str | None) -> Snapshot:
@@ -84,6 +102,8 @@ class ScreenFeed:
                 entry = self._sites.get(site_id)
                 if entry is None:
                     entry = _Site(take_snapshot(self.store, site_id=site_id))
+                    if site_id is not None and entry.snapshot.site is None:
+                        return entry  # not a site of the roster: shown as unknown, never kept or refreshed
                     with self._lock:
                         if len(self._sites) >= self.max_sites:
                             self._sites.pop(min(self._sites, key=lambda k: self._sites[k].asked_at))
@@ -137,20 +157,22 @@ _shared: ScreenFeed | None = None
 _shared_lock = threading.Lock()
 
 
-def shared(store: Store, period: float = 2.0) -> ScreenFeed:
+def shared(store: Store) -> ScreenFeed:
     """The process's one feed on `store`, started on first use (again after `stop_shared`, or for a new store)."""
     global _shared
+    old = None
     with _shared_lock:
         if _shared is None or _shared.store is not store or _shared.stopped:
-            if _shared is not None:
-                _shared.stop()
-            _shared = ScreenFeed(store, period).start()
-        return _shared
+            old, _shared = _shared, ScreenFeed(store).start()
+        feed = _shared
+    if old is not None:
+        old.stop()  # outside the lock: its thread may take a while to finish a pass
+    return feed
 
 
 def stop_shared() -> None:
     global _shared
     with _shared_lock:
-        if _shared is not None:
-            _shared.stop()
-        _shared = None
+        old, _shared = _shared, None
+    if old is not None:
+        old.stop()

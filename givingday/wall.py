@@ -7,8 +7,8 @@ page shown. A refresh here is one small HTTP request that reads a string; in Str
 with its session, rerun and message machinery, which is what decides how many screens one server holds
 (README, Load test).
 
-Read only and public, like the big screen: nothing here writes, and an unknown site or a milestone the total
-has not reached is refused rather than shown.
+Read only and public, like the big screen: nothing here writes; an unknown site is answered 404 before any
+snapshot is taken for it, and a milestone the total has not reached is not celebrated, whatever the URL asks.
 """
 
 from __future__ import annotations
@@ -27,14 +27,13 @@ from givingday import bigscreen, screen_feed
 from givingday.store import Store, adopted
 
 PAGE_FILE = Path(__file__).with_name("wall.html")
-FEED_PERIOD = 2.0  # the Streamlit pages' CACHE_SECONDS: both read the one feed
 SITES_SECONDS = 60  # how long the list of known sites is trusted before it is read again
-NO_STORE = {"Cache-Control": "no-store"}
+HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 class _KnownSites:
     """The roster's site ids, read at most once a minute: a request for any other site is refused before the
-    feed takes a snapshot for it (a typo or a scripted sweep would otherwise push real sites out of the feed)."""
+    feed takes a snapshot for it."""
 
     def __init__(self) -> None:
         self._ids: frozenset[str] = frozenset()
@@ -42,15 +41,17 @@ class _KnownSites:
         self._read_at = float("-inf")
         self._lock = threading.Lock()
 
-    def fresh(self, store: Store) -> bool:
-        return store is self._store and time.monotonic() - self._read_at < SITES_SECONDS
+    def peek(self, store: Store) -> frozenset[str] | None:
+        """The ids if they are fresh, else None; never waits, so an event loop may call it."""
+        fresh = store is self._store and time.monotonic() - self._read_at < SITES_SECONDS
+        return self._ids if fresh else None
 
     def ids(self, store: Store) -> frozenset[str]:
         with self._lock:
-            if not self.fresh(store):
-                self._ids = frozenset(r["site_id"] for r in store.query("roster_sites"))
+            if (ids := self.peek(store)) is None:
+                ids = self._ids = frozenset(r["site_id"] for r in store.query("roster_sites"))
                 self._store, self._read_at = store, time.monotonic()
-            return self._ids
+            return ids
 
 
 _sites = _KnownSites()
@@ -63,44 +64,42 @@ def _store() -> Store:
     return store
 
 
-def answer(p: bigscreen.ScreenParams, celebrate: str | None) -> Response:
-    """The screen for one refresh. May wait for the database (a site's first snapshot, the roster once a
-    minute) or render a page nobody asked for yet, so the route calls it off the event loop unless `quick`."""
-    store = _store()
-    if p.site is not None and p.site not in _sites.ids(store):
-        return PlainTextResponse(
-            f"未知点位 unknown site {p.site!r}: the site ids are in the roster (sites.csv)", 404, headers=NO_STORE
-        )
-    feed = screen_feed.shared(store, FEED_PERIOD)
-    milestone = feed.snapshot(p.site).milestone_passed()
-    page = feed.html(p.site, p.view_now(), p.lang, _celebrated(milestone, celebrate))
-    headers = {**NO_STORE, "X-Milestone": str(milestone or ""), "X-Refresh": str(p.refresh)}
+def _unknown(site: str) -> Response:
+    return PlainTextResponse(
+        f"未知点位 unknown site {site!r}: the site ids are in the roster (sites.csv)", 404, headers=HEADERS
+    )
+
+
+def _screen(page: str, milestone: int | None, p: bigscreen.ScreenParams) -> Response:
+    headers = {**HEADERS, "X-Milestone": str(milestone or ""), "X-Refresh": str(p.refresh)}
     return HTMLResponse(page, headers=headers)
 
 
-def _celebrated(milestone: int | None, asked: str | None) -> int | None:
-    """The milestone the screen asks to celebrate, if the total has reached it (the page's script decides when)."""
-    return milestone if asked is not None and asked == str(milestone) else None
-
-
-def quick(p: bigscreen.ScreenParams, celebrate: str | None) -> bool:
-    """Whether `answer` will only read strings already made: the usual refresh."""
-    store = adopted()
-    if store is None or (p.site is not None and not _sites.fresh(store)):
-        return False
-    feed = screen_feed.shared(store, FEED_PERIOD)
-    if not feed.has(p.site):
-        return False
-    celebrated = _celebrated(feed.snapshot(p.site).milestone_passed(), celebrate)
-    return feed.ready(p.site, p.view_now(), p.lang, celebrated)
+def answer(store: Store, p: bigscreen.ScreenParams, view: str, celebrate: str | None) -> Response:
+    """The screen for one refresh when it is not ready: a site's first snapshot, the roster once a minute, or
+    a page nobody asked for yet. It may wait for the database, so it runs off the event loop."""
+    if p.site is not None and p.site not in _sites.ids(store):
+        return _unknown(p.site)
+    feed = screen_feed.shared(store)
+    milestone = feed.snapshot(p.site).milestone_passed()
+    return _screen(feed.html(p.site, view, p.lang, screen_feed.honoured(milestone, celebrate)), milestone, p)
 
 
 async def feed(request: Request) -> Response:
+    """A wall screen's refresh. The usual one only reads strings already made, here on the event loop; the
+    rest goes to a thread with the same view (a rotation cannot turn between the two)."""
     p = bigscreen.screen_params(request.query_params.get)
-    celebrate = request.query_params.get("celebrate")
-    if quick(p, celebrate):  # no reason to hop threads
-        return answer(p, celebrate)
-    return await run_in_threadpool(answer, p, celebrate)
+    view = p.view_now()
+    celebrate = request.query_params.get("celebrate")  # the screen decides when; the feed, whether it may
+    store = _store()
+    known = _sites.peek(store)
+    if p.site is not None and known is not None and p.site not in known:
+        return _unknown(p.site)
+    if p.site is None or known is not None:
+        hit = screen_feed.shared(store).cached(p.site, view, p.lang, celebrate)
+        if hit is not None:
+            return _screen(*hit, p)
+    return await run_in_threadpool(answer, store, p, view, celebrate)
 
 
 @cache
@@ -109,8 +108,10 @@ def _page() -> str:
 
 
 async def page(request: Request) -> Response:
-    return HTMLResponse(_page(), headers=NO_STORE)
+    return HTMLResponse(_page(), headers=HEADERS)
 
 
-def routes() -> list[Route]:
-    return [Route("/wall", page, methods=["GET"]), Route("/wall/feed", feed, methods=["GET"])]
+def routes(base: str = "") -> list[Route]:
+    """The wall's routes under Streamlit's `server.baseUrlPath` (`base`), as its own pages are."""
+    prefix = "/" + base.strip("/") if base.strip("/") else ""
+    return [Route(f"{prefix}/wall", page, methods=["GET"]), Route(f"{prefix}/wall/feed", feed, methods=["GET"])]

@@ -5,7 +5,7 @@ import asyncio
 
 from starlette.requests import Request
 
-from givingday import bigscreen, screen_feed, wall
+from givingday import screen_feed, wall
 from givingday.ingest import import_bytes
 from tests.conftest import CANONICAL_HEADER
 
@@ -35,9 +35,11 @@ def test_feed_answers_the_site_screen_from_the_store(page_store):
     assert "Top teams" in body
     assert "<script>alert(1)</script>" not in body  # the donor's name is masked and escaped, as on the big screen
     assert (r.headers["x-refresh"], r.headers["x-milestone"]) == ("5", "")
-    shown = {"site": "S001", "view": "teams", "lang": "en"}
-    assert wall.quick(bigscreen.screen_params(shown.get), None)  # the next refresh only reads, on the event loop
-    assert not wall.quick(bigscreen.screen_params({**shown, "view": "map"}.get), None)  # never rendered: off it
+    assert r.headers["x-content-type-options"] == "nosniff"
+    feed = screen_feed.shared(page_store)
+    page, milestone = feed.cached("S001", "teams", "en", None)  # the next refresh only reads, on the event loop
+    assert page == body and milestone is None
+    assert feed.cached("S001", "map", "en", None) is None  # never rendered: the refresh goes to a thread
     district = get("/wall/feed").body.decode()
     assert 'id="headline-total" data-fen="215000"' in district and 'id="site-total"' not in district
 
@@ -55,6 +57,18 @@ def test_unknown_site_is_refused_without_a_snapshot(page_store):
     assert not screen_feed.shared(page_store).has("S999<b>")  # a sweep of made-up ids cannot crowd the feed
 
 
+def test_the_feed_keeps_no_unknown_site_for_the_streamlit_screen_either(page_store):
+    feed = screen_feed.shared(page_store)
+    assert feed.snapshot("NOPE").site is None  # the Streamlit big screen shows it as 未知点位
+    assert not feed.has("NOPE")
+    assert feed.snapshot("S001").site["name"] == "升龙广场" and feed.has("S001")
+
+
+def test_routes_follow_streamlits_base_url_path():
+    assert [r.path for r in wall.routes("")] == ["/wall", "/wall/feed"]
+    assert [r.path for r in wall.routes("/board/")] == ["/board/wall", "/board/wall/feed"]
+
+
 def test_a_milestone_is_celebrated_only_once_reached(page_store):
     import_bytes(page_store, GIFTS.encode(), "g.csv")
     assert 'class="celebrate"' not in get("/wall/feed?celebrate=100000000").body.decode()
@@ -64,11 +78,12 @@ def test_a_milestone_is_celebrated_only_once_reached(page_store):
     assert r.headers["x-milestone"] == "100000000"
     assert 'class="celebrate"' in r.body.decode() and "100.00万元" in r.body.decode()
     assert 'class="celebrate"' not in get("/wall/feed?celebrate=200000000").body.decode()  # not reached yet
+    assert 'class="celebrate"' not in get("/wall/feed?celebrate=100000000.0").body.decode()  # only the exact value
 
 
 def test_the_page_needs_nothing_from_elsewhere():
     r = get("/wall?site=S001")
     page = r.body.decode()
     assert r.status_code == 200
-    assert 'fetch("wall/feed?"' in page  # relative: the wall works behind a proxy's path prefix too
+    assert 'get("wall/feed?"' in page  # relative: the wall works under a base URL path or a proxy's prefix too
     assert "http://" not in page and "https://" not in page and "src=" not in page  # no CDN, no external script
