@@ -214,11 +214,15 @@ class WallSession:
     """One wall screen (givingday/wall.py) as its page's script holds it: the page once, then a request to
     `/wall/feed` every `refresh` seconds (the feed says how many) on one kept-alive connection. A tick that
     comes while the last request is still out is folded into it, as the script does; its latency runs from
-    the request to the last byte of the answer."""
+    the request to the last byte of the answer. A request that fails is an error, and the next tick tries
+    again on a new connection, as the page does."""
 
     def __init__(self, url: str, query: str) -> None:
         parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "http":
+            raise ValueError(f"wall screens are measured over plain HTTP, not {parts.scheme!r}: {url}")
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.base = parts.path.rstrip("/")  # Streamlit's server.baseUrlPath, if the board has one
         self.query = query
         self.interval = 0.0
         self.ready = asyncio.Event()
@@ -227,38 +231,53 @@ class WallSession:
         self.counters = Counters()
         self.closed = False
         self.minute_mark = 0
+        self._conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     def start_window(self) -> None:
         self.counters = Counters(errors=self.counters.errors)
 
-    async def _get(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str
-    ) -> tuple[int, dict, bytes]:
+    async def _get(self, path: str) -> tuple[int, dict, bytes]:
+        if self._conn is None:
+            self._conn = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), CONNECT_TIMEOUT)
+        reader, writer = self._conn
         writer.write(
-            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: */*\r\n"
+            f"GET {self.base}{path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: */*\r\n"
             "Accept-Encoding: gzip, deflate\r\nUser-Agent: givingday-load\r\n\r\n".encode()
         )  # what a browser's fetch sends that matters to the server: it compresses for browsers that accept it
         head = await reader.readuntil(b"\r\n\r\n")
         status_line, *lines = head.decode("latin-1").split("\r\n")
-        headers = dict(line.split(": ", 1) for line in lines if ": " in line)
-        headers = {k.lower(): v for k, v in headers.items()}
+        headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines if ": " in line)}
+        if "transfer-encoding" in headers:
+            raise RuntimeError(
+                f"{path} answered in {headers['transfer-encoding']} encoding, which this client does not read"
+            )
         body = await reader.readexactly(int(headers.get("content-length", "0")))
         self.counters.bytes_in += len(head) + len(body)
         return int(status_line.split()[1]), headers, body
 
-    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        return await asyncio.wait_for(asyncio.open_connection(self.host, self.port), CONNECT_TIMEOUT)
+    async def _ask(self, path: str) -> tuple[int, dict, bytes]:
+        """One request, sent again on a new connection when the server had closed the kept-alive one (uvicorn
+        does after 5 s idle, the refresh), as a browser does."""
+        try:
+            return await self._get(path)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self._close()
+            self.counters.reconnects += 1
+            return await self._get(path)
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn[1].close()
+            self._conn = None
 
     async def run(self, stop: asyncio.Event) -> None:
         feed = f"/wall/feed?{self.query}"
-        writer = None
         try:
-            reader, writer = await self._connect()
-            status, _, _ = await self._get(reader, writer, f"/wall?{self.query}")
+            status, _, _ = await self._get(f"/wall?{self.query}")
             if status != 200:
                 raise RuntimeError(f"/wall answered {status}")
             started = time.monotonic()
-            status, headers, body = await asyncio.wait_for(self._get(reader, writer, feed), CONNECT_TIMEOUT)
+            status, headers, body = await asyncio.wait_for(self._get(feed), CONNECT_TIMEOUT)
             if status != 200:
                 raise RuntimeError(f"{feed} answered {status}: {body[:200].decode(errors='replace')}")
             self.interval = float(headers["x-refresh"])
@@ -271,22 +290,19 @@ class WallSession:
                 if stop.is_set():
                     break
                 asked = time.monotonic()
-                try:
-                    status, _, body = await self._get(reader, writer, feed)
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    # The server closes a connection idle for its keep-alive time (uvicorn: 5 s, the refresh);
-                    # a browser then sends the request again on a new one, and so does this.
-                    writer.close()
-                    self.counters.reconnects += 1
-                    reader, writer = await self._connect()
-                    status, _, body = await self._get(reader, writer, feed)
+                try:  # the page gives a request two refreshes, 10 s at least
+                    status, _, body = await asyncio.wait_for(self._ask(feed), max(10.0, 2 * self.interval))
+                except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
+                    self._close()
+                    self.counters.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                    status, body = 0, b""
                 done = time.monotonic()
-                if status != 200:
-                    self.counters.errors.append(f"{feed} answered {status}: {body[:200].decode(errors='replace')}")
-                else:
+                if status == 200:
                     self.last_refresh = done
                     self.counters.refreshes += 1
                     self.counters.latencies.append(done - asked)
+                elif status:
+                    self.counters.errors.append(f"{feed} answered {status}: {body[:200].decode(errors='replace')}")
                 next_at += self.interval
                 while next_at <= done:  # ticks that came while the request was out
                     self.counters.folded += 1
@@ -297,8 +313,7 @@ class WallSession:
         finally:
             self.closed = True
             self.settled.set()
-            if writer is not None:
-                writer.close()
+            self._close()
 
 
 @dataclass
@@ -713,7 +728,7 @@ def main(args: argparse.Namespace) -> int:
     if args.url:
         try:
             result = go(args.url, args.server_pid)
-        except RuntimeError as exc:
+        except (RuntimeError, ValueError) as exc:  # no screen could open, or a URL it cannot measure
             print(f"error: {exc}", file=sys.stderr)
             return 2
     else:
