@@ -63,7 +63,10 @@ def serve(args: argparse.Namespace) -> int:
         simulate.start_demo(store)
         t = store.query("totals_overall")[0]
         print(f"demo giving day playing: {t['donations']:,} gifts so far (GIVINGDAY_DEMO=0 turns it off)")
-    print(f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/")
+    print(
+        f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/ "
+        f"(plaza screens: http://localhost:{args.port}/wall?site=ID)"
+    )
     if not accounts.list_users(location):
         print(
             f"the console (http://localhost:{args.port}/console) needs an account: "
