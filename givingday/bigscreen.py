@@ -89,7 +89,7 @@ LABELS = {
         "matching_now": "Matching is on", "matching_next": "next in", "ended": "The event has ended", "not_started": "Not started yet",
         "ago": "{m} min ago", "just_now": "just now", "milestone": "We passed {v}! Thank you", "map": "Site map",
         "district": "District", "site_total": "This site", "site_teams": "Teams here", "unknown_site": "Unknown site",
-        "day_n": "Day {n}", "pool": "Today's matching pool used", "wan": "0k yuan", "yuan": "yuan", "no_gifts": "No gifts yet",
+        "day_n": "Day {n}", "pool": "Matching pool today", "wan": "0k yuan", "yuan": "yuan", "no_gifts": "No gifts yet",
     },
 }  # fmt: skip
 
@@ -357,8 +357,8 @@ def render(snap: Snapshot, view: str = "overview", lang: str = "zh", celebrate: 
             f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
             f'<div class="count">{esc(t(lang, "today"))} <b>{esc(money_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
             f" · {tot['day_donations']:,} {esc(t(lang, 'donations'))}</div>"
-            f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(format_yuan(tot["day_matched_fen"]))}</b>'
-            f" / {esc(format_yuan(ev.matching.daily_pool_fen))}</div></div>"
+            f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(money_short(tot["day_matched_fen"], lang))}</b>'
+            f" / {esc(money_short(ev.matching.daily_pool_fen, lang))}</div></div>"  # short: one line on the card
         )
     clocks = "".join(f"<div>{c}</div>" for c in countdowns(snap, lang))
     head = f'<div class="head">{headline}{middle}<div class="card count">{clocks}</div></div>'

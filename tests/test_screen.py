@@ -74,6 +74,12 @@ def test_html_escapes_and_labels(store):
         assert 'id="headline-total"' in bigscreen.render(take_snapshot(store, now=NOW), view=view)
 
 
+def test_matching_pool_line_is_short_enough_for_one_line(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    html = bigscreen.render(take_snapshot(store, now=NOW))
+    assert "今日配捐池已用 <b>¥50.00</b> / 30.00万元</div>" in html  # was ¥300,000.00 in full, and wrapped
+
+
 def test_a_screen_celebrates_a_milestone_it_sees_passed():
     m1, m2 = 100_000_000, 200_000_000
     assert bigscreen.newly_passed(None, m1)  # opened before the first milestone: it celebrates the first
