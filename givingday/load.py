@@ -60,21 +60,14 @@ class Counters:
     reconnects: int = 0  # wall: kept-alive connections the server had closed, opened again for the request
 
 
-class ScreenSession:
-    """One open big screen: a websocket, the page's first run, then the fragment's timer."""
+class _Screen:
+    """What the tool reads of any open screen, Streamlit's or the wall's."""
 
-    def __init__(self, url: str, query: str) -> None:
-        self.ws_url = url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + "/_stcore/stream"
-        self.origin = url.rstrip("/")
+    def __init__(self, query: str) -> None:
         self.query = query
-        self.page_hash = ""
-        self.fragment_id = ""
-        self.interval = 0.0
-        self.ready = asyncio.Event()  # the page's first run finished
+        self.interval = 0.0  # seconds between refreshes, as the server said
+        self.ready = asyncio.Event()  # the page's first showing finished
         self.settled = asyncio.Event()  # ready, or failed trying
-        self.pending: collections.deque[float] = collections.deque()
-        self.cached_hashes: set[str] = set()
-        self.run_hashes: set[str] = set()
         self.last_refresh = 0.0
         self.counters = Counters()
         self.closed = False
@@ -83,6 +76,32 @@ class ScreenSession:
     def start_window(self) -> None:
         """The figures start now; errors while opening still count."""
         self.counters = Counters(errors=self.counters.errors)
+
+    def _failed(self, exc: Exception, stop: asyncio.Event) -> None:
+        """The session ended on `exc`: one of its errors, unless the run was stopping anyway."""
+        if not stop.is_set():
+            self.counters.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+
+    def _over(self) -> None:
+        self.closed = True
+        self.settled.set()
+
+
+class ScreenSession(_Screen):
+    """One open big screen: a websocket, the page's first run, then the fragment's timer."""
+
+    def __init__(self, url: str, query: str) -> None:
+        super().__init__(query)
+        self.ws_url = url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + "/_stcore/stream"
+        self.origin = url.rstrip("/")
+        self.page_hash = ""
+        self.fragment_id = ""
+        self.pending: collections.deque[float] = collections.deque()
+        self.cached_hashes: set[str] = set()
+        self.run_hashes: set[str] = set()
+
+    def start_window(self) -> None:
+        super().start_window()
         self.pending.clear()
 
     def _rerun(self, fragment: bool) -> bytes:
@@ -177,11 +196,9 @@ class ScreenSession:
                     reader.cancel()
                     await asyncio.gather(reader, return_exceptions=True)
         except Exception as exc:
-            if not stop.is_set():
-                self.counters.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+            self._failed(exc, stop)
         finally:
-            self.closed = True
-            self.settled.set()
+            self._over()
 
     async def _first_run(self, reader: asyncio.Task) -> None:
         """Wait for the page's first run, or for the connection to end before it."""
@@ -210,7 +227,7 @@ class ScreenSession:
             await ws.send(self._rerun(fragment=True))
 
 
-class WallSession:
+class WallSession(_Screen):
     """One wall screen (givingday/wall.py) as its page's script holds it: the page once, then a request to
     `/wall/feed` every `refresh` seconds (the feed says how many) on one kept-alive connection. A tick that
     comes while the last request is still out is folded into it, as the script does; its latency runs from
@@ -221,20 +238,10 @@ class WallSession:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme != "http":
             raise ValueError(f"wall screens are measured over plain HTTP, not {parts.scheme!r}: {url}")
+        super().__init__(query)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.base = parts.path.rstrip("/")  # Streamlit's server.baseUrlPath, if the board has one
-        self.query = query
-        self.interval = 0.0
-        self.ready = asyncio.Event()
-        self.settled = asyncio.Event()
-        self.last_refresh = 0.0
-        self.counters = Counters()
-        self.closed = False
-        self.minute_mark = 0
         self._conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    def start_window(self) -> None:
-        self.counters = Counters(errors=self.counters.errors)
 
     async def _get(self, path: str) -> tuple[int, dict, bytes]:
         if self._conn is None:
@@ -308,11 +315,9 @@ class WallSession:
                     self.counters.folded += 1
                     next_at += self.interval
         except Exception as exc:
-            if not stop.is_set():
-                self.counters.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+            self._failed(exc, stop)
         finally:
-            self.closed = True
-            self.settled.set()
+            self._over()
             self._close()
 
 
@@ -604,12 +609,12 @@ async def run_load(
     )
 
 
-def _stalled(screens: list[ScreenSession | WallSession], now: float, interval: float) -> int:
+def _stalled(screens: list[_Screen], now: float, interval: float) -> int:
     """Sessions closed, or with no refresh for STALLED_AFTER_INTERVALS intervals up to `now` (monotonic)."""
     return sum(1 for s in screens if s.closed or now - s.last_refresh > STALLED_AFTER_INTERVALS * interval)
 
 
-def _p95_since_last_call(screens: list[ScreenSession | WallSession]) -> float:
+def _p95_since_last_call(screens: list[_Screen]) -> float:
     """p95 of the latencies each session recorded since the previous call (its list is in time order)."""
     recent: list[float] = []
     for s in screens:
