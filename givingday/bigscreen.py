@@ -49,6 +49,11 @@ def newly_passed(seen: int | None, milestone: int | None) -> bool:
     return milestone is not None and (seen is None or milestone > seen)
 
 
+def honoured(milestone: int | None, asked: str | None) -> int | None:
+    """The milestone a screen asks to celebrate (the screen decides when), if the total has reached it."""
+    return milestone if asked is not None and milestone is not None and asked == str(milestone) else None
+
+
 def _int(text: str | None, default: int) -> int:
     try:
         return int(text) if text is not None else default

@@ -16,6 +16,7 @@ Nothing grows with time: a site nobody has asked for in `forget_after` seconds i
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -31,11 +32,6 @@ PageKey = tuple[str, str, int | None]  # view, lang, celebrated milestone
 PERIOD = 2.0  # seconds between snapshots: the figures on every screen are at most this old
 # A site is forgotten when nobody asked for it for three of the slowest refreshes a screen may have.
 FORGET_AFTER = 3.0 * bigscreen.REFRESH_RANGE[1]
-
-
-def honoured(milestone: int | None, asked: str | None) -> int | None:
-    """The milestone a screen asks to celebrate (the screen decides when), if the total has reached it."""
-    return milestone if asked is not None and milestone is not None and asked == str(milestone) else None
 
 
 @dataclass
@@ -67,13 +63,14 @@ class ScreenFeed:
         if entry is None:
             return None
         milestone = entry.snapshot.milestone_passed()
-        key = (view, lang, honoured(milestone, celebrate))
+        key = (view, lang, bigscreen.honoured(milestone, celebrate))
         page = entry.pages.get(key)
         if page is None:
             return None
         entry.asked_at = time.monotonic()
-        with self._lock:
-            entry.asked.add(key)  # rendered ahead from the next snapshot
+        if key not in entry.asked:
+            with self._lock:
+                entry.asked.add(key)  # rendered ahead from the next snapshot
         return page, milestone
 
     def has(self, site_id: str | None) -> bool:
@@ -95,15 +92,22 @@ class ScreenFeed:
                 entry.asked.add(key)
         return page
 
+    def knows(self, site_id: str | None) -> bool:
+        """Whether the roster has the site (the district, None, always): the store keeps the roster in memory."""
+        return site_id is None or any(s["site_id"] == site_id for s in self.store.roster()["sites"])
+
     def _site(self, site_id: str | None) -> _Site:
         entry = self._sites.get(site_id)
+        if entry is None and not self.knows(site_id):
+            # Shown as an unknown site: the district's figures, no query, never kept, so a sweep of made-up ids
+            # neither costs the database nor pushes real sites out.
+            district = self._site(None).snapshot
+            return _Site(dataclasses.replace(district, site=None, teams=[], latest=[]))
         if entry is None:
             with self._first:
                 entry = self._sites.get(site_id)
                 if entry is None:
                     entry = _Site(take_snapshot(self.store, site_id=site_id))
-                    if site_id is not None and entry.snapshot.site is None:
-                        return entry  # not a site of the roster: shown as unknown, never kept or refreshed
                     with self._lock:
                         if len(self._sites) >= self.max_sites:
                             self._sites.pop(min(self._sites, key=lambda k: self._sites[k].asked_at))
@@ -160,6 +164,9 @@ _shared_lock = threading.Lock()
 def shared(store: Store) -> ScreenFeed:
     """The process's one feed on `store`, started on first use (again after `stop_shared`, or for a new store)."""
     global _shared
+    feed = _shared
+    if feed is not None and feed.store is store and not feed.stopped:
+        return feed  # the usual case, read without the lock (every refresh of every screen asks)
     old = None
     with _shared_lock:
         if _shared is None or _shared.store is not store or _shared.stopped:

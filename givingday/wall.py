@@ -13,8 +13,6 @@ snapshot is taken for it, and a milestone the total has not reached is not celeb
 
 from __future__ import annotations
 
-import threading
-import time
 from functools import cache
 from pathlib import Path
 
@@ -27,34 +25,7 @@ from givingday import bigscreen, screen_feed
 from givingday.store import Store, adopted
 
 PAGE_FILE = Path(__file__).with_name("wall.html")
-SITES_SECONDS = 60  # how long the list of known sites is trusted before it is read again
 HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-class _KnownSites:
-    """The roster's site ids, read at most once a minute: a request for any other site is refused before the
-    feed takes a snapshot for it."""
-
-    def __init__(self) -> None:
-        self._ids: frozenset[str] = frozenset()
-        self._store: Store | None = None
-        self._read_at = float("-inf")
-        self._lock = threading.Lock()
-
-    def peek(self, store: Store) -> frozenset[str] | None:
-        """The ids if they are fresh, else None; never waits, so an event loop may call it."""
-        fresh = store is self._store and time.monotonic() - self._read_at < SITES_SECONDS
-        return self._ids if fresh else None
-
-    def ids(self, store: Store) -> frozenset[str]:
-        with self._lock:
-            if (ids := self.peek(store)) is None:
-                ids = self._ids = frozenset(r["site_id"] for r in store.query("roster_sites"))
-                self._store, self._read_at = store, time.monotonic()
-            return ids
-
-
-_sites = _KnownSites()
 
 
 def _store() -> Store:
@@ -75,14 +46,13 @@ def _screen(page: str, milestone: int | None, p: bigscreen.ScreenParams) -> Resp
     return HTMLResponse(page, headers=headers)
 
 
-def answer(store: Store, p: bigscreen.ScreenParams, view: str, celebrate: str | None) -> Response:
-    """The screen for one refresh when it is not ready: a site's first snapshot, the roster once a minute, or
-    a page nobody asked for yet. It may wait for the database, so it runs off the event loop."""
-    if p.site is not None and p.site not in _sites.ids(store):
+def answer(feed: screen_feed.ScreenFeed, p: bigscreen.ScreenParams, view: str, celebrate: str | None) -> Response:
+    """The screen for one refresh when it is not ready: a site's first snapshot, or a page nobody asked for
+    yet. It may wait for the database, so it runs off the event loop."""
+    if not feed.knows(p.site):
         return _unknown(p.site)
-    feed = screen_feed.shared(store)
     milestone = feed.snapshot(p.site).milestone_passed()
-    return _screen(feed.html(p.site, view, p.lang, screen_feed.honoured(milestone, celebrate)), milestone, p)
+    return _screen(feed.html(p.site, view, p.lang, bigscreen.honoured(milestone, celebrate)), milestone, p)
 
 
 async def feed(request: Request) -> Response:
@@ -91,15 +61,11 @@ async def feed(request: Request) -> Response:
     p = bigscreen.screen_params(request.query_params.get)
     view = p.view_now()
     celebrate = request.query_params.get("celebrate")  # the screen decides when; the feed, whether it may
-    store = _store()
-    known = _sites.peek(store)
-    if p.site is not None and known is not None and p.site not in known:
-        return _unknown(p.site)
-    if p.site is None or known is not None:
-        hit = screen_feed.shared(store).cached(p.site, view, p.lang, celebrate)
-        if hit is not None:
-            return _screen(*hit, p)
-    return await run_in_threadpool(answer, store, p, view, celebrate)
+    shared = screen_feed.shared(_store())
+    hit = shared.cached(p.site, view, p.lang, celebrate)  # the feed keeps only sites of the roster
+    if hit is not None:
+        return _screen(*hit, p)
+    return await run_in_threadpool(answer, shared, p, view, celebrate)
 
 
 @cache

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from givingday import board, inbox, screen_feed, wall
+from givingday import board, inbox, screen_feed
 from givingday import store as store_module
 from givingday.config import ROOT
 from givingday.roster import load_roster
@@ -40,7 +40,6 @@ def page_store(store, monkeypatch):
     """Pages (AppTest) read the test's store; their caches are emptied afterwards so no connection outlives
     the test."""
     monkeypatch.setattr(store_module, "_adopted", store)
-    monkeypatch.setattr(wall, "_sites", wall._KnownSites())  # the wall's roster cache starts empty
     yield store
     screen_feed.stop_shared()  # the feed a page test's big screen started
     board.cached_query.clear()

@@ -139,6 +139,15 @@ def test_fifty_screens_cost_what_one_costs(counted):
     assert len(counted) == 2 * one
 
 
+def test_an_unknown_site_costs_no_query_and_is_not_kept(counted):
+    feed, counted = counted
+    feed.html(None, "overview", "zh", None)
+    before = len(counted)
+    page = feed.html("S999", "overview", "zh", None)
+    assert "未知点位" in page and 'data-fen="216100"' in page  # the district's total, the site unknown
+    assert len(counted) == before and not feed.has("S999")
+
+
 def test_screen_feed_forgets_sites_nobody_watches(counted):
     feed, counted = counted
     feed.forget_after = 0.0
