@@ -17,7 +17,6 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from givingday import accounts, alerts, clock, console, inbox, report
 from givingday import screen_feed as feeds
 from givingday.config import Event
-from givingday.screen import Snapshot
 from givingday.screen_feed import ScreenFeed
 from givingday.store import Store, adopted
 
@@ -43,15 +42,6 @@ def screen_feed() -> ScreenFeed:
     """The process's one screen feed, shared with the wall: a snapshot every `screen_feed.PERIOD`, taken by its own
     thread."""
     return feeds.shared(shared_store())
-
-
-def screen_snapshot(site_id: str | None) -> Snapshot:
-    return screen_feed().snapshot(site_id)
-
-
-def screen_html(site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
-    """The rendered screen, shared by every screen showing the same view of the same snapshot."""
-    return screen_feed().html(site_id, view, lang, celebrate)
 
 
 def current_bucket() -> int:

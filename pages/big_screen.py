@@ -10,7 +10,7 @@ import time
 import streamlit as st
 
 from givingday.bigscreen import CELEBRATE_SECONDS, newly_passed, screen_params
-from givingday.board import screen_html, screen_snapshot
+from givingday.board import screen_feed
 from givingday.widgets import AsIsHtml
 
 
@@ -29,8 +29,9 @@ def _celebration(milestone: int | None) -> int | None:
 
 def live_screen() -> None:
     p = screen_params(st.query_params.get)
-    celebrate = _celebration(screen_snapshot(p.site).milestone_passed())
-    st.html(AsIsHtml(screen_html(p.site, p.view_now(), p.lang, celebrate)))
+    feed = screen_feed()  # once a refresh: it is shared by every screen
+    celebrate = _celebration(feed.snapshot(p.site).milestone_passed())
+    st.html(AsIsHtml(feed.html(p.site, p.view_now(), p.lang, celebrate)))
 
 
 st.fragment(live_screen, run_every=screen_params(st.query_params.get).refresh)()
