@@ -70,7 +70,11 @@ async def feed(request: Request) -> Response:
 
 @cache
 def _page() -> str:
-    return PAGE_FILE.read_text(encoding="utf-8")
+    """The page with the screens' own constants filled in, so the script and the Streamlit page agree."""
+    text = PAGE_FILE.read_text(encoding="utf-8")
+    return text.replace("{{CELEBRATE_MS}}", str(bigscreen.CELEBRATE_SECONDS * 1000)).replace(
+        "{{REFRESH_MS}}", str(bigscreen.REFRESH_SECONDS * 1000)
+    )
 
 
 async def page(request: Request) -> Response:

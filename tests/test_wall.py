@@ -85,5 +85,6 @@ def test_the_page_needs_nothing_from_elsewhere():
     r = get("/wall?site=S001")
     page = r.body.decode()
     assert r.status_code == 200
+    assert "const CELEBRATE_MS = 30000;" in page and "let refreshMs = 5000," in page and "{{" not in page
     assert 'get("wall/feed?"' in page  # relative: the wall works under a base URL path or a proxy's prefix too
     assert "http://" not in page and "https://" not in page and "src=" not in page  # no CDN, no external script
