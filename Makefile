@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check givingday tests tools app.py pages
 
 bench: $(STAMP)
-	$(PY) -m givingday.bench
+	$(PY) -m givingday.ops.bench
 
 # The issue's targets, one run each, with the live demo: 200 screens on the Streamlit big screen, and 500 on the
 # wall (/wall, the page for screens that only watch), alone and dealt round the district and its 137 site screens

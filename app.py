@@ -4,7 +4,7 @@ may see. The big screens are public; every other page exists in a session only i
 import streamlit as st
 
 from givingday import accounts
-from givingday.board import current_user, shared_store, sign_out
+from givingday.web.board import current_user, shared_store, sign_out
 
 CONSOLE_PAGES = {
     "console": ("pages/console.py", "控制台 Console", ":material/dashboard:"),

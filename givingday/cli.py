@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 from givingday import config
-from givingday.fonts import FontMissing
+from givingday.ingest.profiles import ProfileError, find_profile
+from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.money import format_yuan
-from givingday.profiles import ProfileError, find_profile
-from givingday.report import ReportError
-from givingday.roster import RosterError, load_roster, read_roster
-from givingday.store import Store, StoreLocked, UnsupportedStore
+from givingday.report.figures import ReportError
+from givingday.report.fonts import FontMissing
+from givingday.store.database import Store, StoreLocked, UnsupportedStore
 
 BY_QUERIES = {
     "project": "totals_by_project",
@@ -44,7 +44,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _hand_to_inbox(args: argparse.Namespace, files: list[Path]) -> int:
-    from givingday.inbox import hand_to_inbox
+    from givingday.ingest.inbox import hand_to_inbox
 
     inbox = config.inbox_dir(config.db_location(args.db))
     for f in files:
@@ -55,7 +55,7 @@ def _hand_to_inbox(args: argparse.Namespace, files: list[Path]) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from givingday.ingest import import_file
+    from givingday.ingest.batch import import_file
 
     files = [Path(f) for f in args.files]
     missing = [f for f in files if not f.is_file()]
@@ -86,7 +86,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_totals(args: argparse.Namespace) -> int:
-    from givingday import report
+    from givingday.report import figures as report
 
     store = _open(args)
     until = None
@@ -124,8 +124,8 @@ def cmd_totals(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from givingday import report
-    from givingday.report_files import FORMATS, write_report
+    from givingday.report import figures as report
+    from givingday.report.files import FORMATS, write_report
 
     out = Path(args.out)
     if out.suffix.lower() not in FORMATS:
@@ -170,7 +170,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     import datetime as dt
     import time
 
-    from givingday import clock, simulate
+    from givingday import clock
+    from givingday.demo import simulate
 
     location = config.db_location(args.db)
     event = config.load_event()
@@ -265,13 +266,13 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from givingday.serve import serve
+    from givingday.web.serve import serve
 
     return serve(args)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from givingday import load
+    from givingday.ops import load
 
     return load.main(args)
 

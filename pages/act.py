@@ -9,13 +9,15 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from givingday import actions, adjustments, console
-from givingday.audit import ACTIONS
-from givingday.board import allow_only, board_time, cached_console, cached_query, shared_store
-from givingday.ingest import ImportReport
+from givingday.console import acts as actions
+from givingday.console import figures as console
+from givingday.ingest.batch import ImportReport
+from givingday.ingest.profiles import ProfileError, find_profile, load_profiles
 from givingday.money import AmountError, format_yuan, parse_fen
-from givingday.profiles import ProfileError, find_profile, load_profiles
-from givingday.widgets import demo_banner, download_buttons
+from givingday.store import adjustments
+from givingday.store.audit import ACTIONS
+from givingday.web.board import allow_only, board_time, cached_console, cached_query, shared_store
+from givingday.web.widgets import demo_banner, download_buttons
 
 CHANNEL_CHOICES = {c: console.CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 

@@ -5,10 +5,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from givingday import alerts, console
-from givingday.board import allow_only, board_time, cached_alerts, cached_query, current_bucket, shared_store
+from givingday.console import alerts
+from givingday.console import figures as console
 from givingday.money import format_yuan
-from givingday.widgets import demo_banner, download_buttons
+from givingday.web.board import allow_only, board_time, cached_alerts, cached_query, current_bucket, shared_store
+from givingday.web.widgets import demo_banner, download_buttons
 
 REFRESH_SECONDS = 15
 REJECTED_SHOWN = 1000

@@ -2,16 +2,16 @@
 view=overview|projects|teams|sites|map, rotate=SECONDS, site=ID, lang=en, refresh=SECONDS (works with embed=true).
 
 Each refresh only reads the screen feed's latest rendering: it costs the server a fragment run and no query
-(hundreds of screens on one server, measured by `givingday load`). The wall (`/wall`, givingday/wall.py) shows
+(hundreds of screens on one server, measured by `givingday load`). The wall (`/wall`, givingday/screens/wall.py) shows
 the same page at a fraction of the cost, for screens that only watch."""
 
 import time
 
 import streamlit as st
 
-from givingday.bigscreen import CELEBRATE_SECONDS, newly_passed, screen_params
-from givingday.board import screen_feed
-from givingday.widgets import AsIsHtml
+from givingday.screens.render import CELEBRATE_SECONDS, newly_passed, screen_params
+from givingday.web.board import screen_feed
+from givingday.web.widgets import AsIsHtml
 
 
 def _celebration(milestone: int | None) -> int | None:

@@ -6,10 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from givingday import console, exports, sitemap
-from givingday.board import allow_only, board_time, cached_console, current_bucket, shared_store
+from givingday.console import exports, sitemap
+from givingday.console import figures as console
 from givingday.money import format_wan, format_yuan
-from givingday.widgets import demo_banner, download_buttons
+from givingday.web.board import allow_only, board_time, cached_console, current_bucket, shared_store
+from givingday.web.widgets import demo_banner, download_buttons
 
 REFRESH_SECONDS = 10
 KEYS = {"day": "f_day", "from_time": "f_from", "to_time": "f_to", "category": "f_category",

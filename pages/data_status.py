@@ -5,9 +5,9 @@ import html
 import pandas as pd
 import streamlit as st
 
-from givingday.board import allow_only, cached_query
 from givingday.money import format_wan, format_yuan
-from givingday.widgets import demo_banner
+from givingday.web.board import allow_only, cached_query
+from givingday.web.widgets import demo_banner
 
 
 def _money_table(rows: list[dict], label: str) -> pd.DataFrame:

@@ -4,7 +4,7 @@ signing in at /console lands on the console)."""
 import streamlit as st
 
 from givingday import accounts
-from givingday.board import current_user, oidc_configured, shared_store, sign_in
+from givingday.web.board import current_user, oidc_configured, shared_store, sign_in
 
 
 def signed_in_elsewhere(user: accounts.User) -> None:

@@ -7,9 +7,9 @@ import html
 import pandas as pd
 import streamlit as st
 
-from givingday import report
-from givingday.board import allow_only, cached_report, cached_report_charts, shared_store
-from givingday.report_files import check_text, key_figures, pdf_bytes, plain, xlsx_bytes
+from givingday.report import figures as report
+from givingday.report.files import check_text, key_figures, pdf_bytes, plain, xlsx_bytes
+from givingday.web.board import allow_only, cached_report, cached_report_charts, shared_store
 
 EVENT = "event"
 

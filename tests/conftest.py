@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from givingday import board, inbox, screen_feed
-from givingday import store as store_module
 from givingday.config import ROOT
-from givingday.roster import load_roster
-from givingday.store import Store
+from givingday.ingest import inbox
+from givingday.ingest.roster import load_roster
+from givingday.screens import feed as screen_feed
+from givingday.store import database as store_module
+from givingday.store.database import Store
+from givingday.web import board
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_REAL = ROOT.parent / "shared" / "data" / "real"

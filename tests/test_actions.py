@@ -5,9 +5,11 @@ import threading
 
 import pytest
 
-from givingday import actions, adjustments, console
-from givingday.ingest import import_bytes
-from givingday.screen import take_snapshot
+from givingday.console import acts as actions
+from givingday.console import figures as console
+from givingday.ingest.batch import import_bytes
+from givingday.screens.snapshot import take_snapshot
+from givingday.store import adjustments
 from tests.conftest import CANONICAL_HEADER, snapshot
 from tests.test_rollups import _ledger_vs_rollups
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from givingday.adjustments import AdjustmentError, correct, refund
-from givingday.ingest import import_bytes
+from givingday.ingest.batch import import_bytes
+from givingday.store.adjustments import AdjustmentError, correct, refund
 from tests.conftest import CANONICAL_HEADER
 
 GIFTS = CANONICAL_HEADER + (

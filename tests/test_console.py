@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
-from givingday import alerts, console
-from givingday.ingest import import_bytes
+from givingday.console import alerts
+from givingday.console import figures as console
+from givingday.ingest.batch import import_bytes
 from tests.conftest import CANONICAL_HEADER
 
 # Day one (7 Sep) and day two (8 Sep), Asia/Shanghai. T001 is P001's team at S002 (德化街街道);
@@ -166,7 +167,7 @@ def test_downloads_keep_typed_text_from_running_as_a_formula():
     import openpyxl
     import pandas as pd
 
-    from givingday import exports
+    from givingday.console import exports
 
     frame = exports.for_export(pd.DataFrame({"why": ["=HYPERLINK(\"http://x\")", "ok"], "a_fen": [100, -5]}),
                                {"why": "原因", "a_fen": "金额(元)"})  # fmt: skip

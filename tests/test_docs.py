@@ -5,7 +5,7 @@ import re
 
 from givingday import config
 from givingday.cli import parser
-from givingday.profiles import CREDITABLE, MAPPABLE
+from givingday.ingest.profiles import CREDITABLE, MAPPABLE
 
 README = (config.ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from givingday.ingest import import_bytes, import_file
-from givingday.profiles import find_profile
+from givingday.ingest.batch import import_bytes, import_file
+from givingday.ingest.profiles import find_profile
 from tests.conftest import SHARED_REAL, snapshot
 
 PLATFORM = (

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from givingday.ingest import import_file
+from givingday.ingest.batch import import_file
 from tests.conftest import CANONICAL_HEADER, snapshot, write
 
 GOOD = CANONICAL_HEADER + (

@@ -3,7 +3,7 @@ feeding it. The full figures (200 and 500 screens, and the soak) come from `make
 
 import asyncio
 
-from givingday import load
+from givingday.ops import load
 
 
 def test_fifty_screens_keep_up_with_the_live_demo():

@@ -3,7 +3,7 @@
 from streamlit.testing.v1 import AppTest
 
 from givingday import accounts
-from givingday.ingest import import_bytes
+from givingday.ingest.batch import import_bytes
 from givingday.money import format_wan, format_yuan
 from tests.conftest import CANONICAL_HEADER
 

@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from givingday import config, report, simulate
-from givingday.adjustments import correct, refund
-from givingday.ingest import import_bytes
-from givingday.report_files import pdf_bytes, xlsx_bytes
-from givingday.roster import load_roster, read_roster
-from givingday.store import Store
+from givingday import config
+from givingday.demo import simulate
+from givingday.ingest.batch import import_bytes
+from givingday.ingest.roster import load_roster, read_roster
+from givingday.report import figures as report
+from givingday.report.files import pdf_bytes, xlsx_bytes
+from givingday.store.adjustments import correct, refund
+from givingday.store.database import Store
 from tests.conftest import CANONICAL_HEADER
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -235,7 +237,7 @@ def test_everything_adds_up_on_the_demo_event(demo_store, day, as_of):
 
 
 def test_chinese_line_breaking():
-    from givingday.report_files import wrap_lines
+    from givingday.report.files import wrap_lines
 
     def one_per_char(s):
         return float(len(s))

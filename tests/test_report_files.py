@@ -11,7 +11,7 @@ import pytest
 
 from givingday.config import ROOT
 from givingday.money import format_yuan
-from givingday.report_files import SHEETS, plain
+from givingday.report.files import SHEETS, plain
 from tests.conftest import run_cli
 
 SHOTS = ROOT / "screenshots"

@@ -2,11 +2,12 @@
 
 import datetime as dt
 
-from givingday import config, simulate
-from givingday.adjustments import correct, refund
-from givingday.ingest import import_bytes
-from givingday.roster import load_roster, read_roster
-from givingday.store import Store
+from givingday import config
+from givingday.demo import simulate
+from givingday.ingest.batch import import_bytes
+from givingday.ingest.roster import load_roster, read_roster
+from givingday.store.adjustments import correct, refund
+from givingday.store.database import Store
 
 
 def _ledger_vs_rollups(store):

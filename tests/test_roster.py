@@ -6,9 +6,9 @@ import shutil
 import pytest
 
 from givingday import config
-from givingday.ingest import import_bytes
-from givingday.roster import RosterError, load_roster, read_roster
-from givingday.store import Store
+from givingday.ingest.batch import import_bytes
+from givingday.ingest.roster import RosterError, load_roster, read_roster
+from givingday.store.database import Store
 from tests.conftest import FIXTURES
 
 

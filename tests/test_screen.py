@@ -6,10 +6,11 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from givingday import bigscreen, clock
-from givingday.ingest import import_bytes
-from givingday.screen import take_snapshot
-from givingday.screen_feed import ScreenFeed
+from givingday import clock
+from givingday.ingest.batch import import_bytes
+from givingday.screens import render as bigscreen
+from givingday.screens.feed import ScreenFeed
+from givingday.screens.snapshot import take_snapshot
 from tests.conftest import CANONICAL_HEADER
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -179,7 +180,7 @@ def test_every_watched_site_in_one_pass(counted):
 def _page_with_indented_html():
     import streamlit as st
 
-    from givingday.widgets import AsIsHtml
+    from givingday.web.widgets import AsIsHtml
 
     st.html(AsIsHtml("  <div>\n    <b>x</b>\n  </div>\n"))
 

@@ -5,10 +5,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from givingday import clock, config, simulate
-from givingday.inbox import process_pending
-from givingday.roster import load_roster, read_roster
-from givingday.store import Store
+from givingday import clock, config
+from givingday.demo import simulate
+from givingday.ingest.inbox import process_pending
+from givingday.ingest.roster import load_roster, read_roster
+from givingday.store.database import Store
 
 START = dt.date(2020, 9, 7)
 

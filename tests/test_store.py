@@ -6,9 +6,9 @@ import sys
 import threading
 import time
 
-from givingday import store as store_module
-from givingday.ingest import import_file
-from givingday.store import Store
+from givingday.ingest.batch import import_file
+from givingday.store import database as store_module
+from givingday.store.database import Store
 from tests.conftest import CANONICAL_HEADER, ROOT, snapshot, write
 
 GIFTS = CANONICAL_HEADER + (
@@ -101,7 +101,7 @@ def test_a_database_in_memory_is_never_renewed():
 # A query that allocates ~200 MB inside DuckDB and frees it; prints how much of it the process still holds.
 HELD_AFTER_A_BIG_QUERY = """
 import sys
-from givingday.store import Store
+from givingday.store.database import Store
 s = Store(sys.argv[1])
 def anon_mb():
     return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("RssAnon")) // 1024

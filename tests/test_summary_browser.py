@@ -3,7 +3,7 @@ print to PDF) is white paper without the controls. Screenshots and the printed P
 
 import subprocess
 
-from givingday.report import yuan
+from givingday.report.figures import yuan
 from tests.test_browser import SHOTS, _sign_in, browser, server  # noqa: F401  (fixtures)
 from tests.test_report_files import _tool
 

@@ -6,9 +6,12 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from givingday import accounts, board, clock, inbox, report
-from givingday import store as store_module
-from givingday.ingest import import_bytes
+from givingday import accounts, clock
+from givingday.ingest import inbox
+from givingday.ingest.batch import import_bytes
+from givingday.report import figures as report
+from givingday.store import database as store_module
+from givingday.web import board
 from tests.conftest import CANONICAL_HEADER
 
 GIFTS = CANONICAL_HEADER + (

@@ -1,12 +1,13 @@
-"""The wall (givingday/wall.py): its feed answers as the server does, from the test's store. The page in a
+"""The wall (givingday/screens/wall.py): its feed answers as the server does, from the test's store. The page in a
 real browser is in test_browser.py; many wall screens at once in test_load.py."""
 
 import asyncio
 
 from starlette.requests import Request
 
-from givingday import screen_feed, wall
-from givingday.ingest import import_bytes
+from givingday.ingest.batch import import_bytes
+from givingday.screens import feed as screen_feed
+from givingday.screens import wall
 from tests.conftest import CANONICAL_HEADER
 
 GIFTS = CANONICAL_HEADER + (

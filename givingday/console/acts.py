@@ -1,0 +1,169 @@
+"""What an organizer can do from the console: record a gift or a pledge, close a pledge, upload a file.
+
+A recorded gift goes through the same ingestion as any file (`import_bytes`), so it meets the same rules
+(known project, amount within the cap, name masked, stable id) and lands with its rollups. Each act writes
+its audit row in the same transaction. Refunds and corrections are in `adjustments` and audit themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import sqlalchemy as sa
+
+from givingday.ingest.batch import ImportReport, import_bytes
+from givingday.ingest.profiles import Profile
+from givingday.masking import ANONYMOUS, mask_name, scrub
+from givingday.money import format_yuan
+from givingday.store import audit
+from givingday.store.database import Store
+
+RECORDED_CHANNELS = ("offline", "bank", "corporate", "livestream")
+PLEDGE_OUTCOMES = ("fulfilled", "cancelled")
+
+
+class ActionError(ValueError):
+    """Why an act was refused; nothing was stored."""
+
+
+def _need_reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise ActionError("请写明原因或备注（谁、为什么）。A reason is required.")
+    return reason.strip()
+
+
+def record_gift(
+    store: Store,
+    user: str,
+    *,
+    channel: str,
+    project_id: str,
+    amount_fen: int,
+    occurred_at: dt.datetime,
+    reason: str,
+    team_id: str | None = None,
+    site_id: str | None = None,
+    donor_name: str = "",
+    reference: str = "",
+    not_after: dt.datetime | None = None,
+) -> str:
+    """Record an offline, bank, corporate or livestream gift. Returns its id; ActionError if refused.
+    `not_after` is the board's now: a gift cannot be booked in the future."""
+    reason = _need_reason(reason)
+    if channel not in RECORDED_CHANNELS:
+        raise ActionError(f"channel {channel!r} cannot be recorded by hand (one of {', '.join(RECORDED_CHANNELS)})")
+    if amount_fen <= 0:
+        raise ActionError("the amount must be positive (a refund is recorded against the gift's id)")
+    if occurred_at.tzinfo is None:
+        raise ActionError("the gift's time needs a time zone")
+    if not_after is not None and occurred_at > not_after + dt.timedelta(minutes=5):
+        raise ActionError("the gift's time is in the future")
+    if not store.event.starts_at - dt.timedelta(days=30) <= occurred_at:
+        raise ActionError("the gift's time is long before the event")
+    donation_id = f"{channel}-{uuid.uuid4().hex[:16]}"
+    row = {
+        "donation_id": donation_id, "occurred_at": occurred_at.isoformat(), "amount_yuan": format_yuan(amount_fen, ""),
+        "matched_yuan": "0", "project": project_id, "team": team_id or "", "site": site_id or "",
+        "channel": channel, "donor_name": donor_name.strip(), "reference": reference.strip(), "memo": reason,
+    }  # fmt: skip
+
+    def audit_it(conn: sa.Connection, report: ImportReport) -> None:
+        if report.rejections:
+            raise ActionError(report.rejections[0].reason)  # rolls the whole import back
+        if report.outcome != "committed" or report.rows_new != 1:
+            raise ActionError(report.message or "the gift was not stored")
+        audit.record(conn, user, "gift", reason, target_id=donation_id, amount_fen=amount_fen,
+                     detail=f"{channel} · {project_id} · {team_id or '—'} · {site_id or '—'}")  # fmt: skip
+
+    data = (json.dumps(row, ensure_ascii=False) + "\n").encode()
+    import_bytes(store, data, source=f"console:{user}", also=audit_it)
+    return donation_id
+
+
+def record_pledge(
+    store: Store,
+    user: str,
+    *,
+    donor_name: str,
+    project_id: str,
+    amount_fen: int,
+    reason: str,
+    team_id: str | None = None,
+    site_id: str | None = None,
+    due_on: dt.date | None = None,
+) -> str:
+    """Record money promised but not yet received. It is never counted in the totals."""
+    reason = _need_reason(reason)
+    if amount_fen <= 0:
+        raise ActionError("the amount must be positive")
+    if amount_fen > store.event.max_gift_fen:
+        raise ActionError(
+            f"amount {format_yuan(amount_fen)} is above the cap of {format_yuan(store.event.max_gift_fen)}"
+        )
+    pledge_id = f"pledge-{uuid.uuid4().hex[:16]}"
+    with store.writing() as conn:
+        for table, column, value in (("projects", "project_id", project_id), ("teams", "team_id", team_id),
+                                     ("sites", "site_id", site_id)):  # fmt: skip
+            if value and not conn.execute(sa.text(f"select count(*) from {table} where {column} = :v"),
+                                          {"v": value}).scalar():  # fmt: skip
+                raise ActionError(f"unknown {column.removesuffix('_id')} {value!r}")
+        conn.execute(
+            sa.text(
+                "insert into pledges (pledge_id, recorded_at, recorded_by, donor_name_masked, project_id, team_id,"
+                " site_id, amount_fen, due_on, reason) values (:id, :at, :by, :donor, :project, :team, :site,"
+                " :amount, :due, :reason)"
+            ),
+            {"id": pledge_id, "at": dt.datetime.now(dt.UTC), "by": user,
+             "donor": mask_name(donor_name) if donor_name.strip() else ANONYMOUS, "project": project_id,
+             "team": team_id or None, "site": site_id or None, "amount": amount_fen, "due": due_on,
+             "reason": scrub(reason)[:500]},
+        )  # fmt: skip
+        audit.record(conn, user, "pledge", reason, target_id=pledge_id, amount_fen=amount_fen,
+                     detail=f"{project_id} · due {due_on or '—'}")  # fmt: skip
+    return pledge_id
+
+
+def close_pledge(store: Store, user: str, pledge_id: str, outcome: str, reason: str,
+                 donation_id: str | None = None) -> None:  # fmt: skip
+    """Close a pledge: fulfilled by a stored gift (its id), or cancelled. A new row; the pledge stays."""
+    reason = _need_reason(reason)
+    if outcome not in PLEDGE_OUTCOMES:
+        raise ActionError(f"outcome must be one of {', '.join(PLEDGE_OUTCOMES)}")
+    if outcome == "fulfilled" and not (donation_id and donation_id.strip()):
+        raise ActionError("a fulfilled pledge names the gift that fulfilled it")
+    with store.writing() as conn:
+        pledge = conn.execute(
+            sa.text("select amount_fen from pledges where pledge_id = :id"), {"id": pledge_id}
+        ).one_or_none()
+        if pledge is None:
+            raise ActionError(f"no pledge with id {pledge_id!r}")
+        if conn.execute(
+            sa.text("select count(*) from pledge_closures where pledge_id = :id"), {"id": pledge_id}
+        ).scalar():
+            raise ActionError(f"pledge {pledge_id!r} is already closed")
+        if outcome == "fulfilled" and not conn.execute(
+            sa.text("select count(*) from donations where donation_id = :id"), {"id": donation_id.strip()}
+        ).scalar():  # fmt: skip
+            raise ActionError(f"no gift with id {donation_id.strip()!r}")
+        conn.execute(
+            sa.text(
+                "insert into pledge_closures (pledge_id, closed_at, closed_by, outcome, donation_id, reason)"
+                " values (:id, :at, :by, :outcome, :gift, :reason)"
+            ),
+            {"id": pledge_id, "at": dt.datetime.now(dt.UTC), "by": user, "outcome": outcome,
+             "gift": donation_id.strip() if donation_id else None, "reason": scrub(reason)[:500]},
+        )  # fmt: skip
+        audit.record(conn, user, "pledge_closed", reason, target_id=pledge_id, amount_fen=pledge.amount_fen,
+                     detail=outcome + (f" by {donation_id.strip()}" if donation_id else ""))  # fmt: skip
+
+
+def upload(store: Store, user: str, file_name: str, data: bytes, profile: Profile | None = None) -> ImportReport:
+    """An uploaded export: the same ingestion as the inbox, with who uploaded it in the audit trail."""
+
+    def audit_it(conn: sa.Connection, report: ImportReport) -> None:
+        audit.record(conn, user, "upload", f"上传 {file_name}", target_id=str(report.import_id),
+                     amount_fen=report.amount_new_fen + report.matched_new_fen, detail=report.summary())  # fmt: skip
+
+    return import_bytes(store, data, source=file_name, profile=profile, also=audit_it)

@@ -1,0 +1,321 @@
+"""Reading a donation file, whatever its shape: bytes -> text or workbook -> header and rows -> a mapping.
+
+The format is found from the content (magic bytes, encoding, header), never from the file name, because
+files reach us renamed by browsers, e-mail and Excel. See README, "Formats".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from givingday.ingest.profiles import Profile, header_key, load_profiles
+
+
+class UnreadableFile(ValueError):
+    """The file as a whole cannot be taken: nothing from it is stored. The message says why."""
+
+
+# Canonical field -> meaning. Every reader maps its columns onto these names.
+FIELDS = (
+    "donation_id", "occurred_at", "date", "time_of_day", "amount_yuan", "matched_yuan", "project",
+    "team", "site", "channel", "donor_name", "donor_id", "reference", "memo",
+)  # fmt: skip
+
+CANONICAL_REQUIRED = ("occurred_at", "amount_yuan", "project")
+CANONICAL_COLUMNS = (
+    "donation_id", "occurred_at", "amount_yuan", "matched_yuan", "project", "team", "site",
+    "channel", "donor_name", "donor_id", "reference", "memo",
+)  # fmt: skip
+
+# Platform export (Chinese headers). Keys are as `header_key` makes them.
+PLATFORM_COLUMNS = {
+    "订单号": "donation_id",
+    "捐款时间": "occurred_at",
+    "昵称": "donor_name",
+    "捐赠金额(元)": "amount_yuan",
+    "捐赠金额": "amount_yuan",
+    "配捐金额(元)": "matched_yuan",
+    "配捐金额": "matched_yuan",
+    "项目名称": "project",
+    "一起捐队伍": "team",
+    "渠道": "channel",
+    "点位": "site",
+    "公共区域": "site",
+    "用户id": "donor_id",
+}
+PLATFORM_REQUIRED = ("occurred_at", "amount_yuan", "project")
+
+
+@dataclass
+class Table:
+    """What a file holds, before any row is judged: column-major, every cell a string ("" when empty)."""
+
+    file_format: str  # e.g. "csv/utf-8", "xlsx"
+    header: list[str]
+    columns: list[pa.Array]  # one string array per header column
+    lines: pa.Array  # int64: the line (or sheet row) each row starts on
+    problems: pa.Array  # string or null: why a row cannot be read at all
+    raw_cells: dict[int, list[str]] = field(default_factory=dict)  # rows whose cells did not fit the header
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.lines)
+
+    def row_cells(self, i: int) -> list[str]:
+        if i in self.raw_cells:
+            return self.raw_cells[i]
+        return [c[i].as_py() for c in self.columns]
+
+
+def _from_rows(file_format: str, header: list[str], rows: list[tuple[int, list[str], str | None]]) -> Table:
+    """Build a Table from row-major cells, fitting each row to the header and noting rows that do not fit."""
+    width = len(header)
+    raw: dict[int, list[str]] = {}
+    fitted = []
+    for i, (_line, cells, problem) in enumerate(rows):
+        if len(cells) != width or problem:
+            raw[i] = cells
+            cells = (cells + [""] * width)[:width]
+        fitted.append(cells)
+    columns = (
+        [pa.array(list(col), pa.string()) for col in zip(*fitted, strict=True)]
+        if fitted
+        else [pa.array([], pa.string()) for _ in header]
+    )
+    return Table(
+        file_format,
+        header,
+        columns,
+        pa.array([r[0] for r in rows], pa.int64()),
+        pa.array([r[2] for r in rows], pa.string()),
+        raw,
+    )
+
+
+@dataclass
+class Layout:
+    """How the table's columns map onto canonical fields, and how to read their values."""
+
+    name: str  # "canonical", "platform" or "profile:<name>"
+    columns: dict[str, int]  # canonical field -> column index
+    id_namespace: str
+    date_format: str | None = None
+    time_format: str | None = None
+    thousands: str = ","
+    decimal: str = "."
+    defaults: dict[str, str] = field(default_factory=dict)
+    personal_columns: set[int] = field(default_factory=set)
+    profile: Profile | None = None
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV/JSON text: BOMs first, then UTF-8, then GB18030 (a superset of GBK, Excel's default here)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise UnreadableFile("marked as UTF-16 text but cannot be decoded as such") from None
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile("binary content, not a CSV, JSON Lines or XLSX file")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pos = utf8_error.start
+        raise UnreadableFile(
+            f"text is neither UTF-8 nor GBK/GB18030 (undecodable byte 0x{data[pos]:02x} at offset {pos})"
+        ) from None
+
+
+def _fast_csv(text: str, delimiter: str) -> Table | None:
+    """pyarrow's CSV reader, when every record is one line (then line numbers are exact); else None."""
+    body = text.encode("utf-8")
+    bad_rows = []
+
+    def on_bad_row(row: object) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    try:
+        t = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=False, invalid_row_handler=on_bad_row
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={}, strings_can_be_null=False, quoted_strings_can_be_null=False,
+                auto_dict_encode=False, check_utf8=False,
+            ),
+        )  # fmt: skip
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    physical = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    if bad_rows or t.num_rows < 1 or t.num_rows != physical or any(not pa.types.is_string(c.type) for c in t.columns):
+        return None
+    header = [c[0].as_py().strip() for c in t.columns]
+    columns = [pc.utf8_trim_whitespace(c.combine_chunks().slice(1)) for c in t.columns]
+    n = t.num_rows - 1
+    return Table("", header, columns, pa.array(range(2, n + 2), pa.int64()), pa.nulls(n, pa.string()))
+
+
+def _csv_table(text: str, encoding: str) -> Table:
+    first = text.split("\n", 1)[0]
+    delimiter = max([",", "\t", ";", "|"], key=first.count)
+    fast = _fast_csv(text, delimiter)
+    if fast is not None:
+        fast.file_format = f"csv/{encoding}"
+        return fast
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str], str | None]] = []
+    prev = 0
+    try:
+        for cells in reader:
+            start = prev + 1
+            prev = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = [c.strip() for c in cells]
+                continue
+            cells = [c.strip() for c in cells]
+            problem = None
+            if len(cells) != len(header):
+                problem = f"{len(cells)} fields where the header has {len(header)}" + (
+                    " (an unquoted comma inside an amount or memo?)" if len(cells) > len(header) else ""
+                )
+            rows.append((start, cells, problem))
+    except csv.Error as exc:
+        raise UnreadableFile(f"line {reader.line_num}: broken CSV ({exc})") from None
+    if header is None:
+        raise UnreadableFile("no header row")
+    return _from_rows(f"csv/{encoding}", header, rows)
+
+
+def _jsonl_table(text: str, encoding: str) -> Table:
+    keys: list[str] = []
+    objects: list[tuple[int, dict | None, str | None]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            objects.append((n, None, f"not valid JSON ({exc.msg})"))
+            continue
+        if not isinstance(obj, dict):
+            objects.append((n, None, "not a JSON object"))
+            continue
+        for k in obj:
+            if k not in keys:
+                keys.append(k)
+        objects.append((n, obj, None))
+    rows = []
+    for n, obj, problem in objects:
+        if obj is None:
+            rows.append((n, [""] * len(keys), problem))
+        else:
+            rows.append((n, ["" if obj.get(k) is None else str(obj.get(k)).strip() for k in keys], None))
+    return _from_rows(f"jsonl/{encoding}", keys, rows)
+
+
+def _xlsx_cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+    return str(v).strip()
+
+
+def _xlsx_table(data: bytes) -> Table:
+    import openpyxl  # only when a workbook arrives: it is slow to import
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged zip
+        raise UnreadableFile(f"a zip file but not a readable XLSX workbook ({type(exc).__name__})") from None
+    try:
+        ws = wb.worksheets[0]
+        header: list[str] | None = None
+        rows: list[tuple[int, list[str], str | None]] = []
+        for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [_xlsx_cell(v) for v in values]
+            if not any(cells):
+                continue
+            if header is None:
+                while header is None and cells and not cells[-1]:
+                    cells.pop()
+                header = cells
+                continue
+            extra = [c for c in cells[len(header) :] if c]
+            cells = (cells + [""] * len(header))[: len(header)]
+            rows.append((n, cells, "cells beyond the header's columns" if extra else None))
+    finally:
+        wb.close()
+    if header is None:
+        raise UnreadableFile("the first sheet is empty")
+    return _from_rows("xlsx", header, rows)
+
+
+def read_table(data: bytes) -> Table:
+    """Bytes to a table. Raises UnreadableFile (without a file name: the caller adds it)."""
+    if not data.strip():
+        raise UnreadableFile("the file is empty")
+    if data.startswith(b"PK\x03\x04"):
+        return _xlsx_table(data)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile("an old Excel .xls workbook: save it as .xlsx or CSV")
+    if data.startswith(b"%PDF"):
+        raise UnreadableFile("a PDF document, not a data file")
+    text, encoding = decode_text(data)
+    if text.lstrip().startswith("{"):
+        return _jsonl_table(text, encoding)
+    return _csv_table(text, encoding)
+
+
+def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Path | None = None) -> Layout:
+    """Which layout the header matches: an explicit profile, canonical, platform, or a matching profile."""
+    lower = {header_key(h): i for i, h in enumerate(table.header)}
+    if profile is not None:
+        return profile.layout(table.header)
+
+    if all(f in lower for f in CANONICAL_REQUIRED):
+        cols = {f: lower[f] for f in CANONICAL_COLUMNS if f in lower}
+        personal = {lower[c] for c in ("donor_name", "donor_id") if c in lower}
+        return Layout("canonical", cols, "canonical", personal_columns=personal)
+
+    cols = {}
+    for h, i in lower.items():
+        f = PLATFORM_COLUMNS.get(h)
+        if f and f not in cols:
+            cols[f] = i
+    if all(f in cols for f in PLATFORM_REQUIRED):
+        personal = {cols[c] for c in ("donor_name", "donor_id") if c in cols}
+        return Layout("platform", cols, "platform", personal_columns=personal)
+
+    for candidate in load_profiles(profiles_dir):
+        if candidate.matches(table.header):
+            return candidate.layout(table.header)
+
+    shown = ", ".join(h for h in table.header[:12] if h) or "(none)"
+    raise UnreadableFile(
+        f"not a recognised donation file: its columns are {shown}. Expected the canonical columns "
+        f"({', '.join(CANONICAL_REQUIRED)} …), the platform export (捐款时间, 捐赠金额(元), 项目名称 …), "
+        "or an import profile (--profile NAME)"
+    )

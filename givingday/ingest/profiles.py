@@ -1,0 +1,138 @@
+"""Import profiles: a saved column mapping (a small TOML file in `data/profiles/`) for any other table.
+
+A bank statement, a livestream shop's sales export, a spreadsheet kept by a site: each gets a profile that
+says which column is the time, the amount, the reference, the memo, how dates and amounts are written, and
+which project and channel the money is credited to. See README, "Import profiles".
+"""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from givingday import config
+
+if TYPE_CHECKING:
+    from givingday.ingest.formats import Layout
+
+MAPPABLE = (
+    "donation_id", "occurred_at", "date", "time_of_day", "amount_yuan", "matched_yuan", "project",
+    "team", "site", "channel", "donor_name", "donor_id", "reference", "memo",
+)  # fmt: skip
+CREDITABLE = ("project", "team", "site", "channel")
+# A file without these mapped columns cannot be read with the profile; other mapped columns are optional.
+REQUIRED = ("occurred_at", "date", "amount_yuan", "project")
+
+
+class ProfileError(ValueError):
+    pass
+
+
+def header_key(h: str) -> str:
+    """How headers are compared everywhere: NFKC (full-width brackets), no BOM, no spaces, any case."""
+    return unicodedata.normalize("NFKC", h or "").replace("\ufeff", "").replace(" ", "").lower()
+
+
+@dataclass
+class Profile:
+    name: str
+    path: Path
+    title: str
+    columns: dict[str, str]
+    match_headers: list[str] = field(default_factory=list)
+    date_format: str | None = None
+    time_format: str | None = None
+    thousands: str = ","
+    decimal: str = "."
+    credit: dict[str, str] = field(default_factory=dict)
+    personal: list[str] = field(default_factory=list)
+
+    def matches(self, header: list[str]) -> bool:
+        have = {header_key(h) for h in header}
+        return bool(self.match_headers) and all(header_key(h) in have for h in self.match_headers)
+
+    def layout(self, header: list[str]) -> Layout:
+        from givingday.ingest.formats import Layout, UnreadableFile
+
+        index = {header_key(h): i for i, h in enumerate(header)}
+        cols: dict[str, int] = {}
+        for f, col in self.columns.items():
+            if not col:
+                continue
+            if header_key(col) not in index:
+                if f not in REQUIRED:
+                    continue  # an optional column (memo, reference, …) this export leaves out
+                raise UnreadableFile(
+                    f"profile {self.name!r} expects a column {col!r} for {f}, which this file does not have "
+                    f"(its columns: {', '.join(h for h in header[:12] if h)})"
+                )
+            cols[f] = index[header_key(col)]
+        personal = {cols[c] for c in ("donor_name", "donor_id") if c in cols}
+        personal |= {index[header_key(c)] for c in self.personal if header_key(c) in index}
+        return Layout(
+            name=f"profile:{self.name}",
+            columns=cols,
+            id_namespace=f"profile:{self.name}",
+            date_format=self.date_format,
+            time_format=self.time_format,
+            thousands=self.thousands,
+            decimal=self.decimal,
+            defaults={k: v for k, v in self.credit.items() if v},
+            personal_columns=personal,
+            profile=self,
+        )
+
+
+def load_profile(path: Path) -> Profile:
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+    columns = raw.get("columns", {})
+    unknown = set(columns) - set(MAPPABLE)
+    if unknown:
+        raise ProfileError(f"{path}: unknown field(s) in [columns]: {', '.join(sorted(unknown))}")
+    if "amount_yuan" not in columns:
+        raise ProfileError(f"{path}: [columns] must name the amount_yuan column")
+    if "occurred_at" not in columns and "date" not in columns:
+        raise ProfileError(f"{path}: [columns] must name occurred_at, or date (and optionally time_of_day)")
+    credit = {k: str(v) for k, v in raw.get("credit", {}).items()}
+    if set(credit) - set(CREDITABLE):
+        raise ProfileError(f"{path}: [credit] may set only {', '.join(CREDITABLE)}")
+    if "project" not in columns and not credit.get("project"):
+        raise ProfileError(f"{path}: name a project column or set [credit] project")
+    parse = raw.get("parse", {})
+    return Profile(
+        name=path.stem,
+        path=path,
+        title=raw.get("title", path.stem),
+        columns={k: str(v) for k, v in columns.items()},
+        match_headers=list(raw.get("match_headers", [])),
+        date_format=parse.get("date_format"),
+        time_format=parse.get("time_format"),
+        thousands=parse.get("thousands", ","),
+        decimal=parse.get("decimal", "."),
+        credit=credit,
+        personal=list(raw.get("personal_columns", [])),
+    )
+
+
+def load_profiles(folder: Path | None = None) -> list[Profile]:
+    folder = folder or config.PROFILES_DIR
+    return [load_profile(p) for p in sorted(folder.glob("*.toml"))] if folder.exists() else []
+
+
+def find_profile(name_or_path: str, folder: Path | None = None) -> Profile:
+    """`--profile NAME` (a file in data/profiles/) or `--profile PATH`."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.exists():
+        return load_profile(path)
+    candidate = (folder or config.PROFILES_DIR) / f"{name_or_path}.toml"
+    if candidate.exists():
+        return load_profile(candidate)
+    known = ", ".join(p.name for p in load_profiles(folder)) or "none"
+    raise ProfileError(f"no import profile {name_or_path!r} (known: {known})")

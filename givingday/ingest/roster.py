@@ -1,0 +1,153 @@
+"""The roster: projects, teams and sites, loaded from three CSV files (see README, "Roster").
+
+A roster load replaces the whole roster in one transaction, after checking every reference, so a bad file
+leaves the previous roster in place.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from givingday.money import AmountError, parse_fen
+from givingday.store.database import Store
+
+SITE_KINDS = {
+    "main_venue", "pedestrian_street", "square", "mall", "park", "office",
+    "community", "market", "station", "other",
+}  # fmt: skip
+TEAM_KINDS = {"person", "organisation"}
+CATEGORIES = {"困难帮扶", "特殊关爱", "文化惠民", "便民利民"}
+
+COLUMNS = {
+    "projects.csv": ["project_id", "name", "parent_id", "category", "goal_yuan"],
+    "sites.csv": ["site_id", "name", "street", "kind", "lng", "lat"],
+    "teams.csv": ["team_id", "name", "project_id", "site_id", "kind", "goal_yuan"],
+}
+
+
+class RosterError(ValueError):
+    pass
+
+
+@dataclass
+class Roster:
+    projects: list[dict]
+    sites: list[dict]
+    teams: list[dict]
+
+
+def _read(path: Path) -> list[tuple[int, dict]]:
+    if not path.exists():
+        raise RosterError(f"{path}: file not found")
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in COLUMNS[path.name] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise RosterError(f"{path}: missing column(s) {', '.join(missing)}")
+        return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
+
+
+def _goal(path: Path, line: int, text: str) -> int | None:
+    if not text:
+        return None
+    try:
+        return parse_fen(text)
+    except AmountError as exc:
+        raise RosterError(f"{path}:{line}: goal_yuan: {exc}") from None
+
+
+def read_roster(folder: Path) -> Roster:
+    """Read and check the three files; raise RosterError naming file, line and reason."""
+    roster = Roster([], [], [])
+    seen: dict[str, set[str]] = {}
+
+    def unique(path: Path, line: int, kind: str, value: str) -> None:
+        if not value:
+            raise RosterError(f"{path}:{line}: {kind} is empty")
+        bucket = seen.setdefault(f"{path.name}:{kind}", set())
+        if value in bucket:
+            raise RosterError(f"{path}:{line}: duplicate {kind} {value!r}")
+        bucket.add(value)
+
+    path = folder / "projects.csv"
+    for line, r in _read(path):
+        unique(path, line, "project_id", r["project_id"])
+        unique(path, line, "name", r["name"])
+        if r["category"] and r["category"] not in CATEGORIES:
+            raise RosterError(f"{path}:{line}: unknown category {r['category']!r}")
+        roster.projects.append(
+            {
+                "project_id": r["project_id"],
+                "name": r["name"],
+                "parent_id": r["parent_id"] or None,
+                "category": r["category"] or None,
+                "goal_fen": _goal(path, line, r["goal_yuan"]),
+            }
+        )
+    project_ids = {p["project_id"] for p in roster.projects}
+    for p in roster.projects:
+        if p["parent_id"] and p["parent_id"] not in project_ids:
+            raise RosterError(f"{path}: project {p['project_id']} has unknown parent {p['parent_id']!r}")
+
+    path = folder / "sites.csv"
+    for line, r in _read(path):
+        unique(path, line, "site_id", r["site_id"])
+        unique(path, line, "name", r["name"])
+        if r["kind"] not in SITE_KINDS:
+            raise RosterError(f"{path}:{line}: unknown site kind {r['kind']!r}")
+        if not r["street"]:
+            raise RosterError(f"{path}:{line}: street is empty")
+        try:
+            lng = float(r["lng"]) if r["lng"] else None
+            lat = float(r["lat"]) if r["lat"] else None
+        except ValueError:
+            raise RosterError(f"{path}:{line}: coordinates {r['lng']!r}, {r['lat']!r} are not numbers") from None
+        roster.sites.append(
+            {"site_id": r["site_id"], "name": r["name"], "street": r["street"], "kind": r["kind"],
+             "lng": lng, "lat": lat}
+        )  # fmt: skip
+    site_ids = {s["site_id"] for s in roster.sites}
+
+    path = folder / "teams.csv"
+    for line, r in _read(path):
+        unique(path, line, "team_id", r["team_id"])
+        unique(path, line, "name", r["name"])
+        if r["project_id"] not in project_ids:
+            raise RosterError(f"{path}:{line}: unknown project {r['project_id']!r}")
+        if r["site_id"] and r["site_id"] not in site_ids:
+            raise RosterError(f"{path}:{line}: unknown site {r['site_id']!r}")
+        if r["kind"] not in TEAM_KINDS:
+            raise RosterError(f"{path}:{line}: team kind must be person or organisation, not {r['kind']!r}")
+        roster.teams.append(
+            {"team_id": r["team_id"], "name": r["name"], "project_id": r["project_id"],
+             "site_id": r["site_id"] or None, "kind": r["kind"], "goal_fen": _goal(path, line, r["goal_yuan"])}
+        )  # fmt: skip
+    return roster
+
+
+def load_roster(store: Store, folder: Path) -> Roster:
+    """Replace the stored roster with the one in `folder`, refusing to orphan stored gifts."""
+    roster = read_roster(folder)
+    project_ids = {p["project_id"] for p in roster.projects}
+    with store.writing() as conn:
+        used = {r[0] for r in conn.execute(sa.text("select distinct project_id from donations"))}
+        orphaned = sorted(used - project_ids)
+        if orphaned:
+            raise RosterError(
+                f"{folder}: the new roster drops project(s) {', '.join(orphaned)} that stored gifts are credited to"
+            )
+        for table in ("teams", "sites", "projects"):
+            conn.execute(sa.text(f"delete from {table}"))
+        for table, rows in (("projects", roster.projects), ("sites", roster.sites), ("teams", roster.teams)):
+            if rows:
+                cols = list(rows[0])
+                conn.execute(
+                    sa.text(f"insert into {table} ({', '.join(cols)}) values ({', '.join(':' + c for c in cols)})"),
+                    rows,
+                )
+    store.forget_roster()
+    return roster

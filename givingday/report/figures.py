@@ -1,0 +1,598 @@
+"""Leadership's summary: every figure of a day's or the whole event's report as of a moment, the checks that
+they add up, and the sentences that open the report.
+
+"As of" T means every event (gift, refund, correction) whose own time is at or before T; a window is
+[since, until) with until = T + 1 µs, or the next midnight for "24时". A day's figures count the events of that
+day; its cumulative figures and the goal table count everything up to the same moment. The same store and the
+same moment always give the same report: nothing here reads the clock except `board_time`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from givingday import clock
+from givingday.config import CHANNELS, Event
+from givingday.money import format_wan, format_yuan
+from givingday.store.database import Store
+
+TOP_N = 10
+CHANNEL_NAMES = {
+    "qr": "扫码捐款",
+    "livestream": "直播义卖",
+    "corporate": "企业捐赠",
+    "bank": "银行转账",
+    "offline": "线下现金",
+}
+CATEGORIES = ("困难帮扶", "特殊关爱", "文化惠民", "便民利民")
+NO_CATEGORY = "未分类（母项目）"
+NO_TEAM = "无队伍"
+NO_SITE = "无点位"
+OUTSIDE_DAYS = "活动日以外"
+ONE_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+class ReportError(ValueError):
+    """A day outside the event, an unreadable time: the message is shown to the user."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# When: the scope of a report and its as-of moment
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A day of the event (or the whole event) and the moment the report is as of."""
+
+    event: Event
+    day: dt.date | None  # None: the whole event
+    until: dt.datetime  # exclusive end of the window: as-of + 1 µs, or a midnight for "24时"
+
+    @property
+    def since(self) -> dt.datetime | None:
+        return day_start(self.event, self.day) if self.day else None
+
+    @property
+    def is_event(self) -> bool:
+        return self.day is None
+
+    @property
+    def title(self) -> str:
+        return "全程汇总" if self.day is None else f"{month_day(self.day)}日报"
+
+    @property
+    def as_of(self) -> dt.datetime:
+        """The last moment counted, in the event's zone."""
+        return (self.until - ONE_MICROSECOND).astimezone(self.event.tz)
+
+    @property
+    def as_of_text(self) -> str:
+        return moment_text(self.event, self.until)
+
+    @property
+    def file_stem(self) -> str:
+        """A file name that says what and when: report-20200907-asof-20200908-0000 or report-event-…."""
+        what = "event" if self.day is None else self.day.strftime("%Y%m%d")
+        local = self.until.astimezone(self.event.tz)
+        stamp = local.strftime("%Y%m%d-%H%M") if _is_midnight(local) else self.as_of.strftime("%Y%m%d-%H%M%S")
+        return f"report-{what}-asof-{stamp}"
+
+
+def day_start(event: Event, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), event.tz)
+
+
+def day_end(event: Event, day: dt.date) -> dt.datetime:
+    return day_start(event, day + dt.timedelta(days=1))
+
+
+def month_day(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def _is_midnight(local: dt.datetime) -> bool:
+    return local.time() == dt.time(0)
+
+
+def moment_text(event: Event, until: dt.datetime) -> str:
+    """'9月7日24时' for a midnight end, else '9月7日20时30分' (with seconds when they are not zero); the year
+    too when it is not the event's."""
+    local = until.astimezone(event.tz)
+    if _is_midnight(local):
+        day = local.date() - dt.timedelta(days=1)
+        text = f"{month_day(day)}24时"
+    else:
+        t = (until - ONE_MICROSECOND).astimezone(event.tz)
+        day = t.date()
+        text = f"{month_day(day)}{t.hour}时{t.minute:02d}分" + (f"{t.second:02d}秒" if t.second else "")
+    return text if day.year == event.first_day.year else f"{day.year}年{text}"
+
+
+def parse_as_of(text: str, event: Event) -> dt.datetime:
+    """`--as-of`: a date ('2020-09-07', meaning its 24时), a date with '24:00', or a date and time (ISO 8601;
+    without a zone, in the event's zone). Returns the window's exclusive end."""
+    s = text.strip()
+    try:
+        if len(s) == 10:
+            return day_end(event, dt.date.fromisoformat(s))
+        if s[10:].strip(" T").startswith("24:00"):
+            return day_end(event, dt.date.fromisoformat(s[:10]))
+        moment = dt.datetime.fromisoformat(s)
+    except ValueError:
+        raise ReportError(f"as-of time {text!r} is not a date or a date and time (e.g. 2020-09-07 20:30)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=event.tz)
+    return moment + ONE_MICROSECOND
+
+
+def parse_day(text: str, event: Event) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ReportError(f"day {text!r} is not a date (YYYY-MM-DD)") from None
+    if day not in event.day_list:
+        days = ", ".join(d.isoformat() for d in event.day_list)
+        raise ReportError(f"{day} is not a day of the event ({days})")
+    return day
+
+
+def default_until(event: Event, day: dt.date | None, now: dt.datetime) -> dt.datetime:
+    """As of now, to the minute; for a day that is over, its end (24时). The whole event's default stays now
+    even after it ends, so corrections recorded since count."""
+    moment = now.astimezone(event.tz).replace(second=0, microsecond=0) + ONE_MICROSECOND
+    return moment if day is None else min(moment, day_end(event, day))
+
+
+def make_scope(event: Event, day: dt.date | None, until: dt.datetime | None, now: dt.datetime) -> Scope:
+    """The scope for a day (or the event) as of `until`, else as of the default moment. A day's report never
+    reaches past the day's end."""
+    until = until or default_until(event, day, now)
+    if day is not None:
+        until = min(until, day_end(event, day))
+    return Scope(event, day, until.astimezone(event.tz))
+
+
+def board_time(store: Store) -> tuple[Event, bool, dt.datetime]:
+    """The event as the board shows it, whether a demo plays, and the board's now (see `clock.board_time`)."""
+    return clock.board_time(store.location, store.event)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What: the figures
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a breakdown: money in fen, 人次, and what it belongs to (street, category, project)."""
+
+    key: str | None
+    name: str
+    amount_fen: int
+    matched_fen: int
+    donations: int
+    group: str | None = None
+    goal_fen: int | None = None
+
+    @property
+    def total_fen(self) -> int:
+        return self.amount_fen + self.matched_fen
+
+
+@dataclass(frozen=True)
+class Hour:
+    start: dt.datetime  # local time
+    amount_fen: int
+    matched_fen: int
+    donations: int
+
+    @property
+    def total_fen(self) -> int:
+        return self.amount_fen + self.matched_fen
+
+
+@dataclass(frozen=True)
+class Day:
+    day: dt.date | None  # None: events outside the event's days
+    amount_fen: int
+    matched_fen: int
+    donations: int
+    donors: int | None
+
+    @property
+    def total_fen(self) -> int:
+        return self.amount_fen + self.matched_fen
+
+    @property
+    def label(self) -> str:
+        return month_day(self.day) if self.day else OUTSIDE_DAYS
+
+
+@dataclass(frozen=True)
+class Goal:
+    key: str
+    name: str
+    category: str | None
+    goal_fen: int
+    raised_fen: int  # everything up to the report's moment
+    window_fen: int  # in the report's window (the day, or the same as raised_fen)
+
+    @property
+    def reached(self) -> bool:
+        return self.raised_fen >= self.goal_fen
+
+    @property
+    def ratio(self) -> Decimal:
+        return Decimal(self.raised_fen) / Decimal(self.goal_fen)
+
+
+@dataclass(frozen=True)
+class Figures:
+    amount_fen: int
+    matched_fen: int
+    donations: int
+    donors: int
+    last_gift_at: dt.datetime | None
+    median_gift_fen: Decimal | None
+    events_after: int  # gifts, refunds and corrections later than the moment: not counted here
+
+    @property
+    def total_fen(self) -> int:
+        return self.amount_fen + self.matched_fen
+
+    @property
+    def average_gift_fen(self) -> Decimal | None:
+        """Public money per 人次 (matching is not what a donor gave)."""
+        return Decimal(self.amount_fen) / Decimal(self.donations) if self.donations > 0 else None
+
+
+@dataclass
+class Report:
+    scope: Scope
+    is_demo: bool
+    figures: Figures  # the window: the day, or the whole event
+    cumulative: Figures  # everything up to the moment (the same as figures for the whole event)
+    channels: list[Line]
+    categories: list[Line]
+    projects: list[Line]  # every project in the roster, the window's money
+    project_teams: list[Line]  # per project (group) the teams it was raised through, 无队伍 as its own line;
+    # a team that raised nothing appears under its own project
+    teams: list[Line]  # every team in the roster, then 无队伍
+    sites: list[Line]  # every site (group = street), then 无点位
+    streets: list[Line]  # every street, then 无点位
+    hours: list[Hour]
+    days: list[Day]  # the event's days side by side (up to the moment), then any events outside them
+    goals: list[Goal]  # every project with a goal
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def event(self) -> Event:
+        return self.scope.event
+
+    @property
+    def active_teams(self) -> int:
+        return sum(1 for t in self.teams if t.key is not None and t.donations > 0)
+
+    @property
+    def active_sites(self) -> int:
+        return sum(1 for s in self.sites if s.key is not None and s.donations > 0)
+
+    @property
+    def goals_reached(self) -> int:
+        return sum(1 for g in self.goals if g.reached)
+
+    @property
+    def peak_hour(self) -> Hour | None:
+        best = max(self.hours, key=lambda h: (h.total_fen, -h.start.timestamp()), default=None)
+        return best if best is not None and best.total_fen > 0 else None
+
+    def top(self, lines: list[Line], n: int = TOP_N) -> list[Line]:
+        """The best named lines (no 无队伍/无点位), money first, then key: the same order every time."""
+        named = [x for x in lines if x.key is not None and (x.total_fen or x.donations)]
+        return sorted(named, key=lambda x: (-x.total_fen, x.key))[:n]
+
+
+def _figures(row: dict[str, Any]) -> Figures:
+    median = row["median_gift_fen"]
+    return Figures(
+        amount_fen=int(row["amount_fen"]),
+        matched_fen=int(row["matched_fen"]),
+        donations=int(row["donations"]),
+        donors=int(row["donors"]),
+        last_gift_at=row["last_gift_at"],
+        median_gift_fen=None if median is None else Decimal(str(median)),
+        events_after=int(row["events_after"]),
+    )
+
+
+def _line(r: dict[str, Any], name: str | None = None, group: str | None = None, goal: int | None = None) -> Line:
+    return Line(r["key"], name or r["name"], int(r["amount_fen"]), int(r["matched_fen"]), int(r["donations"]),
+                group, goal)  # fmt: skip
+
+
+def _named_first(lines: list[Line]) -> list[Line]:
+    """Named lines by money (then key), the catch-all line (key None) last."""
+    named = sorted((x for x in lines if x.key is not None), key=lambda x: (-x.total_fen, x.key))
+    return named + [x for x in lines if x.key is None]
+
+
+def _sum_lines(key: str | None, name: str, lines: list[Line], group: str | None = None) -> Line:
+    return Line(key, name, sum(x.amount_fen for x in lines), sum(x.matched_fen for x in lines),
+                sum(x.donations for x in lines), group)  # fmt: skip
+
+
+def _hours(scope: Scope, rows: list[dict[str, Any]]) -> list[Hour]:
+    """Every hour of the window up to the moment, zeros included, plus any hour with events outside it."""
+    tz = scope.event.tz
+    got = {r["hour_at"].astimezone(tz): r for r in rows}
+    start = scope.since or scope.event.starts_at
+    end = day_end(scope.event, scope.day) if scope.day else scope.event.ends_at
+    span = []
+    t = start
+    while t < min(end, scope.until):
+        span.append(t)
+        t = (t + dt.timedelta(hours=1)).astimezone(tz)
+    hours = sorted(set(span) | set(got))
+    zero = {"amount_fen": 0, "matched_fen": 0, "donations": 0}
+    return [
+        Hour(h, int(got.get(h, zero)["amount_fen"]), int(got.get(h, zero)["matched_fen"]),
+             int(got.get(h, zero)["donations"]))
+        for h in hours
+    ]  # fmt: skip
+
+
+def _days(scope: Scope, rows: list[dict[str, Any]]) -> list[Day]:
+    tz = scope.event.tz
+    got = {r["day_at"].astimezone(tz).date(): r for r in rows}
+    days = []
+    for d in scope.event.day_list:
+        r = got.pop(d, None)
+        days.append(
+            Day(d, int(r["amount_fen"]), int(r["matched_fen"]), int(r["donations"]), int(r["donors"]))
+            if r else Day(d, 0, 0, 0, 0)
+        )  # fmt: skip
+    if got:  # events before or after the event's days: their own line, so the days add up
+        rest = list(got.values())
+        days.append(Day(None, sum(int(r["amount_fen"]) for r in rest), sum(int(r["matched_fen"]) for r in rest),
+                        sum(int(r["donations"]) for r in rest), None))  # fmt: skip
+    return days
+
+
+def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
+    """Every figure of the report, read on one connection (one snapshot of the store)."""
+    window = {"since": scope.since, "until": scope.until}
+    everything = {"since": None, "until": scope.until}
+    calls = {
+        "totals": ("report_totals", window),
+        "projects": ("totals_by_project", window),
+        "project_teams": ("report_by_project_team", window),
+        "teams": ("totals_by_team", window),
+        "sites": ("totals_by_site", window),
+        "channels": ("totals_by_channel", window),
+        "hours": ("report_by_hour", window),
+        "days": ("report_by_day", everything),
+    }
+    if scope.day is not None:
+        calls["cumulative"] = ("report_totals", everything)
+        calls["cumulative_projects"] = ("totals_by_project", everything)
+    rows = store.query_many(calls)
+    figures = _figures(rows["totals"][0])
+    cumulative = _figures(rows["cumulative"][0]) if scope.day is not None else figures
+
+    projects = _named_first([_line(r, group=r["category"], goal=r["goal_fen"]) for r in rows["projects"]])
+    project_names = {p.key: p.name for p in projects}
+    project_teams = [
+        Line(r["team_id"], r["team_name"], int(r["amount_fen"]), int(r["matched_fen"]), int(r["donations"]),
+             r["project_id"])
+        for r in rows["project_teams"]
+    ]  # fmt: skip
+    seen = {x.key for x in project_teams}
+    project_teams += [
+        Line(r["key"], r["name"], 0, 0, 0, r["project_id"]) for r in rows["teams"] if r["key"] and r["key"] not in seen
+    ]  # every team appears, one that raised nothing under its own project
+    project_teams.sort(key=lambda x: (x.group, x.key is None, -x.total_fen, x.key or ""))
+    teams = _named_first([_line(r, name=r["name"] if r["key"] else NO_TEAM, group=project_names.get(r["project_id"]),
+                                goal=r["goal_fen"]) for r in rows["teams"]])  # fmt: skip
+    sites = _named_first([_line(r, name=r["name"] if r["key"] else NO_SITE, group=r["street"]) for r in rows["sites"]])
+    streets: dict[str, list[Line]] = {}
+    for s in sites:
+        if s.key is not None:
+            streets.setdefault(s.group or "", []).append(s)
+    street_lines = [_sum_lines(name, name, lines) for name, lines in streets.items()]
+    no_site = [s for s in sites if s.key is None]
+    if no_site:
+        street_lines.append(_sum_lines(None, NO_SITE, no_site))
+    street_lines = _named_first(street_lines)
+
+    by_channel = {r["key"]: _line(r, name=CHANNEL_NAMES.get(r["key"], r["key"])) for r in rows["channels"]}
+    channels = [by_channel.pop(c, Line(c, CHANNEL_NAMES[c], 0, 0, 0)) for c in CHANNELS] + list(by_channel.values())
+
+    by_category: dict[str | None, list[Line]] = {}
+    for p in projects:
+        by_category.setdefault(p.group if p.group else None, []).append(p)
+    known = [c for c in CATEGORIES] + sorted(c for c in by_category if c and c not in CATEGORIES)
+    categories = [_sum_lines(c, c, by_category.get(c, [])) for c in known]
+    if None in by_category:
+        categories.append(_sum_lines(None, NO_CATEGORY, by_category[None]))
+
+    raised = {r["key"]: int(r["amount_fen"]) + int(r["matched_fen"])
+              for r in rows.get("cumulative_projects", rows["projects"])}  # fmt: skip
+    goals = sorted(
+        (Goal(p.key, p.name, p.group, p.goal_fen, raised[p.key], p.total_fen) for p in projects if p.goal_fen),
+        key=lambda g: g.key,
+    )
+    report = Report(
+        scope=scope,
+        is_demo=is_demo,
+        figures=figures,
+        cumulative=cumulative,
+        channels=channels,
+        categories=categories,
+        projects=projects,
+        project_teams=project_teams,
+        teams=teams,
+        sites=sites,
+        streets=street_lines,
+        hours=_hours(scope, rows["hours"]),
+        days=_days(scope, rows["days"]),
+        goals=goals,
+    )
+    report.problems = discrepancies(report)
+    return report
+
+
+def report_for(store: Store, day: dt.date | None, until: dt.datetime | None = None) -> Report:
+    """The report the page and the command line make: the board's event and clock, the default moment."""
+    event, is_demo, now = board_time(store)
+    return build_report(store, make_scope(event, day, until, now), is_demo)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Everything adds up
+
+
+def _money(x: Line | Hour | Day | Figures) -> tuple[int, int, int]:
+    return x.amount_fen, x.matched_fen, x.donations
+
+
+def _sum(items: list) -> tuple[int, int, int]:
+    return (sum(x.amount_fen for x in items), sum(x.matched_fen for x in items), sum(x.donations for x in items))
+
+
+def discrepancies(report: Report) -> list[str]:
+    """Every breakdown against the headline, to the fen; an empty list when everything adds up."""
+    want = _money(report.figures)
+    problems = []
+    for label, items in (
+        ("项目", report.projects), ("队伍", report.teams), ("点位", report.sites), ("街道", report.streets),
+        ("渠道", report.channels), ("类别", report.categories), ("分时", report.hours),
+        ("项目×队伍", report.project_teams),
+    ):  # fmt: skip
+        got = _sum(items)
+        if got != want:
+            problems.append(f"{label}合计 {got} ≠ 总计 {want}")
+    for p in report.projects:
+        under = [x for x in report.project_teams if x.group == p.key]
+        if _sum(under) != _money(p):
+            problems.append(f"项目 {p.key} 的队伍合计 {_sum(under)} ≠ 项目 {_money(p)}")
+    if _sum(report.days) != _money(report.cumulative):
+        problems.append(f"分日合计 {_sum(report.days)} ≠ 累计 {_money(report.cumulative)}")
+    if report.scope.day is not None:
+        day = next(d for d in report.days if d.day == report.scope.day)
+        if _money(day) != want:
+            problems.append(f"当日 {_money(day)} ≠ 总计 {want}")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Words: formatting and the opening sentences
+
+
+def wan(fen: int) -> str:
+    """'652.31万元'; below ten thousand yuan, exact: '9,876.50元'."""
+    if abs(fen) < 1_000_000:
+        return format_yuan(fen, "") + "元"
+    return format_wan(fen) + "元"
+
+
+def yuan(fen: int | Decimal | None) -> str:
+    """Exact yuan, '¥1,234.56'; a derived figure (average, median) rounded half up to the fen."""
+    if fen is None:
+        return "—"
+    if isinstance(fen, Decimal):
+        fen = int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return format_yuan(fen)
+
+
+def percent(ratio: Decimal, digits: int = 1) -> str:
+    return f"{(ratio * 100).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)}%"
+
+
+def hour_text(h: Hour, with_day: bool) -> str:
+    end = h.start.hour + 1
+    text = f"{h.start.hour}时至{end}时"
+    return f"{month_day(h.start.date())}{text}" if with_day else text
+
+
+def _names(lines: list[Line], n: int = 3) -> str:
+    return "、".join(f"“{x.name}”（{wan(x.total_fen)}）" for x in lines[:n])
+
+
+DEMO_NOTE = "本报告为演示数据，不是真实统计。"
+
+
+def paragraphs(report: Report) -> list[str]:
+    """The report's opening, written from the numbers by a fixed template (deterministic): the headline, the
+    goal and the channels; then projects, teams, sites, the peak hour and the days. (A demo's report says so
+    in a banner of its own.)"""
+    return ["".join(group) for group in _sentence_groups(report) if group]
+
+
+def sentences(report: Report) -> list[str]:
+    """The same text sentence by sentence, led by the demo note when a demo plays."""
+    lead = [DEMO_NOTE] if report.is_demo else []
+    return lead + [x for group in _sentence_groups(report) for x in group]
+
+
+def _sentence_groups(report: Report) -> tuple[list[str], list[str]]:
+    s = report.scope
+    f, c, ev = report.figures, report.cumulative, report.event
+    out: list[str] = []
+    more: list[str] = []
+    if s.day is None:
+        if not f.donations and not f.total_fen:
+            return out + [f"截至{s.as_of_text}，{ev.name}尚无捐款记录。"], more
+        out.append(
+            f"截至{s.as_of_text}，{ev.name}共筹集善款{wan(f.total_fen)}，其中公众捐款{wan(f.amount_fen)}、"
+            f"配捐{wan(f.matched_fen)}；共{f.donations:,}人次参与捐款，爱心人士{f.donors:,}人。"
+        )
+    else:
+        if not f.donations and not f.total_fen:
+            out.append(f"{month_day(s.day)}（截至{s.as_of_text}）尚无捐款记录。")
+        else:
+            out.append(
+                f"{month_day(s.day)}，{ev.name}当日筹集善款{wan(f.total_fen)}，其中公众捐款{wan(f.amount_fen)}、"
+                f"配捐{wan(f.matched_fen)}；{f.donations:,}人次参与捐款，爱心人士{f.donors:,}人。"
+            )
+        out.append(f"截至{s.as_of_text}，活动累计筹集善款{wan(c.total_fen)}，累计{c.donations:,}人次参与。")
+    if ev.goal_fen:
+        ratio = Decimal(c.total_fen) / Decimal(ev.goal_fen)
+        out.append(f"累计完成全区筹款目标{wan(ev.goal_fen)}的{percent(ratio)}。")
+    if not f.donations and not f.total_fen:
+        return out, more
+    channels = [x for x in report.channels if x.total_fen]
+    if len(channels) > 1:
+        out.append("分渠道看，" + "，".join(f"{x.name}{wan(x.total_fen)}" for x in channels) + "。")
+    named_teams = sum(1 for t in report.teams if t.key is not None)
+    named_sites = sum(1 for x in report.sites if x.key is not None)
+    more.append(
+        f"{len(report.goals)}个设有目标的项目中，{report.goals_reached}个已达成筹款目标；"
+        f"{named_sites}个公共区域点位中有{report.active_sites}个、{named_teams}支一起捐队伍中有"
+        f"{report.active_teams}支{'当日' if s.day else ''}产生捐款。"
+    )
+    top_projects, top_sites = report.top(report.projects, 3), report.top(report.sites, 1)
+    top_teams = report.top(report.teams, 1)
+    parts = []
+    if top_projects:
+        parts.append(f"筹款居前的项目是{_names(top_projects)}")
+    if top_teams:
+        parts.append(f"队伍中{_names(top_teams, 1)}最多")
+    if top_sites:
+        parts.append(f"点位中{_names(top_sites, 1)}最多")
+    if parts:
+        more.append("；".join(parts) + "。")
+    peak = report.peak_hour
+    if peak:
+        more.append(
+            f"{'当日' if s.day else ''}捐款高峰出现在{hour_text(peak, s.day is None)}，"
+            f"一小时筹集{wan(peak.total_fen)}、{peak.donations:,}人次。"
+        )
+    if s.day is None:
+        shown = [d for d in report.days if d.day and day_start(ev, d.day) < s.until]
+        if len(shown) > 1:
+            more.append("分日看，" + "，".join(f"{d.label}筹集{wan(d.total_fen)}" for d in shown) + "。")
+        if f.events_after:
+            more.append(f"另有{f.events_after:,}条捐款或退款记录晚于截至时间，未计入本报告。")
+    return out, more

@@ -1,0 +1,185 @@
+"""The screens' one feed: a thread takes the big screen's snapshot every few seconds and renders the pages
+screens have asked for; a screen's refresh only reads the latest, so it never waits for the database or for
+another screen (BRIEF constraints 4 and 8).
+
+Measured with `givingday load` (README): when each refresh could be the one that takes the snapshot, every
+screen refreshing in that moment waited on the cache's lock behind the database, and at 200 screens the
+latency's tail reached seconds. Here the work is the same (one snapshot per period, one rendering per page
+shown) and no refresh ever does it, except the very first for a site, which has nothing to show yet.
+
+One feed serves the process (`shared`): the Streamlit big screens and the wall (givingday/screens/wall.py) read the
+same snapshots and the same rendered pages.
+
+Nothing grows with time: a site nobody has asked for in `forget_after` seconds is dropped, and at most
+`max_sites` sites and `max_pages` pages per site are kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from givingday.screens import render as bigscreen
+from givingday.screens.snapshot import Snapshot, take_snapshot, take_snapshots
+from givingday.store.database import Store
+
+log = logging.getLogger(__name__)
+
+PageKey = tuple[str, str, int | None]  # view, lang, celebrated milestone
+PERIOD = 2.0  # seconds between snapshots: the figures on every screen are at most this old
+# A site is forgotten when nobody asked for it for three of the slowest refreshes a screen may have.
+FORGET_AFTER = 3.0 * bigscreen.REFRESH_RANGE[1]
+
+
+@dataclass
+class _Site:
+    snapshot: Snapshot
+    pages: dict[PageKey, str] = field(default_factory=dict)  # rendered from this snapshot
+    asked: set[PageKey] = field(default_factory=set)  # shown from this snapshot: rendered ahead on the next
+    asked_at: float = 0.0
+
+
+class ScreenFeed:
+    def __init__(self, store: Store, period: float = PERIOD, forget_after: float = FORGET_AFTER,
+                 max_sites: int = 256, max_pages: int = 64):  # fmt: skip
+        self.store = store
+        self.period = period
+        self.forget_after = forget_after
+        self.max_sites = max_sites
+        self.max_pages = max_pages
+        self._sites: dict[str | None, _Site] = {}
+        self._lock = threading.Lock()  # guards _sites; held only to swap or read entries, never for a query
+        self._first = threading.Lock()  # serialises first snapshots of sites nobody has seen yet
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def cached(self, site_id: str | None, view: str, lang: str, celebrate: str | None) -> tuple[str, int | None] | None:
+        """The page and the milestone passed, if both are already here: it never queries or renders, so an
+        event loop may call it. None sends the caller to `snapshot` and `html`."""
+        entry = self._sites.get(site_id)
+        if entry is None:
+            return None
+        milestone = entry.snapshot.milestone_passed()
+        key = (view, lang, bigscreen.honoured(milestone, celebrate))
+        page = entry.pages.get(key)
+        if page is None:
+            return None
+        entry.asked_at = time.monotonic()
+        if key not in entry.asked:
+            with self._lock:
+                entry.asked.add(key)  # rendered ahead from the next snapshot
+        return page, milestone
+
+    def has(self, site_id: str | None) -> bool:
+        return site_id in self._sites
+
+    def snapshot(self, site_id: str | None) -> Snapshot:
+        return self._site(site_id).snapshot
+
+    def html(self, site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
+        """The rendered screen from the latest snapshot; rendered here only when nobody asked for it before."""
+        entry = self._site(site_id)
+        key = (view, lang, celebrate)
+        page = entry.pages.get(key)
+        if page is None:
+            page = bigscreen.render(entry.snapshot, view, lang, celebrate, site_id)
+        with self._lock:
+            if key in entry.pages or len(entry.pages) < self.max_pages:
+                entry.pages[key] = page
+                entry.asked.add(key)
+        return page
+
+    def knows(self, site_id: str | None) -> bool:
+        """Whether the roster has the site (the district, None, always): the store keeps the roster in memory."""
+        return site_id is None or any(s["site_id"] == site_id for s in self.store.roster()["sites"])
+
+    def _site(self, site_id: str | None) -> _Site:
+        entry = self._sites.get(site_id)
+        if entry is None and not self.knows(site_id):
+            # Shown as an unknown site: the district's figures, no query, never kept, so a sweep of made-up ids
+            # neither costs the database nor pushes real sites out.
+            district = self._site(None).snapshot
+            return _Site(dataclasses.replace(district, site=None, teams=[], latest=[]))
+        if entry is None:
+            with self._first:
+                entry = self._sites.get(site_id)
+                if entry is None:
+                    entry = _Site(take_snapshot(self.store, site_id=site_id))
+                    with self._lock:
+                        if len(self._sites) >= self.max_sites:
+                            self._sites.pop(min(self._sites, key=lambda k: self._sites[k].asked_at))
+                        self._sites[site_id] = entry
+        entry.asked_at = time.monotonic()
+        return entry
+
+    def refresh(self) -> None:
+        """Take a new snapshot of every site someone is watching (one pass for all) and render the pages they
+        showed."""
+        now = time.monotonic()
+        with self._lock:
+            for site_id in [k for k, v in self._sites.items() if now - v.asked_at > self.forget_after]:
+                del self._sites[site_id]
+            current = dict(self._sites)
+        if not current:
+            return
+        snaps = take_snapshots(self.store, list(current))
+        for site_id, old in current.items():
+            snap = snaps[site_id]
+            with self._lock:
+                asked = set(old.asked)
+            pages = {k: bigscreen.render(snap, k[0], k[1], k[2], site_id) for k in asked}
+            with self._lock:
+                if site_id in self._sites:
+                    self._sites[site_id] = _Site(snap, pages, set(), self._sites[site_id].asked_at)
+
+    def run(self) -> None:
+        while not self._stopping.wait(self.period):
+            try:
+                self.refresh()
+            except Exception:  # a failed snapshot leaves the last one showing; its time says how old it is
+                log.exception("screen feed: snapshot failed")
+
+    def start(self) -> ScreenFeed:
+        self._thread = threading.Thread(target=self.run, name="givingday-screens", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopping.is_set()
+
+
+_shared: ScreenFeed | None = None
+_shared_lock = threading.Lock()
+
+
+def shared(store: Store) -> ScreenFeed:
+    """The process's one feed on `store`, started on first use (again after `stop_shared`, or for a new store)."""
+    global _shared
+    feed = _shared
+    if feed is not None and feed.store is store and not feed.stopped:
+        return feed  # the usual case, read without the lock (every refresh of every screen asks)
+    old = None
+    with _shared_lock:
+        if _shared is None or _shared.store is not store or _shared.stopped:
+            old, _shared = _shared, ScreenFeed(store).start()
+        feed = _shared
+    if old is not None:
+        old.stop()  # outside the lock: its thread may take a while to finish a pass
+    return feed
+
+
+def stop_shared() -> None:
+    global _shared
+    with _shared_lock:
+        old, _shared = _shared, None
+    if old is not None:
+        old.stop()

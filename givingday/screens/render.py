@@ -1,0 +1,389 @@
+"""The plaza big screen as HTML: pure functions from a Snapshot to markup, so a refresh costs one string.
+
+Everything shown is escaped; sizes are in viewport units so 1920×1080 and 3840×2160 look the same; the
+layout is a fixed grid that never scrolls. Charts and the map are inline SVG (no scripts, no tiles).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from givingday import config
+from givingday.money import format_wan, format_yuan
+from givingday.screens.snapshot import LARGE_GIFT_FEN, Snapshot
+
+VIEWS = ("overview", "projects", "teams", "sites", "map")
+REFRESH_SECONDS = 5  # what 500 screens on one 2-core server hold (README, Load test)
+REFRESH_RANGE = (1, 60)
+CELEBRATE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class ScreenParams:
+    """What a screen's URL asks for: view=overview|projects|teams|sites|map, rotate=SECONDS, site=ID, lang=en,
+    refresh=SECONDS. Anything unreadable falls back to the default, so a typo never blanks a plaza screen."""
+
+    view: str = "overview"
+    rotate: int = 0
+    site: str | None = None
+    lang: str = "zh"
+    refresh: int = REFRESH_SECONDS
+
+    def view_now(self, now: float | None = None) -> str:
+        """The view to show at `now`: with rotate=N, the views take turns of N seconds on every screen alike."""
+        if not self.rotate:
+            return self.view
+        return VIEWS[int((time.time() if now is None else now) // self.rotate) % len(VIEWS)]
+
+
+def newly_passed(seen: int | None, milestone: int | None) -> bool:
+    """Whether a screen celebrates `milestone`, the highest passed now, having last seen `seen` (None: none
+    passed yet). A screen's first look is no celebration: the caller asks only once it has seen something."""
+    return milestone is not None and (seen is None or milestone > seen)
+
+
+def honoured(milestone: int | None, asked: str | None) -> int | None:
+    """The milestone a screen asks to celebrate (the screen decides when), if the total has reached it."""
+    return milestone if asked is not None and milestone is not None and asked == str(milestone) else None
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+def screen_params(get: Callable[[str], str | None]) -> ScreenParams:
+    """Read a screen's parameters through `get` (the page's query parameters, or the wall's request's)."""
+    view = get("view") or "overview"
+    refresh = _int(get("refresh"), REFRESH_SECONDS)
+    return ScreenParams(
+        view=view if view in VIEWS else "overview",
+        rotate=max(0, _int(get("rotate"), 0)),
+        site=get("site") or None,
+        lang="en" if get("lang") == "en" else "zh",
+        refresh=min(max(refresh, REFRESH_RANGE[0]), REFRESH_RANGE[1]),
+    )
+
+
+LABELS = {
+    "zh": {
+        "total": "善款总额", "public": "公众捐款", "matched": "配捐", "donations": "人次", "goal": "目标",
+        "today": "今日", "projects": "项目榜", "teams": "队伍榜", "sites": "点位榜", "latest": "最新爱心",
+        "per_minute": "近一小时每分钟捐款", "scan": "扫码捐款", "updated": "更新于", "demo": "演示数据 · 非真实统计",
+        "stale": "数据已 {m} 分钟未更新，请检查数据接入", "day_ends": "今日结束", "event_ends": "活动结束",
+        "matching_opens": "配捐开启", "matching_now": "配捐进行中", "matching_next": "下轮", "ended": "活动已结束", "not_started": "活动未开始",
+        "ago": "{m}分钟前", "just_now": "刚刚", "milestone": "善款突破 {v}！感谢每一份爱心", "map": "点位地图",
+        "district": "全区", "site_total": "本点位", "site_teams": "本点位队伍", "unknown_site": "未知点位",
+        "day_n": "第{n}天", "pool": "今日配捐池已用", "wan": "万元", "yuan": "元", "no_gifts": "暂无捐款",
+    },
+    "en": {
+        "total": "Total raised", "public": "Public gifts", "matched": "Matching", "donations": "Gifts", "goal": "Goal",
+        "today": "Today", "projects": "Top projects", "teams": "Top teams", "sites": "Top sites", "latest": "Latest gifts",
+        "per_minute": "Gifts per minute, last hour", "scan": "Scan to give", "updated": "Updated",
+        "demo": "DEMO DATA · not the real count", "stale": "No new data for {m} min: check the data feed",
+        "day_ends": "Day ends in", "event_ends": "Event ends in", "matching_opens": "Matching opens in",
+        "matching_now": "Matching is on", "matching_next": "next in", "ended": "The event has ended", "not_started": "Not started yet",
+        "ago": "{m} min ago", "just_now": "just now", "milestone": "We passed {v}! Thank you", "map": "Site map",
+        "district": "District", "site_total": "This site", "site_teams": "Teams here", "unknown_site": "Unknown site",
+        "day_n": "Day {n}", "pool": "Matching pool today", "wan": "0k yuan", "yuan": "yuan", "no_gifts": "No gifts yet",
+    },
+}  # fmt: skip
+
+CSS = """
+<style>
+#MainMenu, header[data-testid="stHeader"], footer, [data-testid="stToolbar"], [data-testid="stDecoration"],
+[data-testid="stStatusWidget"] {display: none !important;}
+html, body, [data-testid="stAppViewContainer"], [data-testid="stMain"] {overflow: hidden !important; background: #0b1020 !important;}
+[data-testid="stMainBlockContainer"], .block-container {padding: 0 !important; max-width: 100% !important;}
+[data-testid="stVerticalBlock"] {gap: 0 !important;}
+.gd {position: fixed; inset: 0; color: #f1f4fa; background: radial-gradient(circle at 30% 0%, #1b2a52 0%, #0b1020 60%);
+  font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif;
+  display: grid; grid-template-rows: 6.5vh 25.5vh 1fr 4vh; padding: 1.2vh 2vw; box-sizing: border-box; gap: 1.2vh;}
+.gd * {box-sizing: border-box;}
+.gd .top {display: flex; align-items: center; justify-content: space-between; font-size: 2.1vw; font-weight: 700;}
+.gd .top .clock {font-size: 1.6vw; font-weight: 400; color: #b9c3dd; font-variant-numeric: tabular-nums;}
+.gd .demo {background: #b45309; color: #fff; font-size: 1.1vw; padding: .3vh .8vw; border-radius: .4vw; margin-left: 1vw;}
+.gd .banner {position: fixed; left: 0; right: 0; top: 8.5vh; text-align: center; font-size: 1.5vw; padding: .8vh;
+  background: #b91c1c; color: #fff; z-index: 5;}
+.gd .celebrate {position: fixed; left: 10vw; right: 10vw; top: 35vh; text-align: center; font-size: 3.4vw;
+  font-weight: 800; padding: 3vh; border-radius: 1vw; background: linear-gradient(90deg,#f59e0b,#ef4444);
+  color: #fff; z-index: 6; box-shadow: 0 0 4vw #f59e0b88;}
+.gd .head {display: grid; grid-template-columns: 2.1fr 1.2fr 1fr; gap: 1.5vw; align-items: stretch;}
+.gd .card {background: #ffffff0d; border: 1px solid #ffffff1a; border-radius: .8vw; padding: 1.2vh 1.2vw; overflow: hidden;}
+.gd .big {font-size: 4.4vw; font-weight: 800; line-height: 1.05; color: #ffd166; font-variant-numeric: tabular-nums;}
+.gd .big small {font-size: 2vw; font-weight: 600; margin-left: .4vw;}
+.gd .label {font-size: 1.25vw; color: #b9c3dd;}
+.gd .split {font-size: 1.35vw; margin-top: .6vh; font-variant-numeric: tabular-nums;}
+.gd .bar {height: 1.6vh; background: #ffffff1f; border-radius: 1vh; overflow: hidden; margin-top: 1vh;}
+.gd .bar > div {height: 100%; background: linear-gradient(90deg, #34d399, #ffd166); border-radius: 1vh;}
+.gd .stat {font-size: 3vw; font-weight: 700; font-variant-numeric: tabular-nums;}
+.gd .count {font-size: 1.3vw; line-height: 1.7; font-variant-numeric: tabular-nums;}
+.gd .count b {color: #ffd166; font-weight: 700;}
+.gd .body {display: grid; grid-template-columns: 1fr 1fr 1fr 1.05fr; gap: 1.2vw; min-height: 0;}
+.gd .body.wide {grid-template-columns: 1fr 1.05fr;}
+.gd h3 {margin: 0 0 .8vh; font-size: 1.5vw; color: #9cc3ff; font-weight: 700;}
+.gd ol {list-style: none; margin: 0; padding: 0;}
+.gd li {display: grid; grid-template-columns: 1.7vw 1fr auto; gap: .5vw; align-items: center; font-size: 1.2vw;
+  padding: .4vh 0; border-bottom: 1px solid #ffffff12;}
+.gd li .rank {color: #ffd166; font-weight: 800; text-align: center;}
+.gd li .name {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+.gd li .amt {font-variant-numeric: tabular-nums; text-align: right; font-weight: 700;}
+.gd li .sub {grid-column: 2 / 4; display: flex; gap: .6vw; align-items: center; font-size: .95vw; color: #b9c3dd;}
+.gd li .sub .bar {flex: 1; height: .8vh; margin: 0;}
+.gd .wide li {font-size: 1.3vw;}
+.gd .ticker li {grid-template-columns: 5vw 1fr auto; font-size: 1.15vw;}
+.gd .ticker li.large {color: #ffd166; font-weight: 700;}
+.gd .side {display: grid; grid-template-rows: 1fr auto auto; gap: 1vh; min-height: 0;}
+.gd .side .ticker {min-height: 0;}
+.gd .qr {display: flex; gap: 1vw; align-items: center; font-size: 1.3vw;}
+.gd .qr img {background: #fff; border-radius: .4vw; flex: none;}
+.gd .foot {display: flex; justify-content: space-between; align-items: center; font-size: 1.05vw; color: #8b95b0;}
+.gd svg text {font-family: inherit;}
+</style>
+"""
+
+
+def svg_img(svg: str, style: str, alt: str) -> str:
+    """SVG as an <img> with a data URI: Streamlit's HTML sanitiser drops inline <svg>, never images."""
+    data = base64.b64encode(svg.encode()).decode()
+    return f'<img alt="{esc(alt)}" style="{style}" src="data:image/svg+xml;base64,{data}"/>'
+
+
+def t(lang: str, key: str, **kw: object) -> str:
+    return LABELS.get(lang, LABELS["zh"])[key].format(**kw)
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def money_short(fen: int, lang: str) -> str:
+    """Big figures in 万元 (zh) or thousands of yuan (en); small ones in yuan."""
+    if lang == "en":
+        return f"¥{fen / 100:,.0f}" if fen < 10_000_000 else f"¥{fen / 100_000_000:,.2f}M"
+    return format_wan(fen) + "元" if fen >= 1_000_000 else format_yuan(fen)
+
+
+def _pct(value: int, goal: int | None) -> float | None:
+    return None if not goal else value / goal * 100
+
+
+def _bar(pct: float | None) -> str:
+    if pct is None:
+        return ""
+    return f'<div class="bar"><div style="width:{min(pct, 100):.1f}%"></div></div>'
+
+
+def _countdown(delta: dt.timedelta) -> str:
+    s = max(int(delta.total_seconds()), 0)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def countdowns(snap: Snapshot, lang: str) -> list[str]:
+    """End of the day, end of the event, and the next matching window (or that it is on)."""
+    ev = snap.event
+    local = snap.local_now
+    if local >= ev.ends_at:
+        return [t(lang, "ended")]
+    if local < ev.starts_at:
+        return [f"{t(lang, 'not_started')} · {_countdown(ev.starts_at - local)}"]
+    day_end = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), ev.tz)
+    out = [f"{t(lang, 'day_ends')} <b>{_countdown(day_end - local)}</b>",
+           f"{t(lang, 'event_ends')} <b>{_countdown(ev.ends_at - local)}</b>"]  # fmt: skip
+    opens = dt.datetime.combine(local.date(), ev.matching.daily_start, ev.tz)
+    if local >= opens:
+        opens += dt.timedelta(days=1)
+        if opens < ev.ends_at:
+            out.append(f"{t(lang, 'matching_now')} · {t(lang, 'matching_next')} <b>{_countdown(opens - local)}</b>")
+        else:
+            out.append(t(lang, "matching_now"))
+    else:
+        out.append(f"{t(lang, 'matching_opens')} <b>{_countdown(opens - local)}</b>")
+    return out
+
+
+def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
+    items = []
+    for i, r in enumerate(rows[:limit], start=1):
+        pct = _pct(r["total_fen"], r.get("goal_fen"))
+        goal = f"{pct:.0f}%" if pct is not None else ""
+        items.append(
+            f'<li><span class="rank">{i}</span><span class="name">{esc(r["name"])}</span>'
+            f'<span class="amt">{esc(money_short(r["total_fen"], lang))}</span>'
+            f'<span class="sub">{r["donations"]:,} {esc(t(lang, "donations"))}{_bar(pct)}{goal}</span></li>'
+        )
+    return _list_card(title, items, lang)
+
+
+def _list_card(title: str, items: list[str], lang: str, extra_class: str = "") -> str:
+    body = "".join(items) or f"<li><span></span><span>{esc(t(lang, 'no_gifts'))}</span></li>"
+    return f'<div class="card {extra_class}"><h3>{esc(title)}</h3><ol>{body}</ol></div>'
+
+
+def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
+    items = []
+    for g in snap.latest[:limit]:
+        mins = int((snap.now - g["occurred_at"]).total_seconds() // 60)
+        ago = t(lang, "just_now") if mins < 1 else t(lang, "ago", m=mins)
+        cls = ' class="large"' if g["amount_fen"] >= LARGE_GIFT_FEN else ""
+        items.append(
+            f'<li{cls}><span class="rank">{esc(ago)}</span>'
+            f'<span class="name">{esc(g["donor_name_masked"])} · {esc(g["project_name"])}</span>'
+            f'<span class="amt">{esc(format_yuan(g["amount_fen"]))}</span></li>'
+        )
+    return _list_card(t(lang, "latest"), items, lang, "ticker")
+
+
+def minutes_svg(snap: Snapshot, lang: str) -> str:
+    """Gifts per minute over the last hour, as bars."""
+    minute = snap.now.replace(second=0, microsecond=0)
+    counts = {r["minute_at"].astimezone(dt.UTC): r["donations"] for r in snap.minutes}
+    values = [counts.get(minute - dt.timedelta(minutes=59 - i), 0) for i in range(60)]
+    top = max(values) or 1
+    bars = "".join(
+        f'<rect x="{i * 10 + 1}" y="{100 - v / top * 92:.1f}" width="8" height="{v / top * 92:.1f}" fill="#34d399"/>'
+        for i, v in enumerate(values)
+    )
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 100" preserveAspectRatio="none">{bars}</svg>'
+    title = f"{t(lang, 'per_minute')} · {max(values)}"
+    return f'<div class="card"><h3>{esc(title)}</h3>{svg_img(svg, "width:100%;height:7vh", title)}</div>'
+
+
+@cache
+def qr_svg(url: str) -> str:
+    import segno
+
+    if not url:
+        return ""
+    svg = segno.make(url, error="m").svg_inline(border=2, dark="#000", light="#fff", omitsize=True)
+    return svg_img(svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1), "width:6.5vw;height:6.5vw", url)
+
+
+@cache
+def outline_rings() -> list[list[tuple[float, float]]]:
+    path = config.DATA_DIR / "demo" / "erqi_outline.json"
+    return [[tuple(p) for p in ring] for ring in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def map_svg(snap: Snapshot, lang: str) -> str:
+    """The district outline and the sites as dots sized by money, drawn locally (no tiles)."""
+    rings = outline_rings()
+    xs = [p[0] for r in rings for p in r]
+    ys = [p[1] for r in rings for p in r]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    w, h = 1000, 1000 * (y1 - y0) / (x1 - x0) * 1.2
+
+    def xy(lng: float, lat: float) -> tuple[float, float]:
+        return (lng - x0) / (x1 - x0) * w, (y1 - lat) / (y1 - y0) * h
+
+    paths = "".join(
+        '<path d="M'
+        + " L".join(f"{xy(*p)[0]:.1f},{xy(*p)[1]:.1f}" for p in ring)
+        + ' Z" fill="#1e2b4f" stroke="#7aa2ff" stroke-width="2"/>'
+        for ring in rings
+    )
+    top = max((s["total_fen"] for s in snap.sites), default=1) or 1
+    dots = []
+    for s in snap.sites:
+        if s["lng"] is None:
+            continue
+        x, y = xy(s["lng"], s["lat"])
+        r = 4 + 26 * (s["total_fen"] / top) ** 0.5
+        dots.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#ffd166" fill-opacity=".75" stroke="#0b1020"/>'
+        )
+    labels = []
+    for s in snap.sites[:3]:
+        x, y = xy(s["lng"], s["lat"])
+        labels.append(
+            f'<text x="{x + 12:.1f}" y="{y:.1f}" fill="#fff" font-size="26" font-weight="700">{esc(s["name"])}</text>'
+        )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h:.0f}">{paths}{"".join(dots)}'
+        f"{''.join(labels)}</svg>"
+    )
+    return f'<div class="card"><h3>{esc(t(lang, "map"))}</h3>{svg_img(svg, "width:100%;height:50vh", t(lang, "map"))}</div>'
+
+
+def render(snap: Snapshot, view: str = "overview", lang: str = "zh", celebrate: int | None = None,
+           site_id: str | None = None) -> str:  # fmt: skip
+    """The whole screen for one refresh."""
+    ev = snap.event
+    tot = snap.totals
+    local = snap.local_now
+    title = ev.name if lang == "zh" else ev.name_en
+    day = snap.day_index
+    day_label = f" · {esc(t(lang, 'day_n', n=day + 1))}" if day is not None else ""
+    demo = f'<span class="demo">{esc(t(lang, "demo"))}</span>' if snap.is_demo else ""
+    top = (
+        f'<div class="top"><div>{esc(title)}{day_label}{demo}</div>'
+        f'<div class="clock">{local:%Y-%m-%d %H:%M:%S}</div></div>'
+    )
+    banner = ""
+    if snap.is_stale:
+        last = tot.get("last_gift_at")
+        mins = int((snap.now - last).total_seconds() // 60) if last else 0
+        banner = f'<div class="banner" role="alert">{esc(t(lang, "stale", m=mins))}</div>'
+    party = (
+        f'<div class="celebrate">{esc(t(lang, "milestone", v=money_short(celebrate, lang)))}</div>' if celebrate else ""
+    )
+
+    pct = _pct(tot["total_fen"], ev.goal_fen)
+    headline = (
+        f'<div class="card"><div class="label">{esc(t(lang, "total"))}</div>'
+        f'<div class="big" id="headline-total" data-fen="{tot["total_fen"]}">{esc(money_short(tot["total_fen"], lang))}</div>'
+        f'<div class="split">{esc(t(lang, "public"))} {esc(format_yuan(tot["amount_fen"]))} + '
+        f"{esc(t(lang, 'matched'))} {esc(format_yuan(tot['matched_fen']))}</div>"
+        f'{_bar(pct)}<div class="split">{esc(t(lang, "goal"))} {esc(money_short(ev.goal_fen, lang))} · '
+        f"<b>{pct:.1f}%</b></div></div>"
+    )
+    if site_id:
+        site = snap.site
+        site_name = site["name"] if site else t(lang, "unknown_site")
+        site_total = site["total_fen"] if site else 0
+        site_count = site["donations"] if site else 0
+        middle = (
+            f'<div class="card"><div class="label">{esc(t(lang, "site_total"))} · {esc(site_name)}</div>'
+            f'<div class="stat" id="site-total" data-fen="{site_total}">{esc(money_short(site_total, lang))}</div>'
+            f'<div class="count">{site_count:,} {esc(t(lang, "donations"))}</div></div>'
+        )
+    else:
+        middle = (
+            f'<div class="card"><div class="label">{esc(t(lang, "donations"))}</div>'
+            f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
+            f'<div class="count">{esc(t(lang, "today"))} <b>{esc(money_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
+            f" · {tot['day_donations']:,} {esc(t(lang, 'donations'))}</div>"
+            f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(money_short(tot["day_matched_fen"], lang))}</b>'
+            f" / {esc(money_short(ev.matching.daily_pool_fen, lang))}</div></div>"  # short: one line on the card
+        )
+    clocks = "".join(f"<div>{c}</div>" for c in countdowns(snap, lang))
+    head = f'<div class="head">{headline}{middle}<div class="card count">{clocks}</div></div>'
+
+    qr = f'<div class="card qr">{qr_svg(ev.giving_url)}<div>{esc(t(lang, "scan"))}</div></div>' if ev.giving_url else ""
+    side = f'<div class="side">{_ticker(snap, lang, 5)}{minutes_svg(snap, lang)}{qr}</div>'
+    if view == "map":
+        body = f'<div class="body wide">{map_svg(snap, lang)}{side}</div>'
+    elif view in ("projects", "teams", "sites"):
+        rows = {"projects": snap.projects, "teams": snap.teams, "sites": snap.sites}[view]
+        body = f'<div class="body wide">{_board(t(lang, view), rows, lang, 10)}{side}</div>'
+    else:
+        teams_title = t(lang, "site_teams") if site_id else t(lang, "teams")
+        body = (
+            f'<div class="body">{_board(t(lang, "projects"), snap.projects, lang, 6)}'
+            f"{_board(teams_title, snap.teams, lang, 6)}{_board(t(lang, 'sites'), snap.sites, lang, 6)}{side}</div>"
+        )
+    updated = snap.local_now
+    foot = (
+        f'<div class="foot"><span>{esc(t(lang, "updated"))} <span id="last-updated">{updated:%H:%M:%S}</span></span>'
+        f"<span>{esc(ev.giving_url)}</span></div>"
+    )
+    return f'{CSS}<div class="gd">{top}{banner}{party}{head}{body}{foot}</div>'

@@ -1,0 +1,187 @@
+"""The big screen's data: one snapshot of every figure a refresh needs, from the rollups.
+
+Snapshots are built by `take_snapshots` (four small queries for the district and every watched site at once)
+and shared by every open screen through the screen feed, so 500 screens cost what one costs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from givingday import clock
+from givingday.config import Event
+from givingday.store.database import Store
+
+TOP_N = 8
+TICKER_N = 12
+TICKER_WINDOW = dt.timedelta(minutes=10)
+CHART_WINDOW = dt.timedelta(hours=1)
+TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project_name", "channel")
+LARGE_GIFT_FEN = 100_000  # ¥1,000 and up is highlighted in the ticker
+
+
+@dataclass
+class Snapshot:
+    now: dt.datetime  # the board's now (demo clock during a demo), UTC
+    taken_at: dt.datetime  # real time the data was read, UTC
+    event: Event
+    is_demo: bool
+    totals: dict[str, Any]
+    projects: list[dict[str, Any]]
+    teams: list[dict[str, Any]]
+    sites: list[dict[str, Any]]
+    latest: list[dict[str, Any]]
+    minutes: list[dict[str, Any]]
+    site: dict[str, Any] | None = None
+    site_teams: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def local_now(self) -> dt.datetime:
+        return self.now.astimezone(self.event.tz)
+
+    @property
+    def day_index(self) -> int | None:
+        """0-based day of the event, or None outside it."""
+        i = (self.local_now.date() - self.event.first_day).days
+        return i if 0 <= i < self.event.days else None
+
+    @property
+    def is_stale(self) -> bool:
+        last = self.totals.get("last_gift_at")
+        if last is None:
+            return True
+        return (self.now - last).total_seconds() > self.event.stale_after_seconds
+
+    def milestone_passed(self) -> int | None:
+        """The highest configured milestone the total has reached, in fen."""
+        passed = [m for m in self.event.milestones_fen if self.totals["total_fen"] >= m]
+        return max(passed) if passed else None
+
+
+def day_bounds(event: Event, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    local = moment.astimezone(event.tz).date()
+    start = dt.datetime.combine(local, dt.time(0), event.tz)
+    return start, start + dt.timedelta(days=1)
+
+
+def _at(epoch: int | None) -> dt.datetime | None:
+    return None if epoch is None else dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def _ranked(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    rows = [r for r in rows if r["donations"] or r["total_fen"]]
+    return sorted(rows, key=lambda r: (-r["total_fen"], r["key"]))[:limit]
+
+
+def take_snapshot(store: Store, now: dt.datetime | None = None, site_id: str | None = None) -> Snapshot:
+    """The snapshot of one screen: the district's (site_id None) or a site's."""
+    return take_snapshots(store, [site_id], now)[site_id]
+
+
+def take_snapshots(
+    store: Store, site_ids: list[str | None], now: dt.datetime | None = None
+) -> dict[str | None, Snapshot]:
+    """The snapshots of several screens in one pass of four queries, however many sites are watched: the
+    rollups with today's total, the last hour's minutes, every site's teams and the newest gifts of every ticker,
+    joined to the cached roster (137 site screens used to cost 137 passes every period)."""
+    demo_clock = clock.read_clock(store.location)  # once per pass: event days, demo label and now
+    event = clock.effective_event(store.event, demo_clock)
+    is_demo = demo_clock is not None
+    now = now or (demo_clock.now() if demo_clock else dt.datetime.now(dt.UTC))
+    day_start, day_end = day_bounds(event, now)
+    minute = now.replace(second=0, microsecond=0)
+    calls = {
+        "rollups": ("screen_rollups", {"day_start": day_start, "day_end": day_end, "limit_n": TOP_N}),
+        "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute}),
+    }
+    if any(site_ids):
+        calls["site_teams"] = ("screen_sites_teams", {"limit_n": TOP_N})
+    rows = store.query_many(calls)
+    roster = store.roster()
+    by_dim: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in rows["rollups"]:
+        by_dim.setdefault(r["dim"], {})[r["key"]] = r
+    everything = by_dim.get("all", {}).get("", {})
+    today = by_dim["day"][""]
+    last_gift_at = _at(everything.get("last_gift_epoch"))
+    newest = min(now, last_gift_at) if last_gift_at else now
+    tickers: dict[str | None, list[dict[str, Any]]] = {}
+    recent = store.query("screen_sites_latest_gifts", since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N)
+    for r in recent:
+        gift = {k: r[k] for k in TICKER_COLUMNS}
+        if r["district_rank"] <= TICKER_N:
+            tickers.setdefault(None, []).append(gift)
+        if r["site_id"] is not None and r["site_rank"] <= TICKER_N:
+            tickers.setdefault(r["site_id"], []).append(gift)
+    teams_at: dict[str, list[dict[str, Any]]] = {}
+    for r in rows.get("site_teams", []):
+        teams_at.setdefault(r["site_id"], []).append(r)
+
+    def with_money(item: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
+        return {**item, "total_fen": r["amount_fen"] + r["matched_fen"], "donations": r["donations"],
+                "last_gift_at": _at(r["last_gift_epoch"])}  # fmt: skip
+
+    projects = {p["project_id"]: p for p in roster["projects"]}
+    teams = {t["team_id"]: t for t in roster["teams"]}
+    site_goals: dict[str, int] = {}
+    for t in roster["teams"]:
+        if t["site_id"] and t["goal_fen"]:
+            site_goals[t["site_id"]] = site_goals.get(t["site_id"], 0) + t["goal_fen"]
+
+    def project_row(key: str, r: dict[str, Any]) -> dict[str, Any]:
+        p = projects[key]
+        return with_money({"key": key, "name": p["name"], "goal_fen": p["goal_fen"]}, r)
+
+    def team_row(r: dict[str, Any]) -> dict[str, Any]:
+        t = teams[r["key"]]
+        return with_money(
+            {"key": t["team_id"], "name": t["name"], "goal_fen": t["goal_fen"], "site_id": t["site_id"]}, r
+        )
+
+    sites = [
+        with_money({"key": s["site_id"], "name": s["name"], "street": s["street"], "lng": s["lng"], "lat": s["lat"],
+                    "goal_fen": site_goals.get(s["site_id"])}, by_dim["site"][s["site_id"]])
+        for s in roster["sites"] if s["site_id"] in by_dim.get("site", {})
+    ]  # fmt: skip
+    totals = {
+        "amount_fen": everything.get("amount_fen", 0),
+        "matched_fen": everything.get("matched_fen", 0),
+        "total_fen": everything.get("amount_fen", 0) + everything.get("matched_fen", 0),
+        "donations": everything.get("donations", 0),
+        "last_gift_at": last_gift_at,
+        "day_amount_fen": today["amount_fen"],
+        "day_matched_fen": today["matched_fen"],
+        "day_donations": today["donations"],
+    }
+    shared = {
+        "now": now,
+        "taken_at": dt.datetime.now(dt.UTC),
+        "event": event,
+        "is_demo": is_demo,
+        "totals": totals,
+        "projects": _ranked([project_row(k, r) for k, r in by_dim.get("project", {}).items() if k in projects], TOP_N),
+        "sites": _ranked(sites, len(sites)),
+        "minutes": [
+            {"minute_at": _at(m["minute_epoch"]), "total_fen": m["total_fen"], "donations": m["donations"]}
+            for m in rows["minutes"]
+        ],
+    }  # the district's figures, the same objects in every snapshot of the pass (nobody changes them)
+    district_teams = [r for k, r in by_dim.get("team", {}).items() if k in teams]
+    site_names = {s["site_id"]: s for s in roster["sites"]}
+    snaps: dict[str | None, Snapshot] = {}
+    for site_id in site_ids:
+        team_rows = teams_at.get(site_id, []) if site_id else district_teams
+        snap = Snapshot(**shared, teams=_ranked([team_row(r) for r in team_rows], TOP_N),
+                        latest=tickers.get(site_id, []))  # fmt: skip
+        if site_id:
+            site = site_names.get(site_id)
+            money = by_dim.get("site", {}).get(site_id, {"amount_fen": 0, "matched_fen": 0, "donations": 0})
+            snap.site = (
+                {"key": site_id, "name": site["name"], "street": site["street"],
+                 "total_fen": money["amount_fen"] + money["matched_fen"], "donations": money["donations"]}
+                if site else None
+            )  # fmt: skip
+        snaps[site_id] = snap
+    return snaps

@@ -1,0 +1,88 @@
+"""The wall: the big screen for screens that only watch, served beside the Streamlit app on the same port.
+
+`/wall?site=S002&view=overview` is a static page (givingday/screens/wall.html) whose script asks `/wall/feed` with the
+same query string every `refresh` seconds and puts the answer in place. The answer is the page the Streamlit
+big screen shows, from the same feed (`screen_feed.shared`): one snapshot every two seconds, one rendering per
+page shown. A refresh here is one small HTTP request that reads a string; in Streamlit it is a fragment run
+with its session, rerun and message machinery, which is what decides how many screens one server holds
+(README, Load test).
+
+Read only and public, like the big screen: nothing here writes; an unknown site is answered 404 before any
+snapshot is taken for it, and a milestone the total has not reached is not celebrated, whatever the URL asks.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from givingday.screens import feed as screen_feed
+from givingday.screens import render as bigscreen
+from givingday.store.database import Store, adopted
+
+PAGE_FILE = Path(__file__).with_name("wall.html")
+HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _store() -> Store:
+    store = adopted()
+    if store is None:
+        raise RuntimeError("the wall needs the store `givingday serve` opens")
+    return store
+
+
+def _unknown(site: str) -> Response:
+    return PlainTextResponse(
+        f"未知点位 unknown site {site!r}: the site ids are in the roster (sites.csv)", 404, headers=HEADERS
+    )
+
+
+def _screen(page: str, milestone: int | None, p: bigscreen.ScreenParams) -> Response:
+    headers = {**HEADERS, "X-Milestone": str(milestone or ""), "X-Refresh": str(p.refresh)}
+    return HTMLResponse(page, headers=headers)
+
+
+def answer(feed: screen_feed.ScreenFeed, p: bigscreen.ScreenParams, view: str, celebrate: str | None) -> Response:
+    """The screen for one refresh when it is not ready: a site's first snapshot, or a page nobody asked for
+    yet. It may wait for the database, so it runs off the event loop."""
+    if not feed.knows(p.site):
+        return _unknown(p.site)
+    milestone = feed.snapshot(p.site).milestone_passed()
+    return _screen(feed.html(p.site, view, p.lang, bigscreen.honoured(milestone, celebrate)), milestone, p)
+
+
+async def feed(request: Request) -> Response:
+    """A wall screen's refresh. The usual one only reads strings already made, here on the event loop; the
+    rest goes to a thread with the same view (a rotation cannot turn between the two)."""
+    p = bigscreen.screen_params(request.query_params.get)
+    view = p.view_now()
+    celebrate = request.query_params.get("celebrate")  # the screen decides when; the feed, whether it may
+    shared = screen_feed.shared(_store())
+    hit = shared.cached(p.site, view, p.lang, celebrate)  # the feed keeps only sites of the roster
+    if hit is not None:
+        return _screen(*hit, p)
+    return await run_in_threadpool(answer, shared, p, view, celebrate)
+
+
+@cache
+def _page() -> str:
+    """The page with the screens' own constants filled in, so the script and the Streamlit page agree."""
+    text = PAGE_FILE.read_text(encoding="utf-8")
+    return text.replace("{{CELEBRATE_MS}}", str(bigscreen.CELEBRATE_SECONDS * 1000)).replace(
+        "{{REFRESH_MS}}", str(bigscreen.REFRESH_SECONDS * 1000)
+    )
+
+
+async def page(request: Request) -> Response:
+    return HTMLResponse(_page(), headers=HEADERS)
+
+
+def routes(base: str = "") -> list[Route]:
+    """The wall's routes under Streamlit's `server.baseUrlPath` (`base`), as its own pages are."""
+    prefix = "/" + base.strip("/") if base.strip("/") else ""
+    return [Route(f"{prefix}/wall", page, methods=["GET"]), Route(f"{prefix}/wall/feed", feed, methods=["GET"])]

@@ -1,0 +1,252 @@
+"""The store: one SQLAlchemy engine on a DuckDB file (or a server URL), its schema, and the named queries.
+
+Only one process may hold a DuckDB file (BRIEF constraint 1). Opening a file another process holds raises
+`StoreLocked`, which the command line turns into a hand-off to the inbox.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from givingday import config
+from givingday.masking import DonorHasher, load_salt
+from givingday.store.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+# DuckDB keeps state for every row written since the database was opened (the primary key's index nodes, the
+# bookkeeping of `on conflict`, appended row groups), outside its own memory accounting and `memory_limit`: about
+# 1 KB a gift, measured. Closing and reopening the database releases it all; the rows are in the file. The
+# process renews it after this many rows written, or after RENEW_MAX_SECONDS with any written, never more often
+# than RENEW_MIN_SECONDS (also the pause after one that gave up). A renewal costs ~0.1 s at a million gifts,
+# and the next write ~0.05 s more (`make bench`), so once a minute is cheap; it also collects Python's garbage
+# and trims malloc's free pages. See ARCHITECTURE.md, "Where each decision lives".
+RENEW_AFTER_ROWS = 250
+RENEW_MAX_SECONDS = 60.0
+RENEW_MIN_SECONDS = 10.0
+RENEW_WAIT_SECONDS = 2.0
+
+
+class UnsupportedStore(RuntimeError):
+    """The store is a server database and the operation is DuckDB-only so far (bulk import)."""
+
+
+class StoreLocked(RuntimeError):
+    """Another process holds the DuckDB file (usually the running board)."""
+
+
+@cache
+def query_text(name: str) -> str:
+    """The SQL of `queries/<name>.sql`. Code refers to a query only by this name."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"bad query name {name!r}")
+    return (config.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+_adopted: Store | None = None
+
+
+def adopt(store: Store) -> None:
+    """`givingday serve` opens the store before the server starts; the pages then use that one."""
+    global _adopted
+    _adopted = store
+
+
+def adopted() -> Store | None:
+    return _adopted
+
+
+class _ConnectionGate:
+    """Counts the connections in use, and lets `Store.renew` hold new ones off until those in use come back."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._in_use = 0
+        self._closed = False
+
+    def checkout(self, *_args: Any) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._closed)
+            self._in_use += 1
+
+    def checkin(self, *_args: Any) -> None:
+        with self._cond:
+            self._in_use -= 1
+            self._cond.notify_all()
+
+    def close(self, timeout: float) -> int:
+        """Stop new checkouts and wait for those in use; returns how many are still in use (0: closed)."""
+        with self._cond:
+            self._closed = True
+            self._cond.wait_for(lambda: self._in_use <= 0, timeout)
+            return self._in_use
+
+    def open(self) -> None:
+        with self._cond:
+            self._closed = False
+            self._cond.notify_all()
+
+
+def _release_freed_memory() -> None:
+    """Give the pages glibc's malloc keeps after a large free back to the system (no-op elsewhere)."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+class Store:
+    """The donation store. Cheap to share: pages, the inbox worker and the CLI all go through one."""
+
+    def __init__(self, location: str | None = None, event: config.Event | None = None):
+        self.location = config.db_location(location)
+        self.url = config.db_url(self.location)
+        self.event = event or config.load_event()
+        self.is_duckdb = self.url.startswith("duckdb:")
+        file = config.db_file(self.location)
+        if file:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(self.url)
+        if self.is_duckdb:
+            tz = self.event.timezone
+
+            @sa.event.listens_for(self.engine, "connect")
+            def _set_zone(dbapi_conn, _record):
+                dbapi_conn.execute(f"set TimeZone = '{tz}'")
+                dbapi_conn.execute("set enable_progress_bar = false")
+
+        try:
+            with self.engine.connect():
+                pass
+        except sa.exc.SQLAlchemyError as exc:
+            if _is_lock_error(exc):
+                raise StoreLocked(f"{self.location} is held by another process (is the board running?)") from exc
+            raise
+        self.renewable = self.is_duckdb and file is not None
+        self._gate = _ConnectionGate()
+        if self.renewable:
+            sa.event.listen(self.engine, "checkout", self._gate.checkout)
+            sa.event.listen(self.engine, "checkin", self._gate.checkin)
+        self._rows_since_renewal = 0
+        self._renewed_at = self._tried_at = time.monotonic()
+        self.renewals = 0
+        self._hasher: DonorHasher | None = None
+        self._write_lock = threading.RLock()
+        self._roster: dict[str, list[dict[str, Any]]] | None = None
+
+    @property
+    def inbox(self) -> Path:
+        return config.inbox_dir(self.location)
+
+    @property
+    def hasher(self) -> DonorHasher:
+        if self._hasher is None:
+            self._hasher = DonorHasher(load_salt(config.beside_store(self.location, "donor_salt.key")))
+        return self._hasher
+
+    @contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """One write transaction at a time in this process: the inbox worker, the pages' forms and the
+        command line take turns, so concurrent rollup upserts never conflict and a form never waits on a retry."""
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    def wrote(self, rows: int) -> None:
+        """The importer reports the rows it committed, for `renew_if_due`."""
+        self._rows_since_renewal += rows
+
+    def renew_if_due(self, now: float | None = None) -> bool:
+        """Renew the database when enough has been written since the last time (see RENEW_AFTER_ROWS).
+        The inbox worker calls this between files, holding no connection."""
+        now = time.monotonic() if now is None else now
+        since = now - self._renewed_at
+        rows = self._rows_since_renewal
+        due = rows >= RENEW_AFTER_ROWS or (rows > 0 and since >= RENEW_MAX_SECONDS)
+        if not (self.renewable and due and now - self._tried_at >= RENEW_MIN_SECONDS):
+            return False
+        self._tried_at = now
+        return self.renew(now=now)
+
+    def renew(self, wait: float | None = None, now: float | None = None) -> bool:
+        """Close and reopen the DuckDB database so it lets go of what it holds for rows written so far.
+
+        Between writes (it takes the write lock) and with no connection in use: new checkouts wait, those in use
+        get `wait` seconds to come back, else it gives up (`renew_if_due` waits RENEW_MIN_SECONDS before the next
+        try, so a long-held connection cannot keep the gate shut). Closing checkpoints the write-ahead log, so the
+        reopened database starts from the file alone."""
+        if not self.renewable:
+            return False
+        wait = RENEW_WAIT_SECONDS if wait is None else wait
+        t0 = time.perf_counter()
+        with self._write_lock:
+            try:
+                busy = self._gate.close(wait)
+                if busy:
+                    log.warning("store: not renewed, %d connection(s) still in use after %.0f s", busy, wait)
+                    return False
+                self.engine.dispose()
+                gc.collect()
+                _release_freed_memory()
+            finally:
+                self._gate.open()
+            rows, self._rows_since_renewal = self._rows_since_renewal, 0
+            self._renewed_at = self._tried_at = time.monotonic() if now is None else now  # a try, and a success
+            self.renewals += 1
+        log.info(
+            "store: renewed the database after %d rows written, in %.0f ms", rows, (time.perf_counter() - t0) * 1000
+        )
+        return True
+
+    def migrate(self) -> list[str]:
+        return migrate(self.engine)
+
+    def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by", dim="site")`."""
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
+
+    def roster(self) -> dict[str, list[dict[str, Any]]]:
+        """Projects, teams and sites, read once and kept: only `roster.load_roster` changes them, and it is
+        the only writer of the roster while this process holds the store (constraint 1)."""
+        if self._roster is None:
+            self._roster = self.query_many({k: (f"roster_{k}", {}) for k in ("projects", "teams", "sites")})
+        return self._roster
+
+    def forget_roster(self) -> None:
+        self._roster = None
+
+    def query_many(self, calls: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        """Several named queries on one connection and one snapshot: {label: (query name, params)}."""
+        out = {}
+        with self.engine.connect() as conn:
+            for label, (name, params) in calls.items():
+                out[label] = [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
+        return out
+
+    def query_rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,150 @@
+"""What the pages share: the one store of this server process and a short-lived cache of query results.
+
+Pages read query results from `cached_query`, and every big screen reads the one `screen_feed`, so many open
+screens cost the database no more than one (BRIEF constraint 4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from givingday import accounts, clock
+from givingday.config import Event
+from givingday.console import alerts
+from givingday.console import figures as console
+from givingday.ingest import inbox
+from givingday.report import figures as report
+from givingday.screens import feed as feeds
+from givingday.screens.feed import ScreenFeed
+from givingday.store.database import Store, adopted
+
+CACHE_SECONDS = 2
+log = logging.getLogger(__name__)
+REPORT_SECONDS = 60
+
+
+@st.cache_resource
+def shared_store() -> Store:
+    store = adopted() or Store()
+    store.migrate()
+    inbox.start_once(store)
+    return store
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=256)
+def cached_query(name: str, **params: Any) -> list[dict[str, Any]]:
+    return shared_store().query(name, **params)
+
+
+def screen_feed() -> ScreenFeed:
+    """The process's one screen feed, shared with the wall: a snapshot every `screen_feed.PERIOD`, taken by its own
+    thread."""
+    return feeds.shared(shared_store())
+
+
+def current_bucket() -> int:
+    """A shared time slot of CACHE_SECONDS: pages that refresh in the same slot share cached figures."""
+    return int(time.time() // CACHE_SECONDS)
+
+
+def is_demo() -> bool:
+    """Whether a demo giving day is playing into this store (every page says so)."""
+    return clock.read_clock(shared_store().location) is not None
+
+
+def board_time() -> tuple[Event, dt.datetime]:
+    """The event as the board shows it and the board's now (the demo's clock during a demo), UTC."""
+    store = shared_store()
+    event, _, now = clock.board_time(store.location, store.event)
+    return event, now
+
+
+def oidc_configured() -> bool:
+    """Streamlit's own sign-in (st.login) replaces local passwords when `[auth]` is in secrets.toml."""
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:
+        return False
+
+
+def current_user() -> accounts.User | None:
+    """Who is signed in to this session: through OIDC when configured, else by a local password."""
+    if oidc_configured():
+        if not st.user.is_logged_in:
+            return None
+        if st.user.get("email_verified") is False:
+            return None
+        return accounts.external_user(st.user.get("email"), shared_store().location)
+    user = st.session_state.get("user")
+    if not isinstance(user, accounts.User):
+        return None
+    if not accounts.still_valid(user, shared_store().location):
+        st.session_state.pop("user", None)  # removed, given another role, or a new password: sign in again
+        return None
+    return user
+
+
+def sign_in(name: str, password: str) -> accounts.User:
+    """Check the password (slowed after repeated failures) and remember the user in this session only."""
+    client = st.context.ip_address or "local"
+    user = accounts.sign_in(name, password, client=client, location=shared_store().location)
+    log.info("sign-in: %s (%s) from %s", user.name, user.role, client)
+    st.session_state["user"] = user
+    return user
+
+
+def sign_out() -> None:
+    st.session_state.pop("user", None)
+    if oidc_configured() and st.user.is_logged_in:
+        st.logout()
+
+
+@st.cache_data(ttl=30, max_entries=64, show_spinner=False)
+def cached_console(filters: console.Filters, bucket: int) -> dict[str, Any]:
+    """Every figure of the console for one set of filters, shared by organizers looking at the same view."""
+    event, now = board_time()
+    return console.figures(shared_store(), filters, event, now)
+
+
+@st.cache_data(ttl=30, max_entries=4, show_spinner=False)
+def cached_alerts(bucket: int) -> dict[str, Any]:
+    """The alerts page's figures, shared by every organizer who has it open."""
+    event, now = board_time()
+    return alerts.figures(shared_store(), event, now)
+
+
+def allow_only(page: str) -> accounts.User:
+    """First line of every protected page. `app.py` already leaves a page out of a session's navigation when
+    its role may not see it; this check also holds if the page script is ever run by other means (Streamlit
+    runs `pages/*.py` directly in its legacy multipage mode, e.g. for the first request after a start)."""
+    user = current_user()
+    if page not in accounts.pages_for(user):
+        st.error("请先登录。Please sign in: this page is for signed-in organizers.", icon=":material/lock:")
+        st.stop()
+    return user
+
+
+@st.cache_resource(ttl=REPORT_SECONDS, max_entries=16, show_spinner=False)
+def cached_report(day: dt.date | None, until: dt.datetime) -> report.Report:
+    """Leadership's report for a day (or the event) as of a moment, shared by every open summary page; kept a
+    minute, so a late import still shows up in a report of a past day."""
+    event, demo, now = report.board_time(shared_store())
+    return report.build_report(shared_store(), report.make_scope(event, day, until, now), demo)
+
+
+@st.cache_resource(ttl=REPORT_SECONDS, max_entries=16, show_spinner=False)
+def cached_report_charts(day: dt.date | None, until: dt.datetime) -> dict[str, bytes]:
+    from givingday.report import charts as report_charts
+
+    r = cached_report(day, until)
+    return {
+        "days": report_charts.days_png(r),
+        "hourly": report_charts.hourly_png(r),
+        "projects": report_charts.top_projects_png(r),
+    }

@@ -1,0 +1,85 @@
+"""`givingday serve`: open the store (with the demo roster when none is loaded), start the inbox worker, and
+run the Streamlit server in this same process, so the worker runs from the first second, before any browser
+opens a page, and the app's pages share the very store the worker writes to (BRIEF constraint 1)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from givingday import accounts, clock, config
+from givingday.ingest import inbox
+from givingday.ingest.roster import load_roster
+from givingday.store.database import Store, adopt
+
+
+def prepare_store(location: str | None) -> Store:
+    store = Store(location)
+    store.migrate()
+    if not store.query("store_counts")[0]["projects"]:
+        roster = load_roster(store, config.ROSTER_DIR)
+        print(
+            f"demo roster loaded: {len(roster.projects)} projects, {len(roster.teams)} teams, {len(roster.sites)} sites"
+        )
+    return store
+
+
+def demo_wanted(store: Store) -> bool:
+    """The demo plays unless GIVINGDAY_DEMO=0, and only where no real gifts are stored."""
+    if os.environ.get("GIVINGDAY_DEMO", "1") == "0":
+        return False
+    if clock.read_clock(store.location) is not None:
+        return True
+    return store.query("totals_overall")[0]["donations"] == 0
+
+
+def log_to_stderr() -> None:
+    """The board's own messages (failed files, store renewals; each import at INFO) go to the server's output,
+    at the level GIVINGDAY_LOG_LEVEL names (WARNING unless set)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("givingday")
+    logger.addHandler(handler)
+    logger.setLevel(os.environ.get("GIVINGDAY_LOG_LEVEL", "WARNING").upper())
+    logger.propagate = False
+
+
+def serve(args: argparse.Namespace) -> int:
+    from streamlit import config as st_config
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import bootstrap
+
+    log_to_stderr()
+    location = config.db_location(args.db)
+    os.environ["GIVINGDAY_DB"] = location
+    os.chdir(config.ROOT)  # Streamlit reads .streamlit/config.toml from here
+    store = prepare_store(location)
+    adopt(store)
+    inbox.start_once(store)
+    if demo_wanted(store):
+        from givingday.demo import simulate
+
+        simulate.start_demo(store)
+        t = store.query("totals_overall")[0]
+        print(f"demo giving day playing: {t['donations']:,} gifts so far (GIVINGDAY_DEMO=0 turns it off)")
+    print(
+        f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/ "
+        f"(plaza screens: http://localhost:{args.port}/wall?site=ID)"
+    )
+    if not accounts.list_users(location):
+        print(
+            f"the console (http://localhost:{args.port}/console) needs an account: "
+            "`.venv/bin/python -m givingday user add NAME --role organizer`"
+        )
+    # app.py lists the pages itself (st.navigation), by role. Without this, Streamlit's legacy multipage mode
+    # would run a `pages/*.py` file straight from its URL for the first request after a start.
+    PagesManager.uses_pages_directory = False
+    main_script = str(config.ROOT / "app.py")
+    st_config._main_script_path = main_script
+    flags = {"server_port": args.port}
+    bootstrap.load_config_options(flag_options=flags)
+    # The board with the wall beside it (givingday/web/asgi.py), served by Streamlit's own uvicorn runner.
+    bootstrap.run_asgi_app(main_script, "givingday.web.asgi:app", [], flags)
+    return 0
