@@ -237,8 +237,9 @@ class SignInRefused(Exception):
     """Wrong name or password, or too many failures: the message is what the person sees."""
 
 
-def sign_in(name: str, password: str, client: str | None = None, location: str | None = None,
-            throttle: Throttle = THROTTLE) -> User:  # fmt: skip
+def sign_in(
+    name: str, password: str, client: str | None = None, location: str | None = None, throttle: Throttle = THROTTLE
+) -> User:
     """Check a local user's password. Unknown names cost the same time as wrong passwords."""
     # A name is slowed down per client (so nobody can lock an organizer out from elsewhere), and a client
     # across all names (so guessing many names from one place is slowed too).

@@ -96,10 +96,16 @@ def cmd_totals(args: argparse.Namespace) -> int:
     if args.by:
         rows = store.query(BY_QUERIES[args.by], since=None, until=until)  # until None: everything
         out = [
-            {"key": r["key"], "name": r["name"], "amount_fen": r["amount_fen"], "matched_fen": r["matched_fen"],
-             "total_fen": r["amount_fen"] + r["matched_fen"], "donations": r["donations"]}
+            {
+                "key": r["key"],
+                "name": r["name"],
+                "amount_fen": r["amount_fen"],
+                "matched_fen": r["matched_fen"],
+                "total_fen": r["amount_fen"] + r["matched_fen"],
+                "donations": r["donations"],
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
         if args.json:
             print(json.dumps(out, ensure_ascii=False, indent=1))
         else:

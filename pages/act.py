@@ -85,10 +85,19 @@ def record_gift(user, roster, event, now) -> None:
             return
         try:
             gift_id = actions.record_gift(
-                shared_store(), user.name, channel=channel, project_id=project, amount_fen=amount,
-                occurred_at=dt.datetime.combine(day, at, event.tz), reason=reason, team_id=team, site_id=site,
-                donor_name=donor, reference=reference, not_after=now,
-            )  # fmt: skip
+                shared_store(),
+                user.name,
+                channel=channel,
+                project_id=project,
+                amount_fen=amount,
+                occurred_at=dt.datetime.combine(day, at, event.tz),
+                reason=reason,
+                team_id=team,
+                site_id=site,
+                donor_name=donor,
+                reference=reference,
+                not_after=now,
+            )
         except actions.ActionError as exc:
             st.error(f"未录入：{exc}")
         else:
@@ -108,8 +117,15 @@ def record_pledge(user, roster) -> None:
         if amount_refused(amount):
             return
         try:
-            pid = actions.record_pledge(shared_store(), user.name, donor_name=donor, project_id=project,
-                                        amount_fen=amount, reason=reason, due_on=due)  # fmt: skip
+            pid = actions.record_pledge(
+                shared_store(),
+                user.name,
+                donor_name=donor,
+                project_id=project,
+                amount_fen=amount,
+                reason=reason,
+                due_on=due,
+            )
         except actions.ActionError as exc:
             st.error(f"未登记：{exc}")
         else:
@@ -119,16 +135,28 @@ def record_pledge(user, roster) -> None:
         f"**未结清的认捐**（{len(pledges)} 笔，合计 {format_yuan(sum(p['amount_fen'] for p in pledges))}，不计入善款）"
     )
     if pledges:
-        st.dataframe(pd.DataFrame({
-            "编号": [p["pledge_id"] for p in pledges], "认捐方": [p["donor_name_masked"] for p in pledges],
-            "金额(元)": [p["amount_fen"] / 100 for p in pledges],
-            "项目": [projects.get(p["project_id"], p["project_id"]) for p in pledges],
-            "预计到账": [p["due_on"] or "" for p in pledges], "登记人": [p["recorded_by"] for p in pledges],
-        }), hide_index=True)  # fmt: skip
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "编号": [p["pledge_id"] for p in pledges],
+                    "认捐方": [p["donor_name_masked"] for p in pledges],
+                    "金额(元)": [p["amount_fen"] / 100 for p in pledges],
+                    "项目": [projects.get(p["project_id"], p["project_id"]) for p in pledges],
+                    "预计到账": [p["due_on"] or "" for p in pledges],
+                    "登记人": [p["recorded_by"] for p in pledges],
+                }
+            ),
+            hide_index=True,
+        )
         with st.form("close_pledge"):
             pid = st.selectbox("结清认捐", [p["pledge_id"] for p in pledges], key="close_id")
-            outcome = st.radio("结果", ["fulfilled", "cancelled"], horizontal=True, key="close_outcome",
-                               format_func={"fulfilled": "已到账", "cancelled": "取消"}.get)  # fmt: skip
+            outcome = st.radio(
+                "结果",
+                ["fulfilled", "cancelled"],
+                horizontal=True,
+                key="close_outcome",
+                format_func={"fulfilled": "已到账", "cancelled": "取消"}.get,
+            )
             gift = st.text_input("到账的捐款编号（已到账时必填）", key="close_gift")
             reason = st.text_input("原因", key="close_reason")
             if st.form_submit_button("结清"):
@@ -159,18 +187,38 @@ def correct_or_refund(user, roster, now) -> None:
         f"{sites.get(cur['site_id'] or '', '无点位')} · {console.CHANNEL_NAMES.get(cur['channel'], cur['channel'])}"
     )
     with st.form(f"fix_{gift_id}"):  # keyed by the gift, so its choices start from this gift
-        kind = st.radio("操作", ["correction", "refund"], horizontal=True, key=f"fix_kind_{gift_id}",
-                        format_func={"correction": "更正", "refund": "全额退款"}.get)  # fmt: skip
+        kind = st.radio(
+            "操作",
+            ["correction", "refund"],
+            horizontal=True,
+            key=f"fix_kind_{gift_id}",
+            format_func={"correction": "更正", "refund": "全额退款"}.get,
+        )
         amount = money_input("更正后的金额（元，不改则留空）", f"fix_amount_{gift_id}")
         keys = list(projects)
-        project = st.selectbox("项目", keys, index=keys.index(cur["project_id"]), key=f"fix_project_{gift_id}",
-                               format_func=lambda k: f"{k} {projects[k]}")  # fmt: skip
+        project = st.selectbox(
+            "项目",
+            keys,
+            index=keys.index(cur["project_id"]),
+            key=f"fix_project_{gift_id}",
+            format_func=lambda k: f"{k} {projects[k]}",
+        )
         team_keys = ["", *teams]
-        team = st.selectbox("队伍", team_keys, index=team_keys.index(cur["team_id"] or ""), key=f"fix_team_{gift_id}",
-                            format_func=lambda k: f"{k} {teams[k]}" if k else "（无）")  # fmt: skip
+        team = st.selectbox(
+            "队伍",
+            team_keys,
+            index=team_keys.index(cur["team_id"] or ""),
+            key=f"fix_team_{gift_id}",
+            format_func=lambda k: f"{k} {teams[k]}" if k else "（无）",
+        )
         site_keys = ["", *sites]
-        site = st.selectbox("点位", site_keys, index=site_keys.index(cur["site_id"] or ""), key=f"fix_site_{gift_id}",
-                            format_func=lambda k: f"{k} {sites[k]}" if k else "（无）")  # fmt: skip
+        site = st.selectbox(
+            "点位",
+            site_keys,
+            index=site_keys.index(cur["site_id"] or ""),
+            key=f"fix_site_{gift_id}",
+            format_func=lambda k: f"{k} {sites[k]}" if k else "（无）",
+        )
         reason = st.text_area("原因（必填）", key=f"fix_reason_{gift_id}", max_chars=500)
         submitted = st.form_submit_button("提交", type="primary")
     if not submitted or (kind == "correction" and amount_refused(amount, required=False)):
@@ -199,18 +247,29 @@ def show_report(report: ImportReport) -> None:
     ok = report.outcome == "committed"
     (st.success if ok and not report.rows_rejected else st.warning if ok else st.error)(report.summary())
     if report.rejections:
-        st.dataframe(pd.DataFrame({"行": [r.line for r in report.rejections], "原因": [r.reason for r in report.rejections],
-                                   "内容（已脱敏）": [r.row_text for r in report.rejections]}), hide_index=True)  # fmt: skip
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "行": [r.line for r in report.rejections],
+                    "原因": [r.reason for r in report.rejections],
+                    "内容（已脱敏）": [r.row_text for r in report.rejections],
+                }
+            ),
+            hide_index=True,
+        )
 
 
 def upload(user) -> None:
-    st.caption("平台导出（CSV、XLSX，UTF-8 或 GBK）、标准格式 CSV / JSON Lines，或按导入配置读取的银行流水。"
-               "与收件箱走同一条导入流程：同一笔不会重复计算，坏行会逐行说明原因。")  # fmt: skip
+    st.caption(
+        "平台导出（CSV、XLSX，UTF-8 或 GBK）、标准格式 CSV / JSON Lines，或按导入配置读取的银行流水。"
+        "与收件箱走同一条导入流程：同一笔不会重复计算，坏行会逐行说明原因。"
+    )
     with st.form("upload", clear_on_submit=True):
         file = st.file_uploader("选择文件", type=["csv", "xlsx", "jsonl", "json", "txt"], key="upload_file")
         names = [p.name for p in load_profiles()]
-        profile_name = st.selectbox("导入配置（银行流水等）", ["", *names], key="upload_profile",
-                                    format_func=lambda p: p or "自动识别")  # fmt: skip
+        profile_name = st.selectbox(
+            "导入配置（银行流水等）", ["", *names], key="upload_profile", format_func=lambda p: p or "自动识别"
+        )
         submitted = st.form_submit_button("导入", type="primary")
     if submitted and file is not None:
         try:
@@ -229,13 +288,17 @@ def upload(user) -> None:
 def audit_trail(event) -> None:
     rows = cached_query("audit_recent", limit_n=500)
     st.subheader("操作记录 Audit trail")
-    frame = pd.DataFrame({
-        "操作时间（实际）": [r["acted_at"].astimezone(event.tz).strftime("%m-%d %H:%M:%S") for r in rows],
-        "操作人": [r["user_name"] for r in rows], "操作": [ACTIONS.get(r["action"], r["action"]) for r in rows],
-        "对象": [r["target_id"] or "" for r in rows],
-        "金额变化(元)": [None if r["amount_fen"] is None else r["amount_fen"] / 100 for r in rows],
-        "原因": [r["reason"] for r in rows], "详情": [r["detail"] or "" for r in rows],
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "操作时间（实际）": [r["acted_at"].astimezone(event.tz).strftime("%m-%d %H:%M:%S") for r in rows],
+            "操作人": [r["user_name"] for r in rows],
+            "操作": [ACTIONS.get(r["action"], r["action"]) for r in rows],
+            "对象": [r["target_id"] or "" for r in rows],
+            "金额变化(元)": [None if r["amount_fen"] is None else r["amount_fen"] / 100 for r in rows],
+            "原因": [r["reason"] for r in rows],
+            "详情": [r["detail"] or "" for r in rows],
+        }
+    )
     st.dataframe(frame, hide_index=True, column_config={"金额变化(元)": st.column_config.NumberColumn(format="%.2f")})
     download_buttons(frame, "audit")
 

@@ -13,17 +13,31 @@ from givingday.web.board import allow_only, board_time, cached_console, current_
 from givingday.web.widgets import demo_banner, download_buttons
 
 REFRESH_SECONDS = 10
-KEYS = {"day": "f_day", "from_time": "f_from", "to_time": "f_to", "category": "f_category",
-        "project_id": "f_project", "team_id": "f_team", "site_id": "f_site", "street": "f_street",
-        "channel": "f_channel"}  # fmt: skip
+KEYS = {
+    "day": "f_day",
+    "from_time": "f_from",
+    "to_time": "f_to",
+    "category": "f_category",
+    "project_id": "f_project",
+    "team_id": "f_team",
+    "site_id": "f_site",
+    "street": "f_street",
+    "channel": "f_channel",
+}
 TABLE_LABELS = {
     "project": {"key": "编号", "name": "项目", "category": "类别"},
     "team": {"key": "编号", "name": "队伍", "project": "项目", "site": "点位"},
     "site": {"key": "编号", "name": "点位", "street": "街道"},
     "street": {"name": "街道"},
 }
-MONEY_LABELS = {"goal_fen": "目标(元)", "total_fen": "已筹(元)", "matched_fen": "其中配捐(元)", "donations": "人次",
-                "share_of_goal": "完成度", "last_gift_at": "最后一笔"}  # fmt: skip
+MONEY_LABELS = {
+    "goal_fen": "目标(元)",
+    "total_fen": "已筹(元)",
+    "matched_fen": "其中配捐(元)",
+    "donations": "人次",
+    "share_of_goal": "完成度",
+    "last_gift_at": "最后一笔",
+}
 
 
 def clear_filters() -> None:
@@ -84,33 +98,49 @@ def show_windows(w: dict, event) -> None:
     until = w["until"].astimezone(event.tz)
     st.markdown(f"**滚动窗口**　截至 {until:%m-%d %H:%M:%S}，与前一天同一时段对比")
     rows = w["rows"]
-    frame = pd.DataFrame({
-        "窗口": [r["label"] for r in rows],
-        "善款(元)": [r["total_fen"] / 100 for r in rows],
-        "人次": [r["donations"] for r in rows],
-        "前一天同时段(元)": [None if r["before_fen"] is None else r["before_fen"] / 100 for r in rows],
-        "前一天人次": [r["before_donations"] for r in rows],
-        "变化": [None if not r["before_fen"] else r["total_fen"] / r["before_fen"] - 1 for r in rows],
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "窗口": [r["label"] for r in rows],
+            "善款(元)": [r["total_fen"] / 100 for r in rows],
+            "人次": [r["donations"] for r in rows],
+            "前一天同时段(元)": [None if r["before_fen"] is None else r["before_fen"] / 100 for r in rows],
+            "前一天人次": [r["before_donations"] for r in rows],
+            "变化": [None if not r["before_fen"] else r["total_fen"] / r["before_fen"] - 1 for r in rows],
+        }
+    )
     money = st.column_config.NumberColumn(format="%.2f")
-    st.dataframe(frame, hide_index=True, key="windows", column_config={
-        "善款(元)": money, "前一天同时段(元)": money, "变化": st.column_config.NumberColumn(format="percent")})  # fmt: skip
+    st.dataframe(
+        frame,
+        hide_index=True,
+        key="windows",
+        column_config={
+            "善款(元)": money,
+            "前一天同时段(元)": money,
+            "变化": st.column_config.NumberColumn(format="percent"),
+        },
+    )
 
 
 def show_pace(p: console.Pace, m: dict, event) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**今日进度 Pace**")
-        lines = [f"今日已筹 **{format_yuan(p.today_fen)}**",
-                 f"按近60分钟速度，今日将达 **{format_yuan(p.at_rate_fen)}**"]  # fmt: skip
+        lines = [
+            f"今日已筹 **{format_yuan(p.today_fen)}**",
+            f"按近60分钟速度，今日将达 **{format_yuan(p.at_rate_fen)}**",
+        ]
         if p.by_yesterday_fen is not None:
             lines.append(f"按昨日走势，今日将达 **{format_yuan(p.by_yesterday_fen)}**")
         if p.day_goal_fen:
-            lines.append(f"日目标（总目标 ÷ {event.days} 天）{format_yuan(p.day_goal_fen)}："
-                         f"按当前速度完成 **{p.at_rate_fen / p.day_goal_fen:.0%}**")  # fmt: skip
+            lines.append(
+                f"日目标（总目标 ÷ {event.days} 天）{format_yuan(p.day_goal_fen)}："
+                f"按当前速度完成 **{p.at_rate_fen / p.day_goal_fen:.0%}**"
+            )
         if p.goal_fen:
-            lines.append(f"总目标 {format_yuan(p.goal_fen)}：已完成 {p.event_so_far_fen / p.goal_fen:.1%}，"
-                         f"按当前速度今日结束时 **{p.event_at_rate_fen / p.goal_fen:.1%}**")  # fmt: skip
+            lines.append(
+                f"总目标 {format_yuan(p.goal_fen)}：已完成 {p.event_so_far_fen / p.goal_fen:.1%}，"
+                f"按当前速度今日结束时 **{p.event_at_rate_fen / p.goal_fen:.1%}**"
+            )
         st.markdown("  \n".join(lines))
     with right:
         st.markdown("**今日配捐池 Matching pool**")
@@ -132,11 +162,13 @@ def minutes_chart(frame: pd.DataFrame, event) -> go.Figure:
     fig.add_bar(x=local, y=frame["total_fen"] / 100, name="善款(元)", marker_color="#e4572e")
     fig.add_scatter(x=local, y=frame["donations"], name="人次", yaxis="y2", mode="lines", line_color="#4c78a8")
     fig.update_layout(
-        height=280, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15),
+        height=280,
+        margin=dict(l=10, r=10, t=30, b=10),
+        legend=dict(orientation="h", y=1.15),
         yaxis=dict(title="元/分钟", rangemode="tozero"),
         yaxis2=dict(title="人次/分钟", overlaying="y", side="right", showgrid=False, rangemode="tozero"),
         bargap=0,
-    )  # fmt: skip
+    )
     return fig
 
 
@@ -176,10 +208,12 @@ def table(frame: pd.DataFrame, dim: str, search: str, tz, selectable: bool = Fal
         on_select=(lambda: pick_project(key, keys)) if selectable else "ignore",
         selection_mode="single-row",
         column_config={
-            labels["goal_fen"]: money, labels["total_fen"]: money, labels["matched_fen"]: money,
+            labels["goal_fen"]: money,
+            labels["total_fen"]: money,
+            labels["matched_fen"]: money,
             labels["share_of_goal"]: st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
         },
-    )  # fmt: skip
+    )
     download_buttons(exports.for_export(shown, labels), dim)
 
 
@@ -201,9 +235,16 @@ def live(f: console.Filters) -> None:
     if f.project_id and len(chosen):
         p = next(p for p in roster["projects"] if p["project_id"] == f.project_id)
         row = chosen.iloc[0]
-        st.info(f"已选项目：**{p['name']}**　已筹 {format_yuan(int(row['total_fen']))}，{int(row['donations'])} 人次"
-                + (f"，目标 {format_yuan(int(p['goal_fen']))}（{row['total_fen'] / p['goal_fen']:.0%}）" if p["goal_fen"] else "")
-                + "。下面的队伍、点位和最新捐款只含此项目。", icon=":material/filter_alt:")  # fmt: skip
+        st.info(
+            f"已选项目：**{p['name']}**　已筹 {format_yuan(int(row['total_fen']))}，{int(row['donations'])} 人次"
+            + (
+                f"，目标 {format_yuan(int(p['goal_fen']))}（{row['total_fen'] / p['goal_fen']:.0%}）"
+                if p["goal_fen"]
+                else ""
+            )
+            + "。下面的队伍、点位和最新捐款只含此项目。",
+            icon=":material/filter_alt:",
+        )
         st.button("显示全部项目 Show all projects", on_click=show_all_projects)
     search = st.text_input("搜索名称或编号 Search", key="search", placeholder="例如：升龙 / P001 / 大学路")
     tabs = st.tabs(["项目", "队伍", "点位", "街道", "地图", "最新捐款"], key="console_tabs", on_change="rerun")
@@ -217,21 +258,40 @@ def live(f: console.Filters) -> None:
     with tabs[3]:
         table(data["tables"]["street"], "street", search, event.tz)
     with tabs[4]:
-        st.plotly_chart(sitemap.figure(data["tables"]["site"], roster, data["windows"]["until"]), key="map",
-                        config={"displayModeBar": False})  # fmt: skip
+        st.plotly_chart(
+            sitemap.figure(data["tables"]["site"], roster, data["windows"]["until"]),
+            key="map",
+            config={"displayModeBar": False},
+        )
     with tabs[5]:
         latest = data["latest"]
-        labels = {"donation_id": "编号", "occurred_at": "时间", "donor_name_masked": "捐赠人", "amount_fen": "金额(元)",
-                  "matched_fen": "配捐(元)", "project": "项目", "team": "队伍", "site": "点位", "channel": "渠道",
-                  "source_file": "来源"}  # fmt: skip
+        labels = {
+            "donation_id": "编号",
+            "occurred_at": "时间",
+            "donor_name_masked": "捐赠人",
+            "amount_fen": "金额(元)",
+            "matched_fen": "配捐(元)",
+            "project": "项目",
+            "team": "队伍",
+            "site": "点位",
+            "channel": "渠道",
+            "source_file": "来源",
+        }
         out = exports.for_export(latest, labels)
         out["渠道"] = [console.CHANNEL_NAMES.get(c, c) for c in out["渠道"]]
         out["状态"] = [
             "已退款" if r else ("已更正" if a else "")
             for r, a in zip(latest["is_refunded"], latest["adjustments"], strict=True)
         ]
-        st.dataframe(out, hide_index=True, height=420, column_config={
-            "金额(元)": st.column_config.NumberColumn(format="%.2f"), "配捐(元)": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
+        st.dataframe(
+            out,
+            hide_index=True,
+            height=420,
+            column_config={
+                "金额(元)": st.column_config.NumberColumn(format="%.2f"),
+                "配捐(元)": st.column_config.NumberColumn(format="%.2f"),
+            },
+        )
         download_buttons(out, "latest_gifts")
     st.caption(f"每 {REFRESH_SECONDS} 秒自动刷新 · 数据时间 {now.astimezone(event.tz):%m-%d %H:%M:%S}")
 

@@ -32,8 +32,11 @@ def password_form() -> None:
     st.title("登录 Sign in")
     st.caption("组织者控制台、提醒、录入与数据页需要登录；大屏是公开的。The big screens are public.")
     if not accounts.list_users(shared_store().location):
-        st.info("还没有任何账号。请在服务器上创建第一个：No accounts yet; create the first one on the server:\n\n"
-                "`.venv/bin/python -m givingday user add NAME --role organizer`", icon=":material/person_add:")  # fmt: skip
+        st.info(
+            "还没有任何账号。请在服务器上创建第一个：No accounts yet; create the first one on the server:\n\n"
+            "`.venv/bin/python -m givingday user add NAME --role organizer`",
+            icon=":material/person_add:",
+        )
     with st.form("sign_in", clear_on_submit=False, enter_to_submit=True):
         name = st.text_input("用户名 User name", max_chars=accounts.MAX_NAME, autocomplete="username")
         password = st.text_input("密码 Password", type="password", autocomplete="current-password")

@@ -71,8 +71,9 @@ def _scope_controls(event, now: dt.datetime) -> tuple[dt.date | None, dt.datetim
         default = report.default_until(event, day, now) - report.ONE_MICROSECOND
         c1, c2 = right.columns(2)
         date = c1.date_input("截至日期", value=default.date(), key="summary-date")
-        time = c2.time_input("截至时间", value=default.time().replace(second=0, microsecond=0), step=60,
-                             key="summary-time")  # fmt: skip
+        time = c2.time_input(
+            "截至时间", value=default.time().replace(second=0, microsecond=0), step=60, key="summary-time"
+        )
         return day, dt.datetime.combine(date, time, event.tz) + report.ONE_MICROSECOND
 
 
@@ -120,12 +121,22 @@ def body() -> None:
 
     with st.container(key="summary-downloads"):
         a, b, _ = st.columns([1, 1, 3])
-        a.download_button("下载 PDF 报告", data=lambda: pdf_bytes(r), file_name=f"{scope.file_stem}.pdf",
-                          mime="application/pdf", on_click="ignore", icon="📄")  # fmt: skip
+        a.download_button(
+            "下载 PDF 报告",
+            data=lambda: pdf_bytes(r),
+            file_name=f"{scope.file_stem}.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            icon="📄",
+        )
         b.download_button(
-            "下载 Excel 报表", data=lambda: xlsx_bytes(r), file_name=f"{scope.file_stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore", icon="📊",
-        )  # fmt: skip
+            "下载 Excel 报表",
+            data=lambda: xlsx_bytes(r),
+            file_name=f"{scope.file_stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            icon="📊",
+        )
 
     charts = cached_report_charts(scope.day, scope.until)
     left, right = st.columns(2)
@@ -150,25 +161,38 @@ def body() -> None:
 
     st.subheader("项目前十")
     st.image(charts["projects"], width="stretch")
-    _table([[i + 1, p.name, p.group or "—", *_money(p)] for i, p in enumerate(r.top(r.projects))],
-           ["名次", "项目", "类别", *MONEY])  # fmt: skip
+    _table(
+        [[i + 1, p.name, p.group or "—", *_money(p)] for i, p in enumerate(r.top(r.projects))],
+        ["名次", "项目", "类别", *MONEY],
+    )
     left, right = st.columns(2)
     with left:
         st.subheader("一起捐队伍前十")
-        _table([[i + 1, t.name, t.group or "—", *_money(t)[:2], _money(t)[3]] for i, t in enumerate(r.top(r.teams))],
-               ["名次", "队伍", "所属项目", "善款（元）", "公众捐款（元）", "人次"])  # fmt: skip
+        _table(
+            [[i + 1, t.name, t.group or "—", *_money(t)[:2], _money(t)[3]] for i, t in enumerate(r.top(r.teams))],
+            ["名次", "队伍", "所属项目", "善款（元）", "公众捐款（元）", "人次"],
+        )
     with right:
         st.subheader("公共区域点位前十")
-        _table([[i + 1, x.name, x.group or "—", *_money(x)[:2], _money(x)[3]] for i, x in enumerate(r.top(r.sites))],
-               ["名次", "点位", "街道", "善款（元）", "公众捐款（元）", "人次"])  # fmt: skip
+        _table(
+            [[i + 1, x.name, x.group or "—", *_money(x)[:2], _money(x)[3]] for i, x in enumerate(r.top(r.sites))],
+            ["名次", "点位", "街道", "善款（元）", "公众捐款（元）", "人次"],
+        )
     st.subheader("分街道")
     _table([[x.name, *_money(x)] for x in r.streets] + [["合计", *_money(f)]], ["街道", *MONEY])
 
     st.subheader(f"项目目标完成情况（累计至{scope.as_of_text}）")
     goal_rows = []
     for g in r.goals:
-        cells = [g.key, g.name, g.category or "—", plain(g.goal_fen), plain(g.raised_fen), report.percent(g.ratio),
-                 "已达成" if g.reached else "未达成"]  # fmt: skip
+        cells = [
+            g.key,
+            g.name,
+            g.category or "—",
+            plain(g.goal_fen),
+            plain(g.raised_fen),
+            report.percent(g.ratio),
+            "已达成" if g.reached else "未达成",
+        ]
         if scope.day is not None:
             cells.insert(5, plain(g.window_fen))
         goal_rows.append(cells)

@@ -55,9 +55,17 @@ def totals(store) -> dict:
 def test_a_recorded_offline_gift_lands_through_ingestion_with_its_audit_row(gifts):
     store = gifts
     gift_id = actions.record_gift(
-        store, "ana", channel="offline", project_id="P002", amount_fen=12_345, occurred_at=when(store),
-        reason="现金箱 #3，志愿者小王收", team_id="T002", donor_name="赵六", reference="收据 0042",
-    )  # fmt: skip
+        store,
+        "ana",
+        channel="offline",
+        project_id="P002",
+        amount_fen=12_345,
+        occurred_at=when(store),
+        reason="现金箱 #3，志愿者小王收",
+        team_id="T002",
+        donor_name="赵六",
+        reference="收据 0042",
+    )
     row = store.query_rows("select * from donations where donation_id = :id", id=gift_id)[0]
     assert (row["amount_fen"], row["matched_fen"], row["channel"], row["site_id"]) == (12_345, 0, "offline", "S001")
     assert row["donor_name_masked"] == "赵**" and row["source_file"] == "console:ana"
@@ -103,8 +111,9 @@ def test_a_correction_moves_every_total_it_should(gifts):
     store = gifts
     before = totals(store)
     assert before["street"] == {"德化街街道": (11_000, 1), "大学路街道": (5_000, 1)}
-    adjustments.correct(store, "G2", "录错了项目和点位", "ana", amount_fen=4_000, project_id="P001",
-                        site_id="S002", at=when(store, 12))  # fmt: skip
+    adjustments.correct(
+        store, "G2", "录错了项目和点位", "ana", amount_fen=4_000, project_id="P001", site_id="S002", at=when(store, 12)
+    )
     after = totals(store)
     assert after["overall"] == after["screen"] == (15_000, 2)
     assert after["project"] == {"P001": (15_000, 2)}
@@ -130,18 +139,34 @@ def test_a_correction_moves_every_total_it_should(gifts):
 def test_a_pledge_is_shown_apart_and_closed_by_a_new_row(gifts):
     store = gifts
     before = totals(store)
-    pid = actions.record_pledge(store, "ana", donor_name="某某建设集团", project_id="P089", amount_fen=50_000_000,
-                                reason="电话认捐，联系人 13812345678", due_on=dt.date(2020, 9, 9))  # fmt: skip
+    pid = actions.record_pledge(
+        store,
+        "ana",
+        donor_name="某某建设集团",
+        project_id="P089",
+        amount_fen=50_000_000,
+        reason="电话认捐，联系人 13812345678",
+        due_on=dt.date(2020, 9, 9),
+    )
     assert totals(store) == before  # a promise is not money raised
     [open_pledge] = store.query("pledges_open")
     assert (open_pledge["pledge_id"], open_pledge["amount_fen"], open_pledge["donor_name_masked"]) == (
-        pid, 50_000_000, "某**"
-    )  # fmt: skip
+        pid,
+        50_000_000,
+        "某**",
+    )
     assert "13812345678" not in open_pledge["reason"]
     with pytest.raises(actions.ActionError, match="no gift with id"):
         actions.close_pledge(store, "ana", pid, "fulfilled", "到账", donation_id="NOPE")
-    gift = actions.record_gift(store, "ana", channel="bank", project_id="P089", amount_fen=50_000_000,
-                               occurred_at=when(store), reason="认捐到账")  # fmt: skip
+    gift = actions.record_gift(
+        store,
+        "ana",
+        channel="bank",
+        project_id="P089",
+        amount_fen=50_000_000,
+        occurred_at=when(store),
+        reason="认捐到账",
+    )
     actions.close_pledge(store, "ana", pid, "fulfilled", "到账", donation_id=gift)
     assert store.query("pledges_open") == []
     with pytest.raises(actions.ActionError, match="already closed"):
@@ -179,8 +204,16 @@ def test_forms_and_the_inbox_worker_write_at_the_same_time_without_conflict(gift
     def forms():
         try:
             for _ in range(15):
-                actions.record_gift(store, "ana", channel="offline", project_id="P001", amount_fen=100,
-                                    occurred_at=when(store), reason="cash", team_id="T001")  # fmt: skip
+                actions.record_gift(
+                    store,
+                    "ana",
+                    channel="offline",
+                    project_id="P001",
+                    amount_fen=100,
+                    occurred_at=when(store),
+                    reason="cash",
+                    team_id="T001",
+                )
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 

@@ -21,8 +21,14 @@ from tests.conftest import run_cli
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "browser test password"
 SHOTS = ROOT / "screenshots"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]  # fmt: skip
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -44,8 +50,14 @@ def server(tmp_path_factory):
     assert r.returncode == 0, r.stderr
     port = _free_port()
     env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "givingday", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "givingday", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

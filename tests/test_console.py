@@ -169,8 +169,10 @@ def test_downloads_keep_typed_text_from_running_as_a_formula():
 
     from givingday.console import exports
 
-    frame = exports.for_export(pd.DataFrame({"why": ["=HYPERLINK(\"http://x\")", "ok"], "a_fen": [100, -5]}),
-                               {"why": "原因", "a_fen": "金额(元)"})  # fmt: skip
+    frame = exports.for_export(
+        pd.DataFrame({"why": ['=HYPERLINK("http://x")', "ok"], "a_fen": [100, -5]}),
+        {"why": "原因", "a_fen": "金额(元)"},
+    )
     assert exports.csv_bytes(frame).decode("utf-8-sig").splitlines()[1].startswith("\"'=HYPERLINK")
     ws = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(frame, "t")))["t"]
     assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("'=")

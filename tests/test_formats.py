@@ -62,13 +62,15 @@ def _workbook(rows: list[list]) -> bytes:
 
 
 def test_platform_xlsx(store):
-    data = _workbook([
-        ["订单号", "捐款时间", "昵称", "捐赠金额(元)", "配捐金额(元)", "项目名称", "一起捐队伍"],
-        [202009070001, dt.datetime(2020, 9, 7, 10, 0, 1), "张三", 99, 9.9, "二七商圈青春志愿行", "T001"],
-        ["202009070002", "2020-09-07 10:00:05", None, 0.1, None, "P002", None],
-        [None, None, None, None, None, None, None],
-        ["202009070003", "2020-09-07 10:00:06", "钱", -3, 0, "P002", None],
-    ])  # fmt: skip
+    data = _workbook(
+        [
+            ["订单号", "捐款时间", "昵称", "捐赠金额(元)", "配捐金额(元)", "项目名称", "一起捐队伍"],
+            [202009070001, dt.datetime(2020, 9, 7, 10, 0, 1), "张三", 99, 9.9, "二七商圈青春志愿行", "T001"],
+            ["202009070002", "2020-09-07 10:00:05", None, 0.1, None, "P002", None],
+            [None, None, None, None, None, None, None],
+            ["202009070003", "2020-09-07 10:00:06", "钱", -3, 0, "P002", None],
+        ]
+    )
     r = import_bytes(store, data, "export.xlsx")
     assert (r.file_format, r.layout, r.rows_new, r.rows_rejected) == ("xlsx", "platform", 2, 1)
     assert r.rejections[0].line == 5 and "negative" in r.rejections[0].reason
@@ -124,11 +126,21 @@ def test_real_statement_details(store):
     )
     # Line 2's memo runs over two lines; the next record starts on line 4.
     assert first == [
-        {"at": "2024-09-10 12:01:29", "amount_fen": 30_000_000, "donor_name_masked": "T**",
-         "memo": "CT nhanh 247 den: TRAN KHANH VAN chuyen\ntien ung ho nguoi dan vung bao lu", "source_line": 2},
-        {"at": "2024-09-10 12:01:46", "amount_fen": 10_000_000, "donor_name_masked": "C**",
-         "memo": "CT nhanh 247 den: Phong Ha Chau chuyen\ntien", "source_line": 4},
-    ]  # fmt: skip
+        {
+            "at": "2024-09-10 12:01:29",
+            "amount_fen": 30_000_000,
+            "donor_name_masked": "T**",
+            "memo": "CT nhanh 247 den: TRAN KHANH VAN chuyen\ntien ung ho nguoi dan vung bao lu",
+            "source_line": 2,
+        },
+        {
+            "at": "2024-09-10 12:01:46",
+            "amount_fen": 10_000_000,
+            "donor_name_masked": "C**",
+            "memo": "CT nhanh 247 den: Phong Ha Chau chuyen\ntien",
+            "source_line": 4,
+        },
+    ]
 
 
 def test_agribank_date_without_time_is_midnight(store):

@@ -23,8 +23,11 @@ def test_canonical_exact_sums(store, tmp_path):
     assert (t["amount_fen"], t["matched_fen"], t["total_fen"], t["donations"]) == (11991, 150, 12141, 4)
     rows = store.query("totals_by_project", since=None, until=None)
     assert [(r["key"], r["amount_fen"], r["matched_fen"], r["donations"]) for r in rows] == [
-        ("P001", 11000, 0, 2), ("P002", 990, 150, 1), ("P089", 1, 0, 1), ("P000", 0, 0, 0),
-    ]  # fmt: skip
+        ("P001", 11000, 0, 2),
+        ("P002", 990, 150, 1),
+        ("P089", 1, 0, 1),
+        ("P000", 0, 0, 0),
+    ]
 
 
 def test_stored_row_is_masked_and_resolved(store, tmp_path):
@@ -32,10 +35,12 @@ def test_stored_row_is_masked_and_resolved(store, tmp_path):
     with store.engine.connect() as c:
         import sqlalchemy as sa
 
-        rows = c.execute(sa.text(
-            "select donation_id, strftime(occurred_at, '%Y-%m-%d %H:%M:%S') as at, team_id, site_id, channel,"
-            " donor_name_masked, source_file, source_line from donations order by donation_id"
-        )).all()  # fmt: skip
+        rows = c.execute(
+            sa.text(
+                "select donation_id, strftime(occurred_at, '%Y-%m-%d %H:%M:%S') as at, team_id, site_id, channel,"
+                " donor_name_masked, source_file, source_line from donations order by donation_id"
+            )
+        ).all()
     assert [tuple(r) for r in rows] == [
         ("A1", "2020-09-07 09:01:00", None, None, "qr", "张**", "a.csv", 2),
         # team given without a site: the team's home site (S001)
@@ -150,9 +155,15 @@ def test_malicious_strings_are_inert(store, tmp_path):
 def test_jsonl(store, tmp_path):
     lines = [
         {"donation_id": "J1", "occurred_at": "2020-09-08 11:00:00", "amount_yuan": "99", "project": "P001"},
-        {"donation_id": "J2", "occurred_at": "2020-09-08 11:01:00", "amount_yuan": 5, "matched_yuan": 5,
-         "project": "P002", "donor_name": "钱七"},
-    ]  # fmt: skip
+        {
+            "donation_id": "J2",
+            "occurred_at": "2020-09-08 11:01:00",
+            "amount_yuan": 5,
+            "matched_yuan": 5,
+            "project": "P002",
+            "donor_name": "钱七",
+        },
+    ]
     text = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n{not json}\n"
     r = import_file(store, write(tmp_path, "gifts.jsonl", text))
     assert (r.rows_new, r.rows_rejected, r.layout) == (2, 1, "canonical")

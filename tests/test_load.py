@@ -34,13 +34,40 @@ def test_fifty_wall_screens_keep_up_with_the_live_demo():
 
 
 def soak_result(rss_by_minute: list[float], stalled_in: tuple[int, ...] = ()) -> load.Result:
-    minutes = [{"minute": i, "rss_mb": mb, "achieved_share": 1.0, "latency_p95_ms": 200.0, "server_cpu_cores": 0.3,
-                "load": "0.50 0.50 0.50", "stalled": 1 if i in stalled_in else 0}
-               for i, mb in enumerate(rss_by_minute, start=1)]  # fmt: skip
-    return load.Result(screen="streamlit", sessions=200, interval=5, window_seconds=60 * len(minutes),
-                       refreshes=200 * 12 * len(minutes), ideal=200 * 12 * len(minutes), folded=0, interrupted=0, latencies=[0.2], errors=[], stalled=0,
-                       server_rss_idle=1, server_rss_start=1, server_rss_end=1, server_cores=0.3, client_cores=0.3,
-                       bytes_in=0, load_before=(0, 0, 0), load_after=(0, 0, 0), minutes=minutes)  # fmt: skip
+    minutes = [
+        {
+            "minute": i,
+            "rss_mb": mb,
+            "achieved_share": 1.0,
+            "latency_p95_ms": 200.0,
+            "server_cpu_cores": 0.3,
+            "load": "0.50 0.50 0.50",
+            "stalled": 1 if i in stalled_in else 0,
+        }
+        for i, mb in enumerate(rss_by_minute, start=1)
+    ]
+    return load.Result(
+        screen="streamlit",
+        sessions=200,
+        interval=5,
+        window_seconds=60 * len(minutes),
+        refreshes=200 * 12 * len(minutes),
+        ideal=200 * 12 * len(minutes),
+        folded=0,
+        interrupted=0,
+        latencies=[0.2],
+        errors=[],
+        stalled=0,
+        server_rss_idle=1,
+        server_rss_start=1,
+        server_rss_end=1,
+        server_cores=0.3,
+        client_cores=0.3,
+        bytes_in=0,
+        load_before=(0, 0, 0),
+        load_after=(0, 0, 0),
+        minutes=minutes,
+    )
 
 
 def test_soak_verdict_judges_memory_from_the_ten_minute_sample_and_any_stall():

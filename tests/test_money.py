@@ -5,9 +5,18 @@ from givingday.money import AmountError, format_wan, format_yuan, parse_fen, yua
 
 @pytest.mark.parametrize(
     ("text", "fen"),
-    [("1", 100), ("9.9", 990), ("0.01", 1), ("99.90", 9990), ("1,000,000", 100_000_000), ("¥520", 52000),
-     ("  20.5 ", 2050), ("100.000", 10000), ("3元", 300)],
-)  # fmt: skip
+    [
+        ("1", 100),
+        ("9.9", 990),
+        ("0.01", 1),
+        ("99.90", 9990),
+        ("1,000,000", 100_000_000),
+        ("¥520", 52000),
+        ("  20.5 ", 2050),
+        ("100.000", 10000),
+        ("3元", 300),
+    ],
+)
 def test_parse_fen_exact(text, fen):
     assert parse_fen(text) == fen
 
@@ -19,9 +28,15 @@ def test_parse_fen_dot_thousands():
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("", "empty"), ("-5", "negative"), ("1.234", "more than two decimals"), ("abc", "not a number"),
-     ("1e5", "not a number"), ("12.3.4", "not a number")],
-)  # fmt: skip
+    [
+        ("", "empty"),
+        ("-5", "negative"),
+        ("1.234", "more than two decimals"),
+        ("abc", "not a number"),
+        ("1e5", "not a number"),
+        ("12.3.4", "not a number"),
+    ],
+)
 def test_parse_fen_rejects(text, reason):
     with pytest.raises(AmountError, match=reason):
         parse_fen(text)

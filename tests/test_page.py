@@ -19,8 +19,9 @@ def test_data_status_page_shows_exact_totals(page_store):
     import_bytes(store, GIFTS.encode(), "page.csv")
     accounts.add_user("ana", "organizer", "a long enough password", store.location)
     at = AppTest.from_file("../pages/data_status.py", default_timeout=30)
-    at.session_state["user"] = accounts.sign_in("ana", "a long enough password", location=store.location,
-                                                throttle=accounts.Throttle())  # fmt: skip
+    at.session_state["user"] = accounts.sign_in(
+        "ana", "a long enough password", location=store.location, throttle=accounts.Throttle()
+    )
     at.run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}

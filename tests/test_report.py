@@ -111,8 +111,10 @@ def test_a_day_counts_its_own_events(gifts_store):
         ("9月9日", (0, 0, 0), 0),
     ]
     assert [(h.start.hour, h.total_fen, h.donations) for h in day2.hours if h.donations] == [
-        (0, 10000, 1), (9, 1000, 2), (12, -2050, -1),
-    ]  # fmt: skip
+        (0, 10000, 1),
+        (9, 1000, 2),
+        (12, -2050, -1),
+    ]
     assert day2.peak_hour.start == at("2020-09-08 00:00")
     # the goal table counts everything up to the moment; its window column only the day
     goals = {g.key: (g.raised_fen, g.window_fen, g.reached) for g in day2.goals}
@@ -143,12 +145,17 @@ def test_breakdowns_exact_rows(gifts_store):
         (None, "无点位", None, (800, 0, 2)),
     ]
     assert [(x.name, money(x)) for x in r.streets] == [
-        ("大学路街道", (10000, 0, 1)), ("德化街街道", (1700, 100, 2)), ("无点位", (800, 0, 2)),
-    ]  # fmt: skip
+        ("大学路街道", (10000, 0, 1)),
+        ("德化街街道", (1700, 100, 2)),
+        ("无点位", (800, 0, 2)),
+    ]
     assert [(x.name, money(x)) for x in r.categories] == [
-        ("困难帮扶", (10000, 0, 1)), ("特殊关爱", (700, 0, 1)), ("文化惠民", (0, 0, 0)), ("便民利民", (1500, 100, 2)),
+        ("困难帮扶", (10000, 0, 1)),
+        ("特殊关爱", (700, 0, 1)),
+        ("文化惠民", (0, 0, 0)),
+        ("便民利民", (1500, 100, 2)),
         ("未分类（母项目）", (300, 0, 1)),
-    ]  # fmt: skip
+    ]
     assert [t.name for t in r.top(r.teams)] == ["张**的一起捐", "河南省福利彩票发行中心"]
     assert (r.active_teams, r.active_sites, r.goals_reached, len(r.goals)) == (2, 2, 0, 3)
 
@@ -168,8 +175,10 @@ def test_the_opening_is_written_from_the_numbers(gifts_store):
         "另有1条捐款或退款记录晚于截至时间，未计入本报告。",
     ]
     day = build(gifts_store, dt.date(2020, 9, 9))
-    assert report.sentences(day)[:2] == ["9月9日（截至9月9日24时）尚无捐款记录。",
-                                         "截至9月9日24时，活动累计筹集善款126.00元，累计5人次参与。"]  # fmt: skip
+    assert report.sentences(day)[:2] == [
+        "9月9日（截至9月9日24时）尚无捐款记录。",
+        "截至9月9日24时，活动累计筹集善款126.00元，累计5人次参与。",
+    ]
     assert report.wan(6_481_598_76) == "648.16万元" and report.wan(987_650) == "9,876.50元"
 
 

@@ -46,8 +46,9 @@ def report(db, out, *args: str):
 
 
 def pdf_text(path) -> str:
-    return subprocess.run([_tool("pdftotext"), "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout  # fmt: skip
+    return subprocess.run(
+        [_tool("pdftotext"), "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.mark.parametrize(
@@ -64,8 +65,13 @@ def test_pdf_text_carries_the_totals(demo_db, tmp_path, scope, as_of, said):
     assert format_yuan(t["total_fen"]) in printed
     text = pdf_text(out)
     flat = "".join(text.split())
-    for figure in (format_yuan(t["total_fen"]), format_yuan(t["amount_fen"]), format_yuan(t["matched_fen"]),
-                   f"{t['donations']:,}", f"{t['donors']:,}"):  # fmt: skip
+    for figure in (
+        format_yuan(t["total_fen"]),
+        format_yuan(t["amount_fen"]),
+        format_yuan(t["matched_fen"]),
+        f"{t['donations']:,}",
+        f"{t['donors']:,}",
+    ):
         assert figure in text, figure
     assert said in flat
     assert "演示数据" in flat and "数据核对：" in flat and "未通过" not in flat

@@ -12,8 +12,13 @@ from givingday.store.database import Store
 
 def _ledger_vs_rollups(store):
     ledger = {}
-    for dim, col in (("project", "project_id"), ("team", "coalesce(team_id, '')"), ("site", "coalesce(site_id, '')"),
-                     ("channel", "channel"), ("all", "''")):  # fmt: skip
+    for dim, col in (
+        ("project", "project_id"),
+        ("team", "coalesce(team_id, '')"),
+        ("site", "coalesce(site_id, '')"),
+        ("channel", "channel"),
+        ("all", "''"),
+    ):
         for r in store.query_rows(
             f"select {col} as key, cast(sum(amount_fen) as bigint) as a, cast(sum(matched_fen) as bigint) as m,"
             f" cast(sum(donation_count) as bigint) as d from ledger group by {col}"

@@ -30,12 +30,15 @@ def test_screen_queries_exact_rows(store):
     assert (t["amount_fen"], t["matched_fen"], t["total_fen"], t["donations"]) == (211100, 5000, 216100, 4)
     assert (t["day_amount_fen"], t["day_matched_fen"], t["day_donations"]) == (211000, 5000, 3)
     assert [(r["key"], r["total_fen"], r["donations"], r["goal_fen"]) for r in snap.projects] == [
-        ("P002", 200000, 1, 3000000), ("P001", 16000, 2, 5000000), ("P089", 100, 1, 50000000),
-    ]  # fmt: skip
+        ("P002", 200000, 1, 3000000),
+        ("P001", 16000, 2, 5000000),
+        ("P089", 100, 1, 50000000),
+    ]
     assert [(r["key"], r["total_fen"]) for r in snap.teams] == [("T002", 200000), ("T001", 1000)]
     assert [(r["key"], r["total_fen"], r["goal_fen"]) for r in snap.sites] == [
-        ("S001", 215000, 100000), ("S002", 1000, 2000000),
-    ]  # fmt: skip
+        ("S001", 215000, 100000),
+        ("S002", 1000, 2000000),
+    ]
     assert [(g["donor_name_masked"], g["amount_fen"]) for g in snap.latest] == [
         ("<**", 200000),
         ("李**", 10000),

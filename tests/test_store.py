@@ -115,6 +115,13 @@ print(anon_mb() - before)
 
 def test_memory_duckdb_frees_goes_back_to_the_system_at_once(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DUCKDB_JE_MALLOC_CONF"}  # as a fresh process starts
-    out = subprocess.run([sys.executable, "-c", HELD_AFTER_A_BIG_QUERY, str(tmp_path / "a.duckdb")], cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", HELD_AFTER_A_BIG_QUERY, str(tmp_path / "a.duckdb")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert int(out.stdout) < 40  # measured 2-3 MB; DuckDB's default decay keeps 180-290 MB here

@@ -54,8 +54,13 @@ def _key_figures(at) -> dict[str, str]:
 
 
 def _expect(t: dict) -> dict[str, str]:
-    return {"善款总额": report.yuan(t["total_fen"]), "公众捐款": report.yuan(t["amount_fen"]),
-            "配捐": report.yuan(t["matched_fen"]), "人次": f"{t['donations']:,}", "人数": f"{t['donors']:,}"}  # fmt: skip
+    return {
+        "善款总额": report.yuan(t["total_fen"]),
+        "公众捐款": report.yuan(t["amount_fen"]),
+        "配捐": report.yuan(t["matched_fen"]),
+        "人次": f"{t['donations']:,}",
+        "人数": f"{t['donors']:,}",
+    }
 
 
 def _html(at) -> str:

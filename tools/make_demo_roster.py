@@ -297,9 +297,14 @@ def make_projects(rng: random.Random) -> list[Row]:
         flagship = rng.random() < 0.09  # a few projects with a big goal
         goal = rng.randrange(15, 31) * 10_000 if flagship else rng.randrange(20, 101) * 1_000
         rows.append(
-            {"project_id": f"P{number:03d}", "name": name, "parent_id": PARENT[0], "category": category,
-             "goal_yuan": str(goal)}
-        )  # fmt: skip
+            {
+                "project_id": f"P{number:03d}",
+                "name": name,
+                "parent_id": PARENT[0],
+                "category": category,
+                "goal_yuan": str(goal),
+            }
+        )
     pid, name, category, goal = POVERTY
     rows.append({"project_id": pid, "name": name, "parent_id": "", "category": category, "goal_yuan": str(goal)})
     return rows
@@ -381,8 +386,15 @@ def make_teams(rng: random.Random, projects: list[Row], sites: list[Row]) -> lis
 
     rows: list[Row] = []
     for name, project, site, goal in SEED_TEAMS:
-        rows.append({"name": name, "project_id": project, "site_id": site_id[site], "kind": "organisation",
-                     "goal_yuan": str(goal)})  # fmt: skip
+        rows.append(
+            {
+                "name": name,
+                "project_id": project,
+                "site_id": site_id[site],
+                "kind": "organisation",
+                "goal_yuan": str(goal),
+            }
+        )
     for (kind, name, site), project in zip(rest, project_pool, strict=True):
         home = site_id[site] if site else site_pool.pop()
         goal = rng.randrange(5, 51) * 1_000 if kind == "organisation" else rng.randrange(5, 51) * 100
@@ -398,16 +410,26 @@ def check(projects: list[Row], sites: list[Row], teams: list[Row], polygons: lis
     ids = [p["project_id"] for p in projects]
     assert ids == [f"P{n:03d}" for n in range(90)], "project ids P000..P089"
     assert len({p["name"] for p in projects}) == 90, "project names are unique"
-    assert projects[0] == {"project_id": "P000", "name": "助力慈善、温暖二七", "parent_id": "", "category": "",
-                           "goal_yuan": ""}  # fmt: skip
+    assert projects[0] == {
+        "project_id": "P000",
+        "name": "助力慈善、温暖二七",
+        "parent_id": "",
+        "category": "",
+        "goal_yuan": "",
+    }
     subs = projects[1:89]
     assert all(p["parent_id"] == "P000" for p in subs)
     assert [p["name"] for p in subs[:3]] == list(SEED_SUBPROJECTS)
     assert Counter(p["category"] for p in subs) == CATEGORY_COUNTS
     assert all(20_000 <= int(p["goal_yuan"]) <= 300_000 for p in subs)
     assert 3 <= sum(int(p["goal_yuan"]) > 100_000 for p in subs) <= 15, "a few flagship goals"
-    assert projects[89] == {"project_id": "P089", "name": "汤河乡援建对口扶贫", "parent_id": "",
-                            "category": "困难帮扶", "goal_yuan": "500000"}  # fmt: skip
+    assert projects[89] == {
+        "project_id": "P089",
+        "name": "汤河乡援建对口扶贫",
+        "parent_id": "",
+        "category": "困难帮扶",
+        "goal_yuan": "500000",
+    }
 
     assert [s["site_id"] for s in sites] == [f"S{n:03d}" for n in range(1, 138)], "site ids S001..S137"
     assert len({s["name"] for s in sites}) == 137, "site names are unique"

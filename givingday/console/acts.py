@@ -64,18 +64,33 @@ def record_gift(
         raise ActionError("the gift's time is long before the event")
     donation_id = f"{channel}-{uuid.uuid4().hex[:16]}"
     row = {
-        "donation_id": donation_id, "occurred_at": occurred_at.isoformat(), "amount_yuan": format_yuan(amount_fen, ""),
-        "matched_yuan": "0", "project": project_id, "team": team_id or "", "site": site_id or "",
-        "channel": channel, "donor_name": donor_name.strip(), "reference": reference.strip(), "memo": reason,
-    }  # fmt: skip
+        "donation_id": donation_id,
+        "occurred_at": occurred_at.isoformat(),
+        "amount_yuan": format_yuan(amount_fen, ""),
+        "matched_yuan": "0",
+        "project": project_id,
+        "team": team_id or "",
+        "site": site_id or "",
+        "channel": channel,
+        "donor_name": donor_name.strip(),
+        "reference": reference.strip(),
+        "memo": reason,
+    }
 
     def audit_it(conn: sa.Connection, report: ImportReport) -> None:
         if report.rejections:
             raise ActionError(report.rejections[0].reason)  # rolls the whole import back
         if report.outcome != "committed" or report.rows_new != 1:
             raise ActionError(report.message or "the gift was not stored")
-        audit.record(conn, user, "gift", reason, target_id=donation_id, amount_fen=amount_fen,
-                     detail=f"{channel} · {project_id} · {team_id or '—'} · {site_id or '—'}")  # fmt: skip
+        audit.record(
+            conn,
+            user,
+            "gift",
+            reason,
+            target_id=donation_id,
+            amount_fen=amount_fen,
+            detail=f"{channel} · {project_id} · {team_id or '—'} · {site_id or '—'}",
+        )
 
     data = (json.dumps(row, ensure_ascii=False) + "\n").encode()
     import_bytes(store, data, source=f"console:{user}", also=audit_it)
@@ -104,10 +119,17 @@ def record_pledge(
         )
     pledge_id = f"pledge-{uuid.uuid4().hex[:16]}"
     with store.writing() as conn:
-        for table, column, value in (("projects", "project_id", project_id), ("teams", "team_id", team_id),
-                                     ("sites", "site_id", site_id)):  # fmt: skip
-            if value and not conn.execute(sa.text(f"select count(*) from {table} where {column} = :v"),
-                                          {"v": value}).scalar():  # fmt: skip
+        for table, column, value in (
+            ("projects", "project_id", project_id),
+            ("teams", "team_id", team_id),
+            ("sites", "site_id", site_id),
+        ):
+            if (
+                value
+                and not conn.execute(
+                    sa.text(f"select count(*) from {table} where {column} = :v"), {"v": value}
+                ).scalar()
+            ):
                 raise ActionError(f"unknown {column.removesuffix('_id')} {value!r}")
         conn.execute(
             sa.text(
@@ -115,18 +137,34 @@ def record_pledge(
                 " site_id, amount_fen, due_on, reason) values (:id, :at, :by, :donor, :project, :team, :site,"
                 " :amount, :due, :reason)"
             ),
-            {"id": pledge_id, "at": dt.datetime.now(dt.UTC), "by": user,
-             "donor": mask_name(donor_name) if donor_name.strip() else ANONYMOUS, "project": project_id,
-             "team": team_id or None, "site": site_id or None, "amount": amount_fen, "due": due_on,
-             "reason": scrub(reason)[:500]},
-        )  # fmt: skip
-        audit.record(conn, user, "pledge", reason, target_id=pledge_id, amount_fen=amount_fen,
-                     detail=f"{project_id} · due {due_on or '—'}")  # fmt: skip
+            {
+                "id": pledge_id,
+                "at": dt.datetime.now(dt.UTC),
+                "by": user,
+                "donor": mask_name(donor_name) if donor_name.strip() else ANONYMOUS,
+                "project": project_id,
+                "team": team_id or None,
+                "site": site_id or None,
+                "amount": amount_fen,
+                "due": due_on,
+                "reason": scrub(reason)[:500],
+            },
+        )
+        audit.record(
+            conn,
+            user,
+            "pledge",
+            reason,
+            target_id=pledge_id,
+            amount_fen=amount_fen,
+            detail=f"{project_id} · due {due_on or '—'}",
+        )
     return pledge_id
 
 
-def close_pledge(store: Store, user: str, pledge_id: str, outcome: str, reason: str,
-                 donation_id: str | None = None) -> None:  # fmt: skip
+def close_pledge(
+    store: Store, user: str, pledge_id: str, outcome: str, reason: str, donation_id: str | None = None
+) -> None:
     """Close a pledge: fulfilled by a stored gift (its id), or cancelled. A new row; the pledge stays."""
     reason = _need_reason(reason)
     if outcome not in PLEDGE_OUTCOMES:
@@ -143,27 +181,50 @@ def close_pledge(store: Store, user: str, pledge_id: str, outcome: str, reason: 
             sa.text("select count(*) from pledge_closures where pledge_id = :id"), {"id": pledge_id}
         ).scalar():
             raise ActionError(f"pledge {pledge_id!r} is already closed")
-        if outcome == "fulfilled" and not conn.execute(
-            sa.text("select count(*) from donations where donation_id = :id"), {"id": donation_id.strip()}
-        ).scalar():  # fmt: skip
+        if (
+            outcome == "fulfilled"
+            and not conn.execute(
+                sa.text("select count(*) from donations where donation_id = :id"), {"id": donation_id.strip()}
+            ).scalar()
+        ):
             raise ActionError(f"no gift with id {donation_id.strip()!r}")
         conn.execute(
             sa.text(
                 "insert into pledge_closures (pledge_id, closed_at, closed_by, outcome, donation_id, reason)"
                 " values (:id, :at, :by, :outcome, :gift, :reason)"
             ),
-            {"id": pledge_id, "at": dt.datetime.now(dt.UTC), "by": user, "outcome": outcome,
-             "gift": donation_id.strip() if donation_id else None, "reason": scrub(reason)[:500]},
-        )  # fmt: skip
-        audit.record(conn, user, "pledge_closed", reason, target_id=pledge_id, amount_fen=pledge.amount_fen,
-                     detail=outcome + (f" by {donation_id.strip()}" if donation_id else ""))  # fmt: skip
+            {
+                "id": pledge_id,
+                "at": dt.datetime.now(dt.UTC),
+                "by": user,
+                "outcome": outcome,
+                "gift": donation_id.strip() if donation_id else None,
+                "reason": scrub(reason)[:500],
+            },
+        )
+        audit.record(
+            conn,
+            user,
+            "pledge_closed",
+            reason,
+            target_id=pledge_id,
+            amount_fen=pledge.amount_fen,
+            detail=outcome + (f" by {donation_id.strip()}" if donation_id else ""),
+        )
 
 
 def upload(store: Store, user: str, file_name: str, data: bytes, profile: Profile | None = None) -> ImportReport:
     """An uploaded export: the same ingestion as the inbox, with who uploaded it in the audit trail."""
 
     def audit_it(conn: sa.Connection, report: ImportReport) -> None:
-        audit.record(conn, user, "upload", f"上传 {file_name}", target_id=str(report.import_id),
-                     amount_fen=report.amount_new_fen + report.matched_new_fen, detail=report.summary())  # fmt: skip
+        audit.record(
+            conn,
+            user,
+            "upload",
+            f"上传 {file_name}",
+            target_id=str(report.import_id),
+            amount_fen=report.amount_new_fen + report.matched_new_fen,
+            detail=report.summary(),
+        )
 
     return import_bytes(store, data, source=file_name, profile=profile, also=audit_it)

@@ -92,25 +92,33 @@ def failed_files(folder: Path, limit: int = FAILED_FILES) -> list[dict[str, Any]
             report = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             report = {}
-        out.append({
-            "file_name": p.name.removesuffix(".report.json"),
-            "failed_at": dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC),
-            "outcome": report.get("outcome", "?"),
-            "message": report.get("message") or "",
-        })  # fmt: skip
+        out.append(
+            {
+                "file_name": p.name.removesuffix(".report.json"),
+                "failed_at": dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC),
+                "outcome": report.get("outcome", "?"),
+                "message": report.get("message") or "",
+            }
+        )
     return out
 
 
 def possible_duplicates(store: Store, event: Event, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
     start, end = day_range(event, now)
-    return store.query("alerts_possible_duplicates", from_at=start, to_at=end,
-                       within_seconds=event.console.duplicate_within_seconds, limit_n=limit)  # fmt: skip
+    return store.query(
+        "alerts_possible_duplicates",
+        from_at=start,
+        to_at=end,
+        within_seconds=event.console.duplicate_within_seconds,
+        limit_n=limit,
+    )
 
 
 def large_gifts(store: Store, event: Event, now: dt.datetime, limit: int = 100) -> list[dict[str, Any]]:
     start, end = day_range(event, now)
-    return store.query("alerts_large_gifts", from_at=start, to_at=end, min_fen=event.console.large_gift_fen,
-                       limit_n=limit)  # fmt: skip
+    return store.query(
+        "alerts_large_gifts", from_at=start, to_at=end, min_fen=event.console.large_gift_fen, limit_n=limit
+    )
 
 
 def figures(store: Store, event: Event, now: dt.datetime) -> dict[str, Any]:

@@ -19,8 +19,15 @@ from givingday.config import CHANNELS, Event
 from givingday.store.database import Store
 
 CHANNEL_NAMES = {"qr": "扫码", "livestream": "直播", "corporate": "企业", "bank": "银行转账", "offline": "线下"}
-WINDOWS = (("m5", "近5分钟", 5), ("m15", "近15分钟", 15), ("m30", "近30分钟", 30), ("m60", "近60分钟", 60),
-           ("m180", "近180分钟", 180), ("day", "当日", None), ("event", "全程", None))  # fmt: skip
+WINDOWS = (
+    ("m5", "近5分钟", 5),
+    ("m15", "近15分钟", 15),
+    ("m30", "近30分钟", 30),
+    ("m60", "近60分钟", 60),
+    ("m180", "近180分钟", 180),
+    ("day", "当日", None),
+    ("event", "全程", None),
+)
 DIMS = ("project", "team", "site", "street")
 LATEST_N = 50
 # "The whole event" is everything in the store, so its figures equal `givingday totals` even when a refund
@@ -43,9 +50,17 @@ class Filters:
     street: str | None = None
     channel: str | None = None
 
-    URL_KEYS = {"day": "day", "from_time": "from", "to_time": "to", "category": "category",
-                "project_id": "project", "team_id": "team", "site_id": "site", "street": "street",
-                "channel": "channel"}  # fmt: skip
+    URL_KEYS = {
+        "day": "day",
+        "from_time": "from",
+        "to_time": "to",
+        "category": "category",
+        "project_id": "project",
+        "team_id": "team",
+        "site_id": "site",
+        "street": "street",
+        "channel": "channel",
+    }
 
     @classmethod
     def from_params(cls, params: Mapping[str, str], event: Event, roster: dict[str, list[dict]]) -> Filters:
@@ -124,8 +139,11 @@ def goal_fen(filters: Filters, roster: dict[str, list[dict]], event: Event) -> i
     if filters.category:
         return sum(p["goal_fen"] or 0 for p in roster["projects"] if p["category"] == filters.category) or None
     if filters.site_id or filters.street:
-        sites = {s["site_id"] for s in roster["sites"]
-                 if s["site_id"] == filters.site_id or (filters.street and s["street"] == filters.street)}  # fmt: skip
+        sites = {
+            s["site_id"]
+            for s in roster["sites"]
+            if s["site_id"] == filters.site_id or (filters.street and s["street"] == filters.street)
+        }
         return sum(t["goal_fen"] or 0 for t in roster["teams"] if t["site_id"] in sites) or None
     return event.goal_fen
 
@@ -135,8 +153,13 @@ def _window_params(event: Event, until: dt.datetime) -> dict[str, dt.datetime]:
     if until == day_start:  # a range ending at midnight belongs to the day before
         day_start -= dt.timedelta(days=1)
     p = {f"since_{key}": until - dt.timedelta(minutes=m) for key, _, m in WINDOWS if m}
-    return {**p, "until": until, "since_day": day_start, "since_event": EARLIEST,
-            "day_end": day_start + dt.timedelta(days=1)}  # fmt: skip
+    return {
+        **p,
+        "until": until,
+        "since_day": day_start,
+        "since_event": EARLIEST,
+        "day_end": day_start + dt.timedelta(days=1),
+    }
 
 
 def windows(store: Store, filters: Filters, event: Event, now: dt.datetime) -> dict[str, Any]:
@@ -146,20 +169,32 @@ def windows(store: Store, filters: Filters, event: Event, now: dt.datetime) -> d
     now_p = _window_params(event, until)
     before_p = {k: v - day for k, v in now_p.items()}
     before_p["since_event"] = EARLIEST
-    rows = store.query_many({
-        "now": ("console_windows", {**now_p, **filters.sql_params()}),
-        "before": ("console_windows", {**before_p, **filters.sql_params()}),
-    })  # fmt: skip
+    rows = store.query_many(
+        {
+            "now": ("console_windows", {**now_p, **filters.sql_params()}),
+            "before": ("console_windows", {**before_p, **filters.sql_params()}),
+        }
+    )
     cur, prev = rows["now"][0], rows["before"][0]
     first_day = until.astimezone(event.tz).date() == event.first_day or until <= event.starts_at + day
     table = [
-        {"key": key, "label": label, "total_fen": cur[f"{key}_fen"], "donations": cur[f"{key}_donations"],
-         "before_fen": None if first_day else prev[f"{key}_fen"],
-         "before_donations": None if first_day else prev[f"{key}_donations"]}
+        {
+            "key": key,
+            "label": label,
+            "total_fen": cur[f"{key}_fen"],
+            "donations": cur[f"{key}_donations"],
+            "before_fen": None if first_day else prev[f"{key}_fen"],
+            "before_donations": None if first_day else prev[f"{key}_donations"],
+        }
         for key, label, _ in WINDOWS
-    ]  # fmt: skip
-    return {"until": until, "rows": table, "day_before_full_fen": None if first_day else prev["day_full_fen"],
-            "day_start": now_p["since_day"], "day_end": now_p["day_end"]}  # fmt: skip
+    ]
+    return {
+        "until": until,
+        "rows": table,
+        "day_before_full_fen": None if first_day else prev["day_full_fen"],
+        "day_start": now_p["since_day"],
+        "day_end": now_p["day_end"],
+    }
 
 
 @dataclass(frozen=True)
@@ -185,15 +220,15 @@ def pace(w: dict[str, Any], goal: int | None, event: Event) -> Pace:
     before_same_time = rows["day"]["before_fen"]
     if w["day_before_full_fen"] and before_same_time:
         by_yesterday = round(w["day_before_full_fen"] * today / before_same_time)
-    return Pace(today, at_rate, by_yesterday, rows["event"]["total_fen"], goal,
-                None if goal is None else goal // event.days)  # fmt: skip
+    return Pace(
+        today, at_rate, by_yesterday, rows["event"]["total_fen"], goal, None if goal is None else goal // event.days
+    )
 
 
 def matching_today(store: Store, event: Event, now: dt.datetime) -> dict[str, Any]:
     """Today's matching pool (for the whole event, whatever the filters: the pool is shared)."""
     day_start = dt.datetime.combine(now.astimezone(event.tz).date(), dt.time(0), event.tz)
-    row = store.query("console_matching_day", day_start=day_start, until=now,
-                      pool_fen=event.matching.daily_pool_fen)[0]  # fmt: skip
+    row = store.query("console_matching_day", day_start=day_start, until=now, pool_fen=event.matching.daily_pool_fen)[0]
     opens_at = dt.datetime.combine(day_start.date(), event.matching.daily_start, event.tz)
     pool = event.matching.daily_pool_fen
     return {
@@ -237,22 +272,44 @@ def breakdown(store: Store, filters: Filters, event: Event, roster: dict[str, li
         return filters.site_id in (None, sid) and filters.street in (None, sites[sid]["street"])
 
     listed = {
-        "project": [(p["project_id"], p["name"], p["goal_fen"], {"category": p["category"] or ""})
-                    for p in roster["projects"] if allowed_project(p["project_id"])],
-        "team": [(t["team_id"], t["name"], t["goal_fen"],
-                  {"project": projects[t["project_id"]]["name"],
-                   "site": sites[t["site_id"]]["name"] if t["site_id"] else ""})
-                 for t in roster["teams"]
-                 if filters.team_id in (None, t["team_id"]) and allowed_project(t["project_id"])
-                 and (not (filters.site_id or filters.street) or (t["site_id"] and allowed_site(t["site_id"])))],
-        "site": [(s["site_id"], s["name"], site_goals.get(s["site_id"]), {"street": s["street"]})
-                 for s in roster["sites"] if allowed_site(s["site_id"])],
-        "street": [(st, st, street_goals.get(st), {}) for st in sorted({s["street"] for s in roster["sites"]})
-                   if filters.street in (None, st) and (filters.site_id is None or sites[filters.site_id]["street"] == st)],
-    }  # fmt: skip
+        "project": [
+            (p["project_id"], p["name"], p["goal_fen"], {"category": p["category"] or ""})
+            for p in roster["projects"]
+            if allowed_project(p["project_id"])
+        ],
+        "team": [
+            (
+                t["team_id"],
+                t["name"],
+                t["goal_fen"],
+                {
+                    "project": projects[t["project_id"]]["name"],
+                    "site": sites[t["site_id"]]["name"] if t["site_id"] else "",
+                },
+            )
+            for t in roster["teams"]
+            if filters.team_id in (None, t["team_id"])
+            and allowed_project(t["project_id"])
+            and (not (filters.site_id or filters.street) or (t["site_id"] and allowed_site(t["site_id"])))
+        ],
+        "site": [
+            (s["site_id"], s["name"], site_goals.get(s["site_id"]), {"street": s["street"]})
+            for s in roster["sites"]
+            if allowed_site(s["site_id"])
+        ],
+        "street": [
+            (st, st, street_goals.get(st), {})
+            for st in sorted({s["street"] for s in roster["sites"]})
+            if filters.street in (None, st) and (filters.site_id is None or sites[filters.site_id]["street"] == st)
+        ],
+    }
     none_names = {"team": "（无队伍）", "site": "（无点位）", "street": "（无街道）"}
-    names = {"project": {k: p["name"] for k, p in projects.items()}, "site": {k: s["name"] for k, s in sites.items()},
-             "team": {t["team_id"]: t["name"] for t in roster["teams"]}, "street": {}}  # fmt: skip
+    names = {
+        "project": {k: p["name"] for k, p in projects.items()},
+        "site": {k: s["name"] for k, s in sites.items()},
+        "team": {t["team_id"]: t["name"] for t in roster["teams"]},
+        "street": {},
+    }
     out = {}
     for dim in DIMS:
         records = []
@@ -285,11 +342,17 @@ def _record(key: str, name: str, goal: int | None, extra: dict, r: dict | None) 
     matched = r["matched_fen"] if r else 0
     total = amount + matched
     return {
-        "key": key, "name": name, **extra, "goal_fen": goal, "total_fen": total, "amount_fen": amount,
-        "matched_fen": matched, "donations": r["donations"] if r else 0,
+        "key": key,
+        "name": name,
+        **extra,
+        "goal_fen": goal,
+        "total_fen": total,
+        "amount_fen": amount,
+        "matched_fen": matched,
+        "donations": r["donations"] if r else 0,
         "share_of_goal": (total / goal) if goal else None,
         "last_gift_at": r["last_gift_at"] if r else None,
-    }  # fmt: skip
+    }
 
 
 def minutes(store: Store, filters: Filters, event: Event) -> pd.DataFrame:
@@ -303,19 +366,41 @@ def minutes(store: Store, filters: Filters, event: Event) -> pd.DataFrame:
     return frame
 
 
-def latest_gifts(store: Store, filters: Filters, event: Event, roster: dict[str, list[dict]],
-                 limit: int = LATEST_N) -> pd.DataFrame:  # fmt: skip
+def latest_gifts(
+    store: Store, filters: Filters, event: Event, roster: dict[str, list[dict]], limit: int = LATEST_N
+) -> pd.DataFrame:
     start, end = filters.time_range(event)
     rows = store.query("console_latest_gifts", from_at=start, to_at=end, limit_n=limit, **filters.sql_params())
-    names = {**{p["project_id"]: p["name"] for p in roster["projects"]},
-             **{t["team_id"]: t["name"] for t in roster["teams"]},
-             **{s["site_id"]: s["name"] for s in roster["sites"]}}  # fmt: skip
+    names = {
+        **{p["project_id"]: p["name"] for p in roster["projects"]},
+        **{t["team_id"]: t["name"] for t in roster["teams"]},
+        **{s["site_id"]: s["name"] for s in roster["sites"]},
+    }
     return pd.DataFrame.from_records(
-        [{**r, "project": names.get(r["project_id"], r["project_id"]), "team": names.get(r["team_id"] or "", ""),
-          "site": names.get(r["site_id"] or "", "")} for r in rows],
-        columns=["donation_id", "occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project", "team",
-                 "site", "channel", "source_file", "adjustments", "is_refunded"],
-    )  # fmt: skip
+        [
+            {
+                **r,
+                "project": names.get(r["project_id"], r["project_id"]),
+                "team": names.get(r["team_id"] or "", ""),
+                "site": names.get(r["site_id"] or "", ""),
+            }
+            for r in rows
+        ],
+        columns=[
+            "donation_id",
+            "occurred_at",
+            "donor_name_masked",
+            "amount_fen",
+            "matched_fen",
+            "project",
+            "team",
+            "site",
+            "channel",
+            "source_file",
+            "adjustments",
+            "is_refunded",
+        ],
+    )
 
 
 def figures(store: Store, filters: Filters, event: Event, now: dt.datetime) -> dict[str, Any]:

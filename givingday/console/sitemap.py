@@ -26,9 +26,16 @@ def figure(sites: pd.DataFrame, roster: dict[str, list[dict]], now: dt.datetime)
     where = {s["site_id"]: (s["lng"], s["lat"]) for s in roster["sites"] if s["lng"] is not None}
     fig = go.Figure()
     for ring in outline_rings():
-        fig.add_scatter(x=[p[0] for p in ring], y=[p[1] for p in ring], mode="lines", fill="toself",
-                        fillcolor="rgba(76,120,168,0.12)", line=dict(color="#4c78a8", width=1.5),
-                        hoverinfo="skip", showlegend=False)  # fmt: skip
+        fig.add_scatter(
+            x=[p[0] for p in ring],
+            y=[p[1] for p in ring],
+            mode="lines",
+            fill="toself",
+            fillcolor="rgba(76,120,168,0.12)",
+            line=dict(color="#4c78a8", width=1.5),
+            hoverinfo="skip",
+            showlegend=False,
+        )
     rows = sites[sites["key"].isin(where.keys())]
     top = max(1, int(rows["total_fen"].max())) if len(rows) else 1
     quiet = [minutes_quiet(v, now) for v in rows["last_gift_at"]]
@@ -45,7 +52,7 @@ def figure(sites: pd.DataFrame, roster: dict[str, list[dict]], now: dt.datetime)
             line=dict(color="#333", width=0.5),
             opacity=0.85,
             colorbar=dict(title="分钟未有捐款", tickvals=[0, 15, 30, 45, 60], ticktext=["0", "15", "30", "45", "≥60"]),
-        ),  # fmt: skip
+        ),
         text=[
             f"{n}<br>{format_yuan(int(t))} · {d:,} 人次<br>"
             + ("今日范围内无捐款" if q is None else f"{q:.0f} 分钟前有捐款")

@@ -32,10 +32,34 @@ from givingday.store.database import Store
 BASE_DONATIONS = 150_000
 DAY_SHARES = (0.45, 0.30, 0.25)
 # Relative arrivals per hour of the day (00..23).
-HOURLY = np.array([
-    0.06, 0.04, 0.03, 0.03, 0.03, 0.05, 0.12, 0.30, 0.60, 1.60, 3.00, 2.20,
-    1.20, 1.30, 1.40, 1.50, 1.50, 1.60, 2.00, 2.60, 2.80, 2.20, 1.10, 0.35,
-])  # fmt: skip
+HOURLY = np.array(
+    [
+        0.06,
+        0.04,
+        0.03,
+        0.03,
+        0.03,
+        0.05,
+        0.12,
+        0.30,
+        0.60,
+        1.60,
+        3.00,
+        2.20,
+        1.20,
+        1.30,
+        1.40,
+        1.50,
+        1.50,
+        1.60,
+        2.00,
+        2.60,
+        2.80,
+        2.20,
+        1.10,
+        0.35,
+    ]
+)
 AMOUNTS_FEN = np.array([100, 500, 990, 1000, 2000, 5000, 9900, 10000, 19900, 52000, 99900])
 AMOUNT_WEIGHTS = np.array([28, 12, 10, 19, 10, 8, 5, 5, 1.5, 0.8, 0.4])
 CORPORATE_FEN = np.array([10_000, 20_000, 50_000, 100_000, 200_000]) * 100
@@ -134,8 +158,15 @@ def draw_event(event: Event, roster: Roster, start: dt.date, seed: int = 99, sca
         donor = rng.integers(0, max(int(total * 0.75), 1), n)
         repeaters = rng.random(n) < 0.25  # some people give again and again
         donor = np.where(repeaters, donor % max(int(total * 0.05), 1), donor)
-        day_part = {"at": at, "amount": amount, "project": project, "team": team, "site": site,
-                    "channel": channel, "donor": donor}  # fmt: skip
+        day_part = {
+            "at": at,
+            "amount": amount,
+            "project": project,
+            "team": team,
+            "site": site,
+            "channel": channel,
+            "donor": donor,
+        }
 
         # Corporate gifts: rare and large, in office hours.
         k = max(1, int(round(5 * scale * share / 0.33)))
@@ -151,23 +182,34 @@ def draw_event(event: Event, roster: Roster, start: dt.date, seed: int = 99, sca
         parts += [day_part, corporate]
         if day == 0:  # the livestream sale, 15:00–17:00 on day one, all to the parent project
             k = int(2000 * scale)
-            parts.append({
-                "at": start_at + rng.integers(15 * 3600, 17 * 3600, k),
-                "amount": rng.choice(LIVESTREAM_PRICES_FEN, k),
-                "project": np.full(k, parent, dtype=object),
-                "team": np.full(k, "", dtype=object),
-                "site": np.full(k, "", dtype=object),
-                "channel": np.full(k, "livestream", dtype=object),
-                "donor": rng.integers(0, max(int(total * 0.75), 1), k),
-            })  # fmt: skip
+            parts.append(
+                {
+                    "at": start_at + rng.integers(15 * 3600, 17 * 3600, k),
+                    "amount": rng.choice(LIVESTREAM_PRICES_FEN, k),
+                    "project": np.full(k, parent, dtype=object),
+                    "team": np.full(k, "", dtype=object),
+                    "site": np.full(k, "", dtype=object),
+                    "channel": np.full(k, "livestream", dtype=object),
+                    "donor": rng.integers(0, max(int(total * 0.75), 1), k),
+                }
+            )
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     order = np.argsort(cols["at"], kind="stable")
     cols = {k: v[order] for k, v in cols.items()}
     matched = _matching(event, cols, start_at, rng)
     n = len(cols["at"])
     order_id = np.array([f"99{seed % 100:02d}{i:09d}" for i in range(n)], dtype=object)
-    return Gifts(cols["at"].astype(np.int64), cols["amount"].astype(np.int64), matched, cols["project"],
-                 cols["team"], cols["site"], cols["channel"], cols["donor"], order_id)  # fmt: skip
+    return Gifts(
+        cols["at"].astype(np.int64),
+        cols["amount"].astype(np.int64),
+        matched,
+        cols["project"],
+        cols["team"],
+        cols["site"],
+        cols["channel"],
+        cols["donor"],
+        order_id,
+    )
 
 
 def _matching(event: Event, cols: dict, start_at: float, rng: np.random.Generator) -> np.ndarray:
@@ -210,18 +252,20 @@ def export_bytes(gifts: Gifts, rows: slice | np.ndarray, tz: dt.tzinfo, extra_li
     donors = gifts.donor[rows]
     offset = int(dt.datetime.fromtimestamp(int(at[0]) if len(at) else 0, tz).utcoffset().total_seconds())
     times = pa.array(at + offset, pa.int64()).cast(pa.timestamp("s"))
-    table = pa.table({
-        "订单号": gifts.order_id[rows].astype(str),
-        "捐款时间": pc.strftime(times, format="%Y-%m-%d %H:%M:%S"),
-        "昵称": [_name(int(d)) for d in donors],
-        "用户ID": [f"u{int(d)}" for d in donors],
-        "捐赠金额(元)": [f"{a // 100}.{a % 100:02d}" for a in gifts.amount[rows]],
-        "配捐金额(元)": [f"{a // 100}.{a % 100:02d}" for a in gifts.matched[rows]],
-        "项目名称": gifts.project[rows].astype(str),
-        "一起捐队伍": gifts.team[rows].astype(str),
-        "点位": gifts.site[rows].astype(str),
-        "渠道": gifts.channel[rows].astype(str),
-    })  # fmt: skip
+    table = pa.table(
+        {
+            "订单号": gifts.order_id[rows].astype(str),
+            "捐款时间": pc.strftime(times, format="%Y-%m-%d %H:%M:%S"),
+            "昵称": [_name(int(d)) for d in donors],
+            "用户ID": [f"u{int(d)}" for d in donors],
+            "捐赠金额(元)": [f"{a // 100}.{a % 100:02d}" for a in gifts.amount[rows]],
+            "配捐金额(元)": [f"{a // 100}.{a % 100:02d}" for a in gifts.matched[rows]],
+            "项目名称": gifts.project[rows].astype(str),
+            "一起捐队伍": gifts.team[rows].astype(str),
+            "点位": gifts.site[rows].astype(str),
+            "渠道": gifts.channel[rows].astype(str),
+        }
+    )
     buf = io.BytesIO()
     pacsv.write_csv(table, buf, pacsv.WriteOptions(quoting_style="needed"))
     body = buf.getvalue()
@@ -258,8 +302,15 @@ class LiveFeed(threading.Thread):
     row, so idempotency and rejection are exercised while the screens run.
     """
 
-    def __init__(self, inbox: Path, event: Event, gifts: Gifts, demo_clock: clock.DemoClock, start_from: float,
-                 interval: float = 1.0):  # fmt: skip
+    def __init__(
+        self,
+        inbox: Path,
+        event: Event,
+        gifts: Gifts,
+        demo_clock: clock.DemoClock,
+        start_from: float,
+        interval: float = 1.0,
+    ):
         super().__init__(name="givingday-demo", daemon=True)
         self.inbox, self.event, self.gifts, self.clock = inbox, event, gifts, demo_clock
         self.cursor = start_from
@@ -315,8 +366,15 @@ def parse_until(text: str | None, event: Event, start: dt.date) -> float:
     return moment.timestamp()
 
 
-def start_demo(store: Store, start: dt.date | None = None, until: str | None = None, seed: int = 99,
-               scale: float = 1.0, speed: float = 1.0, live: bool = True) -> LiveFeed | None:  # fmt: skip
+def start_demo(
+    store: Store,
+    start: dt.date | None = None,
+    until: str | None = None,
+    seed: int = 99,
+    scale: float = 1.0,
+    speed: float = 1.0,
+    live: bool = True,
+) -> LiveFeed | None:
     """Backfill the demo into the store (once), set the demo clock, and with `live` start the feed.
 
     On a restart (the clock file exists) nothing is backfilled: the feed carries on from the last stored gift.

@@ -31,12 +31,26 @@ from givingday.store import rollups
 from givingday.store.database import Store, UnsupportedStore
 
 CHANNEL_ALIASES = {
-    "qr": "qr", "扫码": "qr", "二维码": "qr", "线上": "qr", "online": "qr",
-    "livestream": "livestream", "直播": "livestream", "直播带货": "livestream",
-    "corporate": "corporate", "企业": "corporate", "企业捐赠": "corporate",
-    "bank": "bank", "银行": "bank", "转账": "bank", "银行转账": "bank",
-    "offline": "offline", "线下": "offline", "现金": "offline", "cash": "offline",
-}  # fmt: skip
+    "qr": "qr",
+    "扫码": "qr",
+    "二维码": "qr",
+    "线上": "qr",
+    "online": "qr",
+    "livestream": "livestream",
+    "直播": "livestream",
+    "直播带货": "livestream",
+    "corporate": "corporate",
+    "企业": "corporate",
+    "企业捐赠": "corporate",
+    "bank": "bank",
+    "银行": "bank",
+    "转账": "bank",
+    "银行转账": "bank",
+    "offline": "offline",
+    "线下": "offline",
+    "现金": "offline",
+    "cash": "offline",
+}
 _DATE_TIME = re.compile(
     r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.\d+)?)?秒?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?"
@@ -367,23 +381,25 @@ def judge_rows(
     refs, _ = _per_value(field_of("reference"), lambda v: _clean_label(v) if v else None, pa.string())
     memos, _ = _per_value(field_of("memo"), lambda v: _clean_label(v) if v else None, pa.string())
 
-    staged = pa.table({
-        "donation_id": ids.filter(keep),
-        "occurred_at": times.filter(keep).cast(pa.timestamp("us", tz="UTC")),
-        "amount_fen": amounts.filter(keep),
-        "matched_fen": matches.filter(keep),
-        "project_id": projects.filter(keep),
-        "team_id": team_ids.filter(keep),
-        "site_id": site_ids.filter(keep),
-        "channel": channels.filter(keep),
-        "donor_name_masked": masked.filter(keep),
-        "donor_hash": hashes,
-        "team_label": team_labels.filter(keep),
-        "site_label": site_labels.filter(keep),
-        "reference": refs.filter(keep),
-        "memo": memos.filter(keep),
-        "source_line": table.lines.filter(keep),
-    })  # fmt: skip
+    staged = pa.table(
+        {
+            "donation_id": ids.filter(keep),
+            "occurred_at": times.filter(keep).cast(pa.timestamp("us", tz="UTC")),
+            "amount_fen": amounts.filter(keep),
+            "matched_fen": matches.filter(keep),
+            "project_id": projects.filter(keep),
+            "team_id": team_ids.filter(keep),
+            "site_id": site_ids.filter(keep),
+            "channel": channels.filter(keep),
+            "donor_name_masked": masked.filter(keep),
+            "donor_hash": hashes,
+            "team_label": team_labels.filter(keep),
+            "site_label": site_labels.filter(keep),
+            "reference": refs.filter(keep),
+            "memo": memos.filter(keep),
+            "source_line": table.lines.filter(keep),
+        }
+    )
     return staged, report
 
 
@@ -417,13 +433,22 @@ def _log(conn: sa.Connection, report: ImportReport, sha: str, started: dt.dateti
             " :rows_duplicate, :rows_rejected, :amount_new_fen, :outcome, :message)"
         ),
         {
-            "import_id": report.import_id, "file": report.file, "sha": sha, "file_format": report.file_format,
-            "profile": profile.name if profile else None, "started": started, "duration_ms": report.duration_ms,
-            "rows_total": report.rows_total, "rows_new": report.rows_new, "rows_duplicate": report.rows_duplicate,
-            "rows_rejected": report.rows_rejected, "amount_new_fen": report.amount_new_fen,
-            "outcome": report.outcome, "message": report.message[:2000],
+            "import_id": report.import_id,
+            "file": report.file,
+            "sha": sha,
+            "file_format": report.file_format,
+            "profile": profile.name if profile else None,
+            "started": started,
+            "duration_ms": report.duration_ms,
+            "rows_total": report.rows_total,
+            "rows_new": report.rows_new,
+            "rows_duplicate": report.rows_duplicate,
+            "rows_rejected": report.rows_rejected,
+            "amount_new_fen": report.amount_new_fen,
+            "outcome": report.outcome,
+            "message": report.message[:2000],
         },
-    )  # fmt: skip
+    )
 
 
 def import_bytes(
@@ -481,14 +506,16 @@ def import_bytes(
         if report.rejections:
             raw.register(
                 "staged_rejections",
-                pa.table({
-                    "import_id": pa.array([import_id] * len(report.rejections), type=pa.int64()),
-                    "file_name": [source] * len(report.rejections),
-                    "line": pa.array([r.line for r in report.rejections], type=pa.int64()),
-                    "reason": [r.reason for r in report.rejections],
-                    "row_text": [r.row_text for r in report.rejections],
-                }),
-            )  # fmt: skip
+                pa.table(
+                    {
+                        "import_id": pa.array([import_id] * len(report.rejections), type=pa.int64()),
+                        "file_name": [source] * len(report.rejections),
+                        "line": pa.array([r.line for r in report.rejections], type=pa.int64()),
+                        "reason": [r.reason for r in report.rejections],
+                        "row_text": [r.row_text for r in report.rejections],
+                    }
+                ),
+            )
             try:
                 raw.execute(
                     "insert into rejected_rows (import_id, file_name, line, reason, row_text)"

@@ -25,15 +25,37 @@ class UnreadableFile(ValueError):
 
 # Canonical field -> meaning. Every reader maps its columns onto these names.
 FIELDS = (
-    "donation_id", "occurred_at", "date", "time_of_day", "amount_yuan", "matched_yuan", "project",
-    "team", "site", "channel", "donor_name", "donor_id", "reference", "memo",
-)  # fmt: skip
+    "donation_id",
+    "occurred_at",
+    "date",
+    "time_of_day",
+    "amount_yuan",
+    "matched_yuan",
+    "project",
+    "team",
+    "site",
+    "channel",
+    "donor_name",
+    "donor_id",
+    "reference",
+    "memo",
+)
 
 CANONICAL_REQUIRED = ("occurred_at", "amount_yuan", "project")
 CANONICAL_COLUMNS = (
-    "donation_id", "occurred_at", "amount_yuan", "matched_yuan", "project", "team", "site",
-    "channel", "donor_name", "donor_id", "reference", "memo",
-)  # fmt: skip
+    "donation_id",
+    "occurred_at",
+    "amount_yuan",
+    "matched_yuan",
+    "project",
+    "team",
+    "site",
+    "channel",
+    "donor_name",
+    "donor_id",
+    "reference",
+    "memo",
+)
 
 # Platform export (Chinese headers). Keys are as `header_key` makes them.
 PLATFORM_COLUMNS = {
@@ -157,10 +179,13 @@ def _fast_csv(text: str, delimiter: str) -> Table | None:
                 delimiter=delimiter, newlines_in_values=False, invalid_row_handler=on_bad_row
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={}, strings_can_be_null=False, quoted_strings_can_be_null=False,
-                auto_dict_encode=False, check_utf8=False,
+                column_types={},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                auto_dict_encode=False,
+                check_utf8=False,
             ),
-        )  # fmt: skip
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
     physical = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)

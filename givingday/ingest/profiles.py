@@ -19,9 +19,21 @@ if TYPE_CHECKING:
     from givingday.ingest.formats import Layout
 
 MAPPABLE = (
-    "donation_id", "occurred_at", "date", "time_of_day", "amount_yuan", "matched_yuan", "project",
-    "team", "site", "channel", "donor_name", "donor_id", "reference", "memo",
-)  # fmt: skip
+    "donation_id",
+    "occurred_at",
+    "date",
+    "time_of_day",
+    "amount_yuan",
+    "matched_yuan",
+    "project",
+    "team",
+    "site",
+    "channel",
+    "donor_name",
+    "donor_id",
+    "reference",
+    "memo",
+)
 CREDITABLE = ("project", "team", "site", "channel")
 # A file without these mapped columns cannot be read with the profile; other mapped columns are optional.
 REQUIRED = ("occurred_at", "date", "amount_yuan", "project")

@@ -16,9 +16,17 @@ from givingday.money import AmountError, parse_fen
 from givingday.store.database import Store
 
 SITE_KINDS = {
-    "main_venue", "pedestrian_street", "square", "mall", "park", "office",
-    "community", "market", "station", "other",
-}  # fmt: skip
+    "main_venue",
+    "pedestrian_street",
+    "square",
+    "mall",
+    "park",
+    "office",
+    "community",
+    "market",
+    "station",
+    "other",
+}
 TEAM_KINDS = {"person", "organisation"}
 CATEGORIES = {"困难帮扶", "特殊关爱", "文化惠民", "便民利民"}
 
@@ -107,9 +115,15 @@ def read_roster(folder: Path) -> Roster:
         except ValueError:
             raise RosterError(f"{path}:{line}: coordinates {r['lng']!r}, {r['lat']!r} are not numbers") from None
         roster.sites.append(
-            {"site_id": r["site_id"], "name": r["name"], "street": r["street"], "kind": r["kind"],
-             "lng": lng, "lat": lat}
-        )  # fmt: skip
+            {
+                "site_id": r["site_id"],
+                "name": r["name"],
+                "street": r["street"],
+                "kind": r["kind"],
+                "lng": lng,
+                "lat": lat,
+            }
+        )
     site_ids = {s["site_id"] for s in roster.sites}
 
     path = folder / "teams.csv"
@@ -123,9 +137,15 @@ def read_roster(folder: Path) -> Roster:
         if r["kind"] not in TEAM_KINDS:
             raise RosterError(f"{path}:{line}: team kind must be person or organisation, not {r['kind']!r}")
         roster.teams.append(
-            {"team_id": r["team_id"], "name": r["name"], "project_id": r["project_id"],
-             "site_id": r["site_id"] or None, "kind": r["kind"], "goal_fen": _goal(path, line, r["goal_yuan"])}
-        )  # fmt: skip
+            {
+                "team_id": r["team_id"],
+                "name": r["name"],
+                "project_id": r["project_id"],
+                "site_id": r["site_id"] or None,
+                "kind": r["kind"],
+                "goal_fen": _goal(path, line, r["goal_yuan"]),
+            }
+        )
     return roster
 
 

@@ -145,8 +145,9 @@ def build_demo_store(folder: Path, gifts_wanted: int) -> tuple[Store, float]:
     store = _fresh_store(folder, f"screen-{gifts_wanted}")
     event = store.event
     start = dt.date(2020, 9, 7)
-    gifts = simulate.draw_event(event, read_roster(config.ROSTER_DIR), start, seed=99,
-                                scale=gifts_wanted / simulate.BASE_DONATIONS)  # fmt: skip
+    gifts = simulate.draw_event(
+        event, read_roster(config.ROSTER_DIR), start, seed=99, scale=gifts_wanted / simulate.BASE_DONATIONS
+    )
     t = time.perf_counter()
     simulate.backfill(store, gifts, float(gifts.at[-1]) + 1, chunk_seconds=3 * 3600)
     return store, time.perf_counter() - t
@@ -180,8 +181,10 @@ def bench_screen(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000))
     from givingday.screens.snapshot import take_snapshot
 
     proc = psutil.Process()
-    print(f"{'gifts':>12} {'build s':>8} {'refresh p50 ms':>15} {'p95 ms':>7} {'naive s':>8} {'ratio':>8}"
-          f" {'refresh +RSS MB':>16} {'naive +RSS MB':>14}")  # fmt: skip
+    print(
+        f"{'gifts':>12} {'build s':>8} {'refresh p50 ms':>15} {'p95 ms':>7} {'naive s':>8} {'ratio':>8}"
+        f" {'refresh +RSS MB':>16} {'naive +RSS MB':>14}"
+    )
     for n in sizes:
         store, build = build_demo_store(folder, n)
         count = store.query("totals_overall")[0]
@@ -201,8 +204,10 @@ def bench_screen(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000))
         assert naive["total"] == snap.totals["total_fen"] == count["total_fen"], "the two ways disagree"
         times.sort()
         p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
-        print(f"{count['donations']:>12,} {build:>8.0f} {p50 * 1000:>15.1f} {p95 * 1000:>7.1f} {naive_s:>8.2f}"
-              f" {naive_s / p50:>7.0f}x {(rss1 - rss0) / 2**20:>16.0f} {(rss2 - rss1) / 2**20:>14.0f}")  # fmt: skip
+        print(
+            f"{count['donations']:>12,} {build:>8.0f} {p50 * 1000:>15.1f} {p95 * 1000:>7.1f} {naive_s:>8.2f}"
+            f" {naive_s / p50:>7.0f}x {(rss1 - rss0) / 2**20:>16.0f} {(rss2 - rss1) / 2**20:>14.0f}"
+        )
         del naive
         store.dispose()
         for f in folder.glob(f"screen-{n}.duckdb*"):
@@ -225,8 +230,12 @@ def naive_console(store: Store, filters, event, now: dt.datetime) -> int:
     df = df.merge(pd.DataFrame(roster["sites"])[["site_id", "street"]], on="site_id", how="left")
     start, end = filters.time_range(event)
     keep = (df["occurred_at"] >= start) & (df["occurred_at"] < end)
-    for column, value in (("category", filters.category), ("project_id", filters.project_id),
-                          ("street", filters.street), ("channel", filters.channel)):  # fmt: skip
+    for column, value in (
+        ("category", filters.category),
+        ("project_id", filters.project_id),
+        ("street", filters.street),
+        ("channel", filters.channel),
+    ):
         if value is not None:
             keep &= df[column] == value
     df = df[keep]
@@ -263,8 +272,10 @@ def bench_console(folder: Path, n: int = 1_000_000) -> None:
         p50, p95 = statistics.median(times), times[-1]
         print(f"{label:>16} {p50 * 1000:>15.0f} {p95 * 1000:>7.0f} {naive_s:>8.2f} {naive_s / p50:>6.0f}x")
     count = store.query("totals_overall")[0]["donations"]
-    print(f"  on {count:,} gifts (built in {build:.0f} s); a refresh is shared by every organizer with the same"
-          " filters for 6 s")  # fmt: skip
+    print(
+        f"  on {count:,} gifts (built in {build:.0f} s); a refresh is shared by every organizer with the same"
+        " filters for 6 s"
+    )
     store.dispose()
 
 
@@ -341,8 +352,10 @@ def bench_renew(folder: Path, n: int = 1_000_000, files: int = 400) -> None:
             if every and (k + 1) % every == 0:
                 store.renew()
         grown[label] = (proc.memory_info().rss - rss0) / 2**20
-    print(f"RSS growth over {files} files ({files * 50:,} gifts): "
-          + ", ".join(f"{label} {mb:+.0f} MB" for label, mb in grown.items()))  # fmt: skip
+    print(
+        f"RSS growth over {files} files ({files * 50:,} gifts): "
+        + ", ".join(f"{label} {mb:+.0f} MB" for label, mb in grown.items())
+    )
     store.dispose()
 
 

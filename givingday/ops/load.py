@@ -177,9 +177,13 @@ class ScreenSession(_Screen):
         # not offering it gives the same connection.
         try:
             async with websockets.connect(
-                self.ws_url, subprotocols=["streamlit"], origin=self.origin, max_size=None, open_timeout=30,
+                self.ws_url,
+                subprotocols=["streamlit"],
+                origin=self.origin,
+                max_size=None,
+                open_timeout=30,
                 compression=None,
-            ) as ws:  # fmt: skip
+            ) as ws:
                 await ws.send(self._rerun(fragment=False))
                 reader = asyncio.create_task(self._read(ws))
                 try:
@@ -457,8 +461,13 @@ def rss_after_settling(minutes: list[dict]) -> dict | None:
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
     base, top = ys[0], max(ys)
-    return {"base_mb": base, "top_mb": top, "last_mb": ys[-1], "growth": top / base - 1,
-            "trend_mb_per_hour": slope * 60}  # fmt: skip
+    return {
+        "base_mb": base,
+        "top_mb": top,
+        "last_mb": ys[-1],
+        "growth": top / base - 1,
+        "trend_mb_per_hour": slope * 60,
+    }
 
 
 def _minute_line(m: dict) -> str:
@@ -473,8 +482,9 @@ def fmt_load(load: tuple[float, float, float]) -> str:
     return " ".join(f"{x:.2f}" for x in load)
 
 
-async def _watch_in_chromium(urls: list[str], shot_after: float, stop: asyncio.Event, shots: list[str],
-                             out: Path) -> None:  # fmt: skip
+async def _watch_in_chromium(
+    urls: list[str], shot_after: float, stop: asyncio.Event, shots: list[str], out: Path
+) -> None:
     """A few real browsers alongside the load, one per url: screenshots part-way and at the end, each with its
     update time."""
     from playwright.async_api import async_playwright
@@ -560,15 +570,17 @@ async def run_load(
         if soak and server and mark and time.monotonic() - t0 >= 60 * (len(minutes) + 1) - 0.5:
             now = sample(server)
             done = sum(s.counters.refreshes for s in screens)
-            minutes.append({
-                "minute": len(minutes) + 1,
-                "rss_mb": now.rss / 2**20,
-                "achieved_share": (done - mark_done) / (sessions * (now.at - mark.at) / interval),
-                "latency_p95_ms": _p95_since_last_call(screens) * 1000,
-                "server_cpu_cores": cores_between(mark, now),
-                "load": fmt_load(os.getloadavg()),
-                "stalled": _stalled(screens, now.at, interval),
-            })  # fmt: skip
+            minutes.append(
+                {
+                    "minute": len(minutes) + 1,
+                    "rss_mb": now.rss / 2**20,
+                    "achieved_share": (done - mark_done) / (sessions * (now.at - mark.at) / interval),
+                    "latency_p95_ms": _p95_since_last_call(screens) * 1000,
+                    "server_cpu_cores": cores_between(mark, now),
+                    "load": fmt_load(os.getloadavg()),
+                    "stalled": _stalled(screens, now.at, interval),
+                }
+            )
             print(_minute_line(minutes[-1]), flush=True)  # an hour is long to wait in silence
             mark_done, mark = done, now
     end = sample(server) if server else None
@@ -641,8 +653,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def demo_server(port: int | None = None, demo_speed: float = 1.0, backfill_until: str = "20:30",
-                folder: Path | None = None):  # fmt: skip
+def demo_server(
+    port: int | None = None, demo_speed: float = 1.0, backfill_until: str = "20:30", folder: Path | None = None
+):
     """A board on a fresh demo store filled up to `backfill_until`, with the live demo feeding it at
     `demo_speed` demo seconds per real second. Yields (url, pid)."""
     port = port or free_port()
@@ -650,12 +663,27 @@ def demo_server(port: int | None = None, demo_speed: float = 1.0, backfill_until
         db = Path(tmp) / "load.duckdb"
         env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "1"}
         env.pop("GIVINGDAY_INBOX", None)
-        seed = [sys.executable, "-m", "givingday", "simulate", "--start", DEMO_START,
-                "--backfill-until", backfill_until, "--speed", str(demo_speed)]  # fmt: skip
+        seed = [
+            sys.executable,
+            "-m",
+            "givingday",
+            "simulate",
+            "--start",
+            DEMO_START,
+            "--backfill-until",
+            backfill_until,
+            "--speed",
+            str(demo_speed),
+        ]
         subprocess.run(seed, cwd=config.ROOT, env=env, check=True, capture_output=True, timeout=600)
         log = open(Path(tmp) / "server.log", "w")  # noqa: SIM115 - closed below, after the server stops
-        proc = subprocess.Popen([sys.executable, "-m", "givingday", "serve", "--port", str(port)], cwd=config.ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "givingday", "serve", "--port", str(port)],
+            cwd=config.ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 90
@@ -727,8 +755,20 @@ def main(args: argparse.Namespace) -> int:
     shots = config.ROOT / "screenshots"
 
     def go(url: str, pid: int | None) -> Result:
-        return asyncio.run(run_load(url, args.sessions, args.duration, query, pid, args.soak, args.screenshots, shots,
-                                    sites=roster_sites(args.sites), wall=args.wall))  # fmt: skip
+        return asyncio.run(
+            run_load(
+                url,
+                args.sessions,
+                args.duration,
+                query,
+                pid,
+                args.soak,
+                args.screenshots,
+                shots,
+                sites=roster_sites(args.sites),
+                wall=args.wall,
+            )
+        )
 
     if args.url:
         try:

@@ -80,8 +80,15 @@ def hourly_png(report: Report) -> bytes:
         if peak is not None:
             i = hours.index(peak)
             when = hour_text(peak, len({h.start.date() for h in hours}) > 1)
-            ax.annotate(f"高峰 {when} {peak.total_fen / div:,.2f}{unit}", (i, peak.total_fen / div),
-                        xytext=(0, 6), textcoords="offset points", ha="center", fontsize=7, color=PEAK)  # fmt: skip
+            ax.annotate(
+                f"高峰 {when} {peak.total_fen / div:,.2f}{unit}",
+                (i, peak.total_fen / div),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7,
+                color=PEAK,
+            )
         many_days = len({h.start.date() for h in hours}) > 1
         step = 6 if many_days else 2
         ticks = [i for i, h in enumerate(hours) if h.start.hour % step == 0]
@@ -118,8 +125,14 @@ def days_png(report: Report) -> bytes:
         ax.bar(labels, public, width=0.55, color=PUBLIC, label="公众捐款")
         ax.bar(labels, matched, width=0.55, bottom=public, color=MATCHED, label="配捐")
         for i, d in enumerate(days):
-            ax.annotate(f"{d.total_fen / div:,.2f}{unit}\n{d.donations:,}人次", (i, d.total_fen / div),
-                        xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7)  # fmt: skip
+            ax.annotate(
+                f"{d.total_fen / div:,.2f}{unit}\n{d.donations:,}人次",
+                (i, d.total_fen / div),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7,
+            )
         top = max((d.total_fen / div for d in days), default=0)
         ax.set_ylim(0, top * 1.3 if top > 0 else 1)
         _style(ax, unit)
@@ -138,11 +151,23 @@ def top_projects_png(report: Report, n: int = 10) -> bytes:
         div, unit = _scale(max((p.total_fen for p in top), default=0))
         names = [p.name for p in top]
         ax.barh(names, [p.amount_fen / div for p in top], color=PUBLIC, label="公众捐款", height=0.6)
-        ax.barh(names, [p.matched_fen / div for p in top], left=[p.amount_fen / div for p in top], color=MATCHED,
-                label="配捐", height=0.6)  # fmt: skip
+        ax.barh(
+            names,
+            [p.matched_fen / div for p in top],
+            left=[p.amount_fen / div for p in top],
+            color=MATCHED,
+            label="配捐",
+            height=0.6,
+        )
         for i, p in enumerate(top):
-            ax.annotate(f"{p.total_fen / div:,.2f}", (p.total_fen / div, i), xytext=(3, 0),
-                        textcoords="offset points", va="center", fontsize=7)  # fmt: skip
+            ax.annotate(
+                f"{p.total_fen / div:,.2f}",
+                (p.total_fen / div, i),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+            )
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)

@@ -308,8 +308,9 @@ def _figures(row: dict[str, Any]) -> Figures:
 
 
 def _line(r: dict[str, Any], name: str | None = None, group: str | None = None, goal: int | None = None) -> Line:
-    return Line(r["key"], name or r["name"], int(r["amount_fen"]), int(r["matched_fen"]), int(r["donations"]),
-                group, goal)  # fmt: skip
+    return Line(
+        r["key"], name or r["name"], int(r["amount_fen"]), int(r["matched_fen"]), int(r["donations"]), group, goal
+    )
 
 
 def _named_first(lines: list[Line]) -> list[Line]:
@@ -319,8 +320,14 @@ def _named_first(lines: list[Line]) -> list[Line]:
 
 
 def _sum_lines(key: str | None, name: str, lines: list[Line], group: str | None = None) -> Line:
-    return Line(key, name, sum(x.amount_fen for x in lines), sum(x.matched_fen for x in lines),
-                sum(x.donations for x in lines), group)  # fmt: skip
+    return Line(
+        key,
+        name,
+        sum(x.amount_fen for x in lines),
+        sum(x.matched_fen for x in lines),
+        sum(x.donations for x in lines),
+        group,
+    )
 
 
 def _hours(scope: Scope, rows: list[dict[str, Any]]) -> list[Hour]:
@@ -337,10 +344,14 @@ def _hours(scope: Scope, rows: list[dict[str, Any]]) -> list[Hour]:
     hours = sorted(set(span) | set(got))
     zero = {"amount_fen": 0, "matched_fen": 0, "donations": 0}
     return [
-        Hour(h, int(got.get(h, zero)["amount_fen"]), int(got.get(h, zero)["matched_fen"]),
-             int(got.get(h, zero)["donations"]))
+        Hour(
+            h,
+            int(got.get(h, zero)["amount_fen"]),
+            int(got.get(h, zero)["matched_fen"]),
+            int(got.get(h, zero)["donations"]),
+        )
         for h in hours
-    ]  # fmt: skip
+    ]
 
 
 def _days(scope: Scope, rows: list[dict[str, Any]]) -> list[Day]:
@@ -351,12 +362,20 @@ def _days(scope: Scope, rows: list[dict[str, Any]]) -> list[Day]:
         r = got.pop(d, None)
         days.append(
             Day(d, int(r["amount_fen"]), int(r["matched_fen"]), int(r["donations"]), int(r["donors"]))
-            if r else Day(d, 0, 0, 0, 0)
-        )  # fmt: skip
+            if r
+            else Day(d, 0, 0, 0, 0)
+        )
     if got:  # events before or after the event's days: their own line, so the days add up
         rest = list(got.values())
-        days.append(Day(None, sum(int(r["amount_fen"]) for r in rest), sum(int(r["matched_fen"]) for r in rest),
-                        sum(int(r["donations"]) for r in rest), None))  # fmt: skip
+        days.append(
+            Day(
+                None,
+                sum(int(r["amount_fen"]) for r in rest),
+                sum(int(r["matched_fen"]) for r in rest),
+                sum(int(r["donations"]) for r in rest),
+                None,
+            )
+        )
     return days
 
 
@@ -384,17 +403,29 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
     projects = _named_first([_line(r, group=r["category"], goal=r["goal_fen"]) for r in rows["projects"]])
     project_names = {p.key: p.name for p in projects}
     project_teams = [
-        Line(r["team_id"], r["team_name"], int(r["amount_fen"]), int(r["matched_fen"]), int(r["donations"]),
-             r["project_id"])
+        Line(
+            r["team_id"],
+            r["team_name"],
+            int(r["amount_fen"]),
+            int(r["matched_fen"]),
+            int(r["donations"]),
+            r["project_id"],
+        )
         for r in rows["project_teams"]
-    ]  # fmt: skip
+    ]
     seen = {x.key for x in project_teams}
     project_teams += [
         Line(r["key"], r["name"], 0, 0, 0, r["project_id"]) for r in rows["teams"] if r["key"] and r["key"] not in seen
     ]  # every team appears, one that raised nothing under its own project
     project_teams.sort(key=lambda x: (x.group, x.key is None, -x.total_fen, x.key or ""))
-    teams = _named_first([_line(r, name=r["name"] if r["key"] else NO_TEAM, group=project_names.get(r["project_id"]),
-                                goal=r["goal_fen"]) for r in rows["teams"]])  # fmt: skip
+    teams = _named_first(
+        [
+            _line(
+                r, name=r["name"] if r["key"] else NO_TEAM, group=project_names.get(r["project_id"]), goal=r["goal_fen"]
+            )
+            for r in rows["teams"]
+        ]
+    )
     sites = _named_first([_line(r, name=r["name"] if r["key"] else NO_SITE, group=r["street"]) for r in rows["sites"]])
     streets: dict[str, list[Line]] = {}
     for s in sites:
@@ -417,8 +448,10 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
     if None in by_category:
         categories.append(_sum_lines(None, NO_CATEGORY, by_category[None]))
 
-    raised = {r["key"]: int(r["amount_fen"]) + int(r["matched_fen"])
-              for r in rows.get("cumulative_projects", rows["projects"])}  # fmt: skip
+    raised = {
+        r["key"]: int(r["amount_fen"]) + int(r["matched_fen"])
+        for r in rows.get("cumulative_projects", rows["projects"])
+    }
     goals = sorted(
         (Goal(p.key, p.name, p.group, p.goal_fen, raised[p.key], p.total_fen) for p in projects if p.goal_fen),
         key=lambda g: g.key,
@@ -466,10 +499,15 @@ def discrepancies(report: Report) -> list[str]:
     want = _money(report.figures)
     problems = []
     for label, items in (
-        ("项目", report.projects), ("队伍", report.teams), ("点位", report.sites), ("街道", report.streets),
-        ("渠道", report.channels), ("类别", report.categories), ("分时", report.hours),
+        ("项目", report.projects),
+        ("队伍", report.teams),
+        ("点位", report.sites),
+        ("街道", report.streets),
+        ("渠道", report.channels),
+        ("类别", report.categories),
+        ("分时", report.hours),
         ("项目×队伍", report.project_teams),
-    ):  # fmt: skip
+    ):
         got = _sum(items)
         if got != want:
             problems.append(f"{label}合计 {got} ≠ 总计 {want}")

@@ -168,9 +168,15 @@ def pdf_bytes(report: Report) -> bytes:
     def table(header: list[str], rows: list[list[str]], widths: list[float], align: list[str], bold_last=False):
         pdf.set_font("cjk", size=8.5)
         with pdf.table(
-            col_widths=widths, text_align=align, headings_style=heading_style, line_height=5.2,
-            wrapmode=WrapMode.CHAR, padding=(0.6, 1.2), width=width, borders_layout="HORIZONTAL_LINES",
-        ) as t:  # fmt: skip
+            col_widths=widths,
+            text_align=align,
+            headings_style=heading_style,
+            line_height=5.2,
+            wrapmode=WrapMode.CHAR,
+            padding=(0.6, 1.2),
+            width=width,
+            borders_layout="HORIZONTAL_LINES",
+        ) as t:
             for i, cells in enumerate([header, *rows]):
                 style = FontFace(emphasis="BOLD") if bold_last and i == len(rows) else None
                 r = t.row(style=style)
@@ -203,8 +209,15 @@ def pdf_bytes(report: Report) -> bytes:
         pdf.set_fill_color(253, 236, 234)
         pdf.set_text_color(170, 20, 20)
         pdf.set_font("cjk", "B", 10)
-        pdf.cell(0, 7, "演示数据：本报告由模拟的公益日数据生成，不是真实统计。", align="C", fill=True,
-                 new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        pdf.cell(
+            0,
+            7,
+            "演示数据：本报告由模拟的公益日数据生成，不是真实统计。",
+            align="C",
+            fill=True,
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.set_text_color(0)
         pdf.set_fill_color(255)
     pdf.ln(3)
@@ -217,9 +230,16 @@ def pdf_bytes(report: Report) -> bytes:
     half = (len(figures) + 1) // 2
     pairs = [[*figures[i], *(figures[i + half] if i + half < len(figures) else ("", ""))] for i in range(half)]
     pdf.set_font("cjk", size=9)
-    with pdf.table(col_widths=(30, 36, 26, 36), text_align=("LEFT", "RIGHT", "LEFT", "RIGHT"), line_height=6,
-                   first_row_as_headings=False, width=width, borders_layout="HORIZONTAL_LINES", padding=(0.5, 1.2),
-                   wrapmode=WrapMode.CHAR) as t:  # fmt: skip
+    with pdf.table(
+        col_widths=(30, 36, 26, 36),
+        text_align=("LEFT", "RIGHT", "LEFT", "RIGHT"),
+        line_height=6,
+        first_row_as_headings=False,
+        width=width,
+        borders_layout="HORIZONTAL_LINES",
+        padding=(0.5, 1.2),
+        wrapmode=WrapMode.CHAR,
+    ) as t:
         for cells in pairs:
             r = t.row()
             for i, cell in enumerate(cells):
@@ -230,43 +250,77 @@ def pdf_bytes(report: Report) -> bytes:
     channel_rows = [
         [x.name, *money(x), percent(Decimal(x.total_fen) / total) if total else "—"] for x in report.channels
     ]
-    table(["渠道", *money_cols, "占比"], channel_rows + [["合计", *money(report.figures), "100.0%" if total else "—"]],
-          [20, 24, 24, 20, 14, 12], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"], bold_last=True)  # fmt: skip
+    table(
+        ["渠道", *money_cols, "占比"],
+        channel_rows + [["合计", *money(report.figures), "100.0%" if total else "—"]],
+        [20, 24, 24, 20, 14, 12],
+        ["LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"],
+        bold_last=True,
+    )
 
     heading("三、三天对比" if s.day is None else f"三、各日对比（截至{s.as_of_text}）")
     day_rows = [[d.label, *money(d), "—" if d.donors is None else f"{d.donors:,}"] for d in report.days]
-    table(["日期", *money_cols, "人数"], day_rows + [["合计", *money(report.cumulative), f"{report.cumulative.donors:,}"]],
-          [20, 24, 24, 20, 14, 14], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"], bold_last=True)  # fmt: skip
+    table(
+        ["日期", *money_cols, "人数"],
+        day_rows + [["合计", *money(report.cumulative), f"{report.cumulative.donors:,}"]],
+        [20, 24, 24, 20, 14, 14],
+        ["LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"],
+        bold_last=True,
+    )
     image(report_charts.days_png(report), 150)
 
     heading("四、分时走势", need=80)
     peak = report.peak_hour
     pdf.set_font("cjk", size=9.5)
     if peak:
-        pdf.multi_cell(0, 5.5, f"高峰时段：{hour_text(peak, s.day is None)}，筹集 {yuan(peak.total_fen)}，"
-                       f"{peak.donations:,}人次。", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        pdf.multi_cell(
+            0,
+            5.5,
+            f"高峰时段：{hour_text(peak, s.day is None)}，筹集 {yuan(peak.total_fen)}，{peak.donations:,}人次。",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     image(report_charts.hourly_png(report), width)
 
     heading("五、排行榜：项目前十", need=150)
     image(report_charts.top_projects_png(report), 160)
-    table(["名次", "项目", "类别", *money_cols],
-          [[str(i + 1), p.name, p.group or "—", *money(p)] for i, p in enumerate(report.top(report.projects))],
-          [9, 50, 16, 24, 24, 20, 14], ["CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"])  # fmt: skip
+    table(
+        ["名次", "项目", "类别", *money_cols],
+        [[str(i + 1), p.name, p.group or "—", *money(p)] for i, p in enumerate(report.top(report.projects))],
+        [9, 50, 16, 24, 24, 20, 14],
+        ["CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"],
+    )
     heading("六、排行榜：一起捐队伍前十", need=rows_need(len(report.top(report.teams))))
-    table(["名次", "队伍", "所属项目", *money_cols],
-          [[str(i + 1), t.name, t.group or "—", *money(t)] for i, t in enumerate(report.top(report.teams))],
-          [9, 38, 36, 22, 22, 18, 12], ["CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"])  # fmt: skip
+    table(
+        ["名次", "队伍", "所属项目", *money_cols],
+        [[str(i + 1), t.name, t.group or "—", *money(t)] for i, t in enumerate(report.top(report.teams))],
+        [9, 38, 36, 22, 22, 18, 12],
+        ["CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"],
+    )
     heading("七、排行榜：公共区域点位前十", need=rows_need(len(report.top(report.sites))))
-    table(["名次", "点位", "街道", *money_cols],
-          [[str(i + 1), x.name, x.group or "—", *money(x)] for i, x in enumerate(report.top(report.sites))],
-          [9, 40, 26, 24, 24, 20, 14], ["CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"])  # fmt: skip
+    table(
+        ["名次", "点位", "街道", *money_cols],
+        [[str(i + 1), x.name, x.group or "—", *money(x)] for i, x in enumerate(report.top(report.sites))],
+        [9, 40, 26, 24, 24, 20, 14],
+        ["CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"],
+    )
 
     heading("八、分类别（公益+）", need=rows_need(len(report.categories) + 1))
-    table(["类别", *money_cols], [[x.name, *money(x)] for x in report.categories] + [["合计", *money(report.figures)]],
-          [34, 28, 28, 24, 16], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"], bold_last=True)  # fmt: skip
+    table(
+        ["类别", *money_cols],
+        [[x.name, *money(x)] for x in report.categories] + [["合计", *money(report.figures)]],
+        [34, 28, 28, 24, 16],
+        ["LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"],
+        bold_last=True,
+    )
     heading("九、分街道", need=rows_need(len(report.streets) + 1))
-    table(["街道", *money_cols], [[x.name, *money(x)] for x in report.streets] + [["合计", *money(report.figures)]],
-          [34, 28, 28, 24, 16], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"], bold_last=True)  # fmt: skip
+    table(
+        ["街道", *money_cols],
+        [[x.name, *money(x)] for x in report.streets] + [["合计", *money(report.figures)]],
+        [34, 28, 28, 24, 16],
+        ["LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"],
+        bold_last=True,
+    )
 
     heading(f"十、项目目标完成情况（累计至{s.as_of_text}）", need=60)
     goal_header = ["编号", "项目", "类别", "目标（元）", "累计筹款（元）", "完成率", "状态"]
@@ -276,8 +330,15 @@ def pdf_bytes(report: Report) -> bytes:
         widths = [11, 42, 14, 20, 23, 20, 14, 12]
     goal_rows = []
     for g in report.goals:
-        cells = [g.key, g.name, g.category or "—", plain(g.goal_fen), plain(g.raised_fen), percent(g.ratio),
-                 "已达成" if g.reached else "未达成"]  # fmt: skip
+        cells = [
+            g.key,
+            g.name,
+            g.category or "—",
+            plain(g.goal_fen),
+            plain(g.raised_fen),
+            percent(g.ratio),
+            "已达成" if g.reached else "未达成",
+        ]
         if s.day is not None:
             cells.insert(5, plain(g.window_fen))
         goal_rows.append(cells)
@@ -285,8 +346,11 @@ def pdf_bytes(report: Report) -> bytes:
     pdf.ln(2)
     pdf.set_font("cjk", size=8.5)
     pdf.set_text_color(*((170, 20, 20) if report.problems else (60, 60, 60)))
-    notes = [check_text(report), f"“{NO_TEAM}”“{NO_SITE}”为未经一起捐队伍或公共区域点位的捐款；人次已扣除退款，"
-             "人数为未全额退款的捐款人（按加密标识去重）；平均每笔与中位数按公众捐款计，不含配捐。"]  # fmt: skip
+    notes = [
+        check_text(report),
+        f"“{NO_TEAM}”“{NO_SITE}”为未经一起捐队伍或公共区域点位的捐款；人次已扣除退款，"
+        "人数为未全额退款的捐款人（按加密标识去重）；平均每笔与中位数按公众捐款计，不含配捐。",
+    ]
     if report.scope.is_event and report.figures.events_after:
         notes.append(f"截至时间之后另有{report.figures.events_after:,}条记录，未计入本报告。")
     for note in notes:
@@ -378,11 +442,16 @@ def xlsx_bytes(report: Report) -> bytes:
         ("有捐款的点位", report.active_sites, int_f),
     ]
     if s.day is not None:
-        values += [("活动累计善款（元）", y(c.total_fen), yuan_f), ("活动累计人次", c.donations, int_f),
-                   ("活动累计人数", c.donors, int_f)]  # fmt: skip
+        values += [
+            ("活动累计善款（元）", y(c.total_fen), yuan_f),
+            ("活动累计人次", c.donations, int_f),
+            ("活动累计人数", c.donors, int_f),
+        ]
     if report.event.goal_fen:
-        values += [("全区目标（元）", y(report.event.goal_fen), yuan_f),
-                   ("全区目标完成率", c.total_fen / report.event.goal_fen, pct_f)]  # fmt: skip
+        values += [
+            ("全区目标（元）", y(report.event.goal_fen), yuan_f),
+            ("全区目标完成率", c.total_fen / report.event.goal_fen, pct_f),
+        ]
     row += 1
     ws.write_row(row, 0, ["指标", "数值"], head)
     for label, value, fmt in values:
@@ -402,12 +471,21 @@ def xlsx_bytes(report: Report) -> bytes:
                     ws.write(row, col, value, formats[col])
 
     plain_f = wb.add_format({})
-    block(["渠道", "公众捐款（元）", "配捐（元）", "善款合计（元）", "人次"],
-          [[x.name, *money(x)] for x in report.channels], [plain_f, *money_fmt])  # fmt: skip
-    block(["类别", "公众捐款（元）", "配捐（元）", "善款合计（元）", "人次"],
-          [[x.name, *money(x)] for x in report.categories], [plain_f, *money_fmt])  # fmt: skip
-    block(["日期", "公众捐款（元）", "配捐（元）", "善款合计（元）", "人次", "人数"],
-          [[d.label, *money(d), d.donors] for d in report.days], [plain_f, *money_fmt, int_f])  # fmt: skip
+    block(
+        ["渠道", "公众捐款（元）", "配捐（元）", "善款合计（元）", "人次"],
+        [[x.name, *money(x)] for x in report.channels],
+        [plain_f, *money_fmt],
+    )
+    block(
+        ["类别", "公众捐款（元）", "配捐（元）", "善款合计（元）", "人次"],
+        [[x.name, *money(x)] for x in report.categories],
+        [plain_f, *money_fmt],
+    )
+    block(
+        ["日期", "公众捐款（元）", "配捐（元）", "善款合计（元）", "人次", "人数"],
+        [[d.label, *money(d), d.donors] for d in report.days],
+        [plain_f, *money_fmt, int_f],
+    )
     row += 2
     ws.write(row, 0, "概述", bold)
     for text in sentences(report):
@@ -421,15 +499,32 @@ def xlsx_bytes(report: Report) -> bytes:
     projects = sorted(report.projects, key=lambda p: p.key)
     sheet(
         SHEETS[1],
-        [("编号", 8), ("项目", 26), ("类别", 10), *money_cols, ("目标（元）", 14), ("累计筹款（元）", 16),
-         ("完成率", 9), ("达成目标", 9)],
-        [[p.key, p.name, p.group, *money(p), y(p.goal_fen) if p.goal_fen else None,
-          y(goals[p.key].raised_fen) if p.key in goals else None,
-          float(goals[p.key].ratio) if p.key in goals else None,
-          ("是" if goals[p.key].reached else "否") if p.key in goals else None] for p in projects],
+        [
+            ("编号", 8),
+            ("项目", 26),
+            ("类别", 10),
+            *money_cols,
+            ("目标（元）", 14),
+            ("累计筹款（元）", 16),
+            ("完成率", 9),
+            ("达成目标", 9),
+        ],
+        [
+            [
+                p.key,
+                p.name,
+                p.group,
+                *money(p),
+                y(p.goal_fen) if p.goal_fen else None,
+                y(goals[p.key].raised_fen) if p.key in goals else None,
+                float(goals[p.key].ratio) if p.key in goals else None,
+                ("是" if goals[p.key].reached else "否") if p.key in goals else None,
+            ]
+            for p in projects
+        ],
         [plain_f, plain_f, plain_f, *money_fmt, yuan_f, yuan_f, pct_f, plain_f],
         ["合计", None, None, *money(report.figures), None, None, None, None],
-    )  # fmt: skip
+    )
 
     # 队伍: per project, the teams it was raised through, 无队伍 as its own line.
     names = {p.key: p.name for p in report.projects}
@@ -455,11 +550,13 @@ def xlsx_bytes(report: Report) -> bytes:
     sheet(
         SHEETS[4],
         [("街道", 16), ("点位数", 8), ("有捐款点位", 10), *money_cols],
-        [[x.name, *(site_counts.get(x.key, (None, None)) if x.key else (None, None)), *money(x)]
-         for x in report.streets],
+        [
+            [x.name, *(site_counts.get(x.key, (None, None)) if x.key else (None, None)), *money(x)]
+            for x in report.streets
+        ],
         [plain_f, int_f, int_f, *money_fmt],
         ["合计", None, None, *money(report.figures)],
-    )  # fmt: skip
+    )
     sheet(
         SHEETS[5],
         [("时段开始", 17), *money_cols],

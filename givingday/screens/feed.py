@@ -43,8 +43,14 @@ class _Site:
 
 
 class ScreenFeed:
-    def __init__(self, store: Store, period: float = PERIOD, forget_after: float = FORGET_AFTER,
-                 max_sites: int = 256, max_pages: int = 64):  # fmt: skip
+    def __init__(
+        self,
+        store: Store,
+        period: float = PERIOD,
+        forget_after: float = FORGET_AFTER,
+        max_sites: int = 256,
+        max_pages: int = 64,
+    ):
         self.store = store
         self.period = period
         self.forget_after = forget_after

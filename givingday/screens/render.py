@@ -76,27 +76,80 @@ def screen_params(get: Callable[[str], str | None]) -> ScreenParams:
 
 LABELS = {
     "zh": {
-        "total": "善款总额", "public": "公众捐款", "matched": "配捐", "donations": "人次", "goal": "目标",
-        "today": "今日", "projects": "项目榜", "teams": "队伍榜", "sites": "点位榜", "latest": "最新爱心",
-        "per_minute": "近一小时每分钟捐款", "scan": "扫码捐款", "updated": "更新于", "demo": "演示数据 · 非真实统计",
-        "stale": "数据已 {m} 分钟未更新，请检查数据接入", "day_ends": "今日结束", "event_ends": "活动结束",
-        "matching_opens": "配捐开启", "matching_now": "配捐进行中", "matching_next": "下轮", "ended": "活动已结束", "not_started": "活动未开始",
-        "ago": "{m}分钟前", "just_now": "刚刚", "milestone": "善款突破 {v}！感谢每一份爱心", "map": "点位地图",
-        "district": "全区", "site_total": "本点位", "site_teams": "本点位队伍", "unknown_site": "未知点位",
-        "day_n": "第{n}天", "pool": "今日配捐池已用", "wan": "万元", "yuan": "元", "no_gifts": "暂无捐款",
+        "total": "善款总额",
+        "public": "公众捐款",
+        "matched": "配捐",
+        "donations": "人次",
+        "goal": "目标",
+        "today": "今日",
+        "projects": "项目榜",
+        "teams": "队伍榜",
+        "sites": "点位榜",
+        "latest": "最新爱心",
+        "per_minute": "近一小时每分钟捐款",
+        "scan": "扫码捐款",
+        "updated": "更新于",
+        "demo": "演示数据 · 非真实统计",
+        "stale": "数据已 {m} 分钟未更新，请检查数据接入",
+        "day_ends": "今日结束",
+        "event_ends": "活动结束",
+        "matching_opens": "配捐开启",
+        "matching_now": "配捐进行中",
+        "matching_next": "下轮",
+        "ended": "活动已结束",
+        "not_started": "活动未开始",
+        "ago": "{m}分钟前",
+        "just_now": "刚刚",
+        "milestone": "善款突破 {v}！感谢每一份爱心",
+        "map": "点位地图",
+        "district": "全区",
+        "site_total": "本点位",
+        "site_teams": "本点位队伍",
+        "unknown_site": "未知点位",
+        "day_n": "第{n}天",
+        "pool": "今日配捐池已用",
+        "wan": "万元",
+        "yuan": "元",
+        "no_gifts": "暂无捐款",
     },
     "en": {
-        "total": "Total raised", "public": "Public gifts", "matched": "Matching", "donations": "Gifts", "goal": "Goal",
-        "today": "Today", "projects": "Top projects", "teams": "Top teams", "sites": "Top sites", "latest": "Latest gifts",
-        "per_minute": "Gifts per minute, last hour", "scan": "Scan to give", "updated": "Updated",
-        "demo": "DEMO DATA · not the real count", "stale": "No new data for {m} min: check the data feed",
-        "day_ends": "Day ends in", "event_ends": "Event ends in", "matching_opens": "Matching opens in",
-        "matching_now": "Matching is on", "matching_next": "next in", "ended": "The event has ended", "not_started": "Not started yet",
-        "ago": "{m} min ago", "just_now": "just now", "milestone": "We passed {v}! Thank you", "map": "Site map",
-        "district": "District", "site_total": "This site", "site_teams": "Teams here", "unknown_site": "Unknown site",
-        "day_n": "Day {n}", "pool": "Matching pool today", "wan": "0k yuan", "yuan": "yuan", "no_gifts": "No gifts yet",
+        "total": "Total raised",
+        "public": "Public gifts",
+        "matched": "Matching",
+        "donations": "Gifts",
+        "goal": "Goal",
+        "today": "Today",
+        "projects": "Top projects",
+        "teams": "Top teams",
+        "sites": "Top sites",
+        "latest": "Latest gifts",
+        "per_minute": "Gifts per minute, last hour",
+        "scan": "Scan to give",
+        "updated": "Updated",
+        "demo": "DEMO DATA · not the real count",
+        "stale": "No new data for {m} min: check the data feed",
+        "day_ends": "Day ends in",
+        "event_ends": "Event ends in",
+        "matching_opens": "Matching opens in",
+        "matching_now": "Matching is on",
+        "matching_next": "next in",
+        "ended": "The event has ended",
+        "not_started": "Not started yet",
+        "ago": "{m} min ago",
+        "just_now": "just now",
+        "milestone": "We passed {v}! Thank you",
+        "map": "Site map",
+        "district": "District",
+        "site_total": "This site",
+        "site_teams": "Teams here",
+        "unknown_site": "Unknown site",
+        "day_n": "Day {n}",
+        "pool": "Matching pool today",
+        "wan": "0k yuan",
+        "yuan": "yuan",
+        "no_gifts": "No gifts yet",
     },
-}  # fmt: skip
+}
 
 CSS = """
 <style>
@@ -197,8 +250,10 @@ def countdowns(snap: Snapshot, lang: str) -> list[str]:
     if local < ev.starts_at:
         return [f"{t(lang, 'not_started')} · {_countdown(ev.starts_at - local)}"]
     day_end = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), ev.tz)
-    out = [f"{t(lang, 'day_ends')} <b>{_countdown(day_end - local)}</b>",
-           f"{t(lang, 'event_ends')} <b>{_countdown(ev.ends_at - local)}</b>"]  # fmt: skip
+    out = [
+        f"{t(lang, 'day_ends')} <b>{_countdown(day_end - local)}</b>",
+        f"{t(lang, 'event_ends')} <b>{_countdown(ev.ends_at - local)}</b>",
+    ]
     opens = dt.datetime.combine(local.date(), ev.matching.daily_start, ev.tz)
     if local >= opens:
         opens += dt.timedelta(days=1)
@@ -314,8 +369,9 @@ def map_svg(snap: Snapshot, lang: str) -> str:
     return f'<div class="card"><h3>{esc(t(lang, "map"))}</h3>{svg_img(svg, "width:100%;height:50vh", t(lang, "map"))}</div>'
 
 
-def render(snap: Snapshot, view: str = "overview", lang: str = "zh", celebrate: int | None = None,
-           site_id: str | None = None) -> str:  # fmt: skip
+def render(
+    snap: Snapshot, view: str = "overview", lang: str = "zh", celebrate: int | None = None, site_id: str | None = None
+) -> str:
     """The whole screen for one refresh."""
     ev = snap.event
     tot = snap.totals

@@ -120,8 +120,12 @@ def take_snapshots(
         teams_at.setdefault(r["site_id"], []).append(r)
 
     def with_money(item: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
-        return {**item, "total_fen": r["amount_fen"] + r["matched_fen"], "donations": r["donations"],
-                "last_gift_at": _at(r["last_gift_epoch"])}  # fmt: skip
+        return {
+            **item,
+            "total_fen": r["amount_fen"] + r["matched_fen"],
+            "donations": r["donations"],
+            "last_gift_at": _at(r["last_gift_epoch"]),
+        }
 
     projects = {p["project_id"]: p for p in roster["projects"]}
     teams = {t["team_id"]: t for t in roster["teams"]}
@@ -141,10 +145,20 @@ def take_snapshots(
         )
 
     sites = [
-        with_money({"key": s["site_id"], "name": s["name"], "street": s["street"], "lng": s["lng"], "lat": s["lat"],
-                    "goal_fen": site_goals.get(s["site_id"])}, by_dim["site"][s["site_id"]])
-        for s in roster["sites"] if s["site_id"] in by_dim.get("site", {})
-    ]  # fmt: skip
+        with_money(
+            {
+                "key": s["site_id"],
+                "name": s["name"],
+                "street": s["street"],
+                "lng": s["lng"],
+                "lat": s["lat"],
+                "goal_fen": site_goals.get(s["site_id"]),
+            },
+            by_dim["site"][s["site_id"]],
+        )
+        for s in roster["sites"]
+        if s["site_id"] in by_dim.get("site", {})
+    ]
     totals = {
         "amount_fen": everything.get("amount_fen", 0),
         "matched_fen": everything.get("matched_fen", 0),
@@ -173,15 +187,22 @@ def take_snapshots(
     snaps: dict[str | None, Snapshot] = {}
     for site_id in site_ids:
         team_rows = teams_at.get(site_id, []) if site_id else district_teams
-        snap = Snapshot(**shared, teams=_ranked([team_row(r) for r in team_rows], TOP_N),
-                        latest=tickers.get(site_id, []))  # fmt: skip
+        snap = Snapshot(
+            **shared, teams=_ranked([team_row(r) for r in team_rows], TOP_N), latest=tickers.get(site_id, [])
+        )
         if site_id:
             site = site_names.get(site_id)
             money = by_dim.get("site", {}).get(site_id, {"amount_fen": 0, "matched_fen": 0, "donations": 0})
             snap.site = (
-                {"key": site_id, "name": site["name"], "street": site["street"],
-                 "total_fen": money["amount_fen"] + money["matched_fen"], "donations": money["donations"]}
-                if site else None
-            )  # fmt: skip
+                {
+                    "key": site_id,
+                    "name": site["name"],
+                    "street": site["street"],
+                    "total_fen": money["amount_fen"] + money["matched_fen"],
+                    "donations": money["donations"],
+                }
+                if site
+                else None
+            )
         snaps[site_id] = snap
     return snaps

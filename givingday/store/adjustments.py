@@ -75,15 +75,32 @@ def refund(store: Store, donation_id: str, reason: str, recorded_by: str, at: dt
         cur = _current(conn, donation_id)
         adj_id = f"refund:{uuid.uuid4().hex[:16]}"
         _insert(
-            conn, adjustment_id=adj_id, donation_id=donation_id, kind="refund", occurred_at=at or now,
-            amount_delta_fen=-int(cur["amount_fen"]), matched_delta_fen=-int(cur["matched_fen"]),
-            donation_delta=-int(cur["donations"]), project_id=cur["project_id"], team_id=cur["team_id"],
-            site_id=cur["site_id"], channel=cur["channel"], reason=reason.strip(), recorded_by=recorded_by,
+            conn,
+            adjustment_id=adj_id,
+            donation_id=donation_id,
+            kind="refund",
+            occurred_at=at or now,
+            amount_delta_fen=-int(cur["amount_fen"]),
+            matched_delta_fen=-int(cur["matched_fen"]),
+            donation_delta=-int(cur["donations"]),
+            project_id=cur["project_id"],
+            team_id=cur["team_id"],
+            site_id=cur["site_id"],
+            channel=cur["channel"],
+            reason=reason.strip(),
+            recorded_by=recorded_by,
             recorded_at=now,
-        )  # fmt: skip
+        )
         rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": [adj_id]})
-        audit.record(conn, recorded_by, "refund", reason, target_id=donation_id,
-                     amount_fen=-int(cur["amount_fen"]) - int(cur["matched_fen"]), detail=adj_id)  # fmt: skip
+        audit.record(
+            conn,
+            recorded_by,
+            "refund",
+            reason,
+            target_id=donation_id,
+            amount_fen=-int(cur["amount_fen"]) - int(cur["matched_fen"]),
+            detail=adj_id,
+        )
     return adj_id
 
 
@@ -113,11 +130,17 @@ def correct(
     now = dt.datetime.now(dt.UTC)
     with store.writing() as conn:
         cur = _current(conn, donation_id)
-        for table, column, value in (("projects", "project_id", project_id), ("teams", "team_id", team_id),
-                                     ("sites", "site_id", site_id)):  # fmt: skip
-            if value and not conn.execute(
-                sa.text(f"select count(*) from {table} where {column} = :v"), {"v": value}
-            ).scalar():  # fmt: skip
+        for table, column, value in (
+            ("projects", "project_id", project_id),
+            ("teams", "team_id", team_id),
+            ("sites", "site_id", site_id),
+        ):
+            if (
+                value
+                and not conn.execute(
+                    sa.text(f"select count(*) from {table} where {column} = :v"), {"v": value}
+                ).scalar()
+            ):
                 raise AdjustmentError(f"unknown {column.removesuffix('_id')} {value!r}")
         new = {
             "amount_fen": cur["amount_fen"] if amount_fen is None else amount_fen,
@@ -127,26 +150,51 @@ def correct(
             "site_id": cur["site_id"] if site_id is None else (site_id or None),
             "channel": channel or cur["channel"],
         }
-        base = {"donation_id": donation_id, "kind": "correction", "occurred_at": at or now, "reason": reason.strip(),
-                "recorded_by": recorded_by, "recorded_at": now}  # fmt: skip
+        base = {
+            "donation_id": donation_id,
+            "kind": "correction",
+            "occurred_at": at or now,
+            "reason": reason.strip(),
+            "recorded_by": recorded_by,
+            "recorded_at": now,
+        }
         ids = [f"correction:{uuid.uuid4().hex[:16]}", f"correction:{uuid.uuid4().hex[:16]}"]
         _insert(
-            conn, adjustment_id=ids[0], amount_delta_fen=-int(cur["amount_fen"]),
-            matched_delta_fen=-int(cur["matched_fen"]), donation_delta=-int(cur["donations"]),
-            project_id=cur["project_id"], team_id=cur["team_id"], site_id=cur["site_id"], channel=cur["channel"],
+            conn,
+            adjustment_id=ids[0],
+            amount_delta_fen=-int(cur["amount_fen"]),
+            matched_delta_fen=-int(cur["matched_fen"]),
+            donation_delta=-int(cur["donations"]),
+            project_id=cur["project_id"],
+            team_id=cur["team_id"],
+            site_id=cur["site_id"],
+            channel=cur["channel"],
             **base,
-        )  # fmt: skip
+        )
         _insert(
-            conn, adjustment_id=ids[1], amount_delta_fen=int(new["amount_fen"]),
-            matched_delta_fen=int(new["matched_fen"]), donation_delta=int(cur["donations"]),
-            project_id=new["project_id"], team_id=new["team_id"], site_id=new["site_id"], channel=new["channel"],
+            conn,
+            adjustment_id=ids[1],
+            amount_delta_fen=int(new["amount_fen"]),
+            matched_delta_fen=int(new["matched_fen"]),
+            donation_delta=int(cur["donations"]),
+            project_id=new["project_id"],
+            team_id=new["team_id"],
+            site_id=new["site_id"],
+            channel=new["channel"],
             **base,
-        )  # fmt: skip
+        )
         rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": ids})
         changed = {k: v for k, v in new.items() if v != cur[k]}
         audit.record(
-            conn, recorded_by, "correction", reason, target_id=donation_id,
-            amount_fen=int(new["amount_fen"]) + int(new["matched_fen"]) - int(cur["amount_fen"]) - int(cur["matched_fen"]),
+            conn,
+            recorded_by,
+            "correction",
+            reason,
+            target_id=donation_id,
+            amount_fen=int(new["amount_fen"])
+            + int(new["matched_fen"])
+            - int(cur["amount_fen"])
+            - int(cur["matched_fen"]),
             detail=", ".join(f"{k}: {_shown(k, cur[k])} → {_shown(k, v)}" for k, v in changed.items()) or "no change",
-        )  # fmt: skip
+        )
     return ids

@@ -42,9 +42,14 @@ def record(
             " values (:audit_id, :acted_at, :user, :action, :target_id, :amount_fen, :reason, :detail)"
         ),
         {
-            "audit_id": audit_id, "acted_at": dt.datetime.now(dt.UTC), "user": user, "action": action,
-            "target_id": target_id, "amount_fen": amount_fen, "reason": scrub(reason.strip())[:500],
+            "audit_id": audit_id,
+            "acted_at": dt.datetime.now(dt.UTC),
+            "user": user,
+            "action": action,
+            "target_id": target_id,
+            "amount_fen": amount_fen,
+            "reason": scrub(reason.strip())[:500],
             "detail": detail[:1000] if detail else None,
         },
-    )  # fmt: skip
+    )
     return audit_id

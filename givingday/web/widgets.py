@@ -36,7 +36,14 @@ def download_buttons(frame: pd.DataFrame, name: str) -> None:
     """CSV and XLSX of a table as shown (already in export form: see `exports.for_export`). The files are
     made only when clicked, so a refresh costs nothing."""
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("下载 CSV", lambda: exports.csv_bytes(frame), f"{name}.csv", "text/csv", key=f"csv_{name}",
-                       on_click="ignore")  # fmt: skip
-    c2.download_button("下载 XLSX", lambda: exports.xlsx_bytes(frame, name), f"{name}.xlsx", XLSX_MIME,
-                       key=f"xlsx_{name}", on_click="ignore")  # fmt: skip
+    c1.download_button(
+        "下载 CSV", lambda: exports.csv_bytes(frame), f"{name}.csv", "text/csv", key=f"csv_{name}", on_click="ignore"
+    )
+    c2.download_button(
+        "下载 XLSX",
+        lambda: exports.xlsx_bytes(frame, name),
+        f"{name}.xlsx",
+        XLSX_MIME,
+        key=f"xlsx_{name}",
+        on_click="ignore",
+    )
