@@ -1,39 +1,86 @@
-"""The README keeps up with the code: every command, option, profile field and setting is documented."""
+"""The docs keep up with the code: README.md and docs/*.md document every command with its own flags, every
+setting, every profile field and event setting; every query has its header; every link leads somewhere."""
 
 import argparse
 import re
+import tomllib
 
 from givingday import config
 from givingday.cli import parser
 from givingday.ingest.profiles import CREDITABLE, MAPPABLE
 
-README = (config.ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = {p.relative_to(config.ROOT).as_posix(): p.read_text(encoding="utf-8") for p in config.ROOT.glob("*.md")}
+DOCS |= {p.relative_to(config.ROOT).as_posix(): p.read_text(encoding="utf-8") for p in config.ROOT.glob("docs/*.md")}
+README = DOCS["README.md"]
+ALL = "\n".join(DOCS.values())
 
 
-def test_every_command_and_option_is_documented():
-    p = parser()
-    sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
-    for name, cmd in sub.choices.items():
-        assert f"`{name}" in README, f"command {name} is not in the README"
-        for action in cmd._actions:
-            for flag in action.option_strings:
-                if flag not in ("-h", "--help"):
-                    assert flag in README, f"{name} {flag} is not in the README"
-    assert "--db" in README
+def table_rows(text: str) -> list[list[str]]:
+    """Every Markdown table row of `text`, as its cells (an escaped `\\|` stays inside its cell)."""
+    return [[c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]] for line in text.splitlines() if line[:1] == "|"]
 
 
-def test_every_profile_field_is_documented():
-    for f in (*MAPPABLE, *CREDITABLE, "match_headers", "personal_columns", "date_format", "time_format", "thousands"):
-        assert f in README, f"profile field {f} is not in the README"
+def sections(text: str, heading: str) -> list[str]:
+    """The sections of `text` whose heading matches the regex `heading`, each up to the next heading as high."""
+    found = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"(#+) ", line)
+        if m and re.search(heading, line):
+            end = next((j for j in range(i + 1, len(lines)) if re.match(rf"#{{1,{len(m[1])}}} ", lines[j])), None)
+            found.append("\n".join(lines[i:end]))
+    return found
+
+
+def command_docs(name: str) -> list[str]:
+    """Where command `name` is documented: its rows of a table whose first cell starts with it, its usage spans
+    (`python -m givingday name …`, up to the closing backtick or blank line) and sections headed `name`."""
+    starts = re.compile(rf"`{name}[ `]")
+    places = [" | ".join(row) for text in DOCS.values() for row in table_rows(text) if starts.match(row[0])]
+    usage = re.compile(rf"givingday (?:\[--db [^\]]*\] )?{name}\b(?:(?!\n\n|givingday )[^`])*")
+    places += [m[0] for m in usage.finditer(ALL)]
+    places += [s for text in DOCS.values() for s in sections(text, rf"`{name}`")]
+    return places
+
+
+def commands() -> dict[str, argparse.ArgumentParser]:
+    sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def test_every_command_is_in_the_readme_table():
+    first_cells = [row[0] for row in table_rows(README)]
+    for name in commands():
+        assert any(re.match(rf"`{name}[ `]", cell) for cell in first_cells), f"command {name}: no row in the README"
+
+
+def test_every_flag_is_documented_for_its_own_command():
+    for name, cmd in commands().items():
+        places = command_docs(name)
+        for flag in (f for action in cmd._actions for f in action.option_strings if f not in ("-h", "--help")):
+            assert any(re.search(rf"{flag}\b", place) for place in places), f"{name} {flag} is not documented"
+    assert re.search(r"givingday \[--db PATH\|URL\] COMMAND", README), "--db is not in the README's usage line"
+
+
+def test_the_flag_check_reads_only_the_commands_own_places():
+    assert not any("--scale" in place for place in command_docs("totals"))
+    assert any("--scale" in place for place in command_docs("simulate"))
+    assert any("--query" in place for place in command_docs("load"))
 
 
 def test_every_environment_setting_is_documented():
-    used = set()
-    for path in (config.ROOT / "givingday").glob("*.py"):
-        used |= set(re.findall(r"GIVINGDAY_[A-Z_]+", path.read_text(encoding="utf-8")))
-    assert used, "no settings found"
+    code = [*config.ROOT.joinpath("givingday").rglob("*.py"), config.ROOT / "app.py", *config.ROOT.glob("pages/*.py")]
+    used = {name for path in code for name in re.findall(r"GIVINGDAY_[A-Z_]+", path.read_text(encoding="utf-8"))}
+    assert {"GIVINGDAY_DB", "GIVINGDAY_FONT", "GIVINGDAY_PAUSE_BEFORE_COMMIT"} <= used, "settings not found"
+    rows = {row[0] for text in DOCS.values() for row in table_rows(text)}
     for name in sorted(used):
-        assert f"`{name}`" in README, f"setting {name} is not in the README"
+        assert f"`{name}`" in rows, f"setting {name} has no row in a settings table"
+
+
+def test_every_profile_field_is_documented():
+    fields = (*MAPPABLE, *CREDITABLE, "match_headers", "personal_columns", "date_format", "time_format", "thousands")
+    for f in fields:
+        assert f in ALL, f"profile field {f} is not in the docs"
 
 
 def test_every_query_has_a_header():
@@ -44,11 +91,21 @@ def test_every_query_has_a_header():
 
 
 def test_every_event_setting_is_documented():
-    import tomllib
-
     raw = tomllib.loads((config.ROOT / "data" / "event.toml").read_text(encoding="utf-8"))
     keys = {k for k, v in raw.items() if not isinstance(v, dict)}
     keys |= {f"[{section}]" for section, v in raw.items() if isinstance(v, dict)}
     keys |= {k for v in raw.values() if isinstance(v, dict) for k in v}
     for key in sorted(keys):
-        assert f"`{key}`" in README, f"event setting {key} is not in the README"
+        assert f"`{key}`" in ALL, f"event setting {key} is not in the docs"
+
+
+def test_every_link_between_the_docs_leads_to_a_file():
+    for name, text in DOCS.items():
+        folder = (config.ROOT / name).parent
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if not target.startswith(("http://", "https://")):
+                assert (folder / target).exists(), f"{name} links to {target}, which does not exist"
+
+
+def test_readme_is_read_in_five_minutes():
+    assert len(README.splitlines()) <= 150
