@@ -1,7 +1,9 @@
 """The docs keep up with the code: README.md and docs/*.md document every command with its own flags, every
-setting, every profile field and event setting; every query has its header; every link leads somewhere."""
+setting, every profile field and event setting; every query has its header; every link leads somewhere; and
+the import rules ARCHITECTURE.md states hold."""
 
 import argparse
+import ast
 import re
 import tomllib
 
@@ -109,3 +111,26 @@ def test_every_link_between_the_docs_leads_to_a_file():
 
 def test_readme_is_read_in_five_minutes():
     assert len(README.splitlines()) <= 150
+
+
+def imports_of(path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return found
+
+
+def test_the_import_rules_architecture_states():
+    code = [*config.ROOT.joinpath("givingday").rglob("*.py"), config.ROOT / "app.py", *config.ROOT.glob("pages/*.py")]
+    for path in code:
+        where = path.relative_to(config.ROOT).as_posix()
+        imported = imports_of(path)
+        interface = where.startswith(("givingday/web/", "pages/")) or where == "app.py"
+        streamlit = {m for m in imported if m == "streamlit" or m.startswith("streamlit.")}
+        if where == "givingday/ops/load.py":  # a client of the board: Streamlit's protobuf messages only
+            streamlit = {m for m in streamlit if not m.startswith("streamlit.proto")}
+        assert interface or not streamlit, f"{where} imports Streamlit"
+        web = {m for m in imported if m.startswith("givingday.web")}
+        assert interface or where == "givingday/cli.py" or not web, f"{where} imports givingday/web/"
