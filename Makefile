@@ -34,9 +34,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m givingday.ops.bench
 
-# The issue's targets, one run each, with the live demo: 200 screens on the Streamlit big screen, and 500 on the
+# The targets, one run each, with the live demo: 200 screens on the Streamlit big screen, and 500 on the
 # wall (/wall, the page for screens that only watch), alone and dealt round the district and its 137 site screens
-# as at the event. `load-streamlit` is 500 on the Streamlit page itself: on the edge of the target here (README).
+# as at the event. `load-streamlit` is 500 on the Streamlit page itself: on the edge of the target here
+# (docs/performance.md).
 load: $(STAMP) browser
 	$(PY) -m givingday load --sessions 200 --duration 150 --max-p95 0.5 --max-cpu 40 --screenshots 2
 	$(PY) -m givingday load --wall --sessions 500 --duration 150 --max-p95 1.0 --max-cpu 70 --screenshots 2

@@ -1,7 +1,7 @@
 """Who may sign in, with which role, and which pages each role sees.
 
 Local accounts live in `users.json` beside the store (mode 600), not in the store itself: the command line
-must be able to add a user while the running board holds the DuckDB file (BRIEF constraint 1). Passwords are
+must be able to add a user while the running board holds the DuckDB file, which no other process can open. Passwords are
 kept only as argon2id hashes. When Streamlit's OIDC sign-in is configured (`[auth]` in secrets.toml), people
 sign in there and this file only says which role each e-mail address has.
 """
@@ -43,7 +43,7 @@ FREE_FAILURES = 3
 FIRST_WAIT_SECONDS = 5
 MAX_WAIT_SECONDS = 900
 
-_hasher = PasswordHasher()  # argon2id, 64 MiB, 3 passes: about 0.2 s here, deliberately slow to guess
+_hasher = PasswordHasher()  # argon2id, 64 MiB, 3 passes: deliberately slow to guess
 
 
 @cache
@@ -252,7 +252,7 @@ def sign_in(
         )
     entry = _read(users_path(location)).get(name.strip())
     stored = entry.get("password_hash") if entry and not entry.get("external") else None
-    with _VERIFYING:  # each check takes 64 MiB and a core for 0.2 s: at most two at a time
+    with _VERIFYING:  # each check takes 64 MiB and a core for a moment: at most two at a time
         try:
             _hasher.verify(stored or _dummy_hash(), password)
             ok = stored is not None

@@ -1,5 +1,6 @@
 """汇总报告: leadership's summary of one day or the whole event as of a moment; prints cleanly (Ctrl-P) and
-downloads as PDF and XLSX. No access check here: app.py lists this page only for the roles that may see it."""
+downloads as PDF and XLSX. app.py lists this page only for the roles that may see it, and the page checks again
+(`allow_only`), as a page file can be run straight from its URL."""
 
 import datetime as dt
 import html

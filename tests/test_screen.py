@@ -43,7 +43,7 @@ def test_screen_queries_exact_rows(store):
         ("<**", 200000),
         ("李**", 10000),
         ("张**", 1000),
-    ]  # the gift from the day before is older than the ticker's 30 minutes
+    ]  # the gift from the day before is more than the ticker's 10 minutes older than the newest gift
     assert [(r["minute_at"].astimezone(TZ).strftime("%H:%M"), r["donations"]) for r in snap.minutes] == [
         ("09:59", 1),
         ("10:00", 1),
@@ -81,7 +81,7 @@ def test_html_escapes_and_labels(store):
 def test_matching_pool_line_is_short_enough_for_one_line(store):
     import_bytes(store, GIFTS.encode(), "g.csv")
     html = bigscreen.render(take_snapshot(store, now=NOW))
-    assert "今日配捐池已用 <b>¥50.00</b> / 30.00万元</div>" in html  # was ¥300,000.00 in full, and wrapped
+    assert "今日配捐池已用 <b>¥50.00</b> / 30.00万元</div>" in html  # short: one line on the card
 
 
 def test_a_screen_celebrates_a_milestone_it_sees_passed():

@@ -124,4 +124,4 @@ def test_memory_duckdb_frees_goes_back_to_the_system_at_once(tmp_path):
         timeout=120,
         check=True,
     )
-    assert int(out.stdout) < 40  # measured 2-3 MB; DuckDB's default decay keeps 180-290 MB here
+    assert int(out.stdout) < 40  # far below what DuckDB's default decay keeps (docs/performance.md)

@@ -406,7 +406,8 @@ def make_teams(rng: random.Random, projects: list[Row], sites: list[Row]) -> lis
 
 
 def check(projects: list[Row], sites: list[Row], teams: list[Row], polygons: list[Polygon]) -> None:
-    """Assert the brief's constraints, so that a later edit of the lists cannot quietly break the demo."""
+    """Assert the roster's shape (90 projects, the seed's names and categories, goals, sites inside the
+    district), so that a later edit of the lists cannot quietly break the demo."""
     ids = [p["project_id"] for p in projects]
     assert ids == [f"P{n:03d}" for n in range(90)], "project ids P000..P089"
     assert len({p["name"] for p in projects}) == 90, "project names are unique"

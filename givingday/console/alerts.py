@@ -122,7 +122,8 @@ def large_gifts(store: Store, event: Event, now: dt.datetime, limit: int = 100) 
 
 
 def figures(store: Store, event: Event, now: dt.datetime) -> dict[str, Any]:
-    """Everything the alerts page shows, read once and shared by every open alerts page (BRIEF constraint 4):
+    """Everything the alerts page shows, read once and shared by every open alerts page (screens and pages cost
+    the database once, not once per viewer):
     today's site and team tables (one breakdown query), the data flow, look-alike and large gifts."""
     from givingday.console import figures as console
 

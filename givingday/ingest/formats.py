@@ -1,7 +1,7 @@
 """Reading a donation file, whatever its shape: bytes -> text or workbook -> header and rows -> a mapping.
 
 The format is found from the content (magic bytes, encoding, header), never from the file name, because
-files reach us renamed by browsers, e-mail and Excel. See README, "Formats".
+files reach us renamed by browsers, e-mail and Excel. See docs/formats.md.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The inbox: files dropped into a folder are imported by one background worker in the process that holds
-the store (BRIEF constraint 1), then moved to `processed/` or `failed/` with a JSON report beside them.
+the store (no other process can open a DuckDB file while it is held), then moved to `processed/` or
+`failed/` with a JSON report beside them.
 
 Writers should write under a hidden or `.part` name and rename when done (as `hand_to_inbox` does); files
 written in place are picked up once their size has stopped changing.

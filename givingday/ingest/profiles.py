@@ -2,7 +2,7 @@
 
 A bank statement, a livestream shop's sales export, a spreadsheet kept by a site: each gets a profile that
 says which column is the time, the amount, the reference, the memo, how dates and amounts are written, and
-which project and channel the money is credited to. See README, "Import profiles".
+which project and channel the money is credited to. See docs/formats.md, "Import profiles".
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The roster: projects, teams and sites, loaded from three CSV files (see README, "Roster").
+"""The roster: projects, teams and sites, loaded from three CSV files (see docs/formats.md, "The roster").
 
 A roster load replaces the whole roster in one transaction, after checking every reference, so a bad file
 leaves the previous roster in place.

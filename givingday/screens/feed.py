@@ -1,11 +1,8 @@
 """The screens' one feed: a thread takes the big screen's snapshot every few seconds and renders the pages
 screens have asked for; a screen's refresh only reads the latest, so it never waits for the database or for
-another screen (BRIEF constraints 4 and 8).
-
-Measured with `givingday load` (README): when each refresh could be the one that takes the snapshot, every
-screen refreshing in that moment waited on the cache's lock behind the database, and at 200 screens the
-latency's tail reached seconds. Here the work is the same (one snapshot per period, one rendering per page
-shown) and no refresh ever does it, except the very first for a site, which has nothing to show yet.
+another screen: 500 open screens cost the database what one does, and Streamlit's per-refresh work stays a
+string read. The work is one snapshot per period and one rendering per page shown, and no refresh ever does it,
+except the very first for a site, which has nothing to show yet (figures: docs/performance.md).
 
 One feed serves the process (`shared`): the Streamlit big screens and the wall (givingday/screens/wall.py) read the
 same snapshots and the same rendered pages.

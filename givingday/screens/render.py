@@ -20,7 +20,7 @@ from givingday.money import format_wan, format_yuan
 from givingday.screens.snapshot import LARGE_GIFT_FEN, Snapshot
 
 VIEWS = ("overview", "projects", "teams", "sites", "map")
-REFRESH_SECONDS = 5  # what 500 screens on one 2-core server hold (README, Load test)
+REFRESH_SECONDS = 5  # what 500 screens on one 2-core server hold (docs/performance.md)
 REFRESH_RANGE = (1, 60)
 CELEBRATE_SECONDS = 30
 

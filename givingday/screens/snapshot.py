@@ -1,6 +1,6 @@
 """The big screen's data: one snapshot of every figure a refresh needs, from the rollups.
 
-Snapshots are built by `take_snapshots` (four small queries for the district and every watched site at once)
+Snapshots are built by `take_snapshots` (three or four small queries for the district and every watched site at once)
 and shared by every open screen through the screen feed, so 500 screens cost what one costs.
 """
 
@@ -83,9 +83,9 @@ def take_snapshot(store: Store, now: dt.datetime | None = None, site_id: str | N
 def take_snapshots(
     store: Store, site_ids: list[str | None], now: dt.datetime | None = None
 ) -> dict[str | None, Snapshot]:
-    """The snapshots of several screens in one pass of four queries, however many sites are watched: the
-    rollups with today's total, the last hour's minutes, every site's teams and the newest gifts of every ticker,
-    joined to the cached roster (137 site screens used to cost 137 passes every period)."""
+    """The snapshots of several screens in one pass, however many sites are watched: the rollups with today's
+    total, the last hour's minutes, every site's teams (only when a site is watched) and the newest gifts of every
+    ticker, joined to the cached roster."""
     demo_clock = clock.read_clock(store.location)  # once per pass: event days, demo label and now
     event = clock.effective_event(store.event, demo_clock)
     is_demo = demo_clock is not None

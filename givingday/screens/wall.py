@@ -5,7 +5,7 @@ same query string every `refresh` seconds and puts the answer in place. The answ
 big screen shows, from the same feed (`screen_feed.shared`): one snapshot every two seconds, one rendering per
 page shown. A refresh here is one small HTTP request that reads a string; in Streamlit it is a fragment run
 with its session, rerun and message machinery, which is what decides how many screens one server holds
-(README, Load test).
+(docs/performance.md).
 
 Read only and public, like the big screen: nothing here writes; an unknown site is answered 404 before any
 snapshot is taken for it, and a milestone the total has not reached is not celebrated, whatever the URL asks.

@@ -1,6 +1,6 @@
 """The store: one SQLAlchemy engine on a DuckDB file (or a server URL), its schema, and the named queries.
 
-Only one process may hold a DuckDB file (BRIEF constraint 1). Opening a file another process holds raises
+Only one process may hold a DuckDB file, not even read-only beside it. Opening a file another process holds raises
 `StoreLocked`, which the command line turns into a hand-off to the inbox.
 """
 
@@ -28,11 +28,10 @@ log = logging.getLogger(__name__)
 
 # DuckDB keeps state for every row written since the database was opened (the primary key's index nodes, the
 # bookkeeping of `on conflict`, appended row groups), outside its own memory accounting and `memory_limit`: about
-# 1 KB a gift, measured. Closing and reopening the database releases it all; the rows are in the file. The
-# process renews it after this many rows written, or after RENEW_MAX_SECONDS with any written, never more often
-# than RENEW_MIN_SECONDS (also the pause after one that gave up). A renewal costs ~0.1 s at a million gifts,
-# and the next write ~0.05 s more (`make bench`), so once a minute is cheap; it also collects Python's garbage
-# and trims malloc's free pages. See ARCHITECTURE.md, "Where each decision lives".
+# 1 KB a gift. Closing and reopening the database releases it all; the rows are in the file. The process
+# renews it after this many rows written, or after RENEW_MAX_SECONDS with any written, never more often than
+# RENEW_MIN_SECONDS (also the pause after one that gave up); a renewal also collects Python's garbage and trims
+# malloc's free pages. Its cost, measured by `python -m givingday.ops.bench renew`: docs/performance.md.
 RENEW_AFTER_ROWS = 250
 RENEW_MAX_SECONDS = 60.0
 RENEW_MIN_SECONDS = 10.0
@@ -216,13 +215,13 @@ class Store:
         return migrate(self.engine)
 
     def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by", dim="site")`."""
+        """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by_site", since=None, until=None)`."""
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
 
     def roster(self) -> dict[str, list[dict[str, Any]]]:
         """Projects, teams and sites, read once and kept: only `roster.load_roster` changes them, and it is
-        the only writer of the roster while this process holds the store (constraint 1)."""
+        the only writer of the roster while this process holds the store, and no other process can open it."""
         if self._roster is None:
             self._roster = self.query_many({k: (f"roster_{k}", {}) for k in ("projects", "teams", "sites")})
         return self._roster

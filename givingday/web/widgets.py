@@ -12,8 +12,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class AsIsHtml:
-    """HTML for `st.html` to send as it is. Given a plain string, st.html dedents and strips it first: for the
-    big screen's page that is 0.38 ms a refresh, about 6% of the server's CPU at 500 screens (py-spy)."""
+    """HTML for `st.html` to send as it is. Given a plain string, st.html dedents and strips it first, a cost
+    paid on every refresh of every screen (docs/performance.md)."""
 
     __slots__ = ("body",)
 
