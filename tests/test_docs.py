@@ -61,6 +61,10 @@ def test_every_flag_is_documented_for_its_own_command():
         places = command_docs(name)
         for flag in (f for action in cmd._actions for f in action.option_strings if f not in ("-h", "--help")):
             assert any(re.search(rf"{flag}\b", place) for place in places), f"{name} {flag} is not documented"
+        for choice in (
+            str(c) for action in cmd._actions if action.choices and action.dest != "help" for c in action.choices
+        ):
+            assert any(choice in place for place in places), f"{name}: the choice {choice} is not documented"
     assert re.search(r"givingday \[--db PATH\|URL\] COMMAND", README), "--db is not in the README's usage line"
 
 
