@@ -79,7 +79,7 @@ class DonorHasher:
 
     Nothing is remembered between calls: a cache of identities would keep donors' names and phone numbers in
     the server's memory for days, and grew with every new donor (the soak in `givingday load` saw it). Each
-    file hashes each distinct identity once (`ingest._per_value`), about a microsecond each."""
+    file hashes each distinct identity once (`judge._per_value`), about a microsecond each."""
 
     def __init__(self, salt: bytes):
         self._salt = salt[:64]
