@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
+from givingday import config
 from givingday.ingest.formats import UnreadableFile, detect_layout, read_table
 from givingday.ingest.judge import Rejection, judge_rows
 from givingday.ingest.profiles import Profile
@@ -86,10 +86,10 @@ def _staged(judged: pa.Table, source: str, import_id: int) -> pa.Table:
 
 def _pause_for_crash_test() -> None:
     """Test hook: `tests/test_crash.py` kills the process here, inside the open transaction."""
-    pause = os.environ.get("GIVINGDAY_PAUSE_BEFORE_COMMIT")
+    pause = config.pause_before_commit()
     if pause:
         print("paused before commit", flush=True)
-        time.sleep(float(pause))
+        time.sleep(pause)
 
 
 def _log(conn: sa.Connection, report: ImportReport, sha: str, started: dt.datetime, profile: Profile | None) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -57,8 +56,7 @@ def demo_server(
     port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="givingday-load-", dir=folder) as tmp:
         db = Path(tmp) / "load.duckdb"
-        env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "1"}
-        env.pop("GIVINGDAY_INBOX", None)
+        env = config.board_env(db, demo=True)
         seed = [
             sys.executable,
             "-m",
