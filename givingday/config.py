@@ -127,6 +127,7 @@ class Event:
     default_channel: str
     matching: Matching
     stale_after_seconds: int
+    highlight_gift_fen: int = 100_000
     console: ConsoleRules = ConsoleRules()
     source: Path | None = field(default=None, compare=False)
 
@@ -178,6 +179,7 @@ def load_event(path: Path | str | None = None) -> Event:
             share_max=float(m.get("share_max", 1.0)),
         ),
         stale_after_seconds=int(screen.get("stale_after_seconds", 300)),
+        highlight_gift_fen=yuan_to_fen(screen.get("highlight_gift_yuan", 1_000)),
         console=ConsoleRules(
             quiet_site_minutes=int(cons.get("quiet_site_minutes", 30)),
             active_from=dt.time.fromisoformat(active[0]),
