@@ -47,12 +47,27 @@ class StoreLocked(RuntimeError):
     """Another process holds the DuckDB file (usually the running board)."""
 
 
+_INCLUDE = re.compile(r"^(?P<indent>[ \t]*)-- include: (?P<name>[a-z0-9_]+)[ \t]*$", re.MULTILINE)
+
+
 @cache
 def query_text(name: str) -> str:
-    """The SQL of `queries/<name>.sql`. Code refers to a query only by this name."""
+    """The SQL of `queries/<name>.sql`. Code refers to a query only by this name.
+
+    A line `-- include: other` stands for the body of `queries/other.sql` (its leading comment, the header,
+    left out), so SQL that several questions share is written once and each file still reads as a whole:
+    `with filtered as (\n    -- include: console_filtered\n)`."""
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise ValueError(f"bad query name {name!r}")
-    return (config.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    text = (config.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda m: _included(m["name"], m["indent"]), text)
+
+
+def _included(name: str, indent: str) -> str:
+    lines = query_text(name).rstrip().removesuffix(";").splitlines()
+    while lines and lines[0].startswith("--"):
+        lines.pop(0)
+    return "\n".join(indent + line if line else line for line in lines)
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -216,7 +231,7 @@ class Store:
         return migrate(self.engine)
 
     def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by", dim="site")`."""
+        """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by_site", since=None, until=None)`."""
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
 
