@@ -18,6 +18,7 @@ from givingday import config
 if TYPE_CHECKING:
     from givingday.ingest.formats import Layout
 
+# The canonical fields: every layout maps its columns onto these names, and a profile may map any of them.
 MAPPABLE = (
     "donation_id",
     "occurred_at",
@@ -37,6 +38,8 @@ MAPPABLE = (
 CREDITABLE = ("project", "team", "site", "channel")
 # A file without these mapped columns cannot be read with the profile; other mapped columns are optional.
 REQUIRED = ("occurred_at", "date", "amount_yuan", "project")
+# Columns that identify a donor: masked wherever a row is shown (a profile may name more).
+PERSONAL_FIELDS = ("donor_name", "donor_id")
 
 
 class ProfileError(ValueError):
@@ -46,6 +49,11 @@ class ProfileError(ValueError):
 def header_key(h: str) -> str:
     """How headers are compared everywhere: NFKC (full-width brackets), no BOM, no spaces, any case."""
     return unicodedata.normalize("NFKC", h or "").replace("\ufeff", "").replace(" ", "").lower()
+
+
+def personal_columns(cols: dict[str, int]) -> set[int]:
+    """The column indexes of the personal fields a layout maps."""
+    return {cols[f] for f in PERSONAL_FIELDS if f in cols}
 
 
 @dataclass
@@ -82,7 +90,7 @@ class Profile:
                     f"(its columns: {', '.join(h for h in header[:12] if h)})"
                 )
             cols[f] = index[header_key(col)]
-        personal = {cols[c] for c in ("donor_name", "donor_id") if c in cols}
+        personal = personal_columns(cols)
         personal |= {index[header_key(c)] for c in self.personal if header_key(c) in index}
         return Layout(
             name=f"profile:{self.name}",
