@@ -70,6 +70,21 @@ def _included(name: str, indent: str) -> str:
     return "\n".join(indent + line if line else line for line in lines)
 
 
+ROSTER_TABLES = {"project_id": "projects", "team_id": "teams", "site_id": "sites"}
+
+
+def unknown_roster_id(conn: sa.Connection, **ids: str | None) -> str | None:
+    """Which of the given `project_id`, `team_id`, `site_id` the roster lacks ("unknown team 'T9'"), or None."""
+    for column, value in ids.items():
+        table = ROSTER_TABLES[column]
+        if (
+            value
+            and not conn.execute(sa.text(f"select count(*) from {table} where {column} = :v"), {"v": value}).scalar()
+        ):
+            return f"unknown {column.removesuffix('_id')} {value!r}"
+    return None
+
+
 def _is_lock_error(exc: BaseException) -> bool:
     text = str(exc)
     return "Could not set lock" in text or "Conflicting lock" in text
