@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from givingday.ingest.profiles import MAPPABLE, Profile, header_key, load_profiles, personal_columns
+from givingday.ingest.profiles import MAPPABLE, Profile, ValueFormats, header_key, load_profiles, personal_columns
 
 
 class UnreadableFile(ValueError):
@@ -100,10 +100,7 @@ class Layout:
     name: str  # "canonical", "platform" or "profile:<name>"
     columns: dict[str, int]  # canonical field -> column index
     id_namespace: str
-    date_format: str | None = None
-    time_format: str | None = None
-    thousands: str = ","
-    decimal: str = "."
+    formats: ValueFormats = ValueFormats()
     defaults: dict[str, str] = field(default_factory=dict)
     personal_columns: set[int] = field(default_factory=set)
     profile: Profile | None = None

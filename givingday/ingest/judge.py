@@ -120,8 +120,8 @@ class _TimeReader:
 
     def __init__(self, layout: Layout, tz: dt.tzinfo):
         self.tz = tz
-        self.date_format = layout.date_format
-        self.time_format = layout.time_format
+        self.date_format = layout.formats.date_format
+        self.time_format = layout.formats.time_format
         self.split = "occurred_at" not in layout.columns
 
     def __call__(self, key: str) -> int:
@@ -204,7 +204,7 @@ def _times(table: Table, layout: Layout, field_of: Callable[[str], pa.Array], tz
         keys = pc.binary_join_element_wise(field_of("date"), field_of("time_of_day"), "\x1f")
         return _per_value(keys, reader, pa.int64())
     at = field_of("occurred_at")
-    if layout.date_format:
+    if layout.formats.date_format:
         return _per_value(at, reader, pa.int64())
     naive = pc.strptime(at, format=_FAST_FORMAT, unit="s", error_is_null=True)
     fast = pc.multiply(pc.assume_timezone(naive, tz_name).cast(pa.int64()), 1_000_000)
@@ -246,7 +246,7 @@ def judge_rows(store: Store, conn: sa.Connection, table: Table, layout: Layout) 
     def amount(v: str) -> int:
         if not v:
             raise ValueError("amount is empty (a debit or empty line?)")
-        fen = parse_fen(v, layout.thousands, layout.decimal)
+        fen = parse_fen(v, layout.formats.thousands, layout.formats.decimal)
         if fen <= 0:
             raise ValueError(f"amount {v!r} is not positive (a refund is recorded as its own event)")
         if fen > cap:
@@ -255,7 +255,7 @@ def judge_rows(store: Store, conn: sa.Connection, table: Table, layout: Layout) 
 
     def matched(v: str) -> int:
         try:
-            return parse_fen(v, layout.thousands, layout.decimal) if v else 0
+            return parse_fen(v, layout.formats.thousands, layout.formats.decimal) if v else 0
         except AmountError as exc:
             raise ValueError(f"matched {exc}") from None
 

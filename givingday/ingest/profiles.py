@@ -56,6 +56,16 @@ def personal_columns(cols: dict[str, int]) -> set[int]:
     return {cols[f] for f in PERSONAL_FIELDS if f in cols}
 
 
+@dataclass(frozen=True)
+class ValueFormats:
+    """How a file writes its dates and amounts (a profile's `[parse]`); the defaults read ISO times and 1,234.56."""
+
+    date_format: str | None = None
+    time_format: str | None = None
+    thousands: str = ","
+    decimal: str = "."
+
+
 @dataclass
 class Profile:
     name: str
@@ -63,10 +73,7 @@ class Profile:
     title: str
     columns: dict[str, str]
     match_headers: list[str] = field(default_factory=list)
-    date_format: str | None = None
-    time_format: str | None = None
-    thousands: str = ","
-    decimal: str = "."
+    formats: ValueFormats = ValueFormats()
     credit: dict[str, str] = field(default_factory=dict)
     personal: list[str] = field(default_factory=list)
 
@@ -96,10 +103,7 @@ class Profile:
             name=f"profile:{self.name}",
             columns=cols,
             id_namespace=f"profile:{self.name}",
-            date_format=self.date_format,
-            time_format=self.time_format,
-            thousands=self.thousands,
-            decimal=self.decimal,
+            formats=self.formats,
             defaults={k: v for k, v in self.credit.items() if v},
             personal_columns=personal,
             profile=self,
@@ -132,10 +136,12 @@ def load_profile(path: Path) -> Profile:
         title=raw.get("title", path.stem),
         columns={k: str(v) for k, v in columns.items()},
         match_headers=list(raw.get("match_headers", [])),
-        date_format=parse.get("date_format"),
-        time_format=parse.get("time_format"),
-        thousands=parse.get("thousands", ","),
-        decimal=parse.get("decimal", "."),
+        formats=ValueFormats(
+            date_format=parse.get("date_format"),
+            time_format=parse.get("time_format"),
+            thousands=parse.get("thousands", ","),
+            decimal=parse.get("decimal", "."),
+        ),
         credit=credit,
         personal=list(raw.get("personal_columns", [])),
     )
