@@ -56,6 +56,45 @@ def inbox_dir(location: str) -> Path:
     return Path(os.environ.get("GIVINGDAY_INBOX") or beside_store(location, "inbox"))
 
 
+def share_db_location(location: str) -> None:
+    """`serve`: the pages, which run in this process, open the store the server opened."""
+    os.environ["GIVINGDAY_DB"] = location
+
+
+def board_env(db: Path | str, demo: bool) -> dict[str, str]:
+    """The environment of a board started as a child process on the store `db`, its inbox beside it."""
+    env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "1" if demo else "0"}
+    env.pop("GIVINGDAY_INBOX", None)
+    return env
+
+
+def salt_override() -> bytes | None:
+    """`GIVINGDAY_SALT`, the donor-hash secret for installations that keep secrets elsewhere (else a file)."""
+    value = os.environ.get("GIVINGDAY_SALT")
+    return value.encode() if value else None
+
+
+def font_file() -> str | None:
+    """`GIVINGDAY_FONT`: the Chinese font the PDF report embeds, when not the system's Noto Sans CJK."""
+    return os.environ.get("GIVINGDAY_FONT") or None
+
+
+def demo_enabled() -> bool:
+    """`GIVINGDAY_DEMO=0` keeps the demo giving day off."""
+    return os.environ.get("GIVINGDAY_DEMO", "1") != "0"
+
+
+def log_level() -> str:
+    """`GIVINGDAY_LOG_LEVEL`: what the board writes to its output (WARNING unless set)."""
+    return os.environ.get("GIVINGDAY_LOG_LEVEL", "WARNING").upper()
+
+
+def pause_before_commit() -> float | None:
+    """`GIVINGDAY_PAUSE_BEFORE_COMMIT`: a test hook, seconds an import waits inside its transaction."""
+    value = os.environ.get("GIVINGDAY_PAUSE_BEFORE_COMMIT")
+    return float(value) if value else None
+
+
 @dataclass(frozen=True)
 class Matching:
     daily_start: dt.time
@@ -88,6 +127,7 @@ class Event:
     default_channel: str
     matching: Matching
     stale_after_seconds: int
+    highlight_gift_fen: int = 100_000
     console: ConsoleRules = ConsoleRules()
     source: Path | None = field(default=None, compare=False)
 
@@ -139,6 +179,7 @@ def load_event(path: Path | str | None = None) -> Event:
             share_max=float(m.get("share_max", 1.0)),
         ),
         stale_after_seconds=int(screen.get("stale_after_seconds", 300)),
+        highlight_gift_fen=yuan_to_fen(screen.get("highlight_gift_yuan", 1_000)),
         console=ConsoleRules(
             quiet_site_minutes=int(cons.get("quiet_site_minutes", 30)),
             active_from=dt.time.fromisoformat(active[0]),

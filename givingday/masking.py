@@ -12,6 +12,8 @@ import re
 import secrets
 from pathlib import Path
 
+from givingday import config
+
 ANONYMOUS = "爱心人士"
 _ANONYMOUS_WORDS = {"", "匿名", "匿名用户", "匿名爱心人士", "爱心人士", "anonymous", "nan", "none", "null", "-"}
 
@@ -61,9 +63,9 @@ def load_salt(path: Path) -> bytes:
 
     `GIVINGDAY_SALT` overrides it, for installations that keep secrets elsewhere.
     """
-    env = os.environ.get("GIVINGDAY_SALT")
-    if env:
-        return env.encode()
+    override = config.salt_override()
+    if override:
+        return override
     if path.exists():
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +81,7 @@ class DonorHasher:
 
     Nothing is remembered between calls: a cache of identities would keep donors' names and phone numbers in
     the server's memory for days, and grew with every new donor (the soak in `givingday load` saw it). Each
-    file hashes each distinct identity once (`ingest._per_value`), about a microsecond each."""
+    file hashes each distinct identity once (`judge._per_value`), about a microsecond each."""
 
     def __init__(self, salt: bytes):
         self._salt = salt[:64]

@@ -3,18 +3,9 @@
 -- street; key '' is "no team" / "no site" / "no street".
 -- Parameters: :from_at, :to_at — the half-open time range; :category, :project_id, :team_id, :site_id,
 -- :street, :channel — each null for all.
+-- filtered: the ledger's events in the range within the filters, with the site's street (console_filtered).
 with filtered as (
-    select l.*, coalesce(s.street, '') as street
-    from ledger l
-    join projects p on p.project_id = l.project_id
-    left join sites s on s.site_id = l.site_id
-    where l.occurred_at >= :from_at and l.occurred_at < :to_at
-        and (cast(:category as varchar) is null or p.category = :category)
-        and (cast(:project_id as varchar) is null or l.project_id = :project_id)
-        and (cast(:team_id as varchar) is null or l.team_id = :team_id)
-        and (cast(:site_id as varchar) is null or l.site_id = :site_id)
-        and (cast(:street as varchar) is null or s.street = :street)
-        and (cast(:channel as varchar) is null or l.channel = :channel)
+    -- include: console_filtered
 ),
 keyed as (
     select 'project' as dim, project_id as key, amount_fen, matched_fen, donation_count, is_gift, occurred_at

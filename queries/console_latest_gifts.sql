@@ -2,40 +2,38 @@
 -- Grain: one row per gift (donation), newest first.
 -- Parameters: :from_at, :to_at — the half-open time range; :category, :project_id, :team_id, :site_id,
 -- :street, :channel — each null for all (they match the gift as it was received); :limit_n — how many.
-with gifts as (
-    select d.*
-    from donations d
-    join projects p on p.project_id = d.project_id
-    left join sites s on s.site_id = d.site_id
-    where d.occurred_at >= :from_at and d.occurred_at < :to_at
-        and (cast(:category as varchar) is null or p.category = :category)
-        and (cast(:project_id as varchar) is null or d.project_id = :project_id)
-        and (cast(:team_id as varchar) is null or d.team_id = :team_id)
-        and (cast(:site_id as varchar) is null or d.site_id = :site_id)
-        and (cast(:street as varchar) is null or s.street = :street)
-        and (cast(:channel as varchar) is null or d.channel = :channel)
-    order by d.occurred_at desc, d.donation_id desc
+-- filtered: the ledger's events in the range within the filters (console_filtered); its gifts are the
+-- ledger's rows with is_gift, as they were received.
+with filtered as (
+    -- include: console_filtered
+),
+newest as (
+    select donation_id, occurred_at
+    from filtered
+    where is_gift
+    order by occurred_at desc, donation_id desc
     limit :limit_n
 ),
 adjusted as (
     select a.donation_id, count(*) as adjustments, max(case when a.kind = 'refund' then 1 else 0 end) as refunded
     from adjustments a
-    join gifts g on g.donation_id = a.donation_id
+    join newest n on n.donation_id = a.donation_id
     group by a.donation_id
 )
 select
-    g.donation_id,
-    g.occurred_at,
-    g.donor_name_masked,
-    g.amount_fen,
-    g.matched_fen,
-    g.project_id,
-    g.team_id,
-    g.site_id,
-    g.channel,
-    g.source_file,
+    d.donation_id,
+    d.occurred_at,
+    d.donor_name_masked,
+    d.amount_fen,
+    d.matched_fen,
+    d.project_id,
+    d.team_id,
+    d.site_id,
+    d.channel,
+    d.source_file,
     coalesce(a.adjustments, 0) as adjustments,
     coalesce(a.refunded, 0) = 1 as is_refunded
-from gifts g
-left join adjusted a on a.donation_id = g.donation_id
-order by g.occurred_at desc, g.donation_id desc
+from newest n
+join donations d on d.donation_id = n.donation_id
+left join adjusted a on a.donation_id = d.donation_id
+order by d.occurred_at desc, d.donation_id desc

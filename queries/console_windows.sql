@@ -2,24 +2,15 @@
 -- up to one moment, within the console's filters. The page calls it twice: for now and for a day earlier.
 -- Grain: one row.
 -- Parameters: :until — the moment the windows end at (exclusive); :since_m5, :since_m15, :since_m30,
--- :since_m60, :since_m180, :since_day, :since_event — where each window starts; :day_end — the end of the
--- day (day_full counts the whole day, past :until); :category, :project_id, :team_id, :site_id, :street,
--- :channel — each null for all.
+-- :since_m60, :since_m180, :since_day — where each window starts; :from_at — where the event's window starts;
+-- :to_at — the end of the day (day_full counts the whole day, past :until); :category, :project_id, :team_id,
+-- :site_id, :street, :channel — each null for all.
+-- filtered: the ledger's events in [:from_at, :to_at) within the filters (console_filtered).
 with filtered as (
-    select l.occurred_at, l.amount_fen + l.matched_fen as total_fen, l.donation_count
-    from ledger l
-    join projects p on p.project_id = l.project_id
-    left join sites s on s.site_id = l.site_id
-    where l.occurred_at >= :since_event and l.occurred_at < :day_end
-        and (cast(:category as varchar) is null or p.category = :category)
-        and (cast(:project_id as varchar) is null or l.project_id = :project_id)
-        and (cast(:team_id as varchar) is null or l.team_id = :team_id)
-        and (cast(:site_id as varchar) is null or l.site_id = :site_id)
-        and (cast(:street as varchar) is null or s.street = :street)
-        and (cast(:channel as varchar) is null or l.channel = :channel)
+    -- include: console_filtered
 ),
 upto as (
-    select *, occurred_at < :until as is_before
+    select amount_fen + matched_fen as total_fen, donation_count, occurred_at, occurred_at < :until as is_before
     from filtered
 )
 select

@@ -3,15 +3,17 @@
 -- Parameters: :since — the window's first moment (inclusive), or null for everything before :until;
 -- :until — the window's end (exclusive). Events count at their own time (see report_totals); a day's donors
 -- (人数) are those of its gifts not refunded in full by :until.
-with money as (
+-- events: the ledger's events in the window (ledger_window).
+with events as (
+    -- include: ledger_window
+),
+money as (
     select
         date_trunc('day', occurred_at) as day_at,
         cast(sum(amount_fen) as bigint) as amount_fen,
         cast(sum(matched_fen) as bigint) as matched_fen,
         cast(sum(donation_count) as bigint) as donations
-    from ledger
-    where (cast(:since as timestamp with time zone) is null or occurred_at >= :since)
-        and occurred_at < :until
+    from events
     group by date_trunc('day', occurred_at)
 ),
 refunded as (

@@ -7,11 +7,9 @@
 -- donors (人数) counts the distinct donors of the window's gifts that were not refunded in full by :until. The
 -- median is over the same gifts, each net of its corrections up to :until; it is public money only (matching
 -- is not what a donor gave).
+-- events: the ledger's events in the window (ledger_window).
 with events as (
-    select amount_fen, matched_fen, donation_count, occurred_at
-    from ledger
-    where (cast(:since as timestamp with time zone) is null or occurred_at >= :since)
-        and occurred_at < :until
+    -- include: ledger_window
 ),
 totals as (
     select

@@ -6,14 +6,7 @@
 -- Times come as epoch seconds: turning hundreds of zoned timestamps into Python objects costs more than the
 -- query itself.
 with ranked as (
-    select
-        dim,
-        key,
-        amount_fen,
-        matched_fen,
-        donations,
-        last_gift_at,
-        row_number() over (partition by dim order by amount_fen + matched_fen desc, key) as rank_n
+    select *, row_number() over (partition by dim order by amount_fen + matched_fen desc, key) as rank_n
     from rollup_totals
     where dim in ('all', 'project', 'team', 'site')
 ),

@@ -3,15 +3,17 @@
 -- Parameters: :since — the window's first moment (inclusive), or null for everything before :until;
 -- :until — the window's end (exclusive), or null for everything. Events (gifts, refunds, corrections)
 -- count at their own time, so a window is the ledger as of :until.
-with per_team as (
+-- events: the ledger's events in the window (ledger_window).
+with events as (
+    -- include: ledger_window
+),
+per_team as (
     select
         team_id,
         cast(sum(amount_fen) as bigint) as amount_fen,
         cast(sum(matched_fen) as bigint) as matched_fen,
         cast(sum(donation_count) as bigint) as donations
-    from ledger
-    where (cast(:since as timestamp with time zone) is null or occurred_at >= :since)
-        and (cast(:until as timestamp with time zone) is null or occurred_at < :until)
+    from events
     group by team_id
 ),
 rows_ as (

@@ -18,7 +18,7 @@ from givingday.ingest.profiles import Profile
 from givingday.masking import ANONYMOUS, mask_name, scrub
 from givingday.money import format_yuan
 from givingday.store import audit
-from givingday.store.database import Store
+from givingday.store.database import Store, unknown_roster_id
 
 RECORDED_CHANNELS = ("offline", "bank", "corporate", "livestream")
 PLEDGE_OUTCOMES = ("fulfilled", "cancelled")
@@ -119,18 +119,8 @@ def record_pledge(
         )
     pledge_id = f"pledge-{uuid.uuid4().hex[:16]}"
     with store.writing() as conn:
-        for table, column, value in (
-            ("projects", "project_id", project_id),
-            ("teams", "team_id", team_id),
-            ("sites", "site_id", site_id),
-        ):
-            if (
-                value
-                and not conn.execute(
-                    sa.text(f"select count(*) from {table} where {column} = :v"), {"v": value}
-                ).scalar()
-            ):
-                raise ActionError(f"unknown {column.removesuffix('_id')} {value!r}")
+        if unknown := unknown_roster_id(conn, project_id=project_id, team_id=team_id, site_id=site_id):
+            raise ActionError(unknown)
         conn.execute(
             sa.text(
                 "insert into pledges (pledge_id, recorded_at, recorded_by, donor_name_masked, project_id, team_id,"

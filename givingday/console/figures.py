@@ -157,8 +157,8 @@ def _window_params(event: Event, until: dt.datetime) -> dict[str, dt.datetime]:
         **p,
         "until": until,
         "since_day": day_start,
-        "since_event": EARLIEST,
-        "day_end": day_start + dt.timedelta(days=1),
+        "from_at": EARLIEST,
+        "to_at": day_start + dt.timedelta(days=1),
     }
 
 
@@ -168,7 +168,7 @@ def windows(store: Store, filters: Filters, event: Event, now: dt.datetime) -> d
     day = dt.timedelta(days=1)
     now_p = _window_params(event, until)
     before_p = {k: v - day for k, v in now_p.items()}
-    before_p["since_event"] = EARLIEST
+    before_p["from_at"] = EARLIEST
     rows = store.query_many(
         {
             "now": ("console_windows", {**now_p, **filters.sql_params()}),
@@ -193,7 +193,7 @@ def windows(store: Store, filters: Filters, event: Event, now: dt.datetime) -> d
         "rows": table,
         "day_before_full_fen": None if first_day else prev["day_full_fen"],
         "day_start": now_p["since_day"],
-        "day_end": now_p["day_end"],
+        "day_end": now_p["to_at"],
     }
 
 

@@ -1,4 +1,5 @@
-"""Ingestion: one file -> judged rows -> one transaction. Idempotent, all-or-nothing per file.
+"""Importing one file as one batch: read, judged (`ingest/judge.py`), stored in one transaction, logged.
+Idempotent, all-or-nothing per file.
 
 Every way a donation gets in (command line, inbox worker, upload form, the demo) calls `import_bytes`.
 A row is either stored, counted as a duplicate of a stored gift (same stable id), or rejected with its line
@@ -9,60 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import os
-import re
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from givingday.config import CHANNELS
-from givingday.ingest.formats import Layout, Table, UnreadableFile, detect_layout, read_table
+from givingday import config
+from givingday.ingest.formats import UnreadableFile, detect_layout, read_table
+from givingday.ingest.judge import Rejection, judge_rows
 from givingday.ingest.profiles import Profile
-from givingday.masking import ANONYMOUS, mask_name, scrub
-from givingday.money import AmountError, format_yuan, parse_fen
+from givingday.money import format_yuan
 from givingday.store import rollups
 from givingday.store.database import Store, UnsupportedStore
-
-CHANNEL_ALIASES = {
-    "qr": "qr",
-    "扫码": "qr",
-    "二维码": "qr",
-    "线上": "qr",
-    "online": "qr",
-    "livestream": "livestream",
-    "直播": "livestream",
-    "直播带货": "livestream",
-    "corporate": "corporate",
-    "企业": "corporate",
-    "企业捐赠": "corporate",
-    "bank": "bank",
-    "银行": "bank",
-    "转账": "bank",
-    "银行转账": "bank",
-    "offline": "offline",
-    "线下": "offline",
-    "现金": "offline",
-    "cash": "offline",
-}
-_DATE_TIME = re.compile(
-    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.\d+)?)?秒?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?"
-)
-MAX_TEXT = 200
-
-
-@dataclass
-class Rejection:
-    line: int
-    reason: str
-    row_text: str
 
 
 @dataclass
@@ -109,300 +71,6 @@ class ImportReport:
         return d
 
 
-def _name_key(s: str) -> str:
-    return unicodedata.normalize("NFKC", s).strip()
-
-
-class Roster:
-    """Lookups by id or exact name, loaded once per import."""
-
-    def __init__(self, conn: sa.Connection):
-        self.projects: dict[str, str] = {}
-        for pid, name in conn.execute(sa.text("select project_id, name from projects")):
-            self.projects[pid] = pid
-            self.projects[_name_key(name)] = pid
-        self.teams: dict[str, tuple[str, str | None]] = {}
-        for tid, name, site in conn.execute(sa.text("select team_id, name, site_id from teams")):
-            self.teams[tid] = (tid, site)
-            self.teams[_name_key(name)] = (tid, site)
-        self.sites: dict[str, str] = {}
-        for sid, name in conn.execute(sa.text("select site_id, name from sites")):
-            self.sites[sid] = sid
-            self.sites[_name_key(name)] = sid
-
-
-def _parse_time(text: str, tz: dt.tzinfo) -> dt.datetime:
-    s = text.strip()
-    try:
-        t = dt.datetime.fromisoformat(s)
-    except ValueError:
-        m = _DATE_TIME.fullmatch(s)
-        if not m:
-            raise ValueError(f"time {s!r} is not a date and time") from None
-        y, mo, d, hh, mm, ss, zone = m.groups()
-        try:
-            t = dt.datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
-        except ValueError:
-            raise ValueError(f"time {s!r} is not a valid date") from None
-        if zone:
-            t = dt.datetime.fromisoformat(t.isoformat() + ("+00:00" if zone == "Z" else zone))
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=tz)
-    if not 2000 <= t.year <= 2100:
-        raise ValueError(f"time {s!r} is outside the years 2000–2100")
-    return t
-
-
-class _TimeReader:
-    """Times in the layout's formats, from one key: `occurred_at`, or `date` + "\x1f" + `time_of_day`."""
-
-    def __init__(self, layout: Layout, tz: dt.tzinfo):
-        self.tz = tz
-        self.date_format = layout.date_format
-        self.time_format = layout.time_format
-        self.split = "occurred_at" not in layout.columns
-
-    def __call__(self, key: str) -> int:
-        """Microseconds since the epoch (UTC)."""
-        t = self._parse(key)
-        return int(t.timestamp()) * 1_000_000 + t.microsecond
-
-    def _parse(self, key: str) -> dt.datetime:
-        if not self.split:
-            if not key:
-                raise ValueError("time is empty")
-            if self.date_format:
-                try:
-                    return dt.datetime.strptime(key, self.date_format).replace(tzinfo=self.tz)
-                except ValueError:
-                    raise ValueError(f"time {key!r} does not match {self.date_format!r}") from None
-            return _parse_time(key, self.tz)
-        ds, _, ts = key.partition("\x1f")
-        if not ds:
-            raise ValueError("date is empty")
-        try:
-            day = (
-                dt.datetime.strptime(ds, self.date_format).date()
-                if self.date_format
-                else _parse_time(ds, self.tz).date()
-            )
-        except ValueError:
-            raise ValueError(f"date {ds!r} does not match {self.date_format or 'YYYY-MM-DD'!r}") from None
-        clock = dt.time(0)
-        if ts:
-            try:
-                clock = (
-                    dt.datetime.strptime(ts, self.time_format).time() if self.time_format else dt.time.fromisoformat(ts)
-                )
-            except ValueError:
-                raise ValueError(f"time of day {ts!r} is not a time") from None
-        return dt.datetime.combine(day, clock, self.tz)
-
-
-def _row_text(layout: Layout, table: Table, cells: list[str]) -> str:
-    """The rejected row as JSON, personal columns masked and numbers scrubbed, so it can be shown."""
-    out = {}
-    for i, value in enumerate(cells):
-        key = (table.header[i] if i < len(table.header) else "") or f"column_{i + 1}"
-        out[key] = mask_name(value) if i in layout.personal_columns else scrub(value)[:MAX_TEXT]
-    return json.dumps(out, ensure_ascii=False)[:2000]
-
-
-def _clean_label(s: str) -> str | None:
-    s = scrub(s).strip()[:MAX_TEXT]
-    return s or None
-
-
-def _per_value(arr: pa.Array, fn: Callable[[str], object], typ: pa.DataType) -> tuple[pa.Array, pa.Array]:
-    """Apply `fn` once per distinct value (gift files repeat amounts, projects, names a lot).
-
-    Returns the values and the reasons (null where `fn` succeeded, else its ValueError's message).
-    """
-    enc = arr.dictionary_encode()
-    values, reasons = [], []
-    for v in enc.dictionary.to_pylist():
-        try:
-            values.append(fn(v))
-            reasons.append(None)
-        except ValueError as exc:
-            values.append(None)
-            reasons.append(str(exc))
-    return pa.array(values, typ).take(enc.indices), pa.array(reasons, pa.string()).take(enc.indices)
-
-
-_FAST_FORMAT = "%Y-%m-%d %H:%M:%S"
-_YEAR_2000_US = 946_684_800 * 1_000_000
-_YEAR_2101_US = 4_133_980_800 * 1_000_000
-
-
-def _times(table: Table, layout: Layout, field_of: Callable[[str], pa.Array], tz_name: str, tz: dt.tzinfo):
-    """Gift times as UTC microseconds: pyarrow's parser for the usual 'YYYY-MM-DD HH:MM:SS', Python for the rest."""
-    reader = _TimeReader(layout, tz)
-    if reader.split:
-        keys = pc.binary_join_element_wise(field_of("date"), field_of("time_of_day"), "\x1f")
-        return _per_value(keys, reader, pa.int64())
-    at = field_of("occurred_at")
-    if layout.date_format:
-        return _per_value(at, reader, pa.int64())
-    naive = pc.strptime(at, format=_FAST_FORMAT, unit="s", error_is_null=True)
-    fast = pc.multiply(pc.assume_timezone(naive, tz_name).cast(pa.int64()), 1_000_000)
-    # pyarrow rolls 2020-02-30 over to March; a value that does not print back as itself goes the slow way.
-    slow = pc.or_kleene(
-        pc.or_kleene(pc.is_null(fast), pc.not_equal(pc.strftime(naive, format=_FAST_FORMAT), at)),
-        pc.or_(pc.less(fast, _YEAR_2000_US), pc.greater_equal(fast, _YEAR_2101_US)),
-    )
-    slow = pc.fill_null(slow, True)
-    if not pc.any(slow).as_py():
-        return fast, pa.nulls(len(fast), pa.string())
-    values, reasons = _per_value(at.filter(slow), reader, pa.int64())
-    return (
-        pc.replace_with_mask(fast, slow, values),
-        pc.replace_with_mask(pa.nulls(len(fast), pa.string()), slow, reasons),
-    )
-
-
-def judge_rows(
-    store: Store, conn: sa.Connection, table: Table, layout: Layout, source: str
-) -> tuple[pa.Table, ImportReport]:
-    """Judge every row at once, column by column: the gifts to stage, and a report of what was not."""
-    event = store.event
-    cap = event.max_gift_fen
-    roster = Roster(conn)
-    hasher = store.hasher
-    n = table.n_rows
-    report = ImportReport(file=source, file_format=table.file_format, layout=layout.name, rows_total=n)
-    defaults = dict(layout.defaults)
-    defaults.setdefault("channel", event.default_channel)
-
-    def field_of(name: str) -> pa.Array:
-        default = defaults.get(name, "")
-        if name not in layout.columns:
-            return pa.nulls(n, pa.string()).fill_null(default)
-        col = table.columns[layout.columns[name]]
-        return pc.if_else(pc.equal(col, ""), default, col) if default else col
-
-    times, time_r = _times(table, layout, field_of, event.timezone, event.tz)
-
-    def amount(v: str) -> int:
-        if not v:
-            raise ValueError("amount is empty (a debit or empty line?)")
-        fen = parse_fen(v, layout.thousands, layout.decimal)
-        if fen <= 0:
-            raise ValueError(f"amount {v!r} is not positive (a refund is recorded as its own event)")
-        if fen > cap:
-            raise ValueError(f"amount {format_yuan(fen)} is above the cap of {format_yuan(cap)} per gift")
-        return fen
-
-    def matched(v: str) -> int:
-        try:
-            return parse_fen(v, layout.thousands, layout.decimal) if v else 0
-        except AmountError as exc:
-            raise ValueError(f"matched {exc}") from None
-
-    def project(v: str) -> str:
-        if not v:
-            raise ValueError("project is empty")
-        pid = roster.projects.get(_name_key(v))
-        if pid is None:
-            raise ValueError(f"unknown project {v!r}")
-        return pid
-
-    def channel(v: str) -> str:
-        c = CHANNEL_ALIASES.get(_name_key(v).lower())
-        if c is None:
-            raise ValueError(f"unknown channel {v!r} (one of {', '.join(CHANNELS)})")
-        return c
-
-    amounts, amount_r = _per_value(field_of("amount_yuan"), amount, pa.int64())
-    matches, matched_r = _per_value(field_of("matched_yuan"), matched, pa.int64())
-    projects, project_r = _per_value(field_of("project"), project, pa.string())
-    channels, channel_r = _per_value(field_of("channel"), channel, pa.string())
-
-    team_text = field_of("team")
-    team_ids, _ = _per_value(
-        team_text, lambda v: (roster.teams.get(_name_key(v)) or (None,))[0] if v else None, pa.string()
-    )
-    home_sites, _ = _per_value(
-        team_text, lambda v: (roster.teams.get(_name_key(v)) or (None, None))[1] if v else None, pa.string()
-    )
-    team_labels, _ = _per_value(
-        team_text, lambda v: None if not v or _name_key(v) in roster.teams else _clean_label(v), pa.string()
-    )
-    site_text = field_of("site")
-    given_sites, _ = _per_value(site_text, lambda v: roster.sites.get(_name_key(v)) if v else None, pa.string())
-    site_labels, _ = _per_value(
-        site_text, lambda v: None if not v or _name_key(v) in roster.sites else _clean_label(v), pa.string()
-    )
-    site_ids = pc.coalesce(given_sites, home_sites)
-    report.unknown_teams = n - team_labels.null_count
-    report.unknown_sites = n - site_labels.null_count
-
-    ids = pc.utf8_trim_whitespace(field_of("donation_id"))
-    missing = pc.equal(ids, "")
-    if pc.any(missing).as_py():
-        derived, occurrences = [], {}
-        for i in pc.indices_nonzero(missing).to_pylist():
-            digest = hashlib.sha1("\x1f".join(table.row_cells(i)).encode()).hexdigest()[:20]
-            occurrences[digest] = occurrences.get(digest, 0) + 1
-            derived.append(f"{layout.id_namespace}:{digest}:{occurrences[digest]}")
-        ids = pc.replace_with_mask(ids, missing, pa.array(derived, pa.string()))
-    id_r = pc.if_else(
-        pc.greater(pc.utf8_length(ids), 100), "donation id is longer than 100 characters", pa.nulls(n, pa.string())
-    )
-
-    reasons = pc.coalesce(table.problems, time_r, amount_r, matched_r, project_r, channel_r, id_r)
-    ok = pc.is_null(reasons)
-    for i in pc.indices_nonzero(pc.invert(ok)).to_pylist():
-        report.rejections.append(
-            Rejection(table.lines[i].as_py(), reasons[i].as_py(), _row_text(layout, table, table.row_cells(i)))
-        )
-    report.rows_rejected = len(report.rejections)
-
-    keep = ok
-    kept_ids = ids.filter(ok)
-    if len(pc.unique(kept_ids)) < len(kept_ids):
-        seen: set[str] = set()
-        first = []
-        for v in ids.to_pylist():
-            first.append(v not in seen)
-            seen.add(v)
-        keep = pc.and_(ok, pa.array(first))
-    report.rows_duplicate = len(kept_ids) - pc.sum(keep.cast(pa.int64())).as_py() if len(kept_ids) else 0
-
-    names = field_of("donor_name")
-    masked, _ = _per_value(names, mask_name, pa.string())
-    donor_ids = field_of("donor_id")
-    anonymous = pc.equal(masked, ANONYMOUS)
-    keys = pc.if_else(
-        pc.not_equal(donor_ids, ""), donor_ids, pc.if_else(anonymous, ids, pc.utf8_trim_whitespace(names))
-    )
-    keys = keys.filter(keep)
-    hashes, _ = _per_value(keys, hasher, pa.string())
-    refs, _ = _per_value(field_of("reference"), lambda v: _clean_label(v) if v else None, pa.string())
-    memos, _ = _per_value(field_of("memo"), lambda v: _clean_label(v) if v else None, pa.string())
-
-    staged = pa.table(
-        {
-            "donation_id": ids.filter(keep),
-            "occurred_at": times.filter(keep).cast(pa.timestamp("us", tz="UTC")),
-            "amount_fen": amounts.filter(keep),
-            "matched_fen": matches.filter(keep),
-            "project_id": projects.filter(keep),
-            "team_id": team_ids.filter(keep),
-            "site_id": site_ids.filter(keep),
-            "channel": channels.filter(keep),
-            "donor_name_masked": masked.filter(keep),
-            "donor_hash": hashes,
-            "team_label": team_labels.filter(keep),
-            "site_label": site_labels.filter(keep),
-            "reference": refs.filter(keep),
-            "memo": memos.filter(keep),
-            "source_line": table.lines.filter(keep),
-        }
-    )
-    return staged, report
-
-
 _DONATION_COLUMNS = (
     "donation_id, occurred_at, amount_fen, matched_fen, project_id, team_id, site_id, channel, "
     "donor_name_masked, donor_hash, team_label, site_label, reference, memo, source_file, source_line, import_id"
@@ -418,10 +86,10 @@ def _staged(judged: pa.Table, source: str, import_id: int) -> pa.Table:
 
 def _pause_for_crash_test() -> None:
     """Test hook: `tests/test_crash.py` kills the process here, inside the open transaction."""
-    pause = os.environ.get("GIVINGDAY_PAUSE_BEFORE_COMMIT")
+    pause = config.pause_before_commit()
     if pause:
         print("paused before commit", flush=True)
-        time.sleep(float(pause))
+        time.sleep(pause)
 
 
 def _log(conn: sa.Connection, report: ImportReport, sha: str, started: dt.datetime, profile: Profile | None) -> None:
@@ -482,11 +150,23 @@ def import_bytes(
             if also:
                 also(conn, report)
             return report
-        judged, report = judge_rows(store, conn, table, layout, source)
-        report.import_id = import_id
+        judged = judge_rows(store, conn, table, layout)
+        gifts = judged.gifts
+        report = ImportReport(
+            file=source,
+            file_format=table.file_format,
+            layout=layout.name,
+            rows_total=table.n_rows,
+            rows_duplicate=judged.duplicates,
+            rows_rejected=len(judged.rejections),
+            unknown_teams=judged.unknown_teams,
+            unknown_sites=judged.unknown_sites,
+            import_id=import_id,
+            rejections=judged.rejections,
+        )
         raw = conn.connection.driver_connection
-        if judged.num_rows:
-            raw.register("staged_donations", _staged(judged, source, import_id))
+        if gifts.num_rows:
+            raw.register("staged_donations", _staged(gifts, source, import_id))
             try:
                 inserted = raw.execute(
                     f"insert into donations ({_DONATION_COLUMNS}) select {_DONATION_COLUMNS} from staged_donations"
@@ -495,7 +175,7 @@ def import_bytes(
             finally:
                 raw.unregister("staged_donations")
             report.rows_new = int(inserted)
-            report.rows_duplicate += judged.num_rows - report.rows_new
+            report.rows_duplicate += gifts.num_rows - report.rows_new
             if report.rows_new:
                 rollups.add_events(conn, rollups.NEW_GIFTS, {"import_id": import_id})
                 sums = conn.execute(

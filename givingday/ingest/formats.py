@@ -16,46 +16,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from givingday.ingest.profiles import Profile, header_key, load_profiles
+from givingday.ingest.profiles import MAPPABLE, Profile, ValueFormats, header_key, load_profiles, personal_columns
 
 
 class UnreadableFile(ValueError):
     """The file as a whole cannot be taken: nothing from it is stored. The message says why."""
 
 
-# Canonical field -> meaning. Every reader maps its columns onto these names.
-FIELDS = (
-    "donation_id",
-    "occurred_at",
-    "date",
-    "time_of_day",
-    "amount_yuan",
-    "matched_yuan",
-    "project",
-    "team",
-    "site",
-    "channel",
-    "donor_name",
-    "donor_id",
-    "reference",
-    "memo",
-)
-
-CANONICAL_REQUIRED = ("occurred_at", "amount_yuan", "project")
-CANONICAL_COLUMNS = (
-    "donation_id",
-    "occurred_at",
-    "amount_yuan",
-    "matched_yuan",
-    "project",
-    "team",
-    "site",
-    "channel",
-    "donor_name",
-    "donor_id",
-    "reference",
-    "memo",
-)
+# A file in the canonical layout has columns named for the fields (`profiles.MAPPABLE`), all but the split
+# date and time of day, which only a profile maps.
+CANONICAL_COLUMNS = tuple(f for f in MAPPABLE if f not in ("date", "time_of_day"))
+# The fields a canonical file or a platform export must have; a profile says its own (`profiles.REQUIRED`).
+REQUIRED_FIELDS = ("occurred_at", "amount_yuan", "project")
 
 # Platform export (Chinese headers). Keys are as `header_key` makes them.
 PLATFORM_COLUMNS = {
@@ -73,7 +45,6 @@ PLATFORM_COLUMNS = {
     "公共区域": "site",
     "用户id": "donor_id",
 }
-PLATFORM_REQUIRED = ("occurred_at", "amount_yuan", "project")
 
 
 @dataclass
@@ -129,10 +100,7 @@ class Layout:
     name: str  # "canonical", "platform" or "profile:<name>"
     columns: dict[str, int]  # canonical field -> column index
     id_namespace: str
-    date_format: str | None = None
-    time_format: str | None = None
-    thousands: str = ","
-    decimal: str = "."
+    formats: ValueFormats = ValueFormats()
     defaults: dict[str, str] = field(default_factory=dict)
     personal_columns: set[int] = field(default_factory=set)
     profile: Profile | None = None
@@ -320,19 +288,17 @@ def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Pa
     if profile is not None:
         return profile.layout(table.header)
 
-    if all(f in lower for f in CANONICAL_REQUIRED):
+    if all(f in lower for f in REQUIRED_FIELDS):
         cols = {f: lower[f] for f in CANONICAL_COLUMNS if f in lower}
-        personal = {lower[c] for c in ("donor_name", "donor_id") if c in lower}
-        return Layout("canonical", cols, "canonical", personal_columns=personal)
+        return Layout("canonical", cols, "canonical", personal_columns=personal_columns(cols))
 
     cols = {}
     for h, i in lower.items():
         f = PLATFORM_COLUMNS.get(h)
         if f and f not in cols:
             cols[f] = i
-    if all(f in cols for f in PLATFORM_REQUIRED):
-        personal = {cols[c] for c in ("donor_name", "donor_id") if c in cols}
-        return Layout("platform", cols, "platform", personal_columns=personal)
+    if all(f in cols for f in REQUIRED_FIELDS):
+        return Layout("platform", cols, "platform", personal_columns=personal_columns(cols))
 
     for candidate in load_profiles(profiles_dir):
         if candidate.matches(table.header):
@@ -341,6 +307,6 @@ def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Pa
     shown = ", ".join(h for h in table.header[:12] if h) or "(none)"
     raise UnreadableFile(
         f"not a recognised donation file: its columns are {shown}. Expected the canonical columns "
-        f"({', '.join(CANONICAL_REQUIRED)} …), the platform export (捐款时间, 捐赠金额(元), 项目名称 …), "
+        f"({', '.join(REQUIRED_FIELDS)} …), the platform export (捐款时间, 捐赠金额(元), 项目名称 …), "
         "or an import profile (--profile NAME)"
     )

@@ -18,6 +18,7 @@ from givingday import config
 if TYPE_CHECKING:
     from givingday.ingest.formats import Layout
 
+# The canonical fields: every layout maps its columns onto these names, and a profile may map any of them.
 MAPPABLE = (
     "donation_id",
     "occurred_at",
@@ -37,6 +38,8 @@ MAPPABLE = (
 CREDITABLE = ("project", "team", "site", "channel")
 # A file without these mapped columns cannot be read with the profile; other mapped columns are optional.
 REQUIRED = ("occurred_at", "date", "amount_yuan", "project")
+# Columns that identify a donor: masked wherever a row is shown (a profile may name more).
+PERSONAL_FIELDS = ("donor_name", "donor_id")
 
 
 class ProfileError(ValueError):
@@ -48,6 +51,21 @@ def header_key(h: str) -> str:
     return unicodedata.normalize("NFKC", h or "").replace("\ufeff", "").replace(" ", "").lower()
 
 
+def personal_columns(cols: dict[str, int]) -> set[int]:
+    """The column indexes of the personal fields a layout maps."""
+    return {cols[f] for f in PERSONAL_FIELDS if f in cols}
+
+
+@dataclass(frozen=True)
+class ValueFormats:
+    """How a file writes its dates and amounts (a profile's `[parse]`); the defaults read ISO times and 1,234.56."""
+
+    date_format: str | None = None
+    time_format: str | None = None
+    thousands: str = ","
+    decimal: str = "."
+
+
 @dataclass
 class Profile:
     name: str
@@ -55,10 +73,7 @@ class Profile:
     title: str
     columns: dict[str, str]
     match_headers: list[str] = field(default_factory=list)
-    date_format: str | None = None
-    time_format: str | None = None
-    thousands: str = ","
-    decimal: str = "."
+    formats: ValueFormats = ValueFormats()
     credit: dict[str, str] = field(default_factory=dict)
     personal: list[str] = field(default_factory=list)
 
@@ -82,16 +97,13 @@ class Profile:
                     f"(its columns: {', '.join(h for h in header[:12] if h)})"
                 )
             cols[f] = index[header_key(col)]
-        personal = {cols[c] for c in ("donor_name", "donor_id") if c in cols}
+        personal = personal_columns(cols)
         personal |= {index[header_key(c)] for c in self.personal if header_key(c) in index}
         return Layout(
             name=f"profile:{self.name}",
             columns=cols,
             id_namespace=f"profile:{self.name}",
-            date_format=self.date_format,
-            time_format=self.time_format,
-            thousands=self.thousands,
-            decimal=self.decimal,
+            formats=self.formats,
             defaults={k: v for k, v in self.credit.items() if v},
             personal_columns=personal,
             profile=self,
@@ -124,10 +136,12 @@ def load_profile(path: Path) -> Profile:
         title=raw.get("title", path.stem),
         columns={k: str(v) for k, v in columns.items()},
         match_headers=list(raw.get("match_headers", [])),
-        date_format=parse.get("date_format"),
-        time_format=parse.get("time_format"),
-        thousands=parse.get("thousands", ","),
-        decimal=parse.get("decimal", "."),
+        formats=ValueFormats(
+            date_format=parse.get("date_format"),
+            time_format=parse.get("time_format"),
+            thousands=parse.get("thousands", ","),
+            decimal=parse.get("decimal", "."),
+        ),
         credit=credit,
         personal=list(raw.get("personal_columns", [])),
     )

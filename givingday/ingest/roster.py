@@ -7,6 +7,7 @@ leaves the previous roster in place.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,19 @@ def _read(path: Path) -> list[tuple[int, dict]]:
         return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
 
 
+def _records(path: Path, id_column: str) -> Iterator[tuple[int, dict]]:
+    """The file's rows with their line numbers, each with an id and a name that no earlier row has."""
+    seen: dict[str, set[str]] = {id_column: set(), "name": set()}
+    for line, r in _read(path):
+        for kind, values in seen.items():
+            if not r[kind]:
+                raise RosterError(f"{path}:{line}: {kind} is empty")
+            if r[kind] in values:
+                raise RosterError(f"{path}:{line}: duplicate {kind} {r[kind]!r}")
+            values.add(r[kind])
+        yield line, r
+
+
 def _goal(path: Path, line: int, text: str) -> int | None:
     if not text:
         return None
@@ -71,20 +85,8 @@ def _goal(path: Path, line: int, text: str) -> int | None:
 def read_roster(folder: Path) -> Roster:
     """Read and check the three files; raise RosterError naming file, line and reason."""
     roster = Roster([], [], [])
-    seen: dict[str, set[str]] = {}
-
-    def unique(path: Path, line: int, kind: str, value: str) -> None:
-        if not value:
-            raise RosterError(f"{path}:{line}: {kind} is empty")
-        bucket = seen.setdefault(f"{path.name}:{kind}", set())
-        if value in bucket:
-            raise RosterError(f"{path}:{line}: duplicate {kind} {value!r}")
-        bucket.add(value)
-
     path = folder / "projects.csv"
-    for line, r in _read(path):
-        unique(path, line, "project_id", r["project_id"])
-        unique(path, line, "name", r["name"])
+    for line, r in _records(path, "project_id"):
         if r["category"] and r["category"] not in CATEGORIES:
             raise RosterError(f"{path}:{line}: unknown category {r['category']!r}")
         roster.projects.append(
@@ -102,9 +104,7 @@ def read_roster(folder: Path) -> Roster:
             raise RosterError(f"{path}: project {p['project_id']} has unknown parent {p['parent_id']!r}")
 
     path = folder / "sites.csv"
-    for line, r in _read(path):
-        unique(path, line, "site_id", r["site_id"])
-        unique(path, line, "name", r["name"])
+    for line, r in _records(path, "site_id"):
         if r["kind"] not in SITE_KINDS:
             raise RosterError(f"{path}:{line}: unknown site kind {r['kind']!r}")
         if not r["street"]:
@@ -127,9 +127,7 @@ def read_roster(folder: Path) -> Roster:
     site_ids = {s["site_id"] for s in roster.sites}
 
     path = folder / "teams.csv"
-    for line, r in _read(path):
-        unique(path, line, "team_id", r["team_id"])
-        unique(path, line, "name", r["name"])
+    for line, r in _records(path, "team_id"):
         if r["project_id"] not in project_ids:
             raise RosterError(f"{path}:{line}: unknown project {r['project_id']!r}")
         if r["site_id"] and r["site_id"] not in site_ids:

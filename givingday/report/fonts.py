@@ -6,11 +6,12 @@ The PDF embeds (a subset of) it, so the report reads the same in any viewer. `ma
 
 from __future__ import annotations
 
-import os
 import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from givingday import config
 
 CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -68,7 +69,7 @@ def _fc_match() -> str | None:
 
 @cache
 def cjk_font() -> CjkFont:
-    explicit = os.environ.get("GIVINGDAY_FONT")
+    explicit = config.font_file()
     if explicit and not Path(explicit).is_file():
         raise FontMissing(f"GIVINGDAY_FONT={explicit}: no such file")
     path = explicit or next((p for p in CANDIDATES if Path(p).is_file()), None) or _fc_match()

@@ -17,7 +17,7 @@ from functools import cache
 
 from givingday import config
 from givingday.money import format_wan, format_yuan
-from givingday.screens.snapshot import LARGE_GIFT_FEN, Snapshot
+from givingday.screens.snapshot import Snapshot
 
 VIEWS = ("overview", "projects", "teams", "sites", "map")
 REFRESH_SECONDS = 5  # what 500 screens on one 2-core server hold (docs/performance.md)
@@ -289,7 +289,7 @@ def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
     for g in snap.latest[:limit]:
         mins = int((snap.now - g["occurred_at"]).total_seconds() // 60)
         ago = t(lang, "just_now") if mins < 1 else t(lang, "ago", m=mins)
-        cls = ' class="large"' if g["amount_fen"] >= LARGE_GIFT_FEN else ""
+        cls = ' class="large"' if g["amount_fen"] >= snap.event.highlight_gift_fen else ""
         items.append(
             f'<li{cls}><span class="rank">{esc(ago)}</span>'
             f'<span class="name">{esc(g["donor_name_masked"])} · {esc(g["project_name"])}</span>'

@@ -19,7 +19,6 @@ TICKER_N = 12
 TICKER_WINDOW = dt.timedelta(minutes=10)
 CHART_WINDOW = dt.timedelta(hours=1)
 TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project_name", "channel")
-LARGE_GIFT_FEN = 100_000  # ¥1,000 and up is highlighted in the ticker
 
 
 @dataclass

@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from givingday.config import CHANNELS
 from givingday.money import format_yuan
 from givingday.store import audit, rollups
-from givingday.store.database import Store
+from givingday.store.database import Store, unknown_roster_id
+
+ATTRIBUTION = ("project_id", "team_id", "site_id", "channel")  # where a gift's money counts
 
 
 class AdjustmentError(ValueError):
@@ -44,6 +46,16 @@ def _current(conn: sa.Connection, donation_id: str) -> dict:
         raise AdjustmentError(f"gift {donation_id!r} has already been refunded")
     current = live[-1] if len(live) == 1 else max(live, key=lambda r: r["amount_fen"])
     return {**attribution, **current}
+
+
+def _reversal(cur: dict) -> dict:
+    """The adjustment's columns that take a gift's current money and attribution back out of every total."""
+    return {
+        "amount_delta_fen": -int(cur["amount_fen"]),
+        "matched_delta_fen": -int(cur["matched_fen"]),
+        "donation_delta": -int(cur["donations"]),
+        **{k: cur[k] for k in ATTRIBUTION},
+    }
 
 
 def _shown(field: str, value: object) -> str:
@@ -80,14 +92,8 @@ def refund(store: Store, donation_id: str, reason: str, recorded_by: str, at: dt
             donation_id=donation_id,
             kind="refund",
             occurred_at=at or now,
-            amount_delta_fen=-int(cur["amount_fen"]),
-            matched_delta_fen=-int(cur["matched_fen"]),
-            donation_delta=-int(cur["donations"]),
-            project_id=cur["project_id"],
-            team_id=cur["team_id"],
-            site_id=cur["site_id"],
-            channel=cur["channel"],
             reason=reason.strip(),
+            **_reversal(cur),
             recorded_by=recorded_by,
             recorded_at=now,
         )
@@ -130,18 +136,8 @@ def correct(
     now = dt.datetime.now(dt.UTC)
     with store.writing() as conn:
         cur = _current(conn, donation_id)
-        for table, column, value in (
-            ("projects", "project_id", project_id),
-            ("teams", "team_id", team_id),
-            ("sites", "site_id", site_id),
-        ):
-            if (
-                value
-                and not conn.execute(
-                    sa.text(f"select count(*) from {table} where {column} = :v"), {"v": value}
-                ).scalar()
-            ):
-                raise AdjustmentError(f"unknown {column.removesuffix('_id')} {value!r}")
+        if unknown := unknown_roster_id(conn, project_id=project_id, team_id=team_id, site_id=site_id):
+            raise AdjustmentError(unknown)
         new = {
             "amount_fen": cur["amount_fen"] if amount_fen is None else amount_fen,
             "matched_fen": cur["matched_fen"] if matched_fen is None else matched_fen,
@@ -162,13 +158,7 @@ def correct(
         _insert(
             conn,
             adjustment_id=ids[0],
-            amount_delta_fen=-int(cur["amount_fen"]),
-            matched_delta_fen=-int(cur["matched_fen"]),
-            donation_delta=-int(cur["donations"]),
-            project_id=cur["project_id"],
-            team_id=cur["team_id"],
-            site_id=cur["site_id"],
-            channel=cur["channel"],
+            **_reversal(cur),
             **base,
         )
         _insert(
@@ -177,10 +167,7 @@ def correct(
             amount_delta_fen=int(new["amount_fen"]),
             matched_delta_fen=int(new["matched_fen"]),
             donation_delta=int(cur["donations"]),
-            project_id=new["project_id"],
-            team_id=new["team_id"],
-            site_id=new["site_id"],
-            channel=new["channel"],
+            **{k: new[k] for k in ATTRIBUTION},
             **base,
         )
         rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": ids})

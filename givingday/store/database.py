@@ -46,12 +46,42 @@ class StoreLocked(RuntimeError):
     """Another process holds the DuckDB file (usually the running board)."""
 
 
+_INCLUDE = re.compile(r"^(?P<indent>[ \t]*)-- include: (?P<name>[a-z0-9_]+)[ \t]*$", re.MULTILINE)
+
+
 @cache
 def query_text(name: str) -> str:
-    """The SQL of `queries/<name>.sql`. Code refers to a query only by this name."""
+    """The SQL of `queries/<name>.sql`. Code refers to a query only by this name.
+
+    A line `-- include: other` stands for the body of `queries/other.sql` (its leading comment, the header,
+    left out), so SQL that several questions share is written once and each file still reads as a whole:
+    `with filtered as (\n    -- include: console_filtered\n)`."""
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise ValueError(f"bad query name {name!r}")
-    return (config.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    text = (config.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda m: _included(m["name"], m["indent"]), text)
+
+
+def _included(name: str, indent: str) -> str:
+    lines = query_text(name).rstrip().removesuffix(";").splitlines()
+    while lines and lines[0].startswith("--"):
+        lines.pop(0)
+    return "\n".join(indent + line if line else line for line in lines)
+
+
+ROSTER_TABLES = {"project_id": "projects", "team_id": "teams", "site_id": "sites"}
+
+
+def unknown_roster_id(conn: sa.Connection, **ids: str | None) -> str | None:
+    """Which of the given `project_id`, `team_id`, `site_id` the roster lacks ("unknown team 'T9'"), or None."""
+    for column, value in ids.items():
+        table = ROSTER_TABLES[column]
+        if (
+            value
+            and not conn.execute(sa.text(f"select count(*) from {table} where {column} = :v"), {"v": value}).scalar()
+        ):
+            return f"unknown {column.removesuffix('_id')} {value!r}"
+    return None
 
 
 def _is_lock_error(exc: BaseException) -> bool:

@@ -29,7 +29,7 @@ def prepare_store(location: str | None) -> Store:
 
 def demo_wanted(store: Store) -> bool:
     """The demo plays unless GIVINGDAY_DEMO=0, and only where no real gifts are stored."""
-    if os.environ.get("GIVINGDAY_DEMO", "1") == "0":
+    if not config.demo_enabled():
         return False
     if clock.read_clock(store.location) is not None:
         return True
@@ -43,7 +43,7 @@ def log_to_stderr() -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("givingday")
     logger.addHandler(handler)
-    logger.setLevel(os.environ.get("GIVINGDAY_LOG_LEVEL", "WARNING").upper())
+    logger.setLevel(config.log_level())
     logger.propagate = False
 
 
@@ -54,7 +54,7 @@ def serve(args: argparse.Namespace) -> int:
 
     log_to_stderr()
     location = config.db_location(args.db)
-    os.environ["GIVINGDAY_DB"] = location
+    config.share_db_location(location)
     os.chdir(config.ROOT)  # Streamlit reads .streamlit/config.toml from here
     store = prepare_store(location)
     adopt(store)

@@ -1,0 +1,101 @@
+"""The board a load run measures: a demo server started on a fresh store, and its CPU and memory sampled."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from givingday import config
+
+DEMO_START = "2020-09-07"
+
+
+@dataclass
+class ProcessSample:
+    at: float
+    cpu_seconds: float
+    rss: int
+
+
+def sample(proc: psutil.Process) -> ProcessSample:
+    procs = [proc, *proc.children(recursive=True)]
+    cpu = rss = 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            cpu += t.user + t.system
+            rss += p.memory_info().rss
+    return ProcessSample(time.monotonic(), cpu, rss)
+
+
+def cores_between(a: ProcessSample, b: ProcessSample) -> float:
+    return (b.cpu_seconds - a.cpu_seconds) / max(b.at - a.at, 1e-9)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def demo_server(
+    port: int | None = None, demo_speed: float = 1.0, backfill_until: str = "20:30", folder: Path | None = None
+):
+    """A board on a fresh demo store filled up to `backfill_until`, with the live demo feeding it at
+    `demo_speed` demo seconds per real second. Yields (url, pid)."""
+    port = port or free_port()
+    with tempfile.TemporaryDirectory(prefix="givingday-load-", dir=folder) as tmp:
+        db = Path(tmp) / "load.duckdb"
+        env = config.board_env(db, demo=True)
+        seed = [
+            sys.executable,
+            "-m",
+            "givingday",
+            "simulate",
+            "--start",
+            DEMO_START,
+            "--backfill-until",
+            backfill_until,
+            "--speed",
+            str(demo_speed),
+        ]
+        subprocess.run(seed, cwd=config.ROOT, env=env, check=True, capture_output=True, timeout=600)
+        log = open(Path(tmp) / "server.log", "w")  # noqa: SIM115 - closed below, after the server stops
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "givingday", "serve", "--port", str(port)],
+            cwd=config.ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(
+                            "the board did not start: " + (Path(tmp) / "server.log").read_text()
+                        ) from None
+                    time.sleep(0.3)
+            yield url, proc.pid
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
