@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from givingday import config
+from givingday import config, labels
 from givingday.ingest.profiles import ProfileError, find_profile
 from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.money import format_yuan
@@ -252,7 +252,7 @@ def cmd_user(args: argparse.Namespace) -> int:
             raise accounts.AccountError(f"`user {args.action}` needs a NAME")
         if args.action == "add":
             if not args.role:
-                raise accounts.AccountError("`user add` needs --role " + "|".join(accounts.ROLES))
+                raise accounts.AccountError("`user add` needs --role " + "|".join(labels.ROLES))
             if args.oidc:
                 accounts.add_user(args.name, args.role, None, args.db)
             else:
@@ -329,7 +329,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("user", help="sign-in accounts of the console: add, passwd, remove, list")
     s.add_argument("action", choices=["add", "passwd", "remove", "list"])
     s.add_argument("name", nargs="?", metavar="NAME", help="user name (an e-mail address with --oidc)")
-    s.add_argument("--role", choices=["organizer", "leader", "admin"], help="the role of a new user")
+    s.add_argument("--role", choices=labels.ROLES, help="the role of a new user")
     s.add_argument("--oidc", action="store_true", help="the user signs in through OIDC (st.login); no password")
     s.set_defaults(func=cmd_user)
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from givingday.console import alerts
-from givingday.console import figures as console
+from givingday.labels import CHANNEL_NAMES
 from givingday.money import format_yuan
 from givingday.web.board import allow_only, board_time, cached_alerts, cached_query, current_bucket, shared_store
 from givingday.web.widgets import demo_banner, download_buttons
@@ -146,7 +146,7 @@ def suspicious(data: dict, event) -> None:
             "捐赠人": [g["donor_name_masked"] for g in big],
             "金额(元)": [g["amount_fen"] / 100 for g in big],
             "项目": [names.get(g["project_id"], g["project_id"]) for g in big],
-            "渠道": [console.CHANNEL_NAMES.get(g["channel"], g["channel"]) for g in big],
+            "渠道": [CHANNEL_NAMES.get(g["channel"], g["channel"]) for g in big],
             "来源": [g["source_file"] for g in big],
         }
     )

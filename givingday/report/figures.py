@@ -16,21 +16,11 @@ from typing import Any
 
 from givingday import clock
 from givingday.config import CHANNELS, Event
+from givingday.labels import CATEGORIES, CHANNEL_NAMES, NO_CATEGORY, NO_SITE, NO_TEAM
 from givingday.money import format_wan, format_yuan
 from givingday.store.database import Store
 
 TOP_N = 10
-CHANNEL_NAMES = {
-    "qr": "扫码捐款",
-    "livestream": "直播义卖",
-    "corporate": "企业捐赠",
-    "bank": "银行转账",
-    "offline": "线下现金",
-}
-CATEGORIES = ("困难帮扶", "特殊关爱", "文化惠民", "便民利民")
-NO_CATEGORY = "未分类（母项目）"
-NO_TEAM = "无队伍"
-NO_SITE = "无点位"
 OUTSIDE_DAYS = "活动日以外"
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
 

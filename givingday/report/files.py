@@ -12,11 +12,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+from givingday.labels import NO_SITE, NO_TEAM
 from givingday.report import charts as report_charts
 from givingday.report import fonts
 from givingday.report.figures import (
-    NO_SITE,
-    NO_TEAM,
     Report,
     hour_text,
     month_day,

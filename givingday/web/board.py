@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from givingday import accounts, clock
+from givingday import accounts, clock, labels
 from givingday.config import Event
 from givingday.console import alerts
 from givingday.console import figures as console
@@ -120,11 +120,12 @@ def cached_alerts(bucket: int) -> dict[str, Any]:
 
 
 def allow_only(page: str) -> accounts.User:
-    """First line of every protected page. `app.py` already leaves a page out of a session's navigation when
-    its role may not see it; this check also holds if the page script is ever run by other means (Streamlit
-    runs `pages/*.py` directly in its legacy multipage mode, e.g. for the first request after a start)."""
+    """First line of every protected page, named by its URL path in `labels.PAGES`. `app.py` already leaves a
+    page out of a session's navigation when its role may not see it; this check also holds if the page script
+    is ever run by other means (Streamlit runs `pages/*.py` directly in its legacy multipage mode, e.g. for the
+    first request after a start)."""
     user = current_user()
-    if page not in accounts.pages_for(user):
+    if labels.page(page).path not in accounts.pages_for(user):
         st.error("请先登录。Please sign in: this page is for signed-in organizers.", icon=":material/lock:")
         st.stop()
     return user
