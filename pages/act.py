@@ -305,7 +305,7 @@ def audit_trail(event) -> None:
 
 def main() -> None:
     user = allow_only("act")
-    event, now = board_time()
+    event, _, now = board_time()
     roster = shared_store().roster()
     st.title("录入与更正 Record and correct")
     demo_banner()

@@ -159,7 +159,7 @@ def suspicious(data: dict, event) -> None:
 @st.fragment(run_every=REFRESH_SECONDS)
 def live(minutes: int) -> None:
     allow_only("alerts")  # a session signed out or removed meanwhile stops here
-    event, now = board_time()
+    event, _, now = board_time()
     data = cached_alerts(current_bucket() // 3)
     quiet_and_idle(data, event, now, minutes)
     data_flow(data["flow"], event)
@@ -169,7 +169,7 @@ def live(minutes: int) -> None:
 
 def main() -> None:
     allow_only("alerts")
-    event, _ = board_time()
+    event = board_time().event
     st.title("提醒 Alerts")
     demo_banner()
     asked = st.query_params.get("quiet", "")

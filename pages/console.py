@@ -223,7 +223,7 @@ def live(f: console.Filters) -> None:
     allow_only("console")  # a session signed out or removed meanwhile stops here
     if (st.session_state.get(KEYS["project_id"]) or None) != f.project_id:
         st.rerun()  # a project was chosen or unchosen in a table: the filters (outside this fragment) follow
-    event, now = board_time()
+    event, _, now = board_time()
     roster = shared_store().roster()
     data = cached_console(f, current_bucket() // 3)
     show_windows(data["windows"], event)
@@ -299,7 +299,7 @@ def live(f: console.Filters) -> None:
 
 def main() -> None:
     allow_only("console")
-    event, _ = board_time()
+    event = board_time().event
     st.title("组织者控制台 Organizers' console")
     demo_banner()
     f = filters_from_widgets(event, shared_store().roster())
