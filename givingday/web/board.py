@@ -1,7 +1,7 @@
 """What the pages share: the one store of this server process and a short-lived cache of query results.
 
 Pages read query results from `cached_query`, and every big screen reads the one `screen_feed`, so many open
-screens cost the database no more than one (BRIEF constraint 4).
+screens cost the database no more than one.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`givingday serve`: open the store (with the demo roster when none is loaded), start the inbox worker, and
 run the Streamlit server in this same process, so the worker runs from the first second, before any browser
-opens a page, and the app's pages share the very store the worker writes to (BRIEF constraint 1)."""
+opens a page, and the app's pages share the very store the worker writes to: one process holds the DuckDB file."""
 
 from __future__ import annotations
 
