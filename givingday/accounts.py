@@ -1,4 +1,4 @@
-"""Who may sign in, with which role, and which pages each role sees.
+"""Who may sign in and with which role (which pages a role sees: `labels.PAGES`).
 
 Local accounts live in `users.json` beside the store (mode 600), not in the store itself: the command line
 must be able to add a user while the running board holds the DuckDB file, which no other process can open. Passwords are
@@ -21,22 +21,11 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from givingday import config
+from givingday import config, labels
 
 USERS_FILE = "users.json"
-ROLES = ("organizer", "leader", "admin")
-ROLE_NAMES = {"organizer": "组织者", "leader": "领导", "admin": "管理员"}
 MIN_PASSWORD = 10
 MAX_NAME = 64
-
-# Which pages each role sees (by URL path). A page not listed for a role is left out of that session's
-# navigation entirely, so typing its URL shows the sign-in or "not for your role" page instead.
-ROLE_PAGES: dict[str, tuple[str, ...]] = {
-    "organizer": ("console", "alerts", "act", "data", "summary"),
-    "leader": ("summary", "console"),
-    "admin": ("console", "alerts", "act", "data", "summary"),
-}
-PROTECTED_PAGES = ("console", "alerts", "act", "data", "summary")
 
 # Failed sign-ins: free for the first few, then each further failure doubles the wait, up to 15 minutes.
 FREE_FAILURES = 3
@@ -129,8 +118,8 @@ def check_password(password: str) -> None:
 def add_user(name: str, role: str, password: str | None, location: str | None = None) -> User:
     """Add a local user (with a password) or an OIDC user (password None: signs in by e-mail)."""
     name = check_name(name)
-    if role not in ROLES:
-        raise AccountError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+    if role not in labels.ROLES:
+        raise AccountError(f"unknown role {role!r} (one of {', '.join(labels.ROLES)})")
     path = users_path(location)
     users = _read(path)
     if name in users:
@@ -265,4 +254,5 @@ def sign_in(
 
 
 def pages_for(user: User | None) -> tuple[str, ...]:
-    return ROLE_PAGES.get(user.role, ()) if user else ()
+    """The protected pages this user may open (`labels.PAGES`); none for nobody signed in."""
+    return labels.pages_for(user.role) if user else ()

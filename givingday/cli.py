@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from givingday import config
+from givingday import clock, config, labels
 from givingday.ingest.profiles import ProfileError, find_profile
 from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.money import format_yuan
-from givingday.report.figures import ReportError
 from givingday.report.fonts import FontMissing
+from givingday.report.scope import ReportError
 from givingday.store.database import Store, StoreLocked, UnsupportedStore
 
 BY_QUERIES = {
@@ -86,13 +86,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_totals(args: argparse.Namespace) -> int:
-    from givingday.report import figures as report
+    from givingday.report.scope import parse_as_of
 
     store = _open(args)
     until = None
     if args.as_of:
-        event, _, _ = report.board_time(store)
-        until = report.parse_as_of(args.as_of, event)
+        until = parse_as_of(args.as_of, clock.board_time(store.location, store.event).event)
     if args.by:
         rows = store.query(BY_QUERIES[args.by], since=None, until=until)  # until None: everything
         out = [
@@ -130,18 +129,19 @@ def cmd_totals(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from givingday.report import figures as report
+    from givingday.report.figures import report_for
     from givingday.report.files import FORMATS, write_report
+    from givingday.report.scope import parse_as_of, parse_day
 
     out = Path(args.out)
     if out.suffix.lower() not in FORMATS:
         print(f"error: {out}: the report is written as .pdf or .xlsx", file=sys.stderr)
         return 2
     store = _open(args)
-    event, _, _ = report.board_time(store)
-    day = None if args.event else report.parse_day(args.day, event)
-    until = report.parse_as_of(args.as_of, event) if args.as_of else None
-    r = report.report_for(store, day, until)
+    event = clock.board_time(store.location, store.event).event
+    day = None if args.event else parse_day(args.day, event)
+    until = parse_as_of(args.as_of, event) if args.as_of else None
+    r = report_for(store, day, until)
     write_report(r, out)
     f = r.figures
     print(
@@ -176,7 +176,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     import datetime as dt
     import time
 
-    from givingday import clock
     from givingday.demo import simulate
 
     location = config.db_location(args.db)
@@ -252,7 +251,7 @@ def cmd_user(args: argparse.Namespace) -> int:
             raise accounts.AccountError(f"`user {args.action}` needs a NAME")
         if args.action == "add":
             if not args.role:
-                raise accounts.AccountError("`user add` needs --role " + "|".join(accounts.ROLES))
+                raise accounts.AccountError("`user add` needs --role " + "|".join(labels.ROLES))
             if args.oidc:
                 accounts.add_user(args.name, args.role, None, args.db)
             else:
@@ -329,7 +328,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("user", help="sign-in accounts of the console: add, passwd, remove, list")
     s.add_argument("action", choices=["add", "passwd", "remove", "list"])
     s.add_argument("name", nargs="?", metavar="NAME", help="user name (an e-mail address with --oidc)")
-    s.add_argument("--role", choices=["organizer", "leader", "admin"], help="the role of a new user")
+    s.add_argument("--role", choices=labels.ROLES, help="the role of a new user")
     s.add_argument("--oidc", action="store_true", help="the user signs in through OIDC (st.login); no password")
     s.set_defaults(func=cmd_user)
 

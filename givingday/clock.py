@@ -11,6 +11,7 @@ import json
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from givingday import config
 
@@ -68,8 +69,14 @@ def effective_event(event: config.Event, clock: DemoClock | None) -> config.Even
     return replace(event, first_day=dt.date.fromisoformat(clock.first_day))
 
 
-def board_time(location: str, event: config.Event) -> tuple[config.Event, bool, dt.datetime]:
-    """The event as the board shows it, whether a demo plays, and the board's now (UTC): the demo clock's
-    during a demo, else the real one. Read once per use; every page and command asks here."""
+class BoardTime(NamedTuple):
+    event: config.Event  # as the board shows it: during a demo its days start on the demo's first day
+    is_demo: bool
+    now: dt.datetime  # UTC: the demo clock's during a demo, else the real one
+
+
+def board_time(location: str, event: config.Event) -> BoardTime:
+    """The event, whether a demo plays, and the board's now. Read once per use; every page, report and command
+    asks here."""
     demo = read_clock(location)
-    return effective_event(event, demo), demo is not None, (demo.now() if demo else dt.datetime.now(dt.UTC))
+    return BoardTime(effective_event(event, demo), demo is not None, demo.now() if demo else dt.datetime.now(dt.UTC))

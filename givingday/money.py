@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 
 class AmountError(ValueError):
@@ -50,14 +50,38 @@ def yuan_to_fen(value: int | float | str | Decimal) -> int:
     return int(d)
 
 
-def format_yuan(fen: int, symbol: str = "¥") -> str:
-    """'¥1,234.50': exact, from integer fen."""
+def format_yuan(fen: int | Decimal | None, symbol: str = "¥") -> str:
+    """'¥1,234.50' (with symbol='': '1,234.50'), exact from integer fen; a derived figure (an average, a
+    median) as a Decimal of fen is rounded half up to the fen; None (no such figure) is '—'."""
+    if fen is None:
+        return "—"
+    if isinstance(fen, Decimal):
+        fen = int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     sign = "-" if fen < 0 else ""
     yuan, f = divmod(abs(fen), 100)
     return f"{sign}{symbol}{yuan:,}.{f:02d}"
 
 
 def format_wan(fen: int, digits: int = 2) -> str:
-    """Large sums in 万元 ('123.45万'), rounded half up for display only; the stored value stays exact."""
+    """Large sums in 万 ('123.45万'), rounded half up for display only; the stored value stays exact."""
     q = Decimal(fen) / Decimal(1_000_000)
-    return f"{q.quantize(Decimal(1).scaleb(-digits), rounding='ROUND_HALF_UP'):,}万"
+    return f"{q.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP):,}万"
+
+
+def format_wan_yuan(fen: int) -> str:
+    """A sum in a sentence: '652.31万元'; below ten thousand yuan exact, '9,876.50元'."""
+    if abs(fen) < 1_000_000:
+        return format_yuan(fen, "") + "元"
+    return format_wan(fen) + "元"
+
+
+def format_short(fen: int, lang: str) -> str:
+    """A figure on a big screen: in 万元 (zh) or millions of yuan (en) when large, else in yuan."""
+    if lang == "en":
+        return f"¥{fen / 100:,.0f}" if fen < 10_000_000 else f"¥{fen / 100_000_000:,.2f}M"
+    return format_wan(fen) + "元" if fen >= 1_000_000 else format_yuan(fen)
+
+
+def format_percent(ratio: Decimal, digits: int = 1) -> str:
+    """'12.3%', rounded half up (a share of a goal, of a total)."""
+    return f"{(ratio * 100).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)}%"

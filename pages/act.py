@@ -10,16 +10,16 @@ import pandas as pd
 import streamlit as st
 
 from givingday.console import acts as actions
-from givingday.console import figures as console
 from givingday.ingest.batch import ImportReport
 from givingday.ingest.profiles import ProfileError, find_profile, load_profiles
+from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_TEAM
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
 from givingday.store.audit import ACTIONS
 from givingday.web.board import allow_only, board_time, cached_console, cached_query, shared_store
 from givingday.web.widgets import demo_banner, download_buttons
 
-CHANNEL_CHOICES = {c: console.CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
+CHANNEL_CHOICES = {c: CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 
 
 def money_input(label: str, key: str) -> int | str | None:
@@ -183,8 +183,8 @@ def correct_or_refund(user, roster, now) -> None:
         return
     st.write(
         f"当前：{format_yuan(cur['amount_fen'])}（配捐 {format_yuan(cur['matched_fen'])}）· "
-        f"{projects.get(cur['project_id'], cur['project_id'])} · {teams.get(cur['team_id'] or '', '无队伍')} · "
-        f"{sites.get(cur['site_id'] or '', '无点位')} · {console.CHANNEL_NAMES.get(cur['channel'], cur['channel'])}"
+        f"{projects.get(cur['project_id'], cur['project_id'])} · {teams.get(cur['team_id'] or '', NO_TEAM)} · "
+        f"{sites.get(cur['site_id'] or '', NO_SITE)} · {CHANNEL_NAMES.get(cur['channel'], cur['channel'])}"
     )
     with st.form(f"fix_{gift_id}"):  # keyed by the gift, so its choices start from this gift
         kind = st.radio(
@@ -305,7 +305,7 @@ def audit_trail(event) -> None:
 
 def main() -> None:
     user = allow_only("act")
-    event, now = board_time()
+    event, _, now = board_time()
     roster = shared_store().roster()
     st.title("录入与更正 Record and correct")
     demo_banner()

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from givingday.console import alerts
-from givingday.console import figures as console
+from givingday.labels import CHANNEL_NAMES
 from givingday.money import format_yuan
 from givingday.web.board import allow_only, board_time, cached_alerts, cached_query, current_bucket, shared_store
 from givingday.web.widgets import demo_banner, download_buttons
@@ -146,7 +146,7 @@ def suspicious(data: dict, event) -> None:
             "捐赠人": [g["donor_name_masked"] for g in big],
             "金额(元)": [g["amount_fen"] / 100 for g in big],
             "项目": [names.get(g["project_id"], g["project_id"]) for g in big],
-            "渠道": [console.CHANNEL_NAMES.get(g["channel"], g["channel"]) for g in big],
+            "渠道": [CHANNEL_NAMES.get(g["channel"], g["channel"]) for g in big],
             "来源": [g["source_file"] for g in big],
         }
     )
@@ -159,7 +159,7 @@ def suspicious(data: dict, event) -> None:
 @st.fragment(run_every=REFRESH_SECONDS)
 def live(minutes: int) -> None:
     allow_only("alerts")  # a session signed out or removed meanwhile stops here
-    event, now = board_time()
+    event, _, now = board_time()
     data = cached_alerts(current_bucket() // 3)
     quiet_and_idle(data, event, now, minutes)
     data_flow(data["flow"], event)
@@ -169,7 +169,7 @@ def live(minutes: int) -> None:
 
 def main() -> None:
     allow_only("alerts")
-    event, _ = board_time()
+    event = board_time().event
     st.title("提醒 Alerts")
     demo_banner()
     asked = st.query_params.get("quiet", "")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from givingday.console import exports, sitemap
 from givingday.console import figures as console
+from givingday.labels import CHANNEL_NAMES
 from givingday.money import format_wan, format_yuan
 from givingday.web.board import allow_only, board_time, cached_console, current_bucket, shared_store
 from givingday.web.widgets import demo_banner, download_buttons
@@ -81,7 +82,7 @@ def filters_from_widgets(event, roster) -> console.Filters:
         street = st.session_state[KEYS["street"]]
         site_ids = [k for k, v in sites.items() if street in ("", v["street"])]
         choose("点位", "site_id", site_ids, "全部点位", lambda k: f"{k} {sites[k]['name']}")
-        choose("渠道", "channel", list(console.CHANNEL_NAMES), "全部渠道", console.CHANNEL_NAMES.get)
+        choose("渠道", "channel", list(CHANNEL_NAMES), "全部渠道", CHANNEL_NAMES.get)
         st.button("清除筛选 Clear", on_click=clear_filters)
     values = {field: st.session_state.get(key) or None for field, key in KEYS.items()}
     if values["day"] is None:
@@ -222,7 +223,7 @@ def live(f: console.Filters) -> None:
     allow_only("console")  # a session signed out or removed meanwhile stops here
     if (st.session_state.get(KEYS["project_id"]) or None) != f.project_id:
         st.rerun()  # a project was chosen or unchosen in a table: the filters (outside this fragment) follow
-    event, now = board_time()
+    event, _, now = board_time()
     roster = shared_store().roster()
     data = cached_console(f, current_bucket() // 3)
     show_windows(data["windows"], event)
@@ -278,7 +279,7 @@ def live(f: console.Filters) -> None:
             "source_file": "来源",
         }
         out = exports.for_export(latest, labels)
-        out["渠道"] = [console.CHANNEL_NAMES.get(c, c) for c in out["渠道"]]
+        out["渠道"] = [CHANNEL_NAMES.get(c, c) for c in out["渠道"]]
         out["状态"] = [
             "已退款" if r else ("已更正" if a else "")
             for r, a in zip(latest["is_refunded"], latest["adjustments"], strict=True)
@@ -298,7 +299,7 @@ def live(f: console.Filters) -> None:
 
 def main() -> None:
     allow_only("console")
-    event, _ = board_time()
+    event = board_time().event
     st.title("组织者控制台 Organizers' console")
     demo_banner()
     f = filters_from_widgets(event, shared_store().roster())

@@ -3,14 +3,14 @@ signing in at /console lands on the console)."""
 
 import streamlit as st
 
-from givingday import accounts
+from givingday import accounts, labels
 from givingday.web.board import current_user, oidc_configured, shared_store, sign_in
 
 
 def signed_in_elsewhere(user: accounts.User) -> None:
     st.title("没有权限 Not for your role")
     st.error(
-        f"{user.name}（{accounts.ROLE_NAMES[user.role]}）不能查看此页。请从左侧菜单选择可用的页面。"
+        f"{user.name}（{labels.ROLE_NAMES[user.role]}）不能查看此页。请从左侧菜单选择可用的页面。"
         f" The role {user.role} cannot see this page.",
         icon=":material/lock:",
     )

@@ -8,9 +8,23 @@ import html
 import pandas as pd
 import streamlit as st
 
-from givingday.report import figures as report
-from givingday.report.files import check_text, key_figures, pdf_bytes, plain, xlsx_bytes
-from givingday.web.board import allow_only, cached_report, cached_report_charts, shared_store
+from givingday.money import format_wan_yuan, format_yuan
+from givingday.report.pdf import pdf_bytes
+from givingday.report.scope import ONE_MICROSECOND, default_until, make_scope, month_day
+from givingday.report.text import (
+    MONEY_COLUMNS,
+    after_note,
+    breakdown_rows,
+    check_text,
+    day_rows,
+    goal_table,
+    key_figures,
+    paragraphs,
+    peak_sentence,
+    ranking_rows,
+)
+from givingday.report.workbook import xlsx_bytes
+from givingday.web.board import allow_only, board_time, cached_report, cached_report_charts
 
 EVENT = "event"
 
@@ -60,7 +74,7 @@ def _scope_controls(event, now: dt.datetime) -> tuple[dt.date | None, dt.datetim
             "范围",
             options,
             default=EVENT,
-            format_func=lambda o: "全程" if o == EVENT else report.month_day(dt.date.fromisoformat(o)),
+            format_func=lambda o: "全程" if o == EVENT else month_day(dt.date.fromisoformat(o)),
             key="summary-scope",
         )
         day = None if choice in (None, EVENT) else dt.date.fromisoformat(choice)
@@ -69,13 +83,13 @@ def _scope_controls(event, now: dt.datetime) -> tuple[dt.date | None, dt.datetim
         )
         if not custom:
             return day, None
-        default = report.default_until(event, day, now) - report.ONE_MICROSECOND
+        default = default_until(event, day, now) - ONE_MICROSECOND
         c1, c2 = right.columns(2)
         date = c1.date_input("截至日期", value=default.date(), key="summary-date")
         time = c2.time_input(
             "截至时间", value=default.time().replace(second=0, microsecond=0), step=60, key="summary-time"
         )
-        return day, dt.datetime.combine(date, time, event.tz) + report.ONE_MICROSECOND
+        return day, dt.datetime.combine(date, time, event.tz) + ONE_MICROSECOND
 
 
 NUMERIC = ("元", "人次", "人数", "完成率", "名次")
@@ -88,19 +102,12 @@ def _table(rows: list[list], columns: list[str]) -> None:
     st.table(df.style.set_properties(subset=numeric, **{"text-align": "right"}), hide_index=True, border="horizontal")
 
 
-def _money(x) -> list[str]:
-    return [plain(x.total_fen), plain(x.amount_fen), plain(x.matched_fen), f"{x.donations:,}"]
-
-
-MONEY = ["善款（元）", "公众捐款（元）", "配捐（元）", "人次"]
-
-
 def body() -> None:
     allow_only("summary")
     st.html(PRINT_CSS)
-    event, demo, now = report.board_time(shared_store())
+    event, demo, now = board_time()
     day, until = _scope_controls(event, now)
-    scope = report.make_scope(event, day, until, now)
+    scope = make_scope(event, day, until, now)
     r = cached_report(scope.day, scope.until)
     f = r.figures
 
@@ -108,12 +115,12 @@ def body() -> None:
     st.caption(f"数据截至{scope.as_of_text}（{scope.event.tz.key}）")
     if demo:
         st.html('<div class="summary-demo">演示数据：当前显示的是模拟的公益日数据，不是真实统计。DEMO DATA</div>')
-    st.html('<div class="summary-text">' + "".join(f"<p>{html.escape(p)}</p>" for p in report.paragraphs(r)) + "</div>")
+    st.html('<div class="summary-text">' + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs(r)) + "</div>")
 
     cols = st.container(key="summary-metrics").columns([1.3, 1.3, 1.1, 0.9, 0.9])
-    cols[0].metric("善款总额", report.yuan(f.total_fen), help=report.wan(f.total_fen))
-    cols[1].metric("公众捐款", report.yuan(f.amount_fen), help=report.wan(f.amount_fen))
-    cols[2].metric("配捐", report.yuan(f.matched_fen), help=report.wan(f.matched_fen))
+    cols[0].metric("善款总额", format_yuan(f.total_fen), help=format_wan_yuan(f.total_fen))
+    cols[1].metric("公众捐款", format_yuan(f.amount_fen), help=format_wan_yuan(f.amount_fen))
+    cols[2].metric("配捐", format_yuan(f.matched_fen), help=format_wan_yuan(f.matched_fen))
     cols[3].metric("人次", f"{f.donations:,}")
     cols[4].metric("人数", f"{f.donors:,}")
 
@@ -143,71 +150,48 @@ def body() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("分渠道")
-        _table([[x.name, *_money(x)] for x in r.channels] + [["合计", *_money(f)]], ["渠道", *MONEY])
+        _table(breakdown_rows(r.channels, f), ["渠道", *MONEY_COLUMNS])
         st.subheader("分类别（公益+）")
-        _table([[x.name, *_money(x)] for x in r.categories] + [["合计", *_money(f)]], ["类别", *MONEY])
+        _table(breakdown_rows(r.categories, f), ["类别", *MONEY_COLUMNS])
     with right:
         st.subheader("三天对比" if scope.is_event else f"各日对比（截至{scope.as_of_text}）")
-        days = [[d.label, *_money(d), "—" if d.donors is None else f"{d.donors:,}"] for d in r.days]
-        _table(days + [["合计", *_money(r.cumulative), f"{r.cumulative.donors:,}"]], ["日期", *MONEY, "人数"])
+        _table(day_rows(r), ["日期", *MONEY_COLUMNS, "人数"])
         st.image(charts["days"], width="stretch")
 
     st.subheader("分时走势")
-    peak = r.peak_hour
-    if peak:
-        st.write(
-            f"高峰时段：{report.hour_text(peak, scope.is_event)}，筹集 {report.yuan(peak.total_fen)}，{peak.donations:,}人次。"
-        )
+    if peak_sentence(r):
+        st.write(peak_sentence(r))
     st.image(charts["hourly"], width="stretch")
 
     st.subheader("项目前十")
     st.image(charts["projects"], width="stretch")
-    _table(
-        [[i + 1, p.name, p.group or "—", *_money(p)] for i, p in enumerate(r.top(r.projects))],
-        ["名次", "项目", "类别", *MONEY],
-    )
+    _table(ranking_rows(r.top(r.projects)), ["名次", "项目", "类别", *MONEY_COLUMNS])
     left, right = st.columns(2)
     with left:
         st.subheader("一起捐队伍前十")
         _table(
-            [[i + 1, t.name, t.group or "—", *_money(t)[:2], _money(t)[3]] for i, t in enumerate(r.top(r.teams))],
+            [row[:5] + row[6:] for row in ranking_rows(r.top(r.teams))],  # without 配捐
             ["名次", "队伍", "所属项目", "善款（元）", "公众捐款（元）", "人次"],
         )
     with right:
         st.subheader("公共区域点位前十")
         _table(
-            [[i + 1, x.name, x.group or "—", *_money(x)[:2], _money(x)[3]] for i, x in enumerate(r.top(r.sites))],
+            [row[:5] + row[6:] for row in ranking_rows(r.top(r.sites))],  # without 配捐
             ["名次", "点位", "街道", "善款（元）", "公众捐款（元）", "人次"],
         )
     st.subheader("分街道")
-    _table([[x.name, *_money(x)] for x in r.streets] + [["合计", *_money(f)]], ["街道", *MONEY])
+    _table(breakdown_rows(r.streets, f), ["街道", *MONEY_COLUMNS])
 
     st.subheader(f"项目目标完成情况（累计至{scope.as_of_text}）")
-    goal_rows = []
-    for g in r.goals:
-        cells = [
-            g.key,
-            g.name,
-            g.category or "—",
-            plain(g.goal_fen),
-            plain(g.raised_fen),
-            report.percent(g.ratio),
-            "已达成" if g.reached else "未达成",
-        ]
-        if scope.day is not None:
-            cells.insert(5, plain(g.window_fen))
-        goal_rows.append(cells)
-    goal_cols = ["编号", "项目", "类别", "目标（元）", "累计筹款（元）", "完成率", "状态"]
-    if scope.day is not None:
-        goal_cols.insert(5, "当日（元）")
-    _table(goal_rows, goal_cols)
+    goal_header, goal_rows = goal_table(r)
+    _table(goal_rows, goal_header)
 
     if r.problems:
         st.error(check_text(r))
     else:
         st.caption(check_text(r))
-    if scope.is_event and f.events_after:
-        st.caption(f"截至时间之后另有{f.events_after:,}条记录，未计入本报告。")
+    if after_note(r):
+        st.caption(after_note(r))
 
 
 body()

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from givingday import accounts
+from givingday import accounts, labels
 from tests.conftest import run_cli
 
 PASSWORD = "correct horse battery"
@@ -106,8 +106,8 @@ def test_roles_decide_the_pages():
     assert accounts.pages_for(None) == ()
     assert set(accounts.pages_for(accounts.User("l", "leader"))) == {"summary", "console"}
     assert set(accounts.pages_for(accounts.User("o", "organizer"))) == {"console", "alerts", "act", "data", "summary"}
-    assert set(accounts.pages_for(accounts.User("a", "admin"))) == set(accounts.PROTECTED_PAGES)
-    assert set(accounts.PROTECTED_PAGES) >= {p for pages in accounts.ROLE_PAGES.values() for p in pages}
+    assert set(accounts.pages_for(accounts.User("a", "admin"))) == set(labels.PROTECTED_PAGES)
+    assert set(labels.PROTECTED_PAGES) >= {p for role in labels.ROLES for p in labels.pages_for(role)}
 
 
 def test_parallel_wrong_passwords_cannot_slip_past_the_count(db_path):

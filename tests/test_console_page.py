@@ -134,7 +134,7 @@ def test_recording_a_gift_through_the_form_moves_the_totals(console_store):
     at.text_area(key="gift_reason").input("现金箱，王老师收")
     at.button[0].click().run()  # the gift form's submit button comes first
     assert not at.exception
-    assert at.success[0].value.startswith("已录入 线下 捐款 ¥1,234.50")
+    assert at.success[0].value.startswith("已录入 线下现金 捐款 ¥1,234.50")
     assert store.query("totals_overall")[0]["total_fen"] == 16_000 + 123_450
     audit = at.dataframe[-1].value
     assert list(audit["操作人"]) == ["ana"] and list(audit["操作"]) == ["录入捐款"]

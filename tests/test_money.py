@@ -1,6 +1,17 @@
+from decimal import Decimal
+
 import pytest
 
-from givingday.money import AmountError, format_wan, format_yuan, parse_fen, yuan_to_fen
+from givingday.money import (
+    AmountError,
+    format_percent,
+    format_short,
+    format_wan,
+    format_wan_yuan,
+    format_yuan,
+    parse_fen,
+    yuan_to_fen,
+)
 
 
 @pytest.mark.parametrize(
@@ -54,3 +65,12 @@ def test_formats():
     assert format_yuan(123456789) == "¥1,234,567.89"
     assert format_yuan(-5) == "-¥0.05"
     assert format_wan(612_345_678) == "612.35万"
+
+
+def test_each_formatter_prints_its_own_shape():
+    assert format_yuan(123456, "") == "1,234.56"
+    assert format_yuan(Decimal("12345.5")) == "¥123.46" and format_yuan(None) == "—"  # derived: half up
+    assert format_wan_yuan(6_481_598_76) == "648.16万元" and format_wan_yuan(987_650) == "9,876.50元"
+    assert format_short(612_345_678, "zh") == "612.35万元" and format_short(987_650, "zh") == "¥9,876.50"
+    assert format_short(612_345_678, "en") == "¥6.12M" and format_short(987_660, "en") == "¥9,877"
+    assert format_percent(Decimal(1) / Decimal(3)) == "33.3%"

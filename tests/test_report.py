@@ -11,8 +11,12 @@ from givingday import config
 from givingday.demo import simulate
 from givingday.ingest.batch import import_bytes
 from givingday.ingest.roster import load_roster, read_roster
+from givingday.money import format_wan_yuan
 from givingday.report import figures as report
-from givingday.report.files import pdf_bytes, xlsx_bytes
+from givingday.report.pdf import pdf_bytes
+from givingday.report.scope import ONE_MICROSECOND, ReportError, make_scope, moment_text, parse_as_of, parse_day
+from givingday.report.text import sentences
+from givingday.report.workbook import xlsx_bytes
 from givingday.store.adjustments import correct, refund
 from givingday.store.database import Store
 from tests.conftest import CANONICAL_HEADER
@@ -42,8 +46,8 @@ def gifts_store(store):
 
 def build(store, day=None, as_of=None, now=NOW):
     event = store.event
-    until = report.parse_as_of(as_of, event) if as_of else None
-    return report.build_report(store, report.make_scope(event, day, until, now))
+    until = parse_as_of(as_of, event) if as_of else None
+    return report.build_report(store, make_scope(event, day, until, now))
 
 
 def money(x):
@@ -52,34 +56,34 @@ def money(x):
 
 def test_parse_as_of_and_the_moment_in_words(store):
     ev = store.event
-    assert report.parse_as_of("2020-09-07", ev) == at("2020-09-08 00:00")
-    assert report.parse_as_of("2020-09-07 24:00", ev) == at("2020-09-08 00:00")
-    assert report.parse_as_of("2020-09-07 20:30", ev) == at("2020-09-07 20:30") + report.ONE_MICROSECOND
-    assert report.parse_as_of("2020-09-07T12:30:00+00:00", ev) == at("2020-09-07 20:30") + report.ONE_MICROSECOND
-    with pytest.raises(report.ReportError, match="not a date"):
-        report.parse_as_of("yesterday", ev)
-    assert report.moment_text(ev, at("2020-09-08 00:00")) == "9月7日24时"
-    assert report.moment_text(ev, report.parse_as_of("2020-09-07 20:30", ev)) == "9月7日20时30分"
-    assert report.moment_text(ev, report.parse_as_of("2020-09-07 20:30:05", ev)) == "9月7日20时30分05秒"
-    assert report.moment_text(ev, report.parse_as_of("2021-01-02 08:00", ev)) == "2021年1月2日8时00分"
-    assert report.parse_day("2020-09-08", ev) == dt.date(2020, 9, 8)
-    with pytest.raises(report.ReportError, match="not a day of the event"):
-        report.parse_day("2020-09-10", ev)
+    assert parse_as_of("2020-09-07", ev) == at("2020-09-08 00:00")
+    assert parse_as_of("2020-09-07 24:00", ev) == at("2020-09-08 00:00")
+    assert parse_as_of("2020-09-07 20:30", ev) == at("2020-09-07 20:30") + ONE_MICROSECOND
+    assert parse_as_of("2020-09-07T12:30:00+00:00", ev) == at("2020-09-07 20:30") + ONE_MICROSECOND
+    with pytest.raises(ReportError, match="not a date"):
+        parse_as_of("yesterday", ev)
+    assert moment_text(ev, at("2020-09-08 00:00")) == "9月7日24时"
+    assert moment_text(ev, parse_as_of("2020-09-07 20:30", ev)) == "9月7日20时30分"
+    assert moment_text(ev, parse_as_of("2020-09-07 20:30:05", ev)) == "9月7日20时30分05秒"
+    assert moment_text(ev, parse_as_of("2021-01-02 08:00", ev)) == "2021年1月2日8时00分"
+    assert parse_day("2020-09-08", ev) == dt.date(2020, 9, 8)
+    with pytest.raises(ReportError, match="not a day of the event"):
+        parse_day("2020-09-10", ev)
 
 
 def test_default_moment(store):
     ev = store.event
     during = at("2020-09-08 15:42:31")
     # a day that is over: its 24时; today: now, to the minute; the event: now
-    assert report.make_scope(ev, dt.date(2020, 9, 7), None, during).until == at("2020-09-08 00:00")
-    today = report.make_scope(ev, dt.date(2020, 9, 8), None, during)
-    assert today.until == at("2020-09-08 15:42") + report.ONE_MICROSECOND and today.as_of_text == "9月8日15时42分"
-    assert report.make_scope(ev, None, None, during).until == today.until
-    assert report.make_scope(ev, None, None, NOW).as_of_text == "9月10日9时15分"  # corrections after the event count
+    assert make_scope(ev, dt.date(2020, 9, 7), None, during).until == at("2020-09-08 00:00")
+    today = make_scope(ev, dt.date(2020, 9, 8), None, during)
+    assert today.until == at("2020-09-08 15:42") + ONE_MICROSECOND and today.as_of_text == "9月8日15时42分"
+    assert make_scope(ev, None, None, during).until == today.until
+    assert make_scope(ev, None, None, NOW).as_of_text == "9月10日9时15分"  # corrections after the event count
     # an asked-for moment past the day's end stops at the day's end
-    late = report.parse_as_of("2020-09-09 08:00", ev)
-    assert report.make_scope(ev, dt.date(2020, 9, 8), late, during).until == at("2020-09-09 00:00")
-    assert report.make_scope(ev, dt.date(2020, 9, 7), None, during).file_stem == "report-20200907-asof-20200908-0000"
+    late = parse_as_of("2020-09-09 08:00", ev)
+    assert make_scope(ev, dt.date(2020, 9, 8), late, during).until == at("2020-09-09 00:00")
+    assert make_scope(ev, dt.date(2020, 9, 7), None, during).file_stem == "report-20200907-asof-20200908-0000"
 
 
 def test_as_of_counts_every_event_at_its_own_time(gifts_store):
@@ -162,7 +166,7 @@ def test_breakdowns_exact_rows(gifts_store):
 
 def test_the_opening_is_written_from_the_numbers(gifts_store):
     r = build(gifts_store, as_of="2020-09-08 11:00")
-    assert report.sentences(r) == [
+    assert sentences(r) == [
         "截至9月8日11时00分，二七区“99公益日”爱心募捐共筹集善款146.50元，其中公众捐款145.50元、配捐1.00元；"
         "共6人次参与捐款，爱心人士5人。",
         "累计完成全区筹款目标600.00万元的0.0%。",
@@ -175,11 +179,11 @@ def test_the_opening_is_written_from_the_numbers(gifts_store):
         "另有1条捐款或退款记录晚于截至时间，未计入本报告。",
     ]
     day = build(gifts_store, dt.date(2020, 9, 9))
-    assert report.sentences(day)[:2] == [
+    assert sentences(day)[:2] == [
         "9月9日（截至9月9日24时）尚无捐款记录。",
         "截至9月9日24时，活动累计筹集善款126.00元，累计5人次参与。",
     ]
-    assert report.wan(6_481_598_76) == "648.16万元" and report.wan(987_650) == "9,876.50元"
+    assert format_wan_yuan(6_481_598_76) == "648.16万元" and format_wan_yuan(987_650) == "9,876.50元"
 
 
 def test_same_store_and_moment_give_the_same_files(gifts_store):
@@ -246,7 +250,7 @@ def test_everything_adds_up_on_the_demo_event(demo_store, day, as_of):
 
 
 def test_chinese_line_breaking():
-    from givingday.report.files import wrap_lines
+    from givingday.report.pdf import wrap_lines
 
     def one_per_char(s):
         return float(len(s))

@@ -11,7 +11,7 @@ import pytest
 
 from givingday.config import ROOT
 from givingday.money import format_yuan
-from givingday.report.files import SHEETS, plain
+from givingday.report.workbook import SHEETS
 from tests.conftest import run_cli
 
 SHOTS = ROOT / "screenshots"
@@ -79,11 +79,11 @@ def test_pdf_text_carries_the_totals(demo_db, tmp_path, scope, as_of, said):
     projects = totals(demo_db, as_of, "project")
     for p in projects:
         if p["key"] != "P000":
-            assert plain(p["total_fen"]) in text, p
+            assert format_yuan(p["total_fen"], "") in text, p
     assert projects[0]["name"] in flat
     for site in totals(demo_db, as_of, "site")[:10]:
         if site["key"]:
-            assert plain(site["total_fen"]) in text, site
+            assert format_yuan(site["total_fen"], "") in text, site
     # the Chinese font travels inside the file
     fonts = subprocess.run([_tool("pdffonts"), str(out)], capture_output=True, text=True, check=True).stdout
     rows = [line.split() for line in fonts.splitlines()[2:]]

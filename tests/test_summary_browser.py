@@ -3,7 +3,7 @@ print to PDF) is white paper without the controls. Screenshots and the printed P
 
 import subprocess
 
-from givingday.report.figures import yuan
+from givingday.money import format_yuan
 from tests.test_browser import SHOTS, _sign_in, browser, server  # noqa: F401  (fixtures)
 from tests.test_report_files import _tool
 
@@ -16,7 +16,7 @@ def test_summary_page_in_chromium_and_in_print(server, browser):  # noqa: F811
     page.wait_for_selector("text=项目目标完成情况", timeout=60_000)
     page.wait_for_timeout(1500)
     body = page.inner_text("body")
-    assert yuan(totals["total_fen"]) in body and yuan(totals["matched_fen"]) in body
+    assert format_yuan(totals["total_fen"]) in body and format_yuan(totals["matched_fen"]) in body
     assert f"{totals['donations']:,}" in body and "演示数据" in body
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(SHOTS / "summary-page.png"))
@@ -25,6 +25,6 @@ def test_summary_page_in_chromium_and_in_print(server, browser):  # noqa: F811
     page.pdf(path=str(printed), format="A4")
     page.close()
     text = subprocess.run([_tool("pdftotext"), str(printed), "-"], capture_output=True, text=True, check=True).stdout
-    assert yuan(totals["total_fen"]) in text and "项目目标完成情况" in text
+    assert format_yuan(totals["total_fen"]) in text and "项目目标完成情况" in text
     assert "下载 PDF 报告" not in text and "指定截至时间" not in text  # the controls stay off paper
     subprocess.run([_tool("pdftoppm"), "-r", "50", "-png", str(printed), str(SHOTS / "summary-print")], check=True)

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 from givingday import accounts, clock
 from givingday.ingest import inbox
 from givingday.ingest.batch import import_bytes
-from givingday.report import figures as report
+from givingday.money import format_wan_yuan, format_yuan
+from givingday.report.scope import parse_as_of
 from givingday.store import database as store_module
 from givingday.web import board
 from tests.conftest import CANONICAL_HEADER
@@ -55,9 +56,9 @@ def _key_figures(at) -> dict[str, str]:
 
 def _expect(t: dict) -> dict[str, str]:
     return {
-        "善款总额": report.yuan(t["total_fen"]),
-        "公众捐款": report.yuan(t["amount_fen"]),
-        "配捐": report.yuan(t["matched_fen"]),
+        "善款总额": format_yuan(t["total_fen"]),
+        "公众捐款": format_yuan(t["amount_fen"]),
+        "配捐": format_yuan(t["matched_fen"]),
         "人次": f"{t['donations']:,}",
         "人数": f"{t['donors']:,}",
     }
@@ -73,7 +74,7 @@ def test_summary_page_shows_the_store_totals(page_store):
     t = page_store.query("totals_overall")[0]
     assert _metrics(at) == _expect(t)
     figures = _key_figures(at)
-    assert figures["善款总额"] == f"{report.yuan(t['total_fen'])}（{report.wan(t['total_fen'])}）"
+    assert figures["善款总额"] == f"{format_yuan(t['total_fen'])}（{format_wan_yuan(t['total_fen'])}）"
     assert figures["有捐款的点位"] == "2 / 2"
     assert "二七区“99公益日”爱心募捐 · 全程汇总" in at.title[0].value
     assert "共筹集善款1.25万元" in _html(at)
@@ -87,14 +88,14 @@ def test_summary_page_for_a_day_and_a_moment(page_store):
     assert not at.exception
     assert "9月7日日报" in at.title[0].value
     ev = page_store.event
-    day_one = page_store.query("report_totals", since=None, until=report.parse_as_of("2020-09-07", ev))[0]
+    day_one = page_store.query("report_totals", since=None, until=parse_as_of("2020-09-07", ev))[0]
     assert _metrics(at) == _expect(day_one)
     assert day_one["total_fen"] == 1234567 + 12000
     at.toggle[0].set_value(True).run()
     at.time_input[0].set_value(dt.time(9, 59)).run()
     assert not at.exception
     assert "数据截至9月7日9时59分" in at.caption[0].value
-    before_ten = page_store.query("report_totals", since=None, until=report.parse_as_of("2020-09-07 09:59", ev))[0]
+    before_ten = page_store.query("report_totals", since=None, until=parse_as_of("2020-09-07 09:59", ev))[0]
     assert _metrics(at) == _expect(before_ten)
     assert before_ten["total_fen"] == 1234567  # S1 at 09:59:00 counts (at or before), S2 at 10:00:00 not yet
 

@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from givingday.config import CHANNELS, Event
+from givingday.labels import NO_SITE, NO_STREET, NO_TEAM
 from givingday.store.database import Store
 
-CHANNEL_NAMES = {"qr": "扫码", "livestream": "直播", "corporate": "企业", "bank": "银行转账", "offline": "线下"}
 WINDOWS = (
     ("m5", "近5分钟", 5),
     ("m15", "近15分钟", 15),
@@ -303,7 +303,7 @@ def breakdown(store: Store, filters: Filters, event: Event, roster: dict[str, li
             if filters.street in (None, st) and (filters.site_id is None or sites[filters.site_id]["street"] == st)
         ],
     }
-    none_names = {"team": "（无队伍）", "site": "（无点位）", "street": "（无街道）"}
+    none_names = {"team": f"（{NO_TEAM}）", "site": f"（{NO_SITE}）", "street": f"（{NO_STREET}）"}
     names = {
         "project": {k: p["name"] for k, p in projects.items()},
         "site": {k: s["name"] for k, s in sites.items()},

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from givingday.labels import CATEGORIES
 from givingday.money import AmountError, parse_fen
 from givingday.store.database import Store
 
@@ -29,7 +30,6 @@ SITE_KINDS = {
     "other",
 }
 TEAM_KINDS = {"person", "organisation"}
-CATEGORIES = {"困难帮扶", "特殊关爱", "文化惠民", "便民利民"}
 
 COLUMNS = {
     "projects.csv": ["project_id", "name", "parent_id", "category", "goal_yuan"],

@@ -8,7 +8,9 @@ import threading
 from functools import cache
 
 from givingday.report import fonts
-from givingday.report.figures import Report, hour_text, month_day
+from givingday.report.figures import Report
+from givingday.report.scope import month_day
+from givingday.report.text import hour_text
 
 PUBLIC = "#c0392b"  # 公众捐款
 MATCHED = "#f0a030"  # 配捐
@@ -39,12 +41,30 @@ def _figure(height_in: float):
     return fig, fig.add_subplot()
 
 
-def _style(ax, unit: str) -> None:
+def _style(ax, unit: str, axis: str = "y") -> None:
+    """Light grid along the money axis, which is labelled with the unit."""
     ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color=GRID, linewidth=0.6)
+    ax.grid(axis=axis, color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
-    ax.set_ylabel(unit, fontsize=8)
+    (ax.set_ylabel if axis == "y" else ax.set_xlabel)(unit, fontsize=8)
     ax.tick_params(labelsize=7)
+
+
+def _stacked(ax, where: list, items: list, div: float, size: float, horizontal: bool = False) -> None:
+    """Public money with matching stacked on it, one bar per item."""
+    public = [x.amount_fen / div for x in items]
+    matched = [x.matched_fen / div for x in items]
+    if horizontal:
+        ax.barh(where, public, color=PUBLIC, label="公众捐款", height=size)
+        ax.barh(where, matched, left=public, color=MATCHED, label="配捐", height=size)
+    else:
+        ax.bar(where, public, width=size, color=PUBLIC, label="公众捐款")
+        ax.bar(where, matched, width=size, bottom=public, color=MATCHED, label="配捐")
+
+
+def _note(ax, text: str, at: tuple[float, float], offset: tuple[float, float], **style) -> None:
+    """A small label beside a bar, `offset` points away from it."""
+    ax.annotate(text, at, xytext=offset, textcoords="offset points", fontsize=7, **style)
 
 
 def _scale(max_fen: int) -> tuple[float, str]:
@@ -71,22 +91,17 @@ def hourly_png(report: Report) -> bytes:
         hours = report.hours
         fig, ax = _figure(2.6)
         div, unit = _scale(max((h.total_fen for h in hours), default=0))
-        xs = list(range(len(hours)))
-        public = [h.amount_fen / div for h in hours]
-        matched = [h.matched_fen / div for h in hours]
-        ax.bar(xs, public, width=0.85, color=PUBLIC, label="公众捐款")
-        ax.bar(xs, matched, width=0.85, bottom=public, color=MATCHED, label="配捐")
+        _stacked(ax, list(range(len(hours))), hours, div, 0.85)
         peak = report.peak_hour
         if peak is not None:
             i = hours.index(peak)
             when = hour_text(peak, len({h.start.date() for h in hours}) > 1)
-            ax.annotate(
+            _note(
+                ax,
                 f"高峰 {when} {peak.total_fen / div:,.2f}{unit}",
                 (i, peak.total_fen / div),
-                xytext=(0, 6),
-                textcoords="offset points",
+                (0, 6),
                 ha="center",
-                fontsize=7,
                 color=PEAK,
             )
         many_days = len({h.start.date() for h in hours}) > 1
@@ -119,19 +134,10 @@ def days_png(report: Report) -> bytes:
         days = report.days
         fig, ax = _figure(2.2)
         div, unit = _scale(max((d.total_fen for d in days), default=0))
-        labels = [d.label for d in days]
-        public = [d.amount_fen / div for d in days]
-        matched = [d.matched_fen / div for d in days]
-        ax.bar(labels, public, width=0.55, color=PUBLIC, label="公众捐款")
-        ax.bar(labels, matched, width=0.55, bottom=public, color=MATCHED, label="配捐")
+        _stacked(ax, [d.label for d in days], days, div, 0.55)
         for i, d in enumerate(days):
-            ax.annotate(
-                f"{d.total_fen / div:,.2f}{unit}\n{d.donations:,}人次",
-                (i, d.total_fen / div),
-                xytext=(0, 3),
-                textcoords="offset points",
-                ha="center",
-                fontsize=7,
+            _note(
+                ax, f"{d.total_fen / div:,.2f}{unit}\n{d.donations:,}人次", (i, d.total_fen / div), (0, 3), ha="center"
             )
         top = max((d.total_fen / div for d in days), default=0)
         ax.set_ylim(0, top * 1.3 if top > 0 else 1)
@@ -149,30 +155,10 @@ def top_projects_png(report: Report, n: int = 10) -> bytes:
         top = report.top(report.projects, n)[::-1]
         fig, ax = _figure(0.9 + 0.24 * max(len(top), 1))
         div, unit = _scale(max((p.total_fen for p in top), default=0))
-        names = [p.name for p in top]
-        ax.barh(names, [p.amount_fen / div for p in top], color=PUBLIC, label="公众捐款", height=0.6)
-        ax.barh(
-            names,
-            [p.matched_fen / div for p in top],
-            left=[p.amount_fen / div for p in top],
-            color=MATCHED,
-            label="配捐",
-            height=0.6,
-        )
+        _stacked(ax, [p.name for p in top], top, div, 0.6, horizontal=True)
         for i, p in enumerate(top):
-            ax.annotate(
-                f"{p.total_fen / div:,.2f}",
-                (p.total_fen / div, i),
-                xytext=(3, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=7,
-            )
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.grid(axis="x", color=GRID, linewidth=0.6)
-        ax.set_axisbelow(True)
-        ax.set_xlabel(unit, fontsize=8)
-        ax.tick_params(labelsize=7)
+            _note(ax, f"{p.total_fen / div:,.2f}", (p.total_fen / div, i), (3, 0), va="center")
+        _style(ax, unit, axis="x")
         right = max((p.total_fen / div for p in top), default=0)
         ax.set_xlim(0, right * 1.15 if right > 0 else 1)
         ax.legend(fontsize=7, frameon=False, loc="lower right")

@@ -1,167 +1,24 @@
-"""Leadership's summary: every figure of a day's or the whole event's report as of a moment, the checks that
-they add up, and the sentences that open the report.
-
-"As of" T means every event (gift, refund, correction) whose own time is at or before T; a window is
-[since, until) with until = T + 1 µs, or the next midnight for "24时". A day's figures count the events of that
-day; its cumulative figures and the goal table count everything up to the same moment. The same store and the
-same moment always give the same report: nothing here reads the clock except `board_time`.
+"""Leadership's summary: every figure of a day's or the whole event's report as of a moment (`scope.Scope`),
+and the checks that they add up. A day's figures count the events of that day; its cumulative figures and the
+goal table count everything up to the same moment. The same store and the same moment always give the same
+report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from givingday import clock
 from givingday.config import CHANNELS, Event
-from givingday.money import format_wan, format_yuan
+from givingday.labels import CATEGORIES, CHANNEL_NAMES, NO_CATEGORY, NO_SITE, NO_TEAM
+from givingday.report.scope import Scope, day_end, make_scope, month_day
 from givingday.store.database import Store
 
 TOP_N = 10
-CHANNEL_NAMES = {
-    "qr": "扫码捐款",
-    "livestream": "直播义卖",
-    "corporate": "企业捐赠",
-    "bank": "银行转账",
-    "offline": "线下现金",
-}
-CATEGORIES = ("困难帮扶", "特殊关爱", "文化惠民", "便民利民")
-NO_CATEGORY = "未分类（母项目）"
-NO_TEAM = "无队伍"
-NO_SITE = "无点位"
 OUTSIDE_DAYS = "活动日以外"
-ONE_MICROSECOND = dt.timedelta(microseconds=1)
-
-
-class ReportError(ValueError):
-    """A day outside the event, an unreadable time: the message is shown to the user."""
-
-
-# ---------------------------------------------------------------------------------------------------------
-# When: the scope of a report and its as-of moment
-
-
-@dataclass(frozen=True)
-class Scope:
-    """A day of the event (or the whole event) and the moment the report is as of."""
-
-    event: Event
-    day: dt.date | None  # None: the whole event
-    until: dt.datetime  # exclusive end of the window: as-of + 1 µs, or a midnight for "24时"
-
-    @property
-    def since(self) -> dt.datetime | None:
-        return day_start(self.event, self.day) if self.day else None
-
-    @property
-    def is_event(self) -> bool:
-        return self.day is None
-
-    @property
-    def title(self) -> str:
-        return "全程汇总" if self.day is None else f"{month_day(self.day)}日报"
-
-    @property
-    def as_of(self) -> dt.datetime:
-        """The last moment counted, in the event's zone."""
-        return (self.until - ONE_MICROSECOND).astimezone(self.event.tz)
-
-    @property
-    def as_of_text(self) -> str:
-        return moment_text(self.event, self.until)
-
-    @property
-    def file_stem(self) -> str:
-        """A file name that says what and when: report-20200907-asof-20200908-0000 or report-event-…."""
-        what = "event" if self.day is None else self.day.strftime("%Y%m%d")
-        local = self.until.astimezone(self.event.tz)
-        stamp = local.strftime("%Y%m%d-%H%M") if _is_midnight(local) else self.as_of.strftime("%Y%m%d-%H%M%S")
-        return f"report-{what}-asof-{stamp}"
-
-
-def day_start(event: Event, day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), event.tz)
-
-
-def day_end(event: Event, day: dt.date) -> dt.datetime:
-    return day_start(event, day + dt.timedelta(days=1))
-
-
-def month_day(day: dt.date) -> str:
-    return f"{day.month}月{day.day}日"
-
-
-def _is_midnight(local: dt.datetime) -> bool:
-    return local.time() == dt.time(0)
-
-
-def moment_text(event: Event, until: dt.datetime) -> str:
-    """'9月7日24时' for a midnight end, else '9月7日20时30分' (with seconds when they are not zero); the year
-    too when it is not the event's."""
-    local = until.astimezone(event.tz)
-    if _is_midnight(local):
-        day = local.date() - dt.timedelta(days=1)
-        text = f"{month_day(day)}24时"
-    else:
-        t = (until - ONE_MICROSECOND).astimezone(event.tz)
-        day = t.date()
-        text = f"{month_day(day)}{t.hour}时{t.minute:02d}分" + (f"{t.second:02d}秒" if t.second else "")
-    return text if day.year == event.first_day.year else f"{day.year}年{text}"
-
-
-def parse_as_of(text: str, event: Event) -> dt.datetime:
-    """`--as-of`: a date ('2020-09-07', meaning its 24时), a date with '24:00', or a date and time (ISO 8601;
-    without a zone, in the event's zone). Returns the window's exclusive end."""
-    s = text.strip()
-    try:
-        if len(s) == 10:
-            return day_end(event, dt.date.fromisoformat(s))
-        if s[10:].strip(" T").startswith("24:00"):
-            return day_end(event, dt.date.fromisoformat(s[:10]))
-        moment = dt.datetime.fromisoformat(s)
-    except ValueError:
-        raise ReportError(f"as-of time {text!r} is not a date or a date and time (e.g. 2020-09-07 20:30)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=event.tz)
-    return moment + ONE_MICROSECOND
-
-
-def parse_day(text: str, event: Event) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ReportError(f"day {text!r} is not a date (YYYY-MM-DD)") from None
-    if day not in event.day_list:
-        days = ", ".join(d.isoformat() for d in event.day_list)
-        raise ReportError(f"{day} is not a day of the event ({days})")
-    return day
-
-
-def default_until(event: Event, day: dt.date | None, now: dt.datetime) -> dt.datetime:
-    """As of now, to the minute; for a day that is over, its end (24时). The whole event's default stays now
-    even after it ends, so corrections recorded since count."""
-    moment = now.astimezone(event.tz).replace(second=0, microsecond=0) + ONE_MICROSECOND
-    return moment if day is None else min(moment, day_end(event, day))
-
-
-def make_scope(event: Event, day: dt.date | None, until: dt.datetime | None, now: dt.datetime) -> Scope:
-    """The scope for a day (or the event) as of `until`, else as of the default moment. A day's report never
-    reaches past the day's end."""
-    until = until or default_until(event, day, now)
-    if day is not None:
-        until = min(until, day_end(event, day))
-    return Scope(event, day, until.astimezone(event.tz))
-
-
-def board_time(store: Store) -> tuple[Event, bool, dt.datetime]:
-    """The event as the board shows it, whether a demo plays, and the board's now (see `clock.board_time`)."""
-    return clock.board_time(store.location, store.event)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# What: the figures
 
 
 @dataclass(frozen=True)
@@ -478,7 +335,7 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
 
 def report_for(store: Store, day: dt.date | None, until: dt.datetime | None = None) -> Report:
     """The report the page and the command line make: the board's event and clock, the default moment."""
-    event, is_demo, now = board_time(store)
+    event, is_demo, now = clock.board_time(store.location, store.event)
     return build_report(store, make_scope(event, day, until, now), is_demo)
 
 
@@ -522,115 +379,3 @@ def discrepancies(report: Report) -> list[str]:
         if _money(day) != want:
             problems.append(f"当日 {_money(day)} ≠ 总计 {want}")
     return problems
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Words: formatting and the opening sentences
-
-
-def wan(fen: int) -> str:
-    """'652.31万元'; below ten thousand yuan, exact: '9,876.50元'."""
-    if abs(fen) < 1_000_000:
-        return format_yuan(fen, "") + "元"
-    return format_wan(fen) + "元"
-
-
-def yuan(fen: int | Decimal | None) -> str:
-    """Exact yuan, '¥1,234.56'; a derived figure (average, median) rounded half up to the fen."""
-    if fen is None:
-        return "—"
-    if isinstance(fen, Decimal):
-        fen = int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return format_yuan(fen)
-
-
-def percent(ratio: Decimal, digits: int = 1) -> str:
-    return f"{(ratio * 100).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)}%"
-
-
-def hour_text(h: Hour, with_day: bool) -> str:
-    end = h.start.hour + 1
-    text = f"{h.start.hour}时至{end}时"
-    return f"{month_day(h.start.date())}{text}" if with_day else text
-
-
-def _names(lines: list[Line], n: int = 3) -> str:
-    return "、".join(f"“{x.name}”（{wan(x.total_fen)}）" for x in lines[:n])
-
-
-DEMO_NOTE = "本报告为演示数据，不是真实统计。"
-
-
-def paragraphs(report: Report) -> list[str]:
-    """The report's opening, written from the numbers by a fixed template (deterministic): the headline, the
-    goal and the channels; then projects, teams, sites, the peak hour and the days. (A demo's report says so
-    in a banner of its own.)"""
-    return ["".join(group) for group in _sentence_groups(report) if group]
-
-
-def sentences(report: Report) -> list[str]:
-    """The same text sentence by sentence, led by the demo note when a demo plays."""
-    lead = [DEMO_NOTE] if report.is_demo else []
-    return lead + [x for group in _sentence_groups(report) for x in group]
-
-
-def _sentence_groups(report: Report) -> tuple[list[str], list[str]]:
-    s = report.scope
-    f, c, ev = report.figures, report.cumulative, report.event
-    out: list[str] = []
-    more: list[str] = []
-    if s.day is None:
-        if not f.donations and not f.total_fen:
-            return out + [f"截至{s.as_of_text}，{ev.name}尚无捐款记录。"], more
-        out.append(
-            f"截至{s.as_of_text}，{ev.name}共筹集善款{wan(f.total_fen)}，其中公众捐款{wan(f.amount_fen)}、"
-            f"配捐{wan(f.matched_fen)}；共{f.donations:,}人次参与捐款，爱心人士{f.donors:,}人。"
-        )
-    else:
-        if not f.donations and not f.total_fen:
-            out.append(f"{month_day(s.day)}（截至{s.as_of_text}）尚无捐款记录。")
-        else:
-            out.append(
-                f"{month_day(s.day)}，{ev.name}当日筹集善款{wan(f.total_fen)}，其中公众捐款{wan(f.amount_fen)}、"
-                f"配捐{wan(f.matched_fen)}；{f.donations:,}人次参与捐款，爱心人士{f.donors:,}人。"
-            )
-        out.append(f"截至{s.as_of_text}，活动累计筹集善款{wan(c.total_fen)}，累计{c.donations:,}人次参与。")
-    if ev.goal_fen:
-        ratio = Decimal(c.total_fen) / Decimal(ev.goal_fen)
-        out.append(f"累计完成全区筹款目标{wan(ev.goal_fen)}的{percent(ratio)}。")
-    if not f.donations and not f.total_fen:
-        return out, more
-    channels = [x for x in report.channels if x.total_fen]
-    if len(channels) > 1:
-        out.append("分渠道看，" + "，".join(f"{x.name}{wan(x.total_fen)}" for x in channels) + "。")
-    named_teams = sum(1 for t in report.teams if t.key is not None)
-    named_sites = sum(1 for x in report.sites if x.key is not None)
-    more.append(
-        f"{len(report.goals)}个设有目标的项目中，{report.goals_reached}个已达成筹款目标；"
-        f"{named_sites}个公共区域点位中有{report.active_sites}个、{named_teams}支一起捐队伍中有"
-        f"{report.active_teams}支{'当日' if s.day else ''}产生捐款。"
-    )
-    top_projects, top_sites = report.top(report.projects, 3), report.top(report.sites, 1)
-    top_teams = report.top(report.teams, 1)
-    parts = []
-    if top_projects:
-        parts.append(f"筹款居前的项目是{_names(top_projects)}")
-    if top_teams:
-        parts.append(f"队伍中{_names(top_teams, 1)}最多")
-    if top_sites:
-        parts.append(f"点位中{_names(top_sites, 1)}最多")
-    if parts:
-        more.append("；".join(parts) + "。")
-    peak = report.peak_hour
-    if peak:
-        more.append(
-            f"{'当日' if s.day else ''}捐款高峰出现在{hour_text(peak, s.day is None)}，"
-            f"一小时筹集{wan(peak.total_fen)}、{peak.donations:,}人次。"
-        )
-    if s.day is None:
-        shown = [d for d in report.days if d.day and day_start(ev, d.day) < s.until]
-        if len(shown) > 1:
-            more.append("分日看，" + "，".join(f"{d.label}筹集{wan(d.total_fen)}" for d in shown) + "。")
-        if f.events_after:
-            more.append(f"另有{f.events_after:,}条捐款或退款记录晚于截至时间，未计入本报告。")
-    return out, more

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from givingday import config
-from givingday.money import format_wan, format_yuan
+from givingday.money import format_short, format_yuan
 from givingday.screens.snapshot import Snapshot
 
 VIEWS = ("overview", "projects", "teams", "sites", "map")
@@ -219,13 +219,6 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def money_short(fen: int, lang: str) -> str:
-    """Big figures in 万元 (zh) or thousands of yuan (en); small ones in yuan."""
-    if lang == "en":
-        return f"¥{fen / 100:,.0f}" if fen < 10_000_000 else f"¥{fen / 100_000_000:,.2f}M"
-    return format_wan(fen) + "元" if fen >= 1_000_000 else format_yuan(fen)
-
-
 def _pct(value: int, goal: int | None) -> float | None:
     return None if not goal else value / goal * 100
 
@@ -273,7 +266,7 @@ def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
         goal = f"{pct:.0f}%" if pct is not None else ""
         items.append(
             f'<li><span class="rank">{i}</span><span class="name">{esc(r["name"])}</span>'
-            f'<span class="amt">{esc(money_short(r["total_fen"], lang))}</span>'
+            f'<span class="amt">{esc(format_short(r["total_fen"], lang))}</span>'
             f'<span class="sub">{r["donations"]:,} {esc(t(lang, "donations"))}{_bar(pct)}{goal}</span></li>'
         )
     return _list_card(title, items, lang)
@@ -390,16 +383,18 @@ def render(
         mins = int((snap.now - last).total_seconds() // 60) if last else 0
         banner = f'<div class="banner" role="alert">{esc(t(lang, "stale", m=mins))}</div>'
     party = (
-        f'<div class="celebrate">{esc(t(lang, "milestone", v=money_short(celebrate, lang)))}</div>' if celebrate else ""
+        f'<div class="celebrate">{esc(t(lang, "milestone", v=format_short(celebrate, lang)))}</div>'
+        if celebrate
+        else ""
     )
 
     pct = _pct(tot["total_fen"], ev.goal_fen)
     headline = (
         f'<div class="card"><div class="label">{esc(t(lang, "total"))}</div>'
-        f'<div class="big" id="headline-total" data-fen="{tot["total_fen"]}">{esc(money_short(tot["total_fen"], lang))}</div>'
+        f'<div class="big" id="headline-total" data-fen="{tot["total_fen"]}">{esc(format_short(tot["total_fen"], lang))}</div>'
         f'<div class="split">{esc(t(lang, "public"))} {esc(format_yuan(tot["amount_fen"]))} + '
         f"{esc(t(lang, 'matched'))} {esc(format_yuan(tot['matched_fen']))}</div>"
-        f'{_bar(pct)}<div class="split">{esc(t(lang, "goal"))} {esc(money_short(ev.goal_fen, lang))} · '
+        f'{_bar(pct)}<div class="split">{esc(t(lang, "goal"))} {esc(format_short(ev.goal_fen, lang))} · '
         f"<b>{pct:.1f}%</b></div></div>"
     )
     if site_id:
@@ -409,17 +404,17 @@ def render(
         site_count = site["donations"] if site else 0
         middle = (
             f'<div class="card"><div class="label">{esc(t(lang, "site_total"))} · {esc(site_name)}</div>'
-            f'<div class="stat" id="site-total" data-fen="{site_total}">{esc(money_short(site_total, lang))}</div>'
+            f'<div class="stat" id="site-total" data-fen="{site_total}">{esc(format_short(site_total, lang))}</div>'
             f'<div class="count">{site_count:,} {esc(t(lang, "donations"))}</div></div>'
         )
     else:
         middle = (
             f'<div class="card"><div class="label">{esc(t(lang, "donations"))}</div>'
             f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
-            f'<div class="count">{esc(t(lang, "today"))} <b>{esc(money_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
+            f'<div class="count">{esc(t(lang, "today"))} <b>{esc(format_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
             f" · {tot['day_donations']:,} {esc(t(lang, 'donations'))}</div>"
-            f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(money_short(tot["day_matched_fen"], lang))}</b>'
-            f" / {esc(money_short(ev.matching.daily_pool_fen, lang))}</div></div>"  # short: one line on the card
+            f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(format_short(tot["day_matched_fen"], lang))}</b>'
+            f" / {esc(format_short(ev.matching.daily_pool_fen, lang))}</div></div>"  # short: one line on the card
         )
     clocks = "".join(f"<div>{c}</div>" for c in countdowns(snap, lang))
     head = f'<div class="head">{headline}{middle}<div class="card count">{clocks}</div></div>'

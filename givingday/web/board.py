@@ -14,12 +14,12 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from givingday import accounts, clock
-from givingday.config import Event
+from givingday import accounts, clock, labels
 from givingday.console import alerts
 from givingday.console import figures as console
 from givingday.ingest import inbox
-from givingday.report import figures as report
+from givingday.report.figures import Report, build_report
+from givingday.report.scope import make_scope
 from givingday.screens import feed as feeds
 from givingday.screens.feed import ScreenFeed
 from givingday.store.database import Store, adopted
@@ -58,11 +58,10 @@ def is_demo() -> bool:
     return clock.read_clock(shared_store().location) is not None
 
 
-def board_time() -> tuple[Event, dt.datetime]:
-    """The event as the board shows it and the board's now (the demo's clock during a demo), UTC."""
+def board_time() -> clock.BoardTime:
+    """The event as the board shows it, whether a demo plays, and the board's now (`clock.board_time`)."""
     store = shared_store()
-    event, _, now = clock.board_time(store.location, store.event)
-    return event, now
+    return clock.board_time(store.location, store.event)
 
 
 def oidc_configured() -> bool:
@@ -108,34 +107,35 @@ def sign_out() -> None:
 @st.cache_data(ttl=30, max_entries=64, show_spinner=False)
 def cached_console(filters: console.Filters, bucket: int) -> dict[str, Any]:
     """Every figure of the console for one set of filters, shared by organizers looking at the same view."""
-    event, now = board_time()
+    event, _, now = board_time()
     return console.figures(shared_store(), filters, event, now)
 
 
 @st.cache_data(ttl=30, max_entries=4, show_spinner=False)
 def cached_alerts(bucket: int) -> dict[str, Any]:
     """The alerts page's figures, shared by every organizer who has it open."""
-    event, now = board_time()
+    event, _, now = board_time()
     return alerts.figures(shared_store(), event, now)
 
 
 def allow_only(page: str) -> accounts.User:
-    """First line of every protected page. `app.py` already leaves a page out of a session's navigation when
-    its role may not see it; this check also holds if the page script is ever run by other means (Streamlit
-    runs `pages/*.py` directly in its legacy multipage mode, e.g. for the first request after a start)."""
+    """First line of every protected page, named by its URL path in `labels.PAGES`. `app.py` already leaves a
+    page out of a session's navigation when its role may not see it; this check also holds if the page script
+    is ever run by other means (Streamlit runs `pages/*.py` directly in its legacy multipage mode, e.g. for the
+    first request after a start)."""
     user = current_user()
-    if page not in accounts.pages_for(user):
+    if labels.page(page).path not in accounts.pages_for(user):
         st.error("请先登录。Please sign in: this page is for signed-in organizers.", icon=":material/lock:")
         st.stop()
     return user
 
 
 @st.cache_resource(ttl=REPORT_SECONDS, max_entries=16, show_spinner=False)
-def cached_report(day: dt.date | None, until: dt.datetime) -> report.Report:
+def cached_report(day: dt.date | None, until: dt.datetime) -> Report:
     """Leadership's report for a day (or the event) as of a moment, shared by every open summary page; kept a
     minute, so a late import still shows up in a report of a past day."""
-    event, demo, now = report.board_time(shared_store())
-    return report.build_report(shared_store(), report.make_scope(event, day, until, now), demo)
+    event, demo, now = board_time()
+    return build_report(shared_store(), make_scope(event, day, until, now), demo)
 
 
 @st.cache_resource(ttl=REPORT_SECONDS, max_entries=16, show_spinner=False)

@@ -1,0 +1,66 @@
+"""The board's words, said once: channel labels, the 公益+ categories, the catch-all lines, the roles and the
+pages each role may open. Pages, reports, the console and the command line all read them here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CHANNEL_NAMES: dict[str, str] = {
+    "qr": "扫码捐款",
+    "livestream": "直播义卖",
+    "corporate": "企业捐赠",
+    "bank": "银行转账",
+    "offline": "线下现金",
+}
+
+CATEGORIES = ("困难帮扶", "特殊关爱", "文化惠民", "便民利民")  # 公益+: a sub-project's category
+
+NO_TEAM = "无队伍"  # money given without a 一起捐 team
+NO_SITE = "无点位"  # money given at no public site
+NO_STREET = "无街道"
+NO_CATEGORY = "未分类（母项目）"  # a parent project has no category of its own
+
+ROLE_NAMES: dict[str, str] = {"organizer": "组织者", "leader": "领导", "admin": "管理员"}
+ROLES = tuple(ROLE_NAMES)
+EVERYONE = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the board: its URL path (also the name `allow_only` checks), its file, its title in the menu,
+    and the roles that may open it (`EVERYONE`: public, signed in or not)."""
+
+    path: str
+    file: str
+    title: str
+    icon: str | None
+    roles: tuple[str, ...] | None
+
+
+# In menu order; the first is the default page at "/".
+PAGES = (
+    Page("", "pages/big_screen.py", "大屏 Big screen", ":material/tv:", EVERYONE),
+    Page("console", "pages/console.py", "控制台 Console", ":material/dashboard:", ("organizer", "leader", "admin")),
+    Page("alerts", "pages/alerts.py", "提醒 Alerts", ":material/notifications_active:", ("organizer", "admin")),
+    Page("act", "pages/act.py", "录入与更正 Record", ":material/edit_note:", ("organizer", "admin")),
+    Page("data", "pages/data_status.py", "数据状态 Data", ":material/inbox:", ("organizer", "admin")),
+    Page("summary", "pages/summary.py", "汇总报告 Summary", ":material/summarize:", ("organizer", "leader", "admin")),
+)
+# Shown at /signin, and in place of any page the session may not open.
+SIGN_IN = Page("signin", "pages/sign_in.py", "登录 Sign in", None, EVERYONE)
+# Where a role lands after signing in at /signin.
+HOME_PAGE = {"organizer": "console", "leader": "summary", "admin": "console"}
+PROTECTED_PAGES = tuple(p.path for p in PAGES if p.roles is not EVERYONE)
+
+
+def page(path: str) -> Page:
+    """The page at this URL path; a name no page has is a mistake in the code, so it raises."""
+    for p in PAGES:
+        if p.path == path:
+            return p
+    raise KeyError(f"no page at /{path}")
+
+
+def pages_for(role: str | None) -> tuple[str, ...]:
+    """The protected pages a role may open, in menu order (none when nobody is signed in)."""
+    return tuple(p.path for p in PAGES if p.roles is not EVERYONE and role in p.roles)
