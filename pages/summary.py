@@ -1,5 +1,6 @@
 """汇总报告: leadership's summary of one day or the whole event as of a moment; prints cleanly (Ctrl-P) and
-downloads as PDF and XLSX. No access check here: app.py lists this page only for the roles that may see it."""
+downloads as PDF and XLSX. Only the roles that may see it get it: app.py lists it for them and `allow_only`
+stops anyone else who runs the script."""
 
 import datetime as dt
 import html
@@ -8,8 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from givingday.report import figures as report
-from givingday.report.files import check_text, key_figures, pdf_bytes, plain, xlsx_bytes
+from givingday.report import tables
+from givingday.report.files import check_text, pdf_bytes, xlsx_bytes
 from givingday.web.board import allow_only, cached_report, cached_report_charts, shared_store
+from givingday.web.widgets import XLSX_MIME
 
 EVENT = "event"
 
@@ -80,18 +83,15 @@ def _scope_controls(event, now: dt.datetime) -> tuple[dt.date | None, dt.datetim
 NUMERIC = ("元", "人次", "人数", "完成率", "名次")
 
 
-def _table(rows: list[list], columns: list[str]) -> None:
+def _table(df: pd.DataFrame) -> None:
     """A static table (it prints in full, unlike a scrolling grid), figures aligned right."""
-    df = pd.DataFrame(rows, columns=columns)
-    numeric = [c for c in columns if any(word in c for word in NUMERIC)]
+    numeric = [c for c in df.columns if any(word in c for word in NUMERIC)]
     st.table(df.style.set_properties(subset=numeric, **{"text-align": "right"}), hide_index=True, border="horizontal")
 
 
-def _money(x) -> list[str]:
-    return [plain(x.total_fen), plain(x.amount_fen), plain(x.matched_fen), f"{x.donations:,}"]
-
-
-MONEY = ["善款（元）", "公众捐款（元）", "配捐（元）", "人次"]
+def _file(where, label: str, make, file_name: str, mime: str, icon: str) -> None:
+    """A download made only when clicked (a report's files take a moment to draw)."""
+    where.download_button(label, data=make, file_name=file_name, mime=mime, on_click="ignore", icon=icon)
 
 
 def body() -> None:
@@ -117,38 +117,23 @@ def body() -> None:
     cols[4].metric("人数", f"{f.donors:,}")
 
     st.subheader("主要数据")
-    _table([list(pair) for pair in key_figures(r)], ["指标", "数值"])
+    _table(tables.headline(r))
 
     with st.container(key="summary-downloads"):
         a, b, _ = st.columns([1, 1, 3])
-        a.download_button(
-            "下载 PDF 报告",
-            data=lambda: pdf_bytes(r),
-            file_name=f"{scope.file_stem}.pdf",
-            mime="application/pdf",
-            on_click="ignore",
-            icon="📄",
-        )
-        b.download_button(
-            "下载 Excel 报表",
-            data=lambda: xlsx_bytes(r),
-            file_name=f"{scope.file_stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
-            icon="📊",
-        )
+        _file(a, "下载 PDF 报告", lambda: pdf_bytes(r), f"{scope.file_stem}.pdf", "application/pdf", "📄")
+        _file(b, "下载 Excel 报表", lambda: xlsx_bytes(r), f"{scope.file_stem}.xlsx", XLSX_MIME, "📊")
 
     charts = cached_report_charts(scope.day, scope.until)
     left, right = st.columns(2)
     with left:
         st.subheader("分渠道")
-        _table([[x.name, *_money(x)] for x in r.channels] + [["合计", *_money(f)]], ["渠道", *MONEY])
+        _table(tables.by(r, r.channels, "渠道"))
         st.subheader("分类别（公益+）")
-        _table([[x.name, *_money(x)] for x in r.categories] + [["合计", *_money(f)]], ["类别", *MONEY])
+        _table(tables.by(r, r.categories, "类别"))
     with right:
         st.subheader("三天对比" if scope.is_event else f"各日对比（截至{scope.as_of_text}）")
-        days = [[d.label, *_money(d), "—" if d.donors is None else f"{d.donors:,}"] for d in r.days]
-        _table(days + [["合计", *_money(r.cumulative), f"{r.cumulative.donors:,}"]], ["日期", *MONEY, "人数"])
+        _table(tables.days(r))
         st.image(charts["days"], width="stretch")
 
     st.subheader("分时走势")
@@ -161,45 +146,19 @@ def body() -> None:
 
     st.subheader("项目前十")
     st.image(charts["projects"], width="stretch")
-    _table(
-        [[i + 1, p.name, p.group or "—", *_money(p)] for i, p in enumerate(r.top(r.projects))],
-        ["名次", "项目", "类别", *MONEY],
-    )
+    _table(tables.top(r, "projects"))
     left, right = st.columns(2)
     with left:
         st.subheader("一起捐队伍前十")
-        _table(
-            [[i + 1, t.name, t.group or "—", *_money(t)[:2], _money(t)[3]] for i, t in enumerate(r.top(r.teams))],
-            ["名次", "队伍", "所属项目", "善款（元）", "公众捐款（元）", "人次"],
-        )
+        _table(tables.top(r, "teams"))
     with right:
         st.subheader("公共区域点位前十")
-        _table(
-            [[i + 1, x.name, x.group or "—", *_money(x)[:2], _money(x)[3]] for i, x in enumerate(r.top(r.sites))],
-            ["名次", "点位", "街道", "善款（元）", "公众捐款（元）", "人次"],
-        )
+        _table(tables.top(r, "sites"))
     st.subheader("分街道")
-    _table([[x.name, *_money(x)] for x in r.streets] + [["合计", *_money(f)]], ["街道", *MONEY])
+    _table(tables.by(r, r.streets, "街道"))
 
     st.subheader(f"项目目标完成情况（累计至{scope.as_of_text}）")
-    goal_rows = []
-    for g in r.goals:
-        cells = [
-            g.key,
-            g.name,
-            g.category or "—",
-            plain(g.goal_fen),
-            plain(g.raised_fen),
-            report.percent(g.ratio),
-            "已达成" if g.reached else "未达成",
-        ]
-        if scope.day is not None:
-            cells.insert(5, plain(g.window_fen))
-        goal_rows.append(cells)
-    goal_cols = ["编号", "项目", "类别", "目标（元）", "累计筹款（元）", "完成率", "状态"]
-    if scope.day is not None:
-        goal_cols.insert(5, "当日（元）")
-    _table(goal_rows, goal_cols)
+    _table(tables.goals(r))
 
     if r.problems:
         st.error(check_text(r))
