@@ -1,24 +1,16 @@
 """Data status: what the store holds, what came in and what was turned away. Refreshes itself."""
 
-import html
-
-import pandas as pd
 import streamlit as st
 
+from givingday.console import tables
 from givingday.money import format_wan, format_yuan
 from givingday.web.board import allow_only, cached_query
-from givingday.web.widgets import demo_banner
+from givingday.web.widgets import page_top, table
 
 
-def _money_table(rows: list[dict], label: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            label: [r["name"] for r in rows],
-            "善款(元)": [format_yuan(r["amount_fen"] + r["matched_fen"], "") for r in rows],
-            "其中配捐(元)": [format_yuan(r["matched_fen"], "") for r in rows],
-            "人次": [r["donations"] for r in rows],
-        }
-    )
+def money_totals(title: str, query: str) -> None:
+    st.subheader(title)
+    table(tables.money_totals(cached_query(query, since=None, until=None), title), height=300)
 
 
 @st.fragment(run_every=5)
@@ -40,58 +32,22 @@ def live() -> None:
     )
     left, right = st.columns(2)
     with left:
-        st.subheader("项目")
-        st.dataframe(
-            _money_table(cached_query("totals_by_project", since=None, until=None), "项目"), hide_index=True, height=300
-        )
-        st.subheader("队伍")
-        st.dataframe(
-            _money_table(cached_query("totals_by_team", since=None, until=None), "队伍"), hide_index=True, height=300
-        )
+        money_totals("项目", "totals_by_project")
+        money_totals("队伍", "totals_by_team")
     with right:
-        st.subheader("点位")
-        st.dataframe(
-            _money_table(cached_query("totals_by_site", since=None, until=None), "点位"), hide_index=True, height=300
-        )
+        money_totals("点位", "totals_by_site")
         st.subheader("最近导入")
-        imports = cached_query("imports_recent", limit_n=20)
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "时间": [r["started_at"].strftime("%m-%d %H:%M:%S") for r in imports],
-                    "文件": [r["file_name"] for r in imports],
-                    "结果": [r["outcome"] for r in imports],
-                    "新增": [r["rows_new"] for r in imports],
-                    "重复": [r["rows_duplicate"] for r in imports],
-                    "退回": [r["rows_rejected"] for r in imports],
-                    "说明": [r["message"] or "" for r in imports],
-                }
-            ),
-            hide_index=True,
-            height=300,
-        )
+        table(tables.recent_imports(cached_query("imports_recent", limit_n=20)), height=300)
     st.subheader("退回的行")
     rejected = cached_query("rejected_rows_recent", limit_n=200)
     if rejected:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "文件": [r["file_name"] for r in rejected],
-                    "行": [r["line"] for r in rejected],
-                    "原因": [r["reason"] for r in rejected],
-                    "内容（已脱敏）": [r["row_text"] for r in rejected],
-                }
-            ),
-            hide_index=True,
-        )
+        table(tables.rejected_rows(rejected))
     else:
         st.write("没有退回的行。")
 
 
 def main() -> None:
-    allow_only("data")
-    st.title(html.escape("数据状态"))
-    demo_banner()
+    page_top("data", "数据状态")
     live()
 
 

@@ -169,7 +169,7 @@ def test_downloads_keep_typed_text_from_running_as_a_formula():
 
     from givingday.console import exports
 
-    frame = exports.for_export(
+    frame = exports.table(
         pd.DataFrame({"why": ['=HYPERLINK("http://x")', "ok"], "a_fen": [100, -5]}),
         {"why": "原因", "a_fen": "金额(元)"},
     )

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 
 from givingday.ingest.batch import ImportReport, import_bytes
 from givingday.ingest.profiles import Profile
+from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_TEAM
 from givingday.masking import ANONYMOUS, mask_name, scrub
 from givingday.money import format_yuan
 from givingday.store import audit
@@ -32,6 +34,41 @@ def _need_reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise ActionError("请写明原因或备注（谁、为什么）。A reason is required.")
     return reason.strip()
+
+
+def choices(roster: dict[str, list[dict]]) -> dict[str, dict[str, str]]:
+    """What a form offers: {"project"/"team"/"site": {id: name}}, in roster order."""
+    return {what: {r[f"{what}_id"]: r["name"] for r in roster[f"{what}s"]} for what in ("project", "team", "site")}
+
+
+def describe(gift: dict[str, Any], roster: dict[str, list[dict]]) -> str:
+    """A gift as it stands, in one line: money, project, team, site and channel by name."""
+    names = choices(roster)
+    return (
+        f"{format_yuan(gift['amount_fen'])}（配捐 {format_yuan(gift['matched_fen'])}）· "
+        f"{names['project'].get(gift['project_id'], gift['project_id'])} · "
+        f"{names['team'].get(gift['team_id'] or '', NO_TEAM)} · {names['site'].get(gift['site_id'] or '', NO_SITE)} · "
+        f"{CHANNEL_NAMES.get(gift['channel'], gift['channel'])}"
+    )
+
+
+def changes(
+    gift: dict[str, Any], amount_fen: int | None, project_id: str | None, team_id: str | None, site_id: str | None
+) -> dict[str, Any]:
+    """What a correction form changes of a gift as it stands: only the fields that differ (a team or site taken
+    away becomes ""); empty when nothing changed."""
+    asked = {"amount_fen": amount_fen, "project_id": project_id, "team_id": team_id or "", "site_id": site_id or ""}
+    before = {**gift, "team_id": gift["team_id"] or "", "site_id": gift["site_id"] or ""}
+    return {k: v for k, v in asked.items() if v is not None and v != before[k]}
+
+
+def total_fen(gift: dict[str, Any]) -> int:
+    """A gift's money with its matching: what a refund takes out of every total."""
+    return gift["amount_fen"] + gift["matched_fen"]
+
+
+def pledged_fen(pledges: list[dict[str, Any]]) -> int:
+    return sum(p["amount_fen"] for p in pledges)
 
 
 def record_gift(

@@ -25,6 +25,11 @@ def in_active_hours(event: Event, now: dt.datetime) -> bool:
     return event.console.active_from <= t < event.console.active_until
 
 
+def quiet_minutes_asked(asked: str, event: Event) -> int:
+    """The quiet-site threshold a page's URL asks for (`?quiet=45`), held to 1–600; the event's own otherwise."""
+    return max(1, min(600, int(asked))) if asked.isdigit() else event.console.quiet_site_minutes
+
+
 def day_range(event: Event, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(now.astimezone(event.tz).date(), dt.time(0), event.tz)
     return start, start + dt.timedelta(days=1)
@@ -51,6 +56,17 @@ class DataFlow:
     minutes_since_last_file: float | None
     imports: list[dict[str, Any]]  # recent imports with the lag of their newest gift, in minutes
     failed_files: list[dict[str, Any]]
+
+    @property
+    def median_lag_minutes(self) -> float | None:
+        """The middle lag of the newest ten imports (the upper one of an even count); None before any import."""
+        lags = sorted(i["lag_minutes"] for i in self.imports[:10])
+        return lags[len(lags) // 2] if lags else None
+
+    def is_stalled(self, event: Event) -> bool:
+        """No new file for longer than the event lets data be stale."""
+        since = self.minutes_since_last_file
+        return since is not None and since > event.stale_after_seconds / 60
 
 
 def data_flow(store: Store, now_real: dt.datetime | None = None) -> DataFlow:

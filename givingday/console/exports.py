@@ -1,29 +1,55 @@
-"""Tables as files: any table a page shows can be downloaded as CSV (Excel-friendly UTF-8) or XLSX.
+"""Tables as the pages show them and as files: one shape for the screen, the CSV and the XLSX.
 
-Money columns (`*_fen`) become yuan as exact decimals, so the CSV says 1234.56 and the workbook holds the
-number 1234.56, never a float's 1234.5599999.
+Money columns (`*_fen`) become yuan as exact decimals to the fen, so the CSV says 12.30 and the workbook holds
+the number 12.30, never a float's 12.299999. Times (`*_at`) become local wall-clock text.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
+TIME_FORMAT = "%m-%d %H:%M:%S"
 
-def for_export(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """The columns named in `labels`, renamed, with fen as yuan and times as local wall-clock text."""
+
+def yuan(fen: object) -> Decimal | None:
+    """Fen as exact yuan with two places (1230 -> Decimal('12.30')); None stays None."""
+    return None if fen is None or pd.isna(fen) else Decimal(int(fen)).scaleb(-2)
+
+
+def local_text(at: object, tz: dt.tzinfo | None = None) -> str:
+    """A moment as wall-clock text in `tz` (as it stands when None); "" for no moment."""
+    if at is None or pd.isna(at):
+        return ""
+    return (at.astimezone(tz) if tz else at).strftime(TIME_FORMAT)
+
+
+def table(
+    rows: pd.DataFrame | Iterable[Mapping[str, Any]], labels: Mapping[str, str], tz: dt.tzinfo | None = None
+) -> pd.DataFrame:
+    """Every table a page shows or offers as a file: the fields named in `labels`, in that order and renamed,
+    with money as exact yuan and times as local text."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows), columns=list(labels))
     out = pd.DataFrame(index=frame.index)
-    for col, label in labels.items():
-        values = frame[col]
-        if col.endswith("_fen"):
-            out[label] = [None if pd.isna(v) else Decimal(int(v)) / 100 for v in values]
-        elif col.endswith("_at"):
-            out[label] = [None if pd.isna(v) else v.strftime("%Y-%m-%d %H:%M:%S") for v in values]
+    for field, label in labels.items():
+        values = frame[field]
+        if field.endswith("_fen"):
+            out[label] = [yuan(v) for v in values]
+        elif field.endswith("_at"):
+            out[label] = [local_text(v, tz) for v in values]
         else:
-            out[label] = [defused(v) for v in values]
+            out[label] = list(values)
     return out.reset_index(drop=True)
+
+
+def money_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns that hold yuan (shown and written with two decimals)."""
+    return [c for c in frame.columns if any(isinstance(v, Decimal) for v in frame[c])]
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,21 +64,22 @@ def defused(value: object) -> object:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return _safe(frame).to_csv(index=False).encode("utf-8-sig")
+    return _safe(frame).to_csv(index=False).encode("utf-8-sig")  # the BOM makes Excel read the Chinese right
 
 
 def _safe(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.map(defused) if len(frame) else frame  # the BOM makes Excel read the Chinese right
+    return frame.map(defused) if len(frame) else frame
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        money = set(money_columns(frame))
         frame = _safe(frame)
         frame.to_excel(writer, sheet_name=sheet[:31], index=False)
         ws = writer.sheets[sheet[:31]]
         for i, col in enumerate(frame.columns, start=1):
-            if any(isinstance(v, Decimal) for v in frame[col]):
+            if col in money:
                 for (cell,) in ws.iter_rows(min_col=i, max_col=i, min_row=2):
                     cell.number_format = "#,##0.00"
             ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, min(40, len(str(col)) * 2 + 4))

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from givingday.config import CHANNELS, Event
-from givingday.labels import NO_SITE, NO_STREET, NO_TEAM
+from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_STREET, NO_TEAM
 from givingday.store.database import Store
 
 WINDOWS = (
@@ -95,6 +95,16 @@ class Filters:
             channel=one_of("channel", set(CHANNELS)),
         )
 
+    @classmethod
+    def from_choices(cls, chosen: Mapping[str, Any]) -> Filters:
+        """The sidebar's choices ("" or None = all; the day as ISO text); a time range only within a day."""
+        values = {field: chosen.get(field) or None for field in cls.URL_KEYS}
+        if values["day"] is None:
+            values["from_time"] = values["to_time"] = None
+        else:
+            values["day"] = dt.date.fromisoformat(values["day"])
+        return cls(**values)
+
     def to_params(self) -> dict[str, str]:
         out = {}
         for field, key in self.URL_KEYS.items():
@@ -120,6 +130,34 @@ class Filters:
 
     def is_narrowed(self) -> bool:
         return any(v is not None for v in self.sql_params().values())
+
+
+def filter_choices(event: Event, roster: dict[str, list[dict]], chosen: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """What each filter of the sidebar offers, {field: {value: label}}, given what is chosen ("" = all): a category
+    narrows the projects, a project the teams, a street the sites; a choice ruled out above counts as ""."""
+
+    def kept(field: str) -> str:
+        return chosen.get(field) if chosen.get(field) in out[field] else ""
+
+    days = [d.isoformat() for d in event.day_list]
+    out = {
+        "day": {d: f"{d[5:7]}月{d[8:]}日 第{i}天" for i, d in enumerate(days, start=1)},
+        "category": {c: c for c in sorted({p["category"] for p in roster["projects"] if p["category"]})},
+        "street": {s: s for s in sorted({s["street"] for s in roster["sites"]})},
+        "channel": dict(CHANNEL_NAMES),
+    }
+    category, street = kept("category"), kept("street")
+    out["project_id"] = {
+        p["project_id"]: f"{p['project_id']} {p['name']}" for p in roster["projects"] if category in ("", p["category"])
+    }
+    project = kept("project_id")
+    out["team_id"] = {
+        t["team_id"]: f"{t['team_id']} {t['name']}" for t in roster["teams"] if project in ("", t["project_id"])
+    }
+    out["site_id"] = {
+        s["site_id"]: f"{s['site_id']} {s['name']}" for s in roster["sites"] if street in ("", s["street"])
+    }
+    return out
 
 
 def anchor(filters: Filters, event: Event, now: dt.datetime) -> dt.datetime:
@@ -210,6 +248,20 @@ class Pace:
     def event_at_rate_fen(self) -> int:
         return self.event_so_far_fen + self.at_rate_fen - self.today_fen
 
+    @property
+    def day_goal_share_at_rate(self) -> float | None:
+        """How much of the day's goal today reaches at the last hour's rate."""
+        return self.at_rate_fen / self.day_goal_fen if self.day_goal_fen else None
+
+    @property
+    def goal_share(self) -> float | None:
+        return self.event_so_far_fen / self.goal_fen if self.goal_fen else None
+
+    @property
+    def goal_share_at_rate(self) -> float | None:
+        """How much of the goal the event has reached at the end of today, at the last hour's rate."""
+        return self.event_at_rate_fen / self.goal_fen if self.goal_fen else None
+
 
 def pace(w: dict[str, Any], goal: int | None, event: Event) -> Pace:
     rows = {r["key"]: r for r in w["rows"]}
@@ -234,6 +286,7 @@ def matching_today(store: Store, event: Event, now: dt.datetime) -> dict[str, An
     return {
         "pool_fen": pool,
         "used_fen": row["used_fen"],
+        "used_share": row["used_fen"] / pool if pool else 0,
         "left_fen": max(0, pool - row["used_fen"]),
         "opens_at": opens_at,
         "is_open": now >= opens_at and row["used_fen"] < pool,

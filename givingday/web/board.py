@@ -148,3 +148,16 @@ def cached_report_charts(day: dt.date | None, until: dt.datetime) -> dict[str, b
         "hourly": report_charts.hourly_png(r),
         "projects": report_charts.top_projects_png(r),
     }
+
+
+FIGURES_SLOTS = 3  # the console's and alerts' figures are read at most once per three cache slots
+
+
+def console_figures(filters: console.Filters) -> dict[str, Any]:
+    """The console's figures for these filters, shared by every console that refreshes in the same slots."""
+    return cached_console(filters, current_bucket() // FIGURES_SLOTS)
+
+
+def alerts_figures() -> dict[str, Any]:
+    """The alerts page's figures, shared by every alerts page that refreshes in the same slots."""
+    return cached_alerts(current_bucket() // FIGURES_SLOTS)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from givingday import accounts
 from givingday.console import exports
-from givingday.web.board import is_demo
+from givingday.web.board import allow_only, is_demo
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,9 +33,32 @@ def demo_banner() -> None:
         )
 
 
+def page_top(page: str, title: str) -> accounts.User:
+    """The top of a protected page: who may see it (stops here for anyone else), its title, the demo banner."""
+    user = allow_only(page)
+    st.title(title)
+    demo_banner()
+    return user
+
+
+def refreshed_every(seconds: int, now, tz) -> None:
+    """The line under a page that refreshes itself: how often, and the time of its data."""
+    st.caption(f"每 {seconds} 秒自动刷新 · 数据时间 {exports.local_text(now, tz)}")
+
+
+def table(frame: pd.DataFrame, download_as: str | None = None, **options) -> None:
+    """A table from `console.tables` as the page shows it, yuan to two decimals; with `download_as`, the same
+    table as CSV and XLSX under that name."""
+    money = {c: st.column_config.NumberColumn(format="%.2f") for c in exports.money_columns(frame)}
+    column_config = {**money, **options.pop("column_config", {})}
+    st.dataframe(frame, hide_index=True, column_config=column_config, **options)
+    if download_as:
+        download_buttons(frame, download_as)
+
+
 def download_buttons(frame: pd.DataFrame, name: str) -> None:
-    """CSV and XLSX of a table as shown (already in export form: see `exports.for_export`). The files are
-    made only when clicked, so a refresh costs nothing."""
+    """CSV and XLSX of a table as shown (made by `exports.table`). The files are made only when clicked, so a
+    refresh costs nothing."""
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         "下载 CSV", lambda: exports.csv_bytes(frame), f"{name}.csv", "text/csv", key=f"csv_{name}", on_click="ignore"
