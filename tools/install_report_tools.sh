@@ -3,16 +3,11 @@
 # (fonts-noto-cjk) and, for the tests that read the PDF back, poppler-utils (pdftotext, pdftoppm, pdffonts).
 # Does nothing when both are there.
 set -euo pipefail
+source "$(dirname "$0")/debian_packages.sh"
 missing=()
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-    echo "The report needs Debian's ${missing[*]}; run as root: apt-get install -y ${missing[*]}" >&2
-    exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq "${missing[@]}" >/dev/null
+install_debian "The report" "${missing[@]}"
