@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -53,10 +54,21 @@ def open_store(path: Path, roster: Path) -> Store:
     return s
 
 
+@pytest.fixture(scope="session")
+def fixture_roster_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated store file on the small fixture roster, made once; each test's `store` starts from a copy."""
+    path = tmp_path_factory.mktemp("template") / "g.duckdb"
+    open_store(path, FIXTURES / "roster").dispose()
+    return path
+
+
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
+def store(db_path: Path, fixture_roster_file: Path) -> Iterator[Store]:
     """A fresh store on the small fixture roster (4 projects, 2 teams, 2 sites)."""
-    s = open_store(db_path, FIXTURES / "roster")
+    db_path.parent.mkdir(parents=True)
+    shutil.copyfile(fixture_roster_file, db_path)
+    s = Store(str(db_path))
+    s.migrate()  # already current: only checks
     yield s
     s.dispose()
 

@@ -74,6 +74,7 @@ def test_summary_page_shows_the_store_totals(summary_store):
     assert "数据核对：" in at.caption[-1].value
 
 
+@pytest.mark.slow
 def test_summary_page_for_a_day_and_a_moment(summary_store):
     at = summary_page(summary_store).run()
     at.button_group[0].set_value("2020-09-07").run()
