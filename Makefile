@@ -2,16 +2,24 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+LINTED := givingday tests tools app.py pages
 
-.PHONY: run test lint bench load load-streamlit soak setup browser report-tools clean-store
+.PHONY: run test check lint bench load load-streamlit soak setup browser report-tools clean-store
 
+# The runtime packages (`make run`); a change of requirements.txt installs again.
 $(STAMP): requirements.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Plus the test and lint tools (`make test`, `make check`); a change of either file installs again.
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
+setup: $(DEV_STAMP)
 
 run: $(STAMP)
 	bash tools/install_report_tools.sh || echo "warning: without a Chinese font the PDF report cannot be written" >&2
@@ -23,13 +31,17 @@ browser:
 report-tools:
 	bash tools/install_report_tools.sh
 
-test: $(STAMP) browser report-tools
-	$(PY) -m ruff check givingday tests tools app.py pages
+# Everything, browser and load tests included (what .ci/run calls).
+test: $(DEV_STAMP) browser report-tools lint
 	$(PY) -m pytest
 
-lint: $(STAMP)
-	$(PY) -m ruff check givingday tests tools app.py pages
-	$(PY) -m ruff format --check givingday tests tools app.py pages
+# An engineer's loop: lint and the tests without a mark (no browser, no load, nothing slow).
+check: $(DEV_STAMP) lint
+	$(PY) -m pytest -q -m "not browser and not load and not slow"
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
 
 bench: $(STAMP)
 	$(PY) -m givingday.ops.bench
@@ -38,16 +50,16 @@ bench: $(STAMP)
 # wall (/wall, the page for screens that only watch), alone and dealt round the district and its 137 site screens
 # as at the event. `load-streamlit` is 500 on the Streamlit page itself: on the edge of the target here
 # (docs/performance.md).
-load: $(STAMP) browser
+load: $(DEV_STAMP) browser
 	$(PY) -m givingday load --sessions 200 --duration 150 --max-p95 0.5 --max-cpu 40 --screenshots 2
 	$(PY) -m givingday load --wall --sessions 500 --duration 150 --max-p95 1.0 --max-cpu 70 --screenshots 2
 	$(PY) -m givingday load --wall --sessions 500 --sites 137 --duration 150 --max-p95 1.0 --max-cpu 70 --screenshots 2
 
-load-streamlit: $(STAMP) browser
+load-streamlit: $(DEV_STAMP) browser
 	$(PY) -m givingday load --sessions 500 --duration 150 --max-p95 1.0 --max-cpu 70 --screenshots 2
 	$(PY) -m givingday load --sessions 500 --sites 137 --duration 150 --max-p95 1.0 --max-cpu 70 --screenshots 2
 
-soak: $(STAMP) browser
+soak: $(DEV_STAMP) browser
 	$(PY) -m givingday load --soak --sessions 200 --duration 3600 --screenshots 1
 
 clean-store:

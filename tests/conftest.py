@@ -1,14 +1,23 @@
-"""Shared fixtures: a fresh store on the small fixture roster, and helpers to write files."""
+"""Shared fixtures and helpers: stores on the small fixture roster or the demo roster, files to import, the
+command line run in this process (or as its own process where that is the point), and waiting on a condition."""
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+from givingday import accounts, cli, config
 from givingday.config import ROOT
 from givingday.ingest import inbox
 from givingday.ingest.roster import load_roster
@@ -20,7 +29,17 @@ from givingday.web import board
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
 
+PRODUCT_HASHER = accounts._hasher
 CANONICAL_HEADER = "donation_id,occurred_at,amount_yuan,matched_yuan,project,team,site,channel,donor_name\n"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing() -> Iterator[None]:
+    """Argon2id with cheap parameters: the tests check who may sign in, not how slow a guess is (the product's
+    deliberately slow parameters are checked in test_accounts.py)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
 
 
 @pytest.fixture
@@ -28,26 +47,56 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "store" / "g.duckdb"
 
 
-@pytest.fixture
-def store(db_path: Path) -> Store:
-    s = Store(str(db_path))
+def open_store(path: Path, roster: Path) -> Store:
+    s = Store(str(path))
     s.migrate()
-    load_roster(s, FIXTURES / "roster")
+    load_roster(s, roster)
+    return s
+
+
+@pytest.fixture(scope="session")
+def fixture_roster_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated store file on the small fixture roster, made once; each test's `store` starts from a copy."""
+    path = tmp_path_factory.mktemp("template") / "g.duckdb"
+    open_store(path, FIXTURES / "roster").dispose()
+    return path
+
+
+@pytest.fixture
+def store(db_path: Path, fixture_roster_file: Path) -> Iterator[Store]:
+    """A fresh store on the small fixture roster (4 projects, 2 teams, 2 sites)."""
+    db_path.parent.mkdir(parents=True)
+    shutil.copyfile(fixture_roster_file, db_path)
+    s = Store(str(db_path))
+    s.migrate()  # already current: only checks
     yield s
     s.dispose()
 
 
 @pytest.fixture
-def page_store(store, monkeypatch):
-    """Pages (AppTest) read the test's store; their caches are emptied afterwards so no connection outlives
-    the test."""
+def demo_roster_store(db_path: Path) -> Iterator[Store]:
+    """A fresh store on the demo roster of Erqi district (data/roster/)."""
+    s = open_store(db_path, config.ROSTER_DIR)
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def page_store(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """Pages (AppTest) and the wall read the test's store; their caches are emptied afterwards so no connection
+    outlives the test."""
     monkeypatch.setattr(store_module, "_adopted", store)
     yield store
     screen_feed.stop_shared()  # the feed a page test's big screen started
-    board.cached_query.clear()
-    board.cached_console.clear()
-    board.cached_alerts.clear()
-    board.shared_store.clear()
+    for cached in (
+        board.cached_query,
+        board.cached_console,
+        board.cached_alerts,
+        board.cached_report,
+        board.cached_report_charts,
+        board.shared_store,
+    ):
+        cached.clear()
     inbox.stop_worker()
 
 
@@ -66,15 +115,97 @@ def snapshot(store: Store) -> dict:
     }
 
 
-def run_cli(*args: str, db: Path, cwd: Path | None = None, input: str | None = None, env: dict | None = None):
-    """`python -m givingday …` in a subprocess, as a user runs it."""
-    full_env = {**os.environ, "GIVINGDAY_DB": str(db), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "givingday", *args],
-        cwd=cwd or ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=120,
+def assert_rollups_match_ledger(store: Store) -> None:
+    """The rollups the screens read equal the ledger they summarise, to the fen, by every dimension and minute."""
+    ledger = {}
+    for dim, col in (
+        ("project", "project_id"),
+        ("team", "coalesce(team_id, '')"),
+        ("site", "coalesce(site_id, '')"),
+        ("channel", "channel"),
+        ("all", "''"),
+    ):
+        for r in store.query_rows(
+            f"select {col} as key, cast(sum(amount_fen) as bigint) as a, cast(sum(matched_fen) as bigint) as m,"
+            f" cast(sum(donation_count) as bigint) as d from ledger group by {col}"
+        ):
+            ledger[(dim, r["key"])] = (r["a"], r["m"], r["d"])
+    rolled = {
+        (r["dim"], r["key"]): (r["amount_fen"], r["matched_fen"], r["donations"])
+        for r in store.query_rows("select * from rollup_totals")
+    }
+    minutes_ledger = store.query_rows(
+        "select date_trunc('minute', occurred_at) as t, cast(sum(amount_fen) as bigint) as a,"
+        " cast(sum(donation_count) as bigint) as d from ledger group by 1 order by 1"
     )
+    minutes_rolled = store.query_rows(
+        "select minute_at as t, amount_fen as a, donations as d from rollup_minutes order by 1"
+    )
+    assert {k: v for k, v in rolled.items() if v != (0, 0, 0)} == {k: v for k, v in ledger.items() if v != (0, 0, 0)}
+    assert [(r["t"], r["a"], r["d"]) for r in minutes_rolled if r["a"] or r["d"]] == [
+        (r["t"], r["a"], r["d"]) for r in minutes_ledger if r["a"] or r["d"]
+    ]
+    assert rolled[("all", "")][0] == store.query("totals_overall")[0]["amount_fen"]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a command left behind, with the names of subprocess.CompletedProcess."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@contextmanager
+def _closing_stores() -> Iterator[None]:
+    """Close every store opened inside, as the end of a process does, so the DuckDB file is free afterwards."""
+    opened: list[Store] = []
+    init = Store.__init__
+
+    def recording(self: Store, *args, **kwargs) -> None:
+        init(self, *args, **kwargs)
+        opened.append(self)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Store, "__init__", recording)
+        try:
+            yield
+        finally:
+            for s in opened:
+                s.dispose()
+
+
+def run_cli(*args: str, db: Path, input: str = "") -> Ran:
+    """`givingday …` with GIVINGDAY_DB set, run in this process by `cli.main`: the exit code, and what it printed.
+    Standard input is `input` (never a terminal); argparse's refusals come back as exit code 2."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, _closing_stores(), redirect_stdout(out), redirect_stderr(err):
+        mp.setenv("GIVINGDAY_DB", str(db))
+        mp.setattr(sys, "stdin", io.StringIO(input))
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:
+            code = exc.code
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def givingday_process(*args: str, db: Path, env: dict | None = None, **popen) -> subprocess.Popen:
+    """`python -m givingday …` as its own process with GIVINGDAY_DB set, for tests where the process is the point:
+    the entry point itself, a process killed mid-way, a running server."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "givingday", *args],
+        cwd=ROOT,
+        env={**os.environ, "GIVINGDAY_DB": str(db), **(env or {})},
+        text=True,
+        **popen,
+    )
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll until `predicate()` is true; fail, naming `what`, after `timeout` seconds (a bound, not a target)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout:g} s for {what}")
+        time.sleep(0.02)

@@ -7,12 +7,18 @@ import stat
 import pytest
 
 from givingday import accounts, labels
-from tests.conftest import run_cli
+from tests.conftest import PRODUCT_HASHER, run_cli
 
 PASSWORD = "correct horse battery"
 
 
-def test_user_add_from_standard_input_stores_only_an_argon2_hash(db_path):
+@pytest.fixture
+def product_hashing(monkeypatch):
+    """The product's own argon2id parameters, instead of the quick ones the other tests use."""
+    monkeypatch.setattr(accounts, "_hasher", PRODUCT_HASHER)
+
+
+def test_user_add_from_standard_input_stores_only_an_argon2_hash(db_path, product_hashing):
     r = run_cli("user", "add", "ana", "--role", "organizer", db=db_path, input=f"{PASSWORD}\n{PASSWORD}\n")
     assert r.returncode == 0, r.stderr
     path = db_path.parent / "users.json"
@@ -20,7 +26,7 @@ def test_user_add_from_standard_input_stores_only_an_argon2_hash(db_path):
     text = path.read_text(encoding="utf-8")
     assert PASSWORD not in text and PASSWORD not in r.stdout + r.stderr
     entry = json.loads(text)["users"]["ana"]
-    assert entry["role"] == "organizer" and entry["password_hash"].startswith("$argon2id$")
+    assert entry["role"] == "organizer" and entry["password_hash"].startswith("$argon2id$v=19$m=65536,t=3,")
     assert accounts.sign_in("ana", PASSWORD, location=str(db_path), throttle=accounts.Throttle()) == accounts.User(
         "ana", "organizer"
     )

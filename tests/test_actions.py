@@ -10,8 +10,7 @@ from givingday.console import figures as console
 from givingday.ingest.batch import import_bytes
 from givingday.screens.snapshot import take_snapshot
 from givingday.store import adjustments
-from tests.conftest import CANONICAL_HEADER, snapshot
-from tests.test_rollups import _ledger_vs_rollups
+from tests.conftest import CANONICAL_HEADER, assert_rollups_match_ledger, snapshot
 
 GIFTS = CANONICAL_HEADER + (
     "G1,2020-09-07 10:00:00,100,10,P001,T001,,qr,张三\nG2,2020-09-07 10:01:00,50,0,P002,,S001,qr,李四\n"
@@ -26,6 +25,12 @@ def gifts(store):
 
 def when(store, hh=11, mm=0):
     return dt.datetime(2020, 9, 7, hh, mm, tzinfo=store.event.tz)
+
+
+def record(store, **fields) -> str:
+    """A gift ana records in the console: ¥1 in cash for P001 at 11:00 on day one, unless `fields` say otherwise."""
+    gift = {"channel": "offline", "project_id": "P001", "amount_fen": 100, "occurred_at": when(store), "reason": "cash"}
+    return actions.record_gift(store, "ana", **{**gift, **fields})
 
 
 def totals(store) -> dict:
@@ -54,13 +59,10 @@ def totals(store) -> dict:
 
 def test_a_recorded_offline_gift_lands_through_ingestion_with_its_audit_row(gifts):
     store = gifts
-    gift_id = actions.record_gift(
+    gift_id = record(
         store,
-        "ana",
-        channel="offline",
         project_id="P002",
         amount_fen=12_345,
-        occurred_at=when(store),
         reason="现金箱 #3，志愿者小王收",
         team_id="T002",
         donor_name="赵六",
@@ -91,20 +93,15 @@ def test_a_recorded_offline_gift_lands_through_ingestion_with_its_audit_row(gift
 )
 def test_a_refused_gift_changes_nothing(gifts, fields, reason):
     store = gifts
-    before = (
-        snapshot(store),
-        store.scalar("select count(*) from imports"),
-        store.scalar("select count(*) from audit_log"),
-    )
-    args = {"channel": "bank", "project_id": "P001", "amount_fen": 100, "occurred_at": when(store), "reason": "bank"}
+
+    def state():
+        imports, audit = (store.scalar(f"select count(*) from {t}") for t in ("imports", "audit_log"))
+        return snapshot(store), imports, audit
+
+    before = state()
     with pytest.raises(actions.ActionError, match=reason):
-        actions.record_gift(store, "ana", **{**args, **fields})
-    after = (
-        snapshot(store),
-        store.scalar("select count(*) from imports"),
-        store.scalar("select count(*) from audit_log"),
-    )
-    assert after == before
+        record(store, **{"channel": "bank", "reason": "bank", **fields})
+    assert state() == before
 
 
 def test_a_correction_moves_every_total_it_should(gifts):
@@ -121,12 +118,12 @@ def test_a_correction_moves_every_total_it_should(gifts):
     assert after["street"] == {"德化街街道": (15_000, 2)}
     assert after["team"] == {"T001": (11_000, 1), "": (4_000, 1)}
     assert after["channel"] == {"qr": 15_000}
-    _ledger_vs_rollups(store)
+    assert_rollups_match_ledger(store)
     adjustments.refund(store, "G1", "捐赠人要求退款", "lee", at=when(store, 13))
     final = totals(store)
     assert final["overall"] == final["screen"] == (4_000, 1)
     assert final["team"] == {"": (4_000, 1)}
-    _ledger_vs_rollups(store)
+    assert_rollups_match_ledger(store)
     audit = store.query("audit_recent", limit_n=5)
     assert [(a["user_name"], a["action"], a["target_id"], a["amount_fen"]) for a in audit] == [
         ("lee", "refund", "G1", -11_000),
@@ -158,15 +155,7 @@ def test_a_pledge_is_shown_apart_and_closed_by_a_new_row(gifts):
     assert "13812345678" not in open_pledge["reason"]
     with pytest.raises(actions.ActionError, match="no gift with id"):
         actions.close_pledge(store, "ana", pid, "fulfilled", "到账", donation_id="NOPE")
-    gift = actions.record_gift(
-        store,
-        "ana",
-        channel="bank",
-        project_id="P089",
-        amount_fen=50_000_000,
-        occurred_at=when(store),
-        reason="认捐到账",
-    )
+    gift = record(store, channel="bank", project_id="P089", amount_fen=50_000_000, reason="认捐到账")
     actions.close_pledge(store, "ana", pid, "fulfilled", "到账", donation_id=gift)
     assert store.query("pledges_open") == []
     with pytest.raises(actions.ActionError, match="already closed"):
@@ -204,16 +193,7 @@ def test_forms_and_the_inbox_worker_write_at_the_same_time_without_conflict(gift
     def forms():
         try:
             for _ in range(15):
-                actions.record_gift(
-                    store,
-                    "ana",
-                    channel="offline",
-                    project_id="P001",
-                    amount_fen=100,
-                    occurred_at=when(store),
-                    reason="cash",
-                    team_id="T001",
-                )
+                record(store, team_id="T001")
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -224,4 +204,4 @@ def test_forms_and_the_inbox_worker_write_at_the_same_time_without_conflict(gift
         t.join()
     assert errors == []
     assert totals(store)["overall"] == (16_000 + 15 * 200 + 15 * 100, 32)
-    _ledger_vs_rollups(store)
+    assert_rollups_match_ledger(store)

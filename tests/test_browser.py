@@ -18,6 +18,8 @@ from givingday.config import ROOT
 from givingday.money import format_yuan
 from tests.conftest import run_cli
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "browser test password"
 SHOTS = ROOT / "screenshots"
@@ -82,11 +84,23 @@ def browser():
         b.close()
 
 
+# The page has settled: its fonts and images are loaded and Streamlit is not running a script.
+SETTLED = """() => document.fonts.status === 'loaded' && [...document.images].every(i => i.complete)
+    && !document.querySelector('[data-testid="stStatusWidget"]')"""
+# Which view of the big screen is showing, from its text.
+VIEW = """() => { const b = document.body.innerText;
+    return b.includes('点位地图') ? 'map' : b.includes('项目榜') && b.includes('队伍榜') ? 'overview' : 'single'; }"""
+
+
+def settle(page) -> None:
+    page.wait_for_function(SETTLED, timeout=30_000)
+
+
 def _open(browser, url: str, width: int, height: int):
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url)
     page.wait_for_selector("#headline-total", timeout=30_000)
-    page.wait_for_timeout(1500)  # fonts and images settle
+    settle(page)
     return page
 
 
@@ -132,11 +146,9 @@ def test_site_screen_and_other_views(server, browser):
 def test_rotation_cycles_views_unattended(server, browser):
     url, *_ = server
     page = _open(browser, url + "/?rotate=3", 1920, 1080)
-    seen = set()
-    for _ in range(24):
-        body = page.inner_text("body")
-        seen.add("map" if "点位地图" in body else "overview" if "项目榜" in body and "队伍榜" in body else "single")
-        page.wait_for_timeout(500)
+    first = page.evaluate(VIEW)
+    page.wait_for_function(f"first => ({VIEW})() !== first", arg=first, timeout=20_000)  # rotates every 3 s
+    seen = {first, page.evaluate(VIEW)}
     page.close()
     assert len(seen) >= 2, seen
 
@@ -241,10 +253,11 @@ def test_signed_in_console_filter_equals_givingday_totals(server, browser):
     expected = format_yuan(projects["P001"]["total_fen"])
     page.locator("h3", has_text=expected).wait_for(timeout=30_000)
     assert f"{projects['P001']['donations']:,} 人次" in page.locator("h3", has_text=expected).inner_text()
-    page.wait_for_timeout(1500)
+    settle(page)
     page.screenshot(path=str(SHOTS / "console-project-P001.png"), full_page=True)
     page.get_by_role("tab", name="地图").click()
-    page.wait_for_timeout(2500)
+    page.get_by_role("tab", name="地图", selected=True).wait_for(timeout=30_000)
+    settle(page)
     page.screenshot(path=str(SHOTS / "console-map.png"), full_page=True)
     # the filtered view is shareable: the same URL in a new tab (signed in again) shows the same figure
     other = browser.new_page(viewport={"width": 1600, "height": 1000})

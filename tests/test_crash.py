@@ -1,13 +1,12 @@
 """A process killed in the middle of an import leaves all or nothing of that file; importing it again completes."""
 
 import json
-import os
 import signal
 import subprocess
-import sys
 
-from givingday.config import ROOT
-from tests.conftest import FIXTURES, run_cli
+import pytest
+
+from tests.conftest import FIXTURES, givingday_process, run_cli
 
 
 def _big_file(path, n):
@@ -19,18 +18,15 @@ def _big_file(path, n):
             )
 
 
+@pytest.mark.slow
 def test_killed_mid_import_then_completed(db_path, tmp_path):
     assert run_cli("init", "--roster", str(FIXTURES / "roster"), db=db_path).returncode == 0
     big = tmp_path / "big.csv"
     n = 50_000
     _big_file(big, n)
     expected_fen = sum((1 + i % 100) * 100 for i in range(n))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "givingday", "import", str(big)],
-        cwd=ROOT,
-        env={**os.environ, "GIVINGDAY_DB": str(db_path), "GIVINGDAY_PAUSE_BEFORE_COMMIT": "60"},
-        stdout=subprocess.PIPE,
-        text=True,
+    proc = givingday_process(
+        "import", str(big), db=db_path, env={"GIVINGDAY_PAUSE_BEFORE_COMMIT": "60"}, stdout=subprocess.PIPE
     )
     try:
         # The rows are written and the transaction is still open: kill the process without mercy.

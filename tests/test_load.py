@@ -3,9 +3,12 @@ feeding it. The full figures (200 and 500 screens, and the soak) come from `make
 
 import asyncio
 
+import pytest
+
 from givingday.ops import load
 
 
+@pytest.mark.load
 def test_fifty_screens_keep_up_with_the_live_demo():
     with load.demo_server(backfill_until="12:00") as (url, pid):
         result = asyncio.run(load.run_load(url, sessions=50, duration=30, query="embed=true&refresh=2", server_pid=pid))
@@ -20,6 +23,7 @@ def test_fifty_screens_keep_up_with_the_live_demo():
     assert result.server_rss_end > 0 and result.server_cores > 0
 
 
+@pytest.mark.load
 def test_fifty_wall_screens_keep_up_with_the_live_demo():
     with load.demo_server(backfill_until="12:00") as (url, pid):
         result = asyncio.run(

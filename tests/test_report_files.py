@@ -51,6 +51,7 @@ def pdf_text(path) -> str:
     ).stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "scope, as_of, said",
     [
@@ -107,6 +108,7 @@ def fen(value) -> int:
     return round(value * 100)
 
 
+@pytest.mark.slow
 def test_workbook_sheets_carry_the_totals(demo_db, tmp_path):
     as_of = "2020-09-08 20:30"
     out = tmp_path / "report.xlsx"
@@ -143,12 +145,13 @@ def test_workbook_sheets_carry_the_totals(demo_db, tmp_path):
     assert hours[0]["时段开始"].hour == 0 and len(hours) == 24 + 21  # day one, then day two up to 20:30
 
 
-def test_report_command_errors(demo_db, tmp_path):
-    r = run_cli("report", "--event", "--out", str(tmp_path / "r.docx"), db=demo_db)
+def test_report_command_errors(db_path, tmp_path):
+    """Refused before any figure is read: an empty store will do."""
+    r = run_cli("report", "--event", "--out", str(tmp_path / "r.docx"), db=db_path)
     assert r.returncode == 2 and "as .pdf or .xlsx" in r.stderr
-    r = run_cli("report", "--day", "2020-09-10", "--out", str(tmp_path / "r.pdf"), db=demo_db)
+    r = run_cli("report", "--day", "2020-09-10", "--out", str(tmp_path / "r.pdf"), db=db_path)
     assert r.returncode == 2 and "not a day of the event" in r.stderr
-    r = run_cli("report", "--out", str(tmp_path / "r.pdf"), db=demo_db)
+    r = run_cli("report", "--out", str(tmp_path / "r.pdf"), db=db_path)
     assert r.returncode == 2 and "one of the arguments --day --event is required" in r.stderr
-    r = run_cli("totals", "--as-of", "noon", db=demo_db)
+    r = run_cli("totals", "--as-of", "noon", db=db_path)
     assert r.returncode == 2 and "not a date" in r.stderr

@@ -8,7 +8,6 @@ import pytest
 from givingday import config
 from givingday.ingest.batch import import_bytes
 from givingday.ingest.roster import RosterError, load_roster, read_roster
-from givingday.store.database import Store
 from tests.conftest import FIXTURES
 
 
@@ -57,10 +56,8 @@ def test_demo_roster_file_is_what_the_generator_makes(tmp_path, monkeypatch):
         assert (tmp_path / name).read_text() == (config.ROSTER_DIR / name).read_text(), name
 
 
-def test_demo_roster_loads_and_takes_gifts_by_name(db_path):
-    store = Store(str(db_path))
-    store.migrate()
-    load_roster(store, config.ROSTER_DIR)
+def test_demo_roster_loads_and_takes_gifts_by_name(demo_roster_store):
+    store = demo_roster_store
     text = "订单号,捐款时间,捐赠金额(元),项目名称,一起捐队伍\nR1,2020-09-07 09:00:00,99,爱心午餐孝老专享,河南省福利彩票发行中心\n"
     r = import_bytes(store, text.encode("gbk"), "x.csv")
     assert (r.rows_new, r.unknown_teams) == (1, 0)
@@ -68,7 +65,6 @@ def test_demo_roster_loads_and_takes_gifts_by_name(db_path):
         x["key"]: x["amount_fen"] for x in store.query("totals_by_site", since=None, until=None) if x["amount_fen"]
     }
     assert sites == {"S002": 9900}  # the team's home site, 德化步行街
-    store.dispose()
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,7 @@ import pytest
 from givingday import clock, config
 from givingday.demo import simulate
 from givingday.ingest.inbox import process_pending
-from givingday.ingest.roster import load_roster, read_roster
-from givingday.store.database import Store
+from givingday.ingest.roster import read_roster
 
 START = dt.date(2020, 9, 7)
 
@@ -64,11 +63,9 @@ def test_matching_rules(event_and_gifts):
         assert max(per_donor.values()) <= m.per_donor_daily_cap_fen
 
 
-def test_backfill_through_the_import_path(db_path, event_and_gifts):
+def test_backfill_through_the_import_path(demo_roster_store, event_and_gifts):
     event, gifts = event_and_gifts
-    store = Store(str(db_path))
-    store.migrate()
-    load_roster(store, config.ROSTER_DIR)
+    store = demo_roster_store
     until = dt.datetime.combine(START, dt.time(12, 0), event.tz).timestamp()
     reports = simulate.backfill(store, gifts, until)
     rows = gifts.window(float(gifts.at[0]), until)
@@ -92,13 +89,10 @@ def test_backfill_through_the_import_path(db_path, event_and_gifts):
     rows = gifts.window(float(gifts.at[0]), until + k * 60)
     t = store.query("totals_overall")[0]
     assert (t["amount_fen"], t["donations"]) == (int(gifts.amount[rows].sum()), rows.stop - rows.start)
-    store.dispose()
 
 
-def test_start_demo_backfills_once_and_resumes(db_path):
-    store = Store(str(db_path))
-    store.migrate()
-    load_roster(store, config.ROSTER_DIR)
+def test_start_demo_backfills_once_and_resumes(demo_roster_store):
+    store = demo_roster_store
     assert simulate.start_demo(store, START, "09:30", seed=3, scale=0.05, live=False) is None
     first = store.query("totals_overall")[0]
     demo_clock = clock.read_clock(store.location)
@@ -108,4 +102,3 @@ def test_start_demo_backfills_once_and_resumes(db_path):
     simulate.start_demo(store, START, "23:00", seed=3, scale=0.05, live=False)
     assert store.query("totals_overall")[0] == first
     assert clock.effective_event(store.event, clock.read_clock(store.location)).first_day == START
-    store.dispose()

@@ -4,12 +4,11 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
 from givingday.ingest.batch import import_file
 from givingday.store import database as store_module
 from givingday.store.database import Store
-from tests.conftest import CANONICAL_HEADER, ROOT, snapshot, write
+from tests.conftest import CANONICAL_HEADER, ROOT, snapshot, wait_until, write
 
 GIFTS = CANONICAL_HEADER + (
     "R1,2020-09-07 09:01:00,10,0,P001,,,qr,张三\nR2,2020-09-07 10:06:00,100.00,0,P001,T001,S001,livestream,王五\n"
@@ -32,20 +31,26 @@ def test_renewal_keeps_every_row_and_opens_a_new_database(store, tmp_path):
 
 
 def test_renewal_waits_for_a_connection_in_use(store):
-    held = threading.Event()
+    held, done = threading.Event(), threading.Event()
 
     def reader():
         with store.engine.connect():
             held.set()
-            time.sleep(0.4)
+            done.wait(10)
 
     t = threading.Thread(target=reader)
     t.start()
-    held.wait()
-    t0 = time.perf_counter()
-    assert store.renew(wait=5) is True
-    assert time.perf_counter() - t0 >= 0.3
-    t.join()
+    held.wait(10)
+    renewed = []
+    renewal = threading.Thread(target=lambda: renewed.append(store.renew(wait=10)))
+    renewal.start()
+    wait_until(lambda: store._gate._closed, 10, "the renewal to hold new connections off")
+    renewal.join(0.2)
+    assert renewed == []  # still waiting for the reader's connection
+    done.set()
+    renewal.join(10)
+    t.join(10)
+    assert renewed == [True]
     assert store.scalar("select count(*) from donations") == 0
 
 
@@ -58,15 +63,19 @@ def test_renewal_gives_up_when_a_connection_stays_in_use(store):
 
 def test_after_giving_up_the_next_try_waits(store, monkeypatch):
     monkeypatch.setattr(store_module, "RENEW_WAIT_SECONDS", 0.2)
+    tries = []
+    renew = store.renew
+    monkeypatch.setattr(store, "renew", lambda **kw: tries.append(kw) or renew(**kw))
     least = store_module.RENEW_MIN_SECONDS
     start = store._renewed_at
     store.wrote(store_module.RENEW_AFTER_ROWS)
     with store.engine.connect():
         assert store.renew_if_due(now=start + least) is False  # tried, gave up
-    t0 = time.perf_counter()
+    assert len(tries) == 1
     assert store.renew_if_due(now=start + least + 0.1) is False  # the inbox's next poll: no second try yet
-    assert time.perf_counter() - t0 < 0.1
+    assert len(tries) == 1
     assert store.renew_if_due(now=start + 2 * least) is True
+    assert len(tries) == 2
 
 
 def test_renewal_is_due_after_enough_rows_or_time(store, monkeypatch):

@@ -3,9 +3,13 @@ print to PDF) is white paper without the controls. Screenshots and the printed P
 
 import subprocess
 
+import pytest
+
 from givingday.money import format_yuan
-from tests.test_browser import SHOTS, _sign_in, browser, server  # noqa: F401  (fixtures)
+from tests.test_browser import SHOTS, _sign_in, browser, server, settle  # noqa: F401  (fixtures)
 from tests.test_report_files import _tool
+
+pytestmark = pytest.mark.browser
 
 
 def test_summary_page_in_chromium_and_in_print(server, browser):  # noqa: F811
@@ -14,7 +18,7 @@ def test_summary_page_in_chromium_and_in_print(server, browser):  # noqa: F811
     page = browser.new_page(viewport={"width": 1440, "height": 2400})
     _sign_in(page, url, "/summary")  # an organizer; leaders see it too (tests/test_summary_page.py)
     page.wait_for_selector("text=项目目标完成情况", timeout=60_000)
-    page.wait_for_timeout(1500)
+    settle(page)
     body = page.inner_text("body")
     assert format_yuan(totals["total_fen"]) in body and format_yuan(totals["matched_fen"]) in body
     assert f"{totals['donations']:,}" in body and "演示数据" in body

@@ -7,12 +7,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from givingday import accounts, clock
-from givingday.ingest import inbox
 from givingday.ingest.batch import import_bytes
 from givingday.money import format_wan_yuan, format_yuan
 from givingday.report.scope import parse_as_of
-from givingday.store import database as store_module
-from givingday.web import board
 from tests.conftest import CANONICAL_HEADER
 
 GIFTS = CANONICAL_HEADER + (
@@ -26,16 +23,12 @@ PASSWORD = "a long enough password"
 
 
 @pytest.fixture
-def page_store(store, monkeypatch):
-    """The page reads the test's store; its caches are emptied afterwards so no connection outlives the test."""
-    monkeypatch.setattr(store_module, "_adopted", store)
-    import_bytes(store, GIFTS.encode(), "page.csv")
+def summary_store(page_store):
+    """The page's store with the gifts above and a user of each role that may see the summary."""
+    import_bytes(page_store, GIFTS.encode(), "page.csv")
     for name, role in (("lee", "leader"), ("ana", "organizer"), ("adm", "admin")):
-        accounts.add_user(name, role, PASSWORD, store.location)
-    yield store
-    for cached in (board.cached_report, board.cached_report_charts, board.shared_store):
-        cached.clear()
-    inbox.stop_worker()
+        accounts.add_user(name, role, PASSWORD, page_store.location)
+    return page_store
 
 
 def summary_page(store, name: str = "lee") -> AppTest:
@@ -68,10 +61,10 @@ def _html(at) -> str:
     return "".join(str(getattr(e, "proto", "")) for e in at.get("html"))
 
 
-def test_summary_page_shows_the_store_totals(page_store):
-    at = summary_page(page_store).run()
+def test_summary_page_shows_the_store_totals(summary_store):
+    at = summary_page(summary_store).run()
     assert not at.exception
-    t = page_store.query("totals_overall")[0]
+    t = summary_store.query("totals_overall")[0]
     assert _metrics(at) == _expect(t)
     figures = _key_figures(at)
     assert figures["善款总额"] == f"{format_yuan(t['total_fen'])}（{format_wan_yuan(t['total_fen'])}）"
@@ -82,39 +75,40 @@ def test_summary_page_shows_the_store_totals(page_store):
     assert "数据核对：" in at.caption[-1].value
 
 
-def test_summary_page_for_a_day_and_a_moment(page_store):
-    at = summary_page(page_store).run()
+@pytest.mark.slow
+def test_summary_page_for_a_day_and_a_moment(summary_store):
+    at = summary_page(summary_store).run()
     at.button_group[0].set_value("2020-09-07").run()
     assert not at.exception
     assert "9月7日日报" in at.title[0].value
-    ev = page_store.event
-    day_one = page_store.query("report_totals", since=None, until=parse_as_of("2020-09-07", ev))[0]
+    ev = summary_store.event
+    day_one = summary_store.query("report_totals", since=None, until=parse_as_of("2020-09-07", ev))[0]
     assert _metrics(at) == _expect(day_one)
     assert day_one["total_fen"] == 1234567 + 12000
     at.toggle[0].set_value(True).run()
     at.time_input[0].set_value(dt.time(9, 59)).run()
     assert not at.exception
     assert "数据截至9月7日9时59分" in at.caption[0].value
-    before_ten = page_store.query("report_totals", since=None, until=parse_as_of("2020-09-07 09:59", ev))[0]
+    before_ten = summary_store.query("report_totals", since=None, until=parse_as_of("2020-09-07 09:59", ev))[0]
     assert _metrics(at) == _expect(before_ten)
     assert before_ten["total_fen"] == 1234567  # S1 at 09:59:00 counts (at or before), S2 at 10:00:00 not yet
 
 
-def test_summary_page_says_demo(page_store):
-    clock.write_clock(page_store.location, clock.DemoClock(0, 1_599_500_000, 1, "2020-09-07"))
-    at = summary_page(page_store).run()
+def test_summary_page_says_demo(summary_store):
+    clock.write_clock(summary_store.location, clock.DemoClock(0, 1_599_500_000, 1, "2020-09-07"))
+    at = summary_page(summary_store).run()
     assert not at.exception
     assert "演示数据" in _html(at)
 
 
 @pytest.mark.parametrize("name", ["lee", "ana", "adm"])
-def test_the_summary_renders_for_each_role_that_may_see_it(page_store, name):
-    at = summary_page(page_store, name).run()
+def test_the_summary_renders_for_each_role_that_may_see_it(summary_store, name):
+    at = summary_page(summary_store, name).run()
     assert not at.exception and not at.error
     assert _metrics(at)
 
 
-def test_the_summary_is_not_for_a_session_without_sign_in(page_store):
+def test_the_summary_is_not_for_a_session_without_sign_in(summary_store):
     at = AppTest.from_file("../pages/summary.py", default_timeout=60).run()
     assert [e.value for e in at.error] == ["请先登录。Please sign in: this page is for signed-in organizers."]
     assert not at.metric and not at.table
