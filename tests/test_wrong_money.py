@@ -1,0 +1,27 @@
+"""Nothing wrong gets in: amounts, headers, dates and labels that once stored wrong money, each refused or
+read as meant, with the store unchanged by what is refused."""
+
+from givingday.ingest.batch import import_file
+from tests.conftest import CANONICAL_HEADER, write
+
+
+def _rejections(store) -> list[tuple[int, str]]:
+    rows = store.engine.connect().exec_driver_sql("select line, reason from rejected_rows order by line").all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def test_amounts_are_read_as_written_or_refused(store, tmp_path):
+    text = CANONICAL_HEADER + (
+        'B1,2020-09-07 10:00:00,"1,00",0,P001,,,qr,\n'
+        'B2,2020-09-07 10:00:01,"1,2,3",0,P001,,,qr,\n'
+        "B3,2020-09-07 10:00:02,１００,0,P001,,,qr,\n"
+        "B4,2020-09-07 10:00:03,٣٠٠,0,P001,,,qr,\n"
+        "B5,2020-09-07 10:00:04,𝟗𝟗,0,P001,,,qr,\n"
+        'B6,2020-09-07 10:00:05,"1,000.50",0,P001,,,qr,\n'
+    )
+    r = import_file(store, write(tmp_path, "amounts.csv", text))
+    assert (r.rows_new, r.rows_rejected, r.amount_new_fen) == (2, 4, 10_000 + 100_050)
+    reasons = _rejections(store)
+    assert [line for line, _ in reasons] == [2, 3, 5, 6]
+    assert "out of place" in reasons[0][1] and "out of place" in reasons[1][1]
+    assert "not a number" in reasons[2][1] and "not a number" in reasons[3][1]
