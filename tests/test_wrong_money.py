@@ -25,3 +25,25 @@ def test_amounts_are_read_as_written_or_refused(store, tmp_path):
     assert [line for line, _ in reasons] == [2, 3, 5, 6]
     assert "out of place" in reasons[0][1] and "out of place" in reasons[1][1]
     assert "not a number" in reasons[2][1] and "not a number" in reasons[3][1]
+
+
+def test_names_and_labels_lose_control_and_format_characters(store, tmp_path):
+    from givingday.masking import clean_text, mask_name
+
+    assert mask_name("\u202e张三") == "张**"  # U+202E would reverse the ticker line after it
+    assert mask_name("\u200b李四") == "李**"  # a zero-width first character left the masked name blank
+    assert mask_name("\u0301王五") == "王**"  # so did a combining mark
+    assert mask_name("\u200b\u200d") == "爱心人士"
+    assert clean_text("关爱\u202e老兵\n情暖\x00") == "关爱老兵 情暖"
+    text = CANONICAL_HEADER + "C1,2020-09-07 10:00:00,5,0,P001,,,qr,\u202e赵六\n"
+    import_file(store, write(tmp_path, "names.csv", text))
+    with store.engine.connect() as c:
+        assert c.exec_driver_sql("select donor_name_masked from donations").scalar() == "赵**"
+
+
+def test_scrub_cuts_before_reading_and_scrubs_what_straddles_the_cut():
+    from givingday.masking import scrub
+
+    assert scrub("y" * 190 + "13812345678zz", limit=200) == "y" * 190 + "***zz"
+    long_memo = "a." * 100_000 + "13812345678"
+    assert scrub(long_memo, limit=200) == ("a." * 100)
