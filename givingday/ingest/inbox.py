@@ -11,6 +11,7 @@ directory is whole. So a row cut short by a writer's pause is never read.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -227,10 +228,8 @@ class InboxWorker(threading.Thread):
 
     def start(self) -> None:
         """Watch the folder before the first look, so a file that lands meanwhile is not left to the quiet wait."""
-        try:
+        with contextlib.suppress(OSError):  # said by the first look
             self._ensure_inbox()
-        except OSError:
-            pass  # said by the first look
         super().start()
 
     def run(self) -> None:
