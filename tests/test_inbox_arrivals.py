@@ -115,3 +115,24 @@ def test_an_inbox_that_is_not_a_folder_is_said_once_and_recovers(store, tmp_path
         finally:
             worker.stop()
             worker.join(5)
+
+
+def test_a_file_the_board_died_importing_twice_is_moved_aside(store, tmp_path):
+    from givingday.ingest.inbox import _attempts_marker, process_pending
+    from tests.conftest import snapshot
+
+    gifts = CANONICAL_HEADER + "K1,2020-09-07 10:00:00,10,0,P001,,,qr,\n"
+    store.inbox.mkdir(parents=True, exist_ok=True)
+    once = store.inbox / "once.csv"
+    once.write_text(gifts)
+    _attempts_marker(once).write_text("1")  # the board died once during it: tried again
+    twice = store.inbox / "twice.csv"
+    twice.write_text(gifts.replace("K1", "K2"))
+    _attempts_marker(twice).write_text("2")
+    before = snapshot(store)
+    reports = {r.file: r for r in process_pending(store)}
+    assert reports["once.csv"].rows_new == 1
+    assert reports["twice.csv"].outcome == "unreadable" and "stopped 2 times" in reports["twice.csv"].message
+    assert snapshot(store)["donations"]["donations"] == before["donations"]["donations"] + 1
+    assert sorted(p.name for p in store.inbox.iterdir()) == []  # no marker left behind
+    assert (store.inbox.parent / "failed" / "twice.csv").exists()

@@ -47,3 +47,51 @@ def test_scrub_cuts_before_reading_and_scrubs_what_straddles_the_cut():
     assert scrub("y" * 190 + "13812345678zz", limit=200) == "y" * 190 + "***zz"
     long_memo = "a." * 100_000 + "13812345678"
     assert scrub(long_memo, limit=200) == ("a." * 100)
+
+
+def test_two_columns_for_one_field_are_refused(store, tmp_path):
+    from tests.conftest import snapshot
+
+    before = snapshot(store)
+    repeated = (
+        "donation_id,occurred_at,amount_yuan,project,amount_yuan,project\n"
+        "D1,2020-09-07 10:00:00,10,P001,99999,P002\n"
+    )
+    r = import_file(store, write(tmp_path, "repeated.csv", repeated))
+    assert r.outcome == "unreadable" and r.exit_status != 0
+    assert "column 3 ('amount_yuan') and column 5 ('amount_yuan') both give amount_yuan" in r.message
+    platform = "订单号,捐款时间,捐赠金额(元),捐赠金额,项目名称\nW1,2020-09-07 10:00:00,10,99999,P001\n"
+    r = import_file(store, write(tmp_path, "platform.csv", platform))
+    assert r.outcome == "unreadable" and "both give amount_yuan" in r.message
+    assert snapshot(store) == before
+
+
+def test_a_workbook_that_unpacks_too_far_is_refused(store, tmp_path, monkeypatch):
+    import io
+
+    import openpyxl
+
+    from givingday.ingest import formats
+    from tests.conftest import snapshot
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["donation_id", "occurred_at", "amount_yuan", "project"])
+    for i in range(300):
+        ws.append([f"X{i}", "2020-09-07 10:00:00", 1, "P001", *([" "] * 40)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    before = snapshot(store)
+    monkeypatch.setattr(formats, "MAX_XLSX_CELLS", 5_000)
+    r = import_file(store, write_bytes(tmp_path, "wide.xlsx", buf.getvalue()))
+    assert r.outcome == "unreadable" and "more than 5,000 cells" in r.message
+    monkeypatch.setattr(formats, "MAX_XLSX_UNPACKED_BYTES", 10_000)
+    r = import_file(store, write_bytes(tmp_path, "big.xlsx", buf.getvalue()))
+    assert r.outcome == "unreadable" and "unpacks to" in r.message
+    assert snapshot(store) == before
+
+
+def write_bytes(tmp_path, name, data):
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -156,17 +157,37 @@ class Arrivals:
         self._seen.pop(name, None)
 
 
+class _StoppedTheBoard(Exception):
+    """A file that the board died importing, more than once."""
+
+
+MAX_ATTEMPTS = 2  # a file whose import the board did not live through this often is moved aside
+
+
+def _attempts_marker(path: Path) -> Path:
+    """A hidden file beside an inbox file while it is imported: if the board dies meanwhile, it remains."""
+    return path.parent / f".taking-{hashlib.sha1(path.name.encode()).hexdigest()[:16]}"
+
+
 def process_file(store: Store, path: Path) -> ImportReport:
     """Import one inbox file and move it (with its report) to processed/ or failed/."""
     sidecar = Path(str(path) + PROFILE_SUFFIX)
+    marker = _attempts_marker(path)
     profile = None
     try:
+        attempts = int(marker.read_text() or 0) if marker.exists() else 0
+        if attempts >= MAX_ATTEMPTS:
+            raise _StoppedTheBoard(
+                f"the board stopped {attempts} times while importing this file, so it is moved aside and not"
+                " tried again; check its size and content, then drop it in again"
+            )
+        marker.write_text(str(attempts + 1))
         if path.is_symlink():
             raise ProfileError("the file is a link to another file; the inbox takes files only, and did not read it")
         if sidecar.exists():
             profile = find_profile(sidecar.read_text(encoding="utf-8").strip())
         report = import_file(store, path, profile, source=path.name)
-    except ProfileError as exc:
+    except (ProfileError, _StoppedTheBoard) as exc:
         report = ImportReport(file=path.name, outcome="unreadable", message=str(exc))
     except Exception as exc:  # the worker must survive anything one file does
         log.exception("inbox: importing %s failed", path)
@@ -177,6 +198,7 @@ def process_file(store: Store, path: Path) -> ImportReport:
     os.replace(path, target)
     if sidecar.exists():
         sidecar.unlink()
+    marker.unlink(missing_ok=True)
     Path(str(target) + REPORT_SUFFIX).write_text(
         json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
     )
