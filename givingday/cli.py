@@ -155,7 +155,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     store = _open(args)
     c = store.query("store_counts")[0]
-    print(f"store     {store.location}")
+    from givingday.demo.simulate import store_origin
+
+    origin = {
+        "empty": "no gifts yet",
+        "demo": "demo data only (the demo giving day)",
+        "real": "real gifts",
+        "mixed": "real gifts MIXED WITH DEMO GIFTS: start the real day on a new store",
+    }
+    print(f"store     {store.location}: {origin[store_origin(store)]}")
     print(f"roster    {c['projects']} projects, {c['teams']} teams, {c['sites']} sites")
     print(f"gifts     {c['donations']:,} donations, {c['adjustments']:,} refunds/corrections")
     print(f"last gift {c['last_gift_at'].isoformat() if c['last_gift_at'] else '-'}")

@@ -54,8 +54,7 @@ def test_two_columns_for_one_field_are_refused(store, tmp_path):
 
     before = snapshot(store)
     repeated = (
-        "donation_id,occurred_at,amount_yuan,project,amount_yuan,project\n"
-        "D1,2020-09-07 10:00:00,10,P001,99999,P002\n"
+        "donation_id,occurred_at,amount_yuan,project,amount_yuan,project\nD1,2020-09-07 10:00:00,10,P001,99999,P002\n"
     )
     r = import_file(store, write(tmp_path, "repeated.csv", repeated))
     assert r.outcome == "unreadable" and r.exit_status != 0
@@ -95,3 +94,21 @@ def write_bytes(tmp_path, name, data):
     p = tmp_path / name
     p.write_bytes(data)
     return p
+
+
+def test_the_demo_never_plays_among_real_gifts(store, tmp_path, capsys):
+    from givingday import cli, clock
+    from givingday.demo.simulate import store_origin
+    from givingday.ingest.batch import import_bytes
+    from givingday.web.serve import demo_wanted
+
+    assert (store_origin(store), demo_wanted(store)) == ("empty", True)
+    demo_rows = CANONICAL_HEADER + "DEMO1,2020-09-07 10:00:00,10,0,P001,,,qr,\n"
+    import_bytes(store, demo_rows.encode(), "demo-20200907-1000.csv")
+    clock.write_clock(store.location, clock.DemoClock(0.0, 0.0, 1.0, "2020-09-07", 99, 1.0))
+    assert (store_origin(store), demo_wanted(store)) == ("demo", True)
+    import_file(store, write(tmp_path, "bank.csv", CANONICAL_HEADER + "R1,2020-09-07 10:00:00,10,0,P001,,,qr,\n"))
+    assert (store_origin(store), demo_wanted(store)) == ("mixed", False)  # the clock file no longer decides
+    store.dispose()
+    assert cli.main(["--db", str(store.location), "status"]) == 0
+    assert "MIXED WITH DEMO GIFTS" in capsys.readouterr().out

@@ -27,12 +27,18 @@ def prepare_store(location: str | None) -> Store:
 
 
 def demo_wanted(store: Store) -> bool:
-    """The demo plays unless GIVINGDAY_DEMO=0, and only where no real gifts are stored."""
+    """The demo plays unless GIVINGDAY_DEMO=0, and only into a store with no gifts but its own: never among
+    real ones, whatever files lie beside the store."""
     if os.environ.get("GIVINGDAY_DEMO", "1") == "0":
         return False
-    if clock.read_clock(store.location) is not None:
-        return True
-    return store.query("totals_overall")[0]["donations"] == 0
+    from givingday.demo import simulate
+
+    origin = simulate.store_origin(store)
+    if origin in ("real", "mixed"):
+        if clock.read_clock(store.location) is not None:
+            print("the store holds real gifts, so the demo does not play into it (its demo_clock.json is ignored)")
+        return False
+    return origin == "empty" or clock.read_clock(store.location) is not None
 
 
 def log_to_stderr() -> None:
