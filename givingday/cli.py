@@ -13,7 +13,7 @@ from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.money import format_yuan
 from givingday.report.figures import ReportError
 from givingday.report.fonts import FontMissing
-from givingday.store.database import Store, StoreLocked, UnsupportedStore
+from givingday.store.database import Store, StoreDamaged, StoreLocked, UnsupportedStore
 
 BY_QUERIES = {
     "project": "totals_by_project",
@@ -173,6 +173,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  #{r['import_id']} {r['started_at']:%Y-%m-%d %H:%M:%S} {r['file_name']}: {r['outcome']},"
             f" {r['rows_new']} new, {r['rows_duplicate']} duplicate, {r['rows_rejected']} rejected"
             + (f" — {r['message']}" if r["message"] else "")
+        )
+    from givingday.ingest.reconcile import missing_imports
+
+    missing = missing_imports(store, store.inbox.parent / "processed")
+    if missing:
+        print(
+            f"WARNING   {len(missing)} committed file(s) in processed/ ({sum(m.rows_new for m in missing):,} gifts)"
+            " are not in the store: the board imports them again when it starts"
         )
     print(f"rejected  {c['rejected_rows']:,} rows")
     for r in store.query("rejected_rows_recent", limit_n=10):
@@ -372,6 +380,6 @@ def main(argv: list[str] | None = None) -> int:
     except StoreLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except (RosterError, ProfileError, UnsupportedStore, ReportError, FontMissing) as exc:
+    except (RosterError, ProfileError, UnsupportedStore, ReportError, FontMissing, StoreDamaged) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
