@@ -76,3 +76,32 @@ def test_a_broken_accounts_file_is_said_plainly_and_keeps_open_sessions(loc, db_
     assert accounts.still_valid(user, loc)  # signed-in organizers keep working meanwhile
     with pytest.raises(accounts.AccountError, match="not valid JSON"):
         accounts.list_users(loc)
+
+
+def test_streamlits_metrics_are_answered_only_on_this_machine():
+    import asyncio
+
+    from givingday.web.asgi import PrivateEndpoints
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"sessions 3"})
+
+    def status(path: str, host: str) -> int:
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        scope = {"type": "http", "path": path, "client": (host, 5000), "method": "GET", "headers": []}
+        asyncio.run(PrivateEndpoints(inner, base_path="board")(scope, receive, send))
+        return sent[0]["status"]
+
+    assert status("/board/_stcore/metrics", "203.0.113.9") == 404
+    assert status("/board/_stcore/metrics/", "10.1.2.3") == 404
+    assert status("/board/_stcore/health", "203.0.113.9") == 200
+    assert status("/board/_stcore/metrics", "127.0.0.1") == 200
+    assert status("/board/_stcore/metrics", "::1") == 200
