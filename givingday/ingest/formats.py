@@ -138,17 +138,33 @@ class Layout:
     profile: Profile | None = None
 
 
+# Text with a stray NUL here and there (a padded field from a bank's system) is still text, and the NULs go;
+# more than one byte in this many is a binary file (or UTF-16 without its BOM), refused.
+BINARY_NUL_SHARE = 64
+
+
+def _without_nul(text: str) -> str:
+    return text.replace("\x00", "")
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV/JSON text: BOMs first, then UTF-8, then GB18030 (a superset of GBK, Excel's default here)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return _without_nul(data[3:].decode("utf-8", errors="strict")), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(
+                f"marked as UTF-8 text but byte 0x{data[3 + exc.start]:02x} at offset {3 + exc.start} is not UTF-8"
+            ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "utf-16"
+            return _without_nul(data.decode("utf-16")), "utf-16"
         except UnicodeDecodeError:
             raise UnreadableFile("marked as UTF-16 text but cannot be decoded as such") from None
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if head.count(b"\x00") * BINARY_NUL_SHARE > len(head):
         raise UnreadableFile("binary content, not a CSV, JSON Lines or XLSX file")
+    data = data.replace(b"\x00", b"")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
