@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from givingday import config, labels
 
+log = logging.getLogger(__name__)
 USERS_FILE = "users.json"
 MIN_PASSWORD = 10
 MAX_NAME = 64
@@ -76,7 +79,11 @@ def _read_cached(path: Path) -> dict[str, dict]:
         return {}
     hit = _cache.get(path)
     if hit is None or hit[0] != mtime:
-        hit = (mtime, _read(path))
+        try:
+            hit = (mtime, _read(path))
+        except AccountsUnreadable:
+            log.exception("accounts: keeping the sessions of the last readable users file")
+            return hit[1] if hit else {}
         _cache[path] = hit
     return hit[1]
 
@@ -85,11 +92,25 @@ def users_path(location: str | None = None) -> Path:
     return config.beside_store(config.db_location(location), USERS_FILE)
 
 
+class AccountsUnreadable(AccountError):
+    """users.json exists but cannot be read (edited by hand and broken): the message says where."""
+
+
 def _read(path: Path) -> dict[str, dict]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))["users"]
+        users = json.loads(path.read_text(encoding="utf-8"))["users"]
     except FileNotFoundError:
         return {}
+    except json.JSONDecodeError as exc:
+        raise AccountsUnreadable(
+            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); fix it by hand or add"
+            " the users again with `python -m givingday user add`"
+        ) from None
+    except (OSError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise AccountsUnreadable(f"{path} cannot be read as the accounts file ({type(exc).__name__})") from None
+    if not isinstance(users, dict) or not all(isinstance(u, dict) and "role" in u for u in users.values()):
+        raise AccountsUnreadable(f"{path}: every user needs an entry with a role")
+    return users
 
 
 def _write(path: Path, users: dict[str, dict]) -> None:
@@ -212,6 +233,18 @@ class Throttle:
             for key, _ in sorted(self._failures.items(), key=lambda kv: kv[1][1])[:5_000]:
                 del self._failures[key]
 
+    def forgive_one(self, key: str) -> None:
+        with self._lock:
+            n, last = self._failures.get(key, (0, 0.0))
+            if n > 1:
+                self._failures[key] = (n - 1, last)
+            else:
+                self._failures.pop(key, None)
+
+    def failures(self, key: str) -> int:
+        with self._lock:
+            return self._failures.get(key, (0, 0.0))[0]
+
     def succeeded(self, *keys: str) -> None:
         with self._lock:
             for key in keys:
@@ -220,6 +253,29 @@ class Throttle:
 
 THROTTLE = Throttle()
 _VERIFYING = threading.BoundedSemaphore(2)
+REFUSALS_KEPT = 200
+_refusals: deque[Refusal] = deque(maxlen=REFUSALS_KEPT)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A failed or throttled sign-in, as the data page lists it: the name masked, never the password."""
+
+    at: dt.datetime
+    name: str
+    address: str
+    throttled: bool
+
+
+def recent_refusals() -> list[Refusal]:
+    """The latest refused sign-ins in this process, newest first."""
+    return list(reversed(_refusals))
+
+
+def _refused(name: str, address: str, throttled: bool) -> None:
+    shown = (name[:1] + "**") if name else "(empty)"
+    _refusals.append(Refusal(dt.datetime.now(dt.UTC), shown, address, throttled))
+    log.warning("sign-in %s: name %s from %s", "throttled" if throttled else "failed", shown, address)
 
 
 class SignInRefused(Exception):
@@ -227,19 +283,39 @@ class SignInRefused(Exception):
 
 
 def sign_in(
-    name: str, password: str, client: str | None = None, location: str | None = None, throttle: Throttle = THROTTLE
+    name: str,
+    password: str,
+    client: str | None = None,
+    location: str | None = None,
+    throttle: Throttle = THROTTLE,
+    session: str | None = None,
 ) -> User:
-    """Check a local user's password. Unknown names cost the same time as wrong passwords."""
-    # A name is slowed down per client (so nobody can lock an organizer out from elsewhere), and a client
-    # across all names (so guessing many names from one place is slowed too).
-    client = client or "unknown"
-    keys = [f"user:{name.strip().lower()}|client:{client}", f"client:{client}"]
-    wait = throttle.attempt(*keys)
+    """Check a local user's password. Unknown names cost the same time as wrong passwords.
+
+    Failures slow down the name from that address and the browser session that made them, before the password
+    is checked. Failures from one address across many names slow that address too, but only for sessions
+    that have failed themselves: a person opening the page afresh with the right password is let in, so a
+    stranger behind the same address (or the same proxy) cannot lock an organizer out.
+    """
+    name = name.strip()[:MAX_NAME]  # nothing longer than a name is ever kept
+    address = client or "unknown"
+    strict = [f"user:{name.lower()}|client:{address}"] + ([f"session:{session}"] if session else [])
+    shared = f"client:{address}"
+    fresh = session is not None and throttle.failures(f"session:{session}") == 0
+    wait = throttle.attempt(*strict, *([] if fresh else [shared]))
     if wait > 0:
+        _refused(name, address, throttled=True)
         raise SignInRefused(
             f"登录失败次数过多，请 {int(wait) + 1} 秒后再试。Too many failed attempts: wait {int(wait) + 1} s."
         )
-    entry = _read(users_path(location)).get(name.strip())
+    try:
+        entry = _read(users_path(location)).get(name)
+    except AccountsUnreadable as exc:
+        log.error("sign-in impossible: %s", exc)
+        raise SignInRefused(
+            "账号文件无法读取，请联系管理员。The accounts file cannot be read: ask the administrator"
+            f" ({users_path(location).name} is damaged)."
+        ) from None
     stored = entry.get("password_hash") if entry and not entry.get("external") else None
     with _VERIFYING:  # each check takes 64 MiB and a core for a moment: at most two at a time
         try:
@@ -248,9 +324,14 @@ def sign_in(
         except (VerificationError, InvalidHashError):
             ok = False
     if not ok:
+        if fresh:
+            throttle.failed(shared)
+        _refused(name, address, throttled=False)
         raise SignInRefused("用户名或密码不正确。Wrong user name or password.")
-    throttle.succeeded(*keys)
-    return User(name.strip(), entry["role"], stamp=_stamp(entry))
+    throttle.succeeded(*strict)  # the address's count stays: other names' failures are not forgiven
+    if not fresh:
+        throttle.forgive_one(shared)  # counted before the check, in case it failed
+    return User(name, entry["role"], stamp=_stamp(entry))
 
 
 def pages_for(user: User | None) -> tuple[str, ...]:

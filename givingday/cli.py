@@ -13,7 +13,7 @@ from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.money import format_yuan
 from givingday.report.fonts import FontMissing
 from givingday.report.scope import ReportError
-from givingday.store.database import Store, StoreLocked, UnsupportedStore
+from givingday.store.database import Store, StoreDamaged, StoreLocked, UnsupportedStore
 
 BY_QUERIES = {
     "project": "totals_by_project",
@@ -155,7 +155,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     store = _open(args)
     c = store.query("store_counts")[0]
-    print(f"store     {store.location}")
+    from givingday.demo.simulate import store_origin
+
+    origin = {
+        "empty": "no gifts yet",
+        "demo": "demo data only (the demo giving day)",
+        "real": "real gifts",
+        "mixed": "real gifts MIXED WITH DEMO GIFTS: start the real day on a new store",
+    }
+    print(f"store     {store.location}: {origin[store_origin(store)]}")
     print(f"roster    {c['projects']} projects, {c['teams']} teams, {c['sites']} sites")
     print(f"gifts     {c['donations']:,} donations, {c['adjustments']:,} refunds/corrections")
     print(f"last gift {c['last_gift_at'].isoformat() if c['last_gift_at'] else '-'}")
@@ -165,6 +173,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  #{r['import_id']} {r['started_at']:%Y-%m-%d %H:%M:%S} {r['file_name']}: {r['outcome']},"
             f" {r['rows_new']} new, {r['rows_duplicate']} duplicate, {r['rows_rejected']} rejected"
             + (f" — {r['message']}" if r["message"] else "")
+        )
+    from givingday.ingest.reconcile import missing_imports
+
+    missing = missing_imports(store, store.inbox.parent / "processed")
+    if missing:
+        print(
+            f"WARNING   {len(missing)} committed file(s) in processed/ ({sum(m.rows_new for m in missing):,} gifts)"
+            " are not in the store: the board imports them again when it starts"
         )
     print(f"rejected  {c['rejected_rows']:,} rows")
     for r in store.query("rejected_rows_recent", limit_n=10):
@@ -363,6 +379,6 @@ def main(argv: list[str] | None = None) -> int:
     except StoreLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except (RosterError, ProfileError, UnsupportedStore, ReportError, FontMissing) as exc:
+    except (RosterError, ProfileError, UnsupportedStore, ReportError, FontMissing, StoreDamaged) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -189,3 +189,20 @@ def load_event(path: Path | str | None = None) -> Event:
         ),
         source=path,
     )
+
+
+def trusted_proxies() -> frozenset[str]:
+    """Addresses of reverse proxies whose X-Forwarded-For is believed (GIVINGDAY_TRUSTED_PROXIES, comma
+    separated); from any other peer the header is ignored, since a client can write it."""
+    return frozenset(a.strip() for a in os.environ.get("GIVINGDAY_TRUSTED_PROXIES", "").split(",") if a.strip())
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: frozenset[str]) -> str:
+    """The client's address: the peer's, or, behind trusted proxies, the nearest forwarded hop not a proxy."""
+    address = peer or "unknown"
+    if address not in trusted or not forwarded_for:
+        return address
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        if hop not in trusted:
+            return hop[:64]
+    return address

@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import secrets
+import unicodedata
 from pathlib import Path
 
 from givingday import config
@@ -25,14 +26,44 @@ _LONG_DIGITS = re.compile(r"\d(?:[- .]?\d){7,}")
 _DATE_OR_TIME = re.compile(
     r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}:\d{2}(?::\d{2})?)"
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+# Bounded runs on each side of the '@', so a long text without one costs linear time, not quadratic.
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 _HAS_DIGITS = re.compile(r"\d{5,}")
 REDACTED = "***"
+# A cut at `limit` characters is made after scrubbing a little more than that, so a number that straddles the
+# cut is scrubbed whole, and no pattern ever reads more than this past the limit.
+_CUT_MARGIN = 32
+
+
+_SPACES = frozenset("\t\n\r\v\f\x85\u2028\u2029")
+_DROPPED = frozenset(("Cc", "Cf", "Cs", "Co", "Cn"))
+
+
+def clean_text(text: str | None) -> str:
+    """Text with control and format characters gone (U+202E reversing a name, zero-width marks hiding one),
+    line breaks and tabs as spaces, and no combining mark left at the start; then trimmed."""
+    if not text:
+        return ""
+    out = []
+    started = False  # a letter has been kept: combining marks from here on belong to it
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch in _SPACES:
+            out.append(" ")
+        elif cat in _DROPPED or (cat in ("Mn", "Me") and not started):
+            continue
+        else:
+            out.append(ch)
+            started = started or not ch.isspace()
+    return "".join(out).strip()
+
+
+_NAME_READ = 256  # a name longer than this is no name; only its first characters are looked at
 
 
 def mask_name(name: str | None) -> str:
     """'张三丰' -> '张**'; empty or 匿名 -> 爱心人士. The length of the name is not revealed."""
-    s = (name or "").strip()
+    s = clean_text((name or "")[:_NAME_READ])
     if s.lower() in _ANONYMOUS_WORDS:
         return ANONYMOUS
     if _HAS_DIGITS.search(s) or _EMAIL.search(s) or s[0].isdigit():
@@ -47,15 +78,19 @@ def _scrub_part(s: str) -> str:
     return _LONG_DIGITS.sub(REDACTED, s)
 
 
-def scrub(text: str | None) -> str:
-    """Remove phone, ID-card, account numbers and e-mail addresses from free text (memos, raw rows).
+def scrub(text: str | None, limit: int | None = None) -> str:
+    """Remove phone, ID-card, account numbers and e-mail addresses from free text (memos, raw rows), and the
+    control and format characters `clean_text` removes; cut to `limit` characters when given.
 
     Dates and times are left alone: '2020-09-07 10:01:00' is a run of digits but identifies nobody.
     """
     if not text:
         return ""
-    parts = _DATE_OR_TIME.split(text)
-    return "".join(p if i % 2 else _scrub_part(p) for i, p in enumerate(parts))
+    if limit is not None:
+        text = text[: limit + _CUT_MARGIN]
+    parts = _DATE_OR_TIME.split(clean_text(text))
+    out = "".join(p if i % 2 else _scrub_part(p) for i, p in enumerate(parts))
+    return out[:limit].strip() if limit is not None else out
 
 
 def load_salt(path: Path) -> bytes:

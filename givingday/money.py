@@ -10,34 +10,49 @@ class AmountError(ValueError):
     """An amount that cannot be taken as money; the message is the reason shown to the user."""
 
 
-_PLAIN = re.compile(r"(\d+)(?:\.(\d*))?")
+# Full-width forms (０-９, ，, ．, ＋, －) are what Chinese exports and IMEs write; they mean the ASCII ones. Digits of
+# any other script (٣, 𝟗) are refused: no export we take writes them, and a person typing one meant something else.
+_FULL_WIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)} | {"，": ",", "．": ".", "＋": "+", "－": "-"})
+_CURRENCY = ("¥", "￥", "元", "RMB", "CNY")
+
+
+def _amount_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
+    """Digits, thousands separators only between groups of three ('1,234', never '1,00' or '1,2,3'), decimals."""
+    frac = rf"(?:{re.escape(decimal)}([0-9]*))?"
+    if not thousands or thousands == decimal:
+        return re.compile(rf"([0-9]+){frac}")
+    t = re.escape(thousands)
+    return re.compile(rf"([0-9]{{1,3}}(?:{t}[0-9]{{3}})+|[0-9]+){frac}")
 
 
 def parse_fen(text: str, thousands: str = ",", decimal: str = ".") -> int:
-    """Parse '1,234.5', '¥99', '50.000' (with thousands='.') into fen.
+    """Parse '1,234.5', '¥99', '１００', '50.000' (with thousands='.') into fen.
 
     Rejects what a person would not mean as a gift amount: negative or zero values are left to the caller
-    (a refund is a separate event, not a negative gift), but signs, more than two decimals and stray
-    characters are reasons here.
+    (a refund is a separate event, not a negative gift), but signs, more than two decimals, misplaced
+    thousands separators, digits of other scripts and stray characters are reasons here.
     """
-    s = text.strip().replace("¥", "").replace("￥", "").replace("元", "").strip()
+    shown = text.strip()
+    s = shown.translate(_FULL_WIDTH)
+    for mark in _CURRENCY:
+        s = s.replace(mark, "")
+    s = s.strip()
     if not s:
         raise AmountError("amount is empty")
     if s.startswith("-"):
-        raise AmountError(f"amount {text.strip()!r} is negative")
+        raise AmountError(f"amount {shown!r} is negative")
     if s.startswith("+"):
         s = s[1:]
-    if thousands and thousands != decimal:
-        s = s.replace(thousands, "")
-    if decimal != ".":
-        s = s.replace(decimal, ".")
-    m = _PLAIN.fullmatch(s)
+    m = _amount_pattern(thousands, decimal).fullmatch(s)
     if not m:
-        raise AmountError(f"amount {text.strip()!r} is not a number")
-    whole, frac = m.group(1), m.group(2) or ""
+        if thousands and thousands in s and re.fullmatch(rf"[0-9{re.escape(thousands + decimal)}]+", s):
+            raise AmountError(f"amount {shown!r} has a thousands separator out of place")
+        raise AmountError(f"amount {shown!r} is not a number")
+    whole = m.group(1).replace(thousands, "") if thousands else m.group(1)
+    frac = m.group(2) or ""
     if len(frac) > 2:
-        if frac.rstrip("0") and len(frac.rstrip("0")) > 2:
-            raise AmountError(f"amount {text.strip()!r} has more than two decimals")
+        if len(frac.rstrip("0")) > 2:
+            raise AmountError(f"amount {shown!r} has more than two decimals")
         frac = frac[:2]
     return int(whole) * 100 + int((frac + "00")[:2])
 

@@ -130,14 +130,14 @@ def test_real_statement_details(store):
             "at": "2024-09-10 12:01:29",
             "amount_fen": 30_000_000,
             "donor_name_masked": "T**",
-            "memo": "CT nhanh 247 den: TRAN KHANH VAN chuyen\ntien ung ho nguoi dan vung bao lu",
+            "memo": "CT nhanh 247 den: TRAN KHANH VAN chuyen tien ung ho nguoi dan vung bao lu",
             "source_line": 2,
         },
         {
             "at": "2024-09-10 12:01:46",
             "amount_fen": 10_000_000,
             "donor_name_masked": "C**",
-            "memo": "CT nhanh 247 den: Phong Ha Chau chuyen\ntien",
+            "memo": "CT nhanh 247 den: Phong Ha Chau chuyen tien",
             "source_line": 4,
         },
     ]

@@ -26,6 +26,10 @@ from givingday.money import (
         ("  20.5 ", 2050),
         ("100.000", 10000),
         ("3元", 300),
+        ("1,234", 123_400),
+        ("１００", 10_000),
+        ("１，０００．５０", 100_050),
+        ("RMB 12", 1200),
     ],
 )
 def test_parse_fen_exact(text, fen):
@@ -35,6 +39,8 @@ def test_parse_fen_exact(text, fen):
 def test_parse_fen_dot_thousands():
     assert parse_fen("50.000", thousands=".", decimal=",") == 5_000_000
     assert parse_fen("1.234,5", thousands=".", decimal=",") == 123_450
+    with pytest.raises(AmountError, match="out of place"):
+        parse_fen("1.00,5", thousands=".", decimal=",")
 
 
 @pytest.mark.parametrize(
@@ -46,6 +52,13 @@ def test_parse_fen_dot_thousands():
         ("abc", "not a number"),
         ("1e5", "not a number"),
         ("12.3.4", "not a number"),
+        ("1,00", "thousands separator out of place"),
+        ("1,2,3", "thousands separator out of place"),
+        ("12,34", "thousands separator out of place"),
+        ("1,2345", "thousands separator out of place"),
+        ("٣٠٠", "not a number"),
+        ("𝟗𝟗", "not a number"),
+        ("1\u200b00", "not a number"),
     ],
 )
 def test_parse_fen_rejects(text, reason):

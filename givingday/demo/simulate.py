@@ -279,6 +279,15 @@ def demo_start(event: Event, today: dt.date | None = None) -> dt.date:
     return today or dt.datetime.now(event.tz).date()
 
 
+def store_origin(store: Store) -> str:
+    """'empty', 'demo' (only the demo's own files added gifts), 'real' (only other files, forms or uploads did)
+    or 'mixed' (both: a store that must not be used for the real day)."""
+    o = store.query("imports_by_origin")[0]
+    if o["other_files"]:
+        return "mixed" if o["demo_files"] else "real"
+    return "demo" if o["demo_files"] else "empty"
+
+
 def backfill(store: Store, gifts: Gifts, until: float, chunk_seconds: int = 3600) -> list[ImportReport]:
     """Import every gift before `until` (epoch seconds) straight into the store, an hour's export per file."""
     reports = []

@@ -16,7 +16,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from givingday.ingest.profiles import MAPPABLE, Profile, ValueFormats, header_key, load_profiles, personal_columns
+from givingday.ingest.profiles import (
+    MAPPABLE,
+    Profile,
+    ValueFormats,
+    header_columns,
+    load_profiles,
+    one_column,
+    personal_columns,
+)
 
 
 class UnreadableFile(ValueError):
@@ -106,17 +114,33 @@ class Layout:
     profile: Profile | None = None
 
 
+# Text with a stray NUL here and there (a padded field from a bank's system) is still text, and the NULs go;
+# more than one byte in this many is a binary file (or UTF-16 without its BOM), refused.
+BINARY_NUL_SHARE = 64
+
+
+def _without_nul(text: str) -> str:
+    return text.replace("\x00", "")
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV/JSON text: BOMs first, then UTF-8, then GB18030 (a superset of GBK, Excel's default here)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return _without_nul(data[3:].decode("utf-8", errors="strict")), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(
+                f"marked as UTF-8 text but byte 0x{data[3 + exc.start]:02x} at offset {3 + exc.start} is not UTF-8"
+            ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "utf-16"
+            return _without_nul(data.decode("utf-16")), "utf-16"
         except UnicodeDecodeError:
             raise UnreadableFile("marked as UTF-16 text but cannot be decoded as such") from None
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if head.count(b"\x00") * BINARY_NUL_SHARE > len(head):
         raise UnreadableFile("binary content, not a CSV, JSON Lines or XLSX file")
+    data = data.replace(b"\x00", b"")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -236,9 +260,32 @@ def _xlsx_cell(v: object) -> str:
     return str(v).strip()
 
 
+# What one workbook may cost. A zip can hold far more than it weighs (2 MB of whitespace cells once unpacked to
+# gigabytes in memory); these bound the unpacked parts and the cells read, and a workbook beyond them is refused.
+MAX_XLSX_UNPACKED_BYTES = 256 * 2**20
+MAX_XLSX_CELLS = 20_000_000
+MAX_XLSX_COLUMNS = 200
+
+
+def _check_workbook_size(data: bytes) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableFile(f"a zip file but not a readable XLSX workbook ({type(exc).__name__})") from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise UnreadableFile(
+            f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than the "
+            f"{MAX_XLSX_UNPACKED_BYTES / 2**20:,.0f} MB one file may take; save the sheet as CSV"
+        )
+
+
 def _xlsx_table(data: bytes) -> Table:
     import openpyxl  # only when a workbook arrives: it is slow to import
 
+    _check_workbook_size(data)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged zip
@@ -247,7 +294,13 @@ def _xlsx_table(data: bytes) -> Table:
         ws = wb.worksheets[0]
         header: list[str] | None = None
         rows: list[tuple[int, list[str], str | None]] = []
-        for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells_read = 0
+        for n, values in enumerate(ws.iter_rows(values_only=True, max_col=MAX_XLSX_COLUMNS), start=1):
+            cells_read += len(values)
+            if cells_read > MAX_XLSX_CELLS:
+                raise UnreadableFile(
+                    f"the sheet has more than {MAX_XLSX_CELLS:,} cells (row {n}); save the rows that matter as CSV"
+                )
             cells = [_xlsx_cell(v) for v in values]
             if not any(cells):
                 continue
@@ -284,19 +337,20 @@ def read_table(data: bytes) -> Table:
 
 def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Path | None = None) -> Layout:
     """Which layout the header matches: an explicit profile, canonical, platform, or a matching profile."""
-    lower = {header_key(h): i for i, h in enumerate(table.header)}
+    index = header_columns(table.header)
     if profile is not None:
         return profile.layout(table.header)
 
-    if all(f in lower for f in REQUIRED_FIELDS):
-        cols = {f: lower[f] for f in CANONICAL_COLUMNS if f in lower}
+    if all(f in index for f in REQUIRED_FIELDS):
+        cols = {f: one_column(table.header, f, index[f]) for f in CANONICAL_COLUMNS if f in index}
         return Layout("canonical", cols, "canonical", personal_columns=personal_columns(cols))
 
-    cols = {}
-    for h, i in lower.items():
+    given: dict[str, list[int]] = {}
+    for h, columns in index.items():
         f = PLATFORM_COLUMNS.get(h)
-        if f and f not in cols:
-            cols[f] = i
+        if f:
+            given.setdefault(f, []).extend(columns)
+    cols = {f: one_column(table.header, f, sorted(columns)) for f, columns in given.items()}
     if all(f in cols for f in REQUIRED_FIELDS):
         return Layout("platform", cols, "platform", personal_columns=personal_columns(cols))
 

@@ -66,6 +66,25 @@ class ValueFormats:
     decimal: str = "."
 
 
+def header_columns(header: list[str]) -> dict[str, list[int]]:
+    """Each header key (see `header_key`) and every column that carries it, left to right."""
+    index: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        index.setdefault(header_key(h), []).append(i)
+    return index
+
+
+def one_column(header: list[str], field: str, columns: list[int]) -> int:
+    """The one column that gives `field`; two (a repeated header, or two names for one field) are refused,
+    because which of them holds the gift cannot be known."""
+    from givingday.ingest.formats import UnreadableFile
+
+    if len(columns) > 1:
+        named = " and ".join(f"column {i + 1} ({header[i]!r})" for i in columns)
+        raise UnreadableFile(f"{named} both give {field}: remove or rename one of them")
+    return columns[0]
+
+
 @dataclass
 class Profile:
     name: str
@@ -84,7 +103,7 @@ class Profile:
     def layout(self, header: list[str]) -> Layout:
         from givingday.ingest.formats import Layout, UnreadableFile
 
-        index = {header_key(h): i for i, h in enumerate(header)}
+        index = header_columns(header)
         cols: dict[str, int] = {}
         for f, col in self.columns.items():
             if not col:
@@ -96,9 +115,9 @@ class Profile:
                     f"profile {self.name!r} expects a column {col!r} for {f}, which this file does not have "
                     f"(its columns: {', '.join(h for h in header[:12] if h)})"
                 )
-            cols[f] = index[header_key(col)]
+            cols[f] = one_column(header, f, index[header_key(col)])
         personal = personal_columns(cols)
-        personal |= {index[header_key(c)] for c in self.personal if header_key(c) in index}
+        personal |= {i for c in self.personal for i in index.get(header_key(c), [])}
         return Layout(
             name=f"profile:{self.name}",
             columns=cols,

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from givingday.labels import CATEGORIES
+from givingday.masking import clean_text
 from givingday.money import AmountError, parse_fen
 from givingday.store.database import Store
 
@@ -57,7 +58,7 @@ def _read(path: Path) -> list[tuple[int, dict]]:
         missing = [c for c in COLUMNS[path.name] if c not in (reader.fieldnames or [])]
         if missing:
             raise RosterError(f"{path}: missing column(s) {', '.join(missing)}")
-        return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
+        return [(reader.line_num, {k: clean_text(v) for k, v in row.items() if k}) for row in reader]
 
 
 def _records(path: Path, id_column: str) -> Iterator[tuple[int, dict]]:

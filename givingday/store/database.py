@@ -46,6 +46,15 @@ class StoreLocked(RuntimeError):
     """Another process holds the DuckDB file (usually the running board)."""
 
 
+class StoreDamaged(RuntimeError):
+    """The store cannot be opened: its file or its write-ahead log is damaged. The message says which, and
+    what to do; `wal` is the log's path when the log is what failed."""
+
+    def __init__(self, message: str, wal: Path | None = None):
+        super().__init__(message)
+        self.wal = wal
+
+
 _INCLUDE = re.compile(r"^(?P<indent>[ \t]*)-- include: (?P<name>[a-z0-9_]+)[ \t]*$", re.MULTILINE)
 
 
@@ -165,7 +174,21 @@ class Store:
         except sa.exc.SQLAlchemyError as exc:
             if _is_lock_error(exc):
                 raise StoreLocked(f"{self.location} is held by another process (is the board running?)") from exc
-            raise
+            if not self.is_duckdb or file is None:
+                raise
+            self.engine.dispose()
+            said = str(getattr(exc, "orig", exc)).splitlines()[0]
+            if "WAL" in said:
+                wal = Path(f"{file}.wal")
+                raise StoreDamaged(
+                    f"{file}: its write-ahead log {wal.name} is damaged and cannot be replayed ({said}). "
+                    f"The board sets it aside when it starts and imports again from processed/ what it held.",
+                    wal,
+                ) from None
+            raise StoreDamaged(
+                f"{file} cannot be opened as a DuckDB store ({said}): it is damaged or not a store. "
+                "Move it aside and restore the last backup, or start a new store and import processed/ again."
+            ) from None
         self.renewable = self.is_duckdb and file is not None
         self._gate = _ConnectionGate()
         if self.renewable:

@@ -13,8 +13,9 @@ from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from givingday import accounts, clock, labels
+from givingday import accounts, clock, config, labels
 from givingday.console import alerts
 from givingday.console import figures as console
 from givingday.ingest import inbox
@@ -91,8 +92,12 @@ def current_user() -> accounts.User | None:
 
 def sign_in(name: str, password: str) -> accounts.User:
     """Check the password (slowed after repeated failures) and remember the user in this session only."""
-    client = st.context.ip_address or "local"
-    user = accounts.sign_in(name, password, client=client, location=shared_store().location)
+    client = config.client_address(
+        st.context.ip_address or "local", st.context.headers.get("X-Forwarded-For"), config.trusted_proxies()
+    )
+    ctx = get_script_run_ctx()
+    session = ctx.session_id if ctx is not None else None
+    user = accounts.sign_in(name, password, client=client, location=shared_store().location, session=session)
     log.info("sign-in: %s (%s) from %s", user.name, user.role, client)
     st.session_state["user"] = user
     return user

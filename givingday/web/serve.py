@@ -9,16 +9,47 @@ import argparse
 import logging
 import os
 import sys
+import time
 
 from givingday import accounts, clock, config
-from givingday.ingest import inbox
+from givingday.ingest import inbox, reconcile
 from givingday.ingest.roster import load_roster
-from givingday.store.database import Store, adopt
+from givingday.store.database import Store, StoreDamaged, adopt
+
+
+def open_store(location: str | None) -> Store:
+    """The store, with a damaged write-ahead log set aside (said loudly): the board must come up on the day,
+    and what the log held is imported again from processed/ by `prepare_store`."""
+    try:
+        return Store(location)
+    except StoreDamaged as exc:
+        if exc.wal is None:
+            raise
+        aside = exc.wal.with_name(f"{exc.wal.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        exc.wal.rename(aside)
+        print(f"WARNING: {exc}\nWARNING: the damaged log is kept as {aside}", file=sys.stderr)
+        return Store(location)
+
+
+def recover_lost_imports(store: Store) -> None:
+    """Say loudly, and import again, committed inbox files whose gifts the store no longer holds."""
+    missing = reconcile.missing_imports(store, store.inbox.parent / "processed")
+    if not missing:
+        return
+    lost = sum(m.rows_new for m in missing)
+    print(
+        f"WARNING: the store lacks {len(missing)} committed file(s) ({lost:,} gifts) that processed/ holds;"
+        " importing them again",
+        file=sys.stderr,
+    )
+    for r in reconcile.reimport(store, missing):
+        print(f"WARNING:   {r.summary()}", file=sys.stderr)
 
 
 def prepare_store(location: str | None) -> Store:
-    store = Store(location)
+    store = open_store(location)
     store.migrate()
+    recover_lost_imports(store)
     if not store.query("store_counts")[0]["projects"]:
         roster = load_roster(store, config.ROSTER_DIR)
         print(
@@ -28,12 +59,18 @@ def prepare_store(location: str | None) -> Store:
 
 
 def demo_wanted(store: Store) -> bool:
-    """The demo plays unless GIVINGDAY_DEMO=0, and only where no real gifts are stored."""
+    """The demo plays unless GIVINGDAY_DEMO=0, and only into a store with no gifts but its own: never among
+    real ones, whatever files lie beside the store."""
     if not config.demo_enabled():
         return False
-    if clock.read_clock(store.location) is not None:
-        return True
-    return store.query("totals_overall")[0]["donations"] == 0
+    from givingday.demo import simulate
+
+    origin = simulate.store_origin(store)
+    if origin in ("real", "mixed"):
+        if clock.read_clock(store.location) is not None:
+            print("the store holds real gifts, so the demo does not play into it (its demo_clock.json is ignored)")
+        return False
+    return origin == "empty" or clock.read_clock(store.location) is not None
 
 
 def log_to_stderr() -> None:
