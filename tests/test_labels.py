@@ -23,7 +23,7 @@ def test_the_page_table_names_real_files_and_roles():
 def test_every_protected_page_checks_its_own_path():
     for page in labels.PAGES:
         text = (config.ROOT / page.file).read_text(encoding="utf-8")
-        checked = set(re.findall(r'allow_only\("([^"]*)"\)', text))
+        checked = set(re.findall(r'(?:allow_only|page_top)\("([^"]*)"', text))
         assert checked == ({page.path} if page.path in labels.PROTECTED_PAGES else set()), page
 
 

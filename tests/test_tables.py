@@ -100,7 +100,7 @@ def test_duplicate_and_large_gift_tables(gifts):
     large = tables.large_gifts(alerts.large_gifts(store, store.event, now), roster, store.event.tz)
     assert list(large.columns) == ["编号", "时间", "捐赠人", "金额(元)", "项目", "渠道", "来源"]
     assert large.values.tolist() == [
-        ["G3", "09-08 11:00:00", "某**", Decimal("12345.30"), "二七商圈青春志愿行", "企业", "day2.csv"]
+        ["G3", "09-08 11:00:00", "某**", Decimal("12345.30"), "二七商圈青春志愿行", "企业捐赠", "day2.csv"]
     ]
 
 
@@ -168,9 +168,9 @@ def test_console_tables_windows_breakdown_and_latest(gifts):
     adjustments.refund(store, "G1", "重复扫码", "ana")
     latest = tables.latest_gifts(console.latest_gifts(store, console.Filters(), store.event, roster), store.event.tz)
     assert [(r["编号"], r["金额(元)"], r["配捐(元)"], r["渠道"], r["状态"]) for r in rows(latest)] == [
-        ("G3", Decimal("12345.30"), Decimal("0.70"), "企业", ""),
-        ("G2", Decimal("12.30"), Decimal("0.00"), "直播", ""),
-        ("G1", Decimal("12.30"), Decimal("0.00"), "扫码", "已退款"),
+        ("G3", Decimal("12345.30"), Decimal("0.70"), "企业捐赠", ""),
+        ("G2", Decimal("12.30"), Decimal("0.00"), "直播义卖", ""),
+        ("G1", Decimal("12.30"), Decimal("0.00"), "扫码捐款", "已退款"),
     ]
     assert rows(latest)[0]["队伍"] == "河南省福利彩票发行中心" and rows(latest)[0]["时间"] == "09-08 11:00:00"
 
@@ -301,10 +301,10 @@ def test_the_correction_form_changes_only_what_differs(gifts):
     assert actions.changes(g3, 100, "P002", None, "S002") == {"amount_fen": 100, "project_id": "P002", "team_id": ""}
     assert (
         actions.describe(g3, roster)
-        == "¥12,345.30（配捐 ¥0.70）· 二七商圈青春志愿行 · 河南省福利彩票发行中心 · 德化步行街 · 企业"
+        == "¥12,345.30（配捐 ¥0.70）· 二七商圈青春志愿行 · 河南省福利彩票发行中心 · 德化步行街 · 企业捐赠"
     )
     g1 = adjustments.current(store, "G1")
-    assert actions.describe(g1, roster) == "¥12.30（配捐 ¥0.00）· 关爱老兵、情暖二七 · 无队伍 · 升龙广场 · 扫码"
+    assert actions.describe(g1, roster) == "¥12.30（配捐 ¥0.00）· 关爱老兵、情暖二七 · 无队伍 · 升龙广场 · 扫码捐款"
     assert actions.choices(roster)["site"] == {"S001": "升龙广场", "S002": "德化步行街"}
     with pytest.raises(actions.ActionError, match="unknown team 'T404'"):
         actions.record_pledge(
@@ -322,7 +322,7 @@ def test_the_sidebar_offers_what_the_choices_above_allow(store):
     }
     assert list(everything["category"]) == ["便民利民", "困难帮扶", "特殊关爱"]
     assert everything["team_id"] == {"T001": "T001 河南省福利彩票发行中心", "T002": "T002 张**的一起捐"}
-    assert everything["channel"]["qr"] == "扫码"
+    assert everything["channel"]["qr"] == "扫码捐款"
     narrowed = console.filter_choices(
         store.event, roster, {"category": "特殊关爱", "project_id": "P002", "street": "大学路街道"}
     )
