@@ -49,6 +49,20 @@ def test_scrub_cuts_before_reading_and_scrubs_what_straddles_the_cut():
     assert scrub(long_memo, limit=200) == ("a." * 100)
 
 
+def test_a_huge_memo_is_cut_before_any_pattern_reads_it(store, tmp_path, monkeypatch):
+    """A 200k-character memo once held the write lock for a minute: every pattern now reads a bounded text."""
+    from givingday import masking
+
+    read: list[int] = []
+    scrub_part = masking._scrub_part
+    monkeypatch.setattr(masking, "_scrub_part", lambda s: read.append(len(s)) or scrub_part(s))
+    memo = "x@" * 100_000
+    text = f"donation_id,occurred_at,amount_yuan,project,memo\nM1,2020-09-07 10:00:00,10,P001,{memo}\n"
+    report = import_file(store, write(tmp_path, "memo.csv", text))
+    assert report.rows_new == 1 and read and max(read) <= 200 + masking._CUT_MARGIN
+    assert store.scalar("select memo from donations") == memo[:200]
+
+
 def test_two_columns_for_one_field_are_refused(store, tmp_path):
     from tests.conftest import snapshot
 

@@ -174,7 +174,7 @@ def record_pledge(
                 "site": site_id or None,
                 "amount": amount_fen,
                 "due": due_on,
-                "reason": scrub(reason)[:500],
+                "reason": scrub(reason, limit=500),
             },
         )
         audit.record(
@@ -226,7 +226,7 @@ def close_pledge(
                 "by": user,
                 "outcome": outcome,
                 "gift": donation_id.strip() if donation_id else None,
-                "reason": scrub(reason)[:500],
+                "reason": scrub(reason, limit=500),
             },
         )
         audit.record(

@@ -166,12 +166,12 @@ def _row_text(layout: Layout, table: Table, cells: list[str]) -> str:
     out = {}
     for i, value in enumerate(cells):
         key = (table.header[i] if i < len(table.header) else "") or f"column_{i + 1}"
-        out[key] = mask_name(value) if i in layout.personal_columns else scrub(value)[:MAX_TEXT]
+        out[key] = mask_name(value) if i in layout.personal_columns else scrub(value, limit=MAX_TEXT)
     return json.dumps(out, ensure_ascii=False)[:2000]
 
 
 def _clean_label(s: str) -> str | None:
-    s = scrub(s).strip()[:MAX_TEXT]
+    s = scrub(s, limit=MAX_TEXT)
     return s or None
 
 

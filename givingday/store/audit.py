@@ -48,7 +48,7 @@ def record(
             "action": action,
             "target_id": target_id,
             "amount_fen": amount_fen,
-            "reason": scrub(reason.strip())[:500],
+            "reason": scrub(reason, limit=500),
             "detail": detail[:1000] if detail else None,
         },
     )
