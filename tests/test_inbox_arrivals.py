@@ -136,3 +136,27 @@ def test_a_file_the_board_died_importing_twice_is_moved_aside(store, tmp_path):
     assert snapshot(store)["donations"]["donations"] == before["donations"]["donations"] + 1
     assert sorted(p.name for p in store.inbox.iterdir()) == []  # no marker left behind
     assert (store.inbox.parent / "failed" / "twice.csv").exists()
+
+
+def test_a_file_that_fails_outside_the_judge_is_in_the_import_log(store, monkeypatch):
+    import errno
+
+    from givingday.ingest import inbox
+    from givingday.ingest.inbox import PROFILE_SUFFIX, process_pending
+
+    store.inbox.mkdir(parents=True, exist_ok=True)
+    gifts = CANONICAL_HEADER + "F1,2020-09-07 10:00:00,10,0,P001,,,qr,\n"
+    (store.inbox / "a.csv").write_text(gifts)
+    (store.inbox / ("a.csv" + PROFILE_SUFFIX)).write_text("no_such_profile")
+    process_pending(store)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(inbox, "import_file", disk_full)
+    (store.inbox / "b.csv").write_text(gifts)
+    process_pending(store)
+    logged = store.query_rows("select file_name, outcome, message from imports order by import_id")
+    assert [(r["file_name"], r["outcome"]) for r in logged] == [("a.csv", "unreadable"), ("b.csv", "error")]
+    assert "no_such_profile" in logged[0]["message"] and "No space left" in logged[1]["message"]
+    assert store.query("totals_overall")[0]["donations"] == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from givingday.ingest.profiles import Profile
 from givingday.money import format_yuan
 from givingday.store import rollups
 from givingday.store.database import Store, UnsupportedStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -138,13 +141,16 @@ def import_bytes(
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
     sha = hashlib.sha256(data).hexdigest()
+    try:  # reading and recognising the file need no lock: other writers wait only for the judging and storing
+        table = read_table(data)
+        layout = detect_layout(table, profile)
+        unreadable = None
+    except UnreadableFile as exc:
+        unreadable = str(exc)
     with store.writing() as conn:
         import_id = conn.execute(sa.text("select nextval('import_id_seq')")).scalar()
-        try:
-            table = read_table(data)
-            layout = detect_layout(table, profile)
-        except UnreadableFile as exc:
-            report = ImportReport(file=source, outcome="unreadable", message=str(exc), import_id=import_id)
+        if unreadable is not None:
+            report = ImportReport(file=source, outcome="unreadable", message=unreadable, import_id=import_id)
             report.duration_ms = round((time.perf_counter() - t0) * 1000)
             _log(conn, report, sha, started, profile)
             if also:
@@ -218,3 +224,18 @@ def import_file(store: Store, path: Path, profile: Profile | None = None, source
     except OSError as exc:
         return ImportReport(file=str(path), outcome="unreadable", message=f"cannot read the file ({exc.strerror})")
     return import_bytes(store, data, source or Path(path).name, profile)
+
+
+def record_failure(store: Store, report: ImportReport) -> None:
+    """Put a file that failed outside the judge (a profile that cannot be found, a full disk, a file that
+    stopped the board) in the import log, so the alerts and the data page show it beside the others.
+
+    Best effort, in a transaction of its own: when the store cannot be written either, the report written
+    beside the file in `failed/` is the record.
+    """
+    try:
+        with store.writing() as conn:
+            report.import_id = conn.execute(sa.text("select nextval('import_id_seq')")).scalar()
+            _log(conn, report, None, dt.datetime.now(dt.UTC), None)
+    except Exception:
+        log.exception("could not log the failed import of %s", report.file)

@@ -28,7 +28,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from givingday.ingest.batch import ImportReport, import_file
+from givingday.ingest.batch import ImportReport, import_file, record_failure
 from givingday.ingest.profiles import ProfileError, find_profile
 from givingday.store.database import Store
 
@@ -189,9 +189,11 @@ def process_file(store: Store, path: Path) -> ImportReport:
         report = import_file(store, path, profile, source=path.name)
     except (ProfileError, _StoppedTheBoard) as exc:
         report = ImportReport(file=path.name, outcome="unreadable", message=str(exc))
+        record_failure(store, report)
     except Exception as exc:  # the worker must survive anything one file does
         log.exception("inbox: importing %s failed", path)
         report = ImportReport(file=path.name, outcome="error", message=f"{type(exc).__name__}: {exc}")
+        record_failure(store, report)
     folder = path.parent.parent / ("processed" if report.outcome == "committed" else "failed")
     folder.mkdir(parents=True, exist_ok=True)
     target = _unique(folder, path.name)
