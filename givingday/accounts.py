@@ -182,7 +182,11 @@ def external_user(email: str | None, location: str | None = None) -> User | None
     """The role of someone signed in through OIDC, by e-mail; None if nobody gave them one."""
     if not email:
         return None
-    entry = _read(users_path(location)).get(email)
+    try:
+        entry = _read(users_path(location)).get(email)
+    except AccountsUnreadable as exc:
+        log.error("sign-in impossible: %s", exc)
+        return None
     if entry is None or not entry.get("external"):
         return None
     return User(email, entry["role"], True)

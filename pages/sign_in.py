@@ -31,7 +31,15 @@ def oidc_form() -> None:
 def password_form() -> None:
     st.title("登录 Sign in")
     st.caption("组织者控制台、提醒、录入与数据页需要登录；大屏是公开的。The big screens are public.")
-    if not accounts.list_users(shared_store().location):
+    try:
+        nobody = not accounts.list_users(shared_store().location)
+    except accounts.AccountsUnreadable:
+        st.error(
+            "账号文件无法读取，请联系管理员。The accounts file cannot be read: ask the administrator.",
+            icon=":material/error:",
+        )
+        nobody = False
+    if nobody:
         st.info(
             "还没有任何账号。请在服务器上创建第一个：No accounts yet; create the first one on the server:\n\n"
             "`.venv/bin/python -m givingday user add NAME --role organizer`",

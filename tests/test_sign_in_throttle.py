@@ -78,6 +78,20 @@ def test_a_broken_accounts_file_is_said_plainly_and_keeps_open_sessions(loc, db_
         accounts.list_users(loc)
 
 
+def test_the_sign_in_page_says_a_broken_accounts_file_plainly(page_store):
+    from streamlit.testing.v1 import AppTest
+
+    accounts.add_user("ana", "organizer", PASSWORD, page_store.location)
+    path = accounts.users_path(page_store.location)
+    path.write_text(path.read_text()[:-5])
+    at = AppTest.from_file("../pages/sign_in.py", default_timeout=30).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "账号文件无法读取，请联系管理员。The accounts file cannot be read: ask the administrator."
+    ]
+    assert accounts.external_user("ana@example.org", page_store.location) is None
+
+
 def test_streamlits_metrics_are_answered_only_on_this_machine():
     import asyncio
 

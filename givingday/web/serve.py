@@ -106,7 +106,12 @@ def serve(args: argparse.Namespace) -> int:
         f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/ "
         f"(plaza screens: http://localhost:{args.port}/wall?site=ID)"
     )
-    if not accounts.list_users(location):
+    try:
+        nobody = not accounts.list_users(location)
+    except accounts.AccountsUnreadable as exc:
+        print(f"warning: nobody can sign in until the accounts file is mended: {exc}", file=sys.stderr)
+        nobody = False
+    if nobody:
         print(
             f"the console (http://localhost:{args.port}/console) needs an account: "
             "`.venv/bin/python -m givingday user add NAME --role organizer`"
