@@ -177,3 +177,12 @@ def test_downloads_keep_typed_text_from_running_as_a_formula():
     ws = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(frame, "t")))["t"]
     assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("'=")
     assert ws["B3"].value == -0.05  # numbers stay numbers
+
+
+@pytest.mark.parametrize(
+    ("asked", "minutes"),
+    [("45", 45), ("0", 1), ("9999", 600), ("²", 30), ("٣", 30), ("-5", 30), ("", 30), ("9" * 400, 30)],
+)
+def test_the_alerts_url_asks_for_quiet_minutes_in_ascii_digits_only(store, asked, minutes):
+    assert store.event.console.quiet_site_minutes == 30
+    assert alerts.quiet_minutes_asked(asked, store.event) == minutes

@@ -27,7 +27,9 @@ def in_active_hours(event: Event, now: dt.datetime) -> bool:
 
 def quiet_minutes_asked(asked: str, event: Event) -> int:
     """The quiet-site threshold a page's URL asks for (`?quiet=45`), held to 1–600; the event's own otherwise."""
-    return max(1, min(600, int(asked))) if asked.isdigit() else event.console.quiet_site_minutes
+    if not (asked.isascii() and asked.isdigit()) or len(asked) > 6:  # '²' and '٣' are digits to str.isdigit
+        return event.console.quiet_site_minutes
+    return max(1, min(600, int(asked)))
 
 
 def day_range(event: Event, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
