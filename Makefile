@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 LINTED := givingday tests tools app.py pages
 
-.PHONY: run test check lint bench load load-streamlit soak setup browser report-tools clean-store
+.PHONY: run test check fuzz lint bench load load-streamlit soak setup browser report-tools clean-store
 
 # The runtime packages (`make run`); a change of requirements.txt installs again.
 $(STAMP): requirements.txt
@@ -38,6 +38,11 @@ test: $(DEV_STAMP) browser report-tools lint
 # An engineer's loop: lint and the tests without a mark (no browser, no load, nothing slow).
 check: $(DEV_STAMP) lint
 	$(PY) -m pytest -q -m "not browser and not load and not slow"
+
+# The fuzzer's long run: the properties of tests/test_fuzz.py with about 10,000 generated files (3,400 examples
+# for each of its three file properties), new random examples each run.
+fuzz: $(DEV_STAMP)
+	FUZZ_EXAMPLES=3400 FUZZ_RANDOM=1 $(PY) -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check $(LINTED)
