@@ -147,73 +147,84 @@ def import_bytes(
         unreadable = None
     except UnreadableFile as exc:
         unreadable = str(exc)
-    with store.writing() as conn:
-        import_id = conn.execute(sa.text("select nextval('import_id_seq')")).scalar()
-        if unreadable is not None:
-            report = ImportReport(file=source, outcome="unreadable", message=unreadable, import_id=import_id)
+    try:
+        with store.writing() as conn:
+            import_id = conn.execute(sa.text("select nextval('import_id_seq')")).scalar()
+            if unreadable is not None:
+                report = ImportReport(file=source, outcome="unreadable", message=unreadable, import_id=import_id)
+                report.duration_ms = round((time.perf_counter() - t0) * 1000)
+                _log(conn, report, sha, started, profile)
+                if also:
+                    also(conn, report)
+                return report
+            judged = judge_rows(store, conn, table, layout)
+            gifts = judged.gifts
+            report = ImportReport(
+                file=source,
+                file_format=table.file_format,
+                layout=layout.name,
+                rows_total=table.n_rows,
+                rows_duplicate=judged.duplicates,
+                rows_rejected=len(judged.rejections),
+                unknown_teams=judged.unknown_teams,
+                unknown_sites=judged.unknown_sites,
+                import_id=import_id,
+                rejections=judged.rejections,
+            )
+            raw = conn.connection.driver_connection
+            if gifts.num_rows:
+                raw.register("staged_donations", _staged(gifts, source, import_id))
+                try:
+                    inserted = raw.execute(
+                        f"insert into donations ({_DONATION_COLUMNS}) select {_DONATION_COLUMNS} from staged_donations"
+                        " on conflict do nothing"
+                    ).fetchone()[0]
+                finally:
+                    raw.unregister("staged_donations")
+                report.rows_new = int(inserted)
+                report.rows_duplicate += gifts.num_rows - report.rows_new
+                if report.rows_new:
+                    rollups.add_events(conn, rollups.NEW_GIFTS, {"import_id": import_id})
+                    sums = conn.execute(
+                        sa.text("select sum(amount_fen), sum(matched_fen) from donations where import_id = :id"),
+                        {"id": import_id},
+                    ).one()
+                    report.amount_new_fen, report.matched_new_fen = int(sums[0]), int(sums[1])
+            if report.rejections:
+                raw.register(
+                    "staged_rejections",
+                    pa.table(
+                        {
+                            "import_id": pa.array([import_id] * len(report.rejections), type=pa.int64()),
+                            "file_name": [source] * len(report.rejections),
+                            "line": pa.array([r.line for r in report.rejections], type=pa.int64()),
+                            "reason": [r.reason for r in report.rejections],
+                            "row_text": [r.row_text for r in report.rejections],
+                        }
+                    ),
+                )
+                try:
+                    raw.execute(
+                        "insert into rejected_rows (import_id, file_name, line, reason, row_text)"
+                        " select import_id, file_name, line, reason, row_text from staged_rejections"
+                    )
+                finally:
+                    raw.unregister("staged_rejections")
             report.duration_ms = round((time.perf_counter() - t0) * 1000)
             _log(conn, report, sha, started, profile)
             if also:
                 also(conn, report)
-            return report
-        judged = judge_rows(store, conn, table, layout)
-        gifts = judged.gifts
+            _pause_for_crash_test()
+    except sa.exc.OperationalError as exc:  # the disk is full, the store's file cannot be written
+        reason = str(exc.orig or exc).splitlines()[0]
         report = ImportReport(
             file=source,
-            file_format=table.file_format,
-            layout=layout.name,
-            rows_total=table.n_rows,
-            rows_duplicate=judged.duplicates,
-            rows_rejected=len(judged.rejections),
-            unknown_teams=judged.unknown_teams,
-            unknown_sites=judged.unknown_sites,
-            import_id=import_id,
-            rejections=judged.rejections,
+            outcome="error",
+            message=f"the store could not be written ({reason}); nothing from this file is stored: import it"
+            " again once the cause is mended",
         )
-        raw = conn.connection.driver_connection
-        if gifts.num_rows:
-            raw.register("staged_donations", _staged(gifts, source, import_id))
-            try:
-                inserted = raw.execute(
-                    f"insert into donations ({_DONATION_COLUMNS}) select {_DONATION_COLUMNS} from staged_donations"
-                    " on conflict do nothing"
-                ).fetchone()[0]
-            finally:
-                raw.unregister("staged_donations")
-            report.rows_new = int(inserted)
-            report.rows_duplicate += gifts.num_rows - report.rows_new
-            if report.rows_new:
-                rollups.add_events(conn, rollups.NEW_GIFTS, {"import_id": import_id})
-                sums = conn.execute(
-                    sa.text("select sum(amount_fen), sum(matched_fen) from donations where import_id = :id"),
-                    {"id": import_id},
-                ).one()
-                report.amount_new_fen, report.matched_new_fen = int(sums[0]), int(sums[1])
-        if report.rejections:
-            raw.register(
-                "staged_rejections",
-                pa.table(
-                    {
-                        "import_id": pa.array([import_id] * len(report.rejections), type=pa.int64()),
-                        "file_name": [source] * len(report.rejections),
-                        "line": pa.array([r.line for r in report.rejections], type=pa.int64()),
-                        "reason": [r.reason for r in report.rejections],
-                        "row_text": [r.row_text for r in report.rejections],
-                    }
-                ),
-            )
-            try:
-                raw.execute(
-                    "insert into rejected_rows (import_id, file_name, line, reason, row_text)"
-                    " select import_id, file_name, line, reason, row_text from staged_rejections"
-                )
-            finally:
-                raw.unregister("staged_rejections")
-        report.duration_ms = round((time.perf_counter() - t0) * 1000)
-        _log(conn, report, sha, started, profile)
-        if also:
-            also(conn, report)
-        _pause_for_crash_test()
+        record_failure(store, report)
+        return report
     store.wrote(report.rows_new)
     return report
 
