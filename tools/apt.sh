@@ -12,6 +12,8 @@ apt_install() {
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "$@" >/dev/null
+    # Another install running at the same time (a second make, the machine's own updates) holds dpkg's lock:
+    # wait for it rather than fail.
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >/dev/null
 }
