@@ -190,7 +190,7 @@ def _sum_lines(key: str | None, name: str, lines: list[Line], group: str | None 
 def _hours(scope: Scope, rows: list[dict[str, Any]]) -> list[Hour]:
     """Every hour of the window up to the moment, zeros included, plus any hour with events outside it."""
     tz = scope.event.tz
-    got = {r["hour_at"].astimezone(tz): r for r in rows}
+    got = {r["period_at"].astimezone(tz): r for r in rows}
     start = scope.since or scope.event.starts_at
     end = day_end(scope.event, scope.day) if scope.day else scope.event.ends_at
     span = []
@@ -213,7 +213,7 @@ def _hours(scope: Scope, rows: list[dict[str, Any]]) -> list[Hour]:
 
 def _days(scope: Scope, rows: list[dict[str, Any]]) -> list[Day]:
     tz = scope.event.tz
-    got = {r["day_at"].astimezone(tz).date(): r for r in rows}
+    got = {r["period_at"].astimezone(tz).date(): r for r in rows}
     days = []
     for d in scope.event.day_list:
         r = got.pop(d, None)
@@ -247,8 +247,8 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
         "teams": ("totals_by_team", window),
         "sites": ("totals_by_site", window),
         "channels": ("totals_by_channel", window),
-        "hours": ("report_by_hour", window),
-        "days": ("report_by_day", everything),
+        "hours": ("report_by_period", {**window, "period": "hour"}),
+        "days": ("report_by_period", {**everything, "period": "day"}),
     }
     if scope.day is not None:
         calls["cumulative"] = ("report_totals", everything)
