@@ -72,6 +72,14 @@ def _scale(max_fen: int) -> tuple[float, str]:
     return (1_000_000.0, "万元") if max_fen >= 1_000_000 else (100.0, "元")
 
 
+def _finish(ax, bars, div: float, unit: str, headroom: float) -> None:
+    """The y axis from zero to the tallest bar with `headroom` above it for the labels, the style and the legend."""
+    top = max((b.total_fen / div for b in bars), default=0)
+    ax.set_ylim(0, top * headroom if top > 0 else 1)
+    _style(ax, unit)
+    ax.legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1, 1), ncol=2)
+
+
 def _draw(build) -> bytes:
     """Build a figure and save it as PNG with the Chinese font (no timestamp: same figures, same bytes)."""
     import matplotlib
@@ -118,10 +126,7 @@ def hourly_png(report: Report) -> bytes:
                 if h.start.hour == 0 and i:
                     ax.axvline(i - 0.5, color="#999999", linewidth=0.6, linestyle="--")
         ax.set_xlim(-0.6, max(len(hours), 1) - 0.4)
-        top = max((h.total_fen / div for h in hours), default=0)
-        ax.set_ylim(0, top * 1.15 if top > 0 else 1)
-        _style(ax, unit)
-        ax.legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1, 1), ncol=2)
+        _finish(ax, hours, div, unit, 1.15)
         return fig
 
     return _draw(build)
@@ -139,10 +144,7 @@ def days_png(report: Report) -> bytes:
             _note(
                 ax, f"{d.total_fen / div:,.2f}{unit}\n{d.donations:,}人次", (i, d.total_fen / div), (0, 3), ha="center"
             )
-        top = max((d.total_fen / div for d in days), default=0)
-        ax.set_ylim(0, top * 1.3 if top > 0 else 1)
-        _style(ax, unit)
-        ax.legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1, 1), ncol=2)
+        _finish(ax, days, div, unit, 1.3)
         return fig
 
     return _draw(build)
