@@ -128,23 +128,25 @@ def body() -> None:
     _table([list(pair) for pair in key_figures(r)], ["指标", "数值"])
 
     with st.container(key="summary-downloads"):
-        a, b, _ = st.columns([1, 1, 3])
-        a.download_button(
-            "下载 PDF 报告",
-            data=lambda: pdf_bytes(r),
-            file_name=f"{scope.file_stem}.pdf",
-            mime="application/pdf",
-            on_click="ignore",
-            icon="📄",
-        )
-        b.download_button(
-            "下载 Excel 报表",
-            data=lambda: xlsx_bytes(r),
-            file_name=f"{scope.file_stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
-            icon="📊",
-        )
+        files = [
+            ("下载 PDF 报告", pdf_bytes, "pdf", "application/pdf", "📄"),
+            (
+                "下载 Excel 报表",
+                xlsx_bytes,
+                "xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "📊",
+            ),
+        ]
+        for column, (label, write, suffix, mime, icon) in zip(st.columns([1, 1, 3]), files, strict=False):
+            column.download_button(
+                label,
+                data=lambda write=write: write(r),
+                file_name=f"{scope.file_stem}.{suffix}",
+                mime=mime,
+                on_click="ignore",
+                icon=icon,
+            )
 
     charts = cached_report_charts(scope.day, scope.until)
     left, right = st.columns(2)
