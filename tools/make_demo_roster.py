@@ -19,6 +19,7 @@ import csv
 import json
 import random
 import re
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +29,11 @@ REAL = ROOT.parent / "shared" / "data" / "real"
 OUTLINE = REAL / "geo_erqi_410103.json"
 PLACES = REAL / "erqi_places_sourced.csv"
 SEED = 99
+# The name lists (sub-projects, sites per street, communities, units, surnames) are data, kept beside this file.
+NAMES = tomllib.loads((Path(__file__).with_name("demo_roster_names.toml")).read_text(encoding="utf-8"))
+SUBPROJECTS: dict[str, str] = NAMES["subprojects"]
+STREET_SITES: dict[str, str] = NAMES["street_sites"]
+COMMUNITIES: dict[str, str] = NAMES["communities"]
 
 Point = tuple[float, float]
 Polygon = list[list[Point]]  # the outer ring first, then any holes
@@ -44,33 +50,6 @@ COLUMNS = {
 PARENT = ("P000", "助力慈善、温暖二七")
 POVERTY = ("P089", "汤河乡援建对口扶贫", "困难帮扶", 500_000)
 SEED_SUBPROJECTS = {"二七商圈青春志愿行": "便民利民", "关爱老兵、情暖二七": "特殊关爱", "爱心午餐孝老专享": "困难帮扶"}
-# Sub-projects per 公益+ category, the seed's three included; 30/22/18/18 make the 88. The name lists here and
-# below are whitespace-separated text: readable, and stable under the formatter.
-SUBPROJECTS = {
-    "困难帮扶": """
-        爱心午餐孝老专享 独居老人助餐 大病救助 困难家庭学子圆梦 低保家庭冬季送温暖 困难职工子女助学 临时困难应急救助
-        慢性病患者购药帮扶 困难老人居家适老化改造 困难家庭年夜饭 孤寡老人紧急呼叫器 困难残疾人生活补助 困难群众就业技能培训
-        困难家庭儿童营养餐 困难老人微心愿 慈善超市爱心购物券 困难家庭夏季送清凉 困难家庭危房修缮 困难群众送医送药
-        困难家庭水电气补助 困难学生爱心书包 特困人员生活照料 城市困难群体精准帮扶 困难退休职工帮扶 困难群众意外伤害保险
-        困难家庭爱心家教 困难母亲救助 白内障患者复明 尿毒症患者透析救助 困难群众爱心粮油
-    """,
-    "特殊关爱": """
-        关爱老兵、情暖二七 残疾人康复辅具 孤独症儿童康复 困境儿童微心愿 留守儿童课后托管 失独家庭关爱 重度残疾人托养
-        听障儿童助听 视障人士出行帮扶 精神障碍康复驿站 特殊儿童融合教育 单亲母亲互助 脑瘫儿童康复训练 空巢老人陪伴
-        罕见病患儿关爱 心智障碍者就业支持 烈士遗属慰问 流浪乞讨人员救助 服刑人员子女关爱 阿尔茨海默症老人照护
-        困境青少年成长陪伴 残疾人家庭无障碍改造
-    """,
-    "文化惠民": """
-        非遗进社区 二七纪念塔红色宣讲 社区文艺汇演 少儿书法公益课 老年大学进社区 社区电影放映 豫剧公益演出 社区图书角
-        青少年科普课堂 社区合唱团 传统节日文化体验 公益美术课堂 文化志愿者培训 红色故事进校园 全民健身指导
-        乡村文化大院 慈善文化宣传 社区广场舞展演
-    """,
-    "便民利民": """
-        二七商圈青春志愿行 环卫工人爱心驿站 社区便民维修服务队 爱心理发进社区 社区AED急救设备 公交站台爱心座椅
-        背街小巷路灯照明 社区共享工具屋 爱心雨伞借用点 楼院垃圾分类小站 新市民融入服务 社区法律援助角 老旧小区楼道扶手
-        社区义诊健康行 便民商品附捐点 楼院电动车安全充电 社区志愿服务站 家门口慈善驿站
-    """,
-}
 CATEGORY_COUNTS = {"困难帮扶": 30, "特殊关爱": 22, "文化惠民": 18, "便民利民": 18}
 
 # --- sites ------------------------------------------------------------------------------------------------------
@@ -105,73 +84,6 @@ FIXED_SITES: list[tuple[str, str, str, Point | str]] = [
     ("二七广场", "德化街街道", "square", "二七广场/二七纪念塔"),
     ("人民公园", "解放路街道", "park", "郑州市人民公园"),
 ]
-# The other 133 sites, per street, as name:kind; each street's office (a town's government) first.
-STREET_SITES = {
-    "德化街街道": """
-        德化街街道办事处:other 金博大购物中心:mall 大上海城:mall 郑州华联商厦:mall 百年德化风情购物公园:mall
-        商城大厦:office 二七宾馆前广场:square 二七纪念馆:other 二七广场地铁站:station 大同路社区党群服务中心:community
-    """,
-    "解放路街道": """
-        解放路街道办事处:other 郑州百货大楼:mall 解放路地铁站:station 正兴街社区党群服务中心:community
-        西太康路社区服务站:community 正兴街农贸市场:market 银都大厦:office 二七路小学门口:other
-    """,
-    "铭功路街道": """
-        铭功路街道办事处:other 铭功路服装市场:market 钱塘路社区党群服务中心:community 操场街社区服务站:community
-        铭功路商务大厦:office 兴隆街游园:park 铭功路小学门口:other 铭功路社区卫生服务中心:other 钱塘里文化广场:square
-    """,
-    "一马路街道": """
-        一马路街道办事处:other 郑州火车站西广场:station 银基商贸城:mall 世贸购物中心:mall 二马路农贸市场:market
-        福寿街社区党群服务中心:community 三马路游园:park 一马路商务中心:office 福寿街小学门口:other
-    """,
-    "福华街街道": """
-        福华街街道办事处:other 福华街公交枢纽:station 敦睦路购物中心:mall 福华街农贸市场:market
-        福华街社区党群服务中心:community 京广北路游园:park 福华大厦:office 福华街社区卫生服务中心:other 福华街小学门口:other
-    """,
-    "建中街街道": """
-        建中街街道办事处:other 郑州大学第一附属医院门诊楼前:other 建设东路商务大厦:office 建中街社区党群服务中心:community
-        建中街农贸市场:market 建设路游园:park 建中街购物中心:mall 工人路公交站:station 建中街小学门口:other
-    """,
-    "蜜蜂张街道": """
-        蜜蜂张街道办事处:other 陇海中路地铁站:station 蜜蜂张农贸市场:market 庆丰街社区党群服务中心:community
-        康复前街社区服务站:community 陇海大厦:office 蜜蜂张游园:park 康复前街社区卫生服务中心:other
-    """,
-    "五里堡街道": """
-        五里堡街道办事处:other 五里堡农贸市场:market 伏牛南路游园:park 五里堡社区党群服务中心:community
-        陇海西路购物广场:mall 伏牛路小学门口:other 五里堡商务楼:office 陇海西路公交站:station
-    """,
-    "大学路街道": """
-        大学路街道办事处:other 二七万达广场:mall 郑州大学南校区门口:other 大学路地铁站:station
-        连云路社区党群服务中心:community 连云路游园:park 大学路商务大厦:office 兴华北街农贸市场:market
-    """,
-    "嵩山路街道": """
-        嵩山路街道办事处:other 嵩山南路购物中心:mall 碧云路社区党群服务中心:community 航海中路农贸市场:market
-        嵩山路游园:park 嵩山南路写字楼:office 嵩山路社区卫生服务中心:other 嵩山南路地铁站:station
-    """,
-    "京广路街道": """
-        京广路街道办事处:other 京广中路购物中心:mall 政通路社区党群服务中心:community 兴华南街农贸市场:market
-        京广路游园:park 京广中路商务大厦:office 京广路小学门口:other 京广中路公交站:station
-    """,
-    "淮河路街道": """
-        淮河路街道办事处:other 汝河路商业广场:mall 淮河路社区党群服务中心:community 汝河路农贸市场:market
-        政通路游园:park 淮河路商务楼:office 淮河路小学门口:other 淮河路社区卫生服务中心:other
-    """,
-    "长江路街道": """
-        长江路街道办事处:other 长江路购物中心:mall 大学南路社区党群服务中心:community 长江路农贸市场:market
-        长江路文化广场:square 大学南路商务大厦:office 长江路小学门口:other 大学南路地铁站:station
-    """,
-    "人和路街道": """
-        人和路街道办事处:other 华山路社区党群服务中心:community 人和路农贸市场:market 齐礼阎游园:park
-        华山路购物中心:mall 人和路商务楼:office 人和路社区卫生服务中心:other 齐礼阎公交站:station
-    """,
-    "马寨镇": """
-        马寨镇人民政府:other 马寨工业园区:other 马寨文化广场:square 马寨农贸市场:market 马寨镇党群服务中心:community
-        马寨镇卫生院:other 马寨中学门口:other 马寨公交首末站:station
-    """,
-    "侯寨乡": """
-        侯寨乡人民政府:other 樱桃沟景区:park 南水北调生态文化公园:park 侯寨农贸市场:market 侯寨乡党群服务中心:community
-        侯寨乡卫生院:other 尖岗村文化大院:other
-    """,
-}
 SITE_KINDS = "main_venue pedestrian_street square mall park office community market station other"
 MIN_GAP = 0.0004  # degrees (~40 m, Manhattan): no two sites share one dot on the map
 
@@ -193,47 +105,6 @@ PARENT_TEAMS = 4  # more teams raising for the parent project itself, besides th
 # On top of one team each for every site, S001 and S002 draw many times the teams of an ordinary site.
 SITE_WEIGHTS = {"S001": 25.0, "S002": 25.0, "S003": 4.0, "S004": 4.0}
 
-DISTRICT_UNITS = """
-    二七区民政局 二七区温暖办 二七区红十字会 二七区退役军人事务局 二七区教育局 二七区卫生健康委员会 共青团二七区委
-    二七区妇女联合会 二七区总工会 二七区工商业联合会 二七区残疾人联合会 二七区文化广电和旅游局 二七区城市管理局
-    二七区市场监督管理局 二七区人力资源和社会保障局 二七区医疗保障局 二七区商务局 二七区人民法院 二七区人民检察院
-"""
-SOCIAL_ORGANISATIONS = """
-    二七区青年志愿者协会 二七区义工联合会 二七区社会工作协会 二七区书法家协会 二七区老年人体育协会 二七区巾帼志愿服务队
-    二七区红十字志愿服务队 二七区慈善义工队 二七区退役军人志愿服务队 二七区个体劳动者协会 二七区餐饮行业协会
-    二七区心理咨询师协会 二七区家庭教育促进会 二七区文艺志愿者协会 二七区助残志愿者协会 德化街商户联盟
-    大上海城商户联盟 银基商贸城商户联盟 铭功路服装市场商户联盟 二七万达广场商户联盟
-"""
-HOSPITALS_AND_SCHOOLS = """
-    郑州大学第一附属医院 二七区人民医院 二七区中医院 二七区妇幼保健院 二七区疾病预防控制中心
-    二七区实验小学 二七区大学路小学 二七区京广路小学 二七区淮河路小学 二七区长江路小学 二七区建中街小学
-    二七区马寨中学 二七区侯寨中心小学 二七区第一幼儿园 二七区实验中学 二七区外国语小学
-"""
-# Community residents' committees (villages in the towns) form teams at a site of their own street.
-COMMUNITIES = {
-    "德化街街道": "大同路社区 德化街社区 苑陵街社区",
-    "解放路街道": "正兴街社区 西太康路社区 二七路社区",
-    "铭功路街道": "钱塘路社区 操场街社区 兴隆街社区",
-    "一马路街道": "福寿街社区 二马路社区 三马路社区",
-    "福华街街道": "福华街社区 敦睦路社区 京广北路社区",
-    "建中街街道": "建中街社区 建设东路社区 工人路社区",
-    "蜜蜂张街道": "庆丰街社区 康复前街社区 蜜蜂张社区",
-    "五里堡街道": "五里堡社区 伏牛南路社区 陇海西路社区",
-    "大学路街道": "连云路社区 兴华北街社区 大学中路社区",
-    "嵩山路街道": "碧云路社区 航海中路社区 嵩山南路社区",
-    "京广路街道": "政通路社区 兴华南街社区 京广中路社区",
-    "淮河路街道": "淮河路社区 汝河路社区 大学北路社区",
-    "长江路街道": "长江路社区 大学南路社区 芦庄社区",
-    "人和路街道": "人和路社区 华山路社区 齐礼阎社区",
-    "马寨镇": "马寨村 庙王村 新店村",
-    "侯寨乡": "侯寨村 樱桃沟村 尖岗村",
-}
-COMPANY_BRANDS = "恒达 嘉和 鸿运 中原 豫兴 华信 博远 盛世 天成 宏图 瑞丰 安泰 永盛 鑫源 腾达 汇通 德润 锦程"
-COMPANY_TRADES = "商贸 置业 物业服务 餐饮管理 信息科技 建设工程 医药连锁 食品 服饰 物流 文化传媒"
-SURNAMES = """
-    王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗 梁 宋 郑 谢 韩 唐 冯 于 董 程 曹 袁 邓 许 傅 沈 曾
-    彭 吕 苏 卢 蒋 蔡 贾 丁 魏 薛 叶 阎 余 潘 杜 戴 夏 钟 汪 田 任 姜 范 方 石 姚 谭 廖 邹 熊 金 陆 郝 孔 白 崔 康
-"""
 PERSON_FORMS = ["{}**的一起捐", "{}**爱心小队", "{}**和朋友们", "{}**的公益队", "{}**家庭队", "{}**为爱加油"]
 MASKED_PERSON = re.compile(r"[\u4e00-\u9fff]\*\*(的一起捐|爱心小队|和朋友们|的公益队|家庭队|为爱加油)")
 
@@ -340,10 +211,11 @@ def _organisations(rng: random.Random, sites: list[Row]) -> list[tuple[str, str 
     for street, listing in COMMUNITIES.items():
         here = [s["name"] for s in sites if s["street"] == street]
         bound += [(f"{street}{community}", rng.choice(here)) for community in listing.split()]
-    free = DISTRICT_UNITS.split() + SOCIAL_ORGANISATIONS.split() + HOSPITALS_AND_SCHOOLS.split()
+    free = NAMES["teams"]["district_units"].split() + NAMES["teams"]["social_organisations"].split()
+    free += NAMES["teams"]["hospitals_and_schools"].split()
     wanted = ORGANISATION_COUNT - len(SEED_TEAMS) - len(bound) - len(free)
     companies: list[str] = []
-    brands, trades = COMPANY_BRANDS.split(), COMPANY_TRADES.split()
+    brands, trades = NAMES["teams"]["company_brands"].split(), NAMES["teams"]["company_trades"].split()
     while len(companies) < wanted:
         name = f"郑州{rng.choice(brands)}{rng.choice(trades)}有限公司"
         if name not in companies:
@@ -354,7 +226,7 @@ def _organisations(rng: random.Random, sites: list[Row]) -> list[tuple[str, str 
 def _persons(rng: random.Random, count: int) -> list[str]:
     """Masked person-team names: a surname and ** only, never a full name."""
     names: list[str] = []
-    surnames = SURNAMES.split()
+    surnames = NAMES["teams"]["surnames"].split()
     while len(names) < count:
         name = rng.choice(PERSON_FORMS).format(rng.choice(surnames))
         if name not in names:
