@@ -5,7 +5,7 @@ may see it."""
 import streamlit as st
 
 from givingday import accounts, labels
-from givingday.web.board import current_user, shared_store, sign_out
+from givingday.web.board import cookie_call, current_user, shared_store, sign_out
 
 
 def _sign_in_at(path: str, run=None) -> st.Page:
@@ -33,6 +33,7 @@ def main() -> None:
         home = next(p for p in pages if p.url_path == labels.HOME_PAGE[user.role])
         pages.append(_sign_in_at(labels.SIGN_IN.path, lambda: st.switch_page(home)))
     nav = st.navigation(pages, position="sidebar" if user else "hidden")
+    cookie_call()
     if user is not None:
         with st.sidebar:
             st.caption(f"已登录 Signed in: **{user.name}** · {labels.ROLE_NAMES[user.role]}")

@@ -3,15 +3,20 @@ beside it on the same port (givingday/screens/wall.py). Imported by the server o
 Streamlit's script path for the process."""
 
 import ipaddress
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import urlsplit
 
 import streamlit as st
 from starlette.middleware import Middleware
-from starlette.responses import PlainTextResponse
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from streamlit import config as st_config
 
-from givingday import config
+from givingday import config, session_cookie
 from givingday.screens import wall
+from givingday.web.board import oidc_configured, shared_store
 
 # Streamlit's own endpoints that tell a stranger how the board is used (sessions open, cache sizes): answered
 # only to this machine, for an operator with a shell on it.
@@ -42,12 +47,121 @@ class PrivateEndpoints:
         await self.app(scope, receive, send)
 
 
+def _prefix(base: str) -> str:
+    return "/" + base.strip("/") if base.strip("/") else ""
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def same_origin(scope: Scope) -> bool:
+    """A request with no Origin (not sent by a page), or sent by a page of this board (its host and port)."""
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc != "" and urlsplit(origin).netloc == _header(scope, b"host")
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    jar = SimpleCookie()
+    try:
+        jar.load(_header(scope, b"cookie") or "")
+    except CookieError:  # a malformed Cookie header is no cookie
+        return None
+    return jar[name].value if name in jar else None
+
+
+class SessionGuard:
+    """What a signed-in browser's cookie must not open to other sites, and what needs a session at all.
+
+    The session cookie is SameSite=Lax, which a page on another port of the same host still counts as the
+    same site: so the websocket and the upload endpoint refuse a request whose Origin is another board's or
+    another site's page, and `/media/` (the organizers' downloads and the summary's charts; no public page has
+    any) answers only a browser with a session."""
+
+    def __init__(self, app: ASGIApp, base_path: str = ""):
+        self.app = app
+        prefix = _prefix(base_path)
+        self.stream = prefix + "/_stcore/stream"
+        self.upload = prefix + "/_stcore/upload_file"
+        self.media = prefix + "/media/"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "websocket" and path == self.stream and not same_origin(scope):
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] == "http" and path.startswith(self.upload) and not same_origin(scope):
+            await PlainTextResponse("Forbidden: another site's page", status_code=403)(scope, receive, send)
+            return
+        if scope["type"] == "http" and path.startswith(self.media) and not self._has_session(scope):
+            await PlainTextResponse("Forbidden: sign in first", status_code=403)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _has_session(scope: Scope) -> bool:
+        if session_cookie.read(_cookie(scope, session_cookie.COOKIE), shared_store().location) is not None:
+            return True
+        return oidc_configured() and _cookie(scope, "_streamlit_user") is not None
+
+
+def _secure(request: Request) -> bool:
+    """Served over https: directly, or behind a trusted proxy that says so."""
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else None
+    return peer in config.trusted_proxies() and request.headers.get("x-forwarded-proto", "") == "https"
+
+
+def cookie_routes(base: str = "") -> list[Route]:
+    """`/auth/session` trades a one-time ticket for the session cookie; `/auth/sign-out` drops it. Both only
+    for this board's own pages (a POST from another site's page is refused)."""
+    prefix = _prefix(base)
+    path = prefix or "/"
+
+    async def take(request: Request) -> Response:
+        if not same_origin(request.scope):
+            return PlainTextResponse("Forbidden: another site's page", status_code=403)
+        ticket = (await request.body())[:200].decode("ascii", "replace")
+        user = session_cookie.TICKETS.claim(ticket)
+        if user is None:
+            return PlainTextResponse("Forbidden: no such ticket", status_code=403)
+        response = Response(status_code=204)
+        response.set_cookie(
+            session_cookie.COOKIE,
+            session_cookie.make(user, shared_store().location),
+            max_age=session_cookie.LIFETIME_SECONDS,
+            path=path,
+            secure=_secure(request),
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    async def drop(request: Request) -> Response:
+        if not same_origin(request.scope):
+            return PlainTextResponse("Forbidden: another site's page", status_code=403)
+        response = Response(status_code=204)
+        response.delete_cookie(session_cookie.COOKIE, path=path, secure=_secure(request), httponly=True, samesite="lax")
+        return response
+
+    return [
+        Route(f"{prefix}/auth/session", take, methods=["POST"]),
+        Route(f"{prefix}/auth/sign-out", drop, methods=["POST"]),
+    ]
+
+
 def make_app() -> st.App:
     base = st_config.get_option("server.baseUrlPath")
     return st.App(
         config.ROOT / "app.py",
-        routes=wall.routes(base),
-        middleware=[Middleware(PrivateEndpoints, base_path=base)],
+        routes=wall.routes(base) + cookie_routes(base),
+        middleware=[Middleware(PrivateEndpoints, base_path=base), Middleware(SessionGuard, base_path=base)],
     )
 
 

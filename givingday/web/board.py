@@ -7,15 +7,17 @@ screens cost the database no more than one: 200 open screens do the database wor
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from typing import Any
 
 import streamlit as st
+from streamlit import config as st_config
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from givingday import accounts, clock, config, labels
+from givingday import accounts, clock, config, labels, session_cookie
 from givingday.console import alerts
 from givingday.console import figures as console
 from givingday.ingest import inbox
@@ -83,7 +85,12 @@ def current_user() -> accounts.User | None:
         return accounts.external_user(st.user.get("email"), shared_store().location)
     user = st.session_state.get("user")
     if not isinstance(user, accounts.User):
-        return None
+        if st.session_state.get("signed_out"):  # the page's own cookie is still in its handshake: not again
+            return None
+        user = session_cookie.read(st.context.cookies.get(session_cookie.COOKIE), shared_store().location)
+        if user is not None:  # a reload or a shared link in a browser signed in before
+            st.session_state["user"] = user
+        return user
     if not accounts.still_valid(user, shared_store().location):
         st.session_state.pop("user", None)  # removed, given another role, or a new password: sign in again
         return None
@@ -100,13 +107,32 @@ def sign_in(name: str, password: str) -> accounts.User:
     user = accounts.sign_in(name, password, client=client, location=shared_store().location, session=session)
     log.info("sign-in: %s (%s) from %s", user.name, user.role, client)
     st.session_state["user"] = user
+    st.session_state.pop("signed_out", None)
+    st.session_state["cookie_call"] = ("session", session_cookie.TICKETS.issue(user))
     return user
 
 
 def sign_out() -> None:
     st.session_state.pop("user", None)
+    st.session_state["signed_out"] = True
+    st.session_state["cookie_call"] = ("sign-out", "")
     if oidc_configured() and st.user.is_logged_in:
         st.logout()
+
+
+def cookie_call() -> None:
+    """After a sign-in or a sign-out, the browser asks the board for its cookie, or to drop it
+    (`/auth/session`, `/auth/sign-out`): Streamlit cannot set a cookie on its own responses."""
+    call = st.session_state.pop("cookie_call", None)
+    if call is None:
+        return
+    route, ticket = call
+    base = "/" + st_config.get_option("server.baseUrlPath").strip("/")
+    url = json.dumps(base.rstrip("/") + "/auth/" + route)
+    st.html(
+        f"<script>fetch({url}, {{method: 'POST', credentials: 'same-origin', body: {json.dumps(ticket)}}})</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 @st.cache_data(ttl=30, max_entries=64, show_spinner=False)
