@@ -265,3 +265,83 @@ def test_signed_in_console_filter_equals_givingday_totals(server, browser):
     other.locator("h3", has_text=expected).wait_for(timeout=30_000)
     other.close()
     page.close()
+
+
+OTHER_SITE = """<!doctype html><script>
+window.results = {};
+const ws = new WebSocket("ws://127.0.0.1:PORT/_stcore/stream", ["streamlit"]);
+ws.onopen = () => { window.results.ws = "open"; ws.close(); };
+ws.onerror = () => { window.results.ws = window.results.ws || "refused"; };
+fetch("http://127.0.0.1:PORT/_stcore/upload_file/x/y", {method: "PUT", credentials: "include", body: "a"})
+  .then(r => { window.results.upload = r.status; }, () => { window.results.upload = "refused"; });
+</script>"""
+
+
+OWN_SOCKET = """() => new Promise(done => { const ws = new WebSocket("ws://127.0.0.1:PORT/_stcore/stream", ["streamlit"]);
+    ws.onopen = () => { ws.close(); done("open"); }; ws.onerror = () => done("refused"); })"""
+
+
+def test_a_signed_in_browser_keeps_its_session_and_lends_it_to_no_other_site(server, browser, tmp_path):
+    url, *_ = server
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    _sign_in(page, url, "/console")
+    page.locator("h3", has_text="筛选范围内").wait_for(timeout=30_000)
+    deadline = time.monotonic() + 10
+    while not [c for c in context.cookies() if c["name"] == "givingday_session"] and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    (cookie,) = [c for c in context.cookies() if c["name"] == "givingday_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+    assert page.evaluate("() => document.cookie").find("givingday_session") == -1, "scripts cannot read it"
+
+    page.reload()  # a reload keeps the session: no sign-in form
+    page.locator("h3", has_text="筛选范围内").wait_for(timeout=30_000)
+    shared = context.new_page()  # a shared link in the same browser
+    shared.goto(url + "/console?project=P001")
+    shared.locator("h3", has_text="筛选范围内").wait_for(timeout=30_000)
+    assert "密码 Password" not in shared.inner_text("body")
+
+    with shared.expect_download() as got:  # a download link answers this browser only
+        shared.get_by_role("button", name="下载 CSV").first.click()
+    link = got.value.url
+    assert context.request.get(link).status == 200
+    stranger = browser.new_context()
+    assert stranger.request.get(link).status == 403
+    stranger.close()
+
+    # A page of another site (another port of the same host counts as the same site for SameSite=Lax)
+    port = url.rsplit(":", 1)[1]
+    (tmp_path / "index.html").write_text(OTHER_SITE.replace("PORT", port))
+    other_port = _free_port()
+    site = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(other_port), "--bind", "127.0.0.1", "-d", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        evil = context.new_page()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                evil.goto(f"http://127.0.0.1:{other_port}/index.html")
+                break
+            except Exception:  # noqa: BLE001 - the little server is still starting
+                evil.wait_for_timeout(200)
+        evil.wait_for_function("() => window.results.ws && window.results.upload", timeout=15_000)
+        results = evil.evaluate("() => window.results")
+        assert results["ws"] == "refused" and results["upload"] in (403, "refused"), results
+        own = page.evaluate(OWN_SOCKET.replace("PORT", port))  # the board's own page may, so the refusal is the guard
+        assert own == "open"
+    finally:
+        site.terminate()
+        site.wait(10)
+
+    page.get_by_role("button", name="退出登录 Sign out").click()  # sign-out drops the cookie
+    page.get_by_label("用户名 User name").wait_for(timeout=30_000)
+    deadline = time.monotonic() + 10
+    while [c for c in context.cookies() if c["name"] == "givingday_session"] and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert not [c for c in context.cookies() if c["name"] == "givingday_session"]
+    page.reload()
+    page.get_by_label("用户名 User name").wait_for(timeout=30_000)
+    context.close()
