@@ -119,3 +119,5 @@ def test_streamlits_metrics_are_answered_only_on_this_machine():
     assert status("/board/_stcore/health", "203.0.113.9") == 200
     assert status("/board/_stcore/metrics", "127.0.0.1") == 200
     assert status("/board/_stcore/metrics", "::1") == 200
+    assert status("/board/_stcore/metrics", "::ffff:127.0.0.1") == 200, "IPv4 on a dual-stack socket"
+    assert status("/board/_stcore/metrics", "::ffff:203.0.113.9") == 404

@@ -24,10 +24,14 @@ PRIVATE_PATHS = ("/_stcore/metrics",)
 
 
 def _is_loopback(host: str | None) -> bool:
+    """This machine, including IPv4 as a dual-stack socket reports it (`::ffff:127.0.0.1`)."""
     try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host) if host is not None else None
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address is not None and address.is_loopback
 
 
 class PrivateEndpoints:
