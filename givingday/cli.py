@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
+import threading
 from pathlib import Path
 
-from givingday import clock, config, labels
+from givingday import board_link, clock, config, labels
 from givingday.ingest.profiles import ProfileError, find_profile
 from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.money import format_yuan
@@ -25,6 +28,8 @@ SHOWN_REJECTIONS = 20
 
 
 def _open(args: argparse.Namespace) -> Store:
+    if getattr(args, "store", None) is not None:  # asked by the command line, inside the board that holds it
+        return args.store
     store = Store(args.db)
     store.migrate()
     return store
@@ -372,13 +377,46 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def main(argv: list[str] | None = None, store: Store | None = None) -> int:
+    """Run one command; `store` is the board's own, when the board runs a command the command line asked."""
+    raw = sys.argv[1:] if argv is None else list(argv)
+    args = parser().parse_args(raw)
+    args.store = store
     try:
         return args.func(args)
     except StoreLocked as exc:
+        if args.command in board_link.ASKABLE and store is None:
+            try:
+                out, err, code = board_link.ask(config.db_location(args.db), raw)
+            except board_link.NoBoard:
+                pass
+            else:
+                sys.stdout.write(out)
+                sys.stderr.write(err)
+                return code
         print(f"error: {exc}", file=sys.stderr)
         return 3
     except (RosterError, ProfileError, UnsupportedStore, ReportError, FontMissing, StoreDamaged) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+_ASKED = threading.Lock()
+
+
+def run_for_board(argv: list[str], store: Store) -> tuple[str, str, int]:
+    """A reading command the command line sent to the board, run on the board's store: what it printed, its
+    errors and its exit status. One at a time, as it borrows the process's standard output."""
+    try:
+        command = parser().parse_args(argv).command
+    except SystemExit:
+        command = None
+    if command not in board_link.ASKABLE:
+        return "", f"error: the board answers only {', '.join(board_link.ASKABLE)}\n", 2
+    out, err = io.StringIO(), io.StringIO()
+    with _ASKED, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv, store=store)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 2
+    return out.getvalue(), err.getvalue(), code

@@ -1,10 +1,18 @@
 """The command line as a user meets it: exit codes, printed reports, JSON totals, the inbox hand-off."""
 
 import json
+import os
+import socket
+import stat
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
-from tests.conftest import CANONICAL_HEADER, FIXTURES, givingday_process, run_cli, write
+import pytest
+
+from givingday.config import ROOT
+from tests.conftest import CANONICAL_HEADER, FIXTURES, givingday_process, run_cli, wait_until, write
 
 GIFTS = CANONICAL_HEADER + (
     "C1,2020-09-07 10:00:00,10,1,P001,T001,,qr,张三\n"
@@ -97,3 +105,61 @@ def test_python_m_givingday_runs_a_command_and_exits_with_its_code(db_path, tmp_
     assert proc.returncode == 1
     assert "some-bad.csv: 3 new, 0 duplicate, 1 rejected" in out + err
     assert "some-bad.csv:5: amount '-1' is negative" in err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_reading_commands_ask_the_running_board(db_path, tmp_path):
+    _init(db_path)
+    assert run_cli("import", str(write(tmp_path, "gifts.csv", GIFTS)), db=db_path).returncode == 0
+    before = json.loads(run_cli("totals", "--json", "--by", "project", db=db_path).stdout)
+    port = _free_port()
+    board = givingday_process(
+        "serve", "--port", str(port), db=db_path, env={"GIVINGDAY_DEMO": "0"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    link = db_path.parent / "board.json"
+    try:
+        wait_until(link.exists, 60, "board.json written by the board")
+        assert stat.S_IMODE(link.stat().st_mode) == 0o600
+        wait_until(lambda: _answers(port), 60, "the board answering")
+
+        r = run_cli("totals", "--json", "--by", "project", db=db_path)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert json.loads(r.stdout) == before
+        r = subprocess.run(
+            [sys.executable, "-m", "givingday", "report", "--event", "--out", "out/event.xlsx"],
+            cwd=tmp_path, env={**os.environ, "GIVINGDAY_DB": str(db_path), "PYTHONPATH": str(ROOT)},
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / "out" / "event.xlsx").read_bytes()[:2] == b"PK", "written where the command was typed"
+        assert run_cli("status", db=db_path).returncode == 0
+        r = run_cli("init", db=db_path)  # writing commands are not asked: the store is the board's
+        assert r.returncode == 3 and "held" in r.stderr.lower() or "lock" in r.stderr.lower(), r.stderr
+
+        url = f"http://127.0.0.1:{port}/_givingday/ask"
+        token = json.loads(link.read_text())["token"]
+        for headers, argv in (({}, ["totals"]), ({"X-Givingday-Token": "wrong"}, ["totals"])):
+            req = urllib.request.Request(url, json.dumps({"argv": argv}).encode(), headers)
+            with pytest.raises(urllib.error.HTTPError, match="404"):
+                urllib.request.urlopen(req, timeout=10)
+        req = urllib.request.Request(url, json.dumps({"argv": ["user", "list"]}).encode(), {"X-Givingday-Token": token})
+        answer = json.loads(urllib.request.urlopen(req, timeout=30).read())
+        assert answer["code"] == 2 and "answers only totals, report, status" in answer["stderr"]
+    finally:
+        board.terminate()
+        board.wait(30)
+    assert not link.exists(), "a board that stops takes its board.json with it"
+
+
+def _answers(port: int) -> bool:
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False

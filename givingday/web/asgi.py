@@ -2,19 +2,21 @@
 beside it on the same port (givingday/screens/wall.py). Imported by the server only: making the app pins
 Streamlit's script path for the process."""
 
+import hmac
 import ipaddress
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlsplit
 
 import streamlit as st
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from streamlit import config as st_config
 
-from givingday import config, session_cookie
+from givingday import board_link, cli, config, session_cookie
 from givingday.screens import wall
 from givingday.web.board import oidc_configured, shared_store
 
@@ -160,11 +162,32 @@ def cookie_routes(base: str = "") -> list[Route]:
     ]
 
 
+def ask_route(base: str = "") -> Route:
+    """`board_link.PATH`: the command line's reading commands, from this machine, with the board's token."""
+
+    async def ask(request: Request) -> Response:
+        token = board_link.published_token()
+        given = request.headers.get(board_link.TOKEN_HEADER, "")
+        peer = request.client.host if request.client else None
+        if token is None or not _is_loopback(peer) or not hmac.compare_digest(given.encode(), token.encode()):
+            return PlainTextResponse("Not Found", status_code=404)
+        try:
+            argv = (await request.json())["argv"]
+            if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+                raise ValueError(argv)
+        except (ValueError, KeyError, TypeError):
+            return PlainTextResponse("Bad Request", status_code=400)
+        out, err, code = await run_in_threadpool(cli.run_for_board, argv, shared_store())
+        return JSONResponse({"stdout": out, "stderr": err, "code": code})
+
+    return Route(_prefix(base) + board_link.PATH, ask, methods=["POST"])
+
+
 def make_app() -> st.App:
     base = st_config.get_option("server.baseUrlPath")
     return st.App(
         config.ROOT / "app.py",
-        routes=wall.routes(base) + cookie_routes(base),
+        routes=wall.routes(base) + cookie_routes(base) + [ask_route(base)],
         middleware=[Middleware(PrivateEndpoints, base_path=base), Middleware(SessionGuard, base_path=base)],
     )
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 
-from givingday import accounts, clock, config
+from givingday import accounts, board_link, clock, config
 from givingday.ingest import inbox, reconcile
 from givingday.ingest.roster import load_roster
 from givingday.store.database import Store, StoreDamaged, adopt
@@ -84,6 +85,10 @@ def log_to_stderr() -> None:
     logger.propagate = False
 
 
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve(args: argparse.Namespace) -> int:
     from streamlit import config as st_config
     from streamlit.runtime.pages_manager import PagesManager
@@ -123,6 +128,18 @@ def serve(args: argparse.Namespace) -> int:
     st_config._main_script_path = main_script
     flags = {"server_port": args.port}
     bootstrap.load_config_options(flag_options=flags)
-    # The board with the wall beside it (givingday/web/asgi.py), served by Streamlit's own uvicorn runner.
-    bootstrap.run_asgi_app(main_script, "givingday.web.asgi:app", [], flags)
-    return 0
+    # `totals`, `report` and `status` typed while the board runs are answered by it (givingday/board_link.py).
+    token = board_link.publish(location, args.port, st_config.get_option("server.baseUrlPath"))
+    # uvicorn stops gracefully on SIGTERM and then raises it again to the handler it found: this one, so the
+    # `finally` below runs instead of the default action ending the process on the spot.
+    signal.signal(signal.SIGTERM, _stopped)
+    try:
+        # The board with the wall beside it (givingday/web/asgi.py), served by Streamlit's own uvicorn runner.
+        bootstrap.run_asgi_app(main_script, "givingday.web.asgi:app", [], flags)
+    finally:
+        board_link.withdraw(location, token)
+        # End here, as the signal's default would: DuckDB's bindings report "leaked" objects at interpreter
+        # exit, and the store needs no goodbye (its write-ahead log is replayed at the next start).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
