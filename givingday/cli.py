@@ -143,9 +143,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"error: {out}: the report is written as .pdf or .xlsx", file=sys.stderr)
         return 2
     store = _open(args)
-    event = clock.board_time(store.location, store.event).event
-    day = None if args.event else parse_day(args.day, event)
-    until = parse_as_of(args.as_of, event) if args.as_of else None
+    board = clock.board_time(store.location, store.event)
+    day = None if args.event else parse_day(args.day, board.event, board.now)
+    until = parse_as_of(args.as_of, board.event, day) if args.as_of else None
     r = report_for(store, day, until)
     write_report(r, out)
     f = r.figures
@@ -328,9 +328,9 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("report", help="write leadership's summary of a day or the event as PDF or XLSX")
     which = s.add_mutually_exclusive_group(required=True)
-    which.add_argument("--day", help="a day of the event, YYYY-MM-DD")
+    which.add_argument("--day", help="a day of the event: YYYY-MM-DD, its number (1 = the first day) or today")
     which.add_argument("--event", action="store_true", help="the whole event")
-    s.add_argument("--as-of", help="the moment (default: now; 24:00 for a day that is over)")
+    s.add_argument("--as-of", help="the moment (default: now; 24:00 for a day that is over); HH:MM on --day's day")
     s.add_argument("--out", required=True, help="FILE.pdf or FILE.xlsx")
     s.set_defaults(func=cmd_report)
 

@@ -5,11 +5,15 @@ the import rules ARCHITECTURE.md states hold."""
 import argparse
 import ast
 import re
+import shlex
 import tomllib
+
+import pytest
 
 from givingday import config
 from givingday.cli import parser
 from givingday.ingest.profiles import CREDITABLE, MAPPABLE
+from tests.conftest import run_cli
 
 DOCS = {p.relative_to(config.ROOT).as_posix(): p.read_text(encoding="utf-8") for p in config.ROOT.glob("*.md")}
 DOCS |= {p.relative_to(config.ROOT).as_posix(): p.read_text(encoding="utf-8") for p in config.ROOT.glob("docs/*.md")}
@@ -138,3 +142,19 @@ def test_the_import_rules_architecture_states():
         assert interface or not streamlit, f"{where} imports Streamlit"
         web = {m for m in imported if m.startswith("givingday.web")}
         assert interface or where == "givingday/cli.py" or not web, f"{where} imports givingday/web/"
+
+
+@pytest.mark.slow
+def test_the_report_examples_work_as_written_on_a_demo_store(tmp_path, monkeypatch):
+    """docs/report.md's commands, run as written on a demo playing on today's date (as `make run` makes one)."""
+    db = tmp_path / "g.duckdb"
+    assert run_cli("simulate", "--backfill-until", "21:00", "--scale", "0.02", db=db).returncode == 0
+    block = re.search(r"```sh\n(.*?)```", DOCS["docs/report.md"], re.S).group(1)
+    commands = [shlex.split(line)[3:] for line in block.splitlines() if line.startswith("python -m givingday report")]
+    assert len(commands) >= 3
+    monkeypatch.chdir(tmp_path)
+    for argv in commands:
+        r = run_cli(*argv, db=db)
+        assert r.returncode == 0, (argv, r.stderr)
+        out = tmp_path / argv[argv.index("--out") + 1]
+        assert out.stat().st_size > 1000, argv

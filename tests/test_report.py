@@ -68,6 +68,19 @@ def test_parse_as_of_and_the_moment_in_words(store):
     assert parse_day("2020-09-08", ev) == dt.date(2020, 9, 8)
     with pytest.raises(ReportError, match="not a day of the event"):
         parse_day("2020-09-10", ev)
+    # the forms the docs use, which work whatever date a demo plays on
+    assert parse_day("1", ev) == dt.date(2020, 9, 7) and parse_day("3", ev) == dt.date(2020, 9, 9)
+    assert parse_day("today", ev, at("2020-09-08 23:59")) == dt.date(2020, 9, 8)
+    for bad in ("0", "4", "١", "tomorrow"):
+        with pytest.raises(ReportError, match="day"):
+            parse_day(bad, ev, at("2020-09-08 12:00"))
+    with pytest.raises(ReportError, match="not a day of the event"):
+        parse_day("today", ev, at("2020-09-10 12:00"))
+    day = dt.date(2020, 9, 8)
+    assert parse_as_of("20:30", ev, day) == at("2020-09-08 20:30") + ONE_MICROSECOND
+    assert parse_as_of("24:00", ev, day) == at("2020-09-09 00:00")
+    with pytest.raises(ReportError, match="not a date"):
+        parse_as_of("20:30", ev)
 
 
 def test_default_moment(store):

@@ -87,10 +87,13 @@ def moment_text(event: Event, until: dt.datetime) -> str:
     return text if day.year == event.first_day.year else f"{day.year}年{text}"
 
 
-def parse_as_of(text: str, event: Event) -> dt.datetime:
-    """`--as-of`: a date ('2020-09-07', meaning its 24时), a date with '24:00', or a date and time (ISO 8601;
-    without a zone, in the event's zone). Returns the window's exclusive end."""
+def parse_as_of(text: str, event: Event, day: dt.date | None = None) -> dt.datetime:
+    """`--as-of`: a date ('2020-09-07', meaning its 24时), a date with '24:00', a date and time (ISO 8601;
+    without a zone, in the event's zone), or a time alone ('20:30', '24:00') on `day`, the report's day. Returns
+    the window's exclusive end."""
     s = text.strip()
+    if day is not None and len(s) in (4, 5, 7, 8) and ":" in s:
+        s = f"{day.isoformat()} {s}"
     try:
         if len(s) == 10:
             return day_end(event, dt.date.fromisoformat(s))
@@ -98,19 +101,31 @@ def parse_as_of(text: str, event: Event) -> dt.datetime:
             return day_end(event, dt.date.fromisoformat(s[:10]))
         moment = dt.datetime.fromisoformat(s)
     except ValueError:
-        raise ReportError(f"as-of time {text!r} is not a date or a date and time (e.g. 2020-09-07 20:30)") from None
+        alone = " or a time on the report's day (20:30)" if day is not None else ""
+        raise ReportError(
+            f"as-of time {text!r} is not a date or a date and time (e.g. 2020-09-07 20:30){alone}"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=event.tz)
     return moment + ONE_MICROSECOND
 
 
-def parse_day(text: str, event: Event) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ReportError(f"day {text!r} is not a date (YYYY-MM-DD)") from None
+def parse_day(text: str, event: Event, now: dt.datetime | None = None) -> dt.date:
+    """`--day`: a date of the event, its number (1 for the first day), or 'today' (the board's today, `now`)."""
+    s = text.strip().lower()
+    days = ", ".join(d.isoformat() for d in event.day_list)
+    if s.isascii() and s.isdigit() and len(s) <= 3:
+        if not 1 <= int(s) <= len(event.day_list):
+            raise ReportError(f"day {text!r}: the event has days 1 to {len(event.day_list)} ({days})")
+        return event.day_list[int(s) - 1]
+    if s == "today" and now is not None:
+        day = now.astimezone(event.tz).date()
+    else:
+        try:
+            day = dt.date.fromisoformat(s)
+        except ValueError:
+            raise ReportError(f"day {text!r} is not a date (YYYY-MM-DD), a day number (1) or 'today'") from None
     if day not in event.day_list:
-        days = ", ".join(d.isoformat() for d in event.day_list)
         raise ReportError(f"{day} is not a day of the event ({days})")
     return day
 
