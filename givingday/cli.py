@@ -175,7 +175,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"imports   {c['imports']:,} files, {c['imports_failed']:,} not imported")
     for r in store.query("imports_recent", limit_n=5):
         print(
-            f"  #{r['import_id']} {r['started_at']:%Y-%m-%d %H:%M:%S} {r['file_name']}: {r['outcome']},"
+            f"  #{r['import_id']} {clock.on_board_clock(store.location, r['started_at']):%Y-%m-%d %H:%M:%S}"
+            f" {r['file_name']}: {r['outcome']},"
             f" {r['rows_new']} new, {r['rows_duplicate']} duplicate, {r['rows_rejected']} rejected"
             + (f" — {r['message']}" if r["message"] else "")
         )

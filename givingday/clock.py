@@ -33,6 +33,16 @@ class DemoClock:
     def now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.now_epoch(), dt.UTC)
 
+    def on_board(self, real: dt.datetime) -> dt.datetime:
+        """A moment of the real clock (when a file was imported) on the demo's clock, where gifts are."""
+        return dt.datetime.fromtimestamp(self.now_epoch(real.timestamp()), real.tzinfo or dt.UTC)
+
+
+def on_board_clock(location: str, real: dt.datetime) -> dt.datetime:
+    """A real moment as the board shows it: moved onto the demo's clock while a demo plays, else itself."""
+    demo = read_clock(location)
+    return real if demo is None else demo.on_board(real)
+
 
 def clock_path(location: str) -> Path:
     return config.beside_store(location, CLOCK_FILE)

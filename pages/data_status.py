@@ -4,7 +4,7 @@ import streamlit as st
 
 from givingday.console import tables
 from givingday.money import format_wan, format_yuan
-from givingday.web.board import allow_only, cached_query
+from givingday.web.board import allow_only, cached_query, recent_imports
 from givingday.web.widgets import page_top, table
 
 
@@ -37,7 +37,7 @@ def live() -> None:
     with right:
         money_totals("点位", "totals_by_site")
         st.subheader("最近导入")
-        table(tables.recent_imports(cached_query("imports_recent", limit_n=20)), height=300)
+        table(tables.recent_imports(recent_imports(20)), height=300)
     st.subheader("退回的行")
     rejected = cached_query("rejected_rows_recent", limit_n=200)
     if rejected:

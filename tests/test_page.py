@@ -40,3 +40,29 @@ def test_data_status_page_needs_a_sign_in_even_when_run_directly(page_store):
     assert not at.exception
     assert [e.value for e in at.error] == ["请先登录。Please sign in: this page is for signed-in organizers."]
     assert not at.metric and not at.dataframe
+
+
+def test_import_times_are_on_the_boards_clock_during_a_demo(page_store):
+    """One clock: the data page shows when a file came in on the demo's clock, as alerts and gifts do."""
+    import datetime as dt
+    import time
+
+    from givingday import clock
+    from givingday.console import alerts
+
+    store = page_store
+    demo_start = dt.datetime(2020, 9, 7, 2, 0, tzinfo=dt.UTC)  # 10:00 in the event's zone
+    clock.write_clock(store.location, clock.DemoClock(time.time(), demo_start.timestamp(), 1.0, "2020-09-07"))
+    import_bytes(store, GIFTS.encode(), "page.csv")
+    accounts.add_user("ana", "organizer", "a long enough password", store.location)
+    at = AppTest.from_file("../pages/data_status.py", default_timeout=30)
+    at.session_state["user"] = accounts.sign_in(
+        "ana", "a long enough password", location=store.location, throttle=accounts.Throttle()
+    )
+    at.run()
+    assert not at.exception
+    imports = next(d.value for d in at.dataframe if "文件" in d.value.columns)
+    shown = imports["时间"].iloc[0]
+    assert shown.startswith("09-07 10:0"), shown
+    flow = alerts.data_flow(store)
+    assert flow.imports[0]["started_at"].astimezone(store.event.tz).strftime("%m-%d %H:%M:%S") == shown

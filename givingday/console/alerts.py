@@ -80,9 +80,7 @@ def data_flow(store: Store, now_real: dt.datetime | None = None) -> DataFlow:
     demo = clock.read_clock(store.location)
 
     def board_time(real: dt.datetime) -> dt.datetime:
-        if demo is None:
-            return real
-        return dt.datetime.fromtimestamp(demo.now_epoch(real.timestamp()), dt.UTC)
+        return real if demo is None else demo.on_board(real)
 
     imports = []
     for r in store.query("alerts_import_lag", limit_n=RECENT_IMPORTS):

@@ -192,3 +192,12 @@ def console_figures(filters: console.Filters) -> dict[str, Any]:
 def alerts_figures() -> dict[str, Any]:
     """The alerts page's figures, shared by every alerts page that refreshes in the same slots."""
     return cached_alerts(current_bucket() // FIGURES_SLOTS)
+
+
+def recent_imports(limit_n: int) -> list[dict[str, Any]]:
+    """The latest imports, their times on the board's clock (the demo's while one plays), as alerts show them."""
+    location = shared_store().location
+    return [
+        {**r, "started_at": clock.on_board_clock(location, r["started_at"])}
+        for r in cached_query("imports_recent", limit_n=limit_n)
+    ]
