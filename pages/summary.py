@@ -57,7 +57,11 @@ PRINT_CSS = """
   tr, [data-testid="stElementContainer"]:has([data-testid="stImage"]),
   [data-testid="stElementContainer"]:has([data-testid="stMetric"]) { break-inside: avoid; }
   .stApp .summary-demo { border: 2px solid #a00 !important; color: #a00 !important; }
+  .stApp [class*="st-key-chart-screen"] { display: none !important; }
+  .stApp [class*="st-key-chart-paper"] { display: block !important; }
 }
+/* On the screen the charts drawn in the page's dark colours; on paper the white ones the PDF prints. */
+@media screen { .stApp [class*="st-key-chart-paper"] { display: none !important; } }
 .summary-text p { font-size: 1.05rem; line-height: 1.9; text-indent: 2em; margin: 0 0 .4rem 0; }
 .summary-demo { border: 2px solid #e05a4a; border-radius: 6px; padding: .4rem .8rem; color: #ff8a7a;
   font-weight: 700; margin-bottom: .6rem; }
@@ -93,6 +97,13 @@ def _scope_controls(event, now: dt.datetime) -> tuple[dt.date | None, dt.datetim
 
 
 NUMERIC = ("元", "人次", "人数", "完成率", "名次")
+
+
+def _chart(charts: dict[str, dict[str, bytes]], name: str) -> None:
+    """A chart twice: in the page's dark colours for the screen, on white for printing (PRINT_CSS picks)."""
+    for medium in ("screen", "paper"):
+        with st.container(key=f"chart-{medium}-{name}"):
+            st.image(charts[medium][name], width="stretch")
 
 
 def _table(rows: list[list], columns: list[str]) -> None:
@@ -158,16 +169,19 @@ def body() -> None:
     with right:
         st.subheader("三天对比" if scope.is_event else f"各日对比（截至{scope.as_of_text}）")
         _table(day_rows(r), ["日期", *MONEY_COLUMNS, "人数"])
-        st.image(charts["days"], width="stretch")
+        _chart(charts, "days")
 
     st.subheader("分时走势")
     if peak_sentence(r):
         st.write(peak_sentence(r))
-    st.image(charts["hourly"], width="stretch")
+    _chart(charts, "hourly")
 
     st.subheader("项目前十")
-    st.image(charts["projects"], width="stretch")
-    _table(ranking_rows(r.top(r.projects)), ["名次", "项目", "类别", *MONEY_COLUMNS])
+    chart, ranking = st.columns([2, 3])
+    with chart:
+        _chart(charts, "projects")
+    with ranking:
+        _table(ranking_rows(r.top(r.projects)), ["名次", "项目", "类别", *MONEY_COLUMNS])
     left, right = st.columns(2)
     with left:
         st.subheader("一起捐队伍前十")

@@ -269,3 +269,27 @@ def test_chinese_line_breaking():
     assert wrap_lines("共筹集善款15.49万元，其中", 6, one_per_char) == ["共筹集善款", "15.49万", "元，其中"]
     assert wrap_lines("最多的是“德化步行街”。", 5, one_per_char) == ["最多的是", "“德化步行", "街”。"]
     assert "".join(wrap_lines("截至9月7日24时，全区共筹集", 4, one_per_char)) == "截至9月7日24时，全区共筹集"
+
+
+def test_days_still_to_come_have_no_bar_and_say_so(gifts_store):
+    from givingday.report.text import day_rows
+
+    r = build(gifts_store, as_of="2020-09-08 12:00")
+    assert [d.day for d in r.days_begun] == [dt.date(2020, 9, 7), dt.date(2020, 9, 8)]
+    rows = day_rows(r)
+    assert rows[2] == ["9月9日（未开始）", "—", "—", "—", "—", "—"]
+    assert rows[0][0] == "9月7日" and rows[-1][0] == "合计"
+
+
+def test_the_pages_charts_are_drawn_in_its_dark_colours(gifts_store):
+    import io
+
+    from PIL import Image
+
+    from givingday.report import charts
+
+    r = build(gifts_store, as_of="2020-09-08 12:00")
+    for draw in (charts.days_png, charts.hourly_png, charts.top_projects_png):
+        paper = Image.open(io.BytesIO(draw(r))).convert("RGB").getpixel((2, 2))
+        screen = Image.open(io.BytesIO(draw(r, screen=True))).convert("RGB").getpixel((2, 2))
+        assert (paper, screen) == ((255, 255, 255), (14, 17, 23)), draw.__name__

@@ -1,5 +1,6 @@
 """The report's charts as PNG images (matplotlib, no pyplot): the hourly curve, the days side by side and the
-top projects. The page shows the very images the PDF prints. Same report, same bytes."""
+top projects. The PDF prints them on white paper; the summary page shows the same charts drawn for its dark
+screen (`screen=True`) and prints the paper ones. Same report, same bytes."""
 
 from __future__ import annotations
 
@@ -14,8 +15,20 @@ from givingday.report.text import hour_text
 
 PUBLIC = "#c0392b"  # 公众捐款
 MATCHED = "#f0a030"  # 配捐
-PEAK = "#7b1d12"
-GRID = "#dddddd"
+PEAK = {False: "#7b1d12", True: "#ff9a8a"}  # on paper, on the dark screen
+# The page's dark theme (Streamlit's dark background and text) for the charts drawn for the screen.
+SCREEN_STYLE = {
+    "figure.facecolor": "#0e1117",
+    "axes.facecolor": "#0e1117",
+    "savefig.facecolor": "#0e1117",
+    "text.color": "#fafafa",
+    "axes.labelcolor": "#fafafa",
+    "xtick.color": "#d0d0d0",
+    "ytick.color": "#d0d0d0",
+    "axes.edgecolor": "#808495",
+    "grid.color": "#31333f",
+}
+PAPER_STYLE = {"grid.color": "#dddddd"}
 DPI = 200
 WIDTH_IN = 7.0  # 178 mm: the PDF's text width
 _DRAWING = threading.Lock()  # rc_context changes matplotlib's global settings: one chart at a time per process
@@ -44,7 +57,7 @@ def _figure(height_in: float):
 def _style(ax, unit: str, axis: str = "y") -> None:
     """Light grid along the money axis, which is labelled with the unit."""
     ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis=axis, color=GRID, linewidth=0.6)
+    ax.grid(axis=axis, linewidth=0.6)
     ax.set_axisbelow(True)
     (ax.set_ylabel if axis == "y" else ax.set_xlabel)(unit, fontsize=8)
     ax.tick_params(labelsize=7)
@@ -80,19 +93,21 @@ def _finish(ax, bars, div: float, unit: str, headroom: float) -> None:
     ax.legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1, 1), ncol=2)
 
 
-def _draw(build) -> bytes:
-    """Build a figure and save it as PNG with the Chinese font (no timestamp: same figures, same bytes)."""
+def _draw(build, screen: bool = False) -> bytes:
+    """Build a figure and save it as PNG with the Chinese font (no timestamp: same figures, same bytes), on
+    paper or in the page's dark colours."""
     import matplotlib
 
-    family = _family()
-    with _DRAWING, matplotlib.rc_context({"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False}):
+    style = {"font.family": [_family(), "DejaVu Sans"], "axes.unicode_minus": False}
+    style |= SCREEN_STYLE if screen else PAPER_STYLE
+    with _DRAWING, matplotlib.rc_context(style):
         fig = build()
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight")
     return buf.getvalue()
 
 
-def hourly_png(report: Report) -> bytes:
+def hourly_png(report: Report, screen: bool = False) -> bytes:
     """Money per hour, public and matching stacked, the peak hour marked."""
 
     def build():
@@ -110,7 +125,7 @@ def hourly_png(report: Report) -> bytes:
                 (i, peak.total_fen / div),
                 (0, 6),
                 ha="center",
-                color=PEAK,
+                color=PEAK[screen],
             )
         many_days = len({h.start.date() for h in hours}) > 1
         step = 6 if many_days else 2
@@ -129,14 +144,15 @@ def hourly_png(report: Report) -> bytes:
         _finish(ax, hours, div, unit, 1.15)
         return fig
 
-    return _draw(build)
+    return _draw(build, screen)
 
 
-def days_png(report: Report) -> bytes:
-    """The event's days side by side: public money and matching stacked, the total above each bar."""
+def days_png(report: Report, screen: bool = False) -> bytes:
+    """The event's days begun by the report's moment side by side: public money and matching stacked, the total
+    above each bar (a day still to come has no bar: it is not a day that raised nothing)."""
 
     def build():
-        days = report.days
+        days = report.days_begun
         fig, ax = _figure(2.2)
         div, unit = _scale(max((d.total_fen for d in days), default=0))
         _stacked(ax, [d.label for d in days], days, div, 0.55)
@@ -147,10 +163,10 @@ def days_png(report: Report) -> bytes:
         _finish(ax, days, div, unit, 1.3)
         return fig
 
-    return _draw(build)
+    return _draw(build, screen)
 
 
-def top_projects_png(report: Report, n: int = 10) -> bytes:
+def top_projects_png(report: Report, n: int = 10, screen: bool = False) -> bytes:
     """The top projects of the window as horizontal bars, best at the top."""
 
     def build():
@@ -166,4 +182,4 @@ def top_projects_png(report: Report, n: int = 10) -> bytes:
         ax.legend(fontsize=7, frameon=False, loc="lower right")
         return fig
 
-    return _draw(build)
+    return _draw(build, screen)

@@ -14,7 +14,7 @@ from typing import Any
 from givingday import clock
 from givingday.config import CHANNELS, Event
 from givingday.labels import CATEGORIES, CHANNEL_NAMES, NO_CATEGORY, NO_SITE, NO_TEAM
-from givingday.report.scope import Scope, day_end, make_scope, month_day
+from givingday.report.scope import Scope, day_end, day_start, make_scope, month_day
 from givingday.store.database import Store
 
 TOP_N = 10
@@ -135,6 +135,11 @@ class Report:
     @property
     def active_sites(self) -> int:
         return sum(1 for s in self.sites if s.key is not None and s.donations > 0)
+
+    @property
+    def days_begun(self) -> list[Day]:
+        """The event's days that had begun by the report's moment (and the line for events outside them)."""
+        return [d for d in self.days if d.day is None or day_start(self.event, d.day) < self.scope.until]
 
     @property
     def goals_reached(self) -> int:

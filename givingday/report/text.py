@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from givingday.money import format_percent, format_wan_yuan, format_yuan
 from givingday.report.figures import Day, Figures, Goal, Hour, Line, Report
-from givingday.report.scope import day_start, month_day
+from givingday.report.scope import month_day
 
 MONEY_COLUMNS = ["善款（元）", "公众捐款（元）", "配捐（元）", "人次"]
 
@@ -34,7 +34,13 @@ def ranking_rows(lines: list[Line]) -> list[list[str]]:
 
 def day_rows(report: Report) -> list[list[str]]:
     """The event's days side by side with 人数, then the cumulative 合计."""
-    rows = [[d.label, *money_cells(d), "—" if d.donors is None else f"{d.donors:,}"] for d in report.days]
+    begun = report.days_begun
+    rows = [
+        [d.label, *money_cells(d), "—" if d.donors is None else f"{d.donors:,}"]
+        if d in begun
+        else [f"{d.label}（未开始）", "—", "—", "—", "—", "—"]
+        for d in report.days
+    ]
     return rows + [["合计", *money_cells(report.cumulative), f"{report.cumulative.donors:,}"]]
 
 
@@ -199,7 +205,7 @@ def _sentence_groups(report: Report) -> tuple[list[str], list[str]]:
             f"一小时筹集{format_wan_yuan(peak.total_fen)}、{peak.donations:,}人次。"
         )
     if s.day is None:
-        shown = [d for d in report.days if d.day and day_start(ev, d.day) < s.until]
+        shown = [d for d in report.days_begun if d.day]
         if len(shown) > 1:
             more.append("分日看，" + "，".join(f"{d.label}筹集{format_wan_yuan(d.total_fen)}" for d in shown) + "。")
         if f.events_after:

@@ -170,14 +170,18 @@ def cached_report(day: dt.date | None, until: dt.datetime) -> Report:
 
 
 @st.cache_resource(ttl=REPORT_SECONDS, max_entries=16, show_spinner=False)
-def cached_report_charts(day: dt.date | None, until: dt.datetime) -> dict[str, bytes]:
+def cached_report_charts(day: dt.date | None, until: dt.datetime) -> dict[str, dict[str, bytes]]:
+    """The summary's charts for the dark screen and for paper (what the PDF prints)."""
     from givingday.report import charts as report_charts
 
     r = cached_report(day, until)
     return {
-        "days": report_charts.days_png(r),
-        "hourly": report_charts.hourly_png(r),
-        "projects": report_charts.top_projects_png(r),
+        medium: {
+            "days": report_charts.days_png(r, screen=screen),
+            "hourly": report_charts.hourly_png(r, screen=screen),
+            "projects": report_charts.top_projects_png(r, screen=screen),
+        }
+        for medium, screen in (("screen", True), ("paper", False))
     }
 
 
