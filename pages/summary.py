@@ -140,13 +140,13 @@ def body() -> None:
 
     with st.container(key="summary-downloads"):
         files = [
-            ("下载 PDF 报告", pdf_bytes, "pdf", "application/pdf", "📄"),
+            ("下载 PDF 报告", pdf_bytes, "pdf", "application/pdf", ":material/picture_as_pdf:"),
             (
                 "下载 Excel 报表",
                 xlsx_bytes,
                 "xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "📊",
+                ":material/table_view:",
             ),
         ]
         for column, (label, write, suffix, mime, icon) in zip(st.columns([1, 1, 3]), files, strict=False):

@@ -18,9 +18,9 @@ MATCHED = "#f0a030"  # 配捐
 PEAK = {False: "#7b1d12", True: "#ff9a8a"}  # on paper, on the dark screen
 # The page's dark theme (Streamlit's dark background and text) for the charts drawn for the screen.
 SCREEN_STYLE = {
-    "figure.facecolor": "#0e1117",
-    "axes.facecolor": "#0e1117",
-    "savefig.facecolor": "#0e1117",
+    "figure.facecolor": "#171614",
+    "axes.facecolor": "#171614",
+    "savefig.facecolor": "#171614",
     "text.color": "#fafafa",
     "axes.labelcolor": "#fafafa",
     "xtick.color": "#d0d0d0",
@@ -155,7 +155,9 @@ def days_png(report: Report, screen: bool = False) -> bytes:
         days = report.days_begun
         fig, ax = _figure(2.2)
         div, unit = _scale(max((d.total_fen for d in days), default=0))
-        _stacked(ax, [d.label for d in days], days, div, 0.55)
+        _stacked(ax, list(range(len(days))), days, div, 0.55)
+        ax.set_xticks(range(len(days)), [d.label for d in days])
+        ax.set_xlim(-0.6, max(len(days), 3) - 0.4)  # a bar as wide on the first day as on the last
         for i, d in enumerate(days):
             _note(
                 ax, f"{d.total_fen / div:,.2f}{unit}\n{d.donations:,}人次", (i, d.total_fen / div), (0, 3), ha="center"
