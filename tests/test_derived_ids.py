@@ -101,7 +101,7 @@ def test_an_amount_written_another_way_is_the_same_gift(store, tmp_path):
     for text, name in (
         ("2020-09-07 10:00:00,1,P001,qr,张三,,\n", "b.csv"),
         ("2020-09-07T10:00:00+08:00,¥1.0,P001,扫码,张三,,\n", "c.csv"),
-        ('"2020/9/7 10:00","1.00 元",P001,QR, 张三 ,,\n', "d.csv"),
+        ('"2020/9/7 10:00","1.00 元",二七商圈青春志愿行,QR, 张三 ,,\n', "d.csv"),
     ):
         r = import_file(store, write(tmp_path, name, CANONICAL_NO_ID + text))
         assert (r.rows_new, r.rows_duplicate, r.rows_rejected) == (0, 1, 0), name
