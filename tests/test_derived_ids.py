@@ -288,3 +288,15 @@ def test_every_way_in_knows_a_row_by_its_meaning(db_path, tmp_path):
         assert _totals(s) == stored
     finally:
         s.dispose()
+
+
+def test_identity_is_a_list_of_columns_in_any_order(store, tmp_path):
+    from givingday.ingest.profiles import ProfileError
+
+    for bad in ('identity = "Date"', "identity = []", 'identity = ["Date", 3]'):
+        with pytest.raises(ProfileError, match="identity must be a list of column names"):
+            _profile(tmp_path, bad)
+    one = _profile(tmp_path, 'identity = ["Date", "Credit", "Teller"]')
+    other = _profile(tmp_path, 'identity = ["Teller", "Date", "Credit"]')
+    assert import_bytes(store, STATEMENT.encode(), "s.csv", one).rows_new == 2
+    assert import_bytes(store, STATEMENT.encode(), "s2.csv", other).rows_new == 0
