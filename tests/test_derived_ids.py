@@ -62,6 +62,7 @@ def whole_statement(tmp_path_factory, fixture_roster_file) -> tuple[int, int]:
 
 
 def test_a_split_statement_with_renumbered_pages_stores_each_gift_once(store, whole_statement):
+    assert whole_statement == (9_433, 277_573_553_200)  # the credit lines at or under the cap (test_formats)
     header, first, second = _halves()
     assert second[0][0] == "1" and first[-1][0] != "1"
     a = import_bytes(store, _csv(header, first), "first-half.csv")
