@@ -107,11 +107,12 @@ class Layout:
 
     name: str  # "canonical", "platform" or "profile:<name>"
     columns: dict[str, int]  # canonical field -> column index
-    id_namespace: str
+    id_namespace: str  # how ids made from the cells as written began (`identity.legacy_ids`)
     formats: ValueFormats = ValueFormats()
     defaults: dict[str, str] = field(default_factory=dict)
     personal_columns: set[int] = field(default_factory=set)
     profile: Profile | None = None
+    identity: tuple[int, ...] | None = None  # the columns a profile says identify a row; None: what it means
 
 
 # Text with a stray NUL here and there (a padded field from a bank's system) is still text, and the NULs go;

@@ -8,7 +8,6 @@ project, channel, id) or is kept. `ingest/batch.py` stores what this returns, in
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import unicodedata
@@ -20,6 +19,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from givingday.config import CHANNELS
+from givingday.ingest import identity
 from givingday.ingest.formats import Layout, Table
 from givingday.masking import ANONYMOUS, mask_name, scrub
 from givingday.money import AmountError, format_yuan, parse_fen
@@ -66,7 +66,7 @@ class Judged:
 
     gifts: pa.Table
     rejections: list[Rejection] = field(default_factory=list)
-    duplicates: int = 0  # kept rows whose id an earlier row of the same file already has
+    duplicates: int = 0  # kept rows whose id an earlier row of the same file has, or stored under an earlier id
     unknown_teams: int = 0
     unknown_sites: int = 0
 
@@ -297,20 +297,28 @@ def judge_rows(store: Store, conn: sa.Connection, table: Table, layout: Layout) 
     judged.unknown_teams = n - team_labels.null_count
     judged.unknown_sites = n - site_labels.null_count
 
+    reasons = pc.coalesce(table.problems, time_r, amount_r, matched_r, project_r, channel_r)
     ids = pc.utf8_trim_whitespace(field_of("donation_id"))
     missing = pc.equal(ids, "")
+    stored_before = pa.nulls(n, pa.bool_()).fill_null(False)
     if pc.any(missing).as_py():
-        derived, occurrences = [], {}
-        for i in pc.indices_nonzero(missing).to_pylist():
-            digest = hashlib.sha1("\x1f".join(table.row_cells(i)).encode()).hexdigest()[:20]
-            occurrences[digest] = occurrences.get(digest, 0) + 1
-            derived.append(f"{layout.id_namespace}:{digest}:{occurrences[digest]}")
-        ids = pc.replace_with_mask(ids, missing, pa.array(derived, pa.string()))
+        parsed = {"at": times, "fen": amounts, "matched_fen": matches, "project": projects, "channel": channels}
+
+        def part(name: str, source: str | int) -> pa.Array:
+            if name in parsed:
+                return parsed[name]
+            return identity.normalised(table.columns[source] if isinstance(source, int) else field_of(source))
+
+        meaning = [(name, part(name, source)) for name, source in identity.parts(layout, table.header)]
+        candidates = pc.and_(missing, pc.is_null(reasons))
+        ids = pc.coalesce(identity.derived_ids(meaning, candidates), ids)
+        legacy = pc.if_else(candidates, identity.legacy_ids(table, layout, missing), None)
+        stored_before = identity.stored(conn, legacy)
     id_r = pc.if_else(
         pc.greater(pc.utf8_length(ids), 100), "donation id is longer than 100 characters", pa.nulls(n, pa.string())
     )
 
-    reasons = pc.coalesce(table.problems, time_r, amount_r, matched_r, project_r, channel_r, id_r)
+    reasons = pc.coalesce(reasons, id_r)
     ok = pc.is_null(reasons)
     for i in pc.indices_nonzero(pc.invert(ok)).to_pylist():
         judged.rejections.append(
@@ -326,6 +334,7 @@ def judge_rows(store: Store, conn: sa.Connection, table: Table, layout: Layout) 
             first.append(v not in seen)
             seen.add(v)
         keep = pc.and_(ok, pa.array(first))
+    keep = pc.and_(keep, pc.invert(stored_before))
     judged.duplicates = len(kept_ids) - pc.sum(keep.cast(pa.int64())).as_py() if len(kept_ids) else 0
 
     names = field_of("donor_name")

@@ -95,6 +95,7 @@ class Profile:
     formats: ValueFormats = ValueFormats()
     credit: dict[str, str] = field(default_factory=dict)
     personal: list[str] = field(default_factory=list)
+    identity: list[str] | None = None  # the columns that identify a row without an id (see ingest/identity.py)
 
     def matches(self, header: list[str]) -> bool:
         have = {header_key(h) for h in header}
@@ -118,6 +119,15 @@ class Profile:
             cols[f] = one_column(header, f, index[header_key(col)])
         personal = personal_columns(cols)
         personal |= {i for c in self.personal for i in index.get(header_key(c), [])}
+        identity = None
+        if self.identity is not None:
+            missing = [c for c in self.identity if header_key(c) not in index]
+            if missing:
+                raise UnreadableFile(
+                    f"profile {self.name!r} names {', '.join(repr(c) for c in missing)} in identity, a column this"
+                    f" file does not have (its columns: {', '.join(h for h in header[:12] if h)})"
+                )
+            identity = tuple(one_column(header, f"identity {c!r}", index[header_key(c)]) for c in self.identity)
         return Layout(
             name=f"profile:{self.name}",
             columns=cols,
@@ -126,6 +136,7 @@ class Profile:
             defaults={k: v for k, v in self.credit.items() if v},
             personal_columns=personal,
             profile=self,
+            identity=identity,
         )
 
 
@@ -148,6 +159,11 @@ def load_profile(path: Path) -> Profile:
         raise ProfileError(f"{path}: [credit] may set only {', '.join(CREDITABLE)}")
     if "project" not in columns and not credit.get("project"):
         raise ProfileError(f"{path}: name a project column or set [credit] project")
+    identity = raw.get("identity")
+    if identity is not None and (
+        not isinstance(identity, list) or not identity or not all(isinstance(c, str) and c for c in identity)
+    ):
+        raise ProfileError(f'{path}: identity must be a list of column names, e.g. identity = ["Date", "Amount"]')
     parse = raw.get("parse", {})
     return Profile(
         name=path.stem,
@@ -163,6 +179,7 @@ def load_profile(path: Path) -> Profile:
         ),
         credit=credit,
         personal=list(raw.get("personal_columns", [])),
+        identity=identity,
     )
 
 
