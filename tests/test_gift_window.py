@@ -1,0 +1,104 @@
+"""A gift's time lies within the event's days (widened by `[import] margin_days`) and not in the board's future:
+imports, the console's record form and corrections keep that window; a correction can move a gift's time."""
+
+import datetime as dt
+
+import pytest
+
+from givingday import clock, config
+from givingday.ingest.batch import import_bytes
+from tests.conftest import CANONICAL_HEADER, snapshot
+
+WINDOW = "2020-09-06 至 2020-09-10 之内（活动自 2020-09-07 起 3 天，前后各放宽 1 天）"
+WINDOW_EN = "2020-09-06 to 2020-09-10 (the event's 3 days from 2020-09-07, widened by 1 day(s) either side)"
+
+
+def outside(shown: str) -> str:
+    return f"时间 {shown} 不在 {WINDOW}。time {shown} is outside {WINDOW_EN}"
+
+
+def local(store, text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=store.event.tz)
+
+
+def stop_the_demo_clock(store, at: dt.datetime) -> None:
+    """A demo clock standing still at `at`: the board's now, whatever the real time."""
+    clock.write_clock(store.location, clock.DemoClock(0.0, at.timestamp(), 0.0, "2020-09-07"))
+
+
+def test_rows_outside_the_events_days_and_margin_are_rejected_with_the_window(store):
+    rows = CANONICAL_HEADER + (
+        "W1,2020-09-07 10:00:00,100,0,P001,,,qr,\n"
+        "W2,2029-09-07 10:00:00,100,0,P001,,,qr,\n"  # the year mistyped
+        "W3,2020-09-05 23:59:59,100,0,P001,,,qr,\n"
+        "W4,2020-09-06 00:00:00,1,0,P001,,,qr,\n"  # the margin's first moment
+        "W5,2020-09-10 23:59:59,2,0,P001,,,qr,\n"  # its last
+        "W6,2020-09-11 00:00:00,100,0,P001,,,qr,\n"
+        "W7,2001-01-01 00:00:00,x,0,P404,,,qr,\n"  # the time is the first reason
+    )
+    r = import_bytes(store, rows.encode(), "window.csv")
+    assert (r.rows_new, r.rows_rejected, r.amount_new_fen, r.exit_status) == (3, 4, 10_300, 1)
+    assert [(x.line, x.reason) for x in r.rejections] == [
+        (3, outside("2029-09-07 10:00:00")),
+        (4, outside("2020-09-05 23:59:59")),
+        (7, outside("2020-09-11 00:00:00")),
+        (8, outside("2001-01-01 00:00:00")),
+    ]
+    assert store.scalar("select count(*) from rejected_rows") == 4
+    totals = store.query("totals_overall")[0]
+    assert (totals["total_fen"], totals["last_gift_at"]) == (10_300, local(store, "2020-09-10 23:59:59"))
+    rolled = store.query_rows("select amount_fen, last_gift_at from rollup_totals where dim = 'all'")
+    assert rolled == [{"amount_fen": 10_300, "last_gift_at": local(store, "2020-09-10 23:59:59")}]
+
+
+def test_a_gift_later_than_the_boards_now_is_rejected_beyond_the_clock_skew(store):
+    stop_the_demo_clock(store, local(store, "2020-09-07 12:00:00"))
+    rows = CANONICAL_HEADER + (
+        "F1,2020-09-07 12:05:00,100,0,P001,,,qr,\n"  # five minutes ahead: a clock that runs fast
+        "F2,2020-09-07 12:05:01,100,0,P001,,,qr,\n"
+        "F3,2020-09-09 08:00:00,100,0,P001,,,qr,\n"
+    )
+    before = snapshot(store)
+    r = import_bytes(store, rows.encode(), "ahead.csv")
+    future = "时间 {0} 晚于现在（2020-09-07 12:00:00，允许误差 5 分钟）。time {0} is in the future (now is 2020-09-07 12:00:00; 5 minutes of clock skew allowed)"
+    assert [(x.line, x.reason) for x in r.rejections] == [
+        (3, future.format("2020-09-07 12:05:01")),
+        (4, future.format("2020-09-09 08:00:00")),
+    ]
+    assert r.rows_new == 1
+    assert store.query("totals_overall")[0]["total_fen"] == before["donations"]["total_fen"] + 10_000
+
+
+def test_the_window_follows_the_demos_days(store):
+    """During a demo the event's days are the demo's: its gifts are taken, the configured days' are not."""
+    clock.write_clock(
+        store.location, clock.DemoClock(0.0, local(store, "2026-12-02 09:00").timestamp(), 0.0, "2026-12-01")
+    )
+    rows = CANONICAL_HEADER + "D1,2026-12-01 10:00:00,100,0,P001,,,qr,\nD2,2020-09-07 10:00:00,100,0,P001,,,qr,\n"
+    r = import_bytes(store, rows.encode(), "demo-20261201.csv")
+    assert r.rows_new == 1
+    assert r.rejections[0].reason.startswith("时间 2020-09-07 10:00:00 不在 2026-11-30 至 2026-12-04 之内")
+
+
+@pytest.mark.parametrize(("margin", "taken"), [(0, ["M2", "M3"]), (2, ["M1", "M2", "M3", "M4"])])
+def test_the_margin_is_a_setting(store, tmp_path, margin, taken):
+    toml = config.DEFAULT_EVENT.read_text(encoding="utf-8").replace("margin_days = 1", f"margin_days = {margin}")
+    (tmp_path / "event.toml").write_text(toml, encoding="utf-8")
+    store.event = config.load_event(tmp_path / "event.toml")
+    assert store.event.margin_days == margin
+    rows = CANONICAL_HEADER + (
+        "M1,2020-09-05 12:00:00,1,0,P001,,,qr,\n"
+        "M2,2020-09-07 00:00:00,1,0,P001,,,qr,\n"
+        "M3,2020-09-09 23:59:59,1,0,P001,,,qr,\n"
+        "M4,2020-09-11 12:00:00,1,0,P001,,,qr,\n"
+    )
+    import_bytes(store, rows.encode(), "margin.csv")
+    assert [r["donation_id"] for r in store.query_rows("select donation_id from donations order by 1")] == taken
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", '"2"', "32", "true"])
+def test_a_margin_that_is_not_a_whole_number_of_days_is_refused(tmp_path, value):
+    toml = config.DEFAULT_EVENT.read_text(encoding="utf-8").replace("margin_days = 1", f"margin_days = {value}")
+    (tmp_path / "event.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ValueError, match=r"margin_days .* 应为 0 到 31 之间的整数天；margin_days must be a whole"):
+        config.load_event(tmp_path / "event.toml")
