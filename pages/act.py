@@ -78,7 +78,8 @@ def done(message: str) -> None:
     st.rerun()
 
 
-def record_gift(user, choices, event, now) -> None:
+def record_gift(user, choices, board) -> None:
+    event, _, now = board
     with st.form("gift", clear_on_submit=False):
         c1, c2 = st.columns(2)
         channel = c1.selectbox("渠道", list(CHANNEL_CHOICES), format_func=CHANNEL_CHOICES.get, key="gift_channel")
@@ -89,10 +90,12 @@ def record_gift(user, choices, event, now) -> None:
             gift["team_id"] = pick("队伍（可选）", choices["team"], "gift_team")
         with c4:
             gift["site_id"] = pick("点位（可选）", choices["site"], "gift_site")
-        local_now = now.astimezone(event.tz)
+        first, last, today = actions.form_days(board)
         c5, c6 = st.columns(2)
-        day = c5.date_input("日期", value=local_now.date(), key="gift_day")
-        at = c6.time_input("时间", value=local_now.time().replace(microsecond=0), key="gift_time", step=60)
+        day = c5.date_input("日期", value=today, min_value=first, max_value=last, key="gift_day")
+        at = c6.time_input(
+            "时间", value=now.astimezone(event.tz).time().replace(microsecond=0), key="gift_time", step=60
+        )
         gift["donor_name"] = st.text_input("捐赠人（只保存脱敏后的名字）", key="gift_donor", max_chars=60)
         gift["reference"] = st.text_input("凭证号 / 银行流水号（可选）", key="gift_ref", max_chars=60)
         gift["reason"] = st.text_area("备注：谁收的、为什么由人工录入", key="gift_reason", max_chars=500)
@@ -100,9 +103,7 @@ def record_gift(user, choices, event, now) -> None:
     if submitted and not amount_refused(amount):
         with refused_as("未录入"):
             occurred_at = dt.datetime.combine(day, at, event.tz)
-            gift_id = actions.record_gift(
-                shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, not_after=now, **gift
-            )
+            gift_id = actions.record_gift(shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, **gift)
             done(f"已录入 {CHANNEL_CHOICES[channel]} 捐款 {format_yuan(amount)}，编号 {gift_id}。")
 
 
@@ -217,14 +218,15 @@ def audit_trail(event) -> None:
 
 def main() -> None:
     user = page_top("act", "录入与更正 Record and correct")
-    event, _, now = board_time()
+    board = board_time()
+    event, _, now = board
     roster = shared_store().roster()
     choices = actions.choices(roster)
     if "act_done" in st.session_state:
         st.success(st.session_state.pop("act_done"), icon=":material/check_circle:")
     tabs = st.tabs(["录入捐款", "认捐", "更正 / 退款", "上传文件"], key="act_tabs", on_change="rerun")
     with tabs[0]:
-        record_gift(user, choices, event, now)
+        record_gift(user, choices, board)
     with tabs[1]:
         record_pledge(user, choices, roster)
     with tabs[2]:

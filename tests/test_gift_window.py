@@ -4,8 +4,10 @@ imports, the console's record form and corrections keep that window; a correctio
 import datetime as dt
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from givingday import clock, config
+from givingday import accounts, clock, config
+from givingday.console import acts as actions
 from givingday.ingest.batch import import_bytes
 from tests.conftest import CANONICAL_HEADER, snapshot
 
@@ -102,3 +104,52 @@ def test_a_margin_that_is_not_a_whole_number_of_days_is_refused(tmp_path, value)
     (tmp_path / "event.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(ValueError, match=r"margin_days .* 应为 0 到 31 之间的整数天；margin_days must be a whole"):
         config.load_event(tmp_path / "event.toml")
+
+
+def record(store, at: dt.datetime) -> str:
+    return actions.record_gift(
+        store, "ana", channel="offline", project_id="P001", amount_fen=100, occurred_at=at, reason="现金箱"
+    )
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [
+        ("2029-09-07 10:00:00", outside("2029-09-07 10:00:00")),
+        ("2020-09-05 23:00:00", outside("2020-09-05 23:00:00")),
+        (
+            "2020-09-07 12:06:00",
+            "时间 2020-09-07 12:06:00 晚于现在（2020-09-07 12:00:00，允许误差 5 分钟）。time 2020-09-07 12:06:00 is in"
+            " the future (now is 2020-09-07 12:00:00; 5 minutes of clock skew allowed)",
+        ),
+    ],
+)
+def test_the_record_form_keeps_the_same_window(store, at, said):
+    stop_the_demo_clock(store, local(store, "2020-09-07 12:00:00"))
+
+    def state():
+        return snapshot(store), [store.scalar(f"select count(*) from {t}") for t in ("imports", "audit_log")]
+
+    before = state()
+    with pytest.raises(actions.ActionError) as refused:
+        record(store, local(store, at))
+    assert str(refused.value) == said
+    assert state() == before
+    gift = record(store, local(store, "2020-09-06 00:00:00"))
+    assert store.scalar("select amount_fen from donations where donation_id = :id", id=gift) == 100
+
+
+def test_the_record_forms_date_picker_offers_the_window(page_store):
+    accounts.add_user("ana", "organizer", "a long enough password", page_store.location)
+    user = accounts.sign_in("ana", "a long enough password", location=page_store.location, throttle=accounts.Throttle())
+    at = AppTest.from_file("../pages/act.py", default_timeout=60)
+    at.session_state["user"] = user
+    at.run()
+    day = at.date_input(key="gift_day")
+    assert (day.min, day.max, day.value) == (dt.date(2020, 9, 6), dt.date(2020, 9, 10), dt.date(2020, 9, 10))
+    stop_the_demo_clock(page_store, local(page_store, "2020-09-07 12:00:00"))
+    at = AppTest.from_file("../pages/act.py", default_timeout=60)
+    at.session_state["user"] = user
+    at.run()
+    assert at.date_input(key="gift_day").value == dt.date(2020, 9, 7)
+    assert at.time_input(key="gift_time").value == dt.time(12, 0)

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from givingday import clock
 from givingday.ingest.batch import ImportReport, import_bytes
 from givingday.ingest.profiles import Profile
 from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_TEAM
@@ -62,6 +63,14 @@ def changes(
     return {k: v for k, v in asked.items() if v is not None and v != before[k]}
 
 
+def form_days(board: clock.BoardTime) -> tuple[dt.date, dt.date, dt.date]:
+    """The record form's date picker: the first and the last day a gift may have (the event's days widened by
+    `margin_days`), and the day it starts at: today, or the window's nearest day when today is outside it."""
+    event = board.event
+    first, last = event.takes_from.date(), (event.takes_until - dt.timedelta(days=1)).date()
+    return first, last, min(max(board.now.astimezone(event.tz).date(), first), last)
+
+
 def total_fen(gift: dict[str, Any]) -> int:
     """A gift's money with its matching: what a refund takes out of every total."""
     return gift["amount_fen"] + gift["matched_fen"]
@@ -84,10 +93,9 @@ def record_gift(
     site_id: str | None = None,
     donor_name: str = "",
     reference: str = "",
-    not_after: dt.datetime | None = None,
 ) -> str:
-    """Record an offline, bank, corporate or livestream gift. Returns its id; ActionError if refused.
-    `not_after` is the board's now: a gift cannot be booked in the future."""
+    """Record an offline, bank, corporate or livestream gift. Returns its id; ActionError if refused, as when
+    its time is outside the event's window or later than the board's now (`clock.gift_time_refused`)."""
     reason = _need_reason(reason)
     if channel not in RECORDED_CHANNELS:
         raise ActionError(f"channel {channel!r} cannot be recorded by hand (one of {', '.join(RECORDED_CHANNELS)})")
@@ -95,10 +103,8 @@ def record_gift(
         raise ActionError("the amount must be positive (a refund is recorded against the gift's id)")
     if occurred_at.tzinfo is None:
         raise ActionError("the gift's time needs a time zone")
-    if not_after is not None and occurred_at > not_after + dt.timedelta(minutes=5):
-        raise ActionError("the gift's time is in the future")
-    if not store.event.starts_at - dt.timedelta(days=30) <= occurred_at:
-        raise ActionError("the gift's time is long before the event")
+    if refused := clock.gift_time_refused(occurred_at, clock.board_time(store.location, store.event)):
+        raise ActionError(refused)
     donation_id = f"{channel}-{uuid.uuid4().hex[:16]}"
     row = {
         "donation_id": donation_id,
