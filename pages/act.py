@@ -140,7 +140,7 @@ def record_pledge(user, choices, roster) -> None:
                     done(f"认捐 {pid} 已结清（{outcome}）。")
 
 
-def correct_or_refund(user, choices, roster, now) -> None:
+def correct_or_refund(user, choices, roster, event, now) -> None:
     gift_id = st.text_input("捐款编号（订单号）", key="fix_id").strip()
     if not gift_id:
         st.caption("在控制台的「最新捐款」、提醒页或平台导出中找到编号。")
@@ -150,7 +150,8 @@ def correct_or_refund(user, choices, roster, now) -> None:
     except adjustments.AdjustmentError as exc:
         st.error(str(exc))
         return
-    st.write(f"当前：{actions.describe(cur, roster)}")
+    st.write(f"当前：{actions.describe(cur, roster, event.tz)}")
+    when = cur["occurred_at"].astimezone(event.tz)
     with st.form(f"fix_{gift_id}"):  # keyed by the gift, so its choices start from this gift
         kind = st.radio(
             "操作",
@@ -163,11 +164,15 @@ def correct_or_refund(user, choices, roster, now) -> None:
         project = pick("项目", choices["project"], f"fix_project_{gift_id}", optional=False, current=cur["project_id"])
         team = pick("队伍", choices["team"], f"fix_team_{gift_id}", current=cur["team_id"])
         site = pick("点位", choices["site"], f"fix_site_{gift_id}", current=cur["site_id"])
+        c1, c2 = st.columns(2)
+        day = c1.date_input("捐款日期", value=when.date(), key=f"fix_day_{gift_id}")
+        at = c2.time_input("捐款时间", value=when.time().replace(second=0, microsecond=0), key=f"fix_time_{gift_id}")
         reason = st.text_area("原因（必填）", key=f"fix_reason_{gift_id}", max_chars=500)
         submitted = st.form_submit_button("提交", type="primary")
     if not submitted or (kind == "correction" and amount_refused(amount, required=False)):
         return
-    changed = actions.changes(cur, amount, project, team, site)
+    moved_to = dt.datetime.combine(day, at, event.tz) if kind == "correction" else None
+    changed = actions.changes(cur, amount, project, team, site, moved_to)
     with refused_as("未提交"):
         if kind == "refund":
             adjustments.refund(shared_store(), gift_id, reason, user.name, at=now)
@@ -230,7 +235,7 @@ def main() -> None:
     with tabs[1]:
         record_pledge(user, choices, roster)
     with tabs[2]:
-        correct_or_refund(user, choices, roster, now)
+        correct_or_refund(user, choices, roster, event, now)
     with tabs[3]:
         upload(user)
     audit_trail(event)

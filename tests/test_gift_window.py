@@ -9,7 +9,9 @@ from streamlit.testing.v1 import AppTest
 from givingday import accounts, clock, config
 from givingday.console import acts as actions
 from givingday.ingest.batch import import_bytes
-from tests.conftest import CANONICAL_HEADER, snapshot
+from givingday.screens.snapshot import take_snapshot
+from givingday.store import adjustments
+from tests.conftest import CANONICAL_HEADER, assert_rollups_match_ledger, import_unjudged_times, snapshot
 
 WINDOW = "2020-09-06 至 2020-09-10 之内（活动自 2020-09-07 起 3 天，前后各放宽 1 天）"
 WINDOW_EN = "2020-09-06 to 2020-09-10 (the event's 3 days from 2020-09-07, widened by 1 day(s) either side)"
@@ -26,6 +28,28 @@ def local(store, text: str) -> dt.datetime:
 def stop_the_demo_clock(store, at: dt.datetime) -> None:
     """A demo clock standing still at `at`: the board's now, whatever the real time."""
     clock.write_clock(store.location, clock.DemoClock(0.0, at.timestamp(), 0.0, "2020-09-07"))
+
+
+def signed_in_page(store, page: str) -> AppTest:
+    accounts.add_user("ana", "organizer", "a long enough password", store.location)
+    user = accounts.sign_in("ana", "a long enough password", location=store.location, throttle=accounts.Throttle())
+    at = AppTest.from_file(f"../pages/{page}.py", default_timeout=60)
+    at.session_state["user"] = user
+    return at.run()
+
+
+def minutes_with_money(store) -> list[tuple[str, int, int]]:
+    rows = store.query_rows(
+        "select minute_at, amount_fen, donations from rollup_minutes where amount_fen <> 0 or donations <> 0"
+        " order by minute_at"
+    )
+    return [
+        (f"{r['minute_at'].astimezone(store.event.tz):%Y-%m-%d %H:%M}", r["amount_fen"], r["donations"]) for r in rows
+    ]
+
+
+def last_gifts(store) -> dict[tuple[str, str], dt.datetime]:
+    return {(r["dim"], r["key"]): r["last_gift_at"] for r in store.query_rows("select * from rollup_totals")}
 
 
 def test_rows_outside_the_events_days_and_margin_are_rejected_with_the_window(store):
@@ -140,11 +164,8 @@ def test_the_record_form_keeps_the_same_window(store, at, said):
 
 
 def test_the_record_forms_date_picker_offers_the_window(page_store):
-    accounts.add_user("ana", "organizer", "a long enough password", page_store.location)
-    user = accounts.sign_in("ana", "a long enough password", location=page_store.location, throttle=accounts.Throttle())
-    at = AppTest.from_file("../pages/act.py", default_timeout=60)
-    at.session_state["user"] = user
-    at.run()
+    at = signed_in_page(page_store, "act")
+    user = at.session_state["user"]
     day = at.date_input(key="gift_day")
     assert (day.min, day.max, day.value) == (dt.date(2020, 9, 6), dt.date(2020, 9, 10), dt.date(2020, 9, 10))
     stop_the_demo_clock(page_store, local(page_store, "2020-09-07 12:00:00"))
@@ -153,3 +174,91 @@ def test_the_record_forms_date_picker_offers_the_window(page_store):
     at.run()
     assert at.date_input(key="gift_day").value == dt.date(2020, 9, 7)
     assert at.time_input(key="gift_time").value == dt.time(12, 0)
+
+
+def test_a_correction_moves_a_mistyped_time_and_every_minute_and_last_gift_follow(store):
+    import_unjudged_times(
+        store,
+        CANONICAL_HEADER
+        + "Y1,2029-09-07 10:00:00,100,10,P001,T001,,qr,张三\nG2,2020-09-07 10:00:00,50,0,P002,,S001,qr,李四\n",
+    )
+    adjustments.correct(store, "Y1", "金额录错", "ana", amount_fen=8_000, at=local(store, "2020-09-07 11:00"))
+    assert last_gifts(store)[("all", "")] == local(store, "2029-09-07 10:00")  # the stale banner is off for good
+    assert_rollups_match_ledger(store)
+
+    adjustments.correct(store, "Y1", "年份录错", "ana", occurred_at=local(store, "2020-09-08 10:30:15"))
+    assert minutes_with_money(store) == [
+        ("2020-09-07 10:00", 5_000, 1),  # G2
+        ("2020-09-07 11:00", -2_000, 0),  # the amount's correction stays when it was made
+        ("2020-09-08 10:30", 10_000, 1),  # Y1's own money, moved from 2029
+    ]
+    assert_rollups_match_ledger(store)
+    new_time = local(store, "2020-09-08 10:30:15")
+    assert adjustments.current(store, "Y1")["occurred_at"] == new_time
+    gifts = last_gifts(store)
+    assert gifts[("all", "")] == gifts[("project", "P001")] == gifts[("team", "T001")] == new_time
+    assert gifts[("channel", "qr")] == gifts[("site", "S002")] == new_time  # T001's home site
+    assert gifts[("project", "P002")] == gifts[("site", "S001")] == local(store, "2020-09-07 10:00")
+    t = store.query("totals_overall")[0]
+    assert (t["amount_fen"], t["matched_fen"], t["donations"], t["last_gift_at"]) == (13_000, 1_000, 2, new_time)
+    assert store.query("audit_recent", limit_n=1)[0]["detail"] == (
+        "occurred_at: 2029-09-07 10:00:00 → 2020-09-08 10:30:15"
+    )
+    snap = take_snapshot(store, now=local(store, "2020-09-08 10:32"))
+    assert snap.totals["last_gift_at"] == new_time and not snap.is_stale
+
+    # moved again, with its amount: the money leaves 10:30 whole, the new amount is booked now
+    adjustments.correct(
+        store,
+        "Y1",
+        "时间和金额",
+        "ana",
+        occurred_at=local(store, "2020-09-08 09:00"),
+        amount_fen=9_000,
+        at=local(store, "2020-09-08 12:00"),
+    )
+    assert minutes_with_money(store) == [
+        ("2020-09-07 10:00", 5_000, 1),
+        ("2020-09-07 11:00", -2_000, 0),
+        ("2020-09-08 09:00", 10_000, 1),
+        ("2020-09-08 12:00", 1_000, 0),
+    ]
+    assert_rollups_match_ledger(store)
+    assert last_gifts(store)[("all", "")] == local(store, "2020-09-08 09:00")
+    adjustments.refund(store, "Y1", "退款", "lee", at=local(store, "2020-09-08 13:00"))
+    assert_rollups_match_ledger(store)
+    t = store.query("totals_overall")[0]
+    assert (t["amount_fen"], t["donations"]) == (5_000, 1)
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [("2029-09-08 10:30:00", outside("2029-09-08 10:30:00")), ("2020-09-04 10:30:00", outside("2020-09-04 10:30:00"))],
+)
+def test_a_correction_cannot_move_a_gift_out_of_the_window(store, at, said):
+    import_bytes(store, (CANONICAL_HEADER + "G1,2020-09-07 10:00:00,100,0,P001,,,qr,\n").encode(), "g.csv")
+    before = snapshot(store), minutes_with_money(store), store.scalar("select count(*) from adjustments")
+    with pytest.raises(adjustments.AdjustmentError) as refused:
+        adjustments.correct(store, "G1", "时间", "ana", occurred_at=local(store, at))
+    assert str(refused.value) == said
+    with pytest.raises(adjustments.AdjustmentError, match="must change something"):
+        adjustments.correct(store, "G1", "时间", "ana", occurred_at=local(store, "2020-09-07 10:00"))
+    assert (snapshot(store), minutes_with_money(store), store.scalar("select count(*) from adjustments")) == before
+
+
+def test_the_correction_form_moves_a_gifts_time(page_store):
+    store = page_store
+    import_unjudged_times(store, CANONICAL_HEADER + "Y1,2029-09-07 10:00:20,100,0,P001,,,qr,\n")
+    at = signed_in_page(store, "act")
+    at.text_input(key="fix_id").input("Y1").run()
+    assert (at.date_input(key="fix_day_Y1").value, at.time_input(key="fix_time_Y1").value) == (
+        dt.date(2029, 9, 7),
+        dt.time(10, 0),
+    )
+    at.date_input(key="fix_day_Y1").set_value(dt.date(2020, 9, 7))
+    at.text_area(key="fix_reason_Y1").input("年份录错")
+    next(b for b in at.button if b.label == "提交").click().run()
+    assert not at.exception and at.success[0].value.startswith("已更正：Y1")
+    assert adjustments.current(store, "Y1")["occurred_at"] == local(store, "2020-09-07 10:00")
+    assert minutes_with_money(store) == [("2020-09-07 10:00", 10_000, 1)]
+    assert_rollups_match_ledger(store)

@@ -42,10 +42,11 @@ def choices(roster: dict[str, list[dict]]) -> dict[str, dict[str, str]]:
     return {what: {r[f"{what}_id"]: r["name"] for r in roster[f"{what}s"]} for what in ("project", "team", "site")}
 
 
-def describe(gift: dict[str, Any], roster: dict[str, list[dict]]) -> str:
-    """A gift as it stands, in one line: money, project, team, site and channel by name."""
+def describe(gift: dict[str, Any], roster: dict[str, list[dict]], tz: dt.tzinfo) -> str:
+    """A gift as it stands, in one line: its time, money, project, team, site and channel by name."""
     names = choices(roster)
     return (
+        f"{gift['occurred_at'].astimezone(tz):%Y-%m-%d %H:%M:%S} · "
         f"{format_yuan(gift['amount_fen'])}（配捐 {format_yuan(gift['matched_fen'])}）· "
         f"{names['project'].get(gift['project_id'], gift['project_id'])} · "
         f"{names['team'].get(gift['team_id'] or '', NO_TEAM)} · {names['site'].get(gift['site_id'] or '', NO_SITE)} · "
@@ -54,13 +55,22 @@ def describe(gift: dict[str, Any], roster: dict[str, list[dict]]) -> str:
 
 
 def changes(
-    gift: dict[str, Any], amount_fen: int | None, project_id: str | None, team_id: str | None, site_id: str | None
+    gift: dict[str, Any],
+    amount_fen: int | None,
+    project_id: str | None,
+    team_id: str | None,
+    site_id: str | None,
+    occurred_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """What a correction form changes of a gift as it stands: only the fields that differ (a team or site taken
-    away becomes ""); empty when nothing changed."""
+    away becomes ""); empty when nothing changed. The form shows times to the minute, so a time within the
+    gift's own minute is no change."""
     asked = {"amount_fen": amount_fen, "project_id": project_id, "team_id": team_id or "", "site_id": site_id or ""}
     before = {**gift, "team_id": gift["team_id"] or "", "site_id": gift["site_id"] or ""}
-    return {k: v for k, v in asked.items() if v is not None and v != before[k]}
+    out = {k: v for k, v in asked.items() if v is not None and v != before[k]}
+    if occurred_at is not None and occurred_at != gift["occurred_at"].replace(second=0, microsecond=0):
+        out["occurred_at"] = occurred_at
+    return out
 
 
 def form_days(board: clock.BoardTime) -> tuple[dt.date, dt.date, dt.date]:
