@@ -225,6 +225,13 @@ def test_a_correction_moves_a_mistyped_time_and_every_minute_and_last_gift_follo
     ]
     assert_rollups_match_ledger(store)
     assert last_gifts(store)[("all", "")] == local(store, "2020-09-08 09:00")
+    adjustments.correct(store, "G2", "晚录了", "ana", occurred_at=local(store, "2020-09-09 08:00"))  # later than all
+    gifts = last_gifts(store)
+    assert (
+        gifts[("all", "")] == gifts[("project", "P002")] == gifts[("site", "S001")] == local(store, "2020-09-09 08:00")
+    )
+    assert gifts[("project", "P001")] == local(store, "2020-09-08 09:00")
+    assert_rollups_match_ledger(store)
     adjustments.refund(store, "Y1", "退款", "lee", at=local(store, "2020-09-08 13:00"))
     assert_rollups_match_ledger(store)
     t = store.query("totals_overall")[0]

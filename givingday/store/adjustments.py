@@ -219,7 +219,7 @@ def correct(
         if ids:
             rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": ids})
         if new["occurred_at"] != cur["occurred_at"]:
-            rollups.refresh_last_gift(conn, donation_id)
+            rollups.refresh_last_gift(conn, donation_id, cur["occurred_at"], new["occurred_at"])
         changed = {k: v for k, v in new.items() if v != cur[k]}
         tz = store.event.tz
         audit.record(

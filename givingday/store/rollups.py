@@ -7,6 +7,7 @@ totals stay exact: a test compares every rollup with the ledger after imports, r
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,9 +76,10 @@ _GIFT_KEYS = {
 }
 
 
-def refresh_last_gift(conn: sa.Connection, donation_id: str) -> None:
-    """After a gift's time moved (a correction): the last gift of every total it counts in, from every gift's
-    time now (`gift_times`), which may be earlier than before: `add_events` can only move it later."""
+def refresh_last_gift(conn: sa.Connection, donation_id: str, old: dt.datetime, new: dt.datetime) -> None:
+    """After a gift's time moved from `old` to `new` (a correction): the last gift of every total it counts in,
+    from every gift's time now (`gift_times`). It may be earlier than before (`add_events` only moves it later);
+    a total whose last gift is neither the old time nor earlier than the new one is left as it is."""
     for dim, key_sql in _GIFT_KEYS.items():
         conn.execute(
             sa.text(
@@ -85,6 +87,7 @@ def refresh_last_gift(conn: sa.Connection, donation_id: str) -> None:
                 " select max(g.occurred_at) from gift_times g join donations d on d.donation_id = g.donation_id"
                 f" where {key_sql} = rollup_totals.key)"
                 f" where dim = :dim and key = (select {key_sql} from donations d where d.donation_id = :id)"
+                " and (last_gift_at = :old or last_gift_at < :new)"
             ),
-            {"dim": dim, "id": donation_id},
+            {"dim": dim, "id": donation_id, "old": old, "new": new},
         )
