@@ -88,5 +88,35 @@ class BoardTime(NamedTuple):
 def board_time(location: str, event: config.Event) -> BoardTime:
     """The event, whether a demo plays, and the board's now. Read once per use; every page, report and command
     asks here."""
-    demo = read_clock(location)
+    return time_on(event, read_clock(location))
+
+
+def time_on(event: config.Event, demo: DemoClock | None) -> BoardTime:
+    """The board's time under a demo clock (or the real one when None), before or without its file."""
     return BoardTime(effective_event(event, demo), demo is not None, demo.now() if demo else dt.datetime.now(dt.UTC))
+
+
+CLOCK_SKEW = dt.timedelta(minutes=5)  # how far ahead of the board's now a gift may be stamped (clocks differ)
+
+
+def gift_time_refused(at: dt.datetime, board: BoardTime) -> str | None:
+    """Why no gift can be at `at` on this board, or None: outside the event's days widened by `[import]
+    margin_days`, or later than the board's now beyond CLOCK_SKEW. Imports, the record form and corrections ask
+    here, so one window holds everywhere."""
+    event = board.event
+    shown = f"{at.astimezone(event.tz):%Y-%m-%d %H:%M:%S}"
+    if not event.takes_from <= at < event.takes_until:
+        first, last = event.takes_from.date(), (event.takes_until - dt.timedelta(days=1)).date()
+        return (
+            f"时间 {shown} 不在 {first} 至 {last} 之内（活动自 {event.first_day} 起 {event.days} 天，"
+            f"前后各放宽 {event.margin_days} 天）。time {shown} is outside {first} to {last} (the event's "
+            f"{event.days} days from {event.first_day}, widened by {event.margin_days} day(s) either side)"
+        )
+    if at > board.now + CLOCK_SKEW:
+        now = f"{board.now.astimezone(event.tz):%Y-%m-%d %H:%M:%S}"
+        minutes = int(CLOCK_SKEW.total_seconds() // 60)
+        return (
+            f"时间 {shown} 晚于现在（{now}，允许误差 {minutes} 分钟）。time {shown} is in the future "
+            f"(now is {now}; {minutes} minutes of clock skew allowed)"
+        )
+    return None

@@ -23,6 +23,7 @@ DEFAULT_DB = DATA_DIR / "givingday.duckdb"
 DEFAULT_EVENT = DATA_DIR / "event.toml"
 
 CHANNELS = ("qr", "livestream", "corporate", "bank", "offline")
+MAX_MARGIN_DAYS = 31  # `[import] margin_days`: a window of months would let a mistyped month in
 
 
 def db_location(explicit: str | None = None) -> str:
@@ -129,6 +130,7 @@ class Event:
     stale_after_seconds: int
     highlight_gift_fen: int = 100_000
     console: ConsoleRules = ConsoleRules()
+    margin_days: int = 1  # gifts are taken this many days before the first day and after the last
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -147,6 +149,16 @@ class Event:
     def ends_at(self) -> dt.datetime:
         return self.starts_at + dt.timedelta(days=self.days)
 
+    @property
+    def takes_from(self) -> dt.datetime:
+        """The first moment a gift may have: the first day's midnight, `margin_days` earlier."""
+        return self.starts_at - dt.timedelta(days=self.margin_days)
+
+    @property
+    def takes_until(self) -> dt.datetime:
+        """Where the gifts' window ends (exclusive): the midnight after the last day, `margin_days` later."""
+        return self.ends_at + dt.timedelta(days=self.margin_days)
+
 
 def load_event(path: Path | str | None = None) -> Event:
     path = Path(path or os.environ.get("GIVINGDAY_EVENT") or DEFAULT_EVENT)
@@ -160,6 +172,12 @@ def load_event(path: Path | str | None = None) -> Event:
     channel = imp.get("default_channel", "qr")
     if channel not in CHANNELS:
         raise ValueError(f"{path}: default_channel {channel!r} is not one of {', '.join(CHANNELS)}")
+    margin = imp.get("margin_days", 1)
+    if not isinstance(margin, int) or isinstance(margin, bool) or not 0 <= margin <= MAX_MARGIN_DAYS:
+        raise ValueError(
+            f"{path}: [import] margin_days {margin!r} 应为 0 到 {MAX_MARGIN_DAYS} 之间的整数天；"
+            f"margin_days must be a whole number of days from 0 to {MAX_MARGIN_DAYS}"
+        )
     return Event(
         name=raw["name"],
         name_en=raw.get("name_en", raw["name"]),
@@ -187,6 +205,7 @@ def load_event(path: Path | str | None = None) -> Event:
             large_gift_fen=yuan_to_fen(cons.get("large_gift_yuan", 10_000)),
             duplicate_within_seconds=int(cons.get("duplicate_within_seconds", 60)),
         ),
+        margin_days=margin,
         source=path,
     )
 

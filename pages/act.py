@@ -78,7 +78,8 @@ def done(message: str) -> None:
     st.rerun()
 
 
-def record_gift(user, choices, event, now) -> None:
+def record_gift(user, choices, board) -> None:
+    event, _, now = board
     with st.form("gift", clear_on_submit=False):
         c1, c2 = st.columns(2)
         channel = c1.selectbox("渠道", list(CHANNEL_CHOICES), format_func=CHANNEL_CHOICES.get, key="gift_channel")
@@ -89,10 +90,12 @@ def record_gift(user, choices, event, now) -> None:
             gift["team_id"] = pick("队伍（可选）", choices["team"], "gift_team")
         with c4:
             gift["site_id"] = pick("点位（可选）", choices["site"], "gift_site")
-        local_now = now.astimezone(event.tz)
+        first, last, today = actions.form_days(board)
         c5, c6 = st.columns(2)
-        day = c5.date_input("日期", value=local_now.date(), key="gift_day")
-        at = c6.time_input("时间", value=local_now.time().replace(microsecond=0), key="gift_time", step=60)
+        day = c5.date_input("日期", value=today, min_value=first, max_value=last, key="gift_day")
+        at = c6.time_input(
+            "时间", value=now.astimezone(event.tz).time().replace(microsecond=0), key="gift_time", step=60
+        )
         gift["donor_name"] = st.text_input("捐赠人（只保存脱敏后的名字）", key="gift_donor", max_chars=60)
         gift["reference"] = st.text_input("凭证号 / 银行流水号（可选）", key="gift_ref", max_chars=60)
         gift["reason"] = st.text_area("备注：谁收的、为什么由人工录入", key="gift_reason", max_chars=500)
@@ -100,9 +103,7 @@ def record_gift(user, choices, event, now) -> None:
     if submitted and not amount_refused(amount):
         with refused_as("未录入"):
             occurred_at = dt.datetime.combine(day, at, event.tz)
-            gift_id = actions.record_gift(
-                shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, not_after=now, **gift
-            )
+            gift_id = actions.record_gift(shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, **gift)
             done(f"已录入 {CHANNEL_CHOICES[channel]} 捐款 {format_yuan(amount)}，编号 {gift_id}。")
 
 
@@ -139,7 +140,7 @@ def record_pledge(user, choices, roster) -> None:
                     done(f"认捐 {pid} 已结清（{outcome}）。")
 
 
-def correct_or_refund(user, choices, roster, now) -> None:
+def correct_or_refund(user, choices, roster, event, now) -> None:
     gift_id = st.text_input("捐款编号（订单号）", key="fix_id").strip()
     if not gift_id:
         st.caption("在控制台的「最新捐款」、提醒页或平台导出中找到编号。")
@@ -149,7 +150,8 @@ def correct_or_refund(user, choices, roster, now) -> None:
     except adjustments.AdjustmentError as exc:
         st.error(str(exc))
         return
-    st.write(f"当前：{actions.describe(cur, roster)}")
+    st.write(f"当前：{actions.describe(cur, roster, event.tz)}")
+    when = cur["occurred_at"].astimezone(event.tz)
     with st.form(f"fix_{gift_id}"):  # keyed by the gift, so its choices start from this gift
         kind = st.radio(
             "操作",
@@ -162,11 +164,15 @@ def correct_or_refund(user, choices, roster, now) -> None:
         project = pick("项目", choices["project"], f"fix_project_{gift_id}", optional=False, current=cur["project_id"])
         team = pick("队伍", choices["team"], f"fix_team_{gift_id}", current=cur["team_id"])
         site = pick("点位", choices["site"], f"fix_site_{gift_id}", current=cur["site_id"])
+        c1, c2 = st.columns(2)
+        day = c1.date_input("捐款日期", value=when.date(), key=f"fix_day_{gift_id}")
+        at = c2.time_input("捐款时间", value=when.time().replace(second=0, microsecond=0), key=f"fix_time_{gift_id}")
         reason = st.text_area("原因（必填）", key=f"fix_reason_{gift_id}", max_chars=500)
         submitted = st.form_submit_button("提交", type="primary")
     if not submitted or (kind == "correction" and amount_refused(amount, required=False)):
         return
-    changed = actions.changes(cur, amount, project, team, site)
+    moved_to = dt.datetime.combine(day, at, event.tz) if kind == "correction" else None
+    changed = actions.changes(cur, amount, project, team, site, moved_to)
     with refused_as("未提交"):
         if kind == "refund":
             adjustments.refund(shared_store(), gift_id, reason, user.name, at=now)
@@ -217,18 +223,19 @@ def audit_trail(event) -> None:
 
 def main() -> None:
     user = page_top("act", "录入与更正 Record and correct")
-    event, _, now = board_time()
+    board = board_time()
+    event, _, now = board
     roster = shared_store().roster()
     choices = actions.choices(roster)
     if "act_done" in st.session_state:
         st.success(st.session_state.pop("act_done"), icon=":material/check_circle:")
     tabs = st.tabs(["录入捐款", "认捐", "更正 / 退款", "上传文件"], key="act_tabs", on_change="rerun")
     with tabs[0]:
-        record_gift(user, choices, event, now)
+        record_gift(user, choices, board)
     with tabs[1]:
         record_pledge(user, choices, roster)
     with tabs[2]:
-        correct_or_refund(user, choices, roster, now)
+        correct_or_refund(user, choices, roster, event, now)
     with tabs[3]:
         upload(user)
     audit_trail(event)

@@ -145,8 +145,16 @@ def live(f: console.Filters) -> None:
     show_windows(data["windows"], event)
     show_pace(data["pace"], data["matching"], event)
     if len(data["minutes"]):
+        start, end, unit = data["chart"]
         st.plotly_chart(
-            charts.minutes_chart(data["minutes"], event.tz), key="minutes", config={"displayModeBar": False}
+            charts.minutes_chart(data["minutes"], event.tz, unit), key="minutes", config={"displayModeBar": False}
+        )
+        span = f"{start.astimezone(event.tz):%m-%d %H:%M} – {end.astimezone(event.tz):%m-%d %H:%M}"
+        whole = f"（活动日期及前后 {event.margin_days} 天；合计含全部数据）" if f.day is None else ""
+        st.caption(f"每{charts.PER[unit]}一柱：{span}{whole}")
+    elif data["range_donations"] or data["range_total_fen"]:
+        st.info(
+            "捐款都在活动日期之外，图表不画。Every gift here lies outside the event's days.", icon=":material/info:"
         )
     else:
         st.info("筛选范围内还没有捐款。No gifts in this view yet.", icon=":material/info:")

@@ -1,16 +1,21 @@
--- console_minutes: money and 人次 per minute within the console's filters, for its chart and its pace.
--- Grain: one row per minute with at least one money event in the range, oldest first.
--- Parameters: :from_at, :to_at — the half-open time range; :category, :project_id, :team_id, :site_id,
--- :street, :channel — each null for all.
+-- console_minutes: money and 人次 per minute (or hour, or day) within the console's filters, for its chart.
+-- Grain: one row per bar (minute, hour or day of the session's time zone) with at least one money event in the
+-- range, oldest first. The range is the chart's (figures.chart_span), never the span of the data.
+-- Parameters: :from_at, :to_at — the half-open time range; :unit — 'minute', 'hour' or 'day';
+-- :category, :project_id, :team_id, :site_id, :street, :channel — each null for all.
 -- filtered: the ledger's events in the range within the filters (console_filtered).
 with filtered as (
     -- include: console_filtered
+),
+bars as (
+    select date_trunc(:unit, occurred_at) as bar_at, amount_fen, matched_fen, donation_count
+    from filtered
 )
 select
-    date_trunc('minute', occurred_at) as minute_at,
+    bar_at,
     cast(sum(amount_fen) as bigint) as amount_fen,
     cast(sum(matched_fen) as bigint) as matched_fen,
     cast(sum(donation_count) as bigint) as donations
-from filtered
-group by date_trunc('minute', occurred_at)
-order by minute_at
+from bars
+group by bar_at
+order by bar_at

@@ -2,14 +2,18 @@
 -- Grain: one row.
 -- Parameters: none.
 -- amount_fen is public money, matched_fen is 配捐; total_fen = amount_fen + matched_fen. donors (人数) counts
--- the distinct donors of gifts not refunded in full (a refunded gift's donor gave nothing).
+-- the distinct donors of gifts not refunded in full (a refunded gift's donor gave nothing). last_gift_at is the
+-- newest gift's time now (gift_times: a corrected time, never a refund's or a correction's own time).
 with totals as (
     select
         cast(coalesce(sum(amount_fen), 0) as bigint) as amount_fen,
         cast(coalesce(sum(matched_fen), 0) as bigint) as matched_fen,
-        cast(coalesce(sum(donation_count), 0) as bigint) as donations,
-        max(occurred_at) as last_gift_at
+        cast(coalesce(sum(donation_count), 0) as bigint) as donations
     from ledger
+),
+last_gift as (
+    select max(occurred_at) as last_gift_at
+    from gift_times
 ),
 refunded as (
     select donation_id
@@ -29,6 +33,7 @@ select
     t.amount_fen + t.matched_fen as total_fen,
     t.donations,
     p.donors,
-    t.last_gift_at
+    g.last_gift_at
 from totals t
 cross join donors p
+cross join last_gift g

@@ -1,5 +1,6 @@
 """The console's figures: rolling windows beside the day before, filters, tables, pace and alerts."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from givingday.console import alerts
 from givingday.console import figures as console
 from givingday.ingest.batch import import_bytes
-from tests.conftest import CANONICAL_HEADER
+from tests.conftest import CANONICAL_HEADER, import_unjudged_times
 
 # Day one (7 Sep) and day two (8 Sep), Asia/Shanghai. T001 is P001's team at S002 (德化街街道);
 # S001 升龙广场 is in 大学路街道. 王五 gives ¥20 twice within a minute under two ids on day two.
@@ -186,3 +187,56 @@ def test_downloads_keep_typed_text_from_running_as_a_formula():
 def test_the_alerts_url_asks_for_quiet_minutes_in_ascii_digits_only(store, asked, minutes):
     assert store.event.console.quiet_site_minutes == 30
     assert alerts.quiet_minutes_asked(asked, store.event) == minutes
+
+
+@pytest.fixture
+def mis_dated(store):
+    """Today's event with two gifts today and one dated 2000, imported as a store written before gifts had a
+    window could hold it."""
+    today = dt.datetime.now(store.event.tz).date()
+    store.event = dataclasses.replace(store.event, first_day=today)
+    import_unjudged_times(
+        store,
+        CANONICAL_HEADER
+        + f"OLD,2000-01-01 08:00:00,300,0,P001,,,qr,\nT1,{today} 09:30:00,100,10,P001,,,qr,\n"
+        + f"T2,{today} 10:45:59,20,0,P002,,S001,qr,\n",
+    )
+    return store, dt.datetime.combine(today, dt.time(12), store.event.tz)
+
+
+def test_a_gift_dated_years_away_does_not_stretch_the_console(mis_dated):
+    """The chart once filled every minute from the earliest gift to the latest: 13 million rows for this store."""
+    store, noon = mis_dated
+    everything = console.figures(store, console.Filters(), store.event, noon)
+    assert everything["chart"] == (store.event.takes_from, store.event.takes_until, "minute")
+    minutes = everything["minutes"]
+    assert len(minutes) == 76  # 09:30 to 10:45 today, the quiet minutes as zeros; nothing of 2000
+    assert (int(minutes["total_fen"].sum()), int(minutes["donations"].sum())) == (13_000, 2)
+    assert minutes["bar_at"].iloc[0] == noon.replace(hour=9, minute=30)
+    assert (everything["range_total_fen"], everything["range_donations"]) == (43_000, 3)  # the totals count it
+    rows = {r["key"]: r for r in everything["windows"]["rows"]}
+    assert (rows["event"]["total_fen"], rows["day"]["total_fen"], rows["m180"]["total_fen"]) == (43_000, 13_000, 13_000)
+    today = console.figures(store, console.Filters(day=noon.date()), store.event, noon)
+    assert len(today["minutes"]) == 76 and today["range_total_fen"] == 13_000
+    afternoon = console.Filters(day=noon.date(), from_time=dt.time(10), to_time=dt.time(11))
+    assert len(console.minutes(store, afternoon, store.event)) == 1
+
+
+@pytest.mark.parametrize(
+    ("margin", "days", "unit", "bars"),
+    [(31, 3, "hour", 2), (1, 400, "day", 1)],
+)
+def test_a_long_span_is_drawn_by_the_hour_or_the_day(mis_dated, margin, days, unit, bars):
+    store, noon = mis_dated
+    event = dataclasses.replace(store.event, margin_days=margin, days=days)
+    start, end, got = console.chart_span(console.Filters(), event)
+    assert (start, end, got) == (event.takes_from, event.takes_until, unit)
+    assert (end - start) <= console.CHART_UNITS[unit] * console.CHART_BARS
+    minutes = console.minutes(store, console.Filters(), event)
+    assert len(minutes) == bars and int(minutes["total_fen"].sum()) == 13_000
+
+
+def test_the_chart_keeps_its_latest_bars_when_even_days_are_too_many(store):
+    event = dataclasses.replace(store.event, first_day=dt.date(2000, 1, 1), days=40_000)
+    start, end, unit = console.chart_span(console.Filters(), event)
+    assert (end, unit, end - start) == (event.takes_until, "day", dt.timedelta(days=console.CHART_BARS))

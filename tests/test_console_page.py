@@ -175,10 +175,12 @@ def test_a_category_and_a_project_of_another_category_do_not_break_the_console(c
 
 
 def test_the_alerts_page_lists_todays_large_gifts(console_store):
+    import dataclasses
     import datetime as dt
 
     store = console_store
     when = dt.datetime.now(store.event.tz).replace(microsecond=0)
+    store.event = dataclasses.replace(store.event, first_day=when.date())  # a gift today is in the event's window
     row = f"BIG,{when:%Y-%m-%d %H:%M:%S},20000,0,P089,,S002,corporate,某公司\n"
     import_bytes(store, (CANONICAL_HEADER + row).encode(), "big.csv")
     at = AppTest.from_file("../pages/alerts.py", default_timeout=60)

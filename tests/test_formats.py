@@ -1,6 +1,7 @@
 """The platform export in every encoding and as a workbook; the real bank statements through profiles."""
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from decimal import Decimal
@@ -95,6 +96,13 @@ def _expected_bank(path, amount_col, thousands, cap_fen=100_000_000):
     return len(rows), len(kept), sum(kept)
 
 
+@pytest.fixture
+def statement_store(store):
+    """The store with an event on the statements' days (1 to 11 September 2024), so every row is in its window."""
+    store.event = dataclasses.replace(store.event, first_day=dt.date(2024, 9, 1), days=11)
+    return store
+
+
 @pytest.mark.parametrize(
     ("name", "profile", "amount_col", "thousands"),
     [
@@ -103,7 +111,8 @@ def _expected_bank(path, amount_col, thousands, cap_fen=100_000_000):
         ("bank_statement_vietcombank_2024-09.csv", "bank_statement_vcb", "Credit", "."),
     ],
 )
-def test_real_bank_statements(store, name, profile, amount_col, thousands):
+def test_real_bank_statements(statement_store, name, profile, amount_col, thousands):
+    store = statement_store
     path = SHARED_REAL / name
     total_rows, kept, fen = _expected_bank(path, amount_col, thousands)
     r = import_file(store, path)  # the profile is found from the header
@@ -118,7 +127,8 @@ def test_real_bank_statements(store, name, profile, amount_col, thousands):
     assert (again.rows_new, again.rows_duplicate) == (0, kept)
 
 
-def test_real_statement_details(store):
+def test_real_statement_details(statement_store):
+    store = statement_store
     import_file(store, SHARED_REAL / "bank_statement_vietinbank_2024-09.csv")
     first = store.query_rows(
         "select strftime(occurred_at, '%Y-%m-%d %H:%M:%S') as at, amount_fen, donor_name_masked, memo, source_line"
@@ -143,7 +153,37 @@ def test_real_statement_details(store):
     ]
 
 
-def test_agribank_date_without_time_is_midnight(store):
+def test_a_statement_reaching_back_before_the_event_keeps_only_the_days_in_its_window(store):
+    """Vietcombank's statement runs from 1 September; an event of 9 to 11 September with a day's margin takes
+    8 September on and rejects every earlier line, naming its time and the window."""
+    store.event = dataclasses.replace(store.event, first_day=dt.date(2024, 9, 9), days=3)
+    path = SHARED_REAL / "bank_statement_vietcombank_2024-09.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    day = [dt.datetime.strptime(r["TNXDate"], "%d/%m/%Y").date() for r in rows]
+    early = [i for i, d in enumerate(day) if d < dt.date(2024, 9, 8)]
+    kept = [
+        int(Decimal(r["Credit"].replace(".", "")) * 100)
+        for r, d in zip(rows, day, strict=True)
+        if d >= dt.date(2024, 9, 8)
+        and r["Credit"]
+        and 0 < int(Decimal(r["Credit"].replace(".", "")) * 100) <= 100_000_000
+    ]
+    r = import_file(store, path)
+    assert (r.rows_new, r.amount_new_fen) == (len(kept), sum(kept))
+    outside = [x for x in r.rejections if "不在" in x.reason]
+    assert [x.line for x in outside] == [i + 2 for i in early]
+    assert len(early) == 14 + 5 + 9 + 42 + 32 + 34 + 59
+    assert outside[0].reason == (
+        "时间 2024-09-01 00:00:00 不在 2024-09-08 至 2024-09-12 之内（活动自 2024-09-09 起 3 天，前后各放宽 1 天）。"
+        "time 2024-09-01 00:00:00 is outside 2024-09-08 to 2024-09-12 (the event's 3 days from 2024-09-09,"
+        " widened by 1 day(s) either side)"
+    )
+    assert store.scalar("select min(occurred_at) from donations") == dt.datetime(2024, 9, 8, tzinfo=store.event.tz)
+
+
+def test_agribank_date_without_time_is_midnight(statement_store):
+    store = statement_store
     import_file(store, SHARED_REAL / "bank_statement_agribank_2024-09.csv")
     row = store.query_rows(
         "select strftime(occurred_at, '%Y-%m-%d %H:%M') as at, amount_fen, reference from donations"
@@ -152,7 +192,8 @@ def test_agribank_date_without_time_is_midnight(store):
     assert row == [{"at": "2024-09-09 00:00", "amount_fen": 50_000_000, "reference": "1375649"}]
 
 
-def test_broken_statement_rejects_each_row_and_loses_nothing(store):
+def test_broken_statement_rejects_each_row_and_loses_nothing(statement_store):
+    store = statement_store
     import_file(store, SHARED_REAL / "bank_statement_vietinbank_2024-09.csv")
     before = snapshot(store)
     r = import_file(

@@ -102,3 +102,15 @@ def test_start_demo_backfills_once_and_resumes(demo_roster_store):
     simulate.start_demo(store, START, "23:00", seed=3, scale=0.05, live=False)
     assert store.query("totals_overall")[0] == first
     assert clock.effective_event(store.event, clock.read_clock(store.location)).first_day == START
+
+
+def test_the_demo_on_its_own_days_is_taken_whole(demo_roster_store):
+    """The demo's days are not the configured event's: its backfill is judged on the demo's clock and days."""
+    store = demo_roster_store
+    day = dt.date(2031, 5, 4)
+    simulate.start_demo(store, day, "12:00", seed=3, scale=0.05, live=False)
+    gifts = simulate.draw_event(store.event, read_roster(config.ROSTER_DIR), day, seed=3, scale=0.05)
+    rows = gifts.window(float(gifts.at[0]), dt.datetime.combine(day, dt.time(12), store.event.tz).timestamp())
+    t = store.query("totals_overall")[0]
+    assert (t["amount_fen"], t["donations"]) == (int(gifts.amount[rows].sum()), rows.stop - rows.start)
+    assert store.scalar("select count(*) from rejected_rows") == 0

@@ -299,12 +299,19 @@ def test_the_correction_form_changes_only_what_differs(gifts):
     assert actions.changes(g3, None, "P001", "T001", "S002") == {}
     assert actions.changes(g3, 1_234_530, "P001", "T001", "S002") == {}
     assert actions.changes(g3, 100, "P002", None, "S002") == {"amount_fen": 100, "project_id": "P002", "team_id": ""}
+    tz = store.event.tz
+    same_minute, next_minute = dt.datetime(2020, 9, 8, 11, 0, tzinfo=tz), dt.datetime(2020, 9, 8, 11, 1, tzinfo=tz)
+    assert actions.changes(g3, None, "P001", "T001", "S002", same_minute) == {}  # the form shows minutes
+    assert actions.changes(g3, None, "P001", "T001", "S002", next_minute) == {"occurred_at": next_minute}
     assert (
-        actions.describe(g3, roster)
-        == "¥12,345.30（配捐 ¥0.70）· 二七商圈青春志愿行 · 河南省福利彩票发行中心 · 德化步行街 · 企业捐赠"
+        actions.describe(g3, roster, tz)
+        == "2020-09-08 11:00:00 · ¥12,345.30（配捐 ¥0.70）· 二七商圈青春志愿行 · 河南省福利彩票发行中心 · 德化步行街 · 企业捐赠"
     )
     g1 = adjustments.current(store, "G1")
-    assert actions.describe(g1, roster) == "¥12.30（配捐 ¥0.00）· 关爱老兵、情暖二七 · 无队伍 · 升龙广场 · 扫码捐款"
+    assert (
+        actions.describe(g1, roster, tz)
+        == "2020-09-08 10:00:00 · ¥12.30（配捐 ¥0.00）· 关爱老兵、情暖二七 · 无队伍 · 升龙广场 · 扫码捐款"
+    )
     assert actions.choices(roster)["site"] == {"S001": "升龙广场", "S002": "德化步行街"}
     with pytest.raises(actions.ActionError, match="unknown team 'T404'"):
         actions.record_pledge(

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from givingday import clock
 from givingday.ingest.batch import ImportReport, import_bytes
 from givingday.ingest.profiles import Profile
 from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_TEAM
@@ -41,10 +42,11 @@ def choices(roster: dict[str, list[dict]]) -> dict[str, dict[str, str]]:
     return {what: {r[f"{what}_id"]: r["name"] for r in roster[f"{what}s"]} for what in ("project", "team", "site")}
 
 
-def describe(gift: dict[str, Any], roster: dict[str, list[dict]]) -> str:
-    """A gift as it stands, in one line: money, project, team, site and channel by name."""
+def describe(gift: dict[str, Any], roster: dict[str, list[dict]], tz: dt.tzinfo) -> str:
+    """A gift as it stands, in one line: its time, money, project, team, site and channel by name."""
     names = choices(roster)
     return (
+        f"{gift['occurred_at'].astimezone(tz):%Y-%m-%d %H:%M:%S} · "
         f"{format_yuan(gift['amount_fen'])}（配捐 {format_yuan(gift['matched_fen'])}）· "
         f"{names['project'].get(gift['project_id'], gift['project_id'])} · "
         f"{names['team'].get(gift['team_id'] or '', NO_TEAM)} · {names['site'].get(gift['site_id'] or '', NO_SITE)} · "
@@ -53,13 +55,30 @@ def describe(gift: dict[str, Any], roster: dict[str, list[dict]]) -> str:
 
 
 def changes(
-    gift: dict[str, Any], amount_fen: int | None, project_id: str | None, team_id: str | None, site_id: str | None
+    gift: dict[str, Any],
+    amount_fen: int | None,
+    project_id: str | None,
+    team_id: str | None,
+    site_id: str | None,
+    occurred_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """What a correction form changes of a gift as it stands: only the fields that differ (a team or site taken
-    away becomes ""); empty when nothing changed."""
+    away becomes ""); empty when nothing changed. The form shows times to the minute, so a time within the
+    gift's own minute is no change."""
     asked = {"amount_fen": amount_fen, "project_id": project_id, "team_id": team_id or "", "site_id": site_id or ""}
     before = {**gift, "team_id": gift["team_id"] or "", "site_id": gift["site_id"] or ""}
-    return {k: v for k, v in asked.items() if v is not None and v != before[k]}
+    out = {k: v for k, v in asked.items() if v is not None and v != before[k]}
+    if occurred_at is not None and occurred_at != gift["occurred_at"].replace(second=0, microsecond=0):
+        out["occurred_at"] = occurred_at
+    return out
+
+
+def form_days(board: clock.BoardTime) -> tuple[dt.date, dt.date, dt.date]:
+    """The record form's date picker: the first and the last day a gift may have (the event's days widened by
+    `margin_days`), and the day it starts at: today, or the window's nearest day when today is outside it."""
+    event = board.event
+    first, last = event.takes_from.date(), (event.takes_until - dt.timedelta(days=1)).date()
+    return first, last, min(max(board.now.astimezone(event.tz).date(), first), last)
 
 
 def total_fen(gift: dict[str, Any]) -> int:
@@ -84,10 +103,9 @@ def record_gift(
     site_id: str | None = None,
     donor_name: str = "",
     reference: str = "",
-    not_after: dt.datetime | None = None,
 ) -> str:
-    """Record an offline, bank, corporate or livestream gift. Returns its id; ActionError if refused.
-    `not_after` is the board's now: a gift cannot be booked in the future."""
+    """Record an offline, bank, corporate or livestream gift. Returns its id; ActionError if refused, as when
+    its time is outside the event's window or later than the board's now (`clock.gift_time_refused`)."""
     reason = _need_reason(reason)
     if channel not in RECORDED_CHANNELS:
         raise ActionError(f"channel {channel!r} cannot be recorded by hand (one of {', '.join(RECORDED_CHANNELS)})")
@@ -95,10 +113,8 @@ def record_gift(
         raise ActionError("the amount must be positive (a refund is recorded against the gift's id)")
     if occurred_at.tzinfo is None:
         raise ActionError("the gift's time needs a time zone")
-    if not_after is not None and occurred_at > not_after + dt.timedelta(minutes=5):
-        raise ActionError("the gift's time is in the future")
-    if not store.event.starts_at - dt.timedelta(days=30) <= occurred_at:
-        raise ActionError("the gift's time is long before the event")
+    if refused := clock.gift_time_refused(occurred_at, clock.board_time(store.location, store.event)):
+        raise ActionError(refused)
     donation_id = f"{channel}-{uuid.uuid4().hex[:16]}"
     row = {
         "donation_id": donation_id,

@@ -34,6 +34,10 @@ LATEST_N = 50
 # is booked after the last day.
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+# The chart's bars: at most five days of minutes; a longer span is drawn by the hour, then by the day.
+CHART_BARS = 5 * 24 * 60
+CHART_UNITS = {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1)}
+_FREQ = {"minute": "min", "hour": "h", "day": "D"}
 
 
 @dataclass(frozen=True)
@@ -408,13 +412,30 @@ def _record(key: str, name: str, goal: int | None, extra: dict, r: dict | None) 
     }
 
 
-def minutes(store: Store, filters: Filters, event: Event) -> pd.DataFrame:
+def chart_span(filters: Filters, event: Event) -> tuple[dt.datetime, dt.datetime, str]:
+    """The chart's window and its bar: the range asked, within the event's days and margin (a gift dated years
+    away is in the totals, not in the chart); by the minute up to CHART_BARS of them, else by the hour, else by
+    the day, keeping the latest CHART_BARS. So the chart never grows with the span of the data."""
     start, end = filters.time_range(event)
-    rows = store.query("console_minutes", from_at=start, to_at=end, **filters.sql_params())
-    frame = pd.DataFrame.from_records(rows, columns=["minute_at", "amount_fen", "matched_fen", "donations"])
-    if len(frame):  # minutes without a gift are zeros, not gaps a line would bridge
-        every = pd.date_range(frame["minute_at"].min(), frame["minute_at"].max(), freq="min")
-        frame = frame.set_index("minute_at").reindex(every, fill_value=0).rename_axis("minute_at").reset_index()
+    start, end = max(start, event.takes_from), min(end, event.takes_until)
+    unit = next((u for u, step in CHART_UNITS.items() if end - start <= step * CHART_BARS), "day")
+    return max(start, end - CHART_UNITS[unit] * CHART_BARS), end, unit
+
+
+def minutes(store: Store, filters: Filters, event: Event) -> pd.DataFrame:
+    """Money and 人次 per bar of `chart_span` (at most CHART_BARS rows); bars without a gift are zeros."""
+    start, end, unit = chart_span(filters, event)
+    columns = ["bar_at", "amount_fen", "matched_fen", "donations"]
+    rows = (
+        store.query("console_minutes", from_at=start, to_at=end, unit=unit, **filters.sql_params())
+        if start < end
+        else []
+    )
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    if len(frame):  # quiet bars are zeros, not gaps a line would bridge
+        frame["bar_at"] = pd.to_datetime(frame["bar_at"], utc=True).dt.tz_convert(event.timezone)
+        every = pd.date_range(frame["bar_at"].min(), frame["bar_at"].max(), freq=_FREQ[unit])
+        frame = frame.set_index("bar_at").reindex(every, fill_value=0).rename_axis("bar_at").reset_index()
     frame["total_fen"] = frame["amount_fen"] + frame["matched_fen"]
     return frame
 
@@ -469,5 +490,6 @@ def figures(store: Store, filters: Filters, event: Event, now: dt.datetime) -> d
         "range_total_fen": int(tables["project"]["total_fen"].sum()),
         "range_donations": int(tables["project"]["donations"].sum()),
         "minutes": minutes(store, filters, event),
+        "chart": chart_span(filters, event),
         "latest": latest_gifts(store, filters, event, roster),
     }

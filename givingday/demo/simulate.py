@@ -288,8 +288,11 @@ def store_origin(store: Store) -> str:
     return "demo" if o["demo_files"] else "empty"
 
 
-def backfill(store: Store, gifts: Gifts, until: float, chunk_seconds: int = 3600) -> list[ImportReport]:
-    """Import every gift before `until` (epoch seconds) straight into the store, an hour's export per file."""
+def backfill(
+    store: Store, gifts: Gifts, until: float, chunk_seconds: int = 3600, board: clock.BoardTime | None = None
+) -> list[ImportReport]:
+    """Import every gift before `until` (epoch seconds) straight into the store, an hour's export per file;
+    judged on `board`'s clock when given (the demo's, before it is written), else the board's."""
     reports = []
     if not len(gifts):
         return reports
@@ -299,7 +302,7 @@ def backfill(store: Store, gifts: Gifts, until: float, chunk_seconds: int = 3600
         rows = gifts.window(t, end)
         if rows.stop > rows.start:
             name = f"demo-{dt.datetime.fromtimestamp(t, store.event.tz):%Y%m%d-%H%M}.csv"
-            reports.append(import_bytes(store, export_bytes(gifts, rows, store.event.tz), name))
+            reports.append(import_bytes(store, export_bytes(gifts, rows, store.event.tz), name, board=board))
         t = end
     return reports
 
@@ -394,7 +397,9 @@ def start_demo(
         start = start or demo_start(event)
         gifts = draw_event(event, read_roster(config.ROSTER_DIR), start, seed=seed, scale=scale)
         until_epoch = parse_until(until, event, start)
-        backfill(store, gifts, until_epoch)
+        demo_clock = clock.DemoClock(time.time(), until_epoch, speed, start.isoformat(), seed, scale)
+        # Judged on the demo's clock (its days, its now), which is written once the backfill is in.
+        backfill(store, gifts, until_epoch, board=clock.time_on(event, demo_clock))
         demo_clock = clock.DemoClock(time.time(), until_epoch, speed, start.isoformat(), seed, scale)
         clock.write_clock(store.location, demo_clock)
         cursor = until_epoch

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
-from givingday import config
+from givingday import clock, config
 from givingday.ingest.formats import UnreadableFile, detect_layout, read_table
 from givingday.ingest.judge import Rejection, judge_rows
 from givingday.ingest.profiles import Profile
@@ -128,11 +128,13 @@ def import_bytes(
     source: str,
     profile: Profile | None = None,
     also: Callable[[sa.Connection, ImportReport], None] | None = None,
+    board: clock.BoardTime | None = None,
 ) -> ImportReport:
     """Import one file's content. `source` is the name shown in reports and kept with each gift.
 
     `also` runs inside the import's transaction once the report is complete (the console's audit trail), so
-    the gifts and the record of who brought them in commit together or not at all.
+    the gifts and the record of who brought them in commit together or not at all. Gift times are judged on
+    `board`'s clock when given (the demo's backfill), else on the board's (`clock.board_time`).
     """
     if not store.is_duckdb:
         raise UnsupportedStore(
@@ -157,7 +159,7 @@ def import_bytes(
                 if also:
                     also(conn, report)
                 return report
-            judged = judge_rows(store, conn, table, layout)
+            judged = judge_rows(store, conn, table, layout, board)
             gifts = judged.gifts
             report = ImportReport(
                 file=source,

@@ -1,8 +1,9 @@
 """Judging a file's rows: which are gifts (parsed, masked, hashed, credited) and which are rejected, and why.
 
 Rows are judged column by column: every distinct value (an amount, a project, a name) is parsed once, so each
-rule is one Python function. A row gets the first reason that applies (unreadable, time, amount, matched,
-project, channel, id) or is kept. `ingest/batch.py` stores what this returns, in one transaction.
+rule is one Python function. A row gets the first reason that applies (unreadable, time, a time outside the
+event's window or in the future, amount, matched, project, channel, id) or is kept. `ingest/batch.py` stores
+what this returns, in one transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from givingday import clock
 from givingday.config import CHANNELS
 from givingday.ingest import identity
 from givingday.ingest.formats import Layout, Table
@@ -223,7 +225,31 @@ def _times(table: Table, layout: Layout, field_of: Callable[[str], pa.Array], tz
     )
 
 
-def judge_rows(store: Store, conn: sa.Connection, table: Table, layout: Layout) -> Judged:
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _outside_window(times: pa.Array, board: clock.BoardTime) -> pa.Array:
+    """Why each time is not one a gift can have on this board (`clock.gift_time_refused`): null where it fits
+    the event's window and is not in the future, and where the time could not be read at all."""
+    event = board.event
+    lowest, ending, latest = (
+        (t - _EPOCH) // _MICROSECOND for t in (event.takes_from, event.takes_until, board.now + clock.CLOCK_SKEW)
+    )
+    outside = pc.or_(pc.or_(pc.less(times, lowest), pc.greater_equal(times, ending)), pc.greater(times, latest))
+    outside = pc.fill_null(outside, False)
+    reasons = pa.nulls(len(times), pa.string())
+    if not pc.any(outside).as_py():
+        return reasons
+    said, _ = _per_value(
+        times.filter(outside), lambda us: clock.gift_time_refused(_EPOCH + us * _MICROSECOND, board), pa.string()
+    )
+    return pc.replace_with_mask(reasons, outside, said)
+
+
+def judge_rows(
+    store: Store, conn: sa.Connection, table: Table, layout: Layout, board: clock.BoardTime | None = None
+) -> Judged:
     """Judge every row at once, column by column: the gifts to stage, and what was not kept and why."""
     event = store.event
     cap = event.max_gift_fen
@@ -242,6 +268,7 @@ def judge_rows(store: Store, conn: sa.Connection, table: Table, layout: Layout) 
         return pc.if_else(pc.equal(col, ""), default, col) if default else col
 
     times, time_r = _times(table, layout, field_of, event.timezone, event.tz)
+    time_r = pc.coalesce(time_r, _outside_window(times, board or clock.board_time(store.location, event)))
 
     def amount(v: str) -> int:
         if not v:

@@ -2,7 +2,8 @@
 
 A refund takes the whole gift back (money, matching and one 人次). A correction moves a gift's money to
 another amount, project, team, site or channel: it is written as the reversal of the old attribution plus
-the new one, so every total (by project, team, site, channel) follows it.
+the new one, so every total (by project, team, site, channel) follows it. A correction of the gift's time
+(kind 'redate') takes its rows out at the old time and books them at the new one, so the minutes move too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from givingday import clock
 from givingday.config import CHANNELS
 from givingday.money import format_yuan
 from givingday.store import audit, rollups
@@ -45,7 +47,38 @@ def _current(conn: sa.Connection, donation_id: str) -> dict:
     if not live:
         raise AdjustmentError(f"gift {donation_id!r} has already been refunded")
     current = live[-1] if len(live) == 1 else max(live, key=lambda r: r["amount_fen"])
-    return {**attribution, **current}
+    at = conn.execute(sa.text("select occurred_at from gift_times where donation_id = :id"), {"id": donation_id})
+    return {**attribution, **current, "occurred_at": at.scalar_one()}
+
+
+def _redate(conn: sa.Connection, donation_id: str, old: dt.datetime, new: dt.datetime, base: dict) -> list[str]:
+    """Move a gift to another time: its rows at the old time, taken out there and booked at the new one."""
+    at_old = conn.execute(
+        sa.text(
+            "select project_id, team_id, site_id, channel, sum(amount_fen) as amount_fen,"
+            " sum(matched_fen) as matched_fen, sum(donation_count) as donations"
+            " from ledger where donation_id = :id and occurred_at = :at group by project_id, team_id, site_id, channel"
+        ),
+        {"id": donation_id, "at": old},
+    ).all()
+    ids = []
+    for row in at_old:
+        r = dict(row._mapping)
+        if not (r["amount_fen"] or r["matched_fen"] or r["donations"]):
+            continue
+        out, back = f"redate:{uuid.uuid4().hex[:16]}", f"redate:{uuid.uuid4().hex[:16]}"
+        _insert(conn, adjustment_id=out, **_reversal(r), **{**base, "kind": "redate", "occurred_at": old})
+        _insert(
+            conn,
+            adjustment_id=back,
+            amount_delta_fen=int(r["amount_fen"]),
+            matched_delta_fen=int(r["matched_fen"]),
+            donation_delta=int(r["donations"]),
+            **{k: r[k] for k in ATTRIBUTION},
+            **{**base, "kind": "redate", "occurred_at": new},
+        )
+        ids += [out, back]
+    return ids
 
 
 def _reversal(cur: dict) -> dict:
@@ -58,9 +91,11 @@ def _reversal(cur: dict) -> dict:
     }
 
 
-def _shown(field: str, value: object) -> str:
+def _shown(field: str, value: object, tz: dt.tzinfo) -> str:
     if field.endswith("_fen"):
         return format_yuan(int(value or 0))
+    if isinstance(value, dt.datetime):
+        return f"{value.astimezone(tz):%Y-%m-%d %H:%M:%S}"
     return str(value or "—")
 
 
@@ -122,17 +157,25 @@ def correct(
     team_id: str | None = None,
     site_id: str | None = None,
     channel: str | None = None,
+    occurred_at: dt.datetime | None = None,
     at: dt.datetime | None = None,
 ) -> list[str]:
-    """Fix a gift: reverse its current attribution and book the corrected one. Returns the adjustment ids."""
+    """Fix a gift: reverse its current attribution and book the corrected one; with `occurred_at`, move it to
+    that time (within the event's window, `clock.gift_time_refused`). Returns the adjustment ids."""
     if not reason.strip():
         raise AdjustmentError("a correction needs a reason")
     if amount_fen is not None and amount_fen <= 0:
         raise AdjustmentError("a corrected amount must be positive (use a refund to take a gift back)")
-    if all(v is None for v in (amount_fen, matched_fen, project_id, team_id, site_id, channel)):
+    money = (amount_fen, matched_fen, project_id, team_id, site_id, channel)
+    if all(v is None for v in (*money, occurred_at)):
         raise AdjustmentError("a correction must change something")
     if channel is not None and channel not in CHANNELS:
         raise AdjustmentError(f"unknown channel {channel!r}")
+    if occurred_at is not None:
+        if occurred_at.tzinfo is None:
+            raise AdjustmentError("the gift's time needs a time zone")
+        if refused := clock.gift_time_refused(occurred_at, clock.board_time(store.location, store.event)):
+            raise AdjustmentError(refused)
     now = dt.datetime.now(dt.UTC)
     with store.writing() as conn:
         cur = _current(conn, donation_id)
@@ -145,7 +188,10 @@ def correct(
             "team_id": cur["team_id"] if team_id is None else (team_id or None),
             "site_id": cur["site_id"] if site_id is None else (site_id or None),
             "channel": channel or cur["channel"],
+            "occurred_at": cur["occurred_at"] if occurred_at is None else occurred_at,
         }
+        if all(v is None for v in money) and new["occurred_at"] == cur["occurred_at"]:
+            raise AdjustmentError("a correction must change something")
         base = {
             "donation_id": donation_id,
             "kind": "correction",
@@ -154,24 +200,28 @@ def correct(
             "recorded_by": recorded_by,
             "recorded_at": now,
         }
-        ids = [f"correction:{uuid.uuid4().hex[:16]}", f"correction:{uuid.uuid4().hex[:16]}"]
-        _insert(
-            conn,
-            adjustment_id=ids[0],
-            **_reversal(cur),
-            **base,
-        )
-        _insert(
-            conn,
-            adjustment_id=ids[1],
-            amount_delta_fen=int(new["amount_fen"]),
-            matched_delta_fen=int(new["matched_fen"]),
-            donation_delta=int(cur["donations"]),
-            **{k: new[k] for k in ATTRIBUTION},
-            **base,
-        )
-        rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": ids})
+        ids = []
+        if new["occurred_at"] != cur["occurred_at"]:
+            ids += _redate(conn, donation_id, cur["occurred_at"], new["occurred_at"], base)
+        if any(v is not None for v in money):
+            pair = [f"correction:{uuid.uuid4().hex[:16]}", f"correction:{uuid.uuid4().hex[:16]}"]
+            _insert(conn, adjustment_id=pair[0], **_reversal(cur), **base)
+            _insert(
+                conn,
+                adjustment_id=pair[1],
+                amount_delta_fen=int(new["amount_fen"]),
+                matched_delta_fen=int(new["matched_fen"]),
+                donation_delta=int(cur["donations"]),
+                **{k: new[k] for k in ATTRIBUTION},
+                **base,
+            )
+            ids += pair
+        if ids:
+            rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": ids})
+        if new["occurred_at"] != cur["occurred_at"]:
+            rollups.refresh_last_gift(conn, donation_id, cur["occurred_at"], new["occurred_at"])
         changed = {k: v for k, v in new.items() if v != cur[k]}
+        tz = store.event.tz
         audit.record(
             conn,
             recorded_by,
@@ -182,6 +232,7 @@ def correct(
             + int(new["matched_fen"])
             - int(cur["amount_fen"])
             - int(cur["matched_fen"]),
-            detail=", ".join(f"{k}: {_shown(k, cur[k])} → {_shown(k, v)}" for k, v in changed.items()) or "no change",
+            detail=", ".join(f"{k}: {_shown(k, cur[k], tz)} → {_shown(k, v, tz)}" for k, v in changed.items())
+            or "no change",
         )
     return ids

@@ -220,6 +220,31 @@ MIGRATIONS.append(
 )
 
 
+MIGRATIONS.append(
+    (
+        "0005_gift_times",
+        [
+            # Each gift's time now: its own, or where a correction moved it (kind 'redate': the gift's rows taken
+            # out at the old time and booked at the new one), the time at which its ledger rows still count it.
+            """create view gift_times as
+                select donation_id, occurred_at
+                from donations
+                where donation_id not in (select donation_id from adjustments where kind = 'redate')
+                union all
+                select donation_id, max(occurred_at)
+                from (
+                    select donation_id, occurred_at
+                    from ledger
+                    where donation_id in (select donation_id from adjustments where kind = 'redate')
+                    group by donation_id, occurred_at
+                    having sum(donation_count) > 0
+                ) moved
+                group by donation_id""",
+        ],
+    )
+)
+
+
 def applied(conn: sa.Connection) -> list[str]:
     conn.execute(
         sa.text(

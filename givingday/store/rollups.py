@@ -7,6 +7,7 @@ totals stay exact: a test compares every rollup with the ledger after imports, r
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,3 +64,30 @@ def add_events(conn: sa.Connection, select_sql: str, params: dict[str, Any]) -> 
         if "ids" in params:
             stmt = stmt.bindparams(sa.bindparam("ids", expanding=True))
         conn.execute(stmt, params)
+
+
+# Where a gift's time counts as a last gift: the totals of its own attribution, as `add_events` credits it.
+_GIFT_KEYS = {
+    "all": "''",
+    "project": "d.project_id",
+    "team": "coalesce(d.team_id, '')",
+    "site": "coalesce(d.site_id, '')",
+    "channel": "d.channel",
+}
+
+
+def refresh_last_gift(conn: sa.Connection, donation_id: str, old: dt.datetime, new: dt.datetime) -> None:
+    """After a gift's time moved from `old` to `new` (a correction): the last gift of every total it counts in,
+    from every gift's time now (`gift_times`). It may be earlier than before (`add_events` only moves it later);
+    a total whose last gift is neither the old time nor earlier than the new one is left as it is."""
+    for dim, key_sql in _GIFT_KEYS.items():
+        conn.execute(
+            sa.text(
+                "update rollup_totals set last_gift_at = ("
+                " select max(g.occurred_at) from gift_times g join donations d on d.donation_id = g.donation_id"
+                f" where {key_sql} = rollup_totals.key)"
+                f" where dim = :dim and key = (select {key_sql} from donations d where d.donation_id = :id)"
+                " and (last_gift_at = :old or last_gift_at < :new)"
+            ),
+            {"dim": dim, "id": donation_id, "old": old, "new": new},
+        )
