@@ -3,17 +3,36 @@ identical transfers in one statement stay two gifts, and a store imported under 
 file twice."""
 
 import csv
+import dataclasses
+import datetime as dt
 import hashlib
 import io
 from pathlib import Path
 
 import pytest
 
+from givingday import config
 from givingday.ingest.batch import import_bytes, import_file
 from givingday.ingest.profiles import load_profile
 from tests.conftest import SHARED_REAL, write
 
 VIETINBANK = SHARED_REAL / "bank_statement_vietinbank_2024-09.csv"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def an_event_around_both_years():
+    """Every store here takes gifts from the canonical rows' 2020 and the real statements' September 2024 alike
+    (a gift outside the event's days is refused, and that is not what these tests are about)."""
+    load = config.load_event
+
+    def spanning(path=None):
+        return dataclasses.replace(
+            load(path), first_day=dt.date(2020, 9, 1), days=(dt.date(2024, 10, 1) - dt.date(2020, 9, 1)).days
+        )
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(config, "load_event", spanning)
+        yield
 
 
 def _statement() -> tuple[list[str], list[list[str]]]:
