@@ -320,3 +320,30 @@ def test_identity_is_a_list_of_columns_in_any_order(store, tmp_path):
     other = _profile(tmp_path, 'identity = ["Teller", "Date", "Credit"]')
     assert import_bytes(store, STATEMENT.encode(), "s.csv", one).rows_new == 2
     assert import_bytes(store, STATEMENT.encode(), "s2.csv", other).rows_new == 0
+
+
+def test_the_statement_resaved_as_a_workbook_with_typed_cells_is_the_same_gifts(store, tmp_path, whole_statement):
+    """Excel types a re-saved statement's columns: Date a date cell, Time a time cell, amounts numbers."""
+    import datetime as dt
+
+    import openpyxl
+
+    header, rows = _statement()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    at = {name: header.index(name) for name in ("Date", "Time", "CreditAmount", "DebitAmount")}
+    for row in rows:
+        cells: list[object] = list(row)
+        cells[at["Date"]] = dt.datetime.strptime(row[at["Date"]], "%d/%m/%Y")
+        if row[at["Time"]]:
+            cells[at["Time"]] = dt.time.fromisoformat(row[at["Time"]])
+        for money in ("CreditAmount", "DebitAmount"):
+            if row[at[money]]:
+                cells[at[money]] = float(row[at[money]].replace(",", ""))
+        sheet.append(cells)
+    path = tmp_path / "statement.xlsx"
+    book.save(path)
+    r = import_file(store, path)
+    assert r.outcome == "committed" and (r.rows_new, r.amount_new_fen) == whole_statement
+    assert import_file(store, VIETINBANK).rows_new == 0, "the CSV as exported: the same gifts"

@@ -7,6 +7,7 @@ files reach us renamed by browsers, e-mail and Excel. See docs/formats.md.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from dataclasses import dataclass, field
@@ -256,8 +257,12 @@ def _xlsx_cell(v: object) -> str:
         return ""
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
-    if hasattr(v, "isoformat"):
-        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date | dt.time):
+        return v.isoformat()
+    if isinstance(v, dt.timedelta):  # a duration-formatted cell: as the clock time it shows
+        return (dt.datetime.min + v).time().isoformat() if dt.timedelta(0) <= v < dt.timedelta(days=1) else str(v)
     return str(v).strip()
 
 

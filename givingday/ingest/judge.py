@@ -117,6 +117,23 @@ def _parse_time(text: str, tz: dt.tzinfo) -> dt.datetime:
     return t
 
 
+# How a workbook's typed date, time or date-and-time cell reads as text (formats._xlsx_cell): ISO 8601, whatever
+# the profile says the column's text looks like, since a spreadsheet re-saved by Excel types those columns.
+_TYPED_CELL = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{1,6})?)?|\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+
+
+def _strptime(text: str, fmt: str) -> dt.datetime:
+    """`text` in the profile's format, or as a workbook's typed cell reads."""
+    try:
+        return dt.datetime.strptime(text, fmt)
+    except ValueError:
+        if not _TYPED_CELL.fullmatch(text):
+            raise
+        if ":" in text and "-" not in text:
+            return dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(text))
+        return dt.datetime.fromisoformat(text)
+
+
 class _TimeReader:
     """Times in the layout's formats, from one key: `occurred_at`, or `date` + "\x1f" + `time_of_day`."""
 
@@ -137,7 +154,7 @@ class _TimeReader:
                 raise ValueError("time is empty")
             if self.date_format:
                 try:
-                    return dt.datetime.strptime(key, self.date_format).replace(tzinfo=self.tz)
+                    return _strptime(key, self.date_format).replace(tzinfo=self.tz)
                 except ValueError:
                     raise ValueError(f"time {key!r} does not match {self.date_format!r}") from None
             return _parse_time(key, self.tz)
@@ -145,19 +162,13 @@ class _TimeReader:
         if not ds:
             raise ValueError("date is empty")
         try:
-            day = (
-                dt.datetime.strptime(ds, self.date_format).date()
-                if self.date_format
-                else _parse_time(ds, self.tz).date()
-            )
+            day = _strptime(ds, self.date_format).date() if self.date_format else _parse_time(ds, self.tz).date()
         except ValueError:
             raise ValueError(f"date {ds!r} does not match {self.date_format or 'YYYY-MM-DD'!r}") from None
         clock = dt.time(0)
         if ts:
             try:
-                clock = (
-                    dt.datetime.strptime(ts, self.time_format).time() if self.time_format else dt.time.fromisoformat(ts)
-                )
+                clock = _strptime(ts, self.time_format).time() if self.time_format else dt.time.fromisoformat(ts)
             except ValueError:
                 raise ValueError(f"time of day {ts!r} is not a time") from None
         return dt.datetime.combine(day, clock, self.tz)
