@@ -127,12 +127,21 @@ def test_real_bank_statements(statement_store, name, profile, amount_col, thousa
     assert (again.rows_new, again.rows_duplicate) == (0, kept)
 
 
+def _stored_after_import(store, statement: str, columns: str, *, limit: int) -> list[dict]:
+    """Import one of the real statements and read back its first stored rows, the time as the board shows it."""
+    import_file(store, SHARED_REAL / statement)
+    return store.query_rows(
+        f"select strftime(occurred_at, '%Y-%m-%d %H:%M:%S') as at, {columns} from donations"
+        f" order by source_line limit {limit}"
+    )
+
+
 def test_real_statement_details(statement_store):
-    store = statement_store
-    import_file(store, SHARED_REAL / "bank_statement_vietinbank_2024-09.csv")
-    first = store.query_rows(
-        "select strftime(occurred_at, '%Y-%m-%d %H:%M:%S') as at, amount_fen, donor_name_masked, memo, source_line"
-        " from donations order by source_line limit 2"
+    first = _stored_after_import(
+        statement_store,
+        "bank_statement_vietinbank_2024-09.csv",
+        "amount_fen, donor_name_masked, memo, source_line",
+        limit=2,
     )
     # Line 2's memo runs over two lines; the next record starts on line 4.
     assert first == [
@@ -183,13 +192,10 @@ def test_a_statement_reaching_back_before_the_event_keeps_only_the_days_in_its_w
 
 
 def test_agribank_date_without_time_is_midnight(statement_store):
-    store = statement_store
-    import_file(store, SHARED_REAL / "bank_statement_agribank_2024-09.csv")
-    row = store.query_rows(
-        "select strftime(occurred_at, '%Y-%m-%d %H:%M') as at, amount_fen, reference from donations"
-        " where source_line = 2"
+    row = _stored_after_import(
+        statement_store, "bank_statement_agribank_2024-09.csv", "amount_fen, reference, source_line", limit=1
     )
-    assert row == [{"at": "2024-09-09 00:00", "amount_fen": 50_000_000, "reference": "1375649"}]
+    assert row == [{"at": "2024-09-09 00:00:00", "amount_fen": 50_000_000, "reference": "1375649", "source_line": 2}]
 
 
 def test_broken_statement_rejects_each_row_and_loses_nothing(statement_store):

@@ -217,23 +217,23 @@ def windows(store: Store, filters: Filters, event: Event, now: dt.datetime) -> d
             "before": ("console_windows", {**before_p, **filters.sql_params()}),
         }
     )
-    cur, prev = rows["now"][0], rows["before"][0]
+    cur, prev = ({r["window"]: r for r in rows[k]} for k in ("now", "before"))
     first_day = until.astimezone(event.tz).date() == event.first_day or until <= event.starts_at + day
     table = [
         {
             "key": key,
             "label": label,
-            "total_fen": cur[f"{key}_fen"],
-            "donations": cur[f"{key}_donations"],
-            "before_fen": None if first_day else prev[f"{key}_fen"],
-            "before_donations": None if first_day else prev[f"{key}_donations"],
+            "total_fen": cur[key]["total_fen"],
+            "donations": cur[key]["donations"],
+            "before_fen": None if first_day else prev[key]["total_fen"],
+            "before_donations": None if first_day else prev[key]["donations"],
         }
         for key, label, _ in WINDOWS
     ]
     return {
         "until": until,
         "rows": table,
-        "day_before_full_fen": None if first_day else prev["day_full_fen"],
+        "day_before_full_fen": None if first_day else prev["day_full"]["total_fen"],
         "day_start": now_p["since_day"],
         "day_end": now_p["to_at"],
     }
