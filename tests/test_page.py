@@ -14,15 +14,20 @@ GIFTS = CANONICAL_HEADER + (
 )
 
 
-def test_data_status_page_shows_exact_totals(page_store):
-    store = page_store
-    import_bytes(store, GIFTS.encode(), "page.csv")
+def _signed_in_data_page(store) -> AppTest:
+    """The data page run once by an organizer signed in on this tab."""
     accounts.add_user("ana", "organizer", "a long enough password", store.location)
     at = AppTest.from_file("../pages/data_status.py", default_timeout=30)
     at.session_state["user"] = accounts.sign_in(
         "ana", "a long enough password", location=store.location, throttle=accounts.Throttle()
     )
-    at.run()
+    return at.run()
+
+
+def test_data_status_page_shows_exact_totals(page_store):
+    store = page_store
+    import_bytes(store, GIFTS.encode(), "page.csv")
+    at = _signed_in_data_page(store)
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["善款合计"] == format_wan(1234600 + 10000) + "元"
@@ -54,12 +59,7 @@ def test_import_times_are_on_the_boards_clock_during_a_demo(page_store):
     demo_start = dt.datetime(2020, 9, 7, 2, 0, tzinfo=dt.UTC)  # 10:00 in the event's zone
     clock.write_clock(store.location, clock.DemoClock(time.time(), demo_start.timestamp(), 1.0, "2020-09-07"))
     import_bytes(store, GIFTS.encode(), "page.csv")
-    accounts.add_user("ana", "organizer", "a long enough password", store.location)
-    at = AppTest.from_file("../pages/data_status.py", default_timeout=30)
-    at.session_state["user"] = accounts.sign_in(
-        "ana", "a long enough password", location=store.location, throttle=accounts.Throttle()
-    )
-    at.run()
+    at = _signed_in_data_page(store)
     assert not at.exception
     imports = next(d.value for d in at.dataframe if "文件" in d.value.columns)
     shown = imports["时间"].iloc[0]
