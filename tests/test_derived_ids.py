@@ -80,6 +80,7 @@ def whole_statement(tmp_path_factory, fixture_roster_file) -> tuple[int, int]:
         s.dispose()
 
 
+@pytest.mark.slow  # the whole real statement, imported several times
 def test_a_split_statement_with_renumbered_pages_stores_each_gift_once(store, whole_statement):
     assert whole_statement == (9_433, 277_573_553_200)  # the credit lines at or under the cap (test_formats)
     header, first, second = _halves()
@@ -322,6 +323,7 @@ def test_identity_is_a_list_of_columns_in_any_order(store, tmp_path):
     assert import_bytes(store, STATEMENT.encode(), "s2.csv", other).rows_new == 0
 
 
+@pytest.mark.slow  # the whole real statement, imported several times
 def test_the_statement_resaved_as_a_workbook_with_typed_cells_is_the_same_gifts(store, tmp_path, whole_statement):
     """Excel types a re-saved statement's columns: Date a date cell, Time a time cell, amounts numbers."""
     import datetime as dt
