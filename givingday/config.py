@@ -115,6 +115,20 @@ class ConsoleRules:
 
 
 @dataclass(frozen=True)
+class ApiRules:
+    max_body_mb: float = 10
+    posts_per_minute: int = 600
+
+    def __post_init__(self) -> None:
+        if not (self.max_body_mb > 0 and self.posts_per_minute > 0):
+            raise ValueError("[api] max_body_mb and posts_per_minute must be greater than 0")
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_mb * 2**20)
+
+
+@dataclass(frozen=True)
 class Event:
     name: str
     name_en: str
@@ -131,6 +145,7 @@ class Event:
     highlight_gift_fen: int = 100_000
     console: ConsoleRules = ConsoleRules()
     margin_days: int = 1  # gifts are taken this many days before the first day and after the last
+    api: ApiRules = ApiRules()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -168,6 +183,7 @@ def load_event(path: Path | str | None = None) -> Event:
     m = raw.get("matching", {})
     screen = raw.get("screen", {})
     cons = raw.get("console", {})
+    api = raw.get("api", {})
     active = cons.get("active_hours", ["08:00", "22:00"])
     channel = imp.get("default_channel", "qr")
     if channel not in CHANNELS:
@@ -206,6 +222,9 @@ def load_event(path: Path | str | None = None) -> Event:
             duplicate_within_seconds=int(cons.get("duplicate_within_seconds", 60)),
         ),
         margin_days=margin,
+        api=ApiRules(
+            max_body_mb=float(api.get("max_body_mb", 10)), posts_per_minute=int(api.get("posts_per_minute", 600))
+        ),
         source=path,
     )
 
