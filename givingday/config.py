@@ -6,6 +6,7 @@ Every command and page asks this module, so a setting has one place and one defa
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -51,6 +52,16 @@ def beside_store(location: str, name: str) -> Path:
     """A folder or file that belongs with the store: beside the DuckDB file, else in `data/`."""
     file = db_file(location)
     return (file.parent if file else DATA_DIR) / name
+
+
+def write_private_json(path: Path, data: object) -> None:
+    """Write a JSON file only this user may read (mode 600), whole or not at all: accounts, tokens, the board's link."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+    os.replace(tmp, path)
 
 
 def inbox_dir(location: str) -> Path:

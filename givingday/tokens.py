@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -59,12 +58,7 @@ def _read(path: Path) -> dict[str, dict]:
 
 
 def _write(path: Path, tokens: dict[str, dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"tokens": tokens}, f, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+    config.write_private_json(path, {"tokens": tokens})
 
 
 def add_token(name: str, location: str | None = None) -> str:
