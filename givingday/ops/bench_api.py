@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import re
 import statistics
 import threading
@@ -189,7 +190,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"starting a demo board and {args.clients} clients posting for {args.duration:g} s …", flush=True)
     with demo_server(live=False, prepare=make_tokens) as (url, _pid):
+        load_before = os.getloadavg()[0]
         r = run(url, names, secrets, args.duration)
+        load_after = os.getloadavg()[0]
+    print(f"machine load average (1 min) {load_before:.1f} before, {load_after:.1f} after")
     print(
         f"{r['clients']} clients, {r['seconds']:g} s: {r['pushes']:,} pushes, {r['stored']:,} stored,"
         f" {r['refused']:,} refused; {r['on_wall']:,} more gifts on /wall/feed\n"
