@@ -186,6 +186,13 @@ class Event:
         return self.ends_at + dt.timedelta(days=self.margin_days)
 
 
+def _api_rules(path: Path, api: dict) -> ApiRules:
+    try:
+        return ApiRules(float(api.get("max_body_mb", 10)), int(api.get("posts_per_minute", 600)))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
 def load_event(path: Path | str | None = None) -> Event:
     path = Path(path or os.environ.get("GIVINGDAY_EVENT") or DEFAULT_EVENT)
     with open(path, "rb") as f:
@@ -194,7 +201,6 @@ def load_event(path: Path | str | None = None) -> Event:
     m = raw.get("matching", {})
     screen = raw.get("screen", {})
     cons = raw.get("console", {})
-    api = raw.get("api", {})
     active = cons.get("active_hours", ["08:00", "22:00"])
     channel = imp.get("default_channel", "qr")
     if channel not in CHANNELS:
@@ -233,9 +239,7 @@ def load_event(path: Path | str | None = None) -> Event:
             duplicate_within_seconds=int(cons.get("duplicate_within_seconds", 60)),
         ),
         margin_days=margin,
-        api=ApiRules(
-            max_body_mb=float(api.get("max_body_mb", 10)), posts_per_minute=int(api.get("posts_per_minute", 600))
-        ),
+        api=_api_rules(path, raw.get("api", {})),
         source=path,
     )
 

@@ -274,3 +274,16 @@ def test_no_token_is_ever_logged(api, caplog):
         call(jsonl(GIFT), token + "x")
     assert "api:relay: 1 new" in caplog.text
     assert token not in caplog.text
+
+
+def test_the_api_settings_are_read_from_the_event_file(tmp_path):
+    text = config.DEFAULT_EVENT.read_text(encoding="utf-8")
+    assert config.load_event().api == config.ApiRules(max_body_mb=10, posts_per_minute=600)
+    path = tmp_path / "event.toml"
+    path.write_text(text.replace("max_body_mb = 10", "max_body_mb = 0.5"), encoding="utf-8")
+    assert config.load_event(path).api.max_body_bytes == 524_288
+    path.write_text(text.replace("posts_per_minute = 600", "posts_per_minute = 0"), encoding="utf-8")
+    with pytest.raises(
+        ValueError, match=r"event.toml: \[api\] max_body_mb and posts_per_minute must be greater than 0"
+    ):
+        config.load_event(path)
