@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 LINTED := givingday tests tools app.py pages
 
-.PHONY: run test check fuzz lint bench load load-streamlit soak setup browser report-tools clean-store
+.PHONY: run test check fuzz lint bench bench-api load load-streamlit soak setup browser report-tools clean-store
 
 # The runtime packages (`make run`); a change of requirements.txt installs again.
 $(STAMP): requirements.txt
@@ -51,6 +51,10 @@ lint: $(DEV_STAMP)
 
 bench: $(STAMP)
 	$(PY) -m givingday.ops.bench
+
+# 50 clients posting gifts to POST /api/gifts for 60 s: push→stored and push→/wall/feed (docs/api.md).
+bench-api: $(STAMP)
+	$(PY) -m givingday.ops.bench_api
 
 # The targets, one run each, with the live demo: 200 screens on the Streamlit big screen, and 500 on the
 # wall (/wall, the page for screens that only watch), alone and dealt round the district and its 137 site screens

@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -114,12 +113,7 @@ def _read(path: Path) -> dict[str, dict]:
 
 
 def _write(path: Path, users: dict[str, dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"users": users}, f, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+    config.write_private_json(path, {"users": users})
 
 
 def check_name(name: str) -> str:

@@ -42,13 +42,9 @@ def publish(location: str, port: int, base: str) -> str:
     """Write board.json for this board (mode 0600) and return its token."""
     global _token
     token = _token = secrets.token_urlsafe(32)
-    path = link_path(location)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"port": port, "base": base.strip("/"), "token": token, "pid": os.getpid()}, f)
-    os.replace(tmp, path)
+    config.write_private_json(
+        link_path(location), {"port": port, "base": base.strip("/"), "token": token, "pid": os.getpid()}
+    )
     return token
 
 

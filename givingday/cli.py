@@ -292,6 +292,33 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    from givingday import tokens
+
+    try:
+        if args.action == "list":
+            for t in tokens.list_tokens(args.db):
+                print(f"{t.name:<24} made {t.created_at}")
+            return 0
+        if not args.name:
+            raise tokens.TokenError(f"`token {args.action}` needs a NAME")
+        if args.action == "add":
+            token = tokens.add_token(args.name, args.db)
+            print(token)
+            print(
+                f"token for {args.name} made ({tokens.tokens_path(args.db)}): it is shown only now; its posts are"
+                f" imported as api:{args.name}",
+                file=sys.stderr,
+            )
+        else:
+            tokens.revoke_token(args.name, args.db)
+            print(f"token {args.name} revoked: the board refuses it from its next post")
+    except tokens.TokenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from givingday.web.serve import serve
 
@@ -353,6 +380,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--role", choices=labels.ROLES, help="the role of a new user")
     s.add_argument("--oidc", action="store_true", help="the user signs in through OIDC (st.login); no password")
     s.set_defaults(func=cmd_user)
+
+    s = sub.add_parser("token", help="bearer tokens of POST /api/gifts: add (printed once), list, revoke")
+    s.add_argument("action", choices=["add", "list", "revoke"])
+    s.add_argument("name", nargs="?", metavar="NAME", help="who posts with it (a system, a phone app)")
+    s.set_defaults(func=cmd_token)
 
     s = sub.add_parser("serve", help="run the board (Streamlit) with its inbox worker")
     s.add_argument("--port", type=int, default=8501)

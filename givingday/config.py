@@ -6,6 +6,7 @@ Every command and page asks this module, so a setting has one place and one defa
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -51,6 +52,16 @@ def beside_store(location: str, name: str) -> Path:
     """A folder or file that belongs with the store: beside the DuckDB file, else in `data/`."""
     file = db_file(location)
     return (file.parent if file else DATA_DIR) / name
+
+
+def write_private_json(path: Path, data: object) -> None:
+    """Write a JSON file only this user may read (mode 600), whole or not at all: accounts, tokens, the board's link."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+    os.replace(tmp, path)
 
 
 def inbox_dir(location: str) -> Path:
@@ -115,6 +126,20 @@ class ConsoleRules:
 
 
 @dataclass(frozen=True)
+class ApiRules:
+    max_body_mb: float = 10
+    posts_per_minute: int = 600
+
+    def __post_init__(self) -> None:
+        if not (self.max_body_mb > 0 and self.posts_per_minute > 0):
+            raise ValueError("[api] max_body_mb and posts_per_minute must be greater than 0")
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_mb * 2**20)
+
+
+@dataclass(frozen=True)
 class Event:
     name: str
     name_en: str
@@ -131,6 +156,7 @@ class Event:
     highlight_gift_fen: int = 100_000
     console: ConsoleRules = ConsoleRules()
     margin_days: int = 1  # gifts are taken this many days before the first day and after the last
+    api: ApiRules = ApiRules()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -158,6 +184,13 @@ class Event:
     def takes_until(self) -> dt.datetime:
         """Where the gifts' window ends (exclusive): the midnight after the last day, `margin_days` later."""
         return self.ends_at + dt.timedelta(days=self.margin_days)
+
+
+def _api_rules(path: Path, api: dict) -> ApiRules:
+    try:
+        return ApiRules(float(api.get("max_body_mb", 10)), int(api.get("posts_per_minute", 600)))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 def load_event(path: Path | str | None = None) -> Event:
@@ -206,6 +239,7 @@ def load_event(path: Path | str | None = None) -> Event:
             duplicate_within_seconds=int(cons.get("duplicate_within_seconds", 60)),
         ),
         margin_days=margin,
+        api=_api_rules(path, raw.get("api", {})),
         source=path,
     )
 

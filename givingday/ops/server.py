@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,14 +50,22 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def demo_server(
-    port: int | None = None, demo_speed: float = 1.0, backfill_until: str = "20:30", folder: Path | None = None
+    port: int | None = None,
+    demo_speed: float = 1.0,
+    backfill_until: str = "20:30",
+    folder: Path | None = None,
+    live: bool = True,
+    scale: float = 1.0,
+    prepare: Callable[[Path], None] | None = None,
 ):
-    """A board on a fresh demo store filled up to `backfill_until`, with the live demo feeding it at
-    `demo_speed` demo seconds per real second. Yields (url, pid)."""
+    """A board on a fresh demo store filled up to `backfill_until` (`scale` 1 is the demo's full size), with the
+    live demo feeding it at `demo_speed` demo seconds per real second, or, not `live`, with nothing feeding it
+    (its figures change only by what a test sends). `prepare(store_path)` runs before the board starts (tokens,
+    accounts). Yields (url, pid)."""
     port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="givingday-load-", dir=folder) as tmp:
         db = Path(tmp) / "load.duckdb"
-        env = config.board_env(db, demo=True)
+        env = config.board_env(db, demo=live)
         seed = [
             sys.executable,
             "-m",
@@ -68,8 +77,12 @@ def demo_server(
             backfill_until,
             "--speed",
             str(demo_speed),
+            "--scale",
+            str(scale),
         ]
         subprocess.run(seed, cwd=config.ROOT, env=env, check=True, capture_output=True, timeout=600)
+        if prepare is not None:
+            prepare(db)
         log = open(Path(tmp) / "server.log", "w")  # noqa: SIM115 - closed below, after the server stops
         proc = subprocess.Popen(
             [sys.executable, "-m", "givingday", "serve", "--port", str(port)],

@@ -1,6 +1,6 @@
 """The server's one ASGI app (`givingday serve` runs it): the Streamlit board of app.py, with the wall's routes
-beside it on the same port (givingday/screens/wall.py). Imported by the server only: making the app pins
-Streamlit's script path for the process."""
+(givingday/screens/wall.py) and the intake API (givingday/ingest/intake.py) beside it on the same port. Imported
+by the server only: making the app pins Streamlit's script path for the process."""
 
 import hmac
 import ipaddress
@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from streamlit import config as st_config
 
 from givingday import board_link, cli, config, session_cookie
+from givingday.ingest import intake
 from givingday.screens import wall
 from givingday.web.board import oidc_configured, shared_store
 
@@ -187,7 +188,7 @@ def make_app() -> st.App:
     base = st_config.get_option("server.baseUrlPath")
     return st.App(
         config.ROOT / "app.py",
-        routes=wall.routes(base) + cookie_routes(base) + [ask_route(base)],
+        routes=wall.routes(base) + intake.routes(base) + cookie_routes(base) + [ask_route(base)],
         middleware=[Middleware(PrivateEndpoints, base_path=base), Middleware(SessionGuard, base_path=base)],
     )
 
