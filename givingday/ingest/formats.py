@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from givingday.ingest import statements
 from givingday.ingest.profiles import (
     MAPPABLE,
     Profile,
@@ -325,8 +326,11 @@ def _xlsx_table(data: bytes) -> Table:
     return _from_rows("xlsx", header, rows)
 
 
-def read_table(data: bytes) -> Table:
-    """Bytes to a table. Raises UnreadableFile (without a file name: the caller adds it)."""
+def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
+    """Bytes to a table. Raises UnreadableFile (without a file name: the caller adds it).
+
+    A text file whose header row one of `profiles` finds after a preamble (its `[file]`) is read from that row
+    to its footer; the line numbers stay the file's own."""
     if not data.strip():
         raise UnreadableFile("the file is empty")
     if data.startswith(b"PK\x03\x04"):
@@ -338,7 +342,12 @@ def read_table(data: bytes) -> Table:
     text, encoding = decode_text(data)
     if text.lstrip().startswith("{"):
         return _jsonl_table(text, encoding)
-    return _csv_table(text, encoding)
+    located = statements.locate(data, text, encoding, load_profiles() if profiles is None else profiles)
+    if located is None:
+        return _csv_table(text, encoding)
+    table = _csv_table(located.text, located.encoding)
+    table.lines = pc.add(table.lines, located.lines_before)
+    return statements.without_empty_last_column(table)
 
 
 def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Path | None = None) -> Layout:
