@@ -354,6 +354,11 @@ def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Pa
     """Which layout the header matches: an explicit profile, canonical, platform, or a matching profile."""
     index = header_columns(table.header)
     if profile is not None:
+        if profile.shape is not None and not profile.matches(table.header):
+            raise UnreadableFile(
+                f"profile {profile.name!r} finds its header row by the columns {', '.join(profile.match_headers)},"
+                f" and none of the file's first {profile.shape.header_within} lines has them all"
+            )
         return profile.layout(table.header)
 
     if all(f in index for f in REQUIRED_FIELDS):
