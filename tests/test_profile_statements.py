@@ -2,6 +2,10 @@
 trailing empty column), `[[filters]]` (rows skipped and counted) and `[refunds]` (an amount column or status
 patterns); a profile with a key it does not know is refused with the key named."""
 
+import csv
+import io
+
+import openpyxl
 import pytest
 
 from givingday import config
@@ -199,3 +203,33 @@ def test_the_shipped_profiles_load_and_each_bill_is_recognised_by_one():
         "alipay_bill_classic.csv": ["alipay_bill_classic"],
         "alipay_bill_gbk.csv": ["alipay_bill"],
     }
+
+
+def test_a_bad_profile_in_the_folder_refuses_the_file_naming_it(store, tmp_path, monkeypatch):
+    (tmp_path / "typo.toml").write_text('match_headers = ["A"]\nfooter = "x"\n', encoding="utf-8")
+    monkeypatch.setattr(config, "PROFILES_DIR", tmp_path)
+    before = snapshot(store)
+    r = import_bytes(store, (FIXTURES / "bills" / "wechat_bill.csv").read_bytes(), "wechat_bill.csv")
+    assert (r.outcome, r.exit_status) == ("unreadable", 2)
+    assert r.message.startswith(f"{tmp_path / 'typo.toml'}: unknown key(s) footer (a profile may have columns,")
+    assert snapshot(store) == before
+
+
+def test_a_wechat_bill_saved_as_a_workbook_is_read_after_its_preamble(store):
+    wb = openpyxl.Workbook()
+    text = (FIXTURES / "bills" / "wechat_bill.csv").read_bytes().decode("utf-8-sig")
+    for line in text.splitlines():
+        wb.active.append(next(csv.reader([line])))
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = import_bytes(store, buf.getvalue(), "wechat_bill.xlsx")
+    assert (r.layout, r.file_format, r.rows_new, r.rows_skipped, r.refunded_new_fen) == (
+        "profile:wechat_pay_bill",
+        "xlsx",
+        5,
+        3,
+        5_000,
+    )
+    assert store.query("totals_overall")[0]["amount_fen"] == 32_888
+    lines = store.query_rows("select source_line from donations order by source_line")
+    assert [x["source_line"] for x in lines] == [18, 19, 20, 21, 22]

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from givingday import clock, config
 from givingday.ingest.formats import UnreadableFile, detect_layout, read_table
 from givingday.ingest.judge import Rejection, judge_rows
-from givingday.ingest.profiles import Profile, load_profiles
+from givingday.ingest.profiles import Profile, ProfileError, load_profiles
 from givingday.money import format_yuan
 from givingday.store import adjustments, rollups
 from givingday.store.database import Store, UnsupportedStore
@@ -154,10 +154,11 @@ def import_bytes(
     started = dt.datetime.now(dt.UTC)
     sha = hashlib.sha256(data).hexdigest()
     try:  # reading and recognising the file need no lock: other writers wait only for the judging and storing
-        table = read_table(data, [profile] if profile else load_profiles())
-        layout = detect_layout(table, profile)
+        profiles = [profile] if profile else load_profiles()
+        table = read_table(data, profiles)
+        layout = detect_layout(table, profile, profiles=profiles)
         unreadable = None
-    except UnreadableFile as exc:
+    except (UnreadableFile, ProfileError) as exc:
         unreadable = str(exc)
     try:
         with store.writing() as conn:

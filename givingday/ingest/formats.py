@@ -289,7 +289,7 @@ def _check_workbook_size(data: bytes) -> None:
         )
 
 
-def _xlsx_table(data: bytes) -> Table:
+def _xlsx_table(data: bytes, profiles: list[Profile]) -> Table:
     import openpyxl  # only when a workbook arrives: it is slow to import
 
     _check_workbook_size(data)
@@ -299,8 +299,7 @@ def _xlsx_table(data: bytes) -> Table:
         raise UnreadableFile(f"a zip file but not a readable XLSX workbook ({type(exc).__name__})") from None
     try:
         ws = wb.worksheets[0]
-        header: list[str] | None = None
-        rows: list[tuple[int, list[str], str | None]] = []
+        filled: list[tuple[int, list[str]]] = []  # the rows with anything in them, and their row numbers
         cells_read = 0
         for n, values in enumerate(ws.iter_rows(values_only=True, max_col=MAX_XLSX_COLUMNS), start=1):
             cells_read += len(values)
@@ -309,20 +308,21 @@ def _xlsx_table(data: bytes) -> Table:
                     f"the sheet has more than {MAX_XLSX_CELLS:,} cells (row {n}); save the rows that matter as CSV"
                 )
             cells = [_xlsx_cell(v) for v in values]
-            if not any(cells):
-                continue
-            if header is None:
-                while header is None and cells and not cells[-1]:
-                    cells.pop()
-                header = cells
-                continue
-            extra = [c for c in cells[len(header) :] if c]
-            cells = (cells + [""] * len(header))[: len(header)]
-            rows.append((n, cells, "cells beyond the header's columns" if extra else None))
+            if any(cells):
+                filled.append((n, cells))
     finally:
         wb.close()
-    if header is None:
+    if not filled:
         raise UnreadableFile("the first sheet is empty")
+    start, stop = statements.sheet_span([cells for _, cells in filled], profiles)
+    header = filled[start][1]
+    while len(header) > 1 and not header[-1]:
+        header.pop()
+    rows: list[tuple[int, list[str], str | None]] = []
+    for n, cells in filled[start + 1 : stop]:
+        extra = [c for c in cells[len(header) :] if c]
+        cells = (cells + [""] * len(header))[: len(header)]
+        rows.append((n, cells, "cells beyond the header's columns" if extra else None))
     return _from_rows("xlsx", header, rows)
 
 
@@ -333,8 +333,9 @@ def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     to its footer; the line numbers stay the file's own."""
     if not data.strip():
         raise UnreadableFile("the file is empty")
+    profiles = load_profiles() if profiles is None else profiles
     if data.startswith(b"PK\x03\x04"):
-        return _xlsx_table(data)
+        return _xlsx_table(data, profiles)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableFile("an old Excel .xls workbook: save it as .xlsx or CSV")
     if data.startswith(b"%PDF"):
@@ -342,7 +343,7 @@ def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     text, encoding = decode_text(data)
     if text.lstrip().startswith("{"):
         return _jsonl_table(text, encoding)
-    located = statements.locate(data, text, encoding, load_profiles() if profiles is None else profiles)
+    located = statements.locate(data, text, encoding, profiles)
     if located is None:
         return _csv_table(text, encoding)
     table = _csv_table(located.text, located.encoding)
@@ -350,8 +351,14 @@ def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     return statements.without_empty_last_column(table)
 
 
-def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Path | None = None) -> Layout:
-    """Which layout the header matches: an explicit profile, canonical, platform, or a matching profile."""
+def detect_layout(
+    table: Table,
+    profile: Profile | None = None,
+    profiles_dir: Path | None = None,
+    profiles: list[Profile] | None = None,
+) -> Layout:
+    """Which layout the header matches: an explicit profile, canonical, platform, or a matching profile (of
+    `profiles`, else those in `profiles_dir`)."""
     index = header_columns(table.header)
     if profile is not None:
         if profile.shape is not None and not profile.matches(table.header):
@@ -374,7 +381,7 @@ def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Pa
     if all(f in cols for f in REQUIRED_FIELDS):
         return Layout("platform", cols, "platform", personal_columns=personal_columns(cols))
 
-    for candidate in load_profiles(profiles_dir):
+    for candidate in load_profiles(profiles_dir) if profiles is None else profiles:
         if candidate.matches(table.header):
             return candidate.layout(table.header)
 

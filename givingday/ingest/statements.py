@@ -164,12 +164,19 @@ def _decoded(data: bytes, encoding: str) -> str | None:
         return None
 
 
-def _header_at(lines: list[str], profile: Profile) -> int | None:
-    for i, line in enumerate(lines[: profile.shape.header_within]):
-        cells = next(csv.reader([line]), [])
+def _header_at(rows: list[list[str]], profile: Profile) -> int | None:
+    for i, cells in enumerate(rows[: profile.shape.header_within]):
         if len(cells) > 1 and profile.matches([c.strip() for c in cells]):
             return i
     return None
+
+
+def _footer_at(texts: list[str], header_at: int, profile: Profile) -> int | None:
+    """The first line after the header that the profile's footer matches (the line as text, stripped)."""
+    footer = profile.shape.footer
+    if footer is None:
+        return None
+    return next((i for i in range(header_at + 1, len(texts)) if footer.match(texts[i].strip())), None)
 
 
 @dataclass
@@ -194,16 +201,25 @@ def locate(data: bytes, text: str, encoding: str, profiles: list[Profile]) -> Lo
         if texts[wanted] is None:
             continue
         lines = texts[wanted].splitlines(keepends=True)
-        at = _header_at(lines, profile)
+        at = _header_at([next(csv.reader([line]), []) for line in lines[: profile.shape.header_within]], profile)
         if at is None:
             continue
-        rows = lines[at:]
-        if profile.shape.footer is not None:
-            ends = next((i for i, line in enumerate(rows[1:], 1) if profile.shape.footer.match(line.strip())), None)
-            rows = rows[:ends]
+        rows = lines[at : _footer_at(lines, at, profile)]
         same = ENCODINGS.get(encoding, encoding) == wanted
         return Located("".join(rows), encoding if same else wanted, at, profile)
     return None
+
+
+def sheet_span(sheet: list[list[str]], profiles: list[Profile]) -> tuple[int, int | None]:
+    """Where a workbook's table lies: from the header row the first profile with a `[file]` finds, to its footer
+    (the cells read as one line); else the whole sheet."""
+    for profile in profiles:
+        if profile.shape is None:
+            continue
+        at = _header_at(sheet, profile)
+        if at is not None:
+            return at, _footer_at([",".join(cells).rstrip(",") for cells in sheet], at, profile)
+    return 0, None
 
 
 def without_empty_last_column(table: Table) -> Table:
