@@ -259,6 +259,17 @@ def _outside_window(times: pa.Array, board: clock.BoardTime) -> pa.Array:
     return pc.replace_with_mask(reasons, outside, said)
 
 
+def _refunds(table: Table, layout: Layout, amounts: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """What each row says was refunded so far in fen (0: none), and why a row's refund cannot be taken."""
+    reader = statements.refund_reader(layout)
+    if reader is None:
+        return pa.nulls(table.n_rows, pa.int64()).fill_null(0), pa.nulls(table.n_rows, pa.string())
+    column, said = reader
+    fen, why = _per_value(statements.column(table, column), said, pa.int64())
+    fen = pc.fill_null(pc.if_else(pc.equal(fen, statements.FULL_REFUND), amounts, fen), 0)
+    return fen, pc.coalesce(why, statements.refunds_over(fen, amounts))
+
+
 def judge_rows(
     store: Store, conn: sa.Connection, table: Table, layout: Layout, board: clock.BoardTime | None = None
 ) -> Judged:
@@ -339,7 +350,7 @@ def judge_rows(
     judged.unknown_teams = n - team_labels.null_count
     judged.unknown_sites = n - site_labels.null_count
 
-    refunds, refund_r = statements.refunded_fen(table, layout, amounts)
+    refunds, refund_r = _refunds(table, layout, amounts)
     reasons = pc.coalesce(table.problems, time_r, amount_r, matched_r, project_r, channel_r, refund_r)
     ids = pc.utf8_trim_whitespace(field_of("donation_id"))
     missing = pc.equal(ids, "")

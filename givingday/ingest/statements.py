@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -224,15 +225,7 @@ def sheet_span(sheet: list[list[str]], profiles: list[Profile]) -> tuple[int, in
 
 def without_empty_last_column(table: Table) -> Table:
     """Drop a trailing column with no name and nothing in it (a header and rows that end in a comma)."""
-    while (
-        len(table.header) > 1
-        and not table.header[-1]
-        and pc.all(pc.equal(table.columns[-1], "")).as_py()
-        in (
-            True,
-            None,
-        )
-    ):
+    while len(table.header) > 1 and not table.header[-1] and pc.all(pc.equal(table.columns[-1], "")).as_py():
         table.header.pop()
         table.columns.pop()
         for i, cells in table.raw_cells.items():
@@ -243,7 +236,8 @@ def without_empty_last_column(table: Table) -> Table:
 # -- Judging the rows ----------------------------------------------------------------------------------------------
 
 
-def _column(table: Table, name: str) -> pa.Array:
+def column(table: Table, name: str) -> pa.Array:
+    """The one column of the table a profile's filter or refund rule names."""
     from givingday.ingest.profiles import header_columns, header_key, one_column
 
     return table.columns[one_column(table.header, name, header_columns(table.header)[header_key(name)])]
@@ -254,7 +248,7 @@ def skipped_rows(table: Table, layout: Layout) -> tuple[pa.Array, dict[str, int]
     skip = pa.nulls(table.n_rows, pa.bool_()).fill_null(False)
     counts: dict[str, int] = {}
     for f in layout.profile.filters if layout.profile else ():
-        values = pc.utf8_trim_whitespace(_column(table, f.column))
+        values = pc.utf8_trim_whitespace(column(table, f.column))
         enc = values.dictionary_encode()
         mine = pa.array([f.skips(v) for v in enc.dictionary.to_pylist()], pa.bool_()).take(enc.indices)
         mine = pc.and_(mine, pc.invert(skip))
@@ -281,53 +275,45 @@ def take_rows(table: Table, keep: pa.Array) -> Table:
     )
 
 
-def refunded_fen(table: Table, layout: Layout, amounts: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """What each row says was refunded so far, in fen (0 for none), and why a row's refund cannot be taken."""
-    n = table.n_rows
+# What `refund_reader`'s reader says of a row refunded in full: the gift's amount, whatever it is.
+FULL_REFUND = -1
+
+
+def refund_reader(layout: Layout) -> tuple[str, Callable[[str], int]] | None:
+    """The column a profile's `[refunds]` reads, and how: a cell's text to the fen refunded so far (0 for none,
+    FULL_REFUND for all of it), or ValueError with the reason the row is rejected."""
     rule = layout.profile.refunds if layout.profile else None
-    none = pa.nulls(n, pa.int64()).fill_null(0), pa.nulls(n, pa.string())
     if rule is None:
-        return none
+        return None
     formats = layout.formats
-    full_marker = -1
+
+    def amount(text: str, where: str) -> int:
+        try:
+            return parse_fen(text, formats.thousands, formats.decimal)
+        except AmountError as exc:
+            raise ValueError(f"refund{where}: {exc}") from None
 
     def said(text: str) -> int:
         text = text.strip()
         if rule.column is not None:
-            if not text:
-                return 0
-            try:
-                return parse_fen(text, formats.thousands, formats.decimal)
-            except AmountError as exc:
-                raise ValueError(f"refund {exc}") from None
+            return amount(text, "") if text else 0
         if rule.full is not None and rule.full.fullmatch(text):
-            return full_marker
+            return FULL_REFUND
         m = rule.partial.fullmatch(text) if rule.partial is not None else None
-        if m is None:
-            return 0
-        try:
-            return parse_fen(m.group("amount"), formats.thousands, formats.decimal)
-        except AmountError as exc:
-            raise ValueError(f"refund in {text!r}: {exc}") from None
+        return amount(m.group("amount"), f" in {text!r}") if m else 0
 
-    source = _column(table, rule.column or rule.status_column)
-    enc = source.dictionary_encode()
-    values, reasons = [], []
-    for v in enc.dictionary.to_pylist():
-        try:
-            values.append(said(v))
-            reasons.append(None)
-        except ValueError as exc:
-            values.append(0)
-            reasons.append(str(exc))
-    fen = pa.array(values, pa.int64()).take(enc.indices)
-    why = pa.array(reasons, pa.string()).take(enc.indices)
-    fen = pc.if_else(pc.equal(fen, full_marker), amounts, fen)
+    return rule.column or rule.status_column, said
+
+
+def refunds_over(fen: pa.Array, amounts: pa.Array) -> pa.Array:
+    """Why a row is rejected for a refund larger than its gift (null where it is not)."""
     over = pc.fill_null(pc.greater(fen, amounts), False)
-    if pc.any(over).as_py():
-        said_over = [
+    if not pc.any(over).as_py():
+        return pa.nulls(len(fen), pa.string())
+    return pa.array(
+        [
             f"refund {format_yuan(r)} is more than the gift {format_yuan(a)}" if o else None
             for r, a, o in zip(fen.to_pylist(), amounts.to_pylist(), over.to_pylist(), strict=True)
-        ]
-        why = pc.coalesce(why, pa.array(said_over, pa.string()))
-    return pc.fill_null(fen, 0), why
+        ],
+        pa.string(),
+    )
