@@ -190,6 +190,22 @@ class Located:
     profile: Profile
 
 
+def _cells(line: str) -> list[str]:
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:  # a line too long or too broken to be a header
+        return []
+
+
+def _footer_offset(text: str, after: int, profile: Profile) -> int:
+    """Where the first line after offset `after` that starts with the profile's footer begins; else the end."""
+    footer = profile.shape.footer
+    if footer is None or after < 0:
+        return len(text)
+    m = re.compile(rf"^[ \t]*(?:{footer.pattern})", re.MULTILINE).search(text, after + 1)
+    return m.start() if m else len(text)
+
+
 def locate(data: bytes, text: str, encoding: str, profiles: list[Profile]) -> Located | None:
     """The first profile with a `[file]` whose header is within its lines, and its table's text; None if none is."""
     texts = {ENCODINGS.get(encoding, encoding): text}
@@ -201,13 +217,16 @@ def locate(data: bytes, text: str, encoding: str, profiles: list[Profile]) -> Lo
             texts[wanted] = _decoded(data, wanted)
         if texts[wanted] is None:
             continue
-        lines = texts[wanted].splitlines(keepends=True)
-        at = _header_at([next(csv.reader([line]), []) for line in lines[: profile.shape.header_within]], profile)
+        within = profile.shape.header_within
+        head = texts[wanted].split("\n", within)[:within]
+        at = _header_at([_cells(line) for line in head], profile)
         if at is None:
             continue
-        rows = lines[at : _footer_at(lines, at, profile)]
+        whole = texts[wanted]
+        start = sum(len(line) + 1 for line in head[:at])
+        end = _footer_offset(whole, whole.find("\n", start), profile)
         same = ENCODINGS.get(encoding, encoding) == wanted
-        return Located("".join(rows), encoding if same else wanted, at, profile)
+        return Located(whole[start:end], encoding if same else wanted, at, profile)
     return None
 
 
