@@ -170,6 +170,12 @@ def load_profile(path: Path) -> Profile:
             raw = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ProfileError(f"{path}: {exc}") from None
+    return parse_profile(raw, path)
+
+
+def parse_profile(raw: dict, path: Path) -> Profile:
+    """A profile from its TOML as a dict (a file's, or one being made before it is saved as `path`); ProfileError
+    says what is wrong, prefixed by `path`."""
     unknown = set(raw) - PROFILE_KEYS
     if unknown:
         raise ProfileError(
