@@ -233,3 +233,15 @@ def test_a_wechat_bill_saved_as_a_workbook_is_read_after_its_preamble(store):
     assert store.query("totals_overall")[0]["amount_fen"] == 32_888
     lines = store.query_rows("select source_line from donations order by source_line")
     assert [x["source_line"] for x in lines] == [18, 19, 20, 21, 22]
+
+
+def test_a_profile_changed_in_the_folder_is_read_again(tmp_path):
+    path = tmp_path / "bank_with_preamble.toml"
+    path.write_text(STATEMENT_PROFILE, encoding="utf-8")
+    [first] = load_profiles(tmp_path)
+    assert load_profiles(tmp_path)[0] is first  # unchanged: not read again
+    path.write_text(STATEMENT_PROFILE.replace('reason = "debit"', 'reason = "借方 debit"'), encoding="utf-8")
+    [second] = load_profiles(tmp_path)
+    assert [f.reason for f in second.filters] == ["借方 debit"]
+    path.unlink()
+    assert load_profiles(tmp_path) == []

@@ -231,9 +231,28 @@ def parse_profile(raw: dict, path: Path) -> Profile:
     )
 
 
+# The profiles last read from each folder, and the names, times and sizes of their files then: every import asks
+# for them (a bill is found by its header), and reading them again each time would cost more than a small import.
+_read: dict[Path, tuple[tuple, list[Profile]]] = {}
+
+
 def load_profiles(folder: Path | None = None) -> list[Profile]:
+    """Every profile in the folder (default data/profiles/), read again only when a file there changed."""
     folder = folder or config.PROFILES_DIR
-    return [load_profile(p) for p in sorted(folder.glob("*.toml"))] if folder.exists() else []
+    if not folder.exists():
+        return []
+    paths = sorted(folder.glob("*.toml"))
+    try:
+        stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    except OSError:  # a file removed meanwhile: read what is there now
+        stamp = None
+    known = _read.get(folder)
+    if stamp is not None and known is not None and known[0] == stamp:
+        return list(known[1])
+    profiles = [load_profile(p) for p in paths]
+    if stamp is not None:
+        _read[folder] = (stamp, profiles)
+    return list(profiles)
 
 
 def find_profile(name_or_path: str, folder: Path | None = None) -> Profile:
