@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from givingday import config
+from givingday.ingest import statements
 
 if TYPE_CHECKING:
     from givingday.ingest.formats import Layout
@@ -40,6 +41,20 @@ CREDITABLE = ("project", "team", "site", "channel")
 REQUIRED = ("occurred_at", "date", "amount_yuan", "project")
 # Columns that identify a donor: masked wherever a row is shown (a profile may name more).
 PERSONAL_FIELDS = ("donor_name", "donor_id")
+# What a profile may say; any other key is refused, so a misspelt one is not silently ignored.
+PROFILE_KEYS = {
+    "title",
+    "match_headers",
+    "columns",
+    "parse",
+    "credit",
+    "personal_columns",
+    "identity",
+    "file",
+    "filters",
+    "refunds",
+}
+PARSE_KEYS = {"date_format", "time_format", "thousands", "decimal"}
 
 
 class ProfileError(ValueError):
@@ -96,6 +111,9 @@ class Profile:
     credit: dict[str, str] = field(default_factory=dict)
     personal: list[str] = field(default_factory=list)
     identity: list[str] | None = None  # the columns that identify a row without an id (see ingest/identity.py)
+    shape: statements.FileShape | None = None  # [file]: a preamble before the header, a footer after the rows
+    filters: tuple[statements.RowFilter, ...] = ()
+    refunds: statements.RefundRule | None = None
 
     def matches(self, header: list[str]) -> bool:
         have = {header_key(h) for h in header}
@@ -128,6 +146,12 @@ class Profile:
                     f" file does not have (its columns: {', '.join(h for h in header[:12] if h)})"
                 )
             identity = tuple(one_column(header, f"identity {c!r}", index[header_key(c)]) for c in self.identity)
+        for column, reader in statements.statement_columns(self):
+            if header_key(column) not in index:
+                raise UnreadableFile(
+                    f"profile {self.name!r} reads {column!r} in {reader}, a column this file does not have"
+                    f" (its columns: {', '.join(h for h in header[:12] if h)})"
+                )
         return Layout(
             name=f"profile:{self.name}",
             columns=cols,
@@ -146,6 +170,17 @@ def load_profile(path: Path) -> Profile:
             raw = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ProfileError(f"{path}: {exc}") from None
+    return parse_profile(raw, path)
+
+
+def parse_profile(raw: dict, path: Path) -> Profile:
+    """A profile from its TOML as a dict (a file's, or one being made before it is saved as `path`); ProfileError
+    says what is wrong, prefixed by `path`."""
+    unknown = set(raw) - PROFILE_KEYS
+    if unknown:
+        raise ProfileError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))} (a profile may have {', '.join(sorted(PROFILE_KEYS))})"
+        )
     columns = raw.get("columns", {})
     unknown = set(columns) - set(MAPPABLE)
     if unknown:
@@ -165,6 +200,16 @@ def load_profile(path: Path) -> Profile:
     ):
         raise ProfileError(f'{path}: identity must be a list of column names, e.g. identity = ["Date", "Amount"]')
     parse = raw.get("parse", {})
+    if set(parse) - PARSE_KEYS:
+        raise ProfileError(f"{path}: [parse] may set only {', '.join(sorted(PARSE_KEYS))}")
+    try:
+        shape = statements.file_shape(raw.get("file"))
+        filters = statements.row_filters(raw.get("filters"))
+        refunds = statements.refund_rule(raw.get("refunds"))
+    except statements.StatementError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+    if shape is not None and not raw.get("match_headers"):
+        raise ProfileError(f"{path}: a profile with [file] needs match_headers: the columns its header row is found by")
     return Profile(
         name=path.stem,
         path=path,
@@ -180,12 +225,34 @@ def load_profile(path: Path) -> Profile:
         credit=credit,
         personal=list(raw.get("personal_columns", [])),
         identity=identity,
+        shape=shape,
+        filters=filters,
+        refunds=refunds,
     )
 
 
+# The profiles last read from each folder, and the names, times and sizes of their files then: every import asks
+# for them (a bill is found by its header), and reading them again each time would cost more than a small import.
+_read: dict[Path, tuple[tuple, list[Profile]]] = {}
+
+
 def load_profiles(folder: Path | None = None) -> list[Profile]:
+    """Every profile in the folder (default data/profiles/), read again only when a file there changed."""
     folder = folder or config.PROFILES_DIR
-    return [load_profile(p) for p in sorted(folder.glob("*.toml"))] if folder.exists() else []
+    if not folder.exists():
+        return []
+    paths = sorted(folder.glob("*.toml"))
+    try:
+        stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    except OSError:  # a file removed meanwhile: read what is there now
+        stamp = None
+    known = _read.get(folder)
+    if stamp is not None and known is not None and known[0] == stamp:
+        return list(known[1])
+    profiles = [load_profile(p) for p in paths]
+    if stamp is not None:
+        _read[folder] = (stamp, profiles)
+    return list(profiles)
 
 
 def find_profile(name_or_path: str, folder: Path | None = None) -> Profile:
