@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from givingday import config, tokens
 from givingday.ingest import intake
 from givingday.store import database as store_module
-from tests.conftest import CANONICAL_HEADER, snapshot
+from tests.conftest import CANONICAL_HEADER, FIXTURES, snapshot
 
 GIFT = {
     "donation_id": "A1",
@@ -130,6 +130,14 @@ def test_the_same_gift_posted_twice_counts_once_with_or_without_an_id(api):
     assert amount_fen(store) == 1234 + 500
     assert store.scalar("select count(*) from donations") == 2
     assert store.scalar("select donation_id from donations where donation_id <> 'A1'").startswith("row:")
+
+
+def test_a_posted_bill_says_what_it_skipped_and_counts_the_net(api):
+    """A relay posting a WeChat Pay bill: its expenses are skipped and counted, its refunds booked."""
+    store, token = api
+    r = call((FIXTURES / "bills" / "wechat_bill.csv").read_bytes(), token, content_type="text/csv")
+    assert (r.status, r.json) == (200, {"new": 5, "duplicate": 0, "skipped": 3, "rejected": []})
+    assert amount_fen(store) == 37_888 - 5_000
 
 
 def test_a_json_array_jsonl_csv_and_xlsx_are_judged_as_files_are(api):
