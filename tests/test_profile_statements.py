@@ -205,13 +205,22 @@ def test_the_shipped_profiles_load_and_each_bill_is_recognised_by_one():
     }
 
 
-def test_a_bad_profile_in_the_folder_refuses_the_file_naming_it(store, tmp_path, monkeypatch):
+def test_a_bad_profile_in_the_folder_is_left_out_and_named_when_nothing_else_fits(store, tmp_path, monkeypatch):
+    """A half-edited profile must not stop every import of an unattended board: the file imports if another
+    layout recognises it, and a file nothing recognises is refused naming the profile that was left out."""
+    shipped = (config.PROFILES_DIR / "wechat_pay_bill.toml").read_text(encoding="utf-8")
+    (tmp_path / "wechat_pay_bill.toml").write_text(shipped, encoding="utf-8")
     (tmp_path / "typo.toml").write_text('match_headers = ["A"]\nfooter = "x"\n', encoding="utf-8")
     monkeypatch.setattr(config, "PROFILES_DIR", tmp_path)
-    before = snapshot(store)
     r = import_bytes(store, (FIXTURES / "bills" / "wechat_bill.csv").read_bytes(), "wechat_bill.csv")
+    assert (r.outcome, r.rows_new, r.rows_skipped) == ("committed", 5, 3)
+    before = snapshot(store)
+    r = import_bytes(store, b"Datum,Betrag\n2020-09-07,5\n", "other.csv")
     assert (r.outcome, r.exit_status) == ("unreadable", 2)
-    assert r.message.startswith(f"{tmp_path / 'typo.toml'}: unknown key(s) footer (a profile may have columns,")
+    assert r.message.endswith(
+        f"(import profiles left out, unreadable: {tmp_path / 'typo.toml'}: unknown key(s) footer (a profile may"
+        " have columns, credit, file, filters, identity, match_headers, parse, personal_columns, refunds, title))"
+    )
     assert snapshot(store) == before
 
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from givingday import clock, config
 from givingday.ingest.formats import UnreadableFile, detect_layout, read_table
 from givingday.ingest.judge import Rejection, judge_rows
-from givingday.ingest.profiles import Profile, ProfileError, load_profiles
+from givingday.ingest.profiles import Profile, ProfileError, load_profiles, unreadable_profiles
 from givingday.money import format_yuan
 from givingday.store import adjustments, rollups
 from givingday.store.database import Store, UnsupportedStore
@@ -160,6 +160,8 @@ def import_bytes(
         unreadable = None
     except (UnreadableFile, ProfileError) as exc:
         unreadable = str(exc)
+        if not profile and (broken := unreadable_profiles()):
+            unreadable += f" (import profiles left out, unreadable: {'; '.join(broken)})"
     try:
         with store.writing() as conn:
             import_id = conn.execute(sa.text("select nextval('import_id_seq')")).scalar()

@@ -7,6 +7,7 @@ which project and channel the money is credited to. See docs/formats.md, "Import
 
 from __future__ import annotations
 
+import logging
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -55,6 +56,9 @@ PROFILE_KEYS = {
     "refunds",
 }
 PARSE_KEYS = {"date_format", "time_format", "thousands", "decimal"}
+
+
+log = logging.getLogger(__name__)
 
 
 class ProfileError(ValueError):
@@ -231,13 +235,17 @@ def parse_profile(raw: dict, path: Path) -> Profile:
     )
 
 
-# The profiles last read from each folder, and the names, times and sizes of their files then: every import asks
-# for them (a bill is found by its header), and reading them again each time would cost more than a small import.
-_read: dict[Path, tuple[tuple, list[Profile]]] = {}
+# The profiles last read from each folder, the names, times and sizes of their files then, and the files that
+# could not be read: every import asks for them (a bill is found by its header), and reading them again each time
+# would cost more than a small import.
+_read: dict[Path, tuple[tuple, list[Profile], list[str]]] = {}
 
 
 def load_profiles(folder: Path | None = None) -> list[Profile]:
-    """Every profile in the folder (default data/profiles/), read again only when a file there changed."""
+    """Every readable profile in the folder (default data/profiles/), read again only when a file there changed.
+
+    A profile that cannot be read is left out, not fatal: one half-edited file must not stop every import of an
+    unattended board. `unreadable_profiles` says which, and why."""
     folder = folder or config.PROFILES_DIR
     if not folder.exists():
         return []
@@ -249,10 +257,21 @@ def load_profiles(folder: Path | None = None) -> list[Profile]:
     known = _read.get(folder)
     if stamp is not None and known is not None and known[0] == stamp:
         return list(known[1])
-    profiles = [load_profile(p) for p in paths]
-    if stamp is not None:
-        _read[folder] = (stamp, profiles)
+    profiles, broken = [], []
+    for path in paths:
+        try:
+            profiles.append(load_profile(path))
+        except (ProfileError, OSError) as exc:
+            broken.append(str(exc))
+            log.warning("import profile left out: %s", exc)
+    _read[folder] = (stamp, profiles, broken)
     return list(profiles)
+
+
+def unreadable_profiles(folder: Path | None = None) -> list[str]:
+    """Why each profile file the last `load_profiles` of the folder left out could not be read."""
+    known = _read.get(folder or config.PROFILES_DIR)
+    return list(known[2]) if known else []
 
 
 def find_profile(name_or_path: str, folder: Path | None = None) -> Profile:
