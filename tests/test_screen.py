@@ -1,5 +1,6 @@
 """The big screen's queries, its shared cache, and its HTML."""
 
+import dataclasses
 import datetime as dt
 import threading
 
@@ -68,14 +69,42 @@ def test_html_escapes_and_labels(store):
     assert "<script>" not in html and "&lt;**" in html
     assert "演示数据" not in html  # not a demo store
     assert "2,161.00" in html or "¥2,161.00" in html
-    assert "配捐开启" not in html and "配捐进行中 · 下轮 <b>23:58:00</b>" in html  # 10:02, matching is on
+    assert "配捐开启" not in html and "<div>配捐进行中</div>" in html  # 10:02, matching is on
     early = bigscreen.render(take_snapshot(store, now=NOW - dt.timedelta(hours=2)))
-    assert "配捐开启 <b>01:58:00</b>" in early and "今日结束 <b>15:58:00</b>" in early
+    assert "距配捐开启 <b>1小时58分</b>" in early and "距今日结束 <b>15小时58分</b>" in early
     assert "善款突破 100.00万元" in bigscreen.render(take_snapshot(store, now=NOW), celebrate=100_000_000)
     en = bigscreen.render(take_snapshot(store, now=NOW), lang="en")
     assert "Total raised" in en and "善款总额" not in en
     for view in bigscreen.VIEWS:
         assert 'id="headline-total"' in bigscreen.render(take_snapshot(store, now=NOW), view=view)
+
+
+def _with_pool(snap, pool_fen: int):
+    matching = dataclasses.replace(snap.event.matching, daily_pool_fen=pool_fen)
+    return dataclasses.replace(snap, event=dataclasses.replace(snap.event, matching=matching))
+
+
+def test_countdowns_say_time_left_in_words_and_when_the_pool_is_spent(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    snap = take_snapshot(store, now=NOW + dt.timedelta(hours=10, minutes=28, seconds=41))  # 20:30:41, day one
+    assert bigscreen.countdowns(snap, "zh") == [
+        "距今日结束 <b>3小时29分</b>",
+        "距活动结束 <b>2天3小时</b>",
+        "配捐进行中",
+    ]
+    spent = _with_pool(snap, 5000)  # today's matching so far is ¥50.00: the pool is used up
+    assert bigscreen.countdowns(spent, "zh")[2:] == ["今日配捐额度已用完", "明日 10:00 开启新一轮配捐"]
+    assert bigscreen.countdowns(spent, "en")[2:] == ["Today's matching pool is spent", "Next round: tomorrow 10:00"]
+    assert "配捐进行中" not in bigscreen.render(spent)
+    last_day = _with_pool(take_snapshot(store, now=NOW + dt.timedelta(days=2, hours=13, minutes=57, seconds=30)), 0)
+    assert bigscreen.countdowns(last_day, "zh") == [
+        "距今日结束 <b>不到1分钟</b>",
+        "距活动结束 <b>不到1分钟</b>",
+        "今日配捐额度已用完",  # no day follows the last: no next round
+    ]
+    assert bigscreen.countdowns(last_day, "en")[:1] == ["Day ends in <b>under 1 min</b>"]
+    assert bigscreen.duration(dt.timedelta(minutes=59, seconds=59), "zh") == "59分钟"
+    assert bigscreen.duration(dt.timedelta(hours=3, minutes=29, seconds=41), "en") == "3 h 29 min"
 
 
 def test_matching_pool_line_is_short_enough_for_one_line(store):

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from givingday import config
 from givingday.money import format_short, format_yuan
@@ -91,11 +92,16 @@ LABELS = {
         "updated": "更新于",
         "demo": "演示数据 · 非真实统计",
         "stale": "数据已 {m} 分钟未更新，请检查数据接入",
-        "day_ends": "今日结束",
-        "event_ends": "活动结束",
-        "matching_opens": "配捐开启",
+        "day_ends": "距今日结束",
+        "event_ends": "距活动结束",
+        "matching_opens": "距配捐开启",
         "matching_now": "配捐进行中",
-        "matching_next": "下轮",
+        "pool_spent": "今日配捐额度已用完",
+        "matching_next": "明日 {at} 开启新一轮配捐",
+        "days_hours": "{d}天{h}小时",
+        "hours_minutes": "{h}小时{m}分",
+        "minutes": "{m}分钟",
+        "under_a_minute": "不到1分钟",
         "ended": "活动已结束",
         "not_started": "活动未开始",
         "ago": "{m}分钟前",
@@ -132,7 +138,12 @@ LABELS = {
         "event_ends": "Event ends in",
         "matching_opens": "Matching opens in",
         "matching_now": "Matching is on",
-        "matching_next": "next in",
+        "pool_spent": "Today's matching pool is spent",
+        "matching_next": "Next round: tomorrow {at}",
+        "days_hours": "{d} d {h} h",
+        "hours_minutes": "{h} h {m} min",
+        "minutes": "{m} min",
+        "under_a_minute": "under 1 min",
         "ended": "The event has ended",
         "not_started": "Not started yet",
         "ago": "{m} min ago",
@@ -151,58 +162,7 @@ LABELS = {
     },
 }
 
-CSS = """
-<style>
-#MainMenu, header[data-testid="stHeader"], footer, [data-testid="stToolbar"], [data-testid="stDecoration"],
-[data-testid="stStatusWidget"] {display: none !important;}
-html, body, [data-testid="stAppViewContainer"], [data-testid="stMain"] {overflow: hidden !important; background: #0b1020 !important;}
-[data-testid="stMainBlockContainer"], .block-container {padding: 0 !important; max-width: 100% !important;}
-[data-testid="stVerticalBlock"] {gap: 0 !important;}
-.gd {position: fixed; inset: 0; color: #f1f4fa; background: radial-gradient(circle at 30% 0%, #1b2a52 0%, #0b1020 60%);
-  font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif;
-  display: grid; grid-template-rows: 6.5vh 25.5vh 1fr 4vh; padding: 1.2vh 2vw; box-sizing: border-box; gap: 1.2vh;}
-.gd * {box-sizing: border-box;}
-.gd .top {display: flex; align-items: center; justify-content: space-between; font-size: 2.1vw; font-weight: 700;}
-.gd .top .clock {font-size: 1.6vw; font-weight: 400; color: #b9c3dd; font-variant-numeric: tabular-nums;}
-.gd .demo {background: #b45309; color: #fff; font-size: 1.1vw; padding: .3vh .8vw; border-radius: .4vw; margin-left: 1vw;}
-.gd .banner {position: fixed; left: 0; right: 0; top: 8.5vh; text-align: center; font-size: 1.5vw; padding: .8vh;
-  background: #b91c1c; color: #fff; z-index: 5;}
-.gd .celebrate {position: fixed; left: 10vw; right: 10vw; top: 35vh; text-align: center; font-size: 3.4vw;
-  font-weight: 800; padding: 3vh; border-radius: 1vw; background: linear-gradient(90deg,#f59e0b,#ef4444);
-  color: #fff; z-index: 6; box-shadow: 0 0 4vw #f59e0b88;}
-.gd .head {display: grid; grid-template-columns: 2.1fr 1.2fr 1fr; gap: 1.5vw; align-items: stretch;}
-.gd .card {background: #ffffff0d; border: 1px solid #ffffff1a; border-radius: .8vw; padding: 1.2vh 1.2vw; overflow: hidden;}
-.gd .big {font-size: 4.4vw; font-weight: 800; line-height: 1.05; color: #ffd166; font-variant-numeric: tabular-nums;}
-.gd .big small {font-size: 2vw; font-weight: 600; margin-left: .4vw;}
-.gd .label {font-size: 1.25vw; color: #b9c3dd;}
-.gd .split {font-size: 1.35vw; margin-top: .6vh; font-variant-numeric: tabular-nums;}
-.gd .bar {height: 1.6vh; background: #ffffff1f; border-radius: 1vh; overflow: hidden; margin-top: 1vh;}
-.gd .bar > div {height: 100%; background: linear-gradient(90deg, #34d399, #ffd166); border-radius: 1vh;}
-.gd .stat {font-size: 3vw; font-weight: 700; font-variant-numeric: tabular-nums;}
-.gd .count {font-size: 1.3vw; line-height: 1.7; font-variant-numeric: tabular-nums;}
-.gd .count b {color: #ffd166; font-weight: 700;}
-.gd .body {display: grid; grid-template-columns: 1fr 1fr 1fr 1.05fr; gap: 1.2vw; min-height: 0;}
-.gd .body.wide {grid-template-columns: 1fr 1.05fr;}
-.gd h3 {margin: 0 0 .8vh; font-size: 1.5vw; color: #9cc3ff; font-weight: 700;}
-.gd ol {list-style: none; margin: 0; padding: 0;}
-.gd li {display: grid; grid-template-columns: 1.7vw 1fr auto; gap: .5vw; align-items: center; font-size: 1.2vw;
-  padding: .4vh 0; border-bottom: 1px solid #ffffff12;}
-.gd li .rank {color: #ffd166; font-weight: 800; text-align: center;}
-.gd li .name {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
-.gd li .amt {font-variant-numeric: tabular-nums; text-align: right; font-weight: 700;}
-.gd li .sub {grid-column: 2 / 4; display: flex; gap: .6vw; align-items: center; font-size: .95vw; color: #b9c3dd;}
-.gd li .sub .bar {flex: 1; height: .8vh; margin: 0;}
-.gd .wide li {font-size: 1.3vw;}
-.gd .ticker li {grid-template-columns: 5vw 1fr auto; font-size: 1.15vw;}
-.gd .ticker li.large {color: #ffd166; font-weight: 700;}
-.gd .side {display: grid; grid-template-rows: 1fr auto auto; gap: 1vh; min-height: 0;}
-.gd .side .ticker {min-height: 0;}
-.gd .qr {display: flex; gap: 1vw; align-items: center; font-size: 1.3vw;}
-.gd .qr img {background: #fff; border-radius: .4vw; flex: none;}
-.gd .foot {display: flex; justify-content: space-between; align-items: center; font-size: 1.05vw; color: #8b95b0;}
-.gd svg text {font-family: inherit;}
-</style>
-"""
+CSS = "<style>" + Path(__file__).with_name("screen.css").read_text(encoding="utf-8") + "</style>"
 
 
 def svg_img(svg: str, style: str, alt: str) -> str:
@@ -229,33 +189,40 @@ def _bar(pct: float | None) -> str:
     return f'<div class="bar"><div style="width:{min(pct, 100):.1f}%"></div></div>'
 
 
-def _countdown(delta: dt.timedelta) -> str:
-    s = max(int(delta.total_seconds()), 0)
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+def duration(delta: dt.timedelta, lang: str) -> str:
+    """A time left as words ("3小时29分"), never as a clock reading ("03:29:41" looks like a time of day)."""
+    m = max(int(delta.total_seconds()), 0) // 60
+    d, h, m = m // 1440, m % 1440 // 60, m % 60
+    if d:
+        return t(lang, "days_hours", d=d, h=h)
+    if h:
+        return t(lang, "hours_minutes", h=h, m=m)
+    return t(lang, "minutes", m=m) if m else t(lang, "under_a_minute")
 
 
 def countdowns(snap: Snapshot, lang: str) -> list[str]:
-    """End of the day, end of the event, and the next matching window (or that it is on)."""
+    """Time left in the day and in the event, and where matching stands: opening, on, or today's pool spent
+    (then when the next round opens, if the event has another day)."""
     ev = snap.event
     local = snap.local_now
     if local >= ev.ends_at:
         return [t(lang, "ended")]
     if local < ev.starts_at:
-        return [f"{t(lang, 'not_started')} · {_countdown(ev.starts_at - local)}"]
+        return [f"{t(lang, 'not_started')} · <b>{duration(ev.starts_at - local, lang)}</b>"]
     day_end = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), ev.tz)
     out = [
-        f"{t(lang, 'day_ends')} <b>{_countdown(day_end - local)}</b>",
-        f"{t(lang, 'event_ends')} <b>{_countdown(ev.ends_at - local)}</b>",
+        f"{t(lang, 'day_ends')} <b>{duration(day_end - local, lang)}</b>",
+        f"{t(lang, 'event_ends')} <b>{duration(ev.ends_at - local, lang)}</b>",
     ]
     opens = dt.datetime.combine(local.date(), ev.matching.daily_start, ev.tz)
-    if local >= opens:
-        opens += dt.timedelta(days=1)
-        if opens < ev.ends_at:
-            out.append(f"{t(lang, 'matching_now')} · {t(lang, 'matching_next')} <b>{_countdown(opens - local)}</b>")
-        else:
-            out.append(t(lang, "matching_now"))
+    if local < opens:
+        out.append(f"{t(lang, 'matching_opens')} <b>{duration(opens - local, lang)}</b>")
+    elif snap.totals["day_matched_fen"] < ev.matching.daily_pool_fen:
+        out.append(t(lang, "matching_now"))
     else:
-        out.append(f"{t(lang, 'matching_opens')} <b>{_countdown(opens - local)}</b>")
+        out.append(t(lang, "pool_spent"))
+        if day_end < ev.ends_at:
+            out.append(t(lang, "matching_next", at=f"{ev.matching.daily_start:%H:%M}"))
     return out
 
 
