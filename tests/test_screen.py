@@ -223,3 +223,12 @@ def test_the_screen_html_reaches_the_browser_as_rendered():
 
     at = AppTest.from_function(_page_with_indented_html).run()
     assert [e.proto.body for e in at.get("html")] == ["  <div>\n    <b>x</b>\n  </div>\n"]
+
+
+def test_the_per_minute_chart_says_its_peak_is_a_count_of_gifts(store):
+    more = CANONICAL_HEADER + "S5,2020-09-07 10:01:20,5,0,P001,,,qr,\nS6,2020-09-07 10:01:50,5,0,P001,,,qr,\n"
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    import_bytes(store, more.encode(), "more.csv")  # 10:01 now has three gifts
+    snap = take_snapshot(store, now=NOW)
+    assert '<h3>近一小时每分钟人次</h3><div class="peak">峰值 3 人次/分钟</div>' in bigscreen.minutes_svg(snap, "zh")
+    assert '<div class="peak">Peak 3 gifts a minute</div>' in bigscreen.minutes_svg(snap, "en")

@@ -87,7 +87,8 @@ LABELS = {
         "teams": "队伍榜",
         "sites": "点位榜",
         "latest": "最新爱心",
-        "per_minute": "近一小时每分钟捐款",
+        "per_minute": "近一小时每分钟人次",
+        "peak": "峰值 {n} 人次/分钟",
         "scan": "扫码捐款",
         "updated": "更新于",
         "demo": "演示数据 · 非真实统计",
@@ -130,6 +131,7 @@ LABELS = {
         "sites": "Top sites",
         "latest": "Latest gifts",
         "per_minute": "Gifts per minute, last hour",
+        "peak": "Peak {n} gifts a minute",
         "scan": "Scan to give",
         "updated": "Updated",
         "demo": "DEMO DATA · not the real count",
@@ -259,7 +261,7 @@ def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
 
 
 def minutes_svg(snap: Snapshot, lang: str) -> str:
-    """Gifts per minute over the last hour, as bars."""
+    """Gifts (人次, not money) per minute over the last hour, as bars, and the busiest minute's count."""
     minute = snap.now.replace(second=0, microsecond=0)
     counts = {r["minute_at"].astimezone(dt.UTC): r["donations"] for r in snap.minutes}
     values = [counts.get(minute - dt.timedelta(minutes=59 - i), 0) for i in range(60)]
@@ -269,8 +271,12 @@ def minutes_svg(snap: Snapshot, lang: str) -> str:
         for i, v in enumerate(values)
     )
     svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 100" preserveAspectRatio="none">{bars}</svg>'
-    title = f"{t(lang, 'per_minute')} · {max(values)}"
-    return f'<div class="card"><h3>{esc(title)}</h3>{svg_img(svg, "width:100%;height:7vh", title)}</div>'
+    title = t(lang, "per_minute")
+    peak = t(lang, "peak", n=f"{max(values):,}")
+    return (
+        f'<div class="card"><h3>{esc(title)}</h3><div class="peak">{esc(peak)}</div>'
+        f"{svg_img(svg, 'width:100%;height:6vh', f'{title} · {peak}')}</div>"
+    )
 
 
 @cache
