@@ -232,3 +232,19 @@ def test_the_per_minute_chart_says_its_peak_is_a_count_of_gifts(store):
     snap = take_snapshot(store, now=NOW)
     assert '<h3>近一小时每分钟人次</h3><div class="peak">峰值 3 人次/分钟</div>' in bigscreen.minutes_svg(snap, "zh")
     assert '<div class="peak">Peak 3 gifts a minute</div>' in bigscreen.minutes_svg(snap, "en")
+
+
+def test_a_parent_project_without_a_goal_says_why_it_has_no_bar(store):
+    parent = CANONICAL_HEADER + "S7,2020-09-07 10:01:30,30,0,P000,,,qr,\n"
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    import_bytes(store, parent.encode(), "parent.csv")
+    snap = take_snapshot(store, now=NOW)
+    assert [(r["key"], r["is_parent"]) for r in snap.projects] == [
+        ("P002", False),
+        ("P001", False),
+        ("P000", True),
+        ("P089", False),
+    ]
+    html = bigscreen.render(snap, view="projects")
+    assert '1 人次<span class="nogoal">含子项目，无单独目标</span></span>' in html
+    assert '1 Gifts<span class="nogoal">goal set on its sub-projects</span>' in bigscreen.render(snap, "projects", "en")

@@ -118,6 +118,8 @@ LABELS = {
         "wan": "万元",
         "yuan": "元",
         "no_gifts": "暂无捐款",
+        "parent_no_goal": "含子项目，无单独目标",
+        "no_goal": "未设目标",
     },
     "en": {
         "total": "Total raised",
@@ -161,6 +163,8 @@ LABELS = {
         "wan": "0k yuan",
         "yuan": "yuan",
         "no_gifts": "No gifts yet",
+        "parent_no_goal": "goal set on its sub-projects",
+        "no_goal": "no goal set",
     },
 }
 
@@ -232,11 +236,14 @@ def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
     items = []
     for i, r in enumerate(rows[:limit], start=1):
         pct = _pct(r["total_fen"], r.get("goal_fen"))
-        goal = f"{pct:.0f}%" if pct is not None else ""
+        if pct is not None:
+            goal = f"{_bar(pct)}{pct:.0f}%"
+        else:  # why there is no bar: a parent's goal is its sub-projects'
+            goal = f'<span class="nogoal">{esc(t(lang, "parent_no_goal" if r.get("is_parent") else "no_goal"))}</span>'
         items.append(
             f'<li><span class="rank">{i}</span><span class="name">{esc(r["name"])}</span>'
             f'<span class="amt">{esc(format_short(r["total_fen"], lang))}</span>'
-            f'<span class="sub">{r["donations"]:,} {esc(t(lang, "donations"))}{_bar(pct)}{goal}</span></li>'
+            f'<span class="sub">{r["donations"]:,} {esc(t(lang, "donations"))}{goal}</span></li>'
         )
     return _list_card(title, items, lang)
 

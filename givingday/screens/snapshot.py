@@ -133,9 +133,11 @@ def take_snapshots(
         if t["site_id"] and t["goal_fen"]:
             site_goals[t["site_id"]] = site_goals.get(t["site_id"], 0) + t["goal_fen"]
 
+    parents = {p["parent_id"] for p in roster["projects"] if p["parent_id"]}
+
     def project_row(key: str, r: dict[str, Any]) -> dict[str, Any]:
         p = projects[key]
-        return with_money({"key": key, "name": p["name"], "goal_fen": p["goal_fen"]}, r)
+        return with_money({"key": key, "name": p["name"], "goal_fen": p["goal_fen"], "is_parent": key in parents}, r)
 
     def team_row(r: dict[str, Any]) -> dict[str, Any]:
         t = teams[r["key"]]
