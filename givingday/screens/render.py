@@ -112,6 +112,7 @@ LABELS = {
         "district": "全区",
         "site_total": "本点位",
         "site_teams": "本点位队伍",
+        "site_rank": "点位第{n}名/共{of}个",
         "unknown_site": "未知点位",
         "day_n": "第{n}天",
         "pool": "今日配捐池已用",
@@ -157,6 +158,7 @@ LABELS = {
         "district": "District",
         "site_total": "This site",
         "site_teams": "Teams here",
+        "site_rank": "#{n} of {of} sites",
         "unknown_site": "Unknown site",
         "day_n": "Day {n}",
         "pool": "Matching pool today",
@@ -342,6 +344,25 @@ def map_svg(snap: Snapshot, lang: str) -> str:
     return f'<div class="card"><h3>{esc(t(lang, "map"))}</h3>{svg_img(svg, "width:100%;height:50vh", t(lang, "map"))}</div>'
 
 
+def _site_rank(site: dict | None, lang: str) -> str:
+    if not site or site["rank"] is None:
+        return ""
+    return f" · {esc(t(lang, 'site_rank', n=site['rank'], of=site['of_sites']))}"
+
+
+def _site_goal(site: dict | None, lang: str) -> str:
+    """A site's progress toward its goal (its teams' goals added up), or that it has none."""
+    if not site:
+        return ""
+    pct = _pct(site["total_fen"], site["goal_fen"])
+    if pct is None:
+        return f'<div class="count">{esc(t(lang, "no_goal"))}</div>'
+    return (
+        f'{_bar(pct)}<div class="count" id="site-goal">{esc(t(lang, "goal"))} '
+        f"{esc(format_short(site['goal_fen'], lang))} · <b>{pct:.0f}%</b></div>"
+    )
+
+
 def render(
     snap: Snapshot, view: str = "overview", lang: str = "zh", celebrate: int | None = None, site_id: str | None = None
 ) -> str:
@@ -385,7 +406,8 @@ def render(
         middle = (
             f'<div class="card"><div class="label">{esc(t(lang, "site_total"))} · {esc(site_name)}</div>'
             f'<div class="stat" id="site-total" data-fen="{site_total}">{esc(format_short(site_total, lang))}</div>'
-            f'<div class="count">{site_count:,} {esc(t(lang, "donations"))}</div></div>'
+            f'<div class="count">{site_count:,} {esc(t(lang, "donations"))}{_site_rank(site, lang)}</div>'
+            f"{_site_goal(site, lang)}</div>"
         )
     else:
         middle = (

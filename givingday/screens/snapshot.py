@@ -194,6 +194,7 @@ def take_snapshots(
         if site_id:
             site = site_names.get(site_id)
             money = by_dim.get("site", {}).get(site_id, {"amount_fen": 0, "matched_fen": 0, "donations": 0})
+            ranks = {s["key"]: i for i, s in enumerate(shared["sites"], start=1)}  # sites without gifts: unranked
             snap.site = (
                 {
                     "key": site_id,
@@ -201,6 +202,9 @@ def take_snapshots(
                     "street": site["street"],
                     "total_fen": money["amount_fen"] + money["matched_fen"],
                     "donations": money["donations"],
+                    "goal_fen": site_goals.get(site_id),
+                    "rank": ranks.get(site_id),
+                    "of_sites": len(roster["sites"]),
                 }
                 if site
                 else None
