@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -117,7 +118,19 @@ def test_countdowns_say_time_left_in_words_and_when_the_pool_is_spent(store):
 def test_matching_pool_line_is_short_enough_for_one_line(store):
     import_bytes(store, GIFTS.encode(), "g.csv")
     html = bigscreen.render(take_snapshot(store, now=NOW))
-    assert "今日配捐池已用 <b>¥50.00</b> / 30.00万元</div>" in html  # short: one line on the card
+    assert "今日配捐池已用 <b>0.01万元</b> / 30.00万元</div>" in html  # one unit for both: ¥50.00 of 30万元
+    en = bigscreen.render(take_snapshot(store, now=NOW), lang="en")
+    assert "Matching pool today <b>¥50</b> / ¥300,000</div>" in en
+
+
+def test_a_ranked_column_has_one_unit(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    snap = take_snapshot(store, now=NOW)  # P002 ¥2,000.00, P001 ¥160.00, P089 ¥1.00
+    amounts = re.findall(r'<span class="amt">([^<]*)</span>', bigscreen.render(snap, "projects", "en"))
+    assert amounts[:3] == ["¥2,000", "¥160", "¥1"]
+    big = dataclasses.replace(snap, projects=[{**snap.projects[0], "total_fen": 12_345_678}, *snap.projects[1:]])
+    amounts = re.findall(r'<span class="amt">([^<]*)</span>', bigscreen.render(big, "projects", "zh"))
+    assert amounts[:3] == ["12.35万元", "0.02万元", "0.00万元"]
 
 
 def test_a_screen_celebrates_a_milestone_it_sees_passed():

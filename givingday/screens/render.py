@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from givingday import config
-from givingday.money import format_short, format_yuan
+from givingday.money import format_column, format_short, format_yuan
 from givingday.screens.snapshot import Snapshot
 
 VIEWS = ("overview", "projects", "teams", "sites", "map")
@@ -236,7 +236,9 @@ def countdowns(snap: Snapshot, lang: str) -> list[str]:
 
 def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
     items = []
-    for i, r in enumerate(rows[:limit], start=1):
+    shown = rows[:limit]
+    amounts = format_column([r["total_fen"] for r in shown], lang)
+    for i, (r, amount) in enumerate(zip(shown, amounts, strict=True), start=1):
         pct = _pct(r["total_fen"], r.get("goal_fen"))
         if pct is not None:
             goal = f"{_bar(pct)}{pct:.0f}%"
@@ -244,7 +246,7 @@ def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
             goal = f'<span class="nogoal">{esc(t(lang, "parent_no_goal" if r.get("is_parent") else "no_goal"))}</span>'
         items.append(
             f'<li><span class="rank">{i}</span><span class="name">{esc(r["name"])}</span>'
-            f'<span class="amt">{esc(format_short(r["total_fen"], lang))}</span>'
+            f'<span class="amt">{esc(amount)}</span>'
             f'<span class="sub">{r["donations"]:,} {esc(t(lang, "donations"))}{goal}</span></li>'
         )
     return _list_card(title, items, lang)
@@ -410,13 +412,13 @@ def render(
             f"{_site_goal(site, lang)}</div>"
         )
     else:
+        used, pool = format_column([tot["day_matched_fen"], ev.matching.daily_pool_fen], lang)
         middle = (
             f'<div class="card"><div class="label">{esc(t(lang, "donations"))}</div>'
             f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
             f'<div class="count">{esc(t(lang, "today"))} <b>{esc(format_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
             f" · {tot['day_donations']:,} {esc(t(lang, 'donations'))}</div>"
-            f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(format_short(tot["day_matched_fen"], lang))}</b>'
-            f" / {esc(format_short(ev.matching.daily_pool_fen, lang))}</div></div>"  # short: one line on the card
+            f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(used)}</b> / {esc(pool)}</div></div>'
         )
     clocks = "".join(f"<div>{c}</div>" for c in countdowns(snap, lang))
     head = f'<div class="head">{headline}{middle}<div class="card count">{clocks}</div></div>'
