@@ -172,12 +172,21 @@ def test_wall_shows_the_big_screen_and_says_what_is_wrong(server, browser):
     page.unroute("**/wall/feed*")
     page.wait_for_selector("#wall-note:not(.on)", state="attached", timeout=10_000)  # back by itself
     page.close()
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(url + "/wall?site=<b>S999</b>")
-    page.wait_for_function("() => document.body.innerText.includes('unknown site')", timeout=30_000)
-    assert "未知点位 unknown site '<b>S999</b>'" in page.inner_text("body")  # shown as text, never as markup
-    page.screenshot(path=str(SHOTS / "wall-unknown-site.png"))
-    page.close()
+
+
+def test_an_unknown_site_gets_one_message_on_both_screens(server, browser):
+    url, *_ = server
+    for path, name in (("/wall?site=<b>S999</b>", "wall"), ("/?embed=true&site=<b>S999</b>", "big-screen")):
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(url + path)
+        page.wait_for_function("() => document.body.innerText.includes('Unknown site')", timeout=30_000)
+        settle(page)
+        body = page.inner_text("body")
+        assert "未知点位 · <b>S999</b>" in body  # shown as text, never as markup
+        assert "Unknown site <b>S999</b>: not in the roster; check site= in the address (ids in sites.csv)" in body
+        assert page.locator("#headline-total").count() == 0  # nobody's figures under a name that is not there
+        page.screenshot(path=str(SHOTS / f"{name}-unknown-site.png"))
+        page.close()
 
 
 def test_wall_celebrates_a_milestone_it_sees_passed(server, browser):

@@ -196,9 +196,11 @@ def test_an_unknown_site_costs_no_query_and_is_not_kept(counted):
     feed, counted = counted
     feed.html(None, "overview", "zh", None)
     before = len(counted)
-    page = feed.html("S999", "overview", "zh", None)
-    assert "未知点位" in page and 'data-fen="216100"' in page  # the district's total, the site unknown
-    assert len(counted) == before and not feed.has("S999")
+    page = feed.html("S999<b>", "overview", "en", None)
+    assert page == bigscreen.unknown_site("S999<b>")  # the message, in place of anybody's figures
+    assert '<div class="big">未知点位 · S999&lt;b&gt;</div>' in page and "data-fen" not in page
+    assert "<div>Unknown site S999&lt;b&gt;: not in the roster; check site= in the address (ids in sites.csv)" in page
+    assert len(counted) == before and not feed.has("S999<b>")
 
 
 def test_screen_feed_forgets_sites_nobody_watches(counted):
@@ -214,8 +216,8 @@ def test_screen_feed_forgets_sites_nobody_watches(counted):
 
 def test_every_watched_site_in_one_pass(counted):
     feed, counted = counted
-    sites = [None, "S001", "S002", "S404"]  # S404 is in no roster: its screen shows the district alone
-    for site in sites:
+    sites = [None, "S001", "S002"]
+    for site in [*sites, "S404"]:  # S404 is in no roster: its screen says so, and nothing is kept for it
         feed.html(site, "overview", "zh", None)
     before = len(counted)
     feed.refresh()
@@ -226,7 +228,7 @@ def test_every_watched_site_in_one_pass(counted):
         assert (batched.site, batched.teams, batched.latest) == (alone.site, alone.teams, alone.latest)
         assert batched.totals == alone.totals
     assert [g["donor_name_masked"] for g in feed.snapshot("S002").latest] == ["张**"]
-    assert feed.snapshot("S404").site is None and feed.snapshot("S404").latest == []
+    assert not feed.has("S404")
 
 
 def _page_with_indented_html():

@@ -113,7 +113,6 @@ LABELS = {
         "site_total": "本点位",
         "site_teams": "本点位队伍",
         "site_rank": "点位第{n}名/共{of}个",
-        "unknown_site": "未知点位",
         "day_n": "第{n}天",
         "pool": "今日配捐池已用",
         "wan": "万元",
@@ -159,7 +158,6 @@ LABELS = {
         "site_total": "This site",
         "site_teams": "Teams here",
         "site_rank": "#{n} of {of} sites",
-        "unknown_site": "Unknown site",
         "day_n": "Day {n}",
         "pool": "Matching pool today",
         "wan": "0k yuan",
@@ -402,7 +400,7 @@ def render(
     )
     if site_id:
         site = snap.site
-        site_name = site["name"] if site else t(lang, "unknown_site")
+        site_name = site["name"] if site else site_id
         site_total = site["total_fen"] if site else 0
         site_count = site["donations"] if site else 0
         middle = (
@@ -442,3 +440,13 @@ def render(
         f"<span>{esc(ev.giving_url)}</span></div>"
     )
     return f'{CSS}<div class="gd">{top}{banner}{party}{head}{body}{foot}</div>'
+
+
+def unknown_site(site_id: str) -> str:
+    """What a screen asking for a site the roster does not have shows, on the big screen and the wall alike:
+    the id it asked for and where the ids are, Chinese first, in place of anybody's figures."""
+    return (
+        f'{CSS}<div class="gd gd-message" role="alert"><div class="big">未知点位 · {esc(site_id)}</div>'
+        "<div>名单中没有这个点位，请检查网址中的 site= 参数（点位编号见点位名单 sites.csv）</div>"
+        f"<div>Unknown site {esc(site_id)}: not in the roster; check site= in the address (ids in sites.csv)</div></div>"
+    )
