@@ -120,7 +120,7 @@ def test_matching_pool_line_is_short_enough_for_one_line(store):
     html = bigscreen.render(take_snapshot(store, now=NOW))
     assert "今日配捐池已用 <b>0.01万元</b> / 30.00万元</div>" in html  # one unit for both: ¥50.00 of 30万元
     en = bigscreen.render(take_snapshot(store, now=NOW), lang="en")
-    assert "Matching pool today <b>¥50</b> / ¥300,000</div>" in en
+    assert "Pool today <b>¥50</b> / ¥300,000</div>" in en
 
 
 def test_a_ranked_column_has_one_unit(store):
@@ -268,5 +268,5 @@ def test_a_parent_project_without_a_goal_says_why_it_has_no_bar(store):
         ("P089", False),
     ]
     html = bigscreen.render(snap, view="projects")
-    assert '1 人次<span class="nogoal">含子项目，无单独目标</span></span>' in html
-    assert '1 Gifts<span class="nogoal">goal set on its sub-projects</span>' in bigscreen.render(snap, "projects", "en")
+    assert '1 人次<span class="nogoal">目标见各子项目</span></span>' in html
+    assert '1 Gifts<span class="nogoal">see sub-projects</span>' in bigscreen.render(snap, "projects", "en")

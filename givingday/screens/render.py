@@ -9,15 +9,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from givingday import config
 from givingday.money import format_column, format_short, format_yuan
+from givingday.screens import map as site_map
 from givingday.screens.snapshot import Snapshot
 
 VIEWS = ("overview", "projects", "teams", "sites", "map")
@@ -118,7 +117,7 @@ LABELS = {
         "wan": "万元",
         "yuan": "元",
         "no_gifts": "暂无捐款",
-        "parent_no_goal": "含子项目，无单独目标",
+        "parent_no_goal": "目标见各子项目",
         "no_goal": "未设目标",
     },
     "en": {
@@ -159,11 +158,11 @@ LABELS = {
         "site_teams": "Teams here",
         "site_rank": "#{n} of {of} sites",
         "day_n": "Day {n}",
-        "pool": "Matching pool today",
+        "pool": "Pool today",
         "wan": "0k yuan",
         "yuan": "yuan",
         "no_gifts": "No gifts yet",
-        "parent_no_goal": "goal set on its sub-projects",
+        "parent_no_goal": "see sub-projects",
         "no_goal": "no goal set",
     },
 }
@@ -252,7 +251,7 @@ def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
 
 def _list_card(title: str, items: list[str], lang: str, extra_class: str = "") -> str:
     body = "".join(items) or f"<li><span></span><span>{esc(t(lang, 'no_gifts'))}</span></li>"
-    return f'<div class="card {extra_class}"><h3>{esc(title)}</h3><ol>{body}</ol></div>'
+    return f'<div class="card list {extra_class}"><h3>{esc(title)}</h3><ol>{body}</ol></div>'
 
 
 def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
@@ -298,50 +297,13 @@ def qr_svg(url: str) -> str:
     return svg_img(svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1), "width:6.5vw;height:6.5vw", url)
 
 
-@cache
-def outline_rings() -> list[list[tuple[float, float]]]:
-    path = config.DATA_DIR / "demo" / "erqi_outline.json"
-    return [[tuple(p) for p in ring] for ring in json.loads(path.read_text(encoding="utf-8"))]
-
-
-def map_svg(snap: Snapshot, lang: str) -> str:
-    """The district outline and the sites as dots sized by money, drawn locally (no tiles)."""
-    rings = outline_rings()
-    xs = [p[0] for r in rings for p in r]
-    ys = [p[1] for r in rings for p in r]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    w, h = 1000, 1000 * (y1 - y0) / (x1 - x0) * 1.2
-
-    def xy(lng: float, lat: float) -> tuple[float, float]:
-        return (lng - x0) / (x1 - x0) * w, (y1 - lat) / (y1 - y0) * h
-
-    paths = "".join(
-        '<path d="M'
-        + " L".join(f"{xy(*p)[0]:.1f},{xy(*p)[1]:.1f}" for p in ring)
-        + ' Z" fill="#1e2b4f" stroke="#7aa2ff" stroke-width="2"/>'
-        for ring in rings
+def map_card(snap: Snapshot, lang: str) -> str:
+    """The site map (screens/map.py) as an image that keeps its shape and fills the card."""
+    svg, _ = site_map.map_svg(snap.sites, esc)
+    return (
+        f'<div class="card list"><h3>{esc(t(lang, "map"))}</h3>'
+        f"{svg_img(svg, 'flex:1;min-height:0;width:100%;object-fit:contain', t(lang, 'map'))}</div>"
     )
-    top = max((s["total_fen"] for s in snap.sites), default=1) or 1
-    dots = []
-    for s in snap.sites:
-        if s["lng"] is None:
-            continue
-        x, y = xy(s["lng"], s["lat"])
-        r = 4 + 26 * (s["total_fen"] / top) ** 0.5
-        dots.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#ffd166" fill-opacity=".75" stroke="#0b1020"/>'
-        )
-    labels = []
-    for s in snap.sites[:3]:
-        x, y = xy(s["lng"], s["lat"])
-        labels.append(
-            f'<text x="{x + 12:.1f}" y="{y:.1f}" fill="#fff" font-size="26" font-weight="700">{esc(s["name"])}</text>'
-        )
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h:.0f}">{paths}{"".join(dots)}'
-        f"{''.join(labels)}</svg>"
-    )
-    return f'<div class="card"><h3>{esc(t(lang, "map"))}</h3>{svg_img(svg, "width:100%;height:50vh", t(lang, "map"))}</div>'
 
 
 def _site_rank(site: dict | None, lang: str) -> str:
@@ -424,7 +386,7 @@ def render(
     qr = f'<div class="card qr">{qr_svg(ev.giving_url)}<div>{esc(t(lang, "scan"))}</div></div>' if ev.giving_url else ""
     side = f'<div class="side">{_ticker(snap, lang, 5)}{minutes_svg(snap, lang)}{qr}</div>'
     if view == "map":
-        body = f'<div class="body wide">{map_svg(snap, lang)}{side}</div>'
+        body = f'<div class="body wide">{map_card(snap, lang)}{side}</div>'
     elif view in ("projects", "teams", "sites"):
         rows = {"projects": snap.projects, "teams": snap.teams, "sites": snap.sites}[view]
         body = f'<div class="body wide">{_board(t(lang, view), rows, lang, 10)}{side}</div>'
@@ -439,7 +401,7 @@ def render(
         f'<div class="foot"><span>{esc(t(lang, "updated"))} <span id="last-updated">{updated:%H:%M:%S}</span></span>'
         f"<span>{esc(ev.giving_url)}</span></div>"
     )
-    return f'{CSS}<div class="gd">{top}{banner}{party}{head}{body}{foot}</div>'
+    return f'{CSS}<div class="gd{" stale" if banner else ""}">{top}{banner}{party}{head}{body}{foot}</div>'
 
 
 def unknown_site(site_id: str) -> str:
