@@ -253,7 +253,7 @@ def test_the_per_minute_chart_says_its_peak_is_a_count_of_gifts(store):
     import_bytes(store, more.encode(), "more.csv")  # 10:01 now has three gifts
     snap = take_snapshot(store, now=NOW)
     assert '<h3>近一小时每分钟人次</h3><div class="peak">峰值 3 人次/分钟</div>' in bigscreen.minutes_svg(snap, "zh")
-    assert '<div class="peak">Peak 3 gifts a minute</div>' in bigscreen.minutes_svg(snap, "en")
+    assert '<div class="peak">Most in a minute: 3</div>' in bigscreen.minutes_svg(snap, "en")
 
 
 def test_a_parent_project_without_a_goal_says_why_it_has_no_bar(store):

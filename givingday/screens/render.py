@@ -17,7 +17,7 @@ from pathlib import Path
 
 from givingday.money import format_column, format_short, format_yuan
 from givingday.screens import map as site_map
-from givingday.screens.snapshot import Snapshot
+from givingday.screens.snapshot import TOP_N, Snapshot
 
 VIEWS = ("overview", "projects", "teams", "sites", "map")
 REFRESH_SECONDS = 5  # what 500 screens on one 2-core server hold (docs/performance.md)
@@ -132,7 +132,7 @@ LABELS = {
         "sites": "Top sites",
         "latest": "Latest gifts",
         "per_minute": "Gifts per minute, last hour",
-        "peak": "Peak {n} gifts a minute",
+        "peak": "Most in a minute: {n}",
         "scan": "Scan to give",
         "updated": "Updated",
         "demo": "DEMO DATA · not the real count",
@@ -393,8 +393,8 @@ def render(
     else:
         teams_title = t(lang, "site_teams") if site_id else t(lang, "teams")
         body = (
-            f'<div class="body">{_board(t(lang, "projects"), snap.projects, lang, 6)}'
-            f"{_board(teams_title, snap.teams, lang, 6)}{_board(t(lang, 'sites'), snap.sites, lang, 6)}{side}</div>"
+            f'<div class="body">{_board(t(lang, "projects"), snap.projects, lang, TOP_N)}'
+            f"{_board(teams_title, snap.teams, lang, TOP_N)}{_board(t(lang, 'sites'), snap.sites, lang, TOP_N)}{side}</div>"
         )
     updated = snap.local_now
     foot = (
