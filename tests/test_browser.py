@@ -165,16 +165,17 @@ READABLE = """min => { const gd = document.querySelector('.gd'), out = {small: [
   const map = gd.querySelector('img[alt="点位地图"], img[alt="Site map"]');
   if (map) { const r = map.getBoundingClientRect(); out.map_scale = Math.min(r.width / WIDTH, r.height / HEIGHT); }
   return out; }"""
-SCREENS = ("", "view=projects", "view=teams", "view=sites", "view=map", "site=S001", "lang=en", "lang=en&view=sites")
+WALL = ("", "view=projects", "view=teams", "view=sites", "view=map", "site=S001", "lang=en", "lang=en&view=sites")
+SCREENS = tuple(f"/wall?{q}" for q in WALL) + ("/?embed=true", "/?embed=true&view=map")  # the same HTML in Streamlit
 
 
 def test_every_view_is_readable_from_ten_metres_at_both_resolutions(server, browser):
     url, *_ = server
     check = READABLE.replace("WIDTH", str(site_map.WIDTH)).replace("HEIGHT", str(site_map.HEIGHT))
     for (width, height), query in itertools.product(((1920, 1080), (3840, 2160)), SCREENS):
-        page = _open(browser, f"{url}/wall?{query}", width, height)
+        page = _open(browser, url + query, width, height)
         found = page.evaluate(check, 24 * width / 1920)
-        name = f"screen-{query.replace('&', '-').replace('=', '-') or 'overview'}-{height}p.png"
+        name = f"screen-{re.sub(r'[^a-z0-9]+', '-', query).strip('-')}-{height}p.png"
         page.screenshot(path=str(SHOTS / name))
         found["fits"] = _no_scrollbars(page)
         page.close()
