@@ -100,3 +100,12 @@ def format_short(fen: int, lang: str) -> str:
 def format_percent(ratio: Decimal, digits: int = 1) -> str:
     """'12.3%', rounded half up (a share of a goal, of a total)."""
     return f"{(ratio * 100).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)}%"
+
+
+def format_column(fens: list[int], lang: str) -> list[str]:
+    """Figures read down one column of a big screen, all in one unit (chosen by the largest) so that ¥0.12M never
+    stands above ¥64,443: 万元 (zh) from ten thousand yuan, millions (en) from ten million, else yuan."""
+    top = max(fens, default=0)
+    if lang == "en":
+        return [f"¥{f / 100_000_000:,.2f}M" if top >= 1_000_000_000 else f"¥{f / 100:,.0f}" for f in fens]
+    return [format_wan(f) + "元" if top >= 1_000_000 else format_yuan(f) for f in fens]

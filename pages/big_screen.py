@@ -30,7 +30,7 @@ def _celebration(milestone: int | None) -> int | None:
 def live_screen() -> None:
     p = screen_params(st.query_params.get)
     feed = screen_feed()  # once a refresh: it is shared by every screen
-    celebrate = _celebration(feed.snapshot(p.site).milestone_passed())
+    celebrate = _celebration(feed.snapshot(p.site).milestone_passed()) if feed.knows(p.site) else None
     st.html(AsIsHtml(feed.html(p.site, p.view_now(), p.lang, celebrate)))
 
 

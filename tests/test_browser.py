@@ -1,6 +1,7 @@
 """The big screen in a real browser: Debian's Chromium, driven by Playwright, against a running server on a
 seeded store. Screenshots land in screenshots/ to be looked at."""
 
+import itertools
 import json
 import os
 import re
@@ -16,6 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from givingday.config import ROOT
 from givingday.money import format_yuan
+from givingday.screens import map as site_map
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.browser
@@ -143,6 +145,45 @@ def test_site_screen_and_other_views(server, browser):
         page.close()
 
 
+# What a plaza screen must not show: text under `min` px (24 at 1920 wide), a list row cut by its card's edge, a
+# one-line figure wrapped onto two lines; and the map's scale, for its names' size.
+READABLE = """min => { const gd = document.querySelector('.gd'), out = {small: [], cut: [], wrapped: []};
+  for (const el of gd.querySelectorAll('*')) {
+    const fs = parseFloat(getComputedStyle(el).fontSize);
+    if ([...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) && fs < min - 0.5)
+      out.small.push(`${el.textContent.trim().slice(0, 20)} ${fs}px`); }
+  for (const ol of gd.querySelectorAll('ol')) {  // what shows of a list: its box within its card's
+    const a = ol.getBoundingClientRect(), c = ol.closest('.card').getBoundingClientRect();
+    const right = Math.min(a.right, c.right), bottom = Math.min(a.bottom, c.bottom);
+    for (const li of ol.children) { const r = li.getBoundingClientRect();
+      if (r.left < right - 1 && r.top < bottom - 1 && (r.bottom > bottom + 0.5 || r.right > right + 0.5))
+        out.cut.push(li.textContent.slice(0, 20)); } }
+  const lines = '.head div.count:not(.card), .head .card.count > div, .head .split, h3, .peak, li .name, li .amt, li .sub';
+  for (const el of gd.querySelectorAll(lines))
+    if (el.getBoundingClientRect().height > 2.2 * parseFloat(getComputedStyle(el).fontSize))
+      out.wrapped.push(el.textContent.slice(0, 30));
+  const map = gd.querySelector('img[alt="点位地图"], img[alt="Site map"]');
+  if (map) { const r = map.getBoundingClientRect(); out.map_scale = Math.min(r.width / WIDTH, r.height / HEIGHT); }
+  return out; }"""
+WALL = ("", "view=projects", "view=teams", "view=sites", "view=map", "site=S001", "lang=en", "lang=en&view=sites")
+SCREENS = tuple(f"/wall?{q}" for q in WALL) + ("/?embed=true", "/?embed=true&view=map")  # the same HTML in Streamlit
+
+
+def test_every_view_is_readable_from_ten_metres_at_both_resolutions(server, browser):
+    url, *_ = server
+    check = READABLE.replace("WIDTH", str(site_map.WIDTH)).replace("HEIGHT", str(site_map.HEIGHT))
+    for (width, height), query in itertools.product(((1920, 1080), (3840, 2160)), SCREENS):
+        page = _open(browser, url + query, width, height)
+        found = page.evaluate(check, 24 * width / 1920)
+        name = f"screen-{re.sub(r'[^a-z0-9]+', '-', query).strip('-')}-{height}p.png"
+        page.screenshot(path=str(SHOTS / name))
+        found["fits"] = _no_scrollbars(page)
+        page.close()
+        assert (found["small"], found["cut"], found["wrapped"], found["fits"]) == ([], [], [], True), (query, found)
+        if "map_scale" in found:  # the map's names: 18 px at 1920 wide at least
+            assert site_map.LABEL_UNITS * found["map_scale"] >= 18 * width / 1920, (query, width, found)
+
+
 def test_rotation_cycles_views_unattended(server, browser):
     url, *_ = server
     page = _open(browser, url + "/?rotate=3", 1920, 1080)
@@ -172,12 +213,21 @@ def test_wall_shows_the_big_screen_and_says_what_is_wrong(server, browser):
     page.unroute("**/wall/feed*")
     page.wait_for_selector("#wall-note:not(.on)", state="attached", timeout=10_000)  # back by itself
     page.close()
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(url + "/wall?site=<b>S999</b>")
-    page.wait_for_function("() => document.body.innerText.includes('unknown site')", timeout=30_000)
-    assert "未知点位 unknown site '<b>S999</b>'" in page.inner_text("body")  # shown as text, never as markup
-    page.screenshot(path=str(SHOTS / "wall-unknown-site.png"))
-    page.close()
+
+
+def test_an_unknown_site_gets_one_message_on_both_screens(server, browser):
+    url, *_ = server
+    for path, name in (("/wall?site=<b>S999</b>", "wall"), ("/?embed=true&site=<b>S999</b>", "big-screen")):
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(url + path)
+        page.wait_for_function("() => document.body.innerText.includes('Unknown site')", timeout=30_000)
+        settle(page)
+        body = page.inner_text("body")
+        assert "未知点位 · <b>S999</b>" in body  # shown as text, never as markup
+        assert "Unknown site <b>S999</b>: not in the roster; check site= in the address (ids in sites.csv)" in body
+        assert page.locator("#headline-total").count() == 0  # nobody's figures under a name that is not there
+        page.screenshot(path=str(SHOTS / f"{name}-unknown-site.png"))
+        page.close()
 
 
 def test_wall_celebrates_a_milestone_it_sees_passed(server, browser):

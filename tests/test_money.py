@@ -4,6 +4,7 @@ import pytest
 
 from givingday.money import (
     AmountError,
+    format_column,
     format_percent,
     format_short,
     format_wan,
@@ -87,3 +88,7 @@ def test_each_formatter_prints_its_own_shape():
     assert format_short(612_345_678, "zh") == "612.35万元" and format_short(987_650, "zh") == "¥9,876.50"
     assert format_short(612_345_678, "en") == "¥6.12M" and format_short(987_660, "en") == "¥9,877"
     assert format_percent(Decimal(1) / Decimal(3)) == "33.3%"
+    assert format_column([12_345_678, 6_444_300], "en") == ["¥123,457", "¥64,443"]  # one unit down a column
+    assert format_column([1_234_567_890, 6_444_300], "en") == ["¥12.35M", "¥0.06M"]
+    assert format_column([5_970_000, 878_304], "zh") == ["5.97万元", "0.88万元"]
+    assert format_column([878_304, 5_000], "zh") == ["¥8,783.04", "¥50.00"] and format_column([], "zh") == []

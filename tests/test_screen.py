@@ -1,6 +1,8 @@
 """The big screen's queries, its shared cache, and its HTML."""
 
+import dataclasses
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -60,6 +62,13 @@ def test_site_screen(store):
     html = bigscreen.render(snap, site_id="S001")
     assert 'id="site-total" data-fen="215000"' in html
     assert 'id="headline-total" data-fen="216100"' in html  # the district total stays on a site's screen
+    assert (snap.site["goal_fen"], snap.site["rank"], snap.site["of_sites"]) == (100000, 1, 2)  # T002's goal
+    assert '<div class="count">2 人次 · 点位第1名/共2个</div>' in html
+    assert '<div class="bar"><div style="width:100.0%"></div></div>' in html
+    assert '<div class="count" id="site-goal">目标 ¥1,000.00 · <b>215%</b></div>' in html
+    en = bigscreen.render(take_snapshot(store, now=NOW, site_id="S002"), lang="en", site_id="S002")
+    assert '<div class="count">1 Gifts · #2 of 2 sites</div>' in en
+    assert '<div class="count" id="site-goal">Goal ¥20,000 · <b>0%</b></div>' in en
 
 
 def test_html_escapes_and_labels(store):
@@ -68,9 +77,9 @@ def test_html_escapes_and_labels(store):
     assert "<script>" not in html and "&lt;**" in html
     assert "演示数据" not in html  # not a demo store
     assert "2,161.00" in html or "¥2,161.00" in html
-    assert "配捐开启" not in html and "配捐进行中 · 下轮 <b>23:58:00</b>" in html  # 10:02, matching is on
+    assert "配捐开启" not in html and "<div>配捐进行中</div>" in html  # 10:02, matching is on
     early = bigscreen.render(take_snapshot(store, now=NOW - dt.timedelta(hours=2)))
-    assert "配捐开启 <b>01:58:00</b>" in early and "今日结束 <b>15:58:00</b>" in early
+    assert "距配捐开启 <b>1小时58分</b>" in early and "距今日结束 <b>15小时58分</b>" in early
     assert "善款突破 100.00万元" in bigscreen.render(take_snapshot(store, now=NOW), celebrate=100_000_000)
     en = bigscreen.render(take_snapshot(store, now=NOW), lang="en")
     assert "Total raised" in en and "善款总额" not in en
@@ -78,10 +87,50 @@ def test_html_escapes_and_labels(store):
         assert 'id="headline-total"' in bigscreen.render(take_snapshot(store, now=NOW), view=view)
 
 
+def _with_pool(snap, pool_fen: int):
+    matching = dataclasses.replace(snap.event.matching, daily_pool_fen=pool_fen)
+    return dataclasses.replace(snap, event=dataclasses.replace(snap.event, matching=matching))
+
+
+def test_countdowns_say_time_left_in_words_and_when_the_pool_is_spent(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    snap = take_snapshot(store, now=NOW + dt.timedelta(hours=10, minutes=28, seconds=41))  # 20:30:41, day one
+    assert bigscreen.countdowns(snap, "zh") == [
+        "距今日结束 <b>3小时29分</b>",
+        "距活动结束 <b>2天3小时</b>",
+        "配捐进行中",
+    ]
+    spent = _with_pool(snap, 5000)  # today's matching so far is ¥50.00: the pool is used up
+    assert bigscreen.countdowns(spent, "zh")[2:] == ["今日配捐额度已用完", "明日 10:00 开启新一轮配捐"]
+    assert bigscreen.countdowns(spent, "en")[2:] == ["Today's matching pool is spent", "Next round: tomorrow 10:00"]
+    assert "配捐进行中" not in bigscreen.render(spent)
+    last_day = _with_pool(take_snapshot(store, now=NOW + dt.timedelta(days=2, hours=13, minutes=57, seconds=30)), 0)
+    assert bigscreen.countdowns(last_day, "zh") == [
+        "距今日结束 <b>不到1分钟</b>",
+        "距活动结束 <b>不到1分钟</b>",
+        "今日配捐额度已用完",  # no day follows the last: no next round
+    ]
+    assert bigscreen.countdowns(last_day, "en")[:1] == ["Day ends in <b>under 1 min</b>"]
+    assert bigscreen.duration(dt.timedelta(minutes=59, seconds=59), "zh") == "59分钟"
+    assert bigscreen.duration(dt.timedelta(hours=3, minutes=29, seconds=41), "en") == "3 h 29 min"
+
+
 def test_matching_pool_line_is_short_enough_for_one_line(store):
     import_bytes(store, GIFTS.encode(), "g.csv")
     html = bigscreen.render(take_snapshot(store, now=NOW))
-    assert "今日配捐池已用 <b>¥50.00</b> / 30.00万元</div>" in html  # short: one line on the card
+    assert "今日配捐池已用 <b>0.01万元</b> / 30.00万元</div>" in html  # one unit for both: ¥50.00 of 30万元
+    en = bigscreen.render(take_snapshot(store, now=NOW), lang="en")
+    assert "Pool today <b>¥50</b> / ¥300,000</div>" in en
+
+
+def test_a_ranked_column_has_one_unit(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    snap = take_snapshot(store, now=NOW)  # P002 ¥2,000.00, P001 ¥160.00, P089 ¥1.00
+    amounts = re.findall(r'<span class="amt">([^<]*)</span>', bigscreen.render(snap, "projects", "en"))
+    assert amounts[:3] == ["¥2,000", "¥160", "¥1"]
+    big = dataclasses.replace(snap, projects=[{**snap.projects[0], "total_fen": 12_345_678}, *snap.projects[1:]])
+    amounts = re.findall(r'<span class="amt">([^<]*)</span>', bigscreen.render(big, "projects", "zh"))
+    assert amounts[:3] == ["12.35万元", "0.02万元", "0.00万元"]
 
 
 def test_a_screen_celebrates_a_milestone_it_sees_passed():
@@ -147,9 +196,11 @@ def test_an_unknown_site_costs_no_query_and_is_not_kept(counted):
     feed, counted = counted
     feed.html(None, "overview", "zh", None)
     before = len(counted)
-    page = feed.html("S999", "overview", "zh", None)
-    assert "未知点位" in page and 'data-fen="216100"' in page  # the district's total, the site unknown
-    assert len(counted) == before and not feed.has("S999")
+    page = feed.html("S999<b>", "overview", "en", None)
+    assert page == bigscreen.unknown_site("S999<b>")  # the message, in place of anybody's figures
+    assert '<div class="big">未知点位 · S999&lt;b&gt;</div>' in page and "data-fen" not in page
+    assert "<div>Unknown site S999&lt;b&gt;: not in the roster; check site= in the address (ids in sites.csv)" in page
+    assert len(counted) == before and not feed.has("S999<b>")
 
 
 def test_screen_feed_forgets_sites_nobody_watches(counted):
@@ -165,8 +216,8 @@ def test_screen_feed_forgets_sites_nobody_watches(counted):
 
 def test_every_watched_site_in_one_pass(counted):
     feed, counted = counted
-    sites = [None, "S001", "S002", "S404"]  # S404 is in no roster: its screen shows the district alone
-    for site in sites:
+    sites = [None, "S001", "S002"]
+    for site in [*sites, "S404"]:  # S404 is in no roster: its screen says so, and nothing is kept for it
         feed.html(site, "overview", "zh", None)
     before = len(counted)
     feed.refresh()
@@ -177,7 +228,7 @@ def test_every_watched_site_in_one_pass(counted):
         assert (batched.site, batched.teams, batched.latest) == (alone.site, alone.teams, alone.latest)
         assert batched.totals == alone.totals
     assert [g["donor_name_masked"] for g in feed.snapshot("S002").latest] == ["张**"]
-    assert feed.snapshot("S404").site is None and feed.snapshot("S404").latest == []
+    assert not feed.has("S404")
 
 
 def _page_with_indented_html():
@@ -194,3 +245,28 @@ def test_the_screen_html_reaches_the_browser_as_rendered():
 
     at = AppTest.from_function(_page_with_indented_html).run()
     assert [e.proto.body for e in at.get("html")] == ["  <div>\n    <b>x</b>\n  </div>\n"]
+
+
+def test_the_per_minute_chart_says_its_peak_is_a_count_of_gifts(store):
+    more = CANONICAL_HEADER + "S5,2020-09-07 10:01:20,5,0,P001,,,qr,\nS6,2020-09-07 10:01:50,5,0,P001,,,qr,\n"
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    import_bytes(store, more.encode(), "more.csv")  # 10:01 now has three gifts
+    snap = take_snapshot(store, now=NOW)
+    assert '<h3>近一小时每分钟人次</h3><div class="peak">峰值 3 人次/分钟</div>' in bigscreen.minutes_svg(snap, "zh")
+    assert '<div class="peak">Most in a minute: 3</div>' in bigscreen.minutes_svg(snap, "en")
+
+
+def test_a_parent_project_without_a_goal_says_why_it_has_no_bar(store):
+    parent = CANONICAL_HEADER + "S7,2020-09-07 10:01:30,30,0,P000,,,qr,\n"
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    import_bytes(store, parent.encode(), "parent.csv")
+    snap = take_snapshot(store, now=NOW)
+    assert [(r["key"], r["is_parent"]) for r in snap.projects] == [
+        ("P002", False),
+        ("P001", False),
+        ("P000", True),
+        ("P089", False),
+    ]
+    html = bigscreen.render(snap, view="projects")
+    assert '1 人次<span class="nogoal">目标见各子项目</span></span>' in html
+    assert '1 Gifts<span class="nogoal">see sub-projects</span>' in bigscreen.render(snap, "projects", "en")

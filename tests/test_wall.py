@@ -7,6 +7,7 @@ from starlette.requests import Request
 
 from givingday.ingest.batch import import_bytes
 from givingday.screens import feed as screen_feed
+from givingday.screens import render as bigscreen
 from givingday.screens import wall
 from tests.conftest import CANONICAL_HEADER
 
@@ -53,15 +54,16 @@ def test_feed_says_the_refresh_the_url_asks_within_bounds(page_store):
 def test_unknown_site_is_refused_without_a_snapshot(page_store):
     r = get("/wall/feed?site=S999%3Cb%3E")
     assert r.status_code == 404
-    assert r.headers["content-type"].startswith("text/plain")
-    assert r.body.decode() == "未知点位 unknown site 'S999<b>': the site ids are in the roster (sites.csv)"
+    assert r.headers["content-type"] == "text/html; charset=utf-8" and r.headers["x-refresh"] == "5"
+    assert r.body.decode() == bigscreen.unknown_site("S999<b>")  # what the Streamlit big screen shows for it
+    assert "未知点位 · S999&lt;b&gt;" in r.body.decode()
     assert not screen_feed.shared(page_store).has("S999<b>")  # a sweep of made-up ids cannot crowd the feed
 
 
 def test_the_feed_keeps_no_unknown_site_for_the_streamlit_screen_either(page_store):
     feed = screen_feed.shared(page_store)
-    assert feed.snapshot("NOPE").site is None  # the Streamlit big screen shows it as 未知点位
-    assert not feed.has("NOPE")
+    assert feed.html("NOPE", "overview", "zh", None) == bigscreen.unknown_site("NOPE")
+    assert not feed.knows("NOPE") and not feed.has("NOPE")
     assert feed.snapshot("S001").site["name"] == "升龙广场" and feed.has("S001")
 
 

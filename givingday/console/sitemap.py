@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from givingday.money import format_yuan
-from givingday.screens.render import outline_rings
+from givingday.screens.map import outline_rings
 
 QUIET_SCALE_MINUTES = 60  # the colour scale runs from "a gift just now" to "an hour or more without one"
 

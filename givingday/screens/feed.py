@@ -13,7 +13,6 @@ Nothing grows with time: a site nobody has asked for in `forget_after` seconds i
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
@@ -83,7 +82,10 @@ class ScreenFeed:
         return self._site(site_id).snapshot
 
     def html(self, site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
-        """The rendered screen from the latest snapshot; rendered here only when nobody asked for it before."""
+        """The rendered screen from the latest snapshot; rendered here only when nobody asked for it before. A
+        site the roster does not have gets the message that says so (`render.unknown_site`), and no snapshot."""
+        if not self.knows(site_id):
+            return bigscreen.unknown_site(site_id)
         entry = self._site(site_id)
         key = (view, lang, celebrate)
         page = entry.pages.get(key)
@@ -100,12 +102,11 @@ class ScreenFeed:
         return site_id is None or any(s["site_id"] == site_id for s in self.store.roster()["sites"])
 
     def _site(self, site_id: str | None) -> _Site:
+        """A site of the roster's entry, its first snapshot taken here. Callers ask `knows` first: a sweep of
+        made-up ids must neither cost the database nor push real sites out."""
         entry = self._sites.get(site_id)
         if entry is None and not self.knows(site_id):
-            # Shown as an unknown site: the district's figures, no query, never kept, so a sweep of made-up ids
-            # neither costs the database nor pushes real sites out.
-            district = self._site(None).snapshot
-            return _Site(dataclasses.replace(district, site=None, teams=[], latest=[]))
+            raise LookupError(f"unknown site {site_id!r}")
         if entry is None:
             with self._first:
                 entry = self._sites.get(site_id)

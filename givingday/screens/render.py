@@ -9,15 +9,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-from givingday import config
-from givingday.money import format_short, format_yuan
-from givingday.screens.snapshot import Snapshot
+from givingday.money import format_column, format_short, format_yuan
+from givingday.screens import map as site_map
+from givingday.screens.snapshot import TOP_N, Snapshot
 
 VIEWS = ("overview", "projects", "teams", "sites", "map")
 REFRESH_SECONDS = 5  # what 500 screens on one 2-core server hold (docs/performance.md)
@@ -86,16 +86,22 @@ LABELS = {
         "teams": "队伍榜",
         "sites": "点位榜",
         "latest": "最新爱心",
-        "per_minute": "近一小时每分钟捐款",
+        "per_minute": "近一小时每分钟人次",
+        "peak": "峰值 {n} 人次/分钟",
         "scan": "扫码捐款",
         "updated": "更新于",
         "demo": "演示数据 · 非真实统计",
         "stale": "数据已 {m} 分钟未更新，请检查数据接入",
-        "day_ends": "今日结束",
-        "event_ends": "活动结束",
-        "matching_opens": "配捐开启",
+        "day_ends": "距今日结束",
+        "event_ends": "距活动结束",
+        "matching_opens": "距配捐开启",
         "matching_now": "配捐进行中",
-        "matching_next": "下轮",
+        "pool_spent": "今日配捐额度已用完",
+        "matching_next": "明日 {at} 开启新一轮配捐",
+        "days_hours": "{d}天{h}小时",
+        "hours_minutes": "{h}小时{m}分",
+        "minutes": "{m}分钟",
+        "under_a_minute": "不到1分钟",
         "ended": "活动已结束",
         "not_started": "活动未开始",
         "ago": "{m}分钟前",
@@ -105,12 +111,14 @@ LABELS = {
         "district": "全区",
         "site_total": "本点位",
         "site_teams": "本点位队伍",
-        "unknown_site": "未知点位",
+        "site_rank": "点位第{n}名/共{of}个",
         "day_n": "第{n}天",
         "pool": "今日配捐池已用",
         "wan": "万元",
         "yuan": "元",
         "no_gifts": "暂无捐款",
+        "parent_no_goal": "目标见各子项目",
+        "no_goal": "未设目标",
     },
     "en": {
         "total": "Total raised",
@@ -124,6 +132,7 @@ LABELS = {
         "sites": "Top sites",
         "latest": "Latest gifts",
         "per_minute": "Gifts per minute, last hour",
+        "peak": "Most in a minute: {n}",
         "scan": "Scan to give",
         "updated": "Updated",
         "demo": "DEMO DATA · not the real count",
@@ -132,7 +141,12 @@ LABELS = {
         "event_ends": "Event ends in",
         "matching_opens": "Matching opens in",
         "matching_now": "Matching is on",
-        "matching_next": "next in",
+        "pool_spent": "Today's matching pool is spent",
+        "matching_next": "Next round: tomorrow {at}",
+        "days_hours": "{d} d {h} h",
+        "hours_minutes": "{h} h {m} min",
+        "minutes": "{m} min",
+        "under_a_minute": "under 1 min",
         "ended": "The event has ended",
         "not_started": "Not started yet",
         "ago": "{m} min ago",
@@ -142,67 +156,18 @@ LABELS = {
         "district": "District",
         "site_total": "This site",
         "site_teams": "Teams here",
-        "unknown_site": "Unknown site",
+        "site_rank": "#{n} of {of} sites",
         "day_n": "Day {n}",
-        "pool": "Matching pool today",
+        "pool": "Pool today",
         "wan": "0k yuan",
         "yuan": "yuan",
         "no_gifts": "No gifts yet",
+        "parent_no_goal": "see sub-projects",
+        "no_goal": "no goal set",
     },
 }
 
-CSS = """
-<style>
-#MainMenu, header[data-testid="stHeader"], footer, [data-testid="stToolbar"], [data-testid="stDecoration"],
-[data-testid="stStatusWidget"] {display: none !important;}
-html, body, [data-testid="stAppViewContainer"], [data-testid="stMain"] {overflow: hidden !important; background: #0b1020 !important;}
-[data-testid="stMainBlockContainer"], .block-container {padding: 0 !important; max-width: 100% !important;}
-[data-testid="stVerticalBlock"] {gap: 0 !important;}
-.gd {position: fixed; inset: 0; color: #f1f4fa; background: radial-gradient(circle at 30% 0%, #1b2a52 0%, #0b1020 60%);
-  font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif;
-  display: grid; grid-template-rows: 6.5vh 25.5vh 1fr 4vh; padding: 1.2vh 2vw; box-sizing: border-box; gap: 1.2vh;}
-.gd * {box-sizing: border-box;}
-.gd .top {display: flex; align-items: center; justify-content: space-between; font-size: 2.1vw; font-weight: 700;}
-.gd .top .clock {font-size: 1.6vw; font-weight: 400; color: #b9c3dd; font-variant-numeric: tabular-nums;}
-.gd .demo {background: #b45309; color: #fff; font-size: 1.1vw; padding: .3vh .8vw; border-radius: .4vw; margin-left: 1vw;}
-.gd .banner {position: fixed; left: 0; right: 0; top: 8.5vh; text-align: center; font-size: 1.5vw; padding: .8vh;
-  background: #b91c1c; color: #fff; z-index: 5;}
-.gd .celebrate {position: fixed; left: 10vw; right: 10vw; top: 35vh; text-align: center; font-size: 3.4vw;
-  font-weight: 800; padding: 3vh; border-radius: 1vw; background: linear-gradient(90deg,#f59e0b,#ef4444);
-  color: #fff; z-index: 6; box-shadow: 0 0 4vw #f59e0b88;}
-.gd .head {display: grid; grid-template-columns: 2.1fr 1.2fr 1fr; gap: 1.5vw; align-items: stretch;}
-.gd .card {background: #ffffff0d; border: 1px solid #ffffff1a; border-radius: .8vw; padding: 1.2vh 1.2vw; overflow: hidden;}
-.gd .big {font-size: 4.4vw; font-weight: 800; line-height: 1.05; color: #ffd166; font-variant-numeric: tabular-nums;}
-.gd .big small {font-size: 2vw; font-weight: 600; margin-left: .4vw;}
-.gd .label {font-size: 1.25vw; color: #b9c3dd;}
-.gd .split {font-size: 1.35vw; margin-top: .6vh; font-variant-numeric: tabular-nums;}
-.gd .bar {height: 1.6vh; background: #ffffff1f; border-radius: 1vh; overflow: hidden; margin-top: 1vh;}
-.gd .bar > div {height: 100%; background: linear-gradient(90deg, #34d399, #ffd166); border-radius: 1vh;}
-.gd .stat {font-size: 3vw; font-weight: 700; font-variant-numeric: tabular-nums;}
-.gd .count {font-size: 1.3vw; line-height: 1.7; font-variant-numeric: tabular-nums;}
-.gd .count b {color: #ffd166; font-weight: 700;}
-.gd .body {display: grid; grid-template-columns: 1fr 1fr 1fr 1.05fr; gap: 1.2vw; min-height: 0;}
-.gd .body.wide {grid-template-columns: 1fr 1.05fr;}
-.gd h3 {margin: 0 0 .8vh; font-size: 1.5vw; color: #9cc3ff; font-weight: 700;}
-.gd ol {list-style: none; margin: 0; padding: 0;}
-.gd li {display: grid; grid-template-columns: 1.7vw 1fr auto; gap: .5vw; align-items: center; font-size: 1.2vw;
-  padding: .4vh 0; border-bottom: 1px solid #ffffff12;}
-.gd li .rank {color: #ffd166; font-weight: 800; text-align: center;}
-.gd li .name {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
-.gd li .amt {font-variant-numeric: tabular-nums; text-align: right; font-weight: 700;}
-.gd li .sub {grid-column: 2 / 4; display: flex; gap: .6vw; align-items: center; font-size: .95vw; color: #b9c3dd;}
-.gd li .sub .bar {flex: 1; height: .8vh; margin: 0;}
-.gd .wide li {font-size: 1.3vw;}
-.gd .ticker li {grid-template-columns: 5vw 1fr auto; font-size: 1.15vw;}
-.gd .ticker li.large {color: #ffd166; font-weight: 700;}
-.gd .side {display: grid; grid-template-rows: 1fr auto auto; gap: 1vh; min-height: 0;}
-.gd .side .ticker {min-height: 0;}
-.gd .qr {display: flex; gap: 1vw; align-items: center; font-size: 1.3vw;}
-.gd .qr img {background: #fff; border-radius: .4vw; flex: none;}
-.gd .foot {display: flex; justify-content: space-between; align-items: center; font-size: 1.05vw; color: #8b95b0;}
-.gd svg text {font-family: inherit;}
-</style>
-"""
+CSS = "<style>" + Path(__file__).with_name("screen.css").read_text(encoding="utf-8") + "</style>"
 
 
 def svg_img(svg: str, style: str, alt: str) -> str:
@@ -229,52 +194,64 @@ def _bar(pct: float | None) -> str:
     return f'<div class="bar"><div style="width:{min(pct, 100):.1f}%"></div></div>'
 
 
-def _countdown(delta: dt.timedelta) -> str:
-    s = max(int(delta.total_seconds()), 0)
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+def duration(delta: dt.timedelta, lang: str) -> str:
+    """A time left as words ("3小时29分"), never as a clock reading ("03:29:41" looks like a time of day)."""
+    m = max(int(delta.total_seconds()), 0) // 60
+    d, h, m = m // 1440, m % 1440 // 60, m % 60
+    if d:
+        return t(lang, "days_hours", d=d, h=h)
+    if h:
+        return t(lang, "hours_minutes", h=h, m=m)
+    return t(lang, "minutes", m=m) if m else t(lang, "under_a_minute")
 
 
 def countdowns(snap: Snapshot, lang: str) -> list[str]:
-    """End of the day, end of the event, and the next matching window (or that it is on)."""
+    """Time left in the day and in the event, and where matching stands: opening, on, or today's pool spent
+    (then when the next round opens, if the event has another day)."""
     ev = snap.event
     local = snap.local_now
     if local >= ev.ends_at:
         return [t(lang, "ended")]
     if local < ev.starts_at:
-        return [f"{t(lang, 'not_started')} · {_countdown(ev.starts_at - local)}"]
+        return [f"{t(lang, 'not_started')} · <b>{duration(ev.starts_at - local, lang)}</b>"]
     day_end = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), ev.tz)
     out = [
-        f"{t(lang, 'day_ends')} <b>{_countdown(day_end - local)}</b>",
-        f"{t(lang, 'event_ends')} <b>{_countdown(ev.ends_at - local)}</b>",
+        f"{t(lang, 'day_ends')} <b>{duration(day_end - local, lang)}</b>",
+        f"{t(lang, 'event_ends')} <b>{duration(ev.ends_at - local, lang)}</b>",
     ]
     opens = dt.datetime.combine(local.date(), ev.matching.daily_start, ev.tz)
-    if local >= opens:
-        opens += dt.timedelta(days=1)
-        if opens < ev.ends_at:
-            out.append(f"{t(lang, 'matching_now')} · {t(lang, 'matching_next')} <b>{_countdown(opens - local)}</b>")
-        else:
-            out.append(t(lang, "matching_now"))
+    if local < opens:
+        out.append(f"{t(lang, 'matching_opens')} <b>{duration(opens - local, lang)}</b>")
+    elif snap.totals["day_matched_fen"] < ev.matching.daily_pool_fen:
+        out.append(t(lang, "matching_now"))
     else:
-        out.append(f"{t(lang, 'matching_opens')} <b>{_countdown(opens - local)}</b>")
+        out.append(t(lang, "pool_spent"))
+        if day_end < ev.ends_at:
+            out.append(t(lang, "matching_next", at=f"{ev.matching.daily_start:%H:%M}"))
     return out
 
 
 def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
     items = []
-    for i, r in enumerate(rows[:limit], start=1):
+    shown = rows[:limit]
+    amounts = format_column([r["total_fen"] for r in shown], lang)
+    for i, (r, amount) in enumerate(zip(shown, amounts, strict=True), start=1):
         pct = _pct(r["total_fen"], r.get("goal_fen"))
-        goal = f"{pct:.0f}%" if pct is not None else ""
+        if pct is not None:
+            goal = f"{_bar(pct)}{pct:.0f}%"
+        else:  # why there is no bar: a parent's goal is its sub-projects'
+            goal = f'<span class="nogoal">{esc(t(lang, "parent_no_goal" if r.get("is_parent") else "no_goal"))}</span>'
         items.append(
             f'<li><span class="rank">{i}</span><span class="name">{esc(r["name"])}</span>'
-            f'<span class="amt">{esc(format_short(r["total_fen"], lang))}</span>'
-            f'<span class="sub">{r["donations"]:,} {esc(t(lang, "donations"))}{_bar(pct)}{goal}</span></li>'
+            f'<span class="amt">{esc(amount)}</span>'
+            f'<span class="sub">{r["donations"]:,} {esc(t(lang, "donations"))}{goal}</span></li>'
         )
     return _list_card(title, items, lang)
 
 
 def _list_card(title: str, items: list[str], lang: str, extra_class: str = "") -> str:
     body = "".join(items) or f"<li><span></span><span>{esc(t(lang, 'no_gifts'))}</span></li>"
-    return f'<div class="card {extra_class}"><h3>{esc(title)}</h3><ol>{body}</ol></div>'
+    return f'<div class="card list {extra_class}"><h3>{esc(title)}</h3><ol>{body}</ol></div>'
 
 
 def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
@@ -292,7 +269,7 @@ def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
 
 
 def minutes_svg(snap: Snapshot, lang: str) -> str:
-    """Gifts per minute over the last hour, as bars."""
+    """Gifts (人次, not money) per minute over the last hour, as bars, and the busiest minute's count."""
     minute = snap.now.replace(second=0, microsecond=0)
     counts = {r["minute_at"].astimezone(dt.UTC): r["donations"] for r in snap.minutes}
     values = [counts.get(minute - dt.timedelta(minutes=59 - i), 0) for i in range(60)]
@@ -302,8 +279,12 @@ def minutes_svg(snap: Snapshot, lang: str) -> str:
         for i, v in enumerate(values)
     )
     svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 100" preserveAspectRatio="none">{bars}</svg>'
-    title = f"{t(lang, 'per_minute')} · {max(values)}"
-    return f'<div class="card"><h3>{esc(title)}</h3>{svg_img(svg, "width:100%;height:7vh", title)}</div>'
+    title = t(lang, "per_minute")
+    peak = t(lang, "peak", n=f"{max(values):,}")
+    return (
+        f'<div class="card"><h3>{esc(title)}</h3><div class="peak">{esc(peak)}</div>'
+        f"{svg_img(svg, 'width:100%;height:6vh', f'{title} · {peak}')}</div>"
+    )
 
 
 @cache
@@ -316,50 +297,32 @@ def qr_svg(url: str) -> str:
     return svg_img(svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1), "width:6.5vw;height:6.5vw", url)
 
 
-@cache
-def outline_rings() -> list[list[tuple[float, float]]]:
-    path = config.DATA_DIR / "demo" / "erqi_outline.json"
-    return [[tuple(p) for p in ring] for ring in json.loads(path.read_text(encoding="utf-8"))]
-
-
-def map_svg(snap: Snapshot, lang: str) -> str:
-    """The district outline and the sites as dots sized by money, drawn locally (no tiles)."""
-    rings = outline_rings()
-    xs = [p[0] for r in rings for p in r]
-    ys = [p[1] for r in rings for p in r]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    w, h = 1000, 1000 * (y1 - y0) / (x1 - x0) * 1.2
-
-    def xy(lng: float, lat: float) -> tuple[float, float]:
-        return (lng - x0) / (x1 - x0) * w, (y1 - lat) / (y1 - y0) * h
-
-    paths = "".join(
-        '<path d="M'
-        + " L".join(f"{xy(*p)[0]:.1f},{xy(*p)[1]:.1f}" for p in ring)
-        + ' Z" fill="#1e2b4f" stroke="#7aa2ff" stroke-width="2"/>'
-        for ring in rings
+def map_card(snap: Snapshot, lang: str) -> str:
+    """The site map (screens/map.py) as an image that keeps its shape and fills the card."""
+    svg, _ = site_map.map_svg(snap.sites, esc)
+    return (
+        f'<div class="card list"><h3>{esc(t(lang, "map"))}</h3>'
+        f"{svg_img(svg, 'flex:1;min-height:0;width:100%;object-fit:contain', t(lang, 'map'))}</div>"
     )
-    top = max((s["total_fen"] for s in snap.sites), default=1) or 1
-    dots = []
-    for s in snap.sites:
-        if s["lng"] is None:
-            continue
-        x, y = xy(s["lng"], s["lat"])
-        r = 4 + 26 * (s["total_fen"] / top) ** 0.5
-        dots.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#ffd166" fill-opacity=".75" stroke="#0b1020"/>'
-        )
-    labels = []
-    for s in snap.sites[:3]:
-        x, y = xy(s["lng"], s["lat"])
-        labels.append(
-            f'<text x="{x + 12:.1f}" y="{y:.1f}" fill="#fff" font-size="26" font-weight="700">{esc(s["name"])}</text>'
-        )
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h:.0f}">{paths}{"".join(dots)}'
-        f"{''.join(labels)}</svg>"
+
+
+def _site_rank(site: dict | None, lang: str) -> str:
+    if not site or site["rank"] is None:
+        return ""
+    return f" · {esc(t(lang, 'site_rank', n=site['rank'], of=site['of_sites']))}"
+
+
+def _site_goal(site: dict | None, lang: str) -> str:
+    """A site's progress toward its goal (its teams' goals added up), or that it has none."""
+    if not site:
+        return ""
+    pct = _pct(site["total_fen"], site["goal_fen"])
+    if pct is None:
+        return f'<div class="count">{esc(t(lang, "no_goal"))}</div>'
+    return (
+        f'{_bar(pct)}<div class="count" id="site-goal">{esc(t(lang, "goal"))} '
+        f"{esc(format_short(site['goal_fen'], lang))} · <b>{pct:.0f}%</b></div>"
     )
-    return f'<div class="card"><h3>{esc(t(lang, "map"))}</h3>{svg_img(svg, "width:100%;height:50vh", t(lang, "map"))}</div>'
 
 
 def render(
@@ -399,22 +362,23 @@ def render(
     )
     if site_id:
         site = snap.site
-        site_name = site["name"] if site else t(lang, "unknown_site")
+        site_name = site["name"] if site else site_id
         site_total = site["total_fen"] if site else 0
         site_count = site["donations"] if site else 0
         middle = (
             f'<div class="card"><div class="label">{esc(t(lang, "site_total"))} · {esc(site_name)}</div>'
             f'<div class="stat" id="site-total" data-fen="{site_total}">{esc(format_short(site_total, lang))}</div>'
-            f'<div class="count">{site_count:,} {esc(t(lang, "donations"))}</div></div>'
+            f'<div class="count">{site_count:,} {esc(t(lang, "donations"))}{_site_rank(site, lang)}</div>'
+            f"{_site_goal(site, lang)}</div>"
         )
     else:
+        used, pool = format_column([tot["day_matched_fen"], ev.matching.daily_pool_fen], lang)
         middle = (
             f'<div class="card"><div class="label">{esc(t(lang, "donations"))}</div>'
             f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
             f'<div class="count">{esc(t(lang, "today"))} <b>{esc(format_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
             f" · {tot['day_donations']:,} {esc(t(lang, 'donations'))}</div>"
-            f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(format_short(tot["day_matched_fen"], lang))}</b>'
-            f" / {esc(format_short(ev.matching.daily_pool_fen, lang))}</div></div>"  # short: one line on the card
+            f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(used)}</b> / {esc(pool)}</div></div>'
         )
     clocks = "".join(f"<div>{c}</div>" for c in countdowns(snap, lang))
     head = f'<div class="head">{headline}{middle}<div class="card count">{clocks}</div></div>'
@@ -422,19 +386,29 @@ def render(
     qr = f'<div class="card qr">{qr_svg(ev.giving_url)}<div>{esc(t(lang, "scan"))}</div></div>' if ev.giving_url else ""
     side = f'<div class="side">{_ticker(snap, lang, 5)}{minutes_svg(snap, lang)}{qr}</div>'
     if view == "map":
-        body = f'<div class="body wide">{map_svg(snap, lang)}{side}</div>'
+        body = f'<div class="body wide">{map_card(snap, lang)}{side}</div>'
     elif view in ("projects", "teams", "sites"):
         rows = {"projects": snap.projects, "teams": snap.teams, "sites": snap.sites}[view]
         body = f'<div class="body wide">{_board(t(lang, view), rows, lang, 10)}{side}</div>'
     else:
         teams_title = t(lang, "site_teams") if site_id else t(lang, "teams")
         body = (
-            f'<div class="body">{_board(t(lang, "projects"), snap.projects, lang, 6)}'
-            f"{_board(teams_title, snap.teams, lang, 6)}{_board(t(lang, 'sites'), snap.sites, lang, 6)}{side}</div>"
+            f'<div class="body">{_board(t(lang, "projects"), snap.projects, lang, TOP_N)}'
+            f"{_board(teams_title, snap.teams, lang, TOP_N)}{_board(t(lang, 'sites'), snap.sites, lang, TOP_N)}{side}</div>"
         )
     updated = snap.local_now
     foot = (
         f'<div class="foot"><span>{esc(t(lang, "updated"))} <span id="last-updated">{updated:%H:%M:%S}</span></span>'
         f"<span>{esc(ev.giving_url)}</span></div>"
     )
-    return f'{CSS}<div class="gd">{top}{banner}{party}{head}{body}{foot}</div>'
+    return f'{CSS}<div class="gd{" stale" if banner else ""}">{top}{banner}{party}{head}{body}{foot}</div>'
+
+
+def unknown_site(site_id: str) -> str:
+    """What a screen asking for a site the roster does not have shows, on the big screen and the wall alike:
+    the id it asked for and where the ids are, Chinese first, in place of anybody's figures."""
+    return (
+        f'{CSS}<div class="gd gd-message" role="alert"><div class="big">未知点位 · {esc(site_id)}</div>'
+        "<div>名单中没有这个点位，请检查网址中的 site= 参数（点位编号见点位名单 sites.csv）</div>"
+        f"<div>Unknown site {esc(site_id)}: not in the roster; check site= in the address (ids in sites.csv)</div></div>"
+    )

@@ -133,9 +133,11 @@ def take_snapshots(
         if t["site_id"] and t["goal_fen"]:
             site_goals[t["site_id"]] = site_goals.get(t["site_id"], 0) + t["goal_fen"]
 
+    parents = {p["parent_id"] for p in roster["projects"] if p["parent_id"]}
+
     def project_row(key: str, r: dict[str, Any]) -> dict[str, Any]:
         p = projects[key]
-        return with_money({"key": key, "name": p["name"], "goal_fen": p["goal_fen"]}, r)
+        return with_money({"key": key, "name": p["name"], "goal_fen": p["goal_fen"], "is_parent": key in parents}, r)
 
     def team_row(r: dict[str, Any]) -> dict[str, Any]:
         t = teams[r["key"]]
@@ -192,6 +194,7 @@ def take_snapshots(
         if site_id:
             site = site_names.get(site_id)
             money = by_dim.get("site", {}).get(site_id, {"amount_fen": 0, "matched_fen": 0, "donations": 0})
+            ranks = {s["key"]: i for i, s in enumerate(shared["sites"], start=1)}  # sites without gifts: unranked
             snap.site = (
                 {
                     "key": site_id,
@@ -199,6 +202,9 @@ def take_snapshots(
                     "street": site["street"],
                     "total_fen": money["amount_fen"] + money["matched_fen"],
                     "donations": money["donations"],
+                    "goal_fen": site_goals.get(site_id),
+                    "rank": ranks.get(site_id),
+                    "of_sites": len(roster["sites"]),
                 }
                 if site
                 else None

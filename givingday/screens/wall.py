@@ -7,8 +7,8 @@ page shown. A refresh here is one small HTTP request that reads a string; in Str
 with its session, rerun and message machinery, which is what decides how many screens one server holds
 (docs/performance.md).
 
-Read only and public, like the big screen: nothing here writes; an unknown site is answered 404 before any
-snapshot is taken for it, and a milestone the total has not reached is not celebrated, whatever the URL asks.
+Read only and public, like the big screen: nothing here writes; an unknown site is answered 404, with the
+message the big screen shows for it, before any snapshot is taken for it, and a milestone the total has not reached is not celebrated, whatever the URL asks.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from givingday.screens import feed as screen_feed
@@ -36,22 +36,16 @@ def _store() -> Store:
     return store
 
 
-def _unknown(site: str) -> Response:
-    return PlainTextResponse(
-        f"未知点位 unknown site {site!r}: the site ids are in the roster (sites.csv)", 404, headers=HEADERS
-    )
-
-
-def _screen(page: str, milestone: int | None, p: bigscreen.ScreenParams) -> Response:
+def _screen(page: str, milestone: int | None, p: bigscreen.ScreenParams, status: int = 200) -> Response:
     headers = {**HEADERS, "X-Milestone": str(milestone or ""), "X-Refresh": str(p.refresh)}
-    return HTMLResponse(page, headers=headers)
+    return HTMLResponse(page, status, headers=headers)
 
 
 def answer(feed: screen_feed.ScreenFeed, p: bigscreen.ScreenParams, view: str, celebrate: str | None) -> Response:
     """The screen for one refresh when it is not ready: a site's first snapshot, or a page nobody asked for
     yet. It may wait for the database, so it runs off the event loop."""
-    if not feed.knows(p.site):
-        return _unknown(p.site)
+    if not feed.knows(p.site):  # the big screen's message, as a 404: the screen keeps asking, in case it is added
+        return _screen(bigscreen.unknown_site(p.site), None, p, 404)
     milestone = feed.snapshot(p.site).milestone_passed()
     return _screen(feed.html(p.site, view, p.lang, bigscreen.honoured(milestone, celebrate)), milestone, p)
 
