@@ -67,7 +67,7 @@ def test_site_screen(store):
     assert '<div class="bar"><div style="width:100.0%"></div></div>' in html
     assert '<div class="count" id="site-goal">目标 ¥1,000.00 · <b>215%</b></div>' in html
     en = bigscreen.render(take_snapshot(store, now=NOW, site_id="S002"), lang="en", site_id="S002")
-    assert '<div class="count">1 Gifts · #2 of 2 sites</div>' in en
+    assert '<div class="count">1 gift · #2 of 2 sites</div>' in en
     assert '<div class="count" id="site-goal">Goal ¥20,000 · <b>0%</b></div>' in en
 
 
@@ -269,4 +269,4 @@ def test_a_parent_project_without_a_goal_says_why_it_has_no_bar(store):
     ]
     html = bigscreen.render(snap, view="projects")
     assert '1 人次<span class="nogoal">目标见各子项目</span></span>' in html
-    assert '1 Gifts<span class="nogoal">see sub-projects</span>' in bigscreen.render(snap, "projects", "en")
+    assert '1 gift<span class="nogoal">see sub-projects</span>' in bigscreen.render(snap, "projects", "en")

@@ -180,6 +180,13 @@ def t(lang: str, key: str, **kw: object) -> str:
     return LABELS.get(lang, LABELS["zh"])[key].format(**kw)
 
 
+def gift_count(n: int, lang: str) -> str:
+    """A count of gifts with its word: 1 人次, 3 人次; 1 gift, 3 gifts."""
+    if lang == "en":
+        return f"{n:,} gift" if n == 1 else f"{n:,} gifts"
+    return f"{n:,} {t(lang, 'donations')}"
+
+
 def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
@@ -244,7 +251,7 @@ def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
         items.append(
             f'<li><span class="rank">{i}</span><span class="name">{esc(r["name"])}</span>'
             f'<span class="amt">{esc(amount)}</span>'
-            f'<span class="sub">{r["donations"]:,} {esc(t(lang, "donations"))}{goal}</span></li>'
+            f'<span class="sub">{esc(gift_count(r["donations"], lang))}{goal}</span></li>'
         )
     return _list_card(title, items, lang)
 
@@ -368,7 +375,7 @@ def render(
         middle = (
             f'<div class="card"><div class="label">{esc(t(lang, "site_total"))} · {esc(site_name)}</div>'
             f'<div class="stat" id="site-total" data-fen="{site_total}">{esc(format_short(site_total, lang))}</div>'
-            f'<div class="count">{site_count:,} {esc(t(lang, "donations"))}{_site_rank(site, lang)}</div>'
+            f'<div class="count">{esc(gift_count(site_count, lang))}{_site_rank(site, lang)}</div>'
             f"{_site_goal(site, lang)}</div>"
         )
     else:
