@@ -184,7 +184,7 @@ def load_profile(path: Path) -> Profile:
 
 
 def load_profiles(folder: Path | None = None) -> list[Profile]:
-    folder = folder or config.PROFILES_DIR
+    folder = folder or config.profiles_dir()
     return [load_profile(p) for p in sorted(folder.glob("*.toml"))] if folder.exists() else []
 
 
@@ -193,7 +193,7 @@ def find_profile(name_or_path: str, folder: Path | None = None) -> Profile:
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
         return load_profile(path)
-    candidate = (folder or config.PROFILES_DIR) / f"{name_or_path}.toml"
+    candidate = (folder or config.profiles_dir()) / f"{name_or_path}.toml"
     if candidate.exists():
         return load_profile(candidate)
     known = ", ".join(p.name for p in load_profiles(folder)) or "none"
