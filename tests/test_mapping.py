@@ -74,6 +74,8 @@ def test_an_unknown_file_shows_its_columns_and_first_rows(profiles):
         "donor_name": "付款人",
     }
     assert mapping.guess_format(["07/09/2020", "31/12/2020"], mapping.DATE_FORMATS) == "%d/%m/%Y"
+    assert mapping.guess_format(["09/07/2020", "09/30/2020", "09/31/2020"], mapping.DATE_FORMATS) == "%m/%d/%Y"
+    assert mapping.guess_format(["soon", "later"], mapping.DATE_FORMATS) is None
     assert mapping.guess_format(["2020-09-07 10:00:00"], mapping.TIME_FORMATS) is None
     assert mapping.unrecognised(b"\x00\x01binary\x00\x00" * 50) is None  # unreadable: the import says why
     canonical = b"donation_id,occurred_at,amount_yuan,project\nX,2020-09-07 10:00:00,1,P001\n"

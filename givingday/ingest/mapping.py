@@ -22,7 +22,15 @@ from givingday import clock, config
 from givingday.ingest import identity
 from givingday.ingest.formats import Table, UnreadableFile, detect_layout, read_table
 from givingday.ingest.judge import Rejection, judge_rows
-from givingday.ingest.profiles import CREDITABLE, Profile, ProfileError, header_key, load_profile, load_profiles
+from givingday.ingest.profiles import (
+    CREDITABLE,
+    MAPPABLE,
+    Profile,
+    ProfileError,
+    header_key,
+    load_profile,
+    load_profiles,
+)
 from givingday.store.database import Store
 
 
@@ -76,6 +84,11 @@ class Unrecognised:
     def first_rows(self, n: int = 10) -> list[list[str]]:
         return [self.table.row_cells(i) for i in range(min(n, self.table.n_rows))]
 
+    def values(self, header: str, n: int = 20) -> list[str]:
+        """The first `n` values of the column with this header, for guessing how they are written."""
+        column = self.table.columns[self.table.header.index(header)]
+        return column.slice(0, n).to_pylist()
+
     @property
     def headers(self) -> list[str]:
         """The columns that can be mapped: a column is known by its header, so an empty one cannot."""
@@ -125,21 +138,25 @@ def guess(headers: list[str]) -> dict[str, str]:
 
 
 def guess_format(values: list[str], formats: tuple[str | None, ...]) -> str | None:
-    """The first of `formats` that reads every value given; None (the import's own reading) when they start with
-    the year, or when no format reads them all (the preview then says which value fails)."""
+    """The one of `formats` that reads the most of the values given (a mistyped row does not hide the others'
+    format); None, the import's own reading, when most start with the year or no format reads any."""
     values = [v for v in values if v]
-    if not values or all(_YEAR_FIRST.match(v) for v in values):
+    if not values or 2 * sum(bool(_YEAR_FIRST.match(v)) for v in values) > len(values):
         return None
+    best, most = None, 0
     for fmt in formats:
-        if fmt is None:
-            continue
-        try:
-            for v in values:
-                dt.datetime.strptime(v, fmt)
-        except ValueError:
-            continue
-        return fmt
-    return None
+        read = sum(_reads(v, fmt) for v in values) if fmt else 0
+        if read > most:
+            best, most = fmt, read
+    return best
+
+
+def _reads(value: str, fmt: str) -> bool:
+    try:
+        dt.datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
 
 
 def _string(s: str) -> str:
@@ -148,7 +165,8 @@ def _string(s: str) -> str:
 
 
 def profile_toml(choices: Choices, headers: list[str]) -> str:
-    """The profile as a file: its `match_headers` are every column of this file, so only such files match it."""
+    """The profile as a file, its fields in the documented order: its `match_headers` are every column of this
+    file, so only such files match it."""
     seen: dict[str, str] = {}
     for h in headers:
         seen.setdefault(header_key(h), h)
@@ -158,7 +176,7 @@ def profile_toml(choices: Choices, headers: list[str]) -> str:
         f"match_headers = [{', '.join(_string(h) for h in seen.values())}]",
         "",
         "[columns]",
-        *(f"{f} = {_string(c)}" for f, c in choices.columns.items() if c),
+        *(f"{f} = {_string(choices.columns[f])}" for f in MAPPABLE if choices.columns.get(f)),
         "",
         "[parse]",
         *(
@@ -170,7 +188,7 @@ def profile_toml(choices: Choices, headers: list[str]) -> str:
         f"decimal = {_string(choices.decimal)}",
         "",
         "[credit]",
-        *(f"{f} = {_string(v)}" for f, v in choices.credit.items() if v),
+        *(f"{f} = {_string(choices.credit[f])}" for f in CREDITABLE if choices.credit.get(f)),
     ]
     return "\n".join(lines) + "\n"
 
@@ -184,6 +202,12 @@ def _check(choices: Choices) -> None:
         raise MappingError("请选择金额列。Choose the column with the amount.")
     if "project" not in mapped and not choices.credit.get("project"):
         raise MappingError("请选择项目列，或选定一个项目。Choose the project's column, or one project for every row.")
+
+
+def suggest_name(file_name: str) -> str:
+    """A profile's name from the file's: its stem with whatever a name may not hold made `_`."""
+    stem = re.sub(r"[^\w-]+", "_", Path(file_name).stem).strip("_-")[:60]
+    return stem if NAME.fullmatch(stem) else "mapped"
 
 
 def check_name(name: str) -> str:
