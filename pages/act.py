@@ -195,7 +195,7 @@ def show_report(report: ImportReport) -> None:
 def upload(user) -> None:
     st.caption(
         "平台导出（CSV、XLSX，UTF-8 或 GBK）、标准格式 CSV / JSON Lines，或按导入配置读取的银行流水。"
-        "与收件箱走同一条导入流程：同一笔不会重复计算，坏行会逐行说明原因。"
+        "与收件箱走同一条导入流程：同一笔不会重复计算，坏行会逐行说明原因。认不出的文件可以在下面对应各列，保存为导入配置。"
     )
     with st.form("upload", clear_on_submit=True):
         file = st.file_uploader("选择文件", type=["csv", "xlsx", "jsonl", "json", "txt"], key="upload_file")

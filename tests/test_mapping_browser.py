@@ -72,7 +72,7 @@ def test_an_unknown_layout_is_mapped_saved_imported_and_then_recognised(browser,
         assert metrics == [
             ["将新增", "New", "gifts", "2"],
             ["合计", "Total", "¥1,200.50"],
-            ["已有", "Already", "stored", "1"],
+            ["重复", "Duplicates", "1"],
             ["退回", "Rejected", "2"],
         ]  # the rows and reasons, drawn on a canvas here, are read in tests/test_mapping_page.py
         page.screenshot(path=str(SHOTS / "mapping-preview.png"), full_page=True)
@@ -82,7 +82,11 @@ def test_an_unknown_layout_is_mapped_saved_imported_and_then_recognised(browser,
         page.get_by_text("已保存导入配置 community").wait_for(timeout=30_000)
         assert (profiles / "community.toml").read_text(encoding="utf-8") == SAVED
         assert _total_fen(db) == 0
-        page.get_by_role("button", name="确认导入 Import 2 笔，¥1,200.50").click()
+        confirm = page.get_by_role("button", name="确认导入 Import 2 笔，¥1,200.50")
+        confirm.scroll_into_view_if_needed()
+        settle(page)
+        page.screenshot(path=str(SHOTS / "mapping-saved.png"))
+        confirm.click()
         page.get_by_text("community.csv: 2 new, 1 duplicate, 2 rejected").wait_for(timeout=30_000)
         settle(page)
         assert page.get_by_role("heading", name="对应各列 Map the columns").count() == 0

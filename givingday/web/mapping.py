@@ -79,15 +79,18 @@ def _column(field: str, headers: list[str], guessed: dict[str, str], key: str) -
 
 
 def _format(label: str, formats: tuple[str | None, ...], values: list[str], key: str) -> str | None:
-    """How a time column is written, starting at the format that reads its first values."""
-    start = formats.index(mapping.guess_format(values, formats))
-    return st.selectbox(
+    """How a time column is written, starting at the format that reads its first values ("": the import's own
+    reading, which a selectbox cannot hold as None without offering to clear it)."""
+    options = [f or "" for f in formats]
+    start = options.index(mapping.guess_format(values, formats) or "")
+    chosen = st.selectbox(
         label,
-        formats,
+        options,
         index=start,
         key=key,
         format_func=lambda f: f"{mapping.EXAMPLE_TIME:{f}}" if f else "自动 Auto (2020-09-07 13:05:09, 2020/9/7 13:05)",
     )
+    return chosen or None
 
 
 def _credit(field: str, headers: list[str], fixed: dict[str, str], guessed: dict[str, str], key: str) -> str:
@@ -155,7 +158,9 @@ def _preview(run: mapping.DryRun) -> None:
     c = st.columns(4)
     c[0].metric("将新增 New gifts", f"{run.gifts.num_rows:,}")
     c[1].metric("合计 Total", format_yuan(run.amount_fen), help=f"其中配捐 matched {format_yuan(run.matched_fen)}")
-    c[2].metric("已有 Already stored", f"{run.duplicates:,}")
+    c[2].metric(
+        "重复 Duplicates", f"{run.duplicates:,}", help="已在库中，或文件中前面已有 stored, or earlier in the file"
+    )
     c[3].metric("退回 Rejected", f"{len(run.rejections):,}")
     if run.gifts.num_rows:
         st.caption(f"将新增的捐款（前 {PREVIEW_GIFTS} 笔）The new gifts (the first {PREVIEW_GIFTS})")
@@ -192,7 +197,10 @@ def screen(user) -> ImportReport | None:
         f"Not recognised: map its columns to a gift's fields. ({found.reason})",
         icon=":material/table_view:",
     )
-    st.caption(f"共 {found.table.n_rows:,} 行，前 {FIRST_ROWS} 行如下。{found.table.n_rows:,} rows; the first few:")
+    shown = min(found.table.n_rows, FIRST_ROWS)
+    st.caption(
+        f"共 {found.table.n_rows:,} 行，前 {shown} 行如下。{found.table.n_rows:,} rows, the first {shown} below."
+    )
     st.dataframe(_first_rows(found), hide_index=True)
     choices = _choices(pending)
     c1, c2 = st.columns(2)
