@@ -38,8 +38,6 @@ class MappingError(ValueError):
     """Why the choices cannot make a profile, or the profile cannot be saved; the message is shown as it is."""
 
 
-# What the screen maps, in its order.
-FIELDS = ("occurred_at", "date", "time_of_day", "amount_yuan", "donation_id", "donor_name", *CREDITABLE)
 # A profile's name is its file's name: letters (any script), digits, _ and -, so it can be no path.
 NAME = re.compile(r"[^\W_][\w-]{0,59}")
 EXAMPLE_TIME = dt.datetime(2020, 9, 7, 13, 5, 9)

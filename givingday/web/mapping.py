@@ -17,7 +17,7 @@ from givingday.ingest import mapping
 from givingday.ingest.batch import ImportReport
 from givingday.ingest.formats import UnreadableFile
 from givingday.ingest.mapping import Choices, MappingError, Unrecognised
-from givingday.ingest.profiles import find_profile
+from givingday.ingest.profiles import ProfileError, find_profile
 from givingday.labels import CHANNEL_NAMES
 from givingday.money import format_yuan
 from givingday.web.board import shared_store
@@ -226,9 +226,12 @@ def screen(user) -> ImportReport | None:
         )
         label = f"确认导入 Import {run.gifts.num_rows:,} 笔，{format_yuan(run.amount_fen)}"
         if st.button(label, type="primary", key=key("import")):
-            report = actions.upload(
-                shared_store(), user.name, pending.file_name, pending.data, find_profile(pending.saved[0])
-            )
+            try:
+                profile = find_profile(pending.saved[0])
+            except ProfileError as exc:  # removed or spoilt on disk since it was saved
+                st.error(f"未导入 Not imported: {exc}")
+                return None
+            report = actions.upload(shared_store(), user.name, pending.file_name, pending.data, profile)
             st.session_state.pop(KEY, None)
             return report
     if st.button("放弃 Discard", key=key("discard")):
