@@ -178,6 +178,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  #{r['import_id']} {clock.on_board_clock(store.location, r['started_at']):%Y-%m-%d %H:%M:%S}"
             f" {r['file_name']}: {r['outcome']},"
             f" {r['rows_new']} new, {r['rows_duplicate']} duplicate, {r['rows_rejected']} rejected"
+            + (f", {r['rows_skipped']} skipped" if r["rows_skipped"] else "")
             + (f" — {r['message']}" if r["message"] else "")
         )
     from givingday.ingest.reconcile import missing_imports

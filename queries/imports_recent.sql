@@ -12,6 +12,7 @@ select
     rows_new,
     rows_duplicate,
     rows_rejected,
+    coalesce(rows_skipped, 0) as rows_skipped,
     amount_new_fen,
     outcome,
     message

@@ -288,6 +288,7 @@ def test_pledges_audit_and_data_status_tables(gifts):
         "新增": 3,
         "重复": 0,
         "退回": 0,
+        "跳过": 0,
         "说明": "",
     }
 

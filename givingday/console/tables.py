@@ -238,6 +238,7 @@ def recent_imports(rows: Rows) -> pd.DataFrame:
         "rows_new": "新增",
         "rows_duplicate": "重复",
         "rows_rejected": "退回",
+        "rows_skipped": "跳过",
         "message": "说明",
     }
     return exports.table([{**r, "message": r["message"] or ""} for r in rows], labels)

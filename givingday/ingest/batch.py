@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from givingday import clock, config
 from givingday.ingest.formats import UnreadableFile, detect_layout, read_table
 from givingday.ingest.judge import Rejection, judge_rows
-from givingday.ingest.profiles import Profile
+from givingday.ingest.profiles import Profile, ProfileError, load_profiles
 from givingday.money import format_yuan
-from givingday.store import rollups
+from givingday.store import adjustments, rollups
 from givingday.store.database import Store, UnsupportedStore
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,10 @@ class ImportReport:
     rows_new: int = 0
     rows_duplicate: int = 0
     rows_rejected: int = 0
+    rows_skipped: int = 0  # set aside by the profile's filters (a bill's expenses): not gifts, not errors
+    skipped_because: dict[str, int] = field(default_factory=dict)
     amount_new_fen: int = 0
+    refunded_new_fen: int = 0  # refunds the file shows that were not booked before (`adjustments.STATEMENT_REFUND`)
     matched_new_fen: int = 0
     unknown_teams: int = 0
     unknown_sites: int = 0
@@ -64,6 +68,11 @@ class ImportReport:
             f" ({format_yuan(self.amount_new_fen)} new, matched {format_yuan(self.matched_new_fen)};"
             f" {self.layout}, {self.file_format}, {self.duration_ms} ms)"
         )
+        if self.rows_skipped:
+            because = ", ".join(f"{n} {reason}" for reason, n in self.skipped_because.items())
+            text += f"; skipped: {because}"
+        if self.refunded_new_fen:
+            text += f"; refunds {format_yuan(self.refunded_new_fen)}"
         if self.unknown_teams or self.unknown_sites:
             text += f"; {self.unknown_teams} gift(s) name an unknown team, {self.unknown_sites} an unknown site"
         return text
@@ -99,9 +108,9 @@ def _log(conn: sa.Connection, report: ImportReport, sha: str, started: dt.dateti
     conn.execute(
         sa.text(
             "insert into imports (import_id, file_name, file_sha256, file_format, profile, started_at, duration_ms,"
-            " rows_total, rows_new, rows_duplicate, rows_rejected, amount_new_fen, outcome, message) values"
-            " (:import_id, :file, :sha, :file_format, :profile, :started, :duration_ms, :rows_total, :rows_new,"
-            " :rows_duplicate, :rows_rejected, :amount_new_fen, :outcome, :message)"
+            " rows_total, rows_new, rows_duplicate, rows_rejected, rows_skipped, amount_new_fen, outcome, message)"
+            " values (:import_id, :file, :sha, :file_format, :profile, :started, :duration_ms, :rows_total,"
+            " :rows_new, :rows_duplicate, :rows_rejected, :rows_skipped, :amount_new_fen, :outcome, :message)"
         ),
         {
             "import_id": report.import_id,
@@ -115,6 +124,7 @@ def _log(conn: sa.Connection, report: ImportReport, sha: str, started: dt.dateti
             "rows_new": report.rows_new,
             "rows_duplicate": report.rows_duplicate,
             "rows_rejected": report.rows_rejected,
+            "rows_skipped": report.rows_skipped,
             "amount_new_fen": report.amount_new_fen,
             "outcome": report.outcome,
             "message": report.message[:2000],
@@ -144,10 +154,11 @@ def import_bytes(
     started = dt.datetime.now(dt.UTC)
     sha = hashlib.sha256(data).hexdigest()
     try:  # reading and recognising the file need no lock: other writers wait only for the judging and storing
-        table = read_table(data)
-        layout = detect_layout(table, profile)
+        profiles = [profile] if profile else load_profiles()
+        table = read_table(data, profiles)
+        layout = detect_layout(table, profile, profiles=profiles)
         unreadable = None
-    except UnreadableFile as exc:
+    except (UnreadableFile, ProfileError) as exc:
         unreadable = str(exc)
     try:
         with store.writing() as conn:
@@ -168,6 +179,8 @@ def import_bytes(
                 rows_total=table.n_rows,
                 rows_duplicate=judged.duplicates,
                 rows_rejected=len(judged.rejections),
+                rows_skipped=sum(judged.skipped.values()),
+                skipped_because=judged.skipped,
                 unknown_teams=judged.unknown_teams,
                 unknown_sites=judged.unknown_sites,
                 import_id=import_id,
@@ -192,6 +205,16 @@ def import_bytes(
                         {"id": import_id},
                     ).one()
                     report.amount_new_fen, report.matched_new_fen = int(sums[0]), int(sums[1])
+                refunded = gifts.filter(pc.greater(gifts["refunded_fen"], 0))
+                if refunded.num_rows:
+                    report.refunded_new_fen = adjustments.book_statement_refunds(
+                        conn,
+                        list(
+                            zip(refunded["donation_id"].to_pylist(), refunded["refunded_fen"].to_pylist(), strict=True)
+                        ),
+                        f"退款（账单 {source}）refunded in the bill",
+                        f"import:{source}",
+                    )
             if report.rejections:
                 raw.register(
                     "staged_rejections",

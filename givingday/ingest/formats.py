@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from givingday.ingest import statements
 from givingday.ingest.profiles import (
     MAPPABLE,
     Profile,
@@ -288,7 +289,7 @@ def _check_workbook_size(data: bytes) -> None:
         )
 
 
-def _xlsx_table(data: bytes) -> Table:
+def _xlsx_table(data: bytes, profiles: list[Profile]) -> Table:
     import openpyxl  # only when a workbook arrives: it is slow to import
 
     _check_workbook_size(data)
@@ -298,8 +299,7 @@ def _xlsx_table(data: bytes) -> Table:
         raise UnreadableFile(f"a zip file but not a readable XLSX workbook ({type(exc).__name__})") from None
     try:
         ws = wb.worksheets[0]
-        header: list[str] | None = None
-        rows: list[tuple[int, list[str], str | None]] = []
+        filled: list[tuple[int, list[str]]] = []  # the rows with anything in them, and their row numbers
         cells_read = 0
         for n, values in enumerate(ws.iter_rows(values_only=True, max_col=MAX_XLSX_COLUMNS), start=1):
             cells_read += len(values)
@@ -308,29 +308,34 @@ def _xlsx_table(data: bytes) -> Table:
                     f"the sheet has more than {MAX_XLSX_CELLS:,} cells (row {n}); save the rows that matter as CSV"
                 )
             cells = [_xlsx_cell(v) for v in values]
-            if not any(cells):
-                continue
-            if header is None:
-                while header is None and cells and not cells[-1]:
-                    cells.pop()
-                header = cells
-                continue
-            extra = [c for c in cells[len(header) :] if c]
-            cells = (cells + [""] * len(header))[: len(header)]
-            rows.append((n, cells, "cells beyond the header's columns" if extra else None))
+            if any(cells):
+                filled.append((n, cells))
     finally:
         wb.close()
-    if header is None:
+    if not filled:
         raise UnreadableFile("the first sheet is empty")
+    start, stop = statements.sheet_span([cells for _, cells in filled], profiles)
+    header = filled[start][1]
+    while len(header) > 1 and not header[-1]:
+        header.pop()
+    rows: list[tuple[int, list[str], str | None]] = []
+    for n, cells in filled[start + 1 : stop]:
+        extra = [c for c in cells[len(header) :] if c]
+        cells = (cells + [""] * len(header))[: len(header)]
+        rows.append((n, cells, "cells beyond the header's columns" if extra else None))
     return _from_rows("xlsx", header, rows)
 
 
-def read_table(data: bytes) -> Table:
-    """Bytes to a table. Raises UnreadableFile (without a file name: the caller adds it)."""
+def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
+    """Bytes to a table. Raises UnreadableFile (without a file name: the caller adds it).
+
+    A text file whose header row one of `profiles` finds after a preamble (its `[file]`) is read from that row
+    to its footer; the line numbers stay the file's own."""
     if not data.strip():
         raise UnreadableFile("the file is empty")
+    profiles = load_profiles() if profiles is None else profiles
     if data.startswith(b"PK\x03\x04"):
-        return _xlsx_table(data)
+        return _xlsx_table(data, profiles)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableFile("an old Excel .xls workbook: save it as .xlsx or CSV")
     if data.startswith(b"%PDF"):
@@ -338,13 +343,29 @@ def read_table(data: bytes) -> Table:
     text, encoding = decode_text(data)
     if text.lstrip().startswith("{"):
         return _jsonl_table(text, encoding)
-    return _csv_table(text, encoding)
+    located = statements.locate(data, text, encoding, profiles)
+    if located is None:
+        return _csv_table(text, encoding)
+    table = _csv_table(located.text, located.encoding)
+    table.lines = pc.add(table.lines, located.lines_before)
+    return statements.without_empty_last_column(table)
 
 
-def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Path | None = None) -> Layout:
-    """Which layout the header matches: an explicit profile, canonical, platform, or a matching profile."""
+def detect_layout(
+    table: Table,
+    profile: Profile | None = None,
+    profiles_dir: Path | None = None,
+    profiles: list[Profile] | None = None,
+) -> Layout:
+    """Which layout the header matches: an explicit profile, canonical, platform, or a matching profile (of
+    `profiles`, else those in `profiles_dir`)."""
     index = header_columns(table.header)
     if profile is not None:
+        if profile.shape is not None and not profile.matches(table.header):
+            raise UnreadableFile(
+                f"profile {profile.name!r} finds its header row by the columns {', '.join(profile.match_headers)},"
+                f" and none of the file's first {profile.shape.header_within} lines has them all"
+            )
         return profile.layout(table.header)
 
     if all(f in index for f in REQUIRED_FIELDS):
@@ -360,7 +381,7 @@ def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Pa
     if all(f in cols for f in REQUIRED_FIELDS):
         return Layout("platform", cols, "platform", personal_columns=personal_columns(cols))
 
-    for candidate in load_profiles(profiles_dir):
+    for candidate in load_profiles(profiles_dir) if profiles is None else profiles:
         if candidate.matches(table.header):
             return candidate.layout(table.header)
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from givingday import clock
 from givingday.config import CHANNELS
-from givingday.ingest import identity
+from givingday.ingest import identity, statements
 from givingday.ingest.formats import Layout, Table
 from givingday.masking import ANONYMOUS, mask_name, scrub
 from givingday.money import AmountError, format_yuan, parse_fen
@@ -69,6 +69,7 @@ class Judged:
     gifts: pa.Table
     rejections: list[Rejection] = field(default_factory=list)
     duplicates: int = 0  # kept rows whose id an earlier row of the same file has, or stored under an earlier id
+    skipped: dict[str, int] = field(default_factory=dict)  # rows a profile's filters set aside, by reason
     unknown_teams: int = 0
     unknown_sites: int = 0
 
@@ -258,6 +259,17 @@ def _outside_window(times: pa.Array, board: clock.BoardTime) -> pa.Array:
     return pc.replace_with_mask(reasons, outside, said)
 
 
+def _refunds(table: Table, layout: Layout, amounts: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """What each row says was refunded so far in fen (0: none), and why a row's refund cannot be taken."""
+    reader = statements.refund_reader(layout)
+    if reader is None:
+        return pa.nulls(table.n_rows, pa.int64()).fill_null(0), pa.nulls(table.n_rows, pa.string())
+    column, said = reader
+    fen, why = _per_value(statements.column(table, column), said, pa.int64())
+    fen = pc.fill_null(pc.if_else(pc.equal(fen, statements.FULL_REFUND), amounts, fen), 0)
+    return fen, pc.coalesce(why, statements.refunds_over(fen, amounts))
+
+
 def judge_rows(
     store: Store, conn: sa.Connection, table: Table, layout: Layout, board: clock.BoardTime | None = None
 ) -> Judged:
@@ -266,8 +278,11 @@ def judge_rows(
     cap = event.max_gift_fen
     roster = RosterLookup(conn)
     hasher = store.hasher
-    n = table.n_rows
     judged = Judged(gifts=pa.table({}))
+    skip, judged.skipped = statements.skipped_rows(table, layout)
+    if judged.skipped:
+        table = statements.take_rows(table, pc.invert(skip))
+    n = table.n_rows
     defaults = dict(layout.defaults)
     defaults.setdefault("channel", event.default_channel)
 
@@ -335,7 +350,8 @@ def judge_rows(
     judged.unknown_teams = n - team_labels.null_count
     judged.unknown_sites = n - site_labels.null_count
 
-    reasons = pc.coalesce(table.problems, time_r, amount_r, matched_r, project_r, channel_r)
+    refunds, refund_r = _refunds(table, layout, amounts)
+    reasons = pc.coalesce(table.problems, time_r, amount_r, matched_r, project_r, channel_r, refund_r)
     ids = pc.utf8_trim_whitespace(field_of("donation_id"))
     missing = pc.equal(ids, "")
     stored_before = pa.nulls(n, pa.bool_()).fill_null(False)
@@ -404,6 +420,7 @@ def judge_rows(
             "reference": refs.filter(keep),
             "memo": memos.filter(keep),
             "source_line": table.lines.filter(keep),
+            "refunded_fen": refunds.filter(keep),
         }
     )
     return judged

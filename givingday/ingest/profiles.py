@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from givingday import config
+from givingday.ingest import statements
 
 if TYPE_CHECKING:
     from givingday.ingest.formats import Layout
@@ -40,6 +41,20 @@ CREDITABLE = ("project", "team", "site", "channel")
 REQUIRED = ("occurred_at", "date", "amount_yuan", "project")
 # Columns that identify a donor: masked wherever a row is shown (a profile may name more).
 PERSONAL_FIELDS = ("donor_name", "donor_id")
+# What a profile may say; any other key is refused, so a misspelt one is not silently ignored.
+PROFILE_KEYS = {
+    "title",
+    "match_headers",
+    "columns",
+    "parse",
+    "credit",
+    "personal_columns",
+    "identity",
+    "file",
+    "filters",
+    "refunds",
+}
+PARSE_KEYS = {"date_format", "time_format", "thousands", "decimal"}
 
 
 class ProfileError(ValueError):
@@ -96,6 +111,9 @@ class Profile:
     credit: dict[str, str] = field(default_factory=dict)
     personal: list[str] = field(default_factory=list)
     identity: list[str] | None = None  # the columns that identify a row without an id (see ingest/identity.py)
+    shape: statements.FileShape | None = None  # [file]: a preamble before the header, a footer after the rows
+    filters: tuple[statements.RowFilter, ...] = ()
+    refunds: statements.RefundRule | None = None
 
     def matches(self, header: list[str]) -> bool:
         have = {header_key(h) for h in header}
@@ -128,6 +146,12 @@ class Profile:
                     f" file does not have (its columns: {', '.join(h for h in header[:12] if h)})"
                 )
             identity = tuple(one_column(header, f"identity {c!r}", index[header_key(c)]) for c in self.identity)
+        for column, reader in statements.statement_columns(self):
+            if header_key(column) not in index:
+                raise UnreadableFile(
+                    f"profile {self.name!r} reads {column!r} in {reader}, a column this file does not have"
+                    f" (its columns: {', '.join(h for h in header[:12] if h)})"
+                )
         return Layout(
             name=f"profile:{self.name}",
             columns=cols,
@@ -146,6 +170,11 @@ def load_profile(path: Path) -> Profile:
             raw = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ProfileError(f"{path}: {exc}") from None
+    unknown = set(raw) - PROFILE_KEYS
+    if unknown:
+        raise ProfileError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))} (a profile may have {', '.join(sorted(PROFILE_KEYS))})"
+        )
     columns = raw.get("columns", {})
     unknown = set(columns) - set(MAPPABLE)
     if unknown:
@@ -165,6 +194,16 @@ def load_profile(path: Path) -> Profile:
     ):
         raise ProfileError(f'{path}: identity must be a list of column names, e.g. identity = ["Date", "Amount"]')
     parse = raw.get("parse", {})
+    if set(parse) - PARSE_KEYS:
+        raise ProfileError(f"{path}: [parse] may set only {', '.join(sorted(PARSE_KEYS))}")
+    try:
+        shape = statements.file_shape(raw.get("file"))
+        filters = statements.row_filters(raw.get("filters"))
+        refunds = statements.refund_rule(raw.get("refunds"))
+    except statements.StatementError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+    if shape is not None and not raw.get("match_headers"):
+        raise ProfileError(f"{path}: a profile with [file] needs match_headers: the columns its header row is found by")
     return Profile(
         name=path.stem,
         path=path,
@@ -180,6 +219,9 @@ def load_profile(path: Path) -> Profile:
         credit=credit,
         personal=list(raw.get("personal_columns", [])),
         identity=identity,
+        shape=shape,
+        filters=filters,
+        refunds=refunds,
     )
 
 

@@ -20,6 +20,9 @@ from givingday.store import audit, rollups
 from givingday.store.database import Store, unknown_roster_id
 
 ATTRIBUTION = ("project_id", "team_id", "site_id", "channel")  # where a gift's money counts
+# A refund a bill or statement shows: this prefix, the gift's id and the fen refunded so far, so a bill imported
+# again books nothing and a later bill that shows more books only the difference.
+STATEMENT_REFUND = "refund:statement:"
 
 
 class AdjustmentError(ValueError):
@@ -143,6 +146,58 @@ def refund(store: Store, donation_id: str, reason: str, recorded_by: str, at: dt
             detail=adj_id,
         )
     return adj_id
+
+
+def _statement_refunded(conn: sa.Connection, donation_id: str) -> int:
+    """The most a bill has said was refunded from this gift, as booked so far."""
+    prefix = f"{STATEMENT_REFUND}{donation_id}:"
+    ids = conn.execute(
+        sa.text("select adjustment_id from adjustments where donation_id = :id and kind = 'refund'"),
+        {"id": donation_id},
+    ).scalars()
+    return max((int(a[len(prefix) :]) for a in ids if a.startswith(prefix)), default=0)
+
+
+def book_statement_refunds(conn: sa.Connection, refunded: list[tuple[str, int]], reason: str, by: str) -> int:
+    """Refund events for gifts a bill says were refunded (id, fen refunded so far), in the import's transaction.
+
+    Each is booked at the gift's own time, so the gift's minute and every total it counts in show the net. A
+    part refund takes that money back and keeps the gift's 人次; a refund of what is left takes the whole gift
+    back, as the console's refunds do. Returns the fen booked now.
+    """
+    now = dt.datetime.now(dt.UTC)
+    ids, booked = [], 0
+    for donation_id, total in refunded:
+        already = _statement_refunded(conn, donation_id)
+        if total <= already:
+            continue
+        try:
+            cur = _current(conn, donation_id)
+        except AdjustmentError:
+            continue  # refunded in full already, on the console or by an earlier bill
+        take = min(total - already, int(cur["amount_fen"]))
+        if take >= int(cur["amount_fen"]):
+            money = _reversal(cur)
+        else:
+            money = {"amount_delta_fen": -take, "matched_delta_fen": 0, "donation_delta": 0}
+            money |= {k: cur[k] for k in ATTRIBUTION}
+        adj_id = f"{STATEMENT_REFUND}{donation_id}:{total}"
+        _insert(
+            conn,
+            adjustment_id=adj_id,
+            donation_id=donation_id,
+            kind="refund",
+            occurred_at=cur["occurred_at"],
+            reason=reason,
+            **money,
+            recorded_by=by,
+            recorded_at=now,
+        )
+        ids.append(adj_id)
+        booked += -money["amount_delta_fen"]
+    if ids:
+        rollups.add_events(conn, rollups.NEW_ADJUSTMENTS, {"ids": ids})
+    return booked
 
 
 def correct(

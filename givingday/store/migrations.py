@@ -245,6 +245,17 @@ MIGRATIONS.append(
 )
 
 
+MIGRATIONS.append(
+    (
+        "0006_import_skipped",
+        [
+            # Rows a profile's filters set aside (a bill's expense and neutral rows): not gifts, not rejections.
+            "alter table imports add column rows_skipped bigint default 0",
+        ],
+    )
+)
+
+
 def applied(conn: sa.Connection) -> list[str]:
     conn.execute(
         sa.text(
