@@ -212,3 +212,46 @@ def test_a_column_the_file_has_twice_is_said_in_the_dry_run(store, profiles):
     )
     with pytest.raises(ValueError, match=r"column 2 \('amount'\) and column 3 \('amount'\) both give amount_yuan"):
         mapping.dry_run(store, read_table(data), profile)
+
+
+BILL = (
+    "时间,收/支,金额,对方,单号\n"
+    "2020-09-07 10:00:00,收入,10.00,张三,W1\n"
+    "2020-09-07 10:01:00,支出,5.00,李四,W2\n"
+    "2020-09-07 10:02:00, / ,1.00,王五,W3\n"
+    "2020-09-07 10:03:00,收入,20.50,赵六,W4\n"
+).encode()
+BILL_CHOICES = Choices(
+    columns={"occurred_at": "时间", "amount_yuan": "金额", "donation_id": "单号", "donor_name": "对方"},
+    credit={"project": "P001"},
+    income=("收/支", ("收入",)),
+)
+
+
+def test_rows_that_are_not_income_are_skipped_not_rejected(store, profiles):
+    found = mapping.unrecognised(BILL)
+    assert mapping.guess(found.headers)["income"] == "收/支"
+    assert found.distinct("收/支") == ["收入", "支出", "/"]
+    assert mapping.guess_income(found.distinct("收/支")) == ["收入"]
+    run = mapping.dry_run(store, found.table, mapping.build("bill", BILL_CHOICES, found.headers)[1])
+    assert run.gifts.column("donation_id").to_pylist() == ["W1", "W4"]
+    assert (run.amount_fen, run.skipped, run.rejections) == (3_050, {"非收入 not income": 2}, [])
+    saved = mapping.save("bill", BILL_CHOICES, found.headers)
+    assert (
+        (profiles / "bill.toml")
+        .read_text(encoding="utf-8")
+        .endswith(
+            '[credit]\nproject = "P001"\n\n[[filters]]\ncolumn = "收/支"\ninclude = ["收入"]\nreason = "非收入 not income"\n'
+        )
+    )
+    assert [(f.column, f.reason) for f in saved.filters] == [("收/支", "非收入 not income")]
+    report = import_bytes(store, BILL, "bill.csv")
+    assert (report.rows_new, report.rows_skipped, report.rows_rejected, report.exit_status) == (2, 2, 0, 0)
+    assert report.amount_new_fen == 3_050 and store.query("totals_overall")[0]["total_fen"] == 3_050
+
+
+def test_an_income_column_without_values_is_refused(profiles):
+    choices = Choices(**{**vars(BILL_CHOICES), "income": ("收/支", ())})
+    with pytest.raises(MappingError) as exc:
+        mapping.build("bill", choices, ["时间", "收/支", "金额", "对方", "单号"])
+    assert str(exc.value) == "请选择「收/支」列中表示收入的值。Choose the values of '收/支' that mean income."

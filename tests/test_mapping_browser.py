@@ -73,6 +73,7 @@ def test_an_unknown_layout_is_mapped_saved_imported_and_then_recognised(browser,
             ["将新增", "New", "gifts", "2"],
             ["合计", "Total", "¥1,200.50"],
             ["重复", "Duplicates", "1"],
+            ["跳过", "Skipped", "0"],
             ["退回", "Rejected", "2"],
         ]  # the rows and reasons, drawn on a canvas here, are read in tests/test_mapping_page.py
         page.screenshot(path=str(SHOTS / "mapping-preview.png"), full_page=True)

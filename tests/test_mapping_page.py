@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from givingday.accounts import User
 from givingday.ingest.formats import detect_layout, read_table
 from tests.conftest import snapshot
-from tests.test_mapping import SAVED, STATEMENT
+from tests.test_mapping import BILL, SAVED, STATEMENT
 
 
 def script():
@@ -33,13 +33,22 @@ def key(name: str) -> str:
     return f"map_{name}_{KEY}"
 
 
-@pytest.fixture
-def screen(page_store, tmp_path, monkeypatch):
-    monkeypatch.setenv("GIVINGDAY_PROFILES", str(tmp_path / "profiles"))
+def opened(data: bytes) -> AppTest:
+    """The screen as an organizer's upload of `data` opens it."""
     at = AppTest.from_function(script, default_timeout=60)
-    at.session_state["data"] = STATEMENT
+    at.session_state["data"] = data
     at.session_state["user"] = User("ana", "organizer")
     return at.run()
+
+
+@pytest.fixture
+def profiles(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIVINGDAY_PROFILES", str(tmp_path / "profiles"))
+
+
+@pytest.fixture
+def screen(page_store, profiles):
+    return opened(STATEMENT)
 
 
 def test_an_unknown_file_is_mapped_previewed_saved_and_imported_on_confirm(screen, page_store, tmp_path):
@@ -61,7 +70,7 @@ def test_an_unknown_file_is_mapped_previewed_saved_and_imported_on_confirm(scree
     at.text_input(key=key("name")).input("community")
     at.text_input(key=key("title")).input("社区收款流水").run()
     assert not at.exception and not at.error
-    assert [m.value for m in at.metric] == ["2", "¥1,200.50", "1", "2"]
+    assert [m.value for m in at.metric] == ["2", "¥1,200.50", "1", "0", "2"]
     assert list(at.dataframe[1].value["金额(元)"].astype(str)) == ["1000.50", "200.00"]
     assert list(at.dataframe[2].value["原因"]) == [
         "date '31/09/2020' does not match '%d/%m/%Y'",
@@ -114,3 +123,20 @@ def test_discarding_the_mapping_stores_nothing(screen, page_store, tmp_path):
     next(b for b in at.button if b.label == "放弃 Discard").click().run()
     assert not at.exception and not at.subheader
     assert snapshot(page_store) == before and not (tmp_path / "profiles").exists()
+
+
+def test_rows_that_are_not_income_are_skipped_in_the_preview(page_store, profiles):
+    at = opened(BILL)
+    bill = lambda name: f"map_{name}_{hashlib.sha256(BILL).hexdigest()[:12]}"  # noqa: E731
+    assert at.selectbox(key=bill("income")).value == "收/支"  # guessed from the header, as its values are
+    assert at.multiselect(key=bill("income_收/支")).value == ["收入"]
+    assert at.multiselect(key=bill("income_收/支")).options == ["收入", "支出", "/"]
+    at.selectbox(key=bill("project")).set_value("fix:P001").run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric] == ["2", "¥30.50", "0", "2", "0"]
+    at.multiselect(key=bill("income_收/支")).unselect("收入").run()
+    assert [e.value for e in at.error] == [
+        "请选择「收/支」列中表示收入的值。Choose the values of '收/支' that mean income."
+    ]
+    at.selectbox(key=bill("income")).set_value("").run()  # every row is income: the expenses count too
+    assert [m.value for m in at.metric] == ["4", "¥36.50", "0", "0", "0"]

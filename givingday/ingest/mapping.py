@@ -57,7 +57,14 @@ HINTS = {
     "team": ("队伍", "team"),
     "site": ("点位", "site"),
     "channel": ("渠道", "channel"),
+    "income": ("收/支", "收支", "income"),
 }
+# Values of the income column that suggest income.
+INCOME_HINTS = ("收入", "income")
+# What a row the income filter sets aside is counted as (the profile's `[[filters]]` reason).
+NOT_INCOME = "非收入 not income"
+# How many of a column's values the screen offers as meaning income.
+MAX_VALUES = 50
 
 
 @dataclass
@@ -72,6 +79,7 @@ class Choices:
     thousands: str = ","
     decimal: str = "."
     title: str = ""
+    income: tuple[str, tuple[str, ...]] | None = None  # the column that says which rows are income, and its values
 
 
 @dataclass
@@ -87,6 +95,12 @@ class Unrecognised:
         column = self.table.columns[self.table.header.index(header)]
         return column.slice(0, n).to_pylist()
 
+    def distinct(self, header: str) -> list[str]:
+        """The column's values (trimmed, as a filter compares them), most frequent first, at most MAX_VALUES."""
+        column = pc.utf8_trim_whitespace(self.table.columns[self.table.header.index(header)])
+        counts = pc.value_counts(column).to_pylist()
+        return [c["values"] for c in sorted(counts, key=lambda c: -c["counts"])][:MAX_VALUES]
+
     @property
     def headers(self) -> list[str]:
         """The columns that can be mapped: a column is known by its header, so an empty one cannot."""
@@ -101,6 +115,7 @@ class DryRun:
     gifts: pa.Table  # the new gifts, as the import would stage them
     duplicates: int  # rows the store or an earlier row of the file already holds
     rejections: list[Rejection]
+    skipped: dict[str, int]  # rows the income filter set aside, by reason
 
     @property
     def amount_fen(self) -> int:
@@ -133,6 +148,11 @@ def guess(headers: list[str]) -> dict[str, str]:
         if found:
             guessed[f] = found
     return guessed
+
+
+def guess_income(values: list[str]) -> list[str]:
+    """The values of an income column that say income, as far as their words tell."""
+    return [v for v in values if any(w in header_key(v) for w in INCOME_HINTS)]
 
 
 def guess_format(values: list[str], formats: tuple[str | None, ...]) -> str | None:
@@ -188,6 +208,15 @@ def profile_toml(choices: Choices, headers: list[str]) -> str:
         "[credit]",
         *(f"{f} = {_string(choices.credit[f])}" for f in CREDITABLE if choices.credit.get(f)),
     ]
+    if choices.income:
+        column, values = choices.income
+        lines += [
+            "",
+            "[[filters]]",
+            f"column = {_string(column)}",
+            f"include = [{', '.join(_string(v) for v in values)}]",
+            f"reason = {_string(NOT_INCOME)}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -200,6 +229,10 @@ def _check(choices: Choices) -> None:
         raise MappingError("请选择金额列。Choose the column with the amount.")
     if "project" not in mapped and not choices.credit.get("project"):
         raise MappingError("请选择项目列，或选定一个项目。Choose the project's column, or one project for every row.")
+    if choices.income and not choices.income[1]:
+        raise MappingError(
+            f"请选择「{choices.income[0]}」列中表示收入的值。Choose the values of {choices.income[0]!r} that mean income."
+        )
 
 
 def suggest_name(file_name: str) -> str:
@@ -236,8 +269,8 @@ def build(name: str, choices: Choices, headers: list[str], folder: Path | None =
 
 def dry_run(store: Store, table: Table, profile: Profile, board: clock.BoardTime | None = None) -> DryRun:
     """Judge every row as `batch.import_bytes` would, on a connection that only reads: the new gifts (neither
-    stored already nor repeated in the file), the duplicates and the rejected rows. Raises UnreadableFile when
-    the profile cannot read the file (a column mapped twice, a header it lacks)."""
+    stored already nor repeated in the file), the duplicates, the rows skipped as not income and the rejected
+    rows. Raises UnreadableFile when the profile cannot read the file (a column mapped twice, a header it lacks)."""
     layout = detect_layout(table, profile)
     with store.engine.connect() as conn:
         judged = judge_rows(store, conn, table, layout, board)
@@ -247,6 +280,7 @@ def dry_run(store: Store, table: Table, profile: Profile, board: clock.BoardTime
         gifts=judged.gifts.filter(pc.invert(held)),
         duplicates=judged.duplicates + pc.sum(held.cast(pa.int64())).as_py(),
         rejections=judged.rejections,
+        skipped=judged.skipped,
     )
 
 

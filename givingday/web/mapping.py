@@ -37,6 +37,7 @@ FIELD_LABELS = {
     "team": "队伍 Team",
     "site": "点位 Site",
     "channel": "渠道 Channel",
+    "income": "收入行 Income rows: 按此列 by the column",
 }
 AMOUNT_STYLES = {(",", "."): "1,234.56", (".", ","): "1.234,56"}
 NONE = "（无 None）"
@@ -72,10 +73,10 @@ def _first_rows(found: Unrecognised) -> pd.DataFrame:
     return pd.DataFrame(found.first_rows(FIRST_ROWS), columns=names)
 
 
-def _column(field: str, headers: list[str], guessed: dict[str, str], key: str) -> str:
+def _column(field: str, headers: list[str], guessed: dict[str, str], key: str, none: str = NONE) -> str:
     options = ["", *headers]
     start = options.index(guessed[field]) if guessed.get(field) in options else 0
-    return st.selectbox(FIELD_LABELS[field], options, index=start, key=key, format_func=lambda h: h or NONE)
+    return st.selectbox(FIELD_LABELS[field], options, index=start, key=key, format_func=lambda h: h or none)
 
 
 def _format(label: str, formats: tuple[str | None, ...], values: list[str], key: str) -> str | None:
@@ -105,6 +106,23 @@ def _credit(field: str, headers: list[str], fixed: dict[str, str], guessed: dict
         return f"列 Column：{value}" if kind == "col" else f"固定 Every row：{value} {fixed[value]}"
 
     return st.selectbox(FIELD_LABELS[field], options, index=start, key=key, format_func=shown)
+
+
+def _income(found: Unrecognised, guessed: dict[str, str], key) -> tuple[str, tuple[str, ...]] | None:
+    """Which rows are income: a column and the values that say so (the others are skipped), or every row."""
+    c1, c2 = st.columns(2)
+    with c1:
+        column = _column("income", found.headers, guessed, key("income"), "（每一行 Every row）")
+    if not column:
+        return None
+    values = found.distinct(column)
+    chosen = c2.multiselect(
+        f"「{column}」中表示收入的值 Values that mean income",
+        values,
+        default=mapping.guess_income(values),
+        key=key(f"income_{column}"),
+    )
+    return column, tuple(chosen)
 
 
 def _choices(pending: Pending) -> Choices:
@@ -145,6 +163,7 @@ def _choices(pending: Pending) -> Choices:
     with c3:
         for f in ("donation_id", "donor_name"):
             choices.columns[f] = _column(f, headers, guessed, key(f))
+    choices.income = _income(found, guessed, key)
     roster = actions.choices(shared_store().roster())
     fixed = {**roster, "channel": CHANNEL_NAMES}
     for column, f in zip(st.columns(4), ("project", "team", "site", "channel"), strict=True):
@@ -155,13 +174,14 @@ def _choices(pending: Pending) -> Choices:
 
 
 def _preview(run: mapping.DryRun) -> None:
-    c = st.columns(4)
+    c = st.columns(5)
     c[0].metric("将新增 New gifts", f"{run.gifts.num_rows:,}")
     c[1].metric("合计 Total", format_yuan(run.amount_fen), help=f"其中配捐 matched {format_yuan(run.matched_fen)}")
     c[2].metric(
         "重复 Duplicates", f"{run.duplicates:,}", help="已在库中，或文件中前面已有 stored, or earlier in the file"
     )
-    c[3].metric("退回 Rejected", f"{len(run.rejections):,}")
+    c[3].metric("跳过 Skipped", f"{sum(run.skipped.values()):,}", help=mapping.NOT_INCOME)
+    c[4].metric("退回 Rejected", f"{len(run.rejections):,}")
     if run.gifts.num_rows:
         st.caption(f"将新增的捐款（前 {PREVIEW_GIFTS} 笔）The new gifts (the first {PREVIEW_GIFTS})")
         gifts = run.gifts.slice(0, PREVIEW_GIFTS).to_pylist()
