@@ -82,6 +82,11 @@ def test_an_unknown_file_shows_its_columns_and_first_rows(profiles):
     assert mapping.unrecognised(canonical) is None
 
 
+def test_rows_wider_or_narrower_than_the_header_are_shown_under_its_columns(profiles):
+    found = mapping.unrecognised("时间,金额\n2020-09-07 10:00:00,1,000.00\n2020-09-07 10:01:00\n".encode())
+    assert found.first_rows() == [["2020-09-07 10:00:00", "1"], ["2020-09-07 10:01:00", ""]]
+
+
 def test_the_dry_run_judges_every_row_and_stores_nothing(store, profiles):
     before = snapshot(store)
     text, profile = mapping.build("community", CHOICES, HEADERS)

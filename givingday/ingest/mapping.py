@@ -88,7 +88,9 @@ class Unrecognised:
     reason: str  # what the import says of it: its columns, and the layouts it expected
 
     def first_rows(self, n: int = 10) -> list[list[str]]:
-        return [self.table.row_cells(i) for i in range(min(n, self.table.n_rows))]
+        """The first rows' cells under the header's columns (a row with more or fewer cells is cut or filled)."""
+        width = len(self.table.header)
+        return [(self.table.row_cells(i) + [""] * width)[:width] for i in range(min(n, self.table.n_rows))]
 
     def values(self, header: str, n: int = 20) -> list[str]:
         """The first `n` values of the column with this header, for guessing how they are written."""
