@@ -260,3 +260,41 @@ def test_an_income_column_without_values_is_refused(profiles):
     with pytest.raises(MappingError) as exc:
         mapping.build("bill", choices, ["时间", "收/支", "金额", "对方", "单号"])
     assert str(exc.value) == "请选择「收/支」列中表示收入的值。Choose the values of '收/支' that mean income."
+
+
+PREAMBLE = (
+    "\ufeff社区收款明细,,,,\n"
+    "导出时间：[2020-09-10 09:00:00],,,,\n"
+    ",,,,\n"
+    "共2笔记录,收入：1笔,,,\n"
+    "单号,时间,收/支,金额,对方\n"
+    "W1,2020-09-07 10:00:00,收入,10.00,张三\n"
+    "W2,2020-09-07 10:01:00,支出,5.00,李四\n"
+).encode()
+
+
+def test_a_header_after_a_preamble_is_found_and_saved_as_the_profiles_file_shape(store, profiles):
+    first = mapping.unrecognised(PREAMBLE)
+    assert first.headers == ["社区收款明细"]
+    assert [n for n, _ in first.header_lines()] == [4, 5, 6, 7]
+    assert first.guess_header_line() == 5
+    found = mapping.from_header_line(PREAMBLE, first, 5)
+    assert found.headers == ["单号", "时间", "收/支", "金额", "对方"]
+    assert found.first_rows() == [
+        ["W1", "2020-09-07 10:00:00", "收入", "10.00", "张三"],
+        ["W2", "2020-09-07 10:01:00", "支出", "5.00", "李四"],
+    ]
+    choices = Choices(**{**vars(BILL_CHOICES), "header_line": 5})
+    run = mapping.dry_run(store, found.table, mapping.build("preamble", choices, found.headers)[1])
+    assert (run.amount_fen, run.skipped, run.rejections) == (1_000, {"非收入 not income": 1}, [])
+    saved = mapping.save("preamble", choices, found.headers)
+    assert "\n[file]\nheader_within = 25\n" in saved.path.read_text(encoding="utf-8")
+    assert mapping.unrecognised(PREAMBLE) is None  # the next such file is recognised, preamble and all
+    report = import_bytes(store, PREAMBLE, "preamble.csv")
+    assert (report.layout, report.rows_new, report.rows_skipped, report.amount_new_fen) == (
+        "profile:preamble",
+        1,
+        1,
+        1_000,
+    )
+    assert store.query("totals_overall")[0]["total_fen"] == 1_000

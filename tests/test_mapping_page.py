@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from givingday.accounts import User
 from givingday.ingest.formats import detect_layout, read_table
 from tests.conftest import snapshot
-from tests.test_mapping import BILL, SAVED, STATEMENT
+from tests.test_mapping import BILL, PREAMBLE, SAVED, STATEMENT
 
 
 def script():
@@ -30,7 +30,7 @@ KEY = hashlib.sha256(STATEMENT).hexdigest()[:12]
 
 
 def key(name: str) -> str:
-    return f"map_{name}_{KEY}"
+    return f"map_{name}_{KEY}_1"  # the header on line 1
 
 
 def opened(data: bytes) -> AppTest:
@@ -127,7 +127,7 @@ def test_discarding_the_mapping_stores_nothing(screen, page_store, tmp_path):
 
 def test_rows_that_are_not_income_are_skipped_in_the_preview(page_store, profiles):
     at = opened(BILL)
-    bill = lambda name: f"map_{name}_{hashlib.sha256(BILL).hexdigest()[:12]}"  # noqa: E731
+    bill = lambda name: f"map_{name}_{hashlib.sha256(BILL).hexdigest()[:12]}_1"  # noqa: E731
     assert at.selectbox(key=bill("income")).value == "收/支"  # guessed from the header, as its values are
     assert at.multiselect(key=bill("income_收/支")).value == ["收入"]
     assert at.multiselect(key=bill("income_收/支")).options == ["收入", "支出", "/"]
@@ -140,3 +140,14 @@ def test_rows_that_are_not_income_are_skipped_in_the_preview(page_store, profile
     ]
     at.selectbox(key=bill("income")).set_value("").run()  # every row is income: the expenses count too
     assert [m.value for m in at.metric] == ["4", "¥36.50", "0", "0", "0"]
+
+
+def test_a_bill_with_a_preamble_starts_at_its_header(page_store, profiles):
+    at = opened(PREAMBLE)
+    token = hashlib.sha256(PREAMBLE).hexdigest()[:12]
+    assert at.selectbox(key=f"map_header_{token}").value == 5
+    assert list(at.dataframe[0].value.columns) == ["单号", "时间", "收/支", "金额", "对方"]
+    at.selectbox(key=f"map_project_{token}_5").set_value("fix:P001").run()
+    assert [m.value for m in at.metric] == ["1", "¥10.00", "0", "1", "0"]
+    at.selectbox(key=f"map_header_{token}").set_value(4).run()  # the wrong line: its cells are the columns now
+    assert list(at.dataframe[0].value.columns) == ["共2笔记录", "收入：1笔", "列 (3)", "列 (4)", "列 (5)"]

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from givingday import clock, config
-from givingday.ingest import identity
+from givingday.ingest import identity, statements
 from givingday.ingest.formats import Table, UnreadableFile, detect_layout, read_table
 from givingday.ingest.judge import Rejection, judge_rows
 from givingday.ingest.profiles import (
@@ -61,6 +61,11 @@ HINTS = {
 }
 # Values of the income column that suggest income.
 INCOME_HINTS = ("收入", "income")
+# Where a header after a preamble may be: the screen offers the first lines, and a saved profile looks this many
+# lines further than this file's header, since a later export's preamble may be longer (more notes, a longer period).
+HEADER_LINES = 40
+HEADER_MARGIN = 20
+MAX_HEADER_WITHIN = 200  # the most a profile's `[file] header_within` may say
 # What a row the income filter sets aside is counted as (the profile's `[[filters]]` reason).
 NOT_INCOME = "非收入 not income"
 # How many of a column's values the screen offers as meaning income.
@@ -79,6 +84,7 @@ class Choices:
     thousands: str = ","
     decimal: str = "."
     title: str = ""
+    header_line: int = 1  # the line the header is on, after any preamble (the profile's `[file]`)
     income: tuple[str, tuple[str, ...]] | None = None  # the column that says which rows are income, and its values
 
 
@@ -102,6 +108,23 @@ class Unrecognised:
         column = pc.utf8_trim_whitespace(self.table.columns[self.table.header.index(header)])
         counts = pc.value_counts(column).to_pylist()
         return [c["values"] for c in sorted(counts, key=lambda c: -c["counts"])][:MAX_VALUES]
+
+    def header_lines(self) -> list[tuple[int, list[str]]]:
+        """The lines a header could be on, as first read (the first line as the header): each with its cells,
+        when two or more of them say something."""
+        lines = [(1, self.table.header)]
+        lines += [
+            (self.table.lines[i].as_py(), self.table.row_cells(i)) for i in range(min(HEADER_LINES, self.table.n_rows))
+        ]
+        return [(n, cells) for n, cells in lines if sum(bool(c.strip()) for c in cells) >= 2]
+
+    def guess_header_line(self) -> int:
+        """The first of the lines with the most cells filled: a preamble's lines say one thing each."""
+        lines = self.header_lines()
+        if not lines:
+            return 1
+        most = max(sum(bool(c.strip()) for c in cells) for _, cells in lines)
+        return next(n for n, cells in lines if sum(bool(c.strip()) for c in cells) == most)
 
     @property
     def headers(self) -> list[str]:
@@ -140,6 +163,22 @@ def unrecognised(data: bytes, profiles_dir: Path | None = None) -> Unrecognised 
     except UnreadableFile as exc:
         return Unrecognised(table, str(exc))
     return None
+
+
+def from_header_line(data: bytes, found: Unrecognised, line: int) -> Unrecognised:
+    """The file read with its header on `line` (one of `found.header_lines()`), as a profile's `[file]` reads it."""
+    if line == 1:
+        return found
+    cells = dict(found.header_lines())[line]
+    probe = Profile(
+        name="header",
+        path=Path("header.toml"),
+        title="",
+        columns={},
+        match_headers=[c.strip() for c in cells if c.strip()],
+        shape=statements.FileShape(header_within=line),
+    )
+    return Unrecognised(read_table(data, [probe]), found.reason)
 
 
 def guess(headers: list[str]) -> dict[str, str]:
@@ -210,6 +249,8 @@ def profile_toml(choices: Choices, headers: list[str]) -> str:
         "[credit]",
         *(f"{f} = {_string(choices.credit[f])}" for f in CREDITABLE if choices.credit.get(f)),
     ]
+    if choices.header_line > 1:
+        lines += ["", "[file]", f"header_within = {min(choices.header_line + HEADER_MARGIN, MAX_HEADER_WITHIN)}"]
     if choices.income:
         column, values = choices.income
         lines += [

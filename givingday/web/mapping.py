@@ -49,12 +49,14 @@ class Pending:
 
     file_name: str
     data: bytes
-    found: Unrecognised
+    first: Unrecognised  # as first read, its first line the header
     token: str
+    line: int = 1  # the line its header is on, as the organizer says
+    found: Unrecognised | None = None  # as read with the header on that line
     saved: tuple[str, str] | None = None  # the profile saved from it: its name and its text
 
     def key(self, name: str) -> str:
-        return f"map_{name}_{self.token}"
+        return f"map_{name}_{self.token}_{self.line}"
 
 
 def start_if_unknown(file_name: str, data: bytes) -> bool:
@@ -63,8 +65,32 @@ def start_if_unknown(file_name: str, data: bytes) -> bool:
     if found is None:
         st.session_state.pop(KEY, None)
         return False
-    st.session_state[KEY] = Pending(file_name, data, found, hashlib.sha256(data).hexdigest()[:12])
+    pending = Pending(file_name, data, found, hashlib.sha256(data).hexdigest()[:12], found=found)
+    _read_from(pending, found.guess_header_line())
+    st.session_state[KEY] = pending
     return True
+
+
+def _read_from(pending: Pending, line: int) -> None:
+    if line != pending.line:
+        pending.found = mapping.from_header_line(pending.data, pending.first, line)
+        pending.line = line
+
+
+def _header_line(pending: Pending) -> None:
+    """Which line the header is on: a bill's preamble comes before it."""
+    lines = dict(pending.first.header_lines())
+    if len(lines) < 2:
+        return
+    options = list(lines)
+    line = st.selectbox(
+        "表头所在行 The header is on line",
+        options,
+        index=options.index(pending.line) if pending.line in options else 0,
+        key=f"map_header_{pending.token}",
+        format_func=lambda n: f"{n}：{', '.join(c for c in lines[n] if c.strip())[:120]}",
+    )
+    _read_from(pending, line)
 
 
 def _first_rows(found: Unrecognised) -> pd.DataFrame:
@@ -129,7 +155,7 @@ def _choices(pending: Pending) -> Choices:
     """The organizer's choices, from the widgets."""
     found, key = pending.found, pending.key
     headers, guessed = found.headers, mapping.guess(found.headers)
-    choices = Choices()
+    choices = Choices(header_line=pending.line)
     split = st.radio(
         "时间写在 The time is in",
         ["one", "split"],
@@ -210,13 +236,15 @@ def screen(user) -> ImportReport | None:
     pending: Pending | None = st.session_state.get(KEY)
     if pending is None:
         return None
-    found, key = pending.found, pending.key
     st.subheader("对应各列 Map the columns")
+    found = pending.first
     st.warning(
         f"{pending.file_name}：没有认出这种文件，请把它的列对应到捐款的字段。"
         f"Not recognised: map its columns to a gift's fields. ({found.reason})",
         icon=":material/table_view:",
     )
+    _header_line(pending)
+    found, key = pending.found, pending.key
     shown = min(found.table.n_rows, FIRST_ROWS)
     st.caption(
         f"共 {found.table.n_rows:,} 行，前 {shown} 行如下。{found.table.n_rows:,} rows, the first {shown} below."
