@@ -52,7 +52,7 @@ HINTS = {
     "occurred_at": ("时间", "time", "日期", "date"),
     "amount_yuan": ("金额", "amount", "credit", "收入"),
     "donation_id": ("单号", "订单号", "交易号", "流水号", "编号", "id"),
-    "donor_name": ("姓名", "昵称", "捐赠人", "付款人", "交易对方", "name"),
+    "donor_name": ("姓名", "昵称", "捐赠人", "付款人", "对方", "name"),
     "project": ("项目", "project"),
     "team": ("队伍", "team"),
     "site": ("点位", "site"),
