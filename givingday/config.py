@@ -68,6 +68,12 @@ def inbox_dir(location: str) -> Path:
     return Path(os.environ.get("GIVINGDAY_INBOX") or beside_store(location, "inbox"))
 
 
+def profiles_dir() -> Path:
+    """Where import profiles are read from and the mapping screen saves them: `GIVINGDAY_PROFILES`, else
+    `data/profiles/`."""
+    return Path(os.environ.get("GIVINGDAY_PROFILES") or PROFILES_DIR)
+
+
 def share_db_location(location: str) -> None:
     """`serve`: the pages, which run in this process, open the store the server opened."""
     os.environ["GIVINGDAY_DB"] = location

@@ -16,6 +16,7 @@ from givingday.ingest.profiles import ProfileError, find_profile, load_profiles
 from givingday.labels import CHANNEL_NAMES
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
+from givingday.web import mapping
 from givingday.web.board import board_time, cached_console, cached_query, shared_store
 from givingday.web.widgets import page_top, table
 
@@ -194,7 +195,7 @@ def show_report(report: ImportReport) -> None:
 def upload(user) -> None:
     st.caption(
         "平台导出（CSV、XLSX，UTF-8 或 GBK）、标准格式 CSV / JSON Lines，或按导入配置读取的银行流水。"
-        "与收件箱走同一条导入流程：同一笔不会重复计算，坏行会逐行说明原因。"
+        "与收件箱走同一条导入流程：同一笔不会重复计算，坏行会逐行说明原因。认不出的文件可以在下面对应各列，保存为导入配置。"
     )
     with st.form("upload", clear_on_submit=True):
         file = st.file_uploader("选择文件", type=["csv", "xlsx", "jsonl", "json", "txt"], key="upload_file")
@@ -209,9 +210,17 @@ def upload(user) -> None:
         except ProfileError as exc:
             st.error(str(exc))
             return
-        report = actions.upload(shared_store(), user.name, file.name, file.getvalue(), profile)
+        if profile is None and mapping.start_if_unknown(file.name, file.getvalue()):
+            st.session_state.pop("last_upload", None)
+        else:
+            st.session_state["last_upload"] = actions.upload(
+                shared_store(), user.name, file.name, file.getvalue(), profile
+            )
+            forget_cached()
+    if mapped := mapping.screen(user):
+        st.session_state["last_upload"] = mapped
         forget_cached()
-        st.session_state["last_upload"] = report
+        st.rerun()
     if "last_upload" in st.session_state:
         show_report(st.session_state["last_upload"])
 

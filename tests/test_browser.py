@@ -11,6 +11,9 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -41,19 +44,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A seeded demo store (day one up to 12:00), served with the live feed off so the figures hold still."""
-    db = tmp_path_factory.mktemp("browser") / "g.duckdb"
-    r = run_cli("simulate", "--start", "2020-09-07", "--backfill-until", "12:00", "--scale", "0.2", db=db)
-    assert r.returncode == 0, r.stderr
-    totals = json.loads(run_cli("totals", "--json", db=db).stdout)
-    sites = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "site", "--json", db=db).stdout)}
-    projects = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "project", "--json", db=db).stdout)}
-    r = run_cli("user", "add", "ana", "--role", "organizer", db=db, input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert r.returncode == 0, r.stderr
+@contextmanager
+def serving(db: Path, **env: str) -> Iterator[str]:
+    """A board on the store `db` (the live feed off, so the figures hold still), as its own process; its URL."""
     port = _free_port()
-    env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "0"}
+    env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "0", **env}
     proc = subprocess.Popen(
         [sys.executable, "-m", "givingday", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -72,9 +67,30 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("the board did not start: " + (proc.stdout.read() if proc.stdout else ""))
-    yield f"http://127.0.0.1:{port}", totals, sites, projects
-    proc.terminate()
-    proc.wait(20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def add_organizer(db: Path) -> None:
+    r = run_cli("user", "add", "ana", "--role", "organizer", db=db, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A seeded demo store (day one up to 12:00), served."""
+    db = tmp_path_factory.mktemp("browser") / "g.duckdb"
+    r = run_cli("simulate", "--start", "2020-09-07", "--backfill-until", "12:00", "--scale", "0.2", db=db)
+    assert r.returncode == 0, r.stderr
+    totals = json.loads(run_cli("totals", "--json", db=db).stdout)
+    sites = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "site", "--json", db=db).stdout)}
+    projects = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "project", "--json", db=db).stdout)}
+    add_organizer(db)
+    with serving(db) as url:
+        yield url, totals, sites, projects
 
 
 @pytest.fixture(scope="module")

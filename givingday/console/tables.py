@@ -14,7 +14,7 @@ import pandas as pd
 
 from givingday.console import exports
 from givingday.ingest.batch import Rejection
-from givingday.labels import CHANNEL_NAMES
+from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_TEAM
 from givingday.money import format_yuan
 from givingday.store.audit import ACTIONS
 
@@ -145,6 +145,22 @@ def rejected_rows(rows: Rows | Iterable[Rejection]) -> pd.DataFrame:
     rows = [r if isinstance(r, dict) else vars(r) for r in rows]
     labels = {"file_name": "文件"} if rows and "file_name" in rows[0] else {}
     return exports.table(rows, {**labels, "line": "行", "reason": "原因", "row_text": "内容（已脱敏）"})
+
+
+def judged_gifts(gifts: Rows, roster: dict[str, list[dict]], tz: dt.tzinfo) -> pd.DataFrame:
+    """Gifts judged but not stored (the mapping screen's preview), credited by name as the store would show them."""
+    names = {what: {r[f"{what}_id"]: r["name"] for r in roster[f"{what}s"]} for what in ("project", "team", "site")}
+    rows = [
+        {
+            **g,
+            "project": names["project"].get(g["project_id"], g["project_id"]),
+            "team": names["team"].get(g["team_id"]) or g["team_label"] or NO_TEAM,
+            "site": names["site"].get(g["site_id"]) or g["site_label"] or NO_SITE,
+            "channel": channel_name(g["channel"]),
+        }
+        for g in gifts
+    ]
+    return exports.table(rows, _labels(*GIFT, "matched_fen", "project", "team", "site", "channel"), tz)
 
 
 def _project_names(rows: Rows, roster: dict[str, list[dict]]) -> Rows:

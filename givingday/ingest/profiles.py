@@ -246,7 +246,7 @@ def load_profiles(folder: Path | None = None) -> list[Profile]:
 
     A profile that cannot be read is left out, not fatal: one half-edited file must not stop every import of an
     unattended board. `unreadable_profiles` says which, and why."""
-    folder = folder or config.PROFILES_DIR
+    folder = folder or config.profiles_dir()
     if not folder.exists():
         return []
     paths = sorted(folder.glob("*.toml"))
@@ -270,7 +270,7 @@ def load_profiles(folder: Path | None = None) -> list[Profile]:
 
 def unreadable_profiles(folder: Path | None = None) -> list[str]:
     """Why each profile file the last `load_profiles` of the folder left out could not be read."""
-    known = _read.get(folder or config.PROFILES_DIR)
+    known = _read.get(folder or config.profiles_dir())
     return list(known[2]) if known else []
 
 
@@ -279,7 +279,7 @@ def find_profile(name_or_path: str, folder: Path | None = None) -> Profile:
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
         return load_profile(path)
-    candidate = (folder or config.PROFILES_DIR) / f"{name_or_path}.toml"
+    candidate = (folder or config.profiles_dir()) / f"{name_or_path}.toml"
     if candidate.exists():
         return load_profile(candidate)
     known = ", ".join(p.name for p in load_profiles(folder)) or "none"

@@ -1,0 +1,142 @@
+"""The mapping screen in a real browser: an unknown statement uploaded on /act, mapped, previewed, saved and
+imported on confirm, then the same layout uploaded again and recognised by the saved profile. Screenshots land
+in screenshots/ to be looked at."""
+
+import json
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.test_browser import SHOTS, _sign_in, add_organizer, browser, serving, settle  # noqa: F401  (fixtures)
+from tests.test_mapping import PREAMBLE, SAVED, STATEMENT
+
+pytestmark = pytest.mark.browser
+
+NEXT_MONTH = "流水号,入账日期,入账时间,收款金额,付款人,备注\nB1,08/09/2020,09:30:00,88.80,钱七,\n".encode()
+
+
+def _total_fen(db) -> int:
+    """The store's total, asked of the running board (it holds the store)."""
+    r = run_cli("totals", "--json", db=db)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["total_fen"]
+
+
+def _upload(page, name: str, data: bytes) -> None:
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
+    )
+    page.locator('[data-testid="stFileChip"]').wait_for(timeout=30_000)
+    page.get_by_role("button", name="导入", exact=True).click()
+
+
+def _choose(page, label: str, typed: str) -> None:
+    """Pick in the selectbox labelled `label` the option found by typing `typed`."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
+    box.click()
+    page.keyboard.type(typed)
+    page.keyboard.press("Enter")
+    settle(page)
+
+
+@pytest.fixture
+def board(tmp_path):
+    """A board on an empty store of the demo roster, its profiles in their own folder: its URL, store and folder."""
+    db, profiles = tmp_path / "g.duckdb", tmp_path / "profiles"
+    assert run_cli("init", "--demo", db=db).returncode == 0
+    add_organizer(db)
+    SHOTS.mkdir(exist_ok=True)
+    with serving(db, GIVINGDAY_PROFILES=str(profiles)) as url:
+        yield url, db, profiles
+
+
+def _upload_tab(browser, url: str):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    _sign_in(page, url, "/act")
+    page.get_by_role("tab", name="上传文件").click()
+    page.get_by_role("tab", name="上传文件", selected=True).wait_for(timeout=30_000)
+    settle(page)
+    return page
+
+
+def test_an_unknown_layout_is_mapped_saved_imported_and_then_recognised(browser, board):  # noqa: F811
+    url, db, profiles = board
+    page = _upload_tab(browser, url)
+    _upload(page, "community.csv", STATEMENT)
+    page.get_by_role("heading", name="对应各列 Map the columns").wait_for(timeout=30_000)
+    settle(page)
+    assert "community.csv：没有认出这种文件" in page.inner_text("body")
+    page.screenshot(path=str(SHOTS / "mapping-unknown-file.png"))
+
+    page.get_by_text("两列：日期、时刻 Two: date, time of day").click()
+    settle(page)
+    _choose(page, "日期 Date", "入账日期")
+    _choose(page, "时刻 Time of day", "入账时间")
+    _choose(page, "项目 Project", "P001")
+    _choose(page, "渠道 Channel", "bank")
+    page.get_by_label("导入配置名 Profile name").fill("community")
+    page.get_by_label("标题 Title").fill("社区收款流水")
+    page.get_by_label("标题 Title").press("Enter")
+    total = page.locator('[data-testid="stMetric"]').filter(has_text="合计 Total")
+    total.filter(has_text="¥1,200.50").wait_for(timeout=30_000)
+    settle(page)
+    metrics = [m.inner_text().split() for m in page.locator('[data-testid="stMetric"]').all()]
+    assert metrics == [
+        ["将新增", "New", "gifts", "2"],
+        ["合计", "Total", "¥1,200.50"],
+        ["重复", "Duplicates", "1"],
+        ["跳过", "Skipped", "0"],
+        ["退回", "Rejected", "2"],
+    ]  # the rows and reasons, drawn on a canvas here, are read in tests/test_mapping_page.py
+    page.screenshot(path=str(SHOTS / "mapping-preview.png"), full_page=True)
+    assert _total_fen(db) == 0 and not profiles.exists()  # the preview stored nothing
+
+    page.get_by_role("button", name="保存导入配置 Save profile").click()
+    page.get_by_text("已保存导入配置 community").wait_for(timeout=30_000)
+    assert (profiles / "community.toml").read_text(encoding="utf-8") == SAVED
+    assert _total_fen(db) == 0
+    confirm = page.get_by_role("button", name="确认导入 Import 2 笔，¥1,200.50")
+    confirm.scroll_into_view_if_needed()
+    settle(page)
+    page.screenshot(path=str(SHOTS / "mapping-saved.png"))
+    confirm.click()
+    page.get_by_text("community.csv: 2 new, 1 duplicate, 2 rejected").wait_for(timeout=30_000)
+    settle(page)
+    assert page.get_by_role("heading", name="对应各列 Map the columns").count() == 0
+    page.screenshot(path=str(SHOTS / "mapping-imported.png"), full_page=True)
+    assert _total_fen(db) == 120_050
+
+    _upload(page, "community-2.csv", NEXT_MONTH)
+    page.get_by_text("community-2.csv: 1 new, 0 duplicate, 0 rejected").wait_for(timeout=30_000)
+    assert "profile:community" in page.inner_text("body")
+    assert page.get_by_role("heading", name="对应各列 Map the columns").count() == 0
+    page.screenshot(path=str(SHOTS / "mapping-recognised.png"))
+    assert _total_fen(db) == 120_050 + 8_880
+    page.close()
+
+
+def test_a_bill_with_a_preamble_and_expenses_is_mapped_and_recognised_again(browser, board):  # noqa: F811
+    url, db, profiles = board
+    page = _upload_tab(browser, url)
+    _upload(page, "bill.csv", PREAMBLE)
+    page.get_by_role("heading", name="对应各列 Map the columns").wait_for(timeout=30_000)
+    settle(page)
+    header = page.get_by_role("combobox", name="表头所在行 The header is on line")
+    assert header.input_value() == "5：单号, 时间, 收/支, 金额, 对方"
+    _choose(page, "项目 Project", "P001")
+    total = page.locator('[data-testid="stMetric"]').filter(has_text="合计 Total")
+    total.filter(has_text="¥10.00").wait_for(timeout=30_000)
+    skipped = page.locator('[data-testid="stMetric"]').filter(has_text="跳过 Skipped")
+    assert skipped.inner_text().split() == ["跳过", "Skipped", "1"]
+    settle(page)
+    page.screenshot(path=str(SHOTS / "mapping-bill-preview.png"))
+    page.get_by_role("button", name="保存导入配置 Save profile").click()
+    page.get_by_role("button", name="确认导入 Import 1 笔，¥10.00").click()
+    page.get_by_text("bill.csv: 1 new, 0 duplicate, 0 rejected").wait_for(timeout=30_000)
+    assert "skipped: 1 非收入 not income" in page.inner_text("body")
+    assert _total_fen(db) == 1_000
+    assert "header_within = 25" in (profiles / "bill.toml").read_text(encoding="utf-8")
+    _upload(page, "bill-again.csv", PREAMBLE)  # the same bill again: recognised, and nothing counts twice
+    page.get_by_text("bill-again.csv: 0 new, 1 duplicate, 0 rejected").wait_for(timeout=30_000)
+    assert _total_fen(db) == 1_000
+    page.close()
