@@ -67,8 +67,10 @@ def filters_from_widgets(event, roster) -> console.Filters:
 
 
 def show_windows(w: dict, event) -> None:
-    st.markdown(f"**滚动窗口**　截至 {exports.local_text(w['until'], event.tz)}，与前一天同一时段对比")
-    table(tables.windows(w), key="windows", column_config={"变化": st.column_config.NumberColumn(format="percent")})
+    compared = "活动第一天，没有前一天可比" if w["first_day"] else "与前一天同一时段对比"
+    st.markdown(f"**滚动窗口**　截至 {exports.local_text(w['until'], event.tz)}，{compared}")
+    percent = {} if w["first_day"] else {"变化": st.column_config.NumberColumn(format="percent")}
+    table(tables.windows(w), key="windows", column_config=percent)
 
 
 def show_pace(p: console.Pace, m: dict, event) -> None:
@@ -163,7 +165,7 @@ def live(f: console.Filters) -> None:
         goal = chosen["goal_fen"]
         st.info(
             f"已选项目：**{chosen['name']}**　已筹 {format_yuan(chosen['total_fen'])}，{chosen['donations']} 人次"
-            + (f"，目标 {format_yuan(goal)}（{chosen['share_of_goal']:.0%}）" if goal else "")
+            + (f"，目标 {format_yuan(goal)}（{chosen['share_of_goal']:.0%}）" if goal else "，未设目标")
             + "。下面的队伍、点位和最新捐款只含此项目。",
             icon=":material/filter_alt:",
         )

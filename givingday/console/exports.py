@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 
 TIME_FORMAT = "%m-%d %H:%M:%S"
+MONEY_FORMAT = "%,.2f"  # yuan as a table shows it: 15,813.95 (printf with thousands separators, as Streamlit reads it)
+EMPTY = "—"  # a cell with no value (no goal, no day before): never "None" or "nan"
 
 
 def yuan(fen: object) -> Decimal | None:

@@ -65,17 +65,14 @@ def channel_name(channel: str) -> str:
 
 
 def windows(w: dict[str, Any]) -> pd.DataFrame:
-    """The rolling windows beside the same windows a day before, with the change as a ratio."""
+    """The rolling windows beside the same windows a day before, with the change as a ratio; on the event's first
+    day there is no day before, so no such columns."""
+    labels = {"label": "窗口", "total_fen": "善款(元)", "donations": "人次"}
+    if w["first_day"]:
+        return exports.table(w["rows"], labels)
     rows = [{**r, "change": None if not r["before_fen"] else r["total_fen"] / r["before_fen"] - 1} for r in w["rows"]]
-    labels = {
-        "label": "窗口",
-        "total_fen": "善款(元)",
-        "donations": "人次",
-        "before_fen": "前一天同时段(元)",
-        "before_donations": "前一天人次",
-        "change": "变化",
-    }
-    return exports.table(rows, labels)
+    before = {"before_fen": "前一天同时段(元)", "before_donations": "前一天人次", "change": "变化"}
+    return exports.table(rows, {**labels, **before})
 
 
 def chosen_project(tables: dict[str, pd.DataFrame], project_id: str | None) -> dict[str, Any] | None:

@@ -1,0 +1,59 @@
+"""The organizers' pages say things in words and figures a person reads: no None, nan, English enum words, raw
+JSON or reprs (issue 15 item 6). Each test asserts the exact text shown."""
+
+import dataclasses
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from givingday import accounts
+from givingday.console import figures as console
+from givingday.console import tables
+from givingday.ingest.batch import import_bytes
+from tests.conftest import CANONICAL_HEADER
+
+PASSWORD = "a long enough password"
+DAY_ONE = CANONICAL_HEADER + (
+    "G1,2020-09-07 10:00:00,12345.30,0.70,P001,T001,,corporate,某公司\nG2,2020-09-07 10:30:00,20,0,P000,,,qr,王五\n"
+)
+
+
+def drawn(at: AppTest, first_column: str) -> tuple[pd.DataFrame, dict, str]:
+    """A table of the page by its first column: its values, each column's display settings, its empty cell."""
+    frame = next(d for d in at.dataframe if d.value.columns[0] == first_column)
+    return frame.value, json.loads(frame.proto.columns), frame.proto.placeholder
+
+
+def test_console_tables_show_money_with_separators_and_no_goal_as_a_dash(page_store):
+    accounts.add_user("ana", "organizer", PASSWORD, page_store.location)
+    import_bytes(page_store, DAY_ONE.encode(), "day1.csv")
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["user"] = accounts.sign_in("ana", PASSWORD, location=page_store.location)
+    at.run().switch_page("pages/console.py").run()
+    assert not at.exception
+    projects, columns, empty = drawn(at, "编号")
+    assert empty == "—"
+    money = {"type": "number", "format": "%,.2f"}
+    assert {c: columns[c]["type_config"] for c in ("目标(元)", "已筹(元)", "其中配捐(元)")} == dict.fromkeys(
+        ("目标(元)", "已筹(元)", "其中配捐(元)"), money
+    )
+    assert projects[projects["编号"] == "P000"]["目标(元)"].isna().all()  # shown as the dash, never "None"
+
+
+def test_day_one_windows_have_no_day_before_columns(store):
+    import_bytes(store, DAY_ONE.encode(), "day1.csv")
+    at = dt.datetime(2020, 9, 7, 11, 0, tzinfo=store.event.tz)
+    w = console.windows(store, console.Filters(), store.event, at)
+    assert w["first_day"] is True
+    assert tables.windows(w).to_dict("records")[3] == {"窗口": "近60分钟", "善款(元)": Decimal("12366.00"), "人次": 2}
+
+
+def test_day_two_windows_keep_the_day_before(store):
+    store.event = dataclasses.replace(store.event, first_day=dt.date(2020, 9, 6))
+    import_bytes(store, DAY_ONE.encode(), "day1.csv")
+    w = console.windows(store, console.Filters(), store.event, dt.datetime(2020, 9, 7, 11, 0, tzinfo=store.event.tz))
+    assert w["first_day"] is False
+    assert list(tables.windows(w).columns) == ["窗口", "善款(元)", "人次", "前一天同时段(元)", "前一天人次", "变化"]
