@@ -13,6 +13,7 @@ from givingday import accounts
 from givingday.console import figures as console
 from givingday.console import tables
 from givingday.ingest.batch import import_bytes
+from givingday.store import adjustments
 from tests.conftest import CANONICAL_HEADER
 
 PASSWORD = "a long enough password"
@@ -57,3 +58,15 @@ def test_day_two_windows_keep_the_day_before(store):
     w = console.windows(store, console.Filters(), store.event, dt.datetime(2020, 9, 7, 11, 0, tzinfo=store.event.tz))
     assert w["first_day"] is False
     assert list(tables.windows(w).columns) == ["窗口", "善款(元)", "人次", "前一天同时段(元)", "前一天人次", "变化"]
+
+
+def test_the_chart_counts_gifts_where_given_never_a_refund_as_minus_one(store):
+    import_bytes(store, DAY_ONE.encode(), "day1.csv")
+    tz = store.event.tz
+    adjustments.refund(store, "G2", "重复扫码", "ana", at=dt.datetime(2020, 9, 7, 10, 32, tzinfo=tz))
+    moved = dt.datetime(2020, 9, 7, 10, 31, tzinfo=tz)
+    adjustments.correct(store, "G1", "时间录错", "ana", occurred_at=moved, at=dt.datetime(2020, 9, 7, 11, tzinfo=tz))
+    f = console.Filters(day=dt.date(2020, 9, 7), from_time=dt.time(10, 30), to_time=dt.time(10, 45))
+    bars = console.minutes(store, f, store.event)
+    shown = [(f"{r.bar_at:%H:%M}", r.total_fen, r.donations) for r in bars.itertuples()]
+    assert shown == [("10:30", 2_000, 1), ("10:31", 1_234_600, 1), ("10:32", -2_000, 0)]
