@@ -10,8 +10,8 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from givingday import accounts
+from givingday.console import charts, tables
 from givingday.console import figures as console
-from givingday.console import tables
 from givingday.ingest.batch import import_bytes
 from givingday.store import adjustments
 from tests.conftest import CANONICAL_HEADER
@@ -70,3 +70,22 @@ def test_the_chart_counts_gifts_where_given_never_a_refund_as_minus_one(store):
     bars = console.minutes(store, f, store.event)
     shown = [(f"{r.bar_at:%H:%M}", r.total_fen, r.donations) for r in bars.itertuples()]
     assert shown == [("10:30", 2_000, 1), ("10:31", 1_234_600, 1), ("10:32", -2_000, 0)]
+
+
+def _bars(*times: str, donations: int = 81) -> pd.DataFrame:
+    at = pd.to_datetime(list(times)).tz_localize("Asia/Shanghai")
+    return pd.DataFrame({"bar_at": at, "total_fen": [100] * len(at), "donations": [donations] * len(at)})
+
+
+def test_chart_axes_say_hours_within_a_day_dates_across_days_and_whole_counts():
+    tz = dt.timezone(dt.timedelta(hours=8))
+    day = charts.minutes_chart(_bars("2026-12-01 10:00", "2026-12-01 10:01"), tz).layout
+    assert (day.xaxis.tickformat, day.xaxis.hoverformat) == ("%H:%M", "%-m月%-d日 %H:%M")
+    assert (day.yaxis2.tickmode, day.yaxis2.tick0, day.yaxis2.dtick, day.yaxis2.tickformat) == ("linear", 0, 20, ",d")
+    days = charts.minutes_chart(_bars("2026-12-01 00:00", "2026-12-02 00:00"), tz, "hour").layout
+    assert days.xaxis.tickformat is None
+    assert [(s.dtickrange, s.value) for s in days.xaxis.tickformatstops] == [
+        ((None, 86_400_000), "%-m月%-d日 %H:%M"),
+        ((86_400_000, None), "%-m月%-d日"),
+    ]
+    assert [charts.count_step(m) for m in (0, 5, 6, 11, 24, 81, 251)] == [1, 1, 2, 5, 5, 20, 100]
