@@ -13,6 +13,17 @@ CHANNEL_NAMES: dict[str, str] = {
     "offline": "线下现金",
 }
 
+# The console's filters by name, as its sidebar and its scope line say them.
+FILTER_NAMES: dict[str, str] = {
+    "day": "日期",
+    "category": "类别",
+    "project_id": "项目",
+    "team_id": "队伍",
+    "street": "街道",
+    "site_id": "点位",
+    "channel": "渠道",
+}
+
 CATEGORIES = ("困难帮扶", "特殊关爱", "文化惠民", "便民利民")  # 公益+: a sub-project's category
 
 NO_TEAM = "无队伍"  # money given without a 一起捐 team

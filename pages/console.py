@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from givingday.console import charts, exports, sitemap, tables
+from givingday.console import charts, exports, sitemap, tables, wording
 from givingday.console import figures as console
 from givingday.money import format_wan, format_yuan
 from givingday.web.board import allow_only, board_time, console_figures, shared_store
@@ -194,16 +194,12 @@ def live(f: console.Filters) -> None:
 
 def main() -> None:
     page_top("console", "组织者控制台 Organizers' console")
-    event = board_time().event
-    f = filters_from_widgets(event, shared_store().roster())
+    event, roster = board_time().event, shared_store().roster()
+    f = filters_from_widgets(event, roster)
     data = console_figures(f)
-    start, end = f.time_range(event)
-    span = "全部数据" if f.day is None else f"{start:%m-%d %H:%M} – {end:%m-%d %H:%M}"
     total = data["range_total_fen"]
     st.markdown(f"### 筛选范围内 {format_yuan(total)}（{format_wan(total)}元）· {data['range_donations']:,} 人次")
-    st.caption(
-        f"范围：{span}" + ("，" + "，".join(f"{k}={v}" for k, v in f.to_params().items()) if f.to_params() else "")
-    )
+    st.caption(wording.scope(f, event, roster))
     live(f)
 
 

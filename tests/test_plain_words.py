@@ -10,7 +10,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from givingday import accounts
-from givingday.console import charts, tables
+from givingday.console import charts, tables, wording
 from givingday.console import figures as console
 from givingday.ingest.batch import import_bytes
 from givingday.store import adjustments
@@ -35,6 +35,7 @@ def test_console_tables_show_money_with_separators_and_no_goal_as_a_dash(page_st
     at.session_state["user"] = accounts.sign_in("ana", PASSWORD, location=page_store.location)
     at.run().switch_page("pages/console.py").run()
     assert not at.exception
+    assert "范围：全部数据" in [c.value for c in at.caption]
     projects, columns, empty = drawn(at, "编号")
     assert empty == "—"
     money = {"type": "number", "format": "%,.2f"}
@@ -89,3 +90,15 @@ def test_chart_axes_say_hours_within_a_day_dates_across_days_and_whole_counts():
         ((86_400_000, None), "%-m月%-d日"),
     ]
     assert [charts.count_step(m) for m in (0, 5, 6, 11, 24, 81, 251)] == [1, 1, 2, 5, 5, 20, 100]
+
+
+def test_the_scope_line_names_each_filter_in_words(store):
+    event, roster = store.event, store.roster()
+    assert wording.scope(console.Filters(), event, roster) == "范围：全部数据"
+    f = console.Filters(street="大学路街道", channel="qr")
+    assert wording.scope(f, event, roster) == "街道：大学路街道 · 渠道：扫码捐款"
+    f = console.Filters(day=dt.date(2020, 9, 7), from_time=dt.time(10), to_time=dt.time(11), project_id="P002")
+    assert wording.scope(f, event, roster) == "日期：9月7日 10:00–11:00 · 项目：P002 关爱老兵、情暖二七"
+    f = console.Filters(day=dt.date(2020, 9, 8), from_time=dt.time(22), category="特殊关爱")
+    assert wording.scope(f, event, roster) == "日期：9月8日 22:00–24:00 · 类别：特殊关爱"
+    assert wording.scope(console.Filters(day=dt.date(2020, 9, 9)), event, roster) == "日期：9月9日 全天"

@@ -1,0 +1,29 @@
+"""The console's figures said in words: which part of the event a view shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from givingday.config import Event
+from givingday.console.figures import Filters, filter_choices
+from givingday.labels import FILTER_NAMES
+
+
+def scope(filters: Filters, event: Event, roster: dict[str, list[dict]]) -> str:
+    """'日期：9月7日 10:00–11:00 · 街道：大学路街道 · 渠道：扫码捐款': each filter by its name and its value's
+    label, in the sidebar's order; '范围：全部数据' when nothing narrows the view."""
+    chosen = {field: str(getattr(filters, field)) for field in FILTER_NAMES if getattr(filters, field) is not None}
+    labels = filter_choices(event, roster, chosen)
+    if filters.day is not None:
+        labels["day"] = {chosen["day"]: _day_text(filters, event)}
+    parts = [f"{name}：{labels[field][chosen[field]]}" for field, name in FILTER_NAMES.items() if field in chosen]
+    return " · ".join(parts) or "范围：全部数据"
+
+
+def _day_text(filters: Filters, event: Event) -> str:
+    """'9月7日 全天', or '9月7日 10:00–11:00' for a range within the day."""
+    day = filters.day
+    start, end = filters.time_range(event)
+    if start.time() == dt.time(0) and end.date() > day:
+        return f"{day.month}月{day.day}日 全天"
+    return f"{day.month}月{day.day}日 {start:%H:%M}–{'24:00' if end.date() > day else f'{end:%H:%M}'}"
