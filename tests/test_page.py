@@ -31,7 +31,7 @@ def test_data_status_page_shows_exact_totals(page_store):
     projects = at.dataframe[0].value
     assert list(projects.iloc[0]) == ["二七商圈青春志愿行", format_yuan(1244567, ""), format_yuan(10000, ""), 2 - 1]
     rejected = at.dataframe[4].value
-    assert list(rejected["原因"]) == ["unknown project 'P999'"]
+    assert list(rejected["原因"]) == ["未知项目 'P999'。unknown project 'P999'"]
     assert list(rejected["行"]) == [4]
 
 

@@ -102,3 +102,20 @@ def test_the_scope_line_names_each_filter_in_words(store):
     f = console.Filters(day=dt.date(2020, 9, 8), from_time=dt.time(22), category="特殊关爱")
     assert wording.scope(f, event, roster) == "日期：9月8日 22:00–24:00 · 类别：特殊关爱"
     assert wording.scope(console.Filters(day=dt.date(2020, 9, 9)), event, roster) == "日期：9月9日 全天"
+
+
+def test_a_rejected_row_says_why_in_both_languages_and_shows_its_cells_as_a_line(store):
+    bad = (
+        CANONICAL_HEADER + "X1,2020-09-07 10:00:00,100,x,P001,,,qr,张三\nX2,2020-09-07 10:00:00,1.234,0,P001,,,,李四\n"
+    )
+    import_bytes(store, bad.encode(), "bad.csv")
+    shown = tables.rejected_rows(store.query("rejected_rows_recent", limit_n=10)).to_dict("records")
+    assert [(r["行"], r["原因"]) for r in shown] == [
+        (2, "配捐金额 'x' 不是数字。matched amount 'x' is not a number"),
+        (3, "金额 '1.234' 超过两位小数。amount '1.234' has more than two decimals"),
+    ]
+    assert shown[0]["内容（已脱敏）"] == (
+        "donation_id: X1 · occurred_at: 2020-09-07 10:00:00 · amount_yuan: 100 · matched_yuan: x · project: P001"
+        " · channel: qr · donor_name: 张**"
+    )
+    assert tables.row_content("a,b,c") == "a,b,c"  # a line that could not be read stays as it was

@@ -7,6 +7,7 @@ so a page only draws it: money is exact yuan and times are local text on the scr
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -137,9 +138,22 @@ def failed_files(failed: Rows, tz: dt.tzinfo) -> pd.DataFrame:
     return exports.table(failed, {"failed_at": "时间", "file_name": "文件", "message": "原因"}, tz)
 
 
+def row_content(text: str) -> str:
+    """A rejected row's (masked) cells as a line to read, 'project: P999 · channel: qr', empty cells left out;
+    text that is not a JSON object (a line that could not be read) as it is."""
+    try:
+        cells = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(cells, dict):
+        return text
+    return " · ".join(f"{key}: {value}" for key, value in cells.items() if value not in ("", None))
+
+
 def rejected_rows(rows: Rows | Iterable[Rejection]) -> pd.DataFrame:
-    """Rows turned away, with their reason and their (masked) text; with the file when the rows have one."""
+    """Rows turned away, with their reason and their (masked) content; with the file when the rows have one."""
     rows = [r if isinstance(r, dict) else vars(r) for r in rows]
+    rows = [{**r, "row_text": row_content(r["row_text"])} for r in rows]
     labels = {"file_name": "文件"} if rows and "file_name" in rows[0] else {}
     return exports.table(rows, {**labels, "line": "行", "reason": "原因", "row_text": "内容（已脱敏）"})
 

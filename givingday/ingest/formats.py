@@ -26,6 +26,7 @@ from givingday.ingest.profiles import (
     one_column,
     personal_columns,
 )
+from givingday.labels import both
 
 
 class UnreadableFile(ValueError):
@@ -214,8 +215,12 @@ def _csv_table(text: str, encoding: str) -> Table:
             cells = [c.strip() for c in cells]
             problem = None
             if len(cells) != len(header):
-                problem = f"{len(cells)} fields where the header has {len(header)}" + (
-                    " (an unquoted comma inside an amount or memo?)" if len(cells) > len(header) else ""
+                extra = len(cells) > len(header)
+                problem = both(
+                    f"本行 {len(cells)} 列，表头 {len(header)} 列"
+                    + ("（金额或备注里有未加引号的逗号？）" if extra else ""),
+                    f"{len(cells)} fields where the header has {len(header)}"
+                    + (" (an unquoted comma inside an amount or memo?)" if extra else ""),
                 )
             rows.append((start, cells, problem))
     except csv.Error as exc:
@@ -234,10 +239,10 @@ def _jsonl_table(text: str, encoding: str) -> Table:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            objects.append((n, None, f"not valid JSON ({exc.msg})"))
+            objects.append((n, None, both(f"不是有效的 JSON（{exc.msg}）", f"not valid JSON ({exc.msg})")))
             continue
         if not isinstance(obj, dict):
-            objects.append((n, None, "not a JSON object"))
+            objects.append((n, None, both("不是 JSON 对象", "not a JSON object")))
             continue
         for k in obj:
             if k not in keys:
