@@ -39,6 +39,18 @@ NO_CATEGORY = "未分类（母项目）"  # a parent project has no category of 
 
 # How an import ended (the `imports` log's outcome).
 IMPORT_OUTCOMES: dict[str, str] = {"committed": "已入账", "unreadable": "无法读取", "error": "出错"}
+# How a pledge was closed.
+PLEDGE_OUTCOMES: dict[str, str] = {"fulfilled": "已到账", "cancelled": "已取消"}
+# A gift's fields as a correction's audit line names them.
+GIFT_FIELDS: dict[str, str] = {
+    "amount_fen": "金额",
+    "matched_fen": "配捐",
+    "project_id": "项目",
+    "team_id": "队伍",
+    "site_id": "点位",
+    "channel": "渠道",
+    "occurred_at": "时间",
+}
 
 ROLE_NAMES: dict[str, str] = {"organizer": "组织者", "leader": "领导", "admin": "管理员"}
 ROLES = tuple(ROLE_NAMES)

@@ -10,10 +10,10 @@ from contextlib import contextmanager
 import streamlit as st
 
 from givingday.console import acts as actions
-from givingday.console import tables
+from givingday.console import tables, wording
 from givingday.ingest.batch import ImportReport
 from givingday.ingest.profiles import ProfileError, find_profile, load_profiles
-from givingday.labels import CHANNEL_NAMES
+from givingday.labels import CHANNEL_NAMES, PLEDGE_OUTCOMES
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
 from givingday.web.board import board_time, cached_console, cached_query, shared_store
@@ -130,14 +130,14 @@ def record_pledge(user, choices, roster) -> None:
                 ["fulfilled", "cancelled"],
                 horizontal=True,
                 key="close_outcome",
-                format_func={"fulfilled": "已到账", "cancelled": "取消"}.get,
+                format_func=PLEDGE_OUTCOMES.get,
             )
             gift = st.text_input("到账的捐款编号（已到账时必填）", key="close_gift")
             reason = st.text_input("原因", key="close_reason")
             if st.form_submit_button("结清"):
                 with refused_as("未结清"):
                     actions.close_pledge(shared_store(), user.name, pid, outcome, reason, gift or None)
-                    done(f"认捐 {pid} 已结清（{outcome}）。")
+                    done(f"认捐 {pid} 已结清（{PLEDGE_OUTCOMES[outcome]}）。")
 
 
 def correct_or_refund(user, choices, roster, event, now) -> None:
@@ -186,7 +186,7 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
 
 def show_report(report: ImportReport) -> None:
     ok = report.outcome == "committed"
-    (st.success if ok and not report.rows_rejected else st.warning if ok else st.error)(report.summary())
+    (st.success if ok and not report.rows_rejected else st.warning if ok else st.error)(wording.import_summary(report))
     if report.rejections:
         table(tables.rejected_rows(report.rejections))
 

@@ -10,10 +10,12 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from givingday import accounts
+from givingday.console import acts as actions
 from givingday.console import charts, tables, wording
 from givingday.console import figures as console
 from givingday.ingest.batch import import_bytes
 from givingday.store import adjustments
+from givingday.web.widgets import NO_ROWS
 from tests.conftest import CANONICAL_HEADER
 
 PASSWORD = "a long enough password"
@@ -28,12 +30,24 @@ def drawn(at: AppTest, first_column: str) -> tuple[pd.DataFrame, dict, str]:
     return frame.value, json.loads(frame.proto.columns), frame.proto.placeholder
 
 
-def test_console_tables_show_money_with_separators_and_no_goal_as_a_dash(page_store):
-    accounts.add_user("ana", "organizer", PASSWORD, page_store.location)
-    import_bytes(page_store, DAY_ONE.encode(), "day1.csv")
+def signed_in(store) -> AppTest:
+    """The board for an organizer, on day one's two gifts."""
+    accounts.add_user("ana", "organizer", PASSWORD, store.location)
+    import_bytes(store, DAY_ONE.encode(), "day1.csv")
     at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["user"] = accounts.sign_in("ana", PASSWORD, location=page_store.location)
-    at.run().switch_page("pages/console.py").run()
+    at.session_state["user"] = accounts.sign_in("ana", PASSWORD, location=store.location)
+    return at.run()
+
+
+def test_a_table_without_rows_says_so(page_store):
+    at = signed_in(page_store).switch_page("pages/alerts.py").run()
+    assert not at.exception
+    assert all(len(d.value) for d in at.dataframe)  # no empty grid saying "empty"
+    assert [c.value for c in at.caption].count(NO_ROWS) == 4  # failed files, rejected rows, duplicates, large gifts
+
+
+def test_console_tables_show_money_with_separators_and_no_goal_as_a_dash(page_store):
+    at = signed_in(page_store).switch_page("pages/console.py").run()
     assert not at.exception
     assert "范围：全部数据" in [c.value for c in at.caption]
     projects, columns, empty = drawn(at, "编号")
@@ -119,3 +133,26 @@ def test_a_rejected_row_says_why_in_both_languages_and_shows_its_cells_as_a_line
         " · channel: qr · donor_name: 张**"
     )
     assert tables.row_content("a,b,c") == "a,b,c"  # a line that could not be read stays as it was
+
+
+def test_imports_uploads_and_pledges_are_said_in_words(store):
+    upload = (
+        CANONICAL_HEADER
+        + "U1,2020-09-07 10:00:00,100,0,P001,T404,,qr,张三\nU2,2020-09-07 10:00:00,1,0,P999,,,qr,李四\n"
+    )
+    report = actions.upload(store, "ana", "u.csv", upload.encode())
+    said = "u.csv：已入账，新增 1 笔（捐款 ¥100.00，配捐 ¥0.00），重复 0 笔，退回 1 行。其中 1 笔的队伍、0 笔的点位不在名册中。"
+    assert wording.import_summary(report) == said
+    empty = actions.upload(store, "ana", "empty.csv", b"")
+    assert wording.import_summary(empty) == "empty.csv：未导入（无法读取）：the file is empty"
+    shown = tables.recent_imports(store.query("imports_recent", limit_n=5)).to_dict("records")
+    assert [(r["文件"], r["结果"]) for r in shown] == [("empty.csv", "无法读取"), ("u.csv", "已入账")]
+    pid = actions.record_pledge(store, "ana", donor_name="某公司", amount_fen=1_000, project_id="P001", reason="电话")
+    actions.close_pledge(store, "ana", pid, "cancelled", "不捐了")
+    audit = tables.audit_trail(store.query("audit_recent", limit_n=5), store.event.tz).to_dict("records")
+    assert [(r["操作"], r["详情"]) for r in audit] == [
+        ("认捐结清", "已取消"),
+        ("登记认捐", "P001 · 预计到账 —"),
+        ("上传文件", "empty.csv：未导入（无法读取）：the file is empty"),
+        ("上传文件", said),
+    ]

@@ -274,7 +274,7 @@ def test_pledges_audit_and_data_status_tables(gifts):
             "对象": pid,
             "金额变化(元)": Decimal("500.10"),
             "原因": "电话认捐",
-            "详情": "P002 · due —",
+            "详情": "P002 · 预计到账 —",
         }
     ]
     assert rows(tables.money_totals(store.query("totals_by_project", since=None, until=None), "项目"))[0] == {
@@ -286,7 +286,7 @@ def test_pledges_audit_and_data_status_tables(gifts):
     [imported] = rows(tables.recent_imports(store.query("imports_recent", limit_n=5)))
     assert {k: v for k, v in imported.items() if k != "时间"} == {
         "文件": "day2.csv",
-        "结果": "committed",
+        "结果": "已入账",
         "新增": 3,
         "重复": 0,
         "退回": 0,

@@ -14,7 +14,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from givingday import clock
+from givingday import clock, labels
+from givingday.console import wording
 from givingday.ingest.batch import ImportReport, import_bytes
 from givingday.ingest.profiles import Profile
 from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_TEAM
@@ -24,7 +25,7 @@ from givingday.store import audit
 from givingday.store.database import Store, unknown_roster_id
 
 RECORDED_CHANNELS = ("offline", "bank", "corporate", "livestream")
-PLEDGE_OUTCOMES = ("fulfilled", "cancelled")
+PLEDGE_OUTCOMES = tuple(labels.PLEDGE_OUTCOMES)
 
 
 class ActionError(ValueError):
@@ -142,7 +143,7 @@ def record_gift(
             reason,
             target_id=donation_id,
             amount_fen=amount_fen,
-            detail=f"{channel} · {project_id} · {team_id or '—'} · {site_id or '—'}",
+            detail=f"{CHANNEL_NAMES[channel]} · {project_id} · {team_id or '—'} · {site_id or '—'}",
         )
 
     data = (json.dumps(row, ensure_ascii=False) + "\n").encode()
@@ -200,7 +201,7 @@ def record_pledge(
             reason,
             target_id=pledge_id,
             amount_fen=amount_fen,
-            detail=f"{project_id} · due {due_on or '—'}",
+            detail=f"{project_id} · 预计到账 {due_on or '—'}",
         )
     return pledge_id
 
@@ -252,7 +253,7 @@ def close_pledge(
             reason,
             target_id=pledge_id,
             amount_fen=pledge.amount_fen,
-            detail=outcome + (f" by {donation_id.strip()}" if donation_id else ""),
+            detail=labels.PLEDGE_OUTCOMES[outcome] + (f"：捐款 {donation_id.strip()}" if donation_id else ""),
         )
 
 
@@ -267,7 +268,7 @@ def upload(store: Store, user: str, file_name: str, data: bytes, profile: Profil
             f"上传 {file_name}",
             target_id=str(report.import_id),
             amount_fen=report.amount_new_fen + report.matched_new_fen,
-            detail=report.summary(),
+            detail=wording.import_summary(report),
         )
 
     return import_bytes(store, data, source=file_name, profile=profile, also=audit_it)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from givingday.console import exports
 from givingday.ingest.batch import Rejection
-from givingday.labels import CHANNEL_NAMES
+from givingday.labels import CHANNEL_NAMES, IMPORT_OUTCOMES
 from givingday.money import format_yuan
 from givingday.store.audit import ACTIONS
 
@@ -235,4 +235,7 @@ def recent_imports(rows: Rows) -> pd.DataFrame:
         "rows_rejected": "退回",
         "message": "说明",
     }
-    return exports.table([{**r, "message": r["message"] or ""} for r in rows], labels)
+    shown = [
+        {**r, "outcome": IMPORT_OUTCOMES.get(r["outcome"], r["outcome"]), "message": r["message"] or ""} for r in rows
+    ]
+    return exports.table(shown, labels)

@@ -1,4 +1,4 @@
-"""The console's figures said in words: which part of the event a view shows."""
+"""The console's figures said in words: which part of the event a view shows, how an import went."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import datetime as dt
 
 from givingday.config import Event
 from givingday.console.figures import Filters, filter_choices
-from givingday.labels import FILTER_NAMES
+from givingday.ingest.batch import ImportReport
+from givingday.labels import FILTER_NAMES, IMPORT_OUTCOMES
+from givingday.money import format_yuan
 
 
 def scope(filters: Filters, event: Event, roster: dict[str, list[dict]]) -> str:
@@ -27,3 +29,19 @@ def _day_text(filters: Filters, event: Event) -> str:
     if start.time() == dt.time(0) and end.date() > day:
         return f"{day.month}月{day.day}日 全天"
     return f"{day.month}月{day.day}日 {start:%H:%M}–{'24:00' if end.date() > day else f'{end:%H:%M}'}"
+
+
+def import_summary(report: ImportReport) -> str:
+    """How an import went, in Chinese: '（文件）：已入账，新增 3 笔（捐款 ¥…，配捐 ¥…），重复 0 笔，退回 1 行。', or
+    why the file was not imported (its message, from the file's reader, may be English only)."""
+    outcome = IMPORT_OUTCOMES.get(report.outcome, report.outcome)
+    if report.outcome != "committed":
+        return f"{report.file}：未导入（{outcome}）：{report.message}"
+    text = (
+        f"{report.file}：{outcome}，新增 {report.rows_new:,} 笔（捐款 {format_yuan(report.amount_new_fen)}，"
+        f"配捐 {format_yuan(report.matched_new_fen)}），重复 {report.rows_duplicate:,} 笔，"
+        f"退回 {report.rows_rejected:,} 行。"
+    )
+    if report.unknown_teams or report.unknown_sites:
+        text += f"其中 {report.unknown_teams} 笔的队伍、{report.unknown_sites} 笔的点位不在名册中。"
+    return text

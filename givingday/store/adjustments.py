@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from givingday import clock
 from givingday.config import CHANNELS
+from givingday.labels import GIFT_FIELDS
 from givingday.money import format_yuan
 from givingday.store import audit, rollups
 from givingday.store.database import Store, unknown_roster_id
@@ -232,7 +233,9 @@ def correct(
             + int(new["matched_fen"])
             - int(cur["amount_fen"])
             - int(cur["matched_fen"]),
-            detail=", ".join(f"{k}: {_shown(k, cur[k], tz)} → {_shown(k, v, tz)}" for k, v in changed.items())
-            or "no change",
+            detail="，".join(
+                f"{GIFT_FIELDS[k]}：{_shown(k, cur[k], tz)} → {_shown(k, v, tz)}" for k, v in changed.items()
+            )
+            or "无更改",
         )
     return ids
