@@ -16,7 +16,7 @@ from givingday.ingest.profiles import ProfileError, find_profile, load_profiles
 from givingday.labels import CHANNEL_NAMES, PLEDGE_OUTCOMES
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
-from givingday.web.board import board_time, cached_console, cached_query, shared_store
+from givingday.web.board import board_time, cached_console, cached_query, on_board_clock, shared_store
 from givingday.web.widgets import page_top, table
 
 CHANNEL_CHOICES = {c: CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
@@ -218,7 +218,8 @@ def upload(user) -> None:
 
 def audit_trail(event) -> None:
     st.subheader("操作记录 Audit trail")
-    table(tables.audit_trail(cached_query("audit_recent", limit_n=500), event.tz), "audit")
+    acts = on_board_clock(cached_query("audit_recent", limit_n=500), "acted_at")
+    table(tables.audit_trail(acts, event.tz), "audit")
 
 
 def main() -> None:

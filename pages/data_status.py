@@ -47,7 +47,7 @@ def live() -> None:
 
 
 def main() -> None:
-    page_top("data", "数据状态")
+    page_top("data", "数据状态 Data status")
     live()
 
 

@@ -4,14 +4,15 @@ JSON or reprs (issue 15 item 6). Each test asserts the exact text shown."""
 import dataclasses
 import datetime as dt
 import json
+import time
 from decimal import Decimal
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from givingday import accounts
+from givingday import accounts, clock
 from givingday.console import acts as actions
-from givingday.console import charts, tables, wording
+from givingday.console import alerts, charts, tables, wording
 from givingday.console import figures as console
 from givingday.ingest.batch import import_bytes
 from givingday.store import adjustments
@@ -42,6 +43,8 @@ def signed_in(store) -> AppTest:
 def test_a_table_without_rows_says_so(page_store):
     at = signed_in(page_store).switch_page("pages/alerts.py").run()
     assert not at.exception
+    assert at.switch_page("pages/data_status.py").run().title[0].value == "数据状态 Data status"
+    at.switch_page("pages/alerts.py").run()
     assert all(len(d.value) for d in at.dataframe)  # no empty grid saying "empty"
     assert [c.value for c in at.caption].count(NO_ROWS) == 4  # failed files, rejected rows, duplicates, large gifts
 
@@ -156,3 +159,22 @@ def test_imports_uploads_and_pledges_are_said_in_words(store):
         ("上传文件", "empty.csv：未导入（无法读取）：the file is empty"),
         ("上传文件", said),
     ]
+
+
+def test_failed_files_and_the_audit_trail_are_on_the_boards_clock_during_a_demo(page_store):
+    """One clock (item 7): while a demo plays, a failed file's time and an act's are on the demo's clock, as
+    imports and gifts are."""
+    store = page_store
+    demo_start = dt.datetime(2020, 9, 7, 2, 0, tzinfo=dt.UTC)  # 10:00 in the event's zone
+    clock.write_clock(store.location, clock.DemoClock(time.time(), demo_start.timestamp(), 1.0, "2020-09-07"))
+    failed = store.inbox.parent / "failed"
+    failed.mkdir(parents=True, exist_ok=True)
+    (failed / "x.csv.report.json").write_text('{"outcome": "unreadable", "message": "binary content"}')
+    flow = alerts.data_flow(store)
+    assert f"{flow.failed_files[0]['failed_at'].astimezone(store.event.tz):%m-%d %H:%M}" == "09-07 10:00"
+    at = signed_in(store)
+    actions.record_pledge(store, "ana", donor_name="某公司", amount_fen=1_000, project_id="P001", reason="电话")
+    at.switch_page("pages/act.py").run()
+    assert not at.exception
+    audit = next(d.value for d in at.dataframe if "操作时间" in d.value.columns)
+    assert audit["操作时间"].iloc[0].startswith("09-07 10:0")

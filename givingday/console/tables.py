@@ -200,7 +200,7 @@ def audit_trail(rows: Rows, tz: dt.tzinfo) -> pd.DataFrame:
         for r in rows
     ]
     labels = {
-        "acted_at": "操作时间（实际）",
+        "acted_at": "操作时间",
         "user_name": "操作人",
         "action": "操作",
         "target_id": "对象",
