@@ -17,7 +17,7 @@ from givingday.labels import CHANNEL_NAMES, PLEDGE_OUTCOMES
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
 from givingday.web.board import board_time, cached_console, cached_query, on_board_clock, shared_store
-from givingday.web.widgets import page_top, table
+from givingday.web.widgets import WRAPPED, page_top, table
 
 CHANNEL_CHOICES = {c: CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 
@@ -188,7 +188,7 @@ def show_report(report: ImportReport) -> None:
     ok = report.outcome == "committed"
     (st.success if ok and not report.rows_rejected else st.warning if ok else st.error)(wording.import_summary(report))
     if report.rejections:
-        table(tables.rejected_rows(report.rejections))
+        table(tables.rejected_rows(report.rejections), row_height=WRAPPED)
 
 
 def upload(user) -> None:

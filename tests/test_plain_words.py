@@ -16,7 +16,7 @@ from givingday.console import alerts, charts, tables, wording
 from givingday.console import figures as console
 from givingday.ingest.batch import import_bytes
 from givingday.store import adjustments
-from givingday.web.widgets import NO_ROWS
+from givingday.web.widgets import NO_ROWS, WRAPPED
 from tests.conftest import CANONICAL_HEADER
 
 PASSWORD = "a long enough password"
@@ -38,6 +38,15 @@ def signed_in(store) -> AppTest:
     at = AppTest.from_file("../app.py", default_timeout=60)
     at.session_state["user"] = accounts.sign_in("ana", PASSWORD, location=store.location)
     return at.run()
+
+
+def test_rejected_rows_wrap_their_content_on_the_data_page(page_store):
+    at = signed_in(page_store)
+    import_bytes(page_store, (CANONICAL_HEADER + "X1,2020-09-07 10:00:00,1,0,P999,,,qr,张三\n").encode(), "bad.csv")
+    at.switch_page("pages/data_status.py").run()
+    rejected = next(d for d in at.dataframe if "原因" in d.value.columns)
+    assert list(rejected.value["原因"]) == ["未知项目 'P999'。unknown project 'P999'"]
+    assert rejected.proto.row_height == WRAPPED
 
 
 def test_a_table_without_rows_says_so(page_store):

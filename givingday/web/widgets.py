@@ -10,6 +10,7 @@ from givingday.console import exports
 from givingday.web.board import allow_only, is_demo
 
 NO_ROWS = "暂无记录。Nothing yet."
+WRAPPED = 72  # px: a row this tall wraps its long text (Streamlit wraps rows taller than 4rem), e.g. a rejected row
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
