@@ -124,7 +124,8 @@ def record_pledge(user, choices, roster) -> None:
     if pledges:
         table(tables.open_pledges(pledges, roster))
         with st.form("close_pledge"):
-            pid = st.selectbox("结清认捐", [p["pledge_id"] for p in pledges], key="close_id")
+            named = {p["pledge_id"]: f"{p['donor_name_masked']} · {format_yuan(p['amount_fen'])}" for p in pledges}
+            pid = st.selectbox("结清认捐", list(named), key="close_id", format_func=lambda k: f"{named[k]}（{k}）")
             outcome = st.radio(
                 "结果",
                 ["fulfilled", "cancelled"],

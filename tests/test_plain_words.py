@@ -187,3 +187,14 @@ def test_failed_files_and_the_audit_trail_are_on_the_boards_clock_during_a_demo(
     assert not at.exception
     audit = next(d.value for d in at.dataframe if "操作时间" in d.value.columns)
     assert audit["操作时间"].iloc[0].startswith("09-07 10:0")
+
+
+def test_a_pledge_to_close_is_named_by_who_and_how_much(page_store):
+    at = signed_in(page_store)
+    pid = actions.record_pledge(
+        page_store, "ana", donor_name="某公司", amount_fen=100_000, project_id="P001", reason="电话"
+    )
+    at.switch_page("pages/act.py").run()
+    assert not at.exception
+    close = at.selectbox(key="close_id")
+    assert close.options == [f"某** · ¥1,000.00（{pid}）"]
