@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from givingday import accounts, clock
@@ -198,3 +199,17 @@ def test_a_pledge_to_close_is_named_by_who_and_how_much(page_store):
     assert not at.exception
     close = at.selectbox(key="close_id")
     assert close.options == [f"某** · ¥1,000.00（{pid}）"]
+
+
+def test_the_forms_refusals_are_chinese_first(store):
+    import_bytes(store, DAY_ONE.encode(), "day1.csv")
+    adjustments.refund(store, "G2", "重复", "ana")
+    with pytest.raises(adjustments.AdjustmentError) as twice:
+        adjustments.refund(store, "G2", "重复", "ana")
+    assert str(twice.value) == "捐款 'G2' 已经退款。gift 'G2' has already been refunded"
+    with pytest.raises(adjustments.AdjustmentError) as elsewhere:
+        adjustments.correct(store, "G1", "录错", "ana", team_id="T404")
+    assert str(elsewhere.value) == "未知队伍 'T404'。unknown team 'T404'"
+    with pytest.raises(actions.ActionError) as unnamed:
+        actions.close_pledge(store, "ana", "pledge-x", "fulfilled", "到账")
+    assert str(unnamed.value) == "已到账的认捐须填写到账的捐款编号。a fulfilled pledge names the gift that fulfilled it"
