@@ -279,8 +279,8 @@ def test_pledges_audit_and_data_status_tables(gifts):
     ]
     assert rows(tables.money_totals(store.query("totals_by_project", since=None, until=None), "项目"))[0] == {
         "项目": "二七商圈青春志愿行",
-        "善款(元)": "12,346.00",
-        "其中配捐(元)": "0.70",
+        "善款(元)": Decimal("12346.00"),
+        "其中配捐(元)": Decimal("0.70"),
         "人次": 1,
     }
     [imported] = rows(tables.recent_imports(store.query("imports_recent", limit_n=5)))

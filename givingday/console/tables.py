@@ -16,7 +16,6 @@ import pandas as pd
 from givingday.console import exports
 from givingday.ingest.batch import Rejection
 from givingday.labels import CHANNEL_NAMES, IMPORT_OUTCOMES
-from givingday.money import format_yuan
 from givingday.store.audit import ACTIONS
 
 Rows = list[dict[str, Any]]
@@ -212,17 +211,11 @@ def audit_trail(rows: Rows, tz: dt.tzinfo) -> pd.DataFrame:
 
 
 def money_totals(rows: Rows, label: str) -> pd.DataFrame:
-    """A name per row with its money as text (thousands separated, no ¥) and its count of gifts."""
-    shown = [
-        {
-            "name": r["name"],
-            "total": format_yuan(r["amount_fen"] + r["matched_fen"], ""),
-            "matched": format_yuan(r["matched_fen"], ""),
-            "donations": r["donations"],
-        }
-        for r in rows
-    ]
-    return exports.table(shown, {"name": label, "total": "善款(元)", "matched": "其中配捐(元)", "donations": "人次"})
+    """A name per row with its money (exact yuan, shown with thousands separators like every table's) and its
+    count of gifts."""
+    shown = [{**r, "total_fen": r["amount_fen"] + r["matched_fen"]} for r in rows]
+    labels = {"name": label, "total_fen": "善款(元)", "matched_fen": "其中配捐(元)", "donations": "人次"}
+    return exports.table(shown, labels)
 
 
 def recent_imports(rows: Rows) -> pd.DataFrame:
