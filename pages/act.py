@@ -199,9 +199,12 @@ def upload(user) -> None:
     )
     with st.form("upload", clear_on_submit=True):
         file = st.file_uploader("选择文件", type=["csv", "xlsx", "jsonl", "json", "txt"], key="upload_file")
-        names = [p.name for p in load_profiles()]
+        titles = {p.name: f"{p.title}（{p.name}）" for p in load_profiles()}
         profile_name = st.selectbox(
-            "导入配置（银行流水等）", ["", *names], key="upload_profile", format_func=lambda p: p or "自动识别"
+            "导入配置（银行流水等）",
+            ["", *titles],
+            key="upload_profile",
+            format_func=lambda p: titles.get(p, "自动识别"),
         )
         submitted = st.form_submit_button("导入", type="primary")
     if submitted and file is not None:

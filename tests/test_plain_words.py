@@ -213,3 +213,10 @@ def test_the_forms_refusals_are_chinese_first(store):
     with pytest.raises(actions.ActionError) as unnamed:
         actions.close_pledge(store, "ana", "pledge-x", "fulfilled", "到账")
     assert str(unnamed.value) == "已到账的认捐须填写到账的捐款编号。a fulfilled pledge names the gift that fulfilled it"
+
+
+def test_an_import_profile_is_offered_by_its_title(page_store):
+    at = signed_in(page_store).switch_page("pages/act.py").run()
+    assert not at.exception
+    offered = at.selectbox(key="upload_profile").options
+    assert offered[:2] == ["自动识别", "银行流水（Agribank 单据格式，逗号千分位）（bank_statement_agribank_docs）"]
