@@ -70,6 +70,7 @@ def test_console_tables_show_money_with_separators_and_no_goal_as_a_dash(page_st
         ("目标(元)", "已筹(元)", "其中配捐(元)"), money
     )
     assert projects[projects["编号"] == "P000"]["目标(元)"].isna().all()  # shown as the dash, never "None"
+    assert columns["人次"]["type_config"] == {"type": "number", "format": "%,d"}  # 1,422 人次
 
 
 def test_day_one_windows_have_no_day_before_columns(store):
