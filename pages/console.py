@@ -151,7 +151,7 @@ def live(f: console.Filters) -> None:
         st.plotly_chart(
             charts.minutes_chart(data["minutes"], event.tz, unit), key="minutes", config={"displayModeBar": False}
         )
-        span = f"{start.astimezone(event.tz):%m-%d %H:%M} – {end.astimezone(event.tz):%m-%d %H:%M}"
+        span = f"{wording.moment(start, event.tz)} – {wording.moment(end, event.tz)}"
         whole = f"（活动日期及前后 {event.margin_days} 天；合计含全部数据）" if f.day is None else ""
         st.caption(f"每{charts.PER[unit]}一柱：{span}{whole}")
     elif data["range_donations"] or data["range_total_fen"]:

@@ -130,6 +130,7 @@ def test_the_scope_line_names_each_filter_in_words(store):
     f = console.Filters(day=dt.date(2020, 9, 8), from_time=dt.time(22), category="特殊关爱")
     assert wording.scope(f, event, roster) == "日期：9月8日 22:00–24:00 · 类别：特殊关爱"
     assert wording.scope(console.Filters(day=dt.date(2020, 9, 9)), event, roster) == "日期：9月9日 全天"
+    assert wording.moment(dt.datetime(2020, 9, 5, 16, 0, tzinfo=dt.UTC), event.tz) == "9月6日 00:00"
 
 
 def test_a_rejected_row_says_why_in_both_languages_and_shows_its_cells_as_a_line(store):

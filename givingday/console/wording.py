@@ -31,6 +31,12 @@ def _day_text(filters: Filters, event: Event) -> str:
     return f"{day.month}月{day.day}日 {start:%H:%M}–{'24:00' if end.date() > day else f'{end:%H:%M}'}"
 
 
+def moment(at: dt.datetime, tz: dt.tzinfo) -> str:
+    """A moment on the console's chart caption: '9月6日 00:00'."""
+    local = at.astimezone(tz)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
 def import_summary(report: ImportReport) -> str:
     """How an import went, in Chinese: '（文件）：已入账，新增 3 笔（捐款 ¥…，配捐 ¥…），重复 0 笔，退回 1 行。', or
     why the file was not imported (its message, from the file's reader, may be English only)."""
