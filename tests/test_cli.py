@@ -60,7 +60,7 @@ def test_exit_codes(db_path, tmp_path):
     broken.write_bytes(b"\x00\x00garbage")
     r = run_cli("import", str(broken), db=db_path)
     assert r.returncode == 2
-    assert "broken.csv: not imported: binary content" in r.stderr
+    assert "broken.csv: not imported: 二进制内容，不是 CSV、JSON Lines 或 XLSX 文件。binary content" in r.stderr
     r = run_cli("import", str(tmp_path / "missing.csv"), db=db_path)
     assert r.returncode == 2 and "no such file" in r.stderr
     r = run_cli("import", "--profile", "nope", str(bad_rows), db=db_path)

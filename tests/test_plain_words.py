@@ -159,7 +159,7 @@ def test_imports_uploads_and_pledges_are_said_in_words(store):
     said = "u.csv：已入账，新增 1 笔（捐款 ¥100.00，配捐 ¥0.00），重复 0 笔，退回 1 行。其中 1 笔的队伍、0 笔的点位不在名册中。"
     assert wording.import_summary(report) == said
     empty = actions.upload(store, "ana", "empty.csv", b"")
-    assert wording.import_summary(empty) == "empty.csv：未导入（无法读取）：the file is empty"
+    assert wording.import_summary(empty) == "empty.csv：未导入（无法读取）：文件是空的。the file is empty"
     shown = tables.recent_imports(store.query("imports_recent", limit_n=5)).to_dict("records")
     assert [(r["文件"], r["结果"]) for r in shown] == [("empty.csv", "无法读取"), ("u.csv", "已入账")]
     pid = actions.record_pledge(store, "ana", donor_name="某公司", amount_fen=1_000, project_id="P001", reason="电话")
@@ -168,7 +168,7 @@ def test_imports_uploads_and_pledges_are_said_in_words(store):
     assert [(r["操作"], r["详情"]) for r in audit] == [
         ("认捐结清", "已取消"),
         ("登记认捐", "P001 · 预计到账 —"),
-        ("上传文件", "empty.csv：未导入（无法读取）：the file is empty"),
+        ("上传文件", "empty.csv：未导入（无法读取）：文件是空的。the file is empty"),
         ("上传文件", said),
     ]
 

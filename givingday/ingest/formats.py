@@ -142,7 +142,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
             raise UnreadableFile("marked as UTF-16 text but cannot be decoded as such") from None
     head = data[:4096]
     if head.count(b"\x00") * BINARY_NUL_SHARE > len(head):
-        raise UnreadableFile("binary content, not a CSV, JSON Lines or XLSX file")
+        raise UnreadableFile(
+            both("二进制内容，不是 CSV、JSON Lines 或 XLSX 文件", "binary content, not a CSV, JSON Lines or XLSX file")
+        )
     data = data.replace(b"\x00", b"")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -153,7 +155,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pos = utf8_error.start
         raise UnreadableFile(
-            f"text is neither UTF-8 nor GBK/GB18030 (undecodable byte 0x{data[pos]:02x} at offset {pos})"
+            both(
+                f"文本既不是 UTF-8 也不是 GBK/GB18030（第 {pos} 个字节 0x{data[pos]:02x} 无法解码）",
+                f"text is neither UTF-8 nor GBK/GB18030 (undecodable byte 0x{data[pos]:02x} at offset {pos})",
+            )
         ) from None
 
 
@@ -224,9 +229,11 @@ def _csv_table(text: str, encoding: str) -> Table:
                 )
             rows.append((start, cells, problem))
     except csv.Error as exc:
-        raise UnreadableFile(f"line {reader.line_num}: broken CSV ({exc})") from None
+        raise UnreadableFile(
+            both(f"第 {reader.line_num} 行：CSV 格式损坏（{exc}）", f"line {reader.line_num}: broken CSV ({exc})")
+        ) from None
     if header is None:
-        raise UnreadableFile("no header row")
+        raise UnreadableFile(both("没有表头行", "no header row"))
     return _from_rows(f"csv/{encoding}", header, rows)
 
 
@@ -285,12 +292,19 @@ def _check_workbook_size(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             unpacked = sum(i.file_size for i in z.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise UnreadableFile(f"a zip file but not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise UnreadableFile(_not_a_workbook(exc)) from None
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise UnreadableFile(
             f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than the "
             f"{MAX_XLSX_UNPACKED_BYTES / 2**20:,.0f} MB one file may take; save the sheet as CSV"
         )
+
+
+def _not_a_workbook(exc: Exception) -> str:
+    kind = type(exc).__name__
+    return both(
+        f"是 zip 文件，但不是可读的 XLSX 工作簿（{kind}）", f"a zip file but not a readable XLSX workbook ({kind})"
+    )
 
 
 def _xlsx_table(data: bytes) -> Table:
@@ -300,7 +314,7 @@ def _xlsx_table(data: bytes) -> Table:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged zip
-        raise UnreadableFile(f"a zip file but not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise UnreadableFile(_not_a_workbook(exc)) from None
     try:
         ws = wb.worksheets[0]
         header: list[str] | None = None
@@ -326,20 +340,22 @@ def _xlsx_table(data: bytes) -> Table:
     finally:
         wb.close()
     if header is None:
-        raise UnreadableFile("the first sheet is empty")
+        raise UnreadableFile(both("第一个工作表是空的", "the first sheet is empty"))
     return _from_rows("xlsx", header, rows)
 
 
 def read_table(data: bytes) -> Table:
     """Bytes to a table. Raises UnreadableFile (without a file name: the caller adds it)."""
     if not data.strip():
-        raise UnreadableFile("the file is empty")
+        raise UnreadableFile(both("文件是空的", "the file is empty"))
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_table(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile("an old Excel .xls workbook: save it as .xlsx or CSV")
+        raise UnreadableFile(
+            both("旧版 Excel .xls 工作簿：请另存为 .xlsx 或 CSV", "an old Excel .xls workbook: save it as .xlsx or CSV")
+        )
     if data.startswith(b"%PDF"):
-        raise UnreadableFile("a PDF document, not a data file")
+        raise UnreadableFile(both("PDF 文档，不是数据文件", "a PDF document, not a data file"))
     text, encoding = decode_text(data)
     if text.lstrip().startswith("{"):
         return _jsonl_table(text, encoding)
@@ -371,7 +387,11 @@ def detect_layout(table: Table, profile: Profile | None = None, profiles_dir: Pa
 
     shown = ", ".join(h for h in table.header[:12] if h) or "(none)"
     raise UnreadableFile(
-        f"not a recognised donation file: its columns are {shown}. Expected the canonical columns "
-        f"({', '.join(REQUIRED_FIELDS)} …), the platform export (捐款时间, 捐赠金额(元), 项目名称 …), "
-        "or an import profile (--profile NAME)"
+        both(
+            f"无法识别的捐款文件：它的列是 {shown}。应为标准格式、平台导出（捐款时间、捐赠金额(元)、项目名称……）"
+            "或按导入配置读取",
+            f"not a recognised donation file: its columns are {shown}. Expected the canonical columns "
+            f"({', '.join(REQUIRED_FIELDS)} …), the platform export (捐款时间, 捐赠金额(元), 项目名称 …), "
+            "or an import profile (--profile NAME)",
+        )
     )
