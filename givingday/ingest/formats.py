@@ -132,14 +132,20 @@ def decode_text(data: bytes) -> tuple[str, str]:
         try:
             return _without_nul(data[3:].decode("utf-8", errors="strict")), "utf-8-sig"
         except UnicodeDecodeError as exc:
+            byte, at = data[3 + exc.start], 3 + exc.start
             raise UnreadableFile(
-                f"marked as UTF-8 text but byte 0x{data[3 + exc.start]:02x} at offset {3 + exc.start} is not UTF-8"
+                both(
+                    f"标记为 UTF-8 文本，但第 {at} 个字节 0x{byte:02x} 不是 UTF-8",
+                    f"marked as UTF-8 text but byte 0x{byte:02x} at offset {at} is not UTF-8",
+                )
             ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return _without_nul(data.decode("utf-16")), "utf-16"
         except UnicodeDecodeError:
-            raise UnreadableFile("marked as UTF-16 text but cannot be decoded as such") from None
+            raise UnreadableFile(
+                both("标记为 UTF-16 文本，但无法按 UTF-16 解码", "marked as UTF-16 text but cannot be decoded as such")
+            ) from None
     head = data[:4096]
     if head.count(b"\x00") * BINARY_NUL_SHARE > len(head):
         raise UnreadableFile(
@@ -294,9 +300,12 @@ def _check_workbook_size(data: bytes) -> None:
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise UnreadableFile(_not_a_workbook(exc)) from None
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        size, most = f"{unpacked / 2**20:,.0f} MB", f"{MAX_XLSX_UNPACKED_BYTES / 2**20:,.0f} MB"
         raise UnreadableFile(
-            f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than the "
-            f"{MAX_XLSX_UNPACKED_BYTES / 2**20:,.0f} MB one file may take; save the sheet as CSV"
+            both(
+                f"工作簿解压后有 {size}，超过单个文件上限 {most}；请把工作表另存为 CSV",
+                f"the workbook unpacks to {size}, more than the {most} one file may take; save the sheet as CSV",
+            )
         )
 
 
@@ -324,7 +333,10 @@ def _xlsx_table(data: bytes) -> Table:
             cells_read += len(values)
             if cells_read > MAX_XLSX_CELLS:
                 raise UnreadableFile(
-                    f"the sheet has more than {MAX_XLSX_CELLS:,} cells (row {n}); save the rows that matter as CSV"
+                    both(
+                        f"工作表超过 {MAX_XLSX_CELLS:,} 个单元格（第 {n} 行）；请把需要的行另存为 CSV",
+                        f"the sheet has more than {MAX_XLSX_CELLS:,} cells (row {n}); save the rows that matter as CSV",
+                    )
                 )
             cells = [_xlsx_cell(v) for v in values]
             if not any(cells):
