@@ -13,12 +13,44 @@ CHANNEL_NAMES: dict[str, str] = {
     "offline": "线下现金",
 }
 
+
+def both(zh: str, en: str) -> str:
+    """A message as organizers read it: Chinese first, English beside ('未知项目 'P9'。unknown project 'P9'')."""
+    return f"{zh}。{en}"
+
+
+# The console's filters by name, as its sidebar and its scope line say them.
+FILTER_NAMES: dict[str, str] = {
+    "day": "日期",
+    "category": "类别",
+    "project_id": "项目",
+    "team_id": "队伍",
+    "street": "街道",
+    "site_id": "点位",
+    "channel": "渠道",
+}
+
 CATEGORIES = ("困难帮扶", "特殊关爱", "文化惠民", "便民利民")  # 公益+: a sub-project's category
 
 NO_TEAM = "无队伍"  # money given without a 一起捐 team
 NO_SITE = "无点位"  # money given at no public site
 NO_STREET = "无街道"
 NO_CATEGORY = "未分类（母项目）"  # a parent project has no category of its own
+
+# How an import ended (the `imports` log's outcome).
+IMPORT_OUTCOMES: dict[str, str] = {"committed": "已入账", "unreadable": "无法读取", "error": "出错"}
+# How a pledge was closed.
+PLEDGE_OUTCOMES: dict[str, str] = {"fulfilled": "已到账", "cancelled": "已取消"}
+# A gift's fields as a correction's audit line names them.
+GIFT_FIELDS: dict[str, str] = {
+    "amount_fen": "金额",
+    "matched_fen": "配捐",
+    "project_id": "项目",
+    "team_id": "队伍",
+    "site_id": "点位",
+    "channel": "渠道",
+    "occurred_at": "时间",
+}
 
 ROLE_NAMES: dict[str, str] = {"organizer": "组织者", "leader": "领导", "admin": "管理员"}
 ROLES = tuple(ROLE_NAMES)

@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from givingday.labels import both
+
 
 class AmountError(ValueError):
-    """An amount that cannot be taken as money; the message is the reason shown to the user."""
+    """An amount that cannot be taken as money; the message (Chinese, then English) is the reason shown to the
+    user. `zh` and `en` are its two halves, for a caller that says which amount it was."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(both(zh, en))
+        self.zh, self.en = zh, en
 
 
 # Full-width forms (０-９, ，, ．, ＋, －) are what Chinese exports and IMEs write; they mean the ASCII ones. Digits of
@@ -38,21 +45,23 @@ def parse_fen(text: str, thousands: str = ",", decimal: str = ".") -> int:
         s = s.replace(mark, "")
     s = s.strip()
     if not s:
-        raise AmountError("amount is empty")
+        raise AmountError("金额为空", "amount is empty")
     if s.startswith("-"):
-        raise AmountError(f"amount {shown!r} is negative")
+        raise AmountError(f"金额 {shown!r} 是负数", f"amount {shown!r} is negative")
     if s.startswith("+"):
         s = s[1:]
     m = _amount_pattern(thousands, decimal).fullmatch(s)
     if not m:
         if thousands and thousands in s and re.fullmatch(rf"[0-9{re.escape(thousands + decimal)}]+", s):
-            raise AmountError(f"amount {shown!r} has a thousands separator out of place")
-        raise AmountError(f"amount {shown!r} is not a number")
+            raise AmountError(
+                f"金额 {shown!r} 的千位分隔符位置不对", f"amount {shown!r} has a thousands separator out of place"
+            )
+        raise AmountError(f"金额 {shown!r} 不是数字", f"amount {shown!r} is not a number")
     whole = m.group(1).replace(thousands, "") if thousands else m.group(1)
     frac = m.group(2) or ""
     if len(frac) > 2:
         if len(frac.rstrip("0")) > 2:
-            raise AmountError(f"amount {shown!r} has more than two decimals")
+            raise AmountError(f"金额 {shown!r} 超过两位小数", f"amount {shown!r} has more than two decimals")
         frac = frac[:2]
     return int(whole) * 100 + int((frac + "00")[:2])
 
@@ -61,7 +70,7 @@ def yuan_to_fen(value: int | float | str | Decimal) -> int:
     """Exact conversion of a configured yuan value (TOML gives int or float) to fen."""
     d = Decimal(str(value)) * 100
     if d != d.to_integral_value():
-        raise AmountError(f"{value!r} yuan is not a whole number of fen")
+        raise AmountError(f"{value!r} 元不是整分", f"{value!r} yuan is not a whole number of fen")
     return int(d)
 
 

@@ -10,15 +10,15 @@ from contextlib import contextmanager
 import streamlit as st
 
 from givingday.console import acts as actions
-from givingday.console import tables
+from givingday.console import tables, wording
 from givingday.ingest.batch import ImportReport
 from givingday.ingest.profiles import ProfileError, find_profile, load_profiles
-from givingday.labels import CHANNEL_NAMES
+from givingday.labels import CHANNEL_NAMES, PLEDGE_OUTCOMES
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
 from givingday.web import mapping
-from givingday.web.board import board_time, cached_console, cached_query, shared_store
-from givingday.web.widgets import page_top, table
+from givingday.web.board import board_time, cached_console, cached_query, on_board_clock, shared_store
+from givingday.web.widgets import WRAPPED, page_top, table
 
 CHANNEL_CHOICES = {c: CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 
@@ -125,20 +125,21 @@ def record_pledge(user, choices, roster) -> None:
     if pledges:
         table(tables.open_pledges(pledges, roster))
         with st.form("close_pledge"):
-            pid = st.selectbox("结清认捐", [p["pledge_id"] for p in pledges], key="close_id")
+            named = {p["pledge_id"]: f"{p['donor_name_masked']} · {format_yuan(p['amount_fen'])}" for p in pledges}
+            pid = st.selectbox("结清认捐", list(named), key="close_id", format_func=lambda k: f"{named[k]}（{k}）")
             outcome = st.radio(
                 "结果",
                 ["fulfilled", "cancelled"],
                 horizontal=True,
                 key="close_outcome",
-                format_func={"fulfilled": "已到账", "cancelled": "取消"}.get,
+                format_func=PLEDGE_OUTCOMES.get,
             )
             gift = st.text_input("到账的捐款编号（已到账时必填）", key="close_gift")
             reason = st.text_input("原因", key="close_reason")
             if st.form_submit_button("结清"):
                 with refused_as("未结清"):
                     actions.close_pledge(shared_store(), user.name, pid, outcome, reason, gift or None)
-                    done(f"认捐 {pid} 已结清（{outcome}）。")
+                    done(f"认捐 {pid} 已结清（{PLEDGE_OUTCOMES[outcome]}）。")
 
 
 def correct_or_refund(user, choices, roster, event, now) -> None:
@@ -187,9 +188,9 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
 
 def show_report(report: ImportReport) -> None:
     ok = report.outcome == "committed"
-    (st.success if ok and not report.rows_rejected else st.warning if ok else st.error)(report.summary())
+    (st.success if ok and not report.rows_rejected else st.warning if ok else st.error)(wording.import_summary(report))
     if report.rejections:
-        table(tables.rejected_rows(report.rejections))
+        table(tables.rejected_rows(report.rejections), row_height=WRAPPED)
 
 
 def upload(user) -> None:
@@ -199,9 +200,12 @@ def upload(user) -> None:
     )
     with st.form("upload", clear_on_submit=True):
         file = st.file_uploader("选择文件", type=["csv", "xlsx", "jsonl", "json", "txt"], key="upload_file")
-        names = [p.name for p in load_profiles()]
+        titles = {p.name: f"{p.title}（{p.name}）" for p in load_profiles()}
         profile_name = st.selectbox(
-            "导入配置（银行流水等）", ["", *names], key="upload_profile", format_func=lambda p: p or "自动识别"
+            "导入配置（银行流水等）",
+            ["", *titles],
+            key="upload_profile",
+            format_func=lambda p: titles.get(p, "自动识别"),
         )
         submitted = st.form_submit_button("导入", type="primary")
     if submitted and file is not None:
@@ -227,7 +231,8 @@ def upload(user) -> None:
 
 def audit_trail(event) -> None:
     st.subheader("操作记录 Audit trail")
-    table(tables.audit_trail(cached_query("audit_recent", limit_n=500), event.tz), "audit")
+    acts = on_board_clock(cached_query("audit_recent", limit_n=500), "acted_at")
+    table(tables.audit_trail(acts, event.tz), "audit")
 
 
 def main() -> None:

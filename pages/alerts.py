@@ -5,7 +5,7 @@ import streamlit as st
 from givingday.console import alerts, exports, tables
 from givingday.money import format_yuan
 from givingday.web.board import alerts_figures, allow_only, board_time, cached_query, shared_store
-from givingday.web.widgets import page_top, refreshed_every, table
+from givingday.web.widgets import WRAPPED, page_top, refreshed_every, table
 
 REFRESH_SECONDS = 15
 REJECTED_SHOWN = 1000
@@ -54,7 +54,7 @@ def data_flow(flow: alerts.DataFlow, event) -> None:
         table(tables.failed_files(flow.failed_files, event.tz), height=260)
     rejected = cached_query("rejected_rows_recent", limit_n=REJECTED_SHOWN)
     st.markdown(f"**退回的行**（最近 {len(rejected)} 行，已脱敏）")
-    table(tables.rejected_rows(rejected), "rejected_rows", height=260)
+    table(tables.rejected_rows(rejected), "rejected_rows", height=400, row_height=WRAPPED)
 
 
 def suspicious(data: dict, event) -> None:

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from givingday.console import charts, exports, sitemap, tables
+from givingday.console import charts, exports, sitemap, tables, wording
 from givingday.console import figures as console
 from givingday.money import format_wan, format_yuan
 from givingday.web.board import allow_only, board_time, console_figures, shared_store
@@ -67,8 +67,10 @@ def filters_from_widgets(event, roster) -> console.Filters:
 
 
 def show_windows(w: dict, event) -> None:
-    st.markdown(f"**滚动窗口**　截至 {exports.local_text(w['until'], event.tz)}，与前一天同一时段对比")
-    table(tables.windows(w), key="windows", column_config={"变化": st.column_config.NumberColumn(format="percent")})
+    compared = "活动第一天，没有前一天可比" if w["first_day"] else "与前一天同一时段对比"
+    st.markdown(f"**滚动窗口**　截至 {exports.local_text(w['until'], event.tz)}，{compared}")
+    percent = {} if w["first_day"] else {"变化": st.column_config.NumberColumn(format="percent")}
+    table(tables.windows(w), key="windows", column_config=percent)
 
 
 def show_pace(p: console.Pace, m: dict, event) -> None:
@@ -149,7 +151,7 @@ def live(f: console.Filters) -> None:
         st.plotly_chart(
             charts.minutes_chart(data["minutes"], event.tz, unit), key="minutes", config={"displayModeBar": False}
         )
-        span = f"{start.astimezone(event.tz):%m-%d %H:%M} – {end.astimezone(event.tz):%m-%d %H:%M}"
+        span = f"{wording.moment(start, event.tz)} – {wording.moment(end, event.tz)}"
         whole = f"（活动日期及前后 {event.margin_days} 天；合计含全部数据）" if f.day is None else ""
         st.caption(f"每{charts.PER[unit]}一柱：{span}{whole}")
     elif data["range_donations"] or data["range_total_fen"]:
@@ -163,7 +165,7 @@ def live(f: console.Filters) -> None:
         goal = chosen["goal_fen"]
         st.info(
             f"已选项目：**{chosen['name']}**　已筹 {format_yuan(chosen['total_fen'])}，{chosen['donations']} 人次"
-            + (f"，目标 {format_yuan(goal)}（{chosen['share_of_goal']:.0%}）" if goal else "")
+            + (f"，目标 {format_yuan(goal)}（{chosen['share_of_goal']:.0%}）" if goal else "，未设目标")
             + "。下面的队伍、点位和最新捐款只含此项目。",
             icon=":material/filter_alt:",
         )
@@ -192,16 +194,12 @@ def live(f: console.Filters) -> None:
 
 def main() -> None:
     page_top("console", "组织者控制台 Organizers' console")
-    event = board_time().event
-    f = filters_from_widgets(event, shared_store().roster())
+    event, roster = board_time().event, shared_store().roster()
+    f = filters_from_widgets(event, roster)
     data = console_figures(f)
-    start, end = f.time_range(event)
-    span = "全部数据" if f.day is None else f"{start:%m-%d %H:%M} – {end:%m-%d %H:%M}"
     total = data["range_total_fen"]
     st.markdown(f"### 筛选范围内 {format_yuan(total)}（{format_wan(total)}元）· {data['range_donations']:,} 人次")
-    st.caption(
-        f"范围：{span}" + ("，" + "，".join(f"{k}={v}" for k, v in f.to_params().items()) if f.to_params() else "")
-    )
+    st.caption(wording.scope(f, event, roster))
     live(f)
 
 

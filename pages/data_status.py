@@ -5,7 +5,7 @@ import streamlit as st
 from givingday.console import tables
 from givingday.money import format_wan, format_yuan
 from givingday.web.board import allow_only, cached_query, recent_imports
-from givingday.web.widgets import page_top, table
+from givingday.web.widgets import WRAPPED, page_top, table
 
 
 def money_totals(title: str, query: str) -> None:
@@ -41,13 +41,13 @@ def live() -> None:
     st.subheader("退回的行")
     rejected = cached_query("rejected_rows_recent", limit_n=200)
     if rejected:
-        table(tables.rejected_rows(rejected))
+        table(tables.rejected_rows(rejected), row_height=WRAPPED)
     else:
         st.write("没有退回的行。")
 
 
 def main() -> None:
-    page_top("data", "数据状态")
+    page_top("data", "数据状态 Data status")
     live()
 
 

@@ -129,7 +129,7 @@ def test_a_correction_moves_every_total_it_should(gifts):
         ("lee", "refund", "G1", -11_000),
         ("ana", "correction", "G2", -1_000),
     ]
-    assert audit[1]["detail"] == "amount_fen: ¥50.00 → ¥40.00, project_id: P002 → P001, site_id: S001 → S002"
+    assert audit[1]["detail"] == "金额：¥50.00 → ¥40.00，项目：P002 → P001，点位：S001 → S002"
     assert store.scalar("select count(*) from donations") == 2  # nothing edited in place
 
 

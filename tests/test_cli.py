@@ -55,12 +55,12 @@ def test_exit_codes(db_path, tmp_path):
     bad_rows = write(tmp_path, "some-bad.csv", GIFTS + "C4,2020-09-07 10:03:00,-1,0,P001,,,qr,x\n")
     r = run_cli("import", str(bad_rows), db=db_path)
     assert r.returncode == 1
-    assert "some-bad.csv:5: amount '-1' is negative" in r.stderr
+    assert "some-bad.csv:5: 金额 '-1' 是负数。amount '-1' is negative" in r.stderr
     broken = tmp_path / "broken.csv"
     broken.write_bytes(b"\x00\x00garbage")
     r = run_cli("import", str(broken), db=db_path)
     assert r.returncode == 2
-    assert "broken.csv: not imported: binary content" in r.stderr
+    assert "broken.csv: not imported: 二进制内容，不是 CSV、JSON Lines 或 XLSX 文件。binary content" in r.stderr
     r = run_cli("import", str(tmp_path / "missing.csv"), db=db_path)
     assert r.returncode == 2 and "no such file" in r.stderr
     r = run_cli("import", "--profile", "nope", str(bad_rows), db=db_path)
@@ -104,7 +104,7 @@ def test_python_m_givingday_runs_a_command_and_exits_with_its_code(db_path, tmp_
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert "some-bad.csv: 3 new, 0 duplicate, 1 rejected" in out + err
-    assert "some-bad.csv:5: amount '-1' is negative" in err
+    assert "some-bad.csv:5: 金额 '-1' 是负数。amount '-1' is negative" in err
 
 
 def _free_port() -> int:

@@ -89,7 +89,8 @@ def test_the_command_line_says_the_disk_is_full_and_exits_2(small_disk, tmp_path
     filler = _fill(small_disk)
     ran = run_cli("import", str(many), db=db)
     assert ran.returncode == 2, ran
-    assert "many.csv: not imported: the store could not be written" in ran.stderr and "Traceback" not in ran.stderr
+    assert "many.csv: not imported: 数据库无法写入（" in ran.stderr and "Traceback" not in ran.stderr
+    assert "the store could not be written" in ran.stderr
     filler.unlink()
     assert run_cli("import", str(many), db=db).returncode == 0
     totals = run_cli("totals", "--json", db=db)

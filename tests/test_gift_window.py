@@ -201,9 +201,7 @@ def test_a_correction_moves_a_mistyped_time_and_every_minute_and_last_gift_follo
     assert gifts[("project", "P002")] == gifts[("site", "S001")] == local(store, "2020-09-07 10:00")
     t = store.query("totals_overall")[0]
     assert (t["amount_fen"], t["matched_fen"], t["donations"], t["last_gift_at"]) == (13_000, 1_000, 2, new_time)
-    assert store.query("audit_recent", limit_n=1)[0]["detail"] == (
-        "occurred_at: 2029-09-07 10:00:00 → 2020-09-08 10:30:15"
-    )
+    assert store.query("audit_recent", limit_n=1)[0]["detail"] == ("时间：2029-09-07 10:00:00 → 2020-09-08 10:30:15")
     snap = take_snapshot(store, now=local(store, "2020-09-08 10:32"))
     assert snap.totals["last_gift_at"] == new_time and not snap.is_stale
 

@@ -1,10 +1,12 @@
 """The data-status page renders the store's exact figures (Streamlit's AppTest, no browser)."""
 
+from decimal import Decimal
+
 from streamlit.testing.v1 import AppTest
 
 from givingday import accounts
 from givingday.ingest.batch import import_bytes
-from givingday.money import format_wan, format_yuan
+from givingday.money import format_wan
 from tests.conftest import CANONICAL_HEADER
 
 GIFTS = CANONICAL_HEADER + (
@@ -34,9 +36,9 @@ def test_data_status_page_shows_exact_totals(page_store):
     assert metrics["公众捐款"] == format_wan(1234600) + "元"
     assert (metrics["人次"], metrics["人数"]) == ("2", "2")
     projects = at.dataframe[0].value
-    assert list(projects.iloc[0]) == ["二七商圈青春志愿行", format_yuan(1244567, ""), format_yuan(10000, ""), 2 - 1]
+    assert list(projects.iloc[0]) == ["二七商圈青春志愿行", Decimal("12445.67"), Decimal("100.00"), 2 - 1]
     rejected = at.dataframe[4].value
-    assert list(rejected["原因"]) == ["unknown project 'P999'"]
+    assert list(rejected["原因"]) == ["未知项目 'P999'。unknown project 'P999'"]
     assert list(rejected["行"]) == [4]
 
 

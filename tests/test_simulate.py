@@ -84,7 +84,7 @@ def test_backfill_through_the_import_path(demo_roster_store, event_and_gifts):
     reports = process_pending(store)
     assert sum(r.rows_duplicate for r in reports) > 0  # file 25 repeats file 24's rows
     assert [r.rejections[0].reason for r in reports if r.rows_rejected] == [
-        "time '2020-13-45 25:61:00' is not a valid date"
+        "时间 '2020-13-45 25:61:00' 不是有效日期。time '2020-13-45 25:61:00' is not a valid date"
     ]  # file 40
     rows = gifts.window(float(gifts.at[0]), until + k * 60)
     t = store.query("totals_overall")[0]

@@ -14,17 +14,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from givingday import clock
+from givingday import clock, labels
+from givingday.console import wording
 from givingday.ingest.batch import ImportReport, import_bytes
 from givingday.ingest.profiles import Profile
-from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_TEAM
+from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_TEAM, both
 from givingday.masking import ANONYMOUS, mask_name, scrub
 from givingday.money import format_yuan
 from givingday.store import audit
 from givingday.store.database import Store, unknown_roster_id
 
 RECORDED_CHANNELS = ("offline", "bank", "corporate", "livestream")
-PLEDGE_OUTCOMES = ("fulfilled", "cancelled")
+PLEDGE_OUTCOMES = tuple(labels.PLEDGE_OUTCOMES)
 
 
 class ActionError(ValueError):
@@ -110,7 +111,12 @@ def record_gift(
     if channel not in RECORDED_CHANNELS:
         raise ActionError(f"channel {channel!r} cannot be recorded by hand (one of {', '.join(RECORDED_CHANNELS)})")
     if amount_fen <= 0:
-        raise ActionError("the amount must be positive (a refund is recorded against the gift's id)")
+        raise ActionError(
+            both(
+                "金额须为正数（退款按捐款编号另行记录）",
+                "the amount must be positive (a refund is recorded against the gift's id)",
+            )
+        )
     if occurred_at.tzinfo is None:
         raise ActionError("the gift's time needs a time zone")
     if refused := clock.gift_time_refused(occurred_at, clock.board_time(store.location, store.event)):
@@ -134,7 +140,7 @@ def record_gift(
         if report.rejections:
             raise ActionError(report.rejections[0].reason)  # rolls the whole import back
         if report.outcome != "committed" or report.rows_new != 1:
-            raise ActionError(report.message or "the gift was not stored")
+            raise ActionError(report.message or both("捐款未保存", "the gift was not stored"))
         audit.record(
             conn,
             user,
@@ -142,7 +148,7 @@ def record_gift(
             reason,
             target_id=donation_id,
             amount_fen=amount_fen,
-            detail=f"{channel} · {project_id} · {team_id or '—'} · {site_id or '—'}",
+            detail=f"{CHANNEL_NAMES[channel]} · {project_id} · {team_id or '—'} · {site_id or '—'}",
         )
 
     data = (json.dumps(row, ensure_ascii=False) + "\n").encode()
@@ -165,10 +171,14 @@ def record_pledge(
     """Record money promised but not yet received. It is never counted in the totals."""
     reason = _need_reason(reason)
     if amount_fen <= 0:
-        raise ActionError("the amount must be positive")
+        raise ActionError(both("金额须为正数", "the amount must be positive"))
     if amount_fen > store.event.max_gift_fen:
+        cap = format_yuan(store.event.max_gift_fen)
         raise ActionError(
-            f"amount {format_yuan(amount_fen)} is above the cap of {format_yuan(store.event.max_gift_fen)}"
+            both(
+                f"金额 {format_yuan(amount_fen)} 超过单笔上限 {cap}",
+                f"amount {format_yuan(amount_fen)} is above the cap of {cap}",
+            )
         )
     pledge_id = f"pledge-{uuid.uuid4().hex[:16]}"
     with store.writing() as conn:
@@ -200,7 +210,7 @@ def record_pledge(
             reason,
             target_id=pledge_id,
             amount_fen=amount_fen,
-            detail=f"{project_id} · due {due_on or '—'}",
+            detail=f"{project_id} · 预计到账 {due_on or '—'}",
         )
     return pledge_id
 
@@ -213,24 +223,28 @@ def close_pledge(
     if outcome not in PLEDGE_OUTCOMES:
         raise ActionError(f"outcome must be one of {', '.join(PLEDGE_OUTCOMES)}")
     if outcome == "fulfilled" and not (donation_id and donation_id.strip()):
-        raise ActionError("a fulfilled pledge names the gift that fulfilled it")
+        raise ActionError(
+            both("已到账的认捐须填写到账的捐款编号", "a fulfilled pledge names the gift that fulfilled it")
+        )
     with store.writing() as conn:
         pledge = conn.execute(
             sa.text("select amount_fen from pledges where pledge_id = :id"), {"id": pledge_id}
         ).one_or_none()
         if pledge is None:
-            raise ActionError(f"no pledge with id {pledge_id!r}")
+            raise ActionError(both(f"没有编号为 {pledge_id!r} 的认捐", f"no pledge with id {pledge_id!r}"))
         if conn.execute(
             sa.text("select count(*) from pledge_closures where pledge_id = :id"), {"id": pledge_id}
         ).scalar():
-            raise ActionError(f"pledge {pledge_id!r} is already closed")
+            raise ActionError(both(f"认捐 {pledge_id!r} 已经结清", f"pledge {pledge_id!r} is already closed"))
         if (
             outcome == "fulfilled"
             and not conn.execute(
                 sa.text("select count(*) from donations where donation_id = :id"), {"id": donation_id.strip()}
             ).scalar()
         ):
-            raise ActionError(f"no gift with id {donation_id.strip()!r}")
+            raise ActionError(
+                both(f"没有编号为 {donation_id.strip()!r} 的捐款", f"no gift with id {donation_id.strip()!r}")
+            )
         conn.execute(
             sa.text(
                 "insert into pledge_closures (pledge_id, closed_at, closed_by, outcome, donation_id, reason)"
@@ -252,7 +266,7 @@ def close_pledge(
             reason,
             target_id=pledge_id,
             amount_fen=pledge.amount_fen,
-            detail=outcome + (f" by {donation_id.strip()}" if donation_id else ""),
+            detail=labels.PLEDGE_OUTCOMES[outcome] + (f"：捐款 {donation_id.strip()}" if donation_id else ""),
         )
 
 
@@ -267,7 +281,7 @@ def upload(store: Store, user: str, file_name: str, data: bytes, profile: Profil
             f"上传 {file_name}",
             target_id=str(report.import_id),
             amount_fen=report.amount_new_fen + report.matched_new_fen,
-            detail=report.summary(),
+            detail=wording.import_summary(report),
         )
 
     return import_bytes(store, data, source=file_name, profile=profile, also=audit_it)

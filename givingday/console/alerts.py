@@ -74,8 +74,8 @@ class DataFlow:
 def data_flow(store: Store, now_real: dt.datetime | None = None) -> DataFlow:
     """Recent imports and how late they brought their gifts; files that could not be imported.
 
-    A gift's time is on the board's clock and an import's on the real one; during a demo the import time is
-    moved onto the demo's clock before they are compared."""
+    A gift's time is on the board's clock and an import's (or a failed file's) on the real one; during a demo
+    those are moved onto the demo's clock, to be compared and shown on one clock."""
     now_real = now_real or dt.datetime.now(dt.UTC)
     demo = clock.read_clock(store.location)
 
@@ -93,7 +93,9 @@ def data_flow(store: Store, now_real: dt.datetime | None = None) -> DataFlow:
         last_file_at=None if last is None else board_time(last),
         minutes_since_last_file=None if last is None else (now_real - last).total_seconds() / 60,
         imports=imports,
-        failed_files=failed_files(store.inbox.parent / "failed"),
+        failed_files=[
+            {**f, "failed_at": board_time(f["failed_at"])} for f in failed_files(store.inbox.parent / "failed")
+        ],
     )
 
 

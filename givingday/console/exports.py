@@ -15,6 +15,9 @@ from typing import Any
 import pandas as pd
 
 TIME_FORMAT = "%m-%d %H:%M:%S"
+MONEY_FORMAT = "%,.2f"  # yuan as a table shows it: 15,813.95 (printf with thousands separators, as Streamlit reads it)
+COUNT_FORMAT = "%,d"  # 1,422 人次
+EMPTY = "—"  # a cell with no value (no goal, no day before): never "None" or "nan"
 
 
 def yuan(fen: object) -> Decimal | None:
@@ -33,7 +36,8 @@ def table(
     rows: pd.DataFrame | Iterable[Mapping[str, Any]], labels: Mapping[str, str], tz: dt.tzinfo | None = None
 ) -> pd.DataFrame:
     """Every table a page shows or offers as a file: the fields named in `labels`, in that order and renamed,
-    with money as exact yuan and times as local text."""
+    with money as exact yuan and times as local text. `attrs["counts"]` names the columns that count gifts or
+    rows (shown with thousands separators)."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows), columns=list(labels))
     out = pd.DataFrame(index=frame.index)
     for field, label in labels.items():
@@ -44,7 +48,14 @@ def table(
             out[label] = [local_text(v, tz) for v in values]
         else:
             out[label] = list(values)
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["counts"] = [label for field, label in labels.items() if is_count(field)]
+    return out
+
+
+def is_count(field: str) -> bool:
+    """A field that counts gifts or rows: `donations`, `before_donations`, `rows_new`…"""
+    return field.endswith("donations") or field.startswith("rows_")
 
 
 def money_columns(frame: pd.DataFrame) -> list[str]:

@@ -232,6 +232,7 @@ def windows(store: Store, filters: Filters, event: Event, now: dt.datetime) -> d
     ]
     return {
         "until": until,
+        "first_day": first_day,
         "rows": table,
         "day_before_full_fen": None if first_day else prev["day_full"]["total_fen"],
         "day_start": now_p["since_day"],

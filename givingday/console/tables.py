@@ -7,6 +7,7 @@ so a page only draws it: money is exact yuan and times are local text on the scr
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,8 +15,7 @@ import pandas as pd
 
 from givingday.console import exports
 from givingday.ingest.batch import Rejection
-from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_TEAM
-from givingday.money import format_yuan
+from givingday.labels import CHANNEL_NAMES, IMPORT_OUTCOMES, NO_SITE, NO_TEAM
 from givingday.store.audit import ACTIONS
 
 Rows = list[dict[str, Any]]
@@ -65,17 +65,14 @@ def channel_name(channel: str) -> str:
 
 
 def windows(w: dict[str, Any]) -> pd.DataFrame:
-    """The rolling windows beside the same windows a day before, with the change as a ratio."""
+    """The rolling windows beside the same windows a day before, with the change as a ratio; on the event's first
+    day there is no day before, so no such columns."""
+    labels = {"label": "窗口", "total_fen": "善款(元)", "donations": "人次"}
+    if w["first_day"]:
+        return exports.table(w["rows"], labels)
     rows = [{**r, "change": None if not r["before_fen"] else r["total_fen"] / r["before_fen"] - 1} for r in w["rows"]]
-    labels = {
-        "label": "窗口",
-        "total_fen": "善款(元)",
-        "donations": "人次",
-        "before_fen": "前一天同时段(元)",
-        "before_donations": "前一天人次",
-        "change": "变化",
-    }
-    return exports.table(rows, labels)
+    before = {"before_fen": "前一天同时段(元)", "before_donations": "前一天人次", "change": "变化"}
+    return exports.table(rows, {**labels, **before})
 
 
 def chosen_project(tables: dict[str, pd.DataFrame], project_id: str | None) -> dict[str, Any] | None:
@@ -140,9 +137,22 @@ def failed_files(failed: Rows, tz: dt.tzinfo) -> pd.DataFrame:
     return exports.table(failed, {"failed_at": "时间", "file_name": "文件", "message": "原因"}, tz)
 
 
+def row_content(text: str) -> str:
+    """A rejected row's (masked) cells as a line to read, 'project: P999 · channel: qr', empty cells left out;
+    text that is not a JSON object (a line that could not be read) as it is."""
+    try:
+        cells = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(cells, dict):
+        return text
+    return " · ".join(f"{key}: {value}" for key, value in cells.items() if value not in ("", None))
+
+
 def rejected_rows(rows: Rows | Iterable[Rejection]) -> pd.DataFrame:
-    """Rows turned away, with their reason and their (masked) text; with the file when the rows have one."""
+    """Rows turned away, with their reason and their (masked) content; with the file when the rows have one."""
     rows = [r if isinstance(r, dict) else vars(r) for r in rows]
+    rows = [{**r, "row_text": row_content(r["row_text"])} for r in rows]
     labels = {"file_name": "文件"} if rows and "file_name" in rows[0] else {}
     return exports.table(rows, {**labels, "line": "行", "reason": "原因", "row_text": "内容（已脱敏）"})
 
@@ -205,7 +215,7 @@ def audit_trail(rows: Rows, tz: dt.tzinfo) -> pd.DataFrame:
         for r in rows
     ]
     labels = {
-        "acted_at": "操作时间（实际）",
+        "acted_at": "操作时间",
         "user_name": "操作人",
         "action": "操作",
         "target_id": "对象",
@@ -217,17 +227,11 @@ def audit_trail(rows: Rows, tz: dt.tzinfo) -> pd.DataFrame:
 
 
 def money_totals(rows: Rows, label: str) -> pd.DataFrame:
-    """A name per row with its money as text (thousands separated, no ¥) and its count of gifts."""
-    shown = [
-        {
-            "name": r["name"],
-            "total": format_yuan(r["amount_fen"] + r["matched_fen"], ""),
-            "matched": format_yuan(r["matched_fen"], ""),
-            "donations": r["donations"],
-        }
-        for r in rows
-    ]
-    return exports.table(shown, {"name": label, "total": "善款(元)", "matched": "其中配捐(元)", "donations": "人次"})
+    """A name per row with its money (exact yuan, shown with thousands separators like every table's) and its
+    count of gifts."""
+    shown = [{**r, "total_fen": r["amount_fen"] + r["matched_fen"]} for r in rows]
+    labels = {"name": label, "total_fen": "善款(元)", "matched_fen": "其中配捐(元)", "donations": "人次"}
+    return exports.table(shown, labels)
 
 
 def recent_imports(rows: Rows) -> pd.DataFrame:
@@ -241,4 +245,7 @@ def recent_imports(rows: Rows) -> pd.DataFrame:
         "rows_skipped": "跳过",
         "message": "说明",
     }
-    return exports.table([{**r, "message": r["message"] or ""} for r in rows], labels)
+    shown = [
+        {**r, "outcome": IMPORT_OUTCOMES.get(r["outcome"], r["outcome"]), "message": r["message"] or ""} for r in rows
+    ]
+    return exports.table(shown, labels)

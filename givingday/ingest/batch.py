@@ -24,6 +24,7 @@ from givingday import clock, config
 from givingday.ingest.formats import UnreadableFile, detect_layout, read_table
 from givingday.ingest.judge import Rejection, judge_rows
 from givingday.ingest.profiles import Profile, ProfileError, load_profiles, unreadable_profiles
+from givingday.labels import both
 from givingday.money import format_yuan
 from givingday.store import adjustments, rollups
 from givingday.store.database import Store, UnsupportedStore
@@ -247,8 +248,11 @@ def import_bytes(
         report = ImportReport(
             file=source,
             outcome="error",
-            message=f"the store could not be written ({reason}); nothing from this file is stored: import it"
-            " again once the cause is mended",
+            message=both(
+                f"数据库无法写入（{reason}）；此文件的内容一条也没有保存：排除原因后请重新导入",
+                f"the store could not be written ({reason}); nothing from this file is stored: import it again"
+                " once the cause is mended",
+            ),
         )
         record_failure(store, report)
         return report
@@ -260,7 +264,11 @@ def import_file(store: Store, path: Path, profile: Profile | None = None, source
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return ImportReport(file=str(path), outcome="unreadable", message=f"cannot read the file ({exc.strerror})")
+        return ImportReport(
+            file=str(path),
+            outcome="unreadable",
+            message=both(f"无法读取文件（{exc.strerror}）", f"cannot read the file ({exc.strerror})"),
+        )
     return import_bytes(store, data, source or Path(path).name, profile)
 
 

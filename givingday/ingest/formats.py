@@ -27,6 +27,7 @@ from givingday.ingest.profiles import (
     one_column,
     personal_columns,
 )
+from givingday.labels import both
 
 
 class UnreadableFile(ValueError):
@@ -132,17 +133,25 @@ def decode_text(data: bytes) -> tuple[str, str]:
         try:
             return _without_nul(data[3:].decode("utf-8", errors="strict")), "utf-8-sig"
         except UnicodeDecodeError as exc:
+            byte, at = data[3 + exc.start], 3 + exc.start
             raise UnreadableFile(
-                f"marked as UTF-8 text but byte 0x{data[3 + exc.start]:02x} at offset {3 + exc.start} is not UTF-8"
+                both(
+                    f"标记为 UTF-8 文本，但第 {at} 个字节 0x{byte:02x} 不是 UTF-8",
+                    f"marked as UTF-8 text but byte 0x{byte:02x} at offset {at} is not UTF-8",
+                )
             ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return _without_nul(data.decode("utf-16")), "utf-16"
         except UnicodeDecodeError:
-            raise UnreadableFile("marked as UTF-16 text but cannot be decoded as such") from None
+            raise UnreadableFile(
+                both("标记为 UTF-16 文本，但无法按 UTF-16 解码", "marked as UTF-16 text but cannot be decoded as such")
+            ) from None
     head = data[:4096]
     if head.count(b"\x00") * BINARY_NUL_SHARE > len(head):
-        raise UnreadableFile("binary content, not a CSV, JSON Lines or XLSX file")
+        raise UnreadableFile(
+            both("二进制内容，不是 CSV、JSON Lines 或 XLSX 文件", "binary content, not a CSV, JSON Lines or XLSX file")
+        )
     data = data.replace(b"\x00", b"")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -153,7 +162,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pos = utf8_error.start
         raise UnreadableFile(
-            f"text is neither UTF-8 nor GBK/GB18030 (undecodable byte 0x{data[pos]:02x} at offset {pos})"
+            both(
+                f"文本既不是 UTF-8 也不是 GBK/GB18030（第 {pos} 个字节 0x{data[pos]:02x} 无法解码）",
+                f"text is neither UTF-8 nor GBK/GB18030 (undecodable byte 0x{data[pos]:02x} at offset {pos})",
+            )
         ) from None
 
 
@@ -215,14 +227,20 @@ def _csv_table(text: str, encoding: str) -> Table:
             cells = [c.strip() for c in cells]
             problem = None
             if len(cells) != len(header):
-                problem = f"{len(cells)} fields where the header has {len(header)}" + (
-                    " (an unquoted comma inside an amount or memo?)" if len(cells) > len(header) else ""
+                extra = len(cells) > len(header)
+                problem = both(
+                    f"本行 {len(cells)} 列，表头 {len(header)} 列"
+                    + ("（金额或备注里有未加引号的逗号？）" if extra else ""),
+                    f"{len(cells)} fields where the header has {len(header)}"
+                    + (" (an unquoted comma inside an amount or memo?)" if extra else ""),
                 )
             rows.append((start, cells, problem))
     except csv.Error as exc:
-        raise UnreadableFile(f"line {reader.line_num}: broken CSV ({exc})") from None
+        raise UnreadableFile(
+            both(f"第 {reader.line_num} 行：CSV 格式损坏（{exc}）", f"line {reader.line_num}: broken CSV ({exc})")
+        ) from None
     if header is None:
-        raise UnreadableFile("no header row")
+        raise UnreadableFile(both("没有表头行", "no header row"))
     return _from_rows(f"csv/{encoding}", header, rows)
 
 
@@ -235,10 +253,10 @@ def _jsonl_table(text: str, encoding: str) -> Table:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            objects.append((n, None, f"not valid JSON ({exc.msg})"))
+            objects.append((n, None, both(f"不是有效的 JSON（{exc.msg}）", f"not valid JSON ({exc.msg})")))
             continue
         if not isinstance(obj, dict):
-            objects.append((n, None, "not a JSON object"))
+            objects.append((n, None, both("不是 JSON 对象", "not a JSON object")))
             continue
         for k in obj:
             if k not in keys:
@@ -281,12 +299,22 @@ def _check_workbook_size(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             unpacked = sum(i.file_size for i in z.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise UnreadableFile(f"a zip file but not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise UnreadableFile(_not_a_workbook(exc)) from None
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        size, most = f"{unpacked / 2**20:,.0f} MB", f"{MAX_XLSX_UNPACKED_BYTES / 2**20:,.0f} MB"
         raise UnreadableFile(
-            f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than the "
-            f"{MAX_XLSX_UNPACKED_BYTES / 2**20:,.0f} MB one file may take; save the sheet as CSV"
+            both(
+                f"工作簿解压后有 {size}，超过单个文件上限 {most}；请把工作表另存为 CSV",
+                f"the workbook unpacks to {size}, more than the {most} one file may take; save the sheet as CSV",
+            )
         )
+
+
+def _not_a_workbook(exc: Exception) -> str:
+    kind = type(exc).__name__
+    return both(
+        f"是 zip 文件，但不是可读的 XLSX 工作簿（{kind}）", f"a zip file but not a readable XLSX workbook ({kind})"
+    )
 
 
 def _xlsx_table(data: bytes, profiles: list[Profile]) -> Table:
@@ -296,7 +324,7 @@ def _xlsx_table(data: bytes, profiles: list[Profile]) -> Table:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged zip
-        raise UnreadableFile(f"a zip file but not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise UnreadableFile(_not_a_workbook(exc)) from None
     try:
         ws = wb.worksheets[0]
         filled: list[tuple[int, list[str]]] = []  # the rows with anything in them, and their row numbers
@@ -305,7 +333,10 @@ def _xlsx_table(data: bytes, profiles: list[Profile]) -> Table:
             cells_read += len(values)
             if cells_read > MAX_XLSX_CELLS:
                 raise UnreadableFile(
-                    f"the sheet has more than {MAX_XLSX_CELLS:,} cells (row {n}); save the rows that matter as CSV"
+                    both(
+                        f"工作表超过 {MAX_XLSX_CELLS:,} 个单元格（第 {n} 行）；请把需要的行另存为 CSV",
+                        f"the sheet has more than {MAX_XLSX_CELLS:,} cells (row {n}); save the rows that matter as CSV",
+                    )
                 )
             cells = [_xlsx_cell(v) for v in values]
             if any(cells):
@@ -313,7 +344,7 @@ def _xlsx_table(data: bytes, profiles: list[Profile]) -> Table:
     finally:
         wb.close()
     if not filled:
-        raise UnreadableFile("the first sheet is empty")
+        raise UnreadableFile(both("第一个工作表是空的", "the first sheet is empty"))
     start, stop = statements.sheet_span([cells for _, cells in filled], profiles)
     header = filled[start][1]
     while len(header) > 1 and not header[-1]:
@@ -332,14 +363,16 @@ def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     A text file whose header row one of `profiles` finds after a preamble (its `[file]`) is read from that row
     to its footer; the line numbers stay the file's own."""
     if not data.strip():
-        raise UnreadableFile("the file is empty")
+        raise UnreadableFile(both("文件是空的", "the file is empty"))
     profiles = load_profiles() if profiles is None else profiles
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_table(data, profiles)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile("an old Excel .xls workbook: save it as .xlsx or CSV")
+        raise UnreadableFile(
+            both("旧版 Excel .xls 工作簿：请另存为 .xlsx 或 CSV", "an old Excel .xls workbook: save it as .xlsx or CSV")
+        )
     if data.startswith(b"%PDF"):
-        raise UnreadableFile("a PDF document, not a data file")
+        raise UnreadableFile(both("PDF 文档，不是数据文件", "a PDF document, not a data file"))
     text, encoding = decode_text(data)
     if text.lstrip().startswith("{"):
         return _jsonl_table(text, encoding)
@@ -387,7 +420,11 @@ def detect_layout(
 
     shown = ", ".join(h for h in table.header[:12] if h) or "(none)"
     raise UnreadableFile(
-        f"not a recognised donation file: its columns are {shown}. Expected the canonical columns "
-        f"({', '.join(REQUIRED_FIELDS)} …), the platform export (捐款时间, 捐赠金额(元), 项目名称 …), "
-        "or an import profile (--profile NAME)"
+        both(
+            f"无法识别的捐款文件：它的列是 {shown}。应为标准格式、平台导出（捐款时间、捐赠金额(元)、项目名称……）"
+            "或按导入配置读取",
+            f"not a recognised donation file: its columns are {shown}. Expected the canonical columns "
+            f"({', '.join(REQUIRED_FIELDS)} …), the platform export (捐款时间, 捐赠金额(元), 项目名称 …), "
+            "or an import profile (--profile NAME)",
+        )
     )

@@ -23,6 +23,7 @@ from givingday import clock
 from givingday.config import CHANNELS
 from givingday.ingest import identity, statements
 from givingday.ingest.formats import Layout, Table
+from givingday.labels import both
 from givingday.masking import ANONYMOUS, mask_name, scrub
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store.database import Store
@@ -103,18 +104,18 @@ def _parse_time(text: str, tz: dt.tzinfo) -> dt.datetime:
     except ValueError:
         m = _DATE_TIME.fullmatch(s)
         if not m:
-            raise ValueError(f"time {s!r} is not a date and time") from None
+            raise ValueError(both(f"时间 {s!r} 不是日期和时间", f"time {s!r} is not a date and time")) from None
         y, mo, d, hh, mm, ss, zone = m.groups()
         try:
             t = dt.datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
         except ValueError:
-            raise ValueError(f"time {s!r} is not a valid date") from None
+            raise ValueError(both(f"时间 {s!r} 不是有效日期", f"time {s!r} is not a valid date")) from None
         if zone:
             t = dt.datetime.fromisoformat(t.isoformat() + ("+00:00" if zone == "Z" else zone))
     if t.tzinfo is None:
         t = t.replace(tzinfo=tz)
     if not 2000 <= t.year <= 2100:
-        raise ValueError(f"time {s!r} is outside the years 2000–2100")
+        raise ValueError(both(f"时间 {s!r} 不在 2000–2100 年之间", f"time {s!r} is outside the years 2000–2100"))
     return t
 
 
@@ -152,26 +153,34 @@ class _TimeReader:
     def _parse(self, key: str) -> dt.datetime:
         if not self.split:
             if not key:
-                raise ValueError("time is empty")
+                raise ValueError(both("时间为空", "time is empty"))
             if self.date_format:
                 try:
                     return _strptime(key, self.date_format).replace(tzinfo=self.tz)
                 except ValueError:
-                    raise ValueError(f"time {key!r} does not match {self.date_format!r}") from None
+                    raise ValueError(
+                        both(
+                            f"时间 {key!r} 不符合格式 {self.date_format!r}",
+                            f"time {key!r} does not match {self.date_format!r}",
+                        )
+                    ) from None
             return _parse_time(key, self.tz)
         ds, _, ts = key.partition("\x1f")
         if not ds:
-            raise ValueError("date is empty")
+            raise ValueError(both("日期为空", "date is empty"))
         try:
             day = _strptime(ds, self.date_format).date() if self.date_format else _parse_time(ds, self.tz).date()
         except ValueError:
-            raise ValueError(f"date {ds!r} does not match {self.date_format or 'YYYY-MM-DD'!r}") from None
+            shape = self.date_format or "YYYY-MM-DD"
+            raise ValueError(
+                both(f"日期 {ds!r} 不符合格式 {shape!r}", f"date {ds!r} does not match {shape!r}")
+            ) from None
         clock = dt.time(0)
         if ts:
             try:
                 clock = _strptime(ts, self.time_format).time() if self.time_format else dt.time.fromisoformat(ts)
             except ValueError:
-                raise ValueError(f"time of day {ts!r} is not a time") from None
+                raise ValueError(both(f"时刻 {ts!r} 不是时间", f"time of day {ts!r} is not a time")) from None
         return dt.datetime.combine(day, clock, self.tz)
 
 
@@ -298,32 +307,43 @@ def judge_rows(
 
     def amount(v: str) -> int:
         if not v:
-            raise ValueError("amount is empty (a debit or empty line?)")
+            raise ValueError(both("金额为空（支出或空行？）", "amount is empty (a debit or empty line?)"))
         fen = parse_fen(v, layout.formats.thousands, layout.formats.decimal)
         if fen <= 0:
-            raise ValueError(f"amount {v!r} is not positive (a refund is recorded as its own event)")
+            raise ValueError(
+                both(
+                    f"金额 {v!r} 不是正数（退款另行记录）",
+                    f"amount {v!r} is not positive (a refund is recorded as its own event)",
+                )
+            )
         if fen > cap:
-            raise ValueError(f"amount {format_yuan(fen)} is above the cap of {format_yuan(cap)} per gift")
+            raise ValueError(
+                both(
+                    f"金额 {format_yuan(fen)} 超过单笔上限 {format_yuan(cap)}",
+                    f"amount {format_yuan(fen)} is above the cap of {format_yuan(cap)} per gift",
+                )
+            )
         return fen
 
     def matched(v: str) -> int:
         try:
             return parse_fen(v, layout.formats.thousands, layout.formats.decimal) if v else 0
         except AmountError as exc:
-            raise ValueError(f"matched {exc}") from None
+            raise ValueError(both(f"配捐{exc.zh}", f"matched {exc.en}")) from None
 
     def project(v: str) -> str:
         if not v:
-            raise ValueError("project is empty")
+            raise ValueError(both("项目为空", "project is empty"))
         pid = roster.projects.get(_name_key(v))
         if pid is None:
-            raise ValueError(f"unknown project {v!r}")
+            raise ValueError(both(f"未知项目 {v!r}", f"unknown project {v!r}"))
         return pid
 
     def channel(v: str) -> str:
         c = CHANNEL_ALIASES.get(_name_key(v).lower())
         if c is None:
-            raise ValueError(f"unknown channel {v!r} (one of {', '.join(CHANNELS)})")
+            known = ", ".join(CHANNELS)
+            raise ValueError(both(f"未知渠道 {v!r}（可用：{known}）", f"unknown channel {v!r} (one of {known})"))
         return c
 
     amounts, amount_r = _per_value(field_of("amount_yuan"), amount, pa.int64())
@@ -369,7 +389,9 @@ def judge_rows(
         legacy = pc.if_else(candidates, identity.legacy_ids(table, layout, missing), None)
         stored_before = identity.stored(conn, legacy)
     id_r = pc.if_else(
-        pc.greater(pc.utf8_length(ids), 100), "donation id is longer than 100 characters", pa.nulls(n, pa.string())
+        pc.greater(pc.utf8_length(ids), 100),
+        both("捐款编号超过 100 个字符", "donation id is longer than 100 characters"),
+        pa.nulls(n, pa.string()),
     )
 
     reasons = pc.coalesce(reasons, id_r)

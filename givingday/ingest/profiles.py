@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from givingday import config
 from givingday.ingest import statements
+from givingday.labels import both
 
 if TYPE_CHECKING:
     from givingday.ingest.formats import Layout
@@ -100,7 +101,12 @@ def one_column(header: list[str], field: str, columns: list[int]) -> int:
 
     if len(columns) > 1:
         named = " and ".join(f"column {i + 1} ({header[i]!r})" for i in columns)
-        raise UnreadableFile(f"{named} both give {field}: remove or rename one of them")
+        raise UnreadableFile(
+            both(
+                f"{named} 都对应 {field}：请删除或改名其中一列",
+                f"{named} both give {field}: remove or rename one of them",
+            )
+        )
     return columns[0]
 
 
@@ -134,9 +140,13 @@ class Profile:
             if header_key(col) not in index:
                 if f not in REQUIRED:
                     continue  # an optional column (memo, reference, …) this export leaves out
+                shown = ", ".join(h for h in header[:12] if h)
                 raise UnreadableFile(
-                    f"profile {self.name!r} expects a column {col!r} for {f}, which this file does not have "
-                    f"(its columns: {', '.join(h for h in header[:12] if h)})"
+                    both(
+                        f"导入配置 {self.name!r} 需要列 {col!r}（{f}），此文件没有（它的列：{shown}）",
+                        f"profile {self.name!r} expects a column {col!r} for {f}, which this file does not have "
+                        f"(its columns: {shown})",
+                    )
                 )
             cols[f] = one_column(header, f, index[header_key(col)])
         personal = personal_columns(cols)
@@ -145,16 +155,24 @@ class Profile:
         if self.identity is not None:
             missing = [c for c in self.identity if header_key(c) not in index]
             if missing:
+                named, shown = ", ".join(repr(c) for c in missing), ", ".join(h for h in header[:12] if h)
                 raise UnreadableFile(
-                    f"profile {self.name!r} names {', '.join(repr(c) for c in missing)} in identity, a column this"
-                    f" file does not have (its columns: {', '.join(h for h in header[:12] if h)})"
+                    both(
+                        f"导入配置 {self.name!r} 的 identity 列 {named} 此文件没有（它的列：{shown}）",
+                        f"profile {self.name!r} names {named} in identity, a column this file does not have"
+                        f" (its columns: {shown})",
+                    )
                 )
             identity = tuple(one_column(header, f"identity {c!r}", index[header_key(c)]) for c in self.identity)
         for column, reader in statements.statement_columns(self):
             if header_key(column) not in index:
+                shown = ", ".join(h for h in header[:12] if h)
                 raise UnreadableFile(
-                    f"profile {self.name!r} reads {column!r} in {reader}, a column this file does not have"
-                    f" (its columns: {', '.join(h for h in header[:12] if h)})"
+                    both(
+                        f"导入配置 {self.name!r} 在 {reader} 中读取 {column!r} 列，此文件没有（它的列：{shown}）",
+                        f"profile {self.name!r} reads {column!r} in {reader}, a column this file does not have"
+                        f" (its columns: {shown})",
+                    )
                 )
         return Layout(
             name=f"profile:{self.name}",

@@ -80,7 +80,7 @@ def _goal(path: Path, line: int, text: str) -> int | None:
     try:
         return parse_fen(text)
     except AmountError as exc:
-        raise RosterError(f"{path}:{line}: goal_yuan: {exc}") from None
+        raise RosterError(f"{path}:{line}: goal_yuan: {exc.en}") from None
 
 
 def read_roster(folder: Path) -> Roster:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from givingday import clock
 from givingday.config import CHANNELS
+from givingday.labels import GIFT_FIELDS, both
 from givingday.money import format_yuan
 from givingday.store import audit, rollups
 from givingday.store.database import Store, unknown_roster_id
@@ -36,7 +37,7 @@ def _current(conn: sa.Connection, donation_id: str) -> dict:
         {"id": donation_id},
     ).one_or_none()
     if row is None:
-        raise AdjustmentError(f"no gift with id {donation_id!r}")
+        raise AdjustmentError(both(f"没有编号为 {donation_id!r} 的捐款", f"no gift with id {donation_id!r}"))
     attribution = dict(row._mapping)
     nets = conn.execute(
         sa.text(
@@ -48,7 +49,7 @@ def _current(conn: sa.Connection, donation_id: str) -> dict:
     ).all()
     live = [dict(r._mapping) for r in nets if r.amount_fen or r.matched_fen or r.donations]
     if not live:
-        raise AdjustmentError(f"gift {donation_id!r} has already been refunded")
+        raise AdjustmentError(both(f"捐款 {donation_id!r} 已经退款", f"gift {donation_id!r} has already been refunded"))
     current = live[-1] if len(live) == 1 else max(live, key=lambda r: r["amount_fen"])
     at = conn.execute(sa.text("select occurred_at from gift_times where donation_id = :id"), {"id": donation_id})
     return {**attribution, **current, "occurred_at": at.scalar_one()}
@@ -119,7 +120,7 @@ def _insert(conn: sa.Connection, **values) -> None:
 def refund(store: Store, donation_id: str, reason: str, recorded_by: str, at: dt.datetime | None = None) -> str:
     """Take a gift back in full. Returns the adjustment id."""
     if not reason.strip():
-        raise AdjustmentError("a refund needs a reason")
+        raise AdjustmentError(both("退款须写明原因", "a refund needs a reason"))
     now = dt.datetime.now(dt.UTC)
     with store.writing() as conn:
         cur = _current(conn, donation_id)
@@ -218,14 +219,19 @@ def correct(
     """Fix a gift: reverse its current attribution and book the corrected one; with `occurred_at`, move it to
     that time (within the event's window, `clock.gift_time_refused`). Returns the adjustment ids."""
     if not reason.strip():
-        raise AdjustmentError("a correction needs a reason")
+        raise AdjustmentError(both("更正须写明原因", "a correction needs a reason"))
     if amount_fen is not None and amount_fen <= 0:
-        raise AdjustmentError("a corrected amount must be positive (use a refund to take a gift back)")
+        raise AdjustmentError(
+            both(
+                "更正后的金额须为正数（全额退回请用退款）",
+                "a corrected amount must be positive (use a refund to take a gift back)",
+            )
+        )
     money = (amount_fen, matched_fen, project_id, team_id, site_id, channel)
     if all(v is None for v in (*money, occurred_at)):
         raise AdjustmentError("a correction must change something")
     if channel is not None and channel not in CHANNELS:
-        raise AdjustmentError(f"unknown channel {channel!r}")
+        raise AdjustmentError(both(f"未知渠道 {channel!r}", f"unknown channel {channel!r}"))
     if occurred_at is not None:
         if occurred_at.tzinfo is None:
             raise AdjustmentError("the gift's time needs a time zone")
@@ -287,7 +293,9 @@ def correct(
             + int(new["matched_fen"])
             - int(cur["amount_fen"])
             - int(cur["matched_fen"]),
-            detail=", ".join(f"{k}: {_shown(k, cur[k], tz)} → {_shown(k, v, tz)}" for k, v in changed.items())
-            or "no change",
+            detail="，".join(
+                f"{GIFT_FIELDS[k]}：{_shown(k, cur[k], tz)} → {_shown(k, v, tz)}" for k, v in changed.items()
+            )
+            or "无更改",
         )
     return ids

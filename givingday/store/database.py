@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from givingday import config
+from givingday.labels import GIFT_FIELDS, both
 from givingday.masking import DonorHasher, load_salt
 from givingday.store.migrations import migrate
 
@@ -89,7 +90,7 @@ def unknown_roster_id(conn: sa.Connection, **ids: str | None) -> str | None:
             value
             and not conn.execute(sa.text(f"select count(*) from {table} where {column} = :v"), {"v": value}).scalar()
         ):
-            return f"unknown {column.removesuffix('_id')} {value!r}"
+            return both(f"未知{GIFT_FIELDS[column]} {value!r}", f"unknown {column.removesuffix('_id')} {value!r}")
     return None
 
 

@@ -255,6 +255,26 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        "0007_ledger_kind",
+        [
+            # Which event each row is ('gift', or the adjustment's kind: 'refund', 'correction', 'redate'), so a
+            # count of gifts per minute counts gifts where they were given, not a refund's -1 where it was made.
+            """create or replace view ledger as
+                select donation_id, occurred_at, amount_fen, matched_fen, 1 as donation_count,
+                       project_id, team_id, site_id, channel, donor_hash, true as is_gift,
+                       cast('gift' as varchar) as kind
+                from donations
+                union all
+                select a.donation_id, a.occurred_at, a.amount_delta_fen, a.matched_delta_fen, a.donation_delta,
+                       a.project_id, a.team_id, a.site_id, a.channel, d.donor_hash, false as is_gift, a.kind
+                from adjustments a
+                join donations d on d.donation_id = a.donation_id""",
+        ],
+    )
+)
+
 
 def applied(conn: sa.Connection) -> list[str]:
     conn.execute(

@@ -198,10 +198,13 @@ def alerts_figures() -> dict[str, Any]:
     return cached_alerts(current_bucket() // FIGURES_SLOTS)
 
 
-def recent_imports(limit_n: int) -> list[dict[str, Any]]:
-    """The latest imports, their times on the board's clock (the demo's while one plays), as alerts show them."""
+def on_board_clock(rows: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+    """Rows whose `field` is a real moment (an import, an act) with it on the board's clock (the demo's while one
+    plays), so every page shows one clock."""
     location = shared_store().location
-    return [
-        {**r, "started_at": clock.on_board_clock(location, r["started_at"])}
-        for r in cached_query("imports_recent", limit_n=limit_n)
-    ]
+    return [{**r, field: clock.on_board_clock(location, r[field])} for r in rows]
+
+
+def recent_imports(limit_n: int) -> list[dict[str, Any]]:
+    """The latest imports, their times on the board's clock, as alerts show them."""
+    return on_board_clock(cached_query("imports_recent", limit_n=limit_n), "started_at")

@@ -9,6 +9,8 @@ from givingday import accounts
 from givingday.console import exports
 from givingday.web.board import allow_only, is_demo
 
+NO_ROWS = "暂无记录。Nothing yet."
+WRAPPED = 72  # px: a row this tall wraps its long text (Streamlit wraps rows taller than 4rem), e.g. a rejected row
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -47,11 +49,16 @@ def refreshed_every(seconds: int, now, tz) -> None:
 
 
 def table(frame: pd.DataFrame, download_as: str | None = None, **options) -> None:
-    """A table from `console.tables` as the page shows it, yuan to two decimals; with `download_as`, the same
-    table as CSV and XLSX under that name."""
-    money = {c: st.column_config.NumberColumn(format="%.2f") for c in exports.money_columns(frame)}
-    column_config = {**money, **options.pop("column_config", {})}
-    st.dataframe(frame, hide_index=True, column_config=column_config, **options)
+    """A table from `console.tables` as the page shows it: yuan and counts with thousands separators, an empty
+    cell as a dash; with `download_as`, the same table as CSV and XLSX under that name. A table without
+    rows is a line saying so (an empty grid says "empty")."""
+    if frame.empty:
+        st.caption(NO_ROWS)
+        return
+    money = {c: st.column_config.NumberColumn(format=exports.MONEY_FORMAT) for c in exports.money_columns(frame)}
+    counts = {c: st.column_config.NumberColumn(format=exports.COUNT_FORMAT) for c in frame.attrs.get("counts", [])}
+    column_config = {**money, **counts, **options.pop("column_config", {})}
+    st.dataframe(frame, hide_index=True, column_config=column_config, placeholder=exports.EMPTY, **options)
     if download_as:
         download_buttons(frame, download_as)
 
