@@ -224,3 +224,8 @@ def import_unjudged_times(store: Store, text: str, name: str = "old.csv"):
     anything = dataclasses.replace(store.event, first_day=dt.date(2000, 1, 1), days=40_000)
     board = clock.BoardTime(anything, False, dt.datetime(2200, 1, 1, tzinfo=dt.UTC))
     return import_bytes(store, text.encode(), name, board=board)
+
+
+def english(message: str) -> str:
+    """The English half of a message said Chinese first, English beside (`labels.both`)."""
+    return message.rpartition("。")[2]

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from givingday import config, tokens
 from givingday.ingest import intake
 from givingday.store import database as store_module
-from tests.conftest import CANONICAL_HEADER, FIXTURES, snapshot
+from tests.conftest import CANONICAL_HEADER, FIXTURES, english, snapshot
 
 GIFT = {
     "donation_id": "A1",
@@ -144,15 +144,21 @@ def test_a_json_array_jsonl_csv_and_xlsx_are_judged_as_files_are(api):
     store, token = api
     array = [GIFT, {**GIFT, "donation_id": "A2", "amount_yuan": "abc"}, "not a gift"]
     r = call(json.dumps(array, ensure_ascii=False).encode(), token, content_type="application/json")
-    rejected = [{"line": 2, "reason": "amount 'abc' is not a number"}, {"line": 3, "reason": "not a JSON object"}]
+    rejected = [
+        {"line": 2, "reason": "金额 'abc' 不是数字。amount 'abc' is not a number"},
+        {"line": 3, "reason": "不是 JSON 对象。not a JSON object"},
+    ]
     assert (r.status, r.json) == (200, {"new": 1, "duplicate": 0, "skipped": 0, "rejected": rejected})
     lines = jsonl({**GIFT, "donation_id": "J1"}) + b"{broken\n"
     r = call(lines, token, content_type="application/x-ndjson")
-    reason = "not valid JSON (Expecting property name enclosed in double quotes)"
+    reason = (
+        "不是有效的 JSON（Expecting property name enclosed in double quotes）。"
+        "not valid JSON (Expecting property name enclosed in double quotes)"
+    )
     assert r.json == {"new": 1, "duplicate": 0, "skipped": 0, "rejected": [{"line": 2, "reason": reason}]}
     csv = CANONICAL_HEADER + "C1,2020-09-07 11:00:00,100.01,0,P002,,,qr,张三\nC2,2020-09-07 11:00:00,1,0,P999,,,qr,\n"
     r = call(csv.encode(), token, content_type="text/csv")
-    rejected = [{"line": 3, "reason": "unknown project 'P999'"}]
+    rejected = [{"line": 3, "reason": "未知项目 'P999'。unknown project 'P999'"}]
     assert r.json == {"new": 1, "duplicate": 0, "skipped": 0, "rejected": rejected}
     book = openpyxl.Workbook()
     book.active.append(CANONICAL_HEADER.strip().split(","))
@@ -221,7 +227,7 @@ def test_an_unreadable_body_is_refused_with_the_reason(api, body, content_type, 
     store, token = api
     before = snapshot(store)
     r = call(body, token, content_type=content_type)
-    assert r.status == 400 and r.json["error"].startswith(reason)
+    assert r.status == 400 and english(r.json["error"]).startswith(reason)
     assert snapshot(store) == before
 
 
@@ -271,7 +277,7 @@ def test_a_store_that_cannot_be_written_is_503_and_nothing_is_stored(api, monkey
     monkeypatch.setattr(batch, "_pause_for_crash_test", full_disk)
     before = snapshot(store)
     r = call(jsonl(GIFT), token)
-    assert r.status == 503 and r.json["error"].startswith("the store could not be written (No space left on device)")
+    assert r.status == 503 and r.json["error"].startswith("数据库无法写入（No space left on device）")
     assert snapshot(store) == before
 
 

@@ -7,7 +7,7 @@ from givingday.ingest import mapping
 from givingday.ingest.batch import import_bytes
 from givingday.ingest.formats import detect_layout, read_table
 from givingday.ingest.mapping import Choices, MappingError
-from tests.conftest import snapshot
+from tests.conftest import english, snapshot
 
 STATEMENT = (
     "流水号,入账日期,入账时间,收款金额,付款人,备注\n"
@@ -66,7 +66,9 @@ def test_an_unknown_file_shows_its_columns_and_first_rows(profiles):
         ["A1", "07/09/2020", "10:00:00", "1,000.50", "张三", "捐款"],
         ["A2", "07/09/2020", "10:05:00", "200", "李四", ""],
     ]
-    assert found.reason.startswith("not a recognised donation file: its columns are 流水号, 入账日期, 入账时间")
+    assert english(found.reason).startswith(
+        "not a recognised donation file: its columns are 流水号, 入账日期, 入账时间"
+    )
     assert mapping.guess(found.headers) == {
         "occurred_at": "入账时间",
         "amount_yuan": "收款金额",
@@ -114,8 +116,8 @@ def test_the_dry_run_judges_every_row_and_stores_nothing(store, profiles):
         },
     ]
     assert [(r.line, r.reason) for r in run.rejections] == [
-        (4, "date '31/09/2020' does not match '%d/%m/%Y'"),
-        (5, "amount is empty (a debit or empty line?)"),
+        (4, "日期 '31/09/2020' 不符合格式 '%d/%m/%Y'。date '31/09/2020' does not match '%d/%m/%Y'"),
+        (5, "金额为空（支出或空行？）。amount is empty (a debit or empty line?)"),
     ]
     assert snapshot(store) == before
     assert not profiles.exists()

@@ -73,8 +73,8 @@ def test_an_unknown_file_is_mapped_previewed_saved_and_imported_on_confirm(scree
     assert [m.value for m in at.metric] == ["2", "¥1,200.50", "1", "0", "2"]
     assert list(at.dataframe[1].value["金额(元)"].astype(str)) == ["1000.50", "200.00"]
     assert list(at.dataframe[2].value["原因"]) == [
-        "date '31/09/2020' does not match '%d/%m/%Y'",
-        "amount is empty (a debit or empty line?)",
+        "日期 '31/09/2020' 不符合格式 '%d/%m/%Y'。date '31/09/2020' does not match '%d/%m/%Y'",
+        "金额为空（支出或空行？）。amount is empty (a debit or empty line?)",
     ]
     assert snapshot(page_store) == before  # previewing stores nothing
 

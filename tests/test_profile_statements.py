@@ -13,7 +13,7 @@ from givingday.ingest.batch import import_bytes
 from givingday.ingest.formats import read_table
 from givingday.ingest.profiles import ProfileError, load_profile, load_profiles
 from givingday.store import adjustments
-from tests.conftest import FIXTURES, snapshot
+from tests.conftest import FIXTURES, english, snapshot
 
 STATEMENT_PROFILE = """\
 title = "A bank's statement with a preamble"
@@ -82,8 +82,8 @@ def test_a_statement_profile_skips_refunds_and_rejects_by_the_file_lines(store, 
         {"debit": 1},
     )
     assert [(x.line, x.reason) for x in r.rejections] == [
-        (8, "amount 'ten' is not a number"),
-        (9, "refund ¥40.00 is more than the gift ¥30.00"),
+        (8, "金额 'ten' 不是数字。amount 'ten' is not a number"),
+        (9, "退款 ¥40.00 超过捐款 ¥30.00。refund ¥40.00 is more than the gift ¥30.00"),
     ]
     assert (r.amount_new_fen, r.refunded_new_fen, r.exit_status) == (15_000, 2_000, 1)
     assert store.query("totals_overall")[0]["amount_fen"] == 13_000
@@ -101,7 +101,7 @@ def test_a_header_beyond_header_within_is_not_found_and_nothing_is_stored(store,
     late = "\n".join(["preamble"] * 6) + "\n" + STATEMENT.split("\n", 3)[3]
     r = import_bytes(store, late.encode(), "late.csv")
     assert (r.outcome, r.exit_status) == ("unreadable", 2)
-    assert r.message.startswith("not a recognised donation file: its columns are preamble.")
+    assert english(r.message).startswith("not a recognised donation file: its columns are preamble.")
     assert snapshot(store) == before
 
 
@@ -122,7 +122,7 @@ def test_a_filter_on_a_column_the_file_lacks_is_refused_by_name(store, tmp_path)
     path.write_text(STATEMENT_PROFILE.replace('column = "Direction"', 'column = "Side"'), encoding="utf-8")
     before = snapshot(store)
     r = import_bytes(store, STATEMENT.encode(), "statement.csv", load_profile(path))
-    assert r.message == (
+    assert english(r.message) == (
         "profile 'no_side' reads 'Side' in a filter, a column this file does not have"
         " (its columns: Booked, Direction, Amount, Returned, Ref, Payer)"
     )

@@ -169,7 +169,7 @@ class Profile:
                 shown = ", ".join(h for h in header[:12] if h)
                 raise UnreadableFile(
                     both(
-                        f"导入配置 {self.name!r} 在 {reader} 中读取 {column!r} 列，此文件没有（它的列：{shown}）",
+                        f"导入配置 {self.name!r} 要读的列 {column!r} 此文件没有（它的列：{shown}）",
                         f"profile {self.name!r} reads {column!r} in {reader}, a column this file does not have"
                         f" (its columns: {shown})",
                     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from givingday.labels import both
 from givingday.money import AmountError, format_yuan, parse_fen
 
 if TYPE_CHECKING:
@@ -310,7 +311,7 @@ def refund_reader(layout: Layout) -> tuple[str, Callable[[str], int]] | None:
         try:
             return parse_fen(text, formats.thousands, formats.decimal)
         except AmountError as exc:
-            raise ValueError(f"refund{where}: {exc}") from None
+            raise ValueError(both(f"退款金额无法读取{where}：{exc}", f"refund{where}: {exc}")) from None
 
     def said(text: str) -> int:
         text = text.strip()
@@ -331,7 +332,12 @@ def refunds_over(fen: pa.Array, amounts: pa.Array) -> pa.Array:
         return pa.nulls(len(fen), pa.string())
     return pa.array(
         [
-            f"refund {format_yuan(r)} is more than the gift {format_yuan(a)}" if o else None
+            both(
+                f"退款 {format_yuan(r)} 超过捐款 {format_yuan(a)}",
+                f"refund {format_yuan(r)} is more than the gift {format_yuan(a)}",
+            )
+            if o
+            else None
             for r, a, o in zip(fen.to_pylist(), amounts.to_pylist(), over.to_pylist(), strict=True)
         ],
         pa.string(),
