@@ -1,5 +1,7 @@
 """The console's pages through Streamlit's AppTest: sign-in, who sees which page, filters, and the forms."""
 
+import datetime as dt
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -190,3 +192,41 @@ def test_the_alerts_page_lists_todays_large_gifts(console_store):
     tables = {tuple(d.value.columns): d.value for d in at.dataframe}
     large = next(v for k, v in tables.items() if "金额(元)" in k and "渠道" in k)
     assert list(large["编号"]) == ["BIG"] and list(large["金额(元)"]) == [20000.0]
+
+
+@pytest.mark.parametrize(
+    "params, total_fen",
+    [
+        ({"day": "2020-09-07"}, 16_000),
+        ({"day": "2020-09-08"}, 0),
+        ({"day": "2020-09-07", "from": "10:01"}, 5_000),
+        ({"day": "2020-09-07", "to": "10:01"}, 11_000),
+        ({"day": "2020-09-07", "from": "10:00", "to": "10:01", "project": "P001"}, 11_000),
+        ({"day": "2020-09-07", "from": "11:00", "to": "10:00"}, 0),  # an end before the start: to the day's end
+        ({"day": "2020-09-07", "from": "25:99", "to": "x"}, 16_000),  # unreadable times are dropped
+        ({"from": "10:01", "to": "10:02"}, 16_000),  # a time range without a day means nothing
+        ({"day": "1999-01-01", "site": "S001", "channel": "qr"}, 5_000),  # a day outside the event is dropped
+        ({"day": "2020-09-07", "category": "特殊关爱", "street": "大学路街道", "team": "T002"}, 0),
+    ],
+)
+def test_every_filter_the_url_can_say_opens_the_console(console_store, params, total_fen):
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["user"] = signed("ana", console_store)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/console.py").run()
+    assert not at.exception
+    assert at.markdown[0].value.startswith(f"### 筛选范围内 {format_yuan(total_fen)}")
+
+
+def test_choosing_a_day_in_the_sidebar_shows_its_time_range(console_store):
+    at = app(signed("ana", console_store))
+    at.switch_page("pages/console.py").run()
+    at.sidebar.selectbox(key="f_day").select("2020-09-07").run()
+    assert not at.exception
+    assert [t.value for t in at.sidebar.time_input] == [None, None]
+    at.sidebar.time_input(key="f_from").set_value(dt.time(10, 1)).run()
+    assert not at.exception
+    assert at.markdown[0].value.startswith(f"### 筛选范围内 {format_yuan(5_000)}")
+    assert dict(at.query_params) == {"day": "2020-09-07", "from": "10:01"}
