@@ -5,6 +5,7 @@ and every total follows it within seconds.
 """
 
 import datetime as dt
+import uuid
 from contextlib import contextmanager
 
 import streamlit as st
@@ -20,6 +21,18 @@ from givingday.web.board import board_time, cached_console, cached_query, shared
 from givingday.web.widgets import page_top, table
 
 CHANNEL_CHOICES = {c: CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
+# What a stored gift or pledge clears from its form (the channel and project stay, as the next one is often alike).
+GIFT_FIELDS = (
+    "gift_amount",
+    "gift_team",
+    "gift_site",
+    "gift_day",
+    "gift_time",
+    "gift_donor",
+    "gift_ref",
+    "gift_reason",
+)
+PLEDGE_FIELDS = ("pledge_donor", "pledge_amount", "pledge_due", "pledge_reason")
 
 
 def money_input(label: str, key: str) -> int | str | None:
@@ -72,15 +85,27 @@ def forget_cached() -> None:
     cached_query.clear()
 
 
-def done(message: str) -> None:
+def submission(form: str) -> str:
+    """The id of this form's submission: the same until it succeeds, so a repeated click books nothing new."""
+    key = f"{form}_submission"
+    if key not in st.session_state:
+        st.session_state[key] = uuid.uuid4().hex[:16]
+    return st.session_state[key]
+
+
+def done(message: str, form: str, fields: tuple[str, ...] = ()) -> None:
+    """The act is stored: say so once, and start the form afresh (a new submission, its fields cleared)."""
     st.session_state["act_done"] = message
+    for key in (f"{form}_submission", *fields):
+        st.session_state.pop(key, None)
     forget_cached()
     st.rerun()
 
 
 def record_gift(user, choices, board) -> None:
     event, _, now = board
-    with st.form("gift", clear_on_submit=False):
+    sid = submission("gift")
+    with st.form(f"gift_{sid}"):  # a click still on its way from a stored form finds no such form
         c1, c2 = st.columns(2)
         channel = c1.selectbox("渠道", list(CHANNEL_CHOICES), format_func=CHANNEL_CHOICES.get, key="gift_channel")
         amount = money_input("金额（元）", "gift_amount")
@@ -103,12 +128,15 @@ def record_gift(user, choices, board) -> None:
     if submitted and not amount_refused(amount):
         with refused_as("未录入"):
             occurred_at = dt.datetime.combine(day, at, event.tz)
-            gift_id = actions.record_gift(shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, **gift)
-            done(f"已录入 {CHANNEL_CHOICES[channel]} 捐款 {format_yuan(amount)}，编号 {gift_id}。")
+            gift_id = actions.record_gift(
+                shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, submission=sid, **gift
+            )
+            done(f"已录入 {CHANNEL_CHOICES[channel]} 捐款 {format_yuan(amount)}，编号 {gift_id}。", "gift", GIFT_FIELDS)
 
 
 def record_pledge(user, choices, roster) -> None:
-    with st.form("pledge"):
+    sid = submission("pledge")
+    with st.form(f"pledge_{sid}"):
         pledge = {"donor_name": st.text_input("认捐方", key="pledge_donor", max_chars=60)}
         amount = money_input("认捐金额（元）", "pledge_amount")
         pledge["project_id"] = pick("项目", choices["project"], "pledge_project", optional=False)
@@ -117,8 +145,12 @@ def record_pledge(user, choices, roster) -> None:
         submitted = st.form_submit_button("登记认捐", type="primary")
     if submitted and not amount_refused(amount):
         with refused_as("未登记"):
-            pid = actions.record_pledge(shared_store(), user.name, amount_fen=amount, **pledge)
-            done(f"已登记认捐 {format_yuan(amount)}，编号 {pid}。认捐不计入善款，到账后请录入捐款并结清。")
+            pid = actions.record_pledge(shared_store(), user.name, amount_fen=amount, submission=sid, **pledge)
+            done(
+                f"已登记认捐 {format_yuan(amount)}，编号 {pid}。认捐不计入善款，到账后请录入捐款并结清。",
+                "pledge",
+                PLEDGE_FIELDS,
+            )
     pledges = cached_query("pledges_open")
     st.markdown(f"**未结清的认捐**（{len(pledges)} 笔，合计 {format_yuan(actions.pledged_fen(pledges))}，不计入善款）")
     if pledges:
@@ -137,7 +169,7 @@ def record_pledge(user, choices, roster) -> None:
             if st.form_submit_button("结清"):
                 with refused_as("未结清"):
                     actions.close_pledge(shared_store(), user.name, pid, outcome, reason, gift or None)
-                    done(f"认捐 {pid} 已结清（{outcome}）。")
+                    done(f"认捐 {pid} 已结清（{outcome}）。", "close_pledge", ("close_gift", "close_reason"))
 
 
 def correct_or_refund(user, choices, roster, event, now) -> None:
@@ -148,11 +180,11 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
     try:
         cur = adjustments.current(shared_store(), gift_id)
     except adjustments.AdjustmentError as exc:
-        st.error(str(exc))
+        st.warning(str(exc), icon=":material/info:")
         return
     st.write(f"当前：{actions.describe(cur, roster, event.tz)}")
     when = cur["occurred_at"].astimezone(event.tz)
-    with st.form(f"fix_{gift_id}"):  # keyed by the gift, so its choices start from this gift
+    with st.form(f"fix_{gift_id}_{submission('fix')}"):  # keyed by the gift, so its choices start from this gift
         kind = st.radio(
             "操作",
             ["correction", "refund"],
@@ -176,12 +208,12 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
     with refused_as("未提交"):
         if kind == "refund":
             adjustments.refund(shared_store(), gift_id, reason, user.name, at=now)
-            done(f"已退款：{gift_id}，{format_yuan(actions.total_fen(cur))} 从所有合计中扣除。")
+            done(f"已退款：{gift_id}，{format_yuan(actions.total_fen(cur))} 从所有合计中扣除。", "fix", ("fix_id",))
         elif not changed:
             st.error("未提交：没有任何更改。Nothing was changed.")
         else:
             adjustments.correct(shared_store(), gift_id, reason, user.name, at=now, **changed)
-            done(f"已更正：{gift_id}。所有合计随之变化。")
+            done(f"已更正：{gift_id}。所有合计随之变化。", "fix", ("fix_id",))
 
 
 def show_report(report: ImportReport) -> None:

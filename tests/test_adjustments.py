@@ -30,7 +30,7 @@ def test_refund_takes_the_whole_gift_back(store):
     assert store.scalar("select count(*) from donations") == 2  # history is not edited
     with pytest.raises(AdjustmentError, match="already been refunded"):
         refund(store, "R1", "again", "tester")
-    with pytest.raises(AdjustmentError, match="no gift with id"):
+    with pytest.raises(AdjustmentError, match="No gift with id"):
         refund(store, "R9", "missing", "tester")
 
 

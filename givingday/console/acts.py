@@ -31,6 +31,17 @@ class ActionError(ValueError):
     """Why an act was refused; nothing was stored."""
 
 
+def _repeated(what: str, act_id: str) -> ActionError:
+    return ActionError(
+        f"这次提交已{what}（编号 {act_id}），没有重复{what}。This submission was already stored as {act_id}."
+    )
+
+
+def _act_id(prefix: str, submission: str | None) -> str:
+    """An act's id: from the form's submission id when there is one, so submitting it twice stores it once."""
+    return f"{prefix}-{submission or uuid.uuid4().hex[:16]}"
+
+
 def _need_reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise ActionError("请写明原因或备注（谁、为什么）。A reason is required.")
@@ -103,9 +114,11 @@ def record_gift(
     site_id: str | None = None,
     donor_name: str = "",
     reference: str = "",
+    submission: str | None = None,
 ) -> str:
     """Record an offline, bank, corporate or livestream gift. Returns its id; ActionError if refused, as when
-    its time is outside the event's window or later than the board's now (`clock.gift_time_refused`)."""
+    its time is outside the event's window or later than the board's now (`clock.gift_time_refused`), or when
+    this `submission` was already recorded."""
     reason = _need_reason(reason)
     if channel not in RECORDED_CHANNELS:
         raise ActionError(f"channel {channel!r} cannot be recorded by hand (one of {', '.join(RECORDED_CHANNELS)})")
@@ -115,7 +128,7 @@ def record_gift(
         raise ActionError("the gift's time needs a time zone")
     if refused := clock.gift_time_refused(occurred_at, clock.board_time(store.location, store.event)):
         raise ActionError(refused)
-    donation_id = f"{channel}-{uuid.uuid4().hex[:16]}"
+    donation_id = _act_id(channel, submission)
     row = {
         "donation_id": donation_id,
         "occurred_at": occurred_at.isoformat(),
@@ -133,6 +146,8 @@ def record_gift(
     def audit_it(conn: sa.Connection, report: ImportReport) -> None:
         if report.rejections:
             raise ActionError(report.rejections[0].reason)  # rolls the whole import back
+        if report.rows_duplicate:
+            raise _repeated("录入", donation_id)
         if report.outcome != "committed" or report.rows_new != 1:
             raise ActionError(report.message or "the gift was not stored")
         audit.record(
@@ -161,8 +176,10 @@ def record_pledge(
     team_id: str | None = None,
     site_id: str | None = None,
     due_on: dt.date | None = None,
+    submission: str | None = None,
 ) -> str:
-    """Record money promised but not yet received. It is never counted in the totals."""
+    """Record money promised but not yet received. It is never counted in the totals. A `submission` already
+    recorded is refused."""
     reason = _need_reason(reason)
     if amount_fen <= 0:
         raise ActionError("the amount must be positive")
@@ -170,8 +187,10 @@ def record_pledge(
         raise ActionError(
             f"amount {format_yuan(amount_fen)} is above the cap of {format_yuan(store.event.max_gift_fen)}"
         )
-    pledge_id = f"pledge-{uuid.uuid4().hex[:16]}"
+    pledge_id = _act_id("pledge", submission)
     with store.writing() as conn:
+        if conn.execute(sa.text("select count(*) from pledges where pledge_id = :id"), {"id": pledge_id}).scalar():
+            raise _repeated("登记", pledge_id)
         if unknown := unknown_roster_id(conn, project_id=project_id, team_id=team_id, site_id=site_id):
             raise ActionError(unknown)
         conn.execute(

@@ -33,7 +33,7 @@ def _current(conn: sa.Connection, donation_id: str) -> dict:
         {"id": donation_id},
     ).one_or_none()
     if row is None:
-        raise AdjustmentError(f"no gift with id {donation_id!r}")
+        raise AdjustmentError(f"没有编号为 {donation_id!r} 的捐款。No gift with id {donation_id!r}.")
     attribution = dict(row._mapping)
     nets = conn.execute(
         sa.text(
@@ -45,7 +45,7 @@ def _current(conn: sa.Connection, donation_id: str) -> dict:
     ).all()
     live = [dict(r._mapping) for r in nets if r.amount_fen or r.matched_fen or r.donations]
     if not live:
-        raise AdjustmentError(f"gift {donation_id!r} has already been refunded")
+        raise AdjustmentError(f"捐款 {donation_id!r} 已全额退款。Gift {donation_id!r} has already been refunded.")
     current = live[-1] if len(live) == 1 else max(live, key=lambda r: r["amount_fen"])
     at = conn.execute(sa.text("select occurred_at from gift_times where donation_id = :id"), {"id": donation_id})
     return {**attribution, **current, "occurred_at": at.scalar_one()}

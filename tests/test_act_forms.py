@@ -1,0 +1,108 @@
+"""The forms of /act submitted twice, or the page reloaded after a success: each act is stored once, and the page
+says one truthful outcome."""
+
+from streamlit.testing.v1 import AppTest
+
+from givingday.money import format_yuan
+from tests.test_console_page import console_store, signed  # noqa: F401 - the fixture and the sign-in
+
+BEFORE_FEN = 16_000  # the two gifts of console_store
+
+
+def act_page(store) -> AppTest:
+    at = AppTest.from_file("../pages/act.py", default_timeout=60)
+    at.session_state["user"] = signed("ana", store)
+    return at.run()
+
+
+def fill_gift(at: AppTest) -> None:
+    at.text_input(key="gift_amount").input("88")
+    at.selectbox(key="gift_project").select("P002")
+    at.text_area(key="gift_reason").input("现金箱")
+
+
+def submit(at: AppTest, label: str) -> None:
+    next(b for b in at.button if b.label == label).click().run()
+
+
+def total(store) -> int:
+    return store.query("totals_overall")[0]["total_fen"]
+
+
+def test_a_gift_submitted_twice_is_recorded_once(console_store):  # noqa: F811
+    store = console_store
+    at = act_page(store)
+    first = at.session_state["gift_submission"]
+    fill_gift(at)
+    submit(at, "录入捐款")
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [f"已录入 线下现金 捐款 {format_yuan(8_800)}，编号 offline-{first}。"]
+    assert total(store) == BEFORE_FEN + 8_800
+    assert at.text_input(key="gift_amount").value == "" and at.text_area(key="gift_reason").value == ""
+    assert at.session_state["gift_submission"] != first
+    submit(at, "录入捐款")  # the emptied form, clicked again
+    assert [e.value for e in at.error] == ["未提交：请填写金额。"]
+    # A second click that left before the first one's answer came back carries the same submission
+    at.session_state["gift_submission"] = first
+    at.run()
+    fill_gift(at)
+    submit(at, "录入捐款")
+    assert [e.value for e in at.error] == [
+        f"未录入：这次提交已录入（编号 offline-{first}），没有重复录入。"
+        f"This submission was already stored as offline-{first}."
+    ]
+    assert not at.success
+    assert total(store) == BEFORE_FEN + 8_800
+    assert store.scalar("select count(*) from audit_log where action = 'gift'") == 1
+    reloaded = act_page(store)  # a reload is a new session: it shows the form, and books nothing
+    assert not reloaded.exception and not reloaded.success and not reloaded.error
+    assert total(store) == BEFORE_FEN + 8_800
+
+
+def test_a_pledge_submitted_twice_is_registered_once(console_store):  # noqa: F811
+    store = console_store
+    at = act_page(store)
+    first = at.session_state["pledge_submission"]
+    for _ in range(2):
+        at.session_state["pledge_submission"] = first
+        at.run()
+        at.text_input(key="pledge_donor").input("某公司")
+        at.text_input(key="pledge_amount").input("5000")
+        at.text_area(key="pledge_reason").input("电话确认")
+        submit(at, "登记认捐")
+    assert [e.value for e in at.error] == [
+        f"未登记：这次提交已登记（编号 pledge-{first}），没有重复登记。This submission was already stored as pledge-{first}."
+    ]
+    assert store.scalar("select count(*) from pledges") == 1
+
+
+def test_a_refund_says_one_outcome_and_is_not_repeated(console_store):  # noqa: F811
+    store = console_store
+    at = act_page(store)
+    at.text_input(key="fix_id").input("C1").run()
+    at.radio(key="fix_kind_C1").set_value("refund")
+    at.text_area(key="fix_reason_C1").input("捐赠人要求退款")
+    submit(at, "提交")
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"已退款：C1，{format_yuan(11_000)} 从所有合计中扣除。"]
+    assert not at.error and not at.warning  # no "already refunded" beside the success
+    assert at.text_input(key="fix_id").value == ""
+    assert total(store) == BEFORE_FEN - 11_000
+    at.text_input(key="fix_id").input("C1").run()  # looked up again, or the same click once more
+    assert [w.value for w in at.warning] == ["捐款 'C1' 已全额退款。Gift 'C1' has already been refunded."]
+    assert not [b for b in at.button if b.label == "提交"]
+    assert total(store) == BEFORE_FEN - 11_000
+    assert store.scalar("select count(*) from adjustments where kind = 'refund'") == 1
+
+
+def test_a_correction_submitted_twice_changes_the_gift_once(console_store):  # noqa: F811
+    store = console_store
+    at = act_page(store)
+    for _ in range(2):
+        at.text_input(key="fix_id").input("C2").run()
+        at.text_input(key="fix_amount_C2").input("40")
+        at.text_area(key="fix_reason_C2").input("金额录错")
+        submit(at, "提交")
+    assert [e.value for e in at.error] == ["未提交：没有任何更改。Nothing was changed."]
+    assert total(store) == BEFORE_FEN - 1_000
+    assert store.scalar("select count(*) from audit_log where action = 'correction'") == 1
