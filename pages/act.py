@@ -103,7 +103,6 @@ def done(message: str, form: str, fields: tuple[str, ...] = ()) -> None:
 
 
 def record_gift(user, choices, board) -> None:
-    event, _, now = board
     sid = submission("gift")
     with st.form(f"gift_{sid}"):  # a click still on its way from a stored form finds no such form
         c1, c2 = st.columns(2)
@@ -118,16 +117,14 @@ def record_gift(user, choices, board) -> None:
         first, last, today = actions.form_days(board)
         c5, c6 = st.columns(2)
         day = c5.date_input("日期", value=today, min_value=first, max_value=last, key="gift_day")
-        at = c6.time_input(
-            "时间", value=now.astimezone(event.tz).time().replace(microsecond=0), key="gift_time", step=60
-        )
+        at = c6.time_input("时间（留空＝提交的此刻，精确到秒）", value=None, key="gift_time", step=60)
         gift["donor_name"] = st.text_input("捐赠人（只保存脱敏后的名字）", key="gift_donor", max_chars=60)
         gift["reference"] = st.text_input("凭证号 / 银行流水号（可选）", key="gift_ref", max_chars=60)
         gift["reason"] = st.text_area("备注：谁收的、为什么由人工录入", key="gift_reason", max_chars=500)
         submitted = st.form_submit_button("录入捐款", type="primary")
     if submitted and not amount_refused(amount):
         with refused_as("未录入"):
-            occurred_at = dt.datetime.combine(day, at, event.tz)
+            occurred_at = actions.form_moment(day, at, board)
             gift_id = actions.record_gift(
                 shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, submission=sid, **gift
             )

@@ -1,8 +1,12 @@
 """The forms of /act submitted twice, or the page reloaded after a success: each act is stored once, and the page
 says one truthful outcome."""
 
+import datetime as dt
+import time
+
 from streamlit.testing.v1 import AppTest
 
+from givingday import clock
 from givingday.money import format_yuan
 from tests.test_console_page import console_store, signed  # noqa: F401 - the fixture and the sign-in
 
@@ -15,8 +19,9 @@ def act_page(store) -> AppTest:
     return at.run()
 
 
-def fill_gift(at: AppTest) -> None:
+def fill_gift(at: AppTest, at_time: dt.time | None = dt.time(10, 5)) -> None:
     at.text_input(key="gift_amount").input("88")
+    at.time_input(key="gift_time").set_value(at_time)
     at.selectbox(key="gift_project").select("P002")
     at.text_area(key="gift_reason").input("现金箱")
 
@@ -106,3 +111,22 @@ def test_a_correction_submitted_twice_changes_the_gift_once(console_store):  # n
     assert [e.value for e in at.error] == ["未提交：没有任何更改。Nothing was changed."]
     assert total(store) == BEFORE_FEN - 1_000
     assert store.scalar("select count(*) from audit_log where action = 'correction'") == 1
+
+
+def test_a_gift_taken_now_is_stamped_to_the_second_of_the_boards_clock(console_store):  # noqa: F811
+    store = console_store
+    now = dt.datetime(2020, 9, 7, 15, 42, 37, tzinfo=store.event.tz)
+    clock.write_clock(store.location, clock.DemoClock(time.time(), now.timestamp(), 0.0, "2020-09-07"))
+    at = act_page(store)
+    assert at.time_input(key="gift_time").value is None  # empty: the moment it is submitted
+    fill_gift(at, None)
+    submit(at, "录入捐款")
+    assert not at.error
+    assert store.scalar("select occurred_at from donations where channel = 'offline'") == now
+    at.date_input(key="gift_day").set_value(dt.date(2020, 9, 6))  # another day needs its time
+    fill_gift(at, None)
+    submit(at, "录入捐款")
+    assert [e.value for e in at.error] == [
+        "未录入：2020-09-06 不是今天：请填写捐款的时间。A gift of another day needs its time."
+    ]
+    assert store.scalar("select count(*) from donations where channel = 'offline'") == 1

@@ -92,6 +92,17 @@ def form_days(board: clock.BoardTime) -> tuple[dt.date, dt.date, dt.date]:
     return first, last, min(max(board.now.astimezone(event.tz).date(), first), last)
 
 
+def form_moment(day: dt.date, at: dt.time | None, board: clock.BoardTime) -> dt.datetime:
+    """The record form's time: the day and time typed, or without a time the board's now to the second, so a gift
+    taken now is as recent as it is (a time picker knows only minutes). A day other than today needs its time."""
+    now = board.now.astimezone(board.event.tz).replace(microsecond=0)
+    if at is not None:
+        return dt.datetime.combine(day, at, board.event.tz)
+    if day != now.date():
+        raise ActionError(f"{day} 不是今天：请填写捐款的时间。A gift of another day needs its time.")
+    return now
+
+
 def total_fen(gift: dict[str, Any]) -> int:
     """A gift's money with its matching: what a refund takes out of every total."""
     return gift["amount_fen"] + gift["matched_fen"]
