@@ -125,9 +125,12 @@ def record_gift(user, choices, board) -> None:
     if submitted and not amount_refused(amount):
         with refused_as("未录入"):
             occurred_at = actions.form_moment(day, at, board)
-            gift_id = actions.record_gift(
-                shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, submission=sid, **gift
-            )
+            try:
+                gift_id = actions.record_gift(
+                    shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, submission=sid, **gift
+                )
+            except actions.AlreadyStored as exc:  # the same form clicked twice: stored once, and said once
+                gift_id = exc.act_id
             done(f"已录入 {CHANNEL_CHOICES[channel]} 捐款 {format_yuan(amount)}，编号 {gift_id}。", "gift", GIFT_FIELDS)
 
 
@@ -142,7 +145,10 @@ def record_pledge(user, choices, roster) -> None:
         submitted = st.form_submit_button("登记认捐", type="primary")
     if submitted and not amount_refused(amount):
         with refused_as("未登记"):
-            pid = actions.record_pledge(shared_store(), user.name, amount_fen=amount, submission=sid, **pledge)
+            try:
+                pid = actions.record_pledge(shared_store(), user.name, amount_fen=amount, submission=sid, **pledge)
+            except actions.AlreadyStored as exc:
+                pid = exc.act_id
             done(
                 f"已登记认捐 {format_yuan(amount)}，编号 {pid}。认捐不计入善款，到账后请录入捐款并结清。",
                 "pledge",

@@ -31,10 +31,14 @@ class ActionError(ValueError):
     """Why an act was refused; nothing was stored."""
 
 
-def _repeated(what: str, act_id: str) -> ActionError:
-    return ActionError(
-        f"这次提交已{what}（编号 {act_id}），没有重复{what}。This submission was already stored as {act_id}."
-    )
+class AlreadyStored(ActionError):
+    """This submission was stored before (the same form clicked twice): nothing new was stored."""
+
+    def __init__(self, what: str, act_id: str) -> None:
+        super().__init__(
+            f"这次提交已{what}（编号 {act_id}），没有重复{what}。This submission was already stored as {act_id}."
+        )
+        self.act_id = act_id
 
 
 def _act_id(prefix: str, submission: str | None) -> str:
@@ -158,7 +162,7 @@ def record_gift(
         if report.rejections:
             raise ActionError(report.rejections[0].reason)  # rolls the whole import back
         if report.rows_duplicate:
-            raise _repeated("录入", donation_id)
+            raise AlreadyStored("录入", donation_id)
         if report.outcome != "committed" or report.rows_new != 1:
             raise ActionError(report.message or "the gift was not stored")
         audit.record(
@@ -201,7 +205,7 @@ def record_pledge(
     pledge_id = _act_id("pledge", submission)
     with store.writing() as conn:
         if conn.execute(sa.text("select count(*) from pledges where pledge_id = :id"), {"id": pledge_id}).scalar():
-            raise _repeated("登记", pledge_id)
+            raise AlreadyStored("登记", pledge_id)
         if unknown := unknown_roster_id(conn, project_id=project_id, team_id=team_id, site_id=site_id):
             raise ActionError(unknown)
         conn.execute(
