@@ -31,6 +31,11 @@ def signed(name: str, store) -> User:
     return accounts.sign_in(name, PASSWORD, location=store.location, throttle=accounts.Throttle())
 
 
+def field(at: AppTest, name: str) -> str:
+    """The key of a field of /act's forms: its name and its form's current submission (a stored act renews it)."""
+    return f"{name}_{at.session_state[name.split('_')[0] + '_submission']}"
+
+
 def app(user: User | None = None) -> AppTest:
     at = AppTest.from_file("../app.py", default_timeout=60)
     if user:
@@ -131,10 +136,10 @@ def test_recording_a_gift_through_the_form_moves_the_totals(console_store):
     at.session_state["user"] = signed("ana", console_store)
     at.run()
     assert not at.exception
-    at.text_input(key="gift_amount").input("1,234.50")
+    at.text_input(key=field(at, "gift_amount")).input("1,234.50")
     at.selectbox(key="gift_project").select("P002")
-    at.text_area(key="gift_reason").input("现金箱，王老师收")
-    at.time_input(key="gift_time").set_value(dt.time(10, 5))  # the event's days are not today
+    at.text_area(key=field(at, "gift_reason")).input("现金箱，王老师收")
+    at.time_input(key=field(at, "gift_time")).set_value(dt.time(10, 5))  # the event's days are not today
     at.button[0].click().run()  # the gift form's submit button comes first
     assert not at.exception
     assert at.success[0].value.startswith("已录入 线下现金 捐款 ¥1,234.50")
@@ -150,14 +155,14 @@ def test_the_correction_form_starts_from_the_gift_looked_up(console_store):
     at = AppTest.from_file("../pages/act.py", default_timeout=60)
     at.session_state["user"] = signed("ana", store)
     at.run()
-    at.text_input(key="fix_id").input("C1").run()
-    assert at.selectbox(key="fix_project_C1").value == "P001"
-    at.text_input(key="fix_id").input("C2").run()
-    assert at.selectbox(key="fix_project_C2").value == "P002"
-    assert at.selectbox(key="fix_team_C2").value == ""
-    assert at.selectbox(key="fix_site_C2").value == "S001"
-    at.text_input(key="fix_amount_C2").input("40")
-    at.text_area(key="fix_reason_C2").input("金额录错")
+    at.text_input(key=field(at, "fix_id")).input("C1").run()
+    assert at.selectbox(key=field(at, "fix_project_C1")).value == "P001"
+    at.text_input(key=field(at, "fix_id")).input("C2").run()
+    assert at.selectbox(key=field(at, "fix_project_C2")).value == "P002"
+    assert at.selectbox(key=field(at, "fix_team_C2")).value == ""
+    assert at.selectbox(key=field(at, "fix_site_C2")).value == "S001"
+    at.text_input(key=field(at, "fix_amount_C2")).input("40")
+    at.text_area(key=field(at, "fix_reason_C2")).input("金额录错")
     next(b for b in at.button if b.label == "提交").click().run()  # the correction form's submit
     assert not at.exception
     row = store.query_rows(
