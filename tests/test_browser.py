@@ -1,6 +1,7 @@
 """The big screen in a real browser: Debian's Chromium, driven by Playwright, against a running server on a
 seeded store. Screenshots land in screenshots/ to be looked at."""
 
+import contextlib
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -39,17 +41,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A seeded demo store (day one up to 12:00), served with the live feed off so the figures hold still."""
-    db = tmp_path_factory.mktemp("browser") / "g.duckdb"
-    r = run_cli("simulate", "--start", "2020-09-07", "--backfill-until", "12:00", "--scale", "0.2", db=db)
-    assert r.returncode == 0, r.stderr
-    totals = json.loads(run_cli("totals", "--json", db=db).stdout)
-    sites = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "site", "--json", db=db).stdout)}
-    projects = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "project", "--json", db=db).stdout)}
-    r = run_cli("user", "add", "ana", "--role", "organizer", db=db, input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert r.returncode == 0, r.stderr
+@contextlib.contextmanager
+def serve_board(db) -> Iterator[str]:
+    """`givingday serve` on the store at `db` with the live feed off, so the figures hold still; yields its URL."""
     port = _free_port()
     env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "0"}
     proc = subprocess.Popen(
@@ -70,9 +64,26 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("the board did not start: " + (proc.stdout.read() if proc.stdout else ""))
-    yield f"http://127.0.0.1:{port}", totals, sites, projects
-    proc.terminate()
-    proc.wait(20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A seeded demo store (day one up to 12:00), served."""
+    db = tmp_path_factory.mktemp("browser") / "g.duckdb"
+    r = run_cli("simulate", "--start", "2020-09-07", "--backfill-until", "12:00", "--scale", "0.2", db=db)
+    assert r.returncode == 0, r.stderr
+    totals = json.loads(run_cli("totals", "--json", db=db).stdout)
+    sites = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "site", "--json", db=db).stdout)}
+    projects = {x["key"]: x for x in json.loads(run_cli("totals", "--by", "project", "--json", db=db).stdout)}
+    r = run_cli("user", "add", "ana", "--role", "organizer", db=db, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert r.returncode == 0, r.stderr
+    with serve_board(db) as url:
+        yield url, totals, sites, projects
 
 
 @pytest.fixture(scope="module")
@@ -219,10 +230,10 @@ def test_wall_celebrates_a_milestone_it_sees_passed(server, browser):
     page.close()
 
 
-def _sign_in(page, url: str, path: str) -> None:
+def _sign_in(page, url: str, path: str, name: str = "ana", password: str = PASSWORD) -> None:
     page.goto(url + path)
-    page.get_by_label("用户名 User name").fill("ana")
-    page.get_by_label("密码 Password").fill(PASSWORD)
+    page.get_by_label("用户名 User name").fill(name)
+    page.get_by_label("密码 Password").fill(password)
     page.get_by_role("button", name="登录 Sign in").click()
 
 
