@@ -183,5 +183,6 @@ class Crawl:
             self.found.append(f"{self.role} {path}: not refused with {heading!r}")
         self.settle()
         text = self.look(f"refused ({heading})")
+        self.shot("refused" + path.replace("/", "-"))
         if "筛选范围内" in text or "录入捐款" in text or self.page.locator('[data-testid="stFileUploader"]').count():
             self.found.append(f"{self.role} {path}: a refused page shows its content")
