@@ -198,6 +198,11 @@ def test_leader(board, browser, log):  # noqa: F811
     crawl_pages(crawl, url, ledger, thorough=False)
     asked = json.loads(run_cli("totals", "--json", db=db).stdout)  # the command line, asking the running board
     assert asked["total_fen"] == sum(r.total_fen for r in ledger.rows)
+    tz = config.load_event().tz
+    for by, field in (("project", "project_id"), ("team", "team_id"), ("site", "site_id"), ("channel", "channel")):
+        rows = json.loads(run_cli("totals", "--by", by, "--json", db=db).stdout)
+        asked = {r["key"]: r["total_fen"] for r in rows if r["key"]}
+        assert asked == {key: ledger.total(Filters(**{field: key}), tz)[0] for key in asked}, by
     finish(crawl, log)
 
 
