@@ -33,7 +33,12 @@ def main() -> None:
         home = next(p for p in pages if p.url_path == labels.HOME_PAGE[user.role])
         pages.append(_sign_in_at(labels.SIGN_IN.path, lambda: st.switch_page(home)))
     nav = st.navigation(pages, position="sidebar" if user else "hidden")
-    cookie_call()
+    if user is not None and nav.url_path == labels.SIGN_IN.path:  # just signed in at /signin
+        if cookie_call(then=labels.HOME_PAGE[user.role]):
+            st.caption("已登录，正在打开首页… Signed in, opening your first page…")
+            return
+    else:
+        cookie_call()
     if user is not None:
         with st.sidebar:
             st.caption(f"已登录 Signed in: **{user.name}** · {labels.ROLE_NAMES[user.role]}")

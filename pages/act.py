@@ -5,6 +5,7 @@ and every total follows it within seconds.
 """
 
 import datetime as dt
+import uuid
 from contextlib import contextmanager
 
 import streamlit as st
@@ -73,103 +74,133 @@ def forget_cached() -> None:
     cached_query.clear()
 
 
-def done(message: str) -> None:
+def submission(form: str) -> str:
+    """The id of this form's submission: the same until it succeeds, so a repeated click books nothing new."""
+    key = f"{form}_submission"
+    if key not in st.session_state:
+        st.session_state[key] = uuid.uuid4().hex[:16]
+    return st.session_state[key]
+
+
+def done(message: str, form: str) -> None:
+    """The act is stored: say so once, and start the form afresh. Its fields are keyed by the submission, so a
+    new submission is a new, empty form in the browser too (the browser keeps what was typed into a field it
+    already has)."""
     st.session_state["act_done"] = message
+    st.session_state.pop(f"{form}_submission", None)
     forget_cached()
     st.rerun()
 
 
 def record_gift(user, choices, board) -> None:
-    event, _, now = board
-    with st.form("gift", clear_on_submit=False):
+    sid = submission("gift")
+    with st.form(f"gift_{sid}"):  # a click still on its way from a stored form finds no such form
         c1, c2 = st.columns(2)
         channel = c1.selectbox("渠道", list(CHANNEL_CHOICES), format_func=CHANNEL_CHOICES.get, key="gift_channel")
-        amount = money_input("金额（元）", "gift_amount")
+        amount = money_input("金额（元）", f"gift_amount_{sid}")
         gift = {"channel": channel, "project_id": pick("项目", choices["project"], "gift_project", optional=False)}
         c3, c4 = st.columns(2)
         with c3:
-            gift["team_id"] = pick("队伍（可选）", choices["team"], "gift_team")
+            gift["team_id"] = pick("队伍（可选）", choices["team"], f"gift_team_{sid}")
         with c4:
-            gift["site_id"] = pick("点位（可选）", choices["site"], "gift_site")
+            gift["site_id"] = pick("点位（可选）", choices["site"], f"gift_site_{sid}")
         first, last, today = actions.form_days(board)
         c5, c6 = st.columns(2)
-        day = c5.date_input("日期", value=today, min_value=first, max_value=last, key="gift_day")
-        at = c6.time_input(
-            "时间", value=now.astimezone(event.tz).time().replace(microsecond=0), key="gift_time", step=60
-        )
-        gift["donor_name"] = st.text_input("捐赠人（只保存脱敏后的名字）", key="gift_donor", max_chars=60)
-        gift["reference"] = st.text_input("凭证号 / 银行流水号（可选）", key="gift_ref", max_chars=60)
-        gift["reason"] = st.text_area("备注：谁收的、为什么由人工录入", key="gift_reason", max_chars=500)
+        day = c5.date_input("日期", value=today, min_value=first, max_value=last, key=f"gift_day_{sid}")
+        at = c6.time_input("时间（留空＝提交的此刻，精确到秒）", value=None, key=f"gift_time_{sid}", step=60)
+        gift["donor_name"] = st.text_input("捐赠人（只保存脱敏后的名字）", key=f"gift_donor_{sid}", max_chars=60)
+        gift["reference"] = st.text_input("凭证号 / 银行流水号（可选）", key=f"gift_ref_{sid}", max_chars=60)
+        gift["reason"] = st.text_area("备注：谁收的、为什么由人工录入", key=f"gift_reason_{sid}", max_chars=500)
         submitted = st.form_submit_button("录入捐款", type="primary")
     if submitted and not amount_refused(amount):
         with refused_as("未录入"):
-            occurred_at = dt.datetime.combine(day, at, event.tz)
-            gift_id = actions.record_gift(shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, **gift)
-            done(f"已录入 {CHANNEL_CHOICES[channel]} 捐款 {format_yuan(amount)}，编号 {gift_id}。")
+            occurred_at = actions.form_moment(day, at, board)
+            try:
+                gift_id = actions.record_gift(
+                    shared_store(), user.name, amount_fen=amount, occurred_at=occurred_at, submission=sid, **gift
+                )
+            except actions.AlreadyStored as exc:  # the same form clicked twice: stored once, and said once
+                gift_id = exc.act_id
+            done(f"已录入 {CHANNEL_CHOICES[channel]} 捐款 {format_yuan(amount)}，编号 {gift_id}。", "gift")
 
 
 def record_pledge(user, choices, roster) -> None:
-    with st.form("pledge"):
-        pledge = {"donor_name": st.text_input("认捐方", key="pledge_donor", max_chars=60)}
-        amount = money_input("认捐金额（元）", "pledge_amount")
+    sid = submission("pledge")
+    with st.form(f"pledge_{sid}"):
+        pledge = {"donor_name": st.text_input("认捐方", key=f"pledge_donor_{sid}", max_chars=60)}
+        amount = money_input("认捐金额（元）", f"pledge_amount_{sid}")
         pledge["project_id"] = pick("项目", choices["project"], "pledge_project", optional=False)
-        pledge["due_on"] = st.date_input("预计到账日期", value=None, key="pledge_due")
-        pledge["reason"] = st.text_area("备注：谁联系的、为什么", key="pledge_reason", max_chars=500)
+        pledge["due_on"] = st.date_input("预计到账日期", value=None, key=f"pledge_due_{sid}")
+        pledge["reason"] = st.text_area("备注：谁联系的、为什么", key=f"pledge_reason_{sid}", max_chars=500)
         submitted = st.form_submit_button("登记认捐", type="primary")
     if submitted and not amount_refused(amount):
         with refused_as("未登记"):
-            pid = actions.record_pledge(shared_store(), user.name, amount_fen=amount, **pledge)
-            done(f"已登记认捐 {format_yuan(amount)}，编号 {pid}。认捐不计入善款，到账后请录入捐款并结清。")
+            try:
+                pid = actions.record_pledge(shared_store(), user.name, amount_fen=amount, submission=sid, **pledge)
+            except actions.AlreadyStored as exc:
+                pid = exc.act_id
+            done(
+                f"已登记认捐 {format_yuan(amount)}，编号 {pid}。认捐不计入善款，到账后请录入捐款并结清。",
+                "pledge",
+            )
     pledges = cached_query("pledges_open")
     st.markdown(f"**未结清的认捐**（{len(pledges)} 笔，合计 {format_yuan(actions.pledged_fen(pledges))}，不计入善款）")
     if pledges:
         table(tables.open_pledges(pledges, roster))
-        with st.form("close_pledge"):
+        sid = submission("close")
+        with st.form(f"close_pledge_{sid}"):
             named = {p["pledge_id"]: f"{p['donor_name_masked']} · {format_yuan(p['amount_fen'])}" for p in pledges}
-            pid = st.selectbox("结清认捐", list(named), key="close_id", format_func=lambda k: f"{named[k]}（{k}）")
+            pid = st.selectbox(
+                "结清认捐", list(named), key=f"close_id_{sid}", format_func=lambda k: f"{named[k]}（{k}）"
+            )
             outcome = st.radio(
                 "结果",
                 ["fulfilled", "cancelled"],
                 horizontal=True,
-                key="close_outcome",
+                key=f"close_outcome_{sid}",
                 format_func=PLEDGE_OUTCOMES.get,
             )
-            gift = st.text_input("到账的捐款编号（已到账时必填）", key="close_gift")
-            reason = st.text_input("原因", key="close_reason")
+            gift = st.text_input("到账的捐款编号（已到账时必填）", key=f"close_gift_{sid}")
+            reason = st.text_input("原因", key=f"close_reason_{sid}")
             if st.form_submit_button("结清"):
                 with refused_as("未结清"):
                     actions.close_pledge(shared_store(), user.name, pid, outcome, reason, gift or None)
-                    done(f"认捐 {pid} 已结清（{PLEDGE_OUTCOMES[outcome]}）。")
+                    done(f"认捐 {pid} 已结清（{PLEDGE_OUTCOMES[outcome]}）。", "close")
 
 
 def correct_or_refund(user, choices, roster, event, now) -> None:
-    gift_id = st.text_input("捐款编号（订单号）", key="fix_id").strip()
+    sid = submission("fix")
+    gift_id = st.text_input("捐款编号（订单号）", key=f"fix_id_{sid}").strip()
     if not gift_id:
         st.caption("在控制台的「最新捐款」、提醒页或平台导出中找到编号。")
         return
     try:
         cur = adjustments.current(shared_store(), gift_id)
     except adjustments.AdjustmentError as exc:
-        st.error(str(exc))
+        st.warning(str(exc), icon=":material/info:")
         return
     st.write(f"当前：{actions.describe(cur, roster, event.tz)}")
     when = cur["occurred_at"].astimezone(event.tz)
-    with st.form(f"fix_{gift_id}"):  # keyed by the gift, so its choices start from this gift
+    with st.form(f"fix_{gift_id}_{sid}"):  # keyed by the gift, so its choices start from this gift
         kind = st.radio(
             "操作",
             ["correction", "refund"],
             horizontal=True,
-            key=f"fix_kind_{gift_id}",
+            key=f"fix_kind_{gift_id}_{sid}",
             format_func={"correction": "更正", "refund": "全额退款"}.get,
         )
-        amount = money_input("更正后的金额（元，不改则留空）", f"fix_amount_{gift_id}")
-        project = pick("项目", choices["project"], f"fix_project_{gift_id}", optional=False, current=cur["project_id"])
-        team = pick("队伍", choices["team"], f"fix_team_{gift_id}", current=cur["team_id"])
-        site = pick("点位", choices["site"], f"fix_site_{gift_id}", current=cur["site_id"])
+        amount = money_input("更正后的金额（元，不改则留空）", f"fix_amount_{gift_id}_{sid}")
+        project = pick(
+            "项目", choices["project"], f"fix_project_{gift_id}_{sid}", optional=False, current=cur["project_id"]
+        )
+        team = pick("队伍", choices["team"], f"fix_team_{gift_id}_{sid}", current=cur["team_id"])
+        site = pick("点位", choices["site"], f"fix_site_{gift_id}_{sid}", current=cur["site_id"])
         c1, c2 = st.columns(2)
-        day = c1.date_input("捐款日期", value=when.date(), key=f"fix_day_{gift_id}")
-        at = c2.time_input("捐款时间", value=when.time().replace(second=0, microsecond=0), key=f"fix_time_{gift_id}")
-        reason = st.text_area("原因（必填）", key=f"fix_reason_{gift_id}", max_chars=500)
+        day = c1.date_input("捐款日期", value=when.date(), key=f"fix_day_{gift_id}_{sid}")
+        at = c2.time_input(
+            "捐款时间", value=when.time().replace(second=0, microsecond=0), key=f"fix_time_{gift_id}_{sid}"
+        )
+        reason = st.text_area("原因（必填）", key=f"fix_reason_{gift_id}_{sid}", max_chars=500)
         submitted = st.form_submit_button("提交", type="primary")
     if not submitted or (kind == "correction" and amount_refused(amount, required=False)):
         return
@@ -178,12 +209,12 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
     with refused_as("未提交"):
         if kind == "refund":
             adjustments.refund(shared_store(), gift_id, reason, user.name, at=now)
-            done(f"已退款：{gift_id}，{format_yuan(actions.total_fen(cur))} 从所有合计中扣除。")
+            done(f"已退款：{gift_id}，{format_yuan(actions.total_fen(cur))} 从所有合计中扣除。", "fix")
         elif not changed:
             st.error("未提交：没有任何更改。Nothing was changed.")
         else:
             adjustments.correct(shared_store(), gift_id, reason, user.name, at=now, **changed)
-            done(f"已更正：{gift_id}。所有合计随之变化。")
+            done(f"已更正：{gift_id}。所有合计随之变化。", "fix")
 
 
 def show_report(report: ImportReport) -> None:

@@ -36,7 +36,7 @@ def filters_from_widgets(event, roster) -> console.Filters:
     for field, key in KEYS.items():
         if key not in st.session_state:
             v = getattr(start, field)
-            st.session_state[key] = v if isinstance(v, dt.time) else ("" if v is None else str(v))
+            st.session_state[key] = v if field.endswith("_time") else ("" if v is None else str(v))  # a time or None
     picked = {field: st.session_state[key] for field, key in KEYS.items() if not field.endswith("_time")}
     choices = console.filter_choices(event, roster, picked)
 

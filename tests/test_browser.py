@@ -285,10 +285,10 @@ def test_wall_celebrates_a_milestone_it_sees_passed(server, browser):
     page.close()
 
 
-def _sign_in(page, url: str, path: str) -> None:
+def _sign_in(page, url: str, path: str, name: str = "ana", password: str = PASSWORD) -> None:
     page.goto(url + path)
-    page.get_by_label("用户名 User name").fill("ana")
-    page.get_by_label("密码 Password").fill(PASSWORD)
+    page.get_by_label("用户名 User name").fill(name)
+    page.get_by_label("密码 Password").fill(password)
     page.get_by_role("button", name="登录 Sign in").click()
 
 

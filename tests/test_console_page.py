@@ -1,5 +1,7 @@
 """The console's pages through Streamlit's AppTest: sign-in, who sees which page, filters, and the forms."""
 
+import datetime as dt
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -27,6 +29,11 @@ def console_store(page_store, monkeypatch):
 def signed(name: str, store) -> User:
     """A user as a real sign-in makes it (with the stamp of the account's password)."""
     return accounts.sign_in(name, PASSWORD, location=store.location, throttle=accounts.Throttle())
+
+
+def field(at: AppTest, name: str) -> str:
+    """The key of a field of /act's forms: its name and its form's current submission (a stored act renews it)."""
+    return f"{name}_{at.session_state[name.split('_')[0] + '_submission']}"
 
 
 def app(user: User | None = None) -> AppTest:
@@ -129,9 +136,10 @@ def test_recording_a_gift_through_the_form_moves_the_totals(console_store):
     at.session_state["user"] = signed("ana", console_store)
     at.run()
     assert not at.exception
-    at.text_input(key="gift_amount").input("1,234.50")
+    at.text_input(key=field(at, "gift_amount")).input("1,234.50")
     at.selectbox(key="gift_project").select("P002")
-    at.text_area(key="gift_reason").input("现金箱，王老师收")
+    at.text_area(key=field(at, "gift_reason")).input("现金箱，王老师收")
+    at.time_input(key=field(at, "gift_time")).set_value(dt.time(10, 5))  # the event's days are not today
     at.button[0].click().run()  # the gift form's submit button comes first
     assert not at.exception
     assert at.success[0].value.startswith("已录入 线下现金 捐款 ¥1,234.50")
@@ -147,14 +155,14 @@ def test_the_correction_form_starts_from_the_gift_looked_up(console_store):
     at = AppTest.from_file("../pages/act.py", default_timeout=60)
     at.session_state["user"] = signed("ana", store)
     at.run()
-    at.text_input(key="fix_id").input("C1").run()
-    assert at.selectbox(key="fix_project_C1").value == "P001"
-    at.text_input(key="fix_id").input("C2").run()
-    assert at.selectbox(key="fix_project_C2").value == "P002"
-    assert at.selectbox(key="fix_team_C2").value == ""
-    assert at.selectbox(key="fix_site_C2").value == "S001"
-    at.text_input(key="fix_amount_C2").input("40")
-    at.text_area(key="fix_reason_C2").input("金额录错")
+    at.text_input(key=field(at, "fix_id")).input("C1").run()
+    assert at.selectbox(key=field(at, "fix_project_C1")).value == "P001"
+    at.text_input(key=field(at, "fix_id")).input("C2").run()
+    assert at.selectbox(key=field(at, "fix_project_C2")).value == "P002"
+    assert at.selectbox(key=field(at, "fix_team_C2")).value == ""
+    assert at.selectbox(key=field(at, "fix_site_C2")).value == "S001"
+    at.text_input(key=field(at, "fix_amount_C2")).input("40")
+    at.text_area(key=field(at, "fix_reason_C2")).input("金额录错")
     next(b for b in at.button if b.label == "提交").click().run()  # the correction form's submit
     assert not at.exception
     row = store.query_rows(
@@ -190,3 +198,41 @@ def test_the_alerts_page_lists_todays_large_gifts(console_store):
     tables = {tuple(d.value.columns): d.value for d in at.dataframe}
     large = next(v for k, v in tables.items() if "金额(元)" in k and "渠道" in k)
     assert list(large["编号"]) == ["BIG"] and list(large["金额(元)"]) == [20000.0]
+
+
+@pytest.mark.parametrize(
+    "params, total_fen",
+    [
+        ({"day": "2020-09-07"}, 16_000),
+        ({"day": "2020-09-08"}, 0),
+        ({"day": "2020-09-07", "from": "10:01"}, 5_000),
+        ({"day": "2020-09-07", "to": "10:01"}, 11_000),
+        ({"day": "2020-09-07", "from": "10:00", "to": "10:01", "project": "P001"}, 11_000),
+        ({"day": "2020-09-07", "from": "11:00", "to": "10:00"}, 0),  # an end before the start: to the day's end
+        ({"day": "2020-09-07", "from": "25:99", "to": "x"}, 16_000),  # unreadable times are dropped
+        ({"from": "10:01", "to": "10:02"}, 16_000),  # a time range without a day means nothing
+        ({"day": "1999-01-01", "site": "S001", "channel": "qr"}, 5_000),  # a day outside the event is dropped
+        ({"day": "2020-09-07", "category": "特殊关爱", "street": "大学路街道", "team": "T002"}, 0),
+    ],
+)
+def test_every_filter_the_url_can_say_opens_the_console(console_store, params, total_fen):
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["user"] = signed("ana", console_store)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/console.py").run()
+    assert not at.exception
+    assert at.markdown[0].value.startswith(f"### 筛选范围内 {format_yuan(total_fen)}")
+
+
+def test_choosing_a_day_in_the_sidebar_shows_its_time_range(console_store):
+    at = app(signed("ana", console_store))
+    at.switch_page("pages/console.py").run()
+    at.sidebar.selectbox(key="f_day").select("2020-09-07").run()
+    assert not at.exception
+    assert [t.value for t in at.sidebar.time_input] == [None, None]
+    at.sidebar.time_input(key="f_from").set_value(dt.time(10, 1)).run()
+    assert not at.exception
+    assert at.markdown[0].value.startswith(f"### 筛选范围内 {format_yuan(5_000)}")
+    assert dict(at.query_params) == {"day": "2020-09-07", "from": "10:01"}

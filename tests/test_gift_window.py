@@ -12,6 +12,7 @@ from givingday.ingest.batch import import_bytes
 from givingday.screens.snapshot import take_snapshot
 from givingday.store import adjustments
 from tests.conftest import CANONICAL_HEADER, assert_rollups_match_ledger, import_unjudged_times, snapshot
+from tests.test_console_page import field
 
 WINDOW = "2020-09-06 至 2020-09-10 之内（活动自 2020-09-07 起 3 天，前后各放宽 1 天）"
 WINDOW_EN = "2020-09-06 to 2020-09-10 (the event's 3 days from 2020-09-07, widened by 1 day(s) either side)"
@@ -166,14 +167,14 @@ def test_the_record_form_keeps_the_same_window(store, at, said):
 def test_the_record_forms_date_picker_offers_the_window(page_store):
     at = signed_in_page(page_store, "act")
     user = at.session_state["user"]
-    day = at.date_input(key="gift_day")
+    day = at.date_input(key=field(at, "gift_day"))
     assert (day.min, day.max, day.value) == (dt.date(2020, 9, 6), dt.date(2020, 9, 10), dt.date(2020, 9, 10))
     stop_the_demo_clock(page_store, local(page_store, "2020-09-07 12:00:00"))
     at = AppTest.from_file("../pages/act.py", default_timeout=60)
     at.session_state["user"] = user
     at.run()
-    assert at.date_input(key="gift_day").value == dt.date(2020, 9, 7)
-    assert at.time_input(key="gift_time").value == dt.time(12, 0)
+    assert at.date_input(key=field(at, "gift_day")).value == dt.date(2020, 9, 7)
+    assert at.time_input(key=field(at, "gift_time")).value is None  # empty: the board's now when submitted
 
 
 def test_a_correction_moves_a_mistyped_time_and_every_minute_and_last_gift_follow(store):
@@ -255,13 +256,13 @@ def test_the_correction_form_moves_a_gifts_time(page_store):
     store = page_store
     import_unjudged_times(store, CANONICAL_HEADER + "Y1,2029-09-07 10:00:20,100,0,P001,,,qr,\n")
     at = signed_in_page(store, "act")
-    at.text_input(key="fix_id").input("Y1").run()
-    assert (at.date_input(key="fix_day_Y1").value, at.time_input(key="fix_time_Y1").value) == (
+    at.text_input(key=field(at, "fix_id")).input("Y1").run()
+    assert (at.date_input(key=field(at, "fix_day_Y1")).value, at.time_input(key=field(at, "fix_time_Y1")).value) == (
         dt.date(2029, 9, 7),
         dt.time(10, 0),
     )
-    at.date_input(key="fix_day_Y1").set_value(dt.date(2020, 9, 7))
-    at.text_area(key="fix_reason_Y1").input("年份录错")
+    at.date_input(key=field(at, "fix_day_Y1")).set_value(dt.date(2020, 9, 7))
+    at.text_area(key=field(at, "fix_reason_Y1")).input("年份录错")
     next(b for b in at.button if b.label == "提交").click().run()
     assert not at.exception and at.success[0].value.startswith("已更正：Y1")
     assert adjustments.current(store, "Y1")["occurred_at"] == local(store, "2020-09-07 10:00")

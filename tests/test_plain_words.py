@@ -208,7 +208,7 @@ def test_the_forms_refusals_are_chinese_first(store):
     adjustments.refund(store, "G2", "重复", "ana")
     with pytest.raises(adjustments.AdjustmentError) as twice:
         adjustments.refund(store, "G2", "重复", "ana")
-    assert str(twice.value) == "捐款 'G2' 已经退款。gift 'G2' has already been refunded"
+    assert str(twice.value) == "捐款 'G2' 已全额退款。gift 'G2' has already been refunded"
     with pytest.raises(adjustments.AdjustmentError) as elsewhere:
         adjustments.correct(store, "G1", "录错", "ana", team_id="T404")
     assert str(elsewhere.value) == "未知队伍 'T404'。unknown team 'T404'"

@@ -32,6 +32,21 @@ class ActionError(ValueError):
     """Why an act was refused; nothing was stored."""
 
 
+class AlreadyStored(ActionError):
+    """This submission was stored before (the same form clicked twice): nothing new was stored."""
+
+    def __init__(self, what: str, act_id: str) -> None:
+        super().__init__(
+            f"这次提交已{what}（编号 {act_id}），没有重复{what}。This submission was already stored as {act_id}."
+        )
+        self.act_id = act_id
+
+
+def _act_id(prefix: str, submission: str | None) -> str:
+    """An act's id: from the form's submission id when there is one, so submitting it twice stores it once."""
+    return f"{prefix}-{submission or uuid.uuid4().hex[:16]}"
+
+
 def _need_reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise ActionError("请写明原因或备注（谁、为什么）。A reason is required.")
@@ -82,6 +97,17 @@ def form_days(board: clock.BoardTime) -> tuple[dt.date, dt.date, dt.date]:
     return first, last, min(max(board.now.astimezone(event.tz).date(), first), last)
 
 
+def form_moment(day: dt.date, at: dt.time | None, board: clock.BoardTime) -> dt.datetime:
+    """The record form's time: the day and time typed, or without a time the board's now to the second, so a gift
+    taken now is as recent as it is (a time picker knows only minutes). A day other than today needs its time."""
+    now = board.now.astimezone(board.event.tz).replace(microsecond=0)
+    if at is not None:
+        return dt.datetime.combine(day, at, board.event.tz)
+    if day != now.date():
+        raise ActionError(f"{day} 不是今天：请填写捐款的时间。A gift of another day needs its time.")
+    return now
+
+
 def total_fen(gift: dict[str, Any]) -> int:
     """A gift's money with its matching: what a refund takes out of every total."""
     return gift["amount_fen"] + gift["matched_fen"]
@@ -104,9 +130,11 @@ def record_gift(
     site_id: str | None = None,
     donor_name: str = "",
     reference: str = "",
+    submission: str | None = None,
 ) -> str:
     """Record an offline, bank, corporate or livestream gift. Returns its id; ActionError if refused, as when
-    its time is outside the event's window or later than the board's now (`clock.gift_time_refused`)."""
+    its time is outside the event's window or later than the board's now (`clock.gift_time_refused`), or when
+    this `submission` was already recorded."""
     reason = _need_reason(reason)
     if channel not in RECORDED_CHANNELS:
         raise ActionError(f"channel {channel!r} cannot be recorded by hand (one of {', '.join(RECORDED_CHANNELS)})")
@@ -121,7 +149,7 @@ def record_gift(
         raise ActionError("the gift's time needs a time zone")
     if refused := clock.gift_time_refused(occurred_at, clock.board_time(store.location, store.event)):
         raise ActionError(refused)
-    donation_id = f"{channel}-{uuid.uuid4().hex[:16]}"
+    donation_id = _act_id(channel, submission)
     row = {
         "donation_id": donation_id,
         "occurred_at": occurred_at.isoformat(),
@@ -139,6 +167,8 @@ def record_gift(
     def audit_it(conn: sa.Connection, report: ImportReport) -> None:
         if report.rejections:
             raise ActionError(report.rejections[0].reason)  # rolls the whole import back
+        if report.rows_duplicate:
+            raise AlreadyStored("录入", donation_id)
         if report.outcome != "committed" or report.rows_new != 1:
             raise ActionError(report.message or both("捐款未保存", "the gift was not stored"))
         audit.record(
@@ -167,8 +197,10 @@ def record_pledge(
     team_id: str | None = None,
     site_id: str | None = None,
     due_on: dt.date | None = None,
+    submission: str | None = None,
 ) -> str:
-    """Record money promised but not yet received. It is never counted in the totals."""
+    """Record money promised but not yet received. It is never counted in the totals. A `submission` already
+    recorded is refused."""
     reason = _need_reason(reason)
     if amount_fen <= 0:
         raise ActionError(both("金额须为正数", "the amount must be positive"))
@@ -180,8 +212,10 @@ def record_pledge(
                 f"amount {format_yuan(amount_fen)} is above the cap of {cap}",
             )
         )
-    pledge_id = f"pledge-{uuid.uuid4().hex[:16]}"
+    pledge_id = _act_id("pledge", submission)
     with store.writing() as conn:
+        if conn.execute(sa.text("select count(*) from pledges where pledge_id = :id"), {"id": pledge_id}).scalar():
+            raise AlreadyStored("登记", pledge_id)
         if unknown := unknown_roster_id(conn, project_id=project_id, team_id=team_id, site_id=site_id):
             raise ActionError(unknown)
         conn.execute(

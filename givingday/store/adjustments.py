@@ -49,7 +49,9 @@ def _current(conn: sa.Connection, donation_id: str) -> dict:
     ).all()
     live = [dict(r._mapping) for r in nets if r.amount_fen or r.matched_fen or r.donations]
     if not live:
-        raise AdjustmentError(both(f"捐款 {donation_id!r} 已经退款", f"gift {donation_id!r} has already been refunded"))
+        raise AdjustmentError(
+            both(f"捐款 {donation_id!r} 已全额退款", f"gift {donation_id!r} has already been refunded")
+        )
     current = live[-1] if len(live) == 1 else max(live, key=lambda r: r["amount_fen"])
     at = conn.execute(sa.text("select occurred_at from gift_times where donation_id = :id"), {"id": donation_id})
     return {**attribution, **current, "occurred_at": at.scalar_one()}

@@ -120,19 +120,24 @@ def sign_out() -> None:
         st.logout()
 
 
-def cookie_call() -> None:
+def cookie_call(then: str | None = None) -> bool:
     """After a sign-in or a sign-out, the browser asks the board for its cookie, or to drop it
-    (`/auth/session`, `/auth/sign-out`): Streamlit cannot set a cookie on its own responses."""
+    (`/auth/session`, `/auth/sign-out`): Streamlit cannot set a cookie on its own responses. With `then` (a page's
+    URL path), the browser opens that page once the cookie is set: a switch of page in the same run would drop the
+    script before it ran. True when a call was made."""
     call = st.session_state.pop("cookie_call", None)
     if call is None:
-        return
+        return False
     route, ticket = call
     base = "/" + st_config.get_option("server.baseUrlPath").strip("/")
     url = json.dumps(base.rstrip("/") + "/auth/" + route)
+    after = "" if then is None else f".then(() => location.assign({json.dumps(base.rstrip('/') + '/' + then)}))"
     st.html(
-        f"<script>fetch({url}, {{method: 'POST', credentials: 'same-origin', body: {json.dumps(ticket)}}})</script>",
+        f"<script>fetch({url}, {{method: 'POST', credentials: 'same-origin', body: {json.dumps(ticket)}}}){after}"
+        "</script>",
         unsafe_allow_javascript=True,
     )
+    return True
 
 
 @st.cache_data(ttl=30, max_entries=64, show_spinner=False)
