@@ -14,7 +14,7 @@ import pytest
 from givingday import config, tokens
 from givingday.ops.bench_api import Client
 from givingday.ops.server import demo_server
-from tests.conftest import run_cli, wait_until
+from tests.conftest import english, run_cli, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -71,7 +71,9 @@ def test_refusals_over_http_store_nothing(board):
         {"error": "the body is larger than 0.01 MB ([api] max_body_mb)"},
     )
     status, answer = relay.post(b"hello,world\n1,2\n", "text/csv")
-    assert status == 400 and answer["error"].startswith("not a recognised donation file: its columns are hello")
+    assert status == 400 and english(answer["error"]).startswith(
+        "not a recognised donation file: its columns are hello"
+    )
     assert relay.request("GET", "/api/gifts")[0] == 405
     after = totals(db)
     assert after["total_fen"] == before["total_fen"] + 1000 and after["donations"] == before["donations"] + 1

@@ -199,7 +199,7 @@ def test_a_pledge_to_close_is_named_by_who_and_how_much(page_store):
     )
     at.switch_page("pages/act.py").run()
     assert not at.exception
-    close = at.selectbox(key="close_id")
+    close = at.selectbox(key=f"close_id_{at.session_state['close_submission']}")
     assert close.options == [f"某** · ¥1,000.00（{pid}）"]
 
 
