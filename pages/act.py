@@ -19,7 +19,7 @@ from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
 from givingday.web import mapping
 from givingday.web.board import board_time, cached_console, cached_query, on_board_clock, shared_store
-from givingday.web.widgets import WRAPPED, page_top, table
+from givingday.web.widgets import WRAPPED, as_text, page_top, table
 
 CHANNEL_CHOICES = {c: CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 
@@ -65,7 +65,7 @@ def refused_as(prefix: str):
     try:
         yield
     except (actions.ActionError, adjustments.AdjustmentError) as exc:
-        st.error(f"{prefix}：{exc}")
+        st.error(f"{prefix}：{as_text(exc)}")
 
 
 def forget_cached() -> None:
@@ -177,9 +177,9 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
     try:
         cur = adjustments.current(shared_store(), gift_id)
     except adjustments.AdjustmentError as exc:
-        st.warning(str(exc), icon=":material/info:")
+        st.warning(as_text(exc), icon=":material/info:")
         return
-    st.write(f"当前：{actions.describe(cur, roster, event.tz)}")
+    st.write(f"当前：{as_text(actions.describe(cur, roster, event.tz))}")
     when = cur["occurred_at"].astimezone(event.tz)
     with st.form(f"fix_{gift_id}_{sid}"):  # keyed by the gift, so its choices start from this gift
         kind = st.radio(
@@ -219,7 +219,9 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
 
 def show_report(report: ImportReport) -> None:
     ok = report.outcome == "committed"
-    (st.success if ok and not report.rows_rejected else st.warning if ok else st.error)(wording.import_summary(report))
+    (st.success if ok and not report.rows_rejected else st.warning if ok else st.error)(
+        as_text(wording.import_summary(report))
+    )
     if report.rejections:
         table(tables.rejected_rows(report.rejections), row_height=WRAPPED)
 
@@ -243,7 +245,7 @@ def upload(user) -> None:
         try:
             profile = find_profile(profile_name) if profile_name else None
         except ProfileError as exc:
-            st.error(str(exc))
+            st.error(as_text(exc))
             return
         if profile is None and mapping.start_if_unknown(file.name, file.getvalue()):
             st.session_state.pop("last_upload", None)

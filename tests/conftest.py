@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -229,3 +230,8 @@ def import_unjudged_times(store: Store, text: str, name: str = "old.csv"):
 def english(message: str) -> str:
     """The English half of a message said Chinese first, English beside (`labels.both`)."""
     return message.rpartition("。")[2]
+
+
+def unescaped(markdown: str) -> str:
+    """A message's text as the organizer reads it, without the escapes that keep it from being read as Markdown."""
+    return re.sub(r"\\(.)", r"\1", markdown)

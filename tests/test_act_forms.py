@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from givingday import clock
 from givingday.money import format_yuan
+from tests.conftest import unescaped
 from tests.test_console_page import console_store, field, signed  # noqa: F401 - console_store is a fixture
 
 BEFORE_FEN = 16_000  # the two gifts of console_store
@@ -49,7 +50,7 @@ def test_a_gift_submitted_twice_is_recorded_once(console_store):  # noqa: F811
     )
     assert at.session_state["gift_submission"] != first
     submit(at, "录入捐款")  # the emptied form, clicked again
-    assert [e.value for e in at.error] == ["未提交：请填写金额。"]
+    assert [unescaped(e.value) for e in at.error] == ["未提交：请填写金额。"]
     # A second click that left before the first one's answer came back carries the same submission: it stores
     # nothing, and the page says the one outcome there is
     at.session_state["gift_submission"] = first
@@ -108,7 +109,7 @@ def test_a_correction_submitted_twice_changes_the_gift_once(console_store):  # n
         at.text_input(key=field(at, "fix_amount_C2")).input("40")
         at.text_area(key=field(at, "fix_reason_C2")).input("金额录错")
         submit(at, "提交")
-    assert [e.value for e in at.error] == ["未提交：没有任何更改。Nothing was changed."]
+    assert [unescaped(e.value) for e in at.error] == ["未提交：没有任何更改。Nothing was changed."]
     assert total(store) == BEFORE_FEN - 1_000
     assert store.scalar("select count(*) from audit_log where action = 'correction'") == 1
 
@@ -126,7 +127,7 @@ def test_a_gift_taken_now_is_stamped_to_the_second_of_the_boards_clock(console_s
     at.date_input(key=field(at, "gift_day")).set_value(dt.date(2020, 9, 6))  # another day needs its time
     fill_gift(at, None)
     submit(at, "录入捐款")
-    assert [e.value for e in at.error] == [
+    assert [unescaped(e.value) for e in at.error] == [
         "未录入：2020-09-06 不是今天：请填写捐款的时间。A gift of another day needs its time."
     ]
     assert store.scalar("select count(*) from donations where channel = 'offline'") == 1

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from givingday.accounts import User
 from givingday.ingest.formats import detect_layout, read_table
-from tests.conftest import snapshot
+from tests.conftest import snapshot, unescaped
 from tests.test_mapping import BILL, PREAMBLE, SAVED, STATEMENT
 
 
@@ -56,9 +56,9 @@ def test_an_unknown_file_is_mapped_previewed_saved_and_imported_on_confirm(scree
     before = snapshot(page_store)
     assert not at.exception
     assert at.session_state["started"] is True
-    assert at.warning[0].value.startswith("community.csv：没有认出这种文件")
+    assert at.warning[0].value.startswith("community\\.csv：没有认出这种文件")
     assert list(at.dataframe[0].value.columns) == ["流水号", "入账日期", "入账时间", "收款金额", "付款人", "备注"]
-    assert [e.value for e in at.error] == [
+    assert [unescaped(e.value) for e in at.error] == [
         "请选择项目列，或选定一个项目。Choose the project's column, or one project for every row."
     ]
     at.radio(key=key("split")).set_value("split").run()
@@ -81,7 +81,7 @@ def test_an_unknown_file_is_mapped_previewed_saved_and_imported_on_confirm(scree
     next(b for b in at.button if b.label == "保存导入配置 Save profile").click().run()
     assert not at.exception
     assert (tmp_path / "profiles" / "community.toml").read_text(encoding="utf-8") == SAVED
-    assert at.success[0].value.startswith("已保存导入配置 community")
+    assert at.success[0].value.startswith("已保存导入配置 community：")
     assert snapshot(page_store) == before  # saving the profile stores no gift either
 
     next(b for b in at.button if b.label.startswith("确认导入")).click().run()
@@ -107,7 +107,7 @@ def test_a_mapping_changed_after_saving_must_be_saved_again(screen, tmp_path):
     ]
     assert not [b for b in at.button if b.label.startswith("确认导入")]
     next(b for b in at.button if b.label == "保存导入配置 Save profile").click().run()
-    assert [e.value for e in at.error] == [
+    assert [unescaped(e.value) for e in at.error] == [
         "已有名为 community 的导入配置：换一个名字，或确认替换。"
         "A profile named 'community' exists: choose another name, or confirm replacing it."
     ]
@@ -135,7 +135,7 @@ def test_rows_that_are_not_income_are_skipped_in_the_preview(page_store, profile
     assert not at.exception and not at.error
     assert [m.value for m in at.metric] == ["2", "¥30.50", "0", "2", "0"]
     at.multiselect(key=bill("income_收/支")).unselect("收入").run()
-    assert [e.value for e in at.error] == [
+    assert [unescaped(e.value) for e in at.error] == [
         "请选择「收/支」列中表示收入的值。Choose the values of '收/支' that mean income."
     ]
     at.selectbox(key=bill("income")).set_value("").run()  # every row is income: the expenses count too
@@ -151,3 +151,13 @@ def test_a_bill_with_a_preamble_starts_at_its_header(page_store, profiles):
     assert [m.value for m in at.metric] == ["1", "¥10.00", "0", "1", "0"]
     at.selectbox(key=f"map_header_{token}").set_value(4).run()  # the wrong line: its cells are the columns now
     assert list(at.dataframe[0].value.columns) == ["共2笔记录", "收入：1笔", "列 (3)", "列 (4)", "列 (5)"]
+
+
+def test_a_files_headers_cannot_put_markdown_on_the_page(page_store, profiles):
+    """A header is shown as the text it is: no link, image or colour from a file reaches the organizer's page."""
+    at = opened("![pixel](http://evil.invalid/p.png),:red[金额],[点我](http://evil.invalid)\n1,2,3\n".encode())
+    assert not at.exception
+    shown = at.warning[0].value
+    assert "\\!\\[pixel\\]\\(http\\://evil\\.invalid/p\\.png\\)" in shown
+    assert "\\:red\\[金额\\]" in shown and "\\[点我\\]\\(http" in shown
+    assert "](http" not in shown

@@ -21,7 +21,7 @@ from givingday.ingest.profiles import ProfileError, find_profile
 from givingday.labels import CHANNEL_NAMES
 from givingday.money import format_yuan
 from givingday.web.board import shared_store
-from givingday.web.widgets import table
+from givingday.web.widgets import as_text, table
 
 KEY = "map_file"
 FIRST_ROWS = 10
@@ -226,7 +226,7 @@ def _save(pending: Pending, choices: Choices, text: str | None) -> None:
         try:
             saved = mapping.save(name, choices, pending.found.headers, replace=replace)
         except MappingError as exc:
-            st.error(str(exc))
+            st.error(as_text(exc))
         else:
             pending.saved = (saved.name, text)
 
@@ -239,8 +239,8 @@ def screen(user) -> ImportReport | None:
     st.subheader("对应各列 Map the columns")
     found = pending.first
     st.warning(
-        f"{pending.file_name}：没有认出这种文件，请把它的列对应到捐款的字段。"
-        f"Not recognised: map its columns to a gift's fields. ({found.reason})",
+        f"{as_text(pending.file_name)}：没有认出这种文件，请把它的列对应到捐款的字段。"
+        f"Not recognised: map its columns to a gift's fields. ({as_text(found.reason)})",
         icon=":material/table_view:",
     )
     _header_line(pending)
@@ -260,7 +260,7 @@ def screen(user) -> ImportReport | None:
         text, profile = mapping.build(name, choices, found.headers)
         run = mapping.dry_run(shared_store(), found.table, profile)
     except (MappingError, UnreadableFile) as exc:
-        st.error(str(exc))
+        st.error(as_text(exc))
         text = run = None
     if run is not None:
         _preview(run)
@@ -269,7 +269,7 @@ def screen(user) -> ImportReport | None:
         st.info("保存后映射又改了：请再保存一次。The mapping changed since it was saved: save it again.")
     elif pending.saved and run is not None:
         st.success(
-            f"已保存导入配置 {pending.saved[0]}：下次这种文件会自动识别。"
+            f"已保存导入配置 {as_text(pending.saved[0])}：下次这种文件会自动识别。"
             f"Saved: the next such file is recognised on its own."
         )
         label = f"确认导入 Import {run.gifts.num_rows:,} 笔，{format_yuan(run.amount_fen)}"
@@ -277,7 +277,7 @@ def screen(user) -> ImportReport | None:
             try:
                 profile = find_profile(pending.saved[0])
             except ProfileError as exc:  # removed or spoilt on disk since it was saved
-                st.error(f"未导入 Not imported: {exc}")
+                st.error(f"未导入 Not imported: {as_text(exc)}")
                 return None
             report = actions.upload(shared_store(), user.name, pending.file_name, pending.data, profile)
             st.session_state.pop(KEY, None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +14,15 @@ from givingday.web.board import allow_only, is_demo
 NO_ROWS = "暂无记录。Nothing yet."
 WRAPPED = 72  # px: a row this tall wraps its long text (Streamlit wraps rows taller than 4rem), e.g. a rejected row
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+
+
+def as_text(text: object) -> str:
+    """Text from outside (a file's name, its headers, an error quoting them) for Streamlit's messages, which read
+    Markdown: every Markdown character escaped, so a header cannot put a link, an image or a colour on the page."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 class AsIsHtml:
