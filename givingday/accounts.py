@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -97,19 +96,15 @@ class AccountsUnreadable(AccountError):
 
 def _read(path: Path) -> dict[str, dict]:
     try:
-        users = json.loads(path.read_text(encoding="utf-8"))["users"]
-    except FileNotFoundError:
-        return {}
-    except json.JSONDecodeError as exc:
-        raise AccountsUnreadable(
-            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); fix it by hand or add"
-            " the users again with `python -m givingday user add`"
-        ) from None
-    except (OSError, UnicodeDecodeError, KeyError, TypeError) as exc:
-        raise AccountsUnreadable(f"{path} cannot be read as the accounts file ({type(exc).__name__})") from None
-    if not isinstance(users, dict) or not all(isinstance(u, dict) and "role" in u for u in users.values()):
-        raise AccountsUnreadable(f"{path}: every user needs an entry with a role")
-    return users
+        return config.read_private_json(
+            path,
+            "users",
+            "role",
+            "accounts",
+            "fix it by hand or add the users again with `python -m givingday user add`",
+        )
+    except config.PrivateFileError as exc:
+        raise AccountsUnreadable(str(exc)) from None
 
 
 def _write(path: Path, users: dict[str, dict]) -> None:
@@ -161,11 +156,8 @@ def set_password(name: str, password: str, location: str | None = None) -> None:
 
 
 def remove_user(name: str, location: str | None = None) -> None:
-    path = users_path(location)
-    users = _read(path)
-    if users.pop(name, None) is None:
+    if not config.drop_private_entry(_read, _write, users_path(location), name):
         raise AccountError(f"no user {name!r}")
-    _write(path, users)
 
 
 def list_users(location: str | None = None) -> list[User]:

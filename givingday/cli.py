@@ -262,62 +262,69 @@ def _new_password(name: str) -> str:
     return first
 
 
-def cmd_user(args: argparse.Namespace) -> int:
-    from givingday import accounts
-
+def _named_acts(args: argparse.Namespace, noun: str, error: type[Exception], listing, acts: dict) -> int:
+    """`NOUN list`, or `NOUN ACTION NAME` run as `acts[ACTION](NAME)`; an `error` is said on stderr, exit 2."""
     try:
         if args.action == "list":
-            for u in accounts.list_users(args.db):
-                print(f"{u.name:<24} {u.role:<10} {'OIDC' if u.external else 'local'}")
+            listing()
             return 0
         if not args.name:
-            raise accounts.AccountError(f"`user {args.action}` needs a NAME")
-        if args.action == "add":
-            if not args.role:
-                raise accounts.AccountError("`user add` needs --role " + "|".join(labels.ROLES))
-            if args.oidc:
-                accounts.add_user(args.name, args.role, None, args.db)
-            else:
-                accounts.check_name(args.name)  # fail on a bad name before asking for a password
-                accounts.add_user(args.name, args.role, _new_password(args.name), args.db)
-            print(f"user {args.name} added as {args.role} ({accounts.users_path(args.db)})")
-        elif args.action == "passwd":
-            accounts.set_password(args.name, _new_password(args.name), args.db)
-            print(f"password of {args.name} changed")
-        elif args.action == "remove":
-            accounts.remove_user(args.name, args.db)
-            print(f"user {args.name} removed")
-    except accounts.AccountError as exc:
+            raise error(f"`{noun} {args.action}` needs a NAME")
+        acts[args.action](args.name)
+    except error as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from givingday import accounts
+
+    def listing() -> None:
+        for u in accounts.list_users(args.db):
+            print(f"{u.name:<24} {u.role:<10} {'OIDC' if u.external else 'local'}")
+
+    def add(name: str) -> None:
+        if not args.role:
+            raise accounts.AccountError("`user add` needs --role " + "|".join(labels.ROLES))
+        if args.oidc:
+            accounts.add_user(name, args.role, None, args.db)
+        else:
+            accounts.check_name(name)  # fail on a bad name before asking for a password
+            accounts.add_user(name, args.role, _new_password(name), args.db)
+        print(f"user {name} added as {args.role} ({accounts.users_path(args.db)})")
+
+    def passwd(name: str) -> None:
+        accounts.set_password(name, _new_password(name), args.db)
+        print(f"password of {name} changed")
+
+    def remove(name: str) -> None:
+        accounts.remove_user(name, args.db)
+        print(f"user {name} removed")
+
+    return _named_acts(args, "user", accounts.AccountError, listing, {"add": add, "passwd": passwd, "remove": remove})
 
 
 def cmd_token(args: argparse.Namespace) -> int:
     from givingday import tokens
 
-    try:
-        if args.action == "list":
-            for t in tokens.list_tokens(args.db):
-                print(f"{t.name:<24} made {t.created_at}")
-            return 0
-        if not args.name:
-            raise tokens.TokenError(f"`token {args.action}` needs a NAME")
-        if args.action == "add":
-            token = tokens.add_token(args.name, args.db)
-            print(token)
-            print(
-                f"token for {args.name} made ({tokens.tokens_path(args.db)}): it is shown only now; its posts are"
-                f" imported as api:{args.name}",
-                file=sys.stderr,
-            )
-        else:
-            tokens.revoke_token(args.name, args.db)
-            print(f"token {args.name} revoked: the board refuses it from its next post")
-    except tokens.TokenError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    def listing() -> None:
+        for t in tokens.list_tokens(args.db):
+            print(f"{t.name:<24} made {t.created_at}")
+
+    def add(name: str) -> None:
+        print(tokens.add_token(name, args.db))
+        print(
+            f"token for {name} made ({tokens.tokens_path(args.db)}): it is shown only now; its posts are"
+            f" imported as api:{name}",
+            file=sys.stderr,
+        )
+
+    def revoke(name: str) -> None:
+        tokens.revoke_token(name, args.db)
+        print(f"token {name} revoked: the board refuses it from its next post")
+
+    return _named_acts(args, "token", tokens.TokenError, listing, {"add": add, "revoke": revoke})
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

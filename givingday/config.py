@@ -64,6 +64,37 @@ def write_private_json(path: Path, data: object) -> None:
     os.replace(tmp, path)
 
 
+class PrivateFileError(ValueError):
+    """A private JSON file (accounts, tokens) that is there but cannot be used; the message says how to mend it."""
+
+
+def read_private_json(path: Path, key: str, field: str, what: str, mend: str) -> dict[str, dict]:
+    """The entries under `key` of a private JSON file, each a dict with `field`; {} when there is no file yet."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))[key]
+    except FileNotFoundError:
+        return {}
+    except json.JSONDecodeError as exc:
+        raise PrivateFileError(
+            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); {mend}"
+        ) from None
+    except (OSError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise PrivateFileError(f"{path} cannot be read as the {what} file ({type(exc).__name__}); {mend}") from None
+    if not isinstance(entries, dict) or not all(isinstance(e, dict) and field in e for e in entries.values()):
+        raise PrivateFileError(f"{path}: every entry needs its {field}; {mend}")
+    return entries
+
+
+def drop_private_entry(read, write, path: Path, name: str) -> bool:
+    """Remove the entry `name` from a private file of entries (read and written by its owner's functions);
+    False when there was none by that name."""
+    entries = read(path)
+    if entries.pop(name, None) is None:
+        return False
+    write(path, entries)
+    return True
+
+
 def inbox_dir(location: str) -> Path:
     return Path(os.environ.get("GIVINGDAY_INBOX") or beside_store(location, "inbox"))
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
@@ -47,14 +46,11 @@ def _digest(token: str) -> str:
 
 def _read(path: Path) -> dict[str, dict]:
     try:
-        tokens = json.loads(path.read_text(encoding="utf-8"))["tokens"]
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise TokenError(f"{path} cannot be read as the tokens file ({type(exc).__name__})") from None
-    if not isinstance(tokens, dict) or not all(isinstance(t, dict) and "sha256" in t for t in tokens.values()):
-        raise TokenError(f"{path}: every token needs an entry with its sha256")
-    return tokens
+        return config.read_private_json(
+            path, "tokens", "sha256", "tokens", "fix it by hand, or move it aside and add the tokens again"
+        )
+    except config.PrivateFileError as exc:
+        raise TokenError(str(exc)) from None
 
 
 def _write(path: Path, tokens: dict[str, dict]) -> None:
@@ -76,11 +72,8 @@ def add_token(name: str, location: str | None = None) -> str:
 
 
 def revoke_token(name: str, location: str | None = None) -> None:
-    path = tokens_path(location)
-    tokens = _read(path)
-    if tokens.pop(name, None) is None:
+    if not config.drop_private_entry(_read, _write, tokens_path(location), name):
         raise TokenError(f"no token named {name!r}")
-    _write(path, tokens)
 
 
 def list_tokens(location: str | None = None) -> list[Token]:

@@ -59,12 +59,18 @@ def _upload_tab(browser, url: str):  # noqa: F811
     return page
 
 
-def test_an_unknown_layout_is_mapped_saved_imported_and_then_recognised(browser, board):  # noqa: F811
-    url, db, profiles = board
+def _mapping_opened(browser, url: str, name: str, data: bytes):  # noqa: F811
+    """An organizer's upload of a file nothing recognises, on /act, once the mapping screen is up."""
     page = _upload_tab(browser, url)
-    _upload(page, "community.csv", STATEMENT)
+    _upload(page, name, data)
     page.get_by_role("heading", name="对应各列 Map the columns").wait_for(timeout=30_000)
     settle(page)
+    return page
+
+
+def test_an_unknown_layout_is_mapped_saved_imported_and_then_recognised(browser, board):  # noqa: F811
+    url, db, profiles = board
+    page = _mapping_opened(browser, url, "community.csv", STATEMENT)
     assert "community.csv：没有认出这种文件" in page.inner_text("body")
     page.screenshot(path=str(SHOTS / "mapping-unknown-file.png"))
 
@@ -117,10 +123,7 @@ def test_an_unknown_layout_is_mapped_saved_imported_and_then_recognised(browser,
 
 def test_a_bill_with_a_preamble_and_expenses_is_mapped_and_recognised_again(browser, board):  # noqa: F811
     url, db, profiles = board
-    page = _upload_tab(browser, url)
-    _upload(page, "bill.csv", PREAMBLE)
-    page.get_by_role("heading", name="对应各列 Map the columns").wait_for(timeout=30_000)
-    settle(page)
+    page = _mapping_opened(browser, url, "bill.csv", PREAMBLE)
     header = page.get_by_role("combobox", name="表头所在行 The header is on line")
     assert header.input_value() == "5：单号, 时间, 收/支, 金额, 对方"
     _choose(page, "项目 Project", "P001")

@@ -72,4 +72,4 @@ def test_a_file_broken_by_hand_lets_no_token_in_and_the_command_says_where(db_pa
     path.write_text('{"tokens": ', encoding="utf-8")
     assert tokens.holder(token, str(db_path)) is None
     r = run_cli("token", "list", db=db_path)
-    assert r.returncode == 2 and f"{path} cannot be read as the tokens file (JSONDecodeError)" in r.stderr
+    assert r.returncode == 2 and f"{path} is not valid JSON (line 1, column 12: Expecting value)" in r.stderr

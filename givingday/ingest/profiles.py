@@ -133,6 +133,14 @@ class Profile:
         from givingday.ingest.formats import Layout, UnreadableFile
 
         index = header_columns(header)
+        shown = ", ".join(h for h in header[:12] if h)
+
+        def lacking(zh: str, en: str) -> UnreadableFile:
+            """A column the profile names that this file does not have, said with the file's own columns."""
+            return UnreadableFile(
+                both(f"导入配置 {self.name!r} {zh}此文件没有（它的列：{shown}）", f"{en} (its columns: {shown})")
+            )
+
         cols: dict[str, int] = {}
         for f, col in self.columns.items():
             if not col:
@@ -140,13 +148,9 @@ class Profile:
             if header_key(col) not in index:
                 if f not in REQUIRED:
                     continue  # an optional column (memo, reference, …) this export leaves out
-                shown = ", ".join(h for h in header[:12] if h)
-                raise UnreadableFile(
-                    both(
-                        f"导入配置 {self.name!r} 需要列 {col!r}（{f}），此文件没有（它的列：{shown}）",
-                        f"profile {self.name!r} expects a column {col!r} for {f}, which this file does not have "
-                        f"(its columns: {shown})",
-                    )
+                raise lacking(
+                    f"需要列 {col!r}（{f}），",
+                    f"profile {self.name!r} expects a column {col!r} for {f}, which this file does not have",
                 )
             cols[f] = one_column(header, f, index[header_key(col)])
         personal = personal_columns(cols)
@@ -155,24 +159,17 @@ class Profile:
         if self.identity is not None:
             missing = [c for c in self.identity if header_key(c) not in index]
             if missing:
-                named, shown = ", ".join(repr(c) for c in missing), ", ".join(h for h in header[:12] if h)
-                raise UnreadableFile(
-                    both(
-                        f"导入配置 {self.name!r} 的 identity 列 {named} 此文件没有（它的列：{shown}）",
-                        f"profile {self.name!r} names {named} in identity, a column this file does not have"
-                        f" (its columns: {shown})",
-                    )
+                named = ", ".join(repr(c) for c in missing)
+                raise lacking(
+                    f"的 identity 列 {named} ",
+                    f"profile {self.name!r} names {named} in identity, a column this file does not have",
                 )
             identity = tuple(one_column(header, f"identity {c!r}", index[header_key(c)]) for c in self.identity)
         for column, reader in statements.statement_columns(self):
             if header_key(column) not in index:
-                shown = ", ".join(h for h in header[:12] if h)
-                raise UnreadableFile(
-                    both(
-                        f"导入配置 {self.name!r} 要读的列 {column!r} 此文件没有（它的列：{shown}）",
-                        f"profile {self.name!r} reads {column!r} in {reader}, a column this file does not have"
-                        f" (its columns: {shown})",
-                    )
+                raise lacking(
+                    f"要读的列 {column!r} ",
+                    f"profile {self.name!r} reads {column!r} in {reader}, a column this file does not have",
                 )
         return Layout(
             name=f"profile:{self.name}",

@@ -75,6 +75,14 @@ def _unknown(table: dict, known: set[str], where: str) -> None:
         raise StatementError(f"unknown key(s) in {where}: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
 
 
+def _table(raw: object, known: set[str], where: str) -> dict:
+    """A profile's table `where` with only the keys it may have."""
+    if not isinstance(raw, dict):
+        raise StatementError(f"{where} must be a table")
+    _unknown(raw, known, where)
+    return raw
+
+
 def _pattern(text: object, where: str) -> re.Pattern[str]:
     if not isinstance(text, str) or not text:
         raise StatementError(f"{where} must be a regular expression in a string")
@@ -87,9 +95,7 @@ def _pattern(text: object, where: str) -> re.Pattern[str]:
 def file_shape(raw: object) -> FileShape | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        raise StatementError("[file] must be a table")
-    _unknown(raw, FILE_KEYS, "[file]")
+    raw = _table(raw, FILE_KEYS, "[file]")
     within = raw.get("header_within", 1)
     if not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= 200:
         raise StatementError("[file] header_within must be a whole number of lines from 1 to 200")
@@ -128,9 +134,7 @@ def row_filters(raw: object) -> tuple[RowFilter, ...]:
 def refund_rule(raw: object) -> RefundRule | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        raise StatementError("[refunds] must be a table")
-    _unknown(raw, REFUND_KEYS, "[refunds]")
+    raw = _table(raw, REFUND_KEYS, "[refunds]")
     column, status = raw.get("column"), raw.get("status_column")
     if (column is None) == (status is None):
         raise StatementError("[refunds] names either column (the amount refunded) or status_column with patterns")
