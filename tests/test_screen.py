@@ -69,6 +69,8 @@ def test_site_screen(store):
     en = bigscreen.render(take_snapshot(store, now=NOW, site_id="S002"), lang="en", site_id="S002")
     assert '<div class="count">1 gift · #2 of 2 sites</div>' in en
     assert '<div class="count" id="site-goal">Goal ¥20,000 · <b>0%</b></div>' in en
+    district = bigscreen.render(take_snapshot(store, now=NOW), lang="en")
+    assert re.search(r'<div class="count">Today <b>[^<]+</b> · \d+ gifts</div>', district)  # a count, not a label
 
 
 def test_html_escapes_and_labels(store):

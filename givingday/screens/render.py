@@ -384,7 +384,7 @@ def render(
             f'<div class="card"><div class="label">{esc(t(lang, "donations"))}</div>'
             f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
             f'<div class="count">{esc(t(lang, "today"))} <b>{esc(format_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
-            f" · {tot['day_donations']:,} {esc(t(lang, 'donations'))}</div>"
+            f" · {esc(gift_count(tot['day_donations'], lang))}</div>"
             f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(used)}</b> / {esc(pool)}</div></div>'
         )
     clocks = "".join(f"<div>{c}</div>" for c in countdowns(snap, lang))
