@@ -353,3 +353,11 @@ def test_the_sidebar_offers_what_the_choices_above_allow(store):
 
 def test_a_refund_takes_the_gift_with_its_matching(gifts):
     assert actions.total_fen(adjustments.current(gifts, "G3")) == 1_234_600
+
+
+def test_a_short_table_is_as_tall_as_its_rows_and_a_long_one_scrolls_at_the_pages_height():
+    from givingday.web.widgets import WRAPPED, fitted_height
+
+    assert fitted_height(2, 300) == 35 + 2 * 35 + 3  # two quiet sites: no empty grid under them
+    assert fitted_height(50, 300) == 300
+    assert fitted_height(3, 400, WRAPPED) == 35 + 3 * 72 + 3

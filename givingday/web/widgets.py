@@ -12,6 +12,7 @@ from givingday.console import exports
 from givingday.web.board import allow_only, is_demo
 
 NO_ROWS = "暂无记录。Nothing yet."
+ROW_HEIGHT = 35  # px: Streamlit's own height of a table's header and of each row
 WRAPPED = 72  # px: a row this tall wraps its long text (Streamlit wraps rows taller than 4rem), e.g. a rejected row
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -59,16 +60,24 @@ def refreshed_every(seconds: int, now, tz) -> None:
     st.caption(f"每 {seconds} 秒自动刷新 · 数据时间 {exports.local_text(now, tz)}")
 
 
+def fitted_height(rows: int, most: int, row_height: int = ROW_HEIGHT) -> int:
+    """A table's height in px: its header and rows, up to `most` (then it scrolls); a short table shows no
+    empty grid below its rows."""
+    return min(most, ROW_HEIGHT + rows * row_height + 3)
+
+
 def table(frame: pd.DataFrame, download_as: str | None = None, **options) -> None:
     """A table from `console.tables` as the page shows it: yuan and counts with thousands separators, an empty
     cell as a dash; with `download_as`, the same table as CSV and XLSX under that name. A table without
-    rows is a line saying so (an empty grid says "empty")."""
+    rows is a line saying so (an empty grid says "empty"); a `height` is the most it takes."""
     if frame.empty:
         st.caption(NO_ROWS)
         return
     money = {c: st.column_config.NumberColumn(format=exports.MONEY_FORMAT) for c in exports.money_columns(frame)}
     counts = {c: st.column_config.NumberColumn(format=exports.COUNT_FORMAT) for c in frame.attrs.get("counts", [])}
     column_config = {**money, **counts, **options.pop("column_config", {})}
+    if "height" in options:
+        options["height"] = fitted_height(len(frame), options["height"], options.get("row_height", ROW_HEIGHT))
     st.dataframe(frame, hide_index=True, column_config=column_config, placeholder=exports.EMPTY, **options)
     if download_as:
         download_buttons(frame, download_as)
