@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
@@ -200,6 +200,7 @@ class Store:
         self._hasher: DonorHasher | None = None
         self._write_lock = threading.RLock()
         self._roster: dict[str, list[dict[str, Any]]] | None = None
+        self._on_commit: list[Callable[[], None]] = []
 
     @property
     def inbox(self) -> Path:
@@ -217,6 +218,17 @@ class Store:
         command line take turns, so concurrent rollup upserts never conflict and a form never waits on a retry."""
         with self._write_lock, self.engine.begin() as conn:
             yield conn
+        for hook in list(self._on_commit):  # after the commit and the lock: a hook may read what was written
+            hook()
+
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        """Call `hook` after every write transaction commits (the screen feed takes its next snapshot at once). It
+        runs in the writer's thread, so it only signals."""
+        self._on_commit.append(hook)
+
+    def drop_on_commit(self, hook: Callable[[], None]) -> None:
+        with suppress(ValueError):
+            self._on_commit.remove(hook)
 
     def wrote(self, rows: int) -> None:
         """The importer reports the rows it committed, for `renew_if_due`."""
