@@ -29,7 +29,7 @@ PAGE_FILE = Path(__file__).with_name("wall.html")
 HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def _store() -> Store:
+def store() -> Store:
     store = adopted()
     if store is None:
         raise RuntimeError("the wall needs the store `givingday serve` opens")
@@ -56,7 +56,7 @@ async def feed(request: Request) -> Response:
     p = bigscreen.screen_params(request.query_params.get)
     view = p.view_now()
     celebrate = request.query_params.get("celebrate")  # the screen decides when; the feed, whether it may
-    shared = screen_feed.shared(_store())
+    shared = screen_feed.shared(store())
     hit = shared.cached(p.site, view, p.lang, celebrate)  # the feed keeps only sites of the roster
     if hit is not None:
         return _screen(*hit, p)
