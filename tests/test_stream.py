@@ -76,8 +76,8 @@ def test_a_burst_of_commits_is_one_snapshot_per_gap(page_store):
 
 def test_a_slow_screen_holds_only_the_latest_message(page_store):
     async def flood() -> tuple[list[bytes], int, int]:
-        feed = screen_feed.shared(page_store)
-        hub = stream.streams(feed)
+        feed = screen_feed.ScreenFeed(page_store)  # not started: the snapshots come only when the test says
+        hub = stream.Streams(feed, asyncio.get_running_loop())
         slow = stream.Screen(bigscreen.screen_params({}.get))
         hub.screens.add(slow)
         feed.html(None, "overview", "zh", None)

@@ -138,6 +138,8 @@ def measure(url: str, inbox: Path, token: str, others: int, gifts: int) -> int:
     print(f"{screens.opened:,} other wall screens streaming, {screens.refused:,} refused", flush=True)
     rng = random.Random(42)
     by_path: dict[str, list[float]] = {p: [] for p in PATHS}
+    slowest: list[tuple[float, str, float]] = []  # seconds, path, seconds into the run
+    started = time.monotonic()
     others_lag: list[float] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
@@ -155,6 +157,7 @@ def measure(url: str, inbox: Path, token: str, others: int, gifts: int) -> int:
             PATHS[path](url, inbox, token, gift(f"LAT-{i}-{rng.randrange(10**9)}", fen), f"latency-{i}")
             page.wait_for_function("fen => fen in window.seenAt", arg=str(total), timeout=30_000)
             by_path[path].append(page.evaluate("fen => window.seenAt[fen]", str(total)) / 1000 - sent)
+            slowest.append((by_path[path][-1], path, time.monotonic() - started))
             time.sleep(0.5 + rng.random())  # others catch up; the next gift lands anywhere in the feed's period
             others_lag += [t - sent for t in screens.seen.get(total, [])]
         page.screenshot(path=str(config.ROOT / "screenshots" / "latency-wall.png"))
@@ -166,6 +169,7 @@ def measure(url: str, inbox: Path, token: str, others: int, gifts: int) -> int:
         print(line(f"  Chromium, by {path}", values))
     print(line("  Chromium, every path", everything))
     print(line("  other screens' streams", others_lag))
+    print("  slowest: " + ", ".join(f"{s:.2f} s by {p} at {t:.0f} s" for s, p, t in sorted(slowest)[-3:][::-1]))
     return 0 if everything and pct(everything, 0.95) <= 1.0 else 1
 
 
