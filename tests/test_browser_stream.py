@@ -2,6 +2,8 @@
 its stream, with `/wall/feed` gone quiet; and a page whose stream is refused still follows the figures by polling.
 Its own board (the demo store of givingday/ops/server.py, nothing feeding it), since the gifts change its totals."""
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -18,8 +20,11 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def board():
     made = {}
-    with demo_server(live=False, backfill_until="12:00", scale=0.2, prepare=lambda db: made.update(db=db)) as (url, _):
-        yield url, config.beside_store(str(made["db"]), "inbox")
+    with demo_server(live=False, backfill_until="12:00", scale=0.2, prepare=lambda db: made.update(db=db)) as (
+        url,
+        pid,
+    ):
+        yield url, config.beside_store(str(made["db"]), "inbox"), pid
 
 
 def _total(page) -> int:
@@ -38,7 +43,7 @@ def _sends(page, inbox: Path, donation_id: str, fen: int) -> float:
 
 
 def test_a_gift_reaches_the_wall_through_its_stream(board, browser):  # noqa: F811
-    url, inbox = board
+    url, inbox, _ = board
     page = _open(browser, url + "/wall?refresh=60", 1920, 1080)
     asked = []
     page.route("**/wall/feed*", lambda route: asked.append(route.request.url))  # polling would hang
@@ -50,8 +55,22 @@ def test_a_gift_reaches_the_wall_through_its_stream(board, browser):  # noqa: F8
 
 
 def test_a_refused_stream_leaves_the_wall_polling(board, browser):  # noqa: F811
-    url, inbox = board
+    url, inbox, _ = board
     page = _open(browser, url + "/wall?refresh=1", 1920, 1080, polling=True)
     _sends(page, inbox, "POLL-1", 678)
     assert page.inner_text("#wall-note") == ""
+    page.close()
+
+
+def test_a_wall_whose_stream_goes_quiet_says_so_and_comes_back(board, browser):  # noqa: F811
+    url, inbox, pid = board
+    page = _open(browser, url + "/wall?refresh=1", 1920, 1080)
+    os.kill(pid, signal.SIGSTOP)  # the board freezes: its stream and every request go quiet, nothing fails
+    try:
+        page.wait_for_selector("#wall-note.on", timeout=40_000)  # 10 s without a screen, then a request's 10 s
+        assert page.inner_text("#wall-note") == "与服务器失去连接，正在重试 · Connection lost, retrying"
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    page.wait_for_selector("#wall-note:not(.on)", state="attached", timeout=15_000)  # polling brings it back
+    _sends(page, inbox, "BACK-1", 4_321)  # by polling, or by the stream opened again 30 s on
     page.close()
