@@ -68,7 +68,7 @@ load: $(DEV_STAMP) browser
 
 # Gift to pixel: a wall page in Chromium while 1,000 other wall screens stream; fails above p95 1 s.
 latency: $(DEV_STAMP) browser
-	$(PY) -m givingday load --latency --sessions 1000 --gifts 40
+	$(PY) -m givingday load --latency --sessions 1000 --gifts 60
 
 load-streamlit: $(DEV_STAMP) browser
 	$(PY) -m givingday load --sessions 500 --duration 150 --max-p95 1.0 --max-cpu 70 --screenshots 2

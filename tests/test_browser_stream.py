@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from givingday import config
-from givingday.ops.latency import WATCH, gift, send_by_inbox
+from givingday.ops.latency import WATCH, Senders
 from givingday.ops.server import demo_server
 from tests.test_browser import SHOTS, _open, browser  # noqa: F401 - the fixture
 
@@ -36,7 +36,7 @@ def _sends(page, inbox: Path, donation_id: str, fen: int) -> float:
     expected = _total(page) + fen
     page.evaluate(WATCH)
     sent = time.time()
-    send_by_inbox("", inbox, "", gift(donation_id, fen), donation_id)
+    Senders("", inbox).by_inbox(donation_id, fen)
     page.wait_for_function("fen => fen in window.seenAt", arg=str(expected), timeout=15_000)
     assert _total(page) == expected
     return page.evaluate("fen => window.seenAt[fen]", str(expected)) / 1000 - sent

@@ -2,10 +2,10 @@
 shows it, while `--sessions` other wall screens hold their streams to the same board.
 
 A board starts on a fresh demo store with nothing feeding it. Gifts are sent one at a time, in turn by each path:
-a one-row file handed to the inbox (what `import` does while the board runs, and what the console's record form
-does: its gift becomes a one-row file in the inbox) and `POST /api/gifts` with a token. The page's own script
-notes when its headline total (`data-fen`, exact to the fen) first shows the sum with the gift; the other
-screens note when their stream first carries it. Figures: docs/performance.md."""
+a one-row file handed to the inbox (what `import` does while the board runs), `POST /api/gifts` with a token,
+and the console's record form on `/act` in Chromium, signed in as an organizer. The wall page's own script notes
+when its headline total (`data-fen`, exact to the fen) first shows the sum with the gift; the other screens
+note when their stream first carries it. Figures: docs/performance.md."""
 
 from __future__ import annotations
 
@@ -20,15 +20,19 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from givingday import config, tokens
+from givingday import accounts, config, tokens
 from givingday.ingest.inbox import hand_to_inbox
+from givingday.money import format_yuan
 from givingday.ops.load import fmt_load
 from givingday.ops.server import demo_server
 
 HEADER = "donation_id,occurred_at,amount_yuan,matched_yuan,project,team,site,channel,donor_name\n"
 TOKEN_NAME = "latency"
+ORGANIZER, PASSWORD = "latency", "latency tool password"
+FORM_AMOUNT, FORM_REASON, FORM_BUTTON = "金额（元）", "备注：谁收的、为什么由人工录入", "录入捐款"
 CHROMIUM = "/usr/bin/chromium"
 # The page's script notes, at the moment it puts a screen in place, each headline total it has not shown before.
 WATCH = """() => { window.seenAt = {};
@@ -92,25 +96,46 @@ class Screens:
 
 
 def gift(donation_id: str, fen: int) -> bytes:
-    row = f"{donation_id},2020-09-07 12:00:00,{fen // 100}.{fen % 100:02d},0,P001,,S001,qr,测试\n"
+    row = f'{donation_id},2020-09-07 12:00:00,"{format_yuan(fen, "")}",0,P001,,S001,qr,测试\n'
     return (HEADER + row).encode()
 
 
-def send_by_inbox(url: str, inbox: Path, token: str, body: bytes, name: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{name}.csv"
-        path.write_bytes(body)
-        hand_to_inbox(path, inbox)
+@dataclass
+class Senders:
+    """The paths a gift takes to the board, each a method that sends one."""
+
+    url: str
+    inbox: Path
+    token: str = ""
+    form: Any = None  # the console's /act page in Chromium, signed in
+
+    def by_inbox(self, donation_id: str, fen: int) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"{donation_id}.csv"
+            path.write_bytes(gift(donation_id, fen))
+            hand_to_inbox(path, self.inbox)
+
+    def by_api(self, donation_id: str, fen: int) -> None:
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "text/csv"}
+        request = urllib.request.Request(self.url + "/api/gifts", gift(donation_id, fen), headers, method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
+
+    def by_form(self, donation_id: str, fen: int) -> None:
+        """The organizer's record form: the gift is imported in the board's process when the button is pressed."""
+        self.form.get_by_label(FORM_AMOUNT).first.fill(format_yuan(fen, ""))
+        self.form.get_by_label(FORM_REASON).first.fill(donation_id)
+        self.form.get_by_role("button", name=FORM_BUTTON).click()
+
+    def sign_in(self, page: Any) -> None:
+        page.goto(self.url + "/act")
+        page.get_by_label("用户名 User name").fill(ORGANIZER)
+        page.get_by_label("密码 Password").fill(PASSWORD)
+        page.get_by_role("button", name="登录 Sign in").click()
+        page.get_by_role("button", name=FORM_BUTTON).wait_for(timeout=60_000)
+        self.form = page
 
 
-def send_by_api(url: str, inbox: Path, token: str, body: bytes, name: str) -> None:
-    request = urllib.request.Request(
-        url + "/api/gifts", body, {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}, method="POST"
-    )
-    urllib.request.urlopen(request, timeout=30).read()
-
-
-PATHS = {"inbox": send_by_inbox, "api": send_by_api}
+PATHS = {"inbox": Senders.by_inbox, "api": Senders.by_api, "console form": Senders.by_form}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -120,16 +145,17 @@ def pct(values: list[float], q: float) -> float:
 
 def line(name: str, values: list[float]) -> str:
     if not values:
-        return f"{name:<24} none"
+        return f"{name:<30} none"
     return (
-        f"{name:<24} n={len(values):<5} p50 {statistics.median(values):.3f} s   p95 {pct(values, 0.95):.3f} s"
+        f"{name:<30} n={len(values):<6} p50 {statistics.median(values):.3f} s   p95 {pct(values, 0.95):.3f} s"
         f"   max {max(values):.3f} s"
     )
 
 
-def measure(url: str, inbox: Path, token: str, others: int, gifts: int) -> int:
+def measure(senders: Senders, others: int, gifts: int) -> int:
     from playwright.sync_api import sync_playwright
 
+    url = senders.url
     screens = Screens(url, others)
     screens.start()
     deadline = time.monotonic() + 120
@@ -143,6 +169,7 @@ def measure(url: str, inbox: Path, token: str, others: int, gifts: int) -> int:
     others_lag: list[float] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        senders.sign_in(browser.new_page(viewport={"width": 1400, "height": 900}))
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         page.goto(url + "/wall")
         page.wait_for_selector("#headline-total", timeout=60_000)
@@ -154,13 +181,14 @@ def measure(url: str, inbox: Path, token: str, others: int, gifts: int) -> int:
             total += fen
             screens.wanted.add(total)
             sent = time.time()
-            PATHS[path](url, inbox, token, gift(f"LAT-{i}-{rng.randrange(10**9)}", fen), f"latency-{i}")
+            PATHS[path](senders, f"LAT-{i}-{rng.randrange(10**9)}", fen)
             page.wait_for_function("fen => fen in window.seenAt", arg=str(total), timeout=30_000)
             by_path[path].append(page.evaluate("fen => window.seenAt[fen]", str(total)) / 1000 - sent)
             slowest.append((by_path[path][-1], path, time.monotonic() - started))
             time.sleep(0.5 + rng.random())  # others catch up; the next gift lands anywhere in the feed's period
             others_lag += [t - sent for t in screens.seen.get(total, [])]
         page.screenshot(path=str(config.ROOT / "screenshots" / "latency-wall.png"))
+        senders.form.screenshot(path=str(config.ROOT / "screenshots" / "latency-form.png"))
         browser.close()
     screens.stop.set()
     everything = [x for v in by_path.values() for x in v]
@@ -174,15 +202,16 @@ def measure(url: str, inbox: Path, token: str, others: int, gifts: int) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
-    made: dict[str, object] = {}
+    made: dict[str, Any] = {}
 
     def prepare(db: Path) -> None:
         made["token"] = tokens.add_token(TOKEN_NAME, str(db))
         made["inbox"] = config.beside_store(str(db), "inbox")  # the board's, as board_env leaves it
+        accounts.add_user(ORGANIZER, "organizer", PASSWORD, str(db))
 
     with demo_server(args.port, live=False, backfill_until=args.backfill_until or "20:30", prepare=prepare) as (
         url,
         pid,
     ):
         print(f"board on {url} (pid {pid}), load average {fmt_load(os.getloadavg())}", flush=True)
-        return measure(url, made["inbox"], made["token"], args.sessions, args.gifts)
+        return measure(Senders(url, made["inbox"], made["token"]), args.sessions, args.gifts)
