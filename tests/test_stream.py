@@ -58,7 +58,7 @@ def test_a_burst_of_commits_is_one_snapshot_per_gap(page_store):
     feed = screen_feed.ScreenFeed(page_store, period=60, gap=0.3)
     feed.html(None, "overview", "zh", None)  # a screen watches the district
     taken = []
-    feed.on_refresh(lambda: taken.append(time.monotonic()))
+    feed.on_refresh(lambda written: taken.append(time.monotonic()) if written else None)
     feed.start()
     try:
         started = time.monotonic()
@@ -117,3 +117,22 @@ def test_the_page_falls_back_to_polling_and_keeps_its_note():
 
 def test_routes_follow_streamlits_base_url_path():
     assert [r.path for r in stream.routes("/board/")] == ["/board/wall/stream"]
+
+
+def test_a_snapshot_nothing_was_written_for_waits_for_the_screens_refresh(page_store):
+    async def timer_only() -> list[bool]:
+        feed = screen_feed.ScreenFeed(page_store)
+        hub = stream.Streams(feed, asyncio.get_running_loop())
+        feed.html(None, "overview", "zh", None)
+        screen = stream.Screen(bigscreen.screen_params({"refresh": "1"}.get))
+        hub.screens.add(screen)
+        hub.publish(written=True)  # after a commit: at once
+        sent = [screen.ready.is_set()]
+        screen.ready.clear()
+        hub.publish(written=False)  # the period's snapshot, 0 s after the last message: not yet
+        sent.append(screen.ready.is_set())
+        await asyncio.sleep(0.6)  # the screen's refresh (1 s) has come round, less half a second of slack
+        hub.publish(written=False)
+        return [*sent, screen.ready.is_set()]
+
+    assert asyncio.run(timer_only()) == [True, False, True]

@@ -63,7 +63,7 @@ class ScreenFeed:
         self._first = threading.Lock()  # serialises first snapshots of sites nobody has seen yet
         self._stopping = threading.Event()
         self._written = threading.Event()  # a commit since the last snapshot: take the next one now
-        self._on_refresh: list[Callable[[], None]] = []
+        self._on_refresh: list[Callable[[bool], None]] = []
         self._thread: threading.Thread | None = None
 
     def cached(self, site_id: str | None, view: str, lang: str, celebrate: str | None) -> tuple[str, int | None] | None:
@@ -147,11 +147,12 @@ class ScreenFeed:
                 if site_id in self._sites:
                     self._sites[site_id] = _Site(snap, pages, set(), self._sites[site_id].asked_at)
 
-    def on_refresh(self, hook: Callable[[], None]) -> None:
-        """Call `hook` (in the feed's thread) after every snapshot: the wall's streams send the new pages."""
+    def on_refresh(self, hook: Callable[[bool], None]) -> None:
+        """Call `hook` (in the feed's thread) after every snapshot, saying whether a commit asked for it (else the
+        period did): the wall's streams send the new pages."""
         self._on_refresh.append(hook)
 
-    def drop_on_refresh(self, hook: Callable[[], None]) -> None:
+    def drop_on_refresh(self, hook: Callable[[bool], None]) -> None:
         with contextlib.suppress(ValueError):
             self._on_refresh.remove(hook)
 
@@ -165,12 +166,13 @@ class ScreenFeed:
             self._written.wait(self.period)
             if self._stopping.wait(max(0.0, last + self.gap - time.monotonic())):
                 break  # the gap folds the commits of a burst of files into one snapshot
+            written = self._written.is_set()
             self._written.clear()
             last = time.monotonic()
             try:
                 self.refresh()
                 for hook in list(self._on_refresh):
-                    hook()
+                    hook(written)
             except Exception:  # a failed snapshot leaves the last one showing; its time says how old it is
                 log.exception("screen feed: snapshot failed")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -51,6 +52,7 @@ class Screen:
     params: bigscreen.ScreenParams
     latest: bytes | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    offered_at: float = 0.0
 
     def key(self) -> Key:
         p = self.params
@@ -59,7 +61,12 @@ class Screen:
     def offer(self, message: bytes) -> None:
         """Replaces a message not sent yet: a screen is only ever behind by one."""
         self.latest = message
+        self.offered_at = time.monotonic()
         self.ready.set()
+
+    def due(self, now: float) -> bool:
+        """Whether a snapshot nothing was written for is sent: at the screen's refresh, as polling would."""
+        return now - self.offered_at >= self.params.refresh - 0.5
 
     async def next(self, timeout: float) -> bytes:
         try:
@@ -85,22 +92,24 @@ class Streams:
     def close(self) -> None:
         self.feed.drop_on_refresh(self._refreshed)
 
-    def _refreshed(self) -> None:
+    def _refreshed(self, written: bool) -> None:
         """In the feed's thread, right after a snapshot."""
         if not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.publish)
+            self.loop.call_soon_threadsafe(self.publish, None, written)
 
     def cached(self, key: Key) -> bytes | None:
         site, view, lang, refresh = key
         hit = self.feed.cached(site, view, lang, None)
         return None if hit is None else message(*hit, refresh)
 
-    def publish(self, only: Key | None = None) -> None:
-        """Offer every screen (or those of `only`) its page from the latest snapshot, one message per page."""
+    def publish(self, only: Key | None = None, written: bool = True) -> None:
+        """Offer every screen (or those of `only`) its page from the latest snapshot, one message per page: at
+        once after a commit, else only to the screens whose refresh has come round (the page's "updated" time)."""
         made: dict[Key, bytes | None] = {}
+        now = time.monotonic()
         for screen in list(self.screens):
             key = screen.key()
-            if only is not None and key != only:
+            if (only is not None and key != only) or not (written or screen.due(now)):
                 continue
             if key not in made:
                 made[key] = self.cached(key)
