@@ -334,6 +334,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    if args.latency:
+        from givingday.ops import latency
+
+        return latency.main(args)
     from givingday.ops import load
 
     return load.main(args)
@@ -414,6 +418,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--max-p95", type=float, default=1.0, help="fail above this latency p95 in seconds (default 1)")
     s.add_argument("--max-cpu", type=float, help="fail above this server CPU, percent of the whole machine")
     s.add_argument("--json", help="also write the figures to this file")
+    s.add_argument("--latency", action="store_true", help="gift to pixel on a wall page in Chromium instead")
+    s.add_argument("--gifts", type=int, default=20, help="with --latency: gifts sent, by turns per path (default 20)")
     s.set_defaults(func=cmd_load)
     return p
 

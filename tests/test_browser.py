@@ -114,8 +114,11 @@ def settle(page) -> None:
     page.wait_for_function(SETTLED, timeout=30_000)
 
 
-def _open(browser, url: str, width: int, height: int):
+def _open(browser, url: str, width: int, height: int, polling: bool = False):
+    """The page loaded and settled; `polling`, a wall page whose stream is refused, as a proxy may do."""
     page = browser.new_page(viewport={"width": width, "height": height})
+    if polling:
+        page.route("**/wall/stream*", lambda route: route.abort())
     page.goto(url)
     page.wait_for_selector("#headline-total", timeout=30_000)
     settle(page)
@@ -220,7 +223,7 @@ def test_wall_shows_the_big_screen_and_says_what_is_wrong(server, browser):
     assert page.locator("#headline-total").bounding_box()["height"] > 1080 * 0.05
     page.screenshot(path=str(SHOTS / "wall-site-S001.png"))
     page.close()
-    page = _open(browser, url + "/wall?site=S001&refresh=1", 1920, 1080)
+    page = _open(browser, url + "/wall?site=S001&refresh=1", 1920, 1080, polling=True)
     page.route("**/wall/feed*", lambda route: None)  # the network goes quiet: requests hang, nothing fails
     page.wait_for_selector("#wall-note.on", timeout=20_000)  # the page gives a request 10 s
     assert page.inner_text("#wall-note") == "与服务器失去连接，正在重试 · Connection lost, retrying"
@@ -263,6 +266,7 @@ def test_wall_celebrates_a_milestone_it_sees_passed(server, browser):
         assert len(asked) >= n, asked
 
     page = browser.new_page()
+    page.route("**/wall/stream*", lambda route: route.abort())  # the page polls: only the feed is made up
     page.route("**/wall/feed*", answer)
     page.goto(url + "/wall?celebrate=100000000")  # a celebration cannot be asked for in the URL
     after(2)
@@ -278,6 +282,7 @@ def test_wall_celebrates_a_milestone_it_sees_passed(server, browser):
     page.close()
     asked.clear()
     page = browser.new_page()
+    page.route("**/wall/stream*", lambda route: route.abort())  # the page polls: only the feed is made up
     page.route("**/wall/feed*", answer)
     page.goto(url + "/wall")
     after(3)

@@ -1,5 +1,6 @@
 """Renewing the DuckDB database: nothing lost, settings back, waits for connections in use, and when it is due."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -134,3 +135,29 @@ def test_memory_duckdb_frees_goes_back_to_the_system_at_once(tmp_path):
         check=True,
     )
     assert int(out.stdout) < 40  # far below what DuckDB's default decay keeps (docs/performance.md)
+
+
+def test_renewal_waits_for_the_screens_after_a_commit(store, monkeypatch):
+    monkeypatch.setattr(store_module, "RENEW_MIN_SECONDS", 0.0)
+    told = []
+    store.on_commit(lambda: told.append("told"))
+    store.wrote(4 * store_module.RENEW_AFTER_ROWS)
+    with store.writing():
+        pass
+    assert told == ["told"]  # the screen feed takes its snapshot now
+    assert store.renew_if_due(now=store._committed_at) is True  # a flood of rows does not put it off for ever
+    with store.writing() as conn:
+        conn.exec_driver_sql("select 1")
+    at = store._committed_at
+    store.wrote(store_module.RENEW_AFTER_ROWS)
+    assert store.renew_if_due(now=at + 0.5) is False  # due, but the snapshot of the new gift goes first
+    assert store.renew_if_due(now=at + store_module.RENEW_QUIET_SECONDS) is True
+    assert told == ["told", "told", "told", "told"]  # after each renewal too: the feed warms the reopened database
+
+
+def test_a_failed_write_tells_nobody(store):
+    told = []
+    store.on_commit(lambda: told.append("told"))
+    with contextlib.suppress(RuntimeError), store.writing():
+        raise RuntimeError("rolled back")
+    assert told == []

@@ -1,8 +1,9 @@
-"""The screens' one feed: a thread takes the big screen's snapshot every few seconds and renders the pages
-screens have asked for; a screen's refresh only reads the latest, so it never waits for the database or for
-another screen: 500 open screens cost the database what one does, and Streamlit's per-refresh work stays a
-string read. The work is one snapshot per period and one rendering per page shown, and no refresh ever does it,
-except the very first for a site, which has nothing to show yet (figures: docs/performance.md).
+"""The screens' one feed: a thread takes the big screen's snapshot right after the store commits (at most one
+per `GAP`, so a burst of files costs a few snapshots) and every `PERIOD` otherwise, and renders the pages
+screens have asked for; the wall's streams (givingday/screens/stream.py) send them on at once. A screen's
+refresh only reads the latest, so it never waits for the database or for another screen: 500 open screens cost
+the database what one does, and Streamlit's per-refresh work stays a string read. No refresh ever takes a
+snapshot, except the very first for a site, which has nothing to show yet (figures: docs/performance.md).
 
 One feed serves the process (`shared`): the Streamlit big screens and the wall (givingday/screens/wall.py) read the
 same snapshots and the same rendered pages.
@@ -13,9 +14,11 @@ Nothing grows with time: a site nobody has asked for in `forget_after` seconds i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from givingday.screens import render as bigscreen
@@ -25,7 +28,8 @@ from givingday.store.database import Store
 log = logging.getLogger(__name__)
 
 PageKey = tuple[str, str, int | None]  # view, lang, celebrated milestone
-PERIOD = 2.0  # seconds between snapshots: the figures on every screen are at most this old
+PERIOD = 2.0  # seconds between snapshots when nothing is written: the "updated" time on every screen
+GAP = 0.2  # at least this long between two snapshots, however many commits land: at most five a second
 # A site is forgotten when nobody asked for it for three of the slowest refreshes a screen may have.
 FORGET_AFTER = 3.0 * bigscreen.REFRESH_RANGE[1]
 
@@ -43,12 +47,14 @@ class ScreenFeed:
         self,
         store: Store,
         period: float = PERIOD,
+        gap: float = GAP,
         forget_after: float = FORGET_AFTER,
         max_sites: int = 256,
         max_pages: int = 64,
     ):
         self.store = store
         self.period = period
+        self.gap = gap
         self.forget_after = forget_after
         self.max_sites = max_sites
         self.max_pages = max_pages
@@ -56,6 +62,8 @@ class ScreenFeed:
         self._lock = threading.Lock()  # guards _sites; held only to swap or read entries, never for a query
         self._first = threading.Lock()  # serialises first snapshots of sites nobody has seen yet
         self._stopping = threading.Event()
+        self._written = threading.Event()  # a commit since the last snapshot: take the next one now
+        self._on_refresh: list[Callable[[bool], None]] = []
         self._thread: threading.Thread | None = None
 
     def cached(self, site_id: str | None, view: str, lang: str, celebrate: str | None) -> tuple[str, int | None] | None:
@@ -139,20 +147,45 @@ class ScreenFeed:
                 if site_id in self._sites:
                     self._sites[site_id] = _Site(snap, pages, set(), self._sites[site_id].asked_at)
 
+    def on_refresh(self, hook: Callable[[bool], None]) -> None:
+        """Call `hook` (in the feed's thread) after every snapshot, saying whether a commit asked for it (else the
+        period did): the wall's streams send the new pages."""
+        self._on_refresh.append(hook)
+
+    def drop_on_refresh(self, hook: Callable[[bool], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._on_refresh.remove(hook)
+
+    def written(self) -> None:
+        """The store committed: the next snapshot is taken now, not at the end of the period."""
+        self._written.set()
+
     def run(self) -> None:
-        while not self._stopping.wait(self.period):
+        last = 0.0
+        while not self._stopping.is_set():
+            self._written.wait(self.period)
+            if self._stopping.wait(max(0.0, last + self.gap - time.monotonic())):
+                break  # the gap folds the commits of a burst of files into one snapshot
+            written = self._written.is_set()
+            self._written.clear()
+            last = time.monotonic()
             try:
                 self.refresh()
+                for hook in list(self._on_refresh):
+                    hook(written)
             except Exception:  # a failed snapshot leaves the last one showing; its time says how old it is
                 log.exception("screen feed: snapshot failed")
 
     def start(self) -> ScreenFeed:
+        self.store.on_commit(self.written)
         self._thread = threading.Thread(target=self.run, name="givingday-screens", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        self.store.drop_on_commit(self.written)
         self._stopping.set()
+        self._written.set()
         if self._thread is not None:
             self._thread.join(10)
 

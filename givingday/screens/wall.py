@@ -1,8 +1,9 @@
 """The wall: the big screen for screens that only watch, served beside the Streamlit app on the same port.
 
-`/wall?site=S002&view=overview` is a static page (givingday/screens/wall.html) whose script asks `/wall/feed` with the
-same query string every `refresh` seconds and puts the answer in place. The answer is the page the Streamlit
-big screen shows, from the same feed (`screen_feed.shared`): one snapshot every two seconds, one rendering per
+`/wall?site=S002&view=overview` is a static page (givingday/screens/wall.html) whose script holds `/wall/stream`
+(givingday/screens/stream.py) for each new screen, or, when it cannot, asks `/wall/feed` with the same query
+string every `refresh` seconds, and puts the answer in place. The answer is the page the Streamlit
+big screen shows, from the same feed (`screen_feed.shared`): one snapshot per commit or two seconds, one rendering per
 page shown. A refresh here is one small HTTP request that reads a string; in Streamlit it is a fragment run
 with its session, rerun and message machinery, which is what decides how many screens one server holds
 (docs/performance.md).
@@ -29,7 +30,7 @@ PAGE_FILE = Path(__file__).with_name("wall.html")
 HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def _store() -> Store:
+def store() -> Store:
     store = adopted()
     if store is None:
         raise RuntimeError("the wall needs the store `givingday serve` opens")
@@ -56,7 +57,7 @@ async def feed(request: Request) -> Response:
     p = bigscreen.screen_params(request.query_params.get)
     view = p.view_now()
     celebrate = request.query_params.get("celebrate")  # the screen decides when; the feed, whether it may
-    shared = screen_feed.shared(_store())
+    shared = screen_feed.shared(store())
     hit = shared.cached(p.site, view, p.lang, celebrate)  # the feed keeps only sites of the roster
     if hit is not None:
         return _screen(*hit, p)

@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
@@ -37,6 +37,9 @@ RENEW_AFTER_ROWS = 250
 RENEW_MAX_SECONDS = 60.0
 RENEW_MIN_SECONDS = 10.0
 RENEW_WAIT_SECONDS = 2.0
+# Not renewed this soon after a commit (unless RENEW_AFTER_ROWS is far passed): the screen feed's snapshot of the
+# new gift goes first, so a gift never waits on screen for a renewal that could have waited for it.
+RENEW_QUIET_SECONDS = 1.0
 
 
 class UnsupportedStore(RuntimeError):
@@ -201,6 +204,8 @@ class Store:
         self._hasher: DonorHasher | None = None
         self._write_lock = threading.RLock()
         self._roster: dict[str, list[dict[str, Any]]] | None = None
+        self._on_commit: list[Callable[[], None]] = []
+        self._committed_at = 0.0
 
     @property
     def inbox(self) -> Path:
@@ -218,6 +223,22 @@ class Store:
         command line take turns, so concurrent rollup upserts never conflict and a form never waits on a retry."""
         with self._write_lock, self.engine.begin() as conn:
             yield conn
+        self._committed_at = time.monotonic()
+        self._tell()  # after the commit and the lock: a hook may read what was written
+
+    def _tell(self) -> None:
+        for hook in list(self._on_commit):
+            hook()
+
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        """Call `hook` after every write transaction commits (the screen feed takes its next snapshot at once), and
+        after a renewal (the reopened database's first queries are its slow ones: better before a gift than after
+        it). It runs in the writer's thread, so it only signals."""
+        self._on_commit.append(hook)
+
+    def drop_on_commit(self, hook: Callable[[], None]) -> None:
+        with suppress(ValueError):
+            self._on_commit.remove(hook)
 
     def wrote(self, rows: int) -> None:
         """The importer reports the rows it committed, for `renew_if_due`."""
@@ -230,7 +251,8 @@ class Store:
         since = now - self._renewed_at
         rows = self._rows_since_renewal
         due = rows >= RENEW_AFTER_ROWS or (rows > 0 and since >= RENEW_MAX_SECONDS)
-        if not (self.renewable and due and now - self._tried_at >= RENEW_MIN_SECONDS):
+        quiet = now - self._committed_at >= RENEW_QUIET_SECONDS or rows >= 4 * RENEW_AFTER_ROWS
+        if not (self.renewable and due and quiet and now - self._tried_at >= RENEW_MIN_SECONDS):
             return False
         self._tried_at = now
         return self.renew(now=now)
@@ -263,6 +285,7 @@ class Store:
         log.info(
             "store: renewed the database after %d rows written, in %.0f ms", rows, (time.perf_counter() - t0) * 1000
         )
+        self._tell()
         return True
 
     def migrate(self) -> list[str]:

@@ -18,7 +18,7 @@ from streamlit import config as st_config
 
 from givingday import board_link, cli, config, session_cookie
 from givingday.ingest import intake
-from givingday.screens import wall
+from givingday.screens import stream, wall
 from givingday.web.board import oidc_configured, shared_store
 
 # Streamlit's own endpoints that tell a stranger how the board is used (sessions open, cache sizes): answered
@@ -188,7 +188,7 @@ def make_app() -> st.App:
     base = st_config.get_option("server.baseUrlPath")
     return st.App(
         config.ROOT / "app.py",
-        routes=wall.routes(base) + intake.routes(base) + cookie_routes(base) + [ask_route(base)],
+        routes=wall.routes(base) + stream.routes(base) + intake.routes(base) + cookie_routes(base) + [ask_route(base)],
         middleware=[Middleware(PrivateEndpoints, base_path=base), Middleware(SessionGuard, base_path=base)],
     )
 
