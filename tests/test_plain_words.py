@@ -18,7 +18,7 @@ from givingday.console import figures as console
 from givingday.ingest.batch import import_bytes
 from givingday.store import adjustments
 from givingday.web.widgets import NO_ROWS, WRAPPED
-from tests.conftest import CANONICAL_HEADER
+from tests.conftest import CANONICAL_HEADER, FIXTURES
 
 PASSWORD = "a long enough password"
 DAY_ONE = CANONICAL_HEADER + (
@@ -223,3 +223,12 @@ def test_an_import_profile_is_offered_by_its_title(page_store):
     offered = at.selectbox(key="upload_profile").options
     assert offered[0] == "自动识别"
     assert "银行流水（Agribank 单据格式，逗号千分位）（bank_statement_agribank_docs）" in offered
+
+
+def test_an_uploaded_bill_says_what_it_skipped_and_refunded(store):
+    bill = (FIXTURES / "bills" / "wechat_bill.csv").read_bytes()
+    report = actions.upload(store, "ana", "wechat_bill.csv", bill)
+    assert wording.import_summary(report) == (
+        "wechat_bill.csv：已入账，新增 5 笔（捐款 ¥378.88，配捐 ¥0.00），重复 0 笔，退回 0 行。"
+        f"跳过 3 行（3 行{next(iter(report.skipped_because))}），不是捐款。其中退款 ¥50.00，已从合计中扣除。"
+    )
