@@ -116,7 +116,7 @@ def test_an_unknown_layout_is_mapped_saved_imported_and_then_recognised(browser,
 
     _upload(page, "community-2.csv", NEXT_MONTH)
     page.get_by_text("community-2.csv：已入账，新增 1 笔").wait_for(timeout=30_000)
-    assert "profile:community" in page.inner_text("body")
+    assert "按导入配置 community 读取" in page.inner_text("body")
     assert page.get_by_role("heading", name="对应各列 Map the columns").count() == 0
     page.screenshot(path=str(SHOTS / "mapping-recognised.png"))
     assert _total_fen(db) == 120_050 + 8_880
@@ -138,9 +138,9 @@ def test_a_bill_with_a_preamble_and_expenses_is_mapped_and_recognised_again(brow
     page.get_by_role("button", name="保存导入配置 Save profile").click()
     page.get_by_role("button", name="确认导入 Import 1 笔，¥10.00").click()
     page.get_by_text(
-        "bill.csv：已入账，新增 1 笔（捐款 ¥10.00，配捐 ¥0.00），重复 0 笔，退回 0 行。跳过 1 行"
+        "bill.csv：已入账，新增 1 笔（捐款 ¥10.00，配捐 ¥0.00），重复 0 笔，退回 0 行。按导入配置 bill 读取。跳过 1 行"
     ).wait_for(timeout=30_000)
-    assert "skipped: 1 非收入 not income" in page.inner_text("body")
+    assert "跳过 1 行（1 行非收入 not income），不是捐款。" in page.inner_text("body")
     assert _total_fen(db) == 1_000
     assert "header_within = 25" in (profiles / "bill.toml").read_text(encoding="utf-8")
     _upload(page, "bill-again.csv", PREAMBLE)  # the same bill again: recognised, and nothing counts twice

@@ -229,6 +229,6 @@ def test_an_uploaded_bill_says_what_it_skipped_and_refunded(store):
     bill = (FIXTURES / "bills" / "wechat_bill.csv").read_bytes()
     report = actions.upload(store, "ana", "wechat_bill.csv", bill)
     assert wording.import_summary(report) == (
-        "wechat_bill.csv：已入账，新增 5 笔（捐款 ¥378.88，配捐 ¥0.00），重复 0 笔，退回 0 行。"
+        "wechat_bill.csv：已入账，新增 5 笔（捐款 ¥378.88，配捐 ¥0.00），重复 0 笔，退回 0 行。按导入配置 wechat_pay_bill 读取。"
         f"跳过 3 行（3 行{next(iter(report.skipped_because))}），不是捐款。其中退款 ¥50.00，已从合计中扣除。"
     )

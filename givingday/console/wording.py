@@ -48,6 +48,8 @@ def import_summary(report: ImportReport) -> str:
         f"配捐 {format_yuan(report.matched_new_fen)}），重复 {report.rows_duplicate:,} 笔，"
         f"退回 {report.rows_rejected:,} 行。"
     )
+    if report.layout and report.layout.startswith("profile:"):
+        text += f"按导入配置 {report.layout.removeprefix('profile:')} 读取。"
     if report.rows_skipped:
         because = "，".join(f"{n:,} 行{reason}" for reason, n in report.skipped_because.items())
         text += f"跳过 {report.rows_skipped:,} 行（{because}），不是捐款。"
