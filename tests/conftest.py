@@ -26,6 +26,7 @@ from givingday.screens import feed as screen_feed
 from givingday.store import database as store_module
 from givingday.store.database import Store
 from givingday.web import board
+from tests.pg_server import PgServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
@@ -48,7 +49,7 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "store" / "g.duckdb"
 
 
-def open_store(path: Path, roster: Path) -> Store:
+def open_store(path: Path | str, roster: Path) -> Store:
     s = Store(str(path))
     s.migrate()
     load_roster(s, roster)
@@ -70,6 +71,24 @@ def store(db_path: Path, fixture_roster_file: Path) -> Iterator[Store]:
     shutil.copyfile(fixture_roster_file, db_path)
     s = Store(str(db_path))
     s.migrate()  # already current: only checks
+    yield s
+    s.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A throw-away PostgreSQL server for the session (tests/pg_server.py), started when a test first needs it."""
+    server = PgServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_store(pg_server: PgServer) -> Iterator[Store]:
+    """A fresh store on the small fixture roster, like `store`, in a new database on the PostgreSQL server."""
+    s = open_store(pg_server.database(), FIXTURES / "roster")
     yield s
     s.dispose()
 
