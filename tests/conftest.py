@@ -27,6 +27,7 @@ from givingday.store import database as store_module
 from givingday.store.database import Store
 from givingday.web import board
 from tests.pg_server import PgServer
+from tests.seeded import seed_gifts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
@@ -93,6 +94,24 @@ def pg_store(pg_server: PgServer) -> Iterator[Store]:
     s.dispose()
 
 
+@pytest.fixture(scope="module")
+def seeded_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A DuckDB store on the fixture roster with tests/seeded.py's gifts, shared by a module's read-only tests."""
+    s = open_store(tmp_path_factory.mktemp("seeded") / "g.duckdb", FIXTURES / "roster")
+    seed_gifts(s)
+    yield s
+    s.dispose()
+
+
+@pytest.fixture(scope="module")
+def seeded_pg(pg_server: PgServer) -> Iterator[Store]:
+    """The same on the PostgreSQL server."""
+    s = open_store(pg_server.database(), FIXTURES / "roster")
+    seed_gifts(s)
+    yield s
+    s.dispose()
+
+
 @pytest.fixture
 def demo_roster_store(db_path: Path) -> Iterator[Store]:
     """A fresh store on the demo roster of Erqi district (data/roster/)."""
@@ -147,7 +166,7 @@ def assert_rollups_match_ledger(store: Store) -> None:
     ):
         for r in store.query_rows(
             f"select {col} as key, cast(sum(amount_fen) as bigint) as a, cast(sum(matched_fen) as bigint) as m,"
-            f" cast(sum(donation_count) as bigint) as d from ledger group by {col}"
+            " cast(sum(donation_count) as bigint) as d from ledger group by 1"  # PostgreSQL refuses `group by ''`
         ):
             ledger[(dim, r["key"])] = (r["a"], r["m"], r["d"])
     rolled = {

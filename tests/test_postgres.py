@@ -1,0 +1,78 @@
+"""The store on a real PostgreSQL server (tests/pg_server.py): the migrations, the views, and every query file
+answering exactly as on DuckDB with the same gifts. Bulk import on PostgreSQL is not there yet (UnsupportedStore)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from givingday import config
+from givingday.store.database import query_text
+from givingday.store.migrations import MIGRATIONS
+from tests import pg_server
+from tests.conftest import assert_rollups_match_ledger
+from tests.seeded import QUERY_NAMES, query_params
+
+
+def _in_utc(row: dict) -> str:
+    """A row as text that sorts the same from either database (each gives times in its own zone class)."""
+    return repr({k: v.astimezone(dt.UTC) if isinstance(v, dt.datetime) else v for k, v in row.items()})
+
+
+def test_without_postgresql_the_tests_fail_saying_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(pg_server.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(pg_server.glob, "glob", lambda _pattern: [])
+    with pytest.raises(pytest.fail.Exception, match="run tools/install_postgres.sh as root"):
+        pg_server.PgServer()
+
+
+@pytest.mark.postgres
+def test_the_store_opens_a_postgresql_url_as_people_write_it(pg_store):
+    assert pg_store.url.startswith("postgresql+psycopg://postgres@127.0.0.1:")
+    assert not pg_store.is_duckdb
+    assert config.db_file(pg_store.location) is None
+
+
+@pytest.mark.postgres
+def test_every_migration_runs_on_postgresql_and_is_recorded_once(pg_store):
+    names = [name for name, _ in MIGRATIONS]
+    assert [r["name"] for r in pg_store.query_rows("select name from schema_migrations order by name")] == names
+    assert pg_store.migrate() == []
+    views = pg_store.query_rows("select table_name from information_schema.views where table_schema = 'public'")
+    assert sorted(r["table_name"] for r in views) == ["gift_times", "ledger"]
+
+
+@pytest.mark.postgres
+def test_the_sessions_keep_the_events_time_zone(pg_store):
+    assert pg_store.scalar("show timezone") == pg_store.event.timezone
+
+
+@pytest.mark.postgres
+def test_rollups_kept_on_postgresql_equal_its_ledger(seeded_pg):
+    assert_rollups_match_ledger(seeded_pg)
+    assert seeded_pg.query("totals_overall")[0]["total_fen"] == 29_334 + 5_100
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", QUERY_NAMES)
+def test_every_query_answers_on_postgresql_exactly_as_on_duckdb(seeded_pg, seeded_duckdb, name):
+    """The same rows, in the same order where the query sets one (its last lines say `order by`)."""
+    params = query_params(name)
+    on_pg, on_duckdb = seeded_pg.query(name, **params), seeded_duckdb.query(name, **params)
+    if "order by" not in "".join(query_text(name).lower().splitlines()[-4:]):
+        on_pg, on_duckdb = sorted(on_pg, key=_in_utc), sorted(on_duckdb, key=_in_utc)
+    assert on_pg == on_duckdb
+
+
+@pytest.mark.parametrize(
+    ("location", "url"),
+    [
+        ("postgresql://board@db.example:5432/giving", "postgresql+psycopg://board@db.example:5432/giving"),
+        ("postgres://board@db.example/giving", "postgresql+psycopg://board@db.example/giving"),
+        ("postgresql+psycopg://board@db.example/giving", "postgresql+psycopg://board@db.example/giving"),
+        ("duckdb:///tmp/g.duckdb", "duckdb:///tmp/g.duckdb"),
+    ],
+)
+def test_a_postgresql_url_as_people_write_it_gets_the_psycopg_driver(location, url):
+    assert config.db_url(location) == url
