@@ -11,7 +11,7 @@ from givingday import config
 from givingday.store.database import query_text
 from givingday.store.migrations import MIGRATIONS
 from tests import pg_server
-from tests.conftest import assert_rollups_match_ledger
+from tests.conftest import CANONICAL_HEADER, FIXTURES, assert_rollups_match_ledger, run_cli, write
 from tests.seeded import QUERY_NAMES, query_params
 
 
@@ -41,6 +41,34 @@ def test_every_migration_runs_on_postgresql_and_is_recorded_once(pg_store):
     assert pg_store.migrate() == []
     views = pg_store.query_rows("select table_name from information_schema.views where table_schema = 'public'")
     assert sorted(r["table_name"] for r in views) == ["gift_times", "ledger"]
+
+
+@pytest.mark.postgres
+def test_init_makes_a_postgresql_store_and_import_says_it_is_not_there_yet(pg_server, tmp_path):
+    url = pg_server.database()
+    ran = run_cli("init", "--roster", str(FIXTURES / "roster"), db=url)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines()[1] == f"roster loaded from {FIXTURES / 'roster'}: 4 projects, 2 teams, 2 sites"
+    gift = write(tmp_path, "g.csv", CANONICAL_HEADER + "X1,2020-09-07 10:00:00,1,0,P001,,,qr,张三\n")
+    ran = run_cli("import", str(gift), db=url)
+    assert (ran.returncode, ran.stderr) == (
+        2,
+        "error: importing into postgresql+psycopg is not supported yet: the bulk path is DuckDB's\n",
+    )
+    assert run_cli("totals", db=url).stdout.splitlines()[0] == "total    ¥0.00"
+
+
+@pytest.mark.postgres
+def test_totals_as_of_a_moment_on_postgresql(seeded_pg):
+    """As of the 8th at 12:00: D1 and D2 (D3 refunded at 10:00, D4 moved to the 9th)."""
+    ran = run_cli("totals", "--as-of", "2020-09-08 12:00", db=seeded_pg.location)
+    assert ran.stdout.splitlines() == [
+        "total    ¥240.00",
+        "public   ¥200.00",
+        "matched  ¥40.00",
+        "人次     2",
+        "人数     1",
+    ]
 
 
 @pytest.mark.postgres
