@@ -8,11 +8,12 @@ import datetime as dt
 import pytest
 
 from givingday import config
-from givingday.store.database import query_text
+from givingday.store import adjustments
+from givingday.store.database import Store, query_text
 from givingday.store.migrations import MIGRATIONS
 from tests import pg_server
 from tests.conftest import CANONICAL_HEADER, FIXTURES, assert_rollups_match_ledger, run_cli, write
-from tests.seeded import QUERY_NAMES, query_params
+from tests.seeded import QUERY_NAMES, at, query_params, seed_gifts
 
 
 def _in_utc(row: dict) -> str:
@@ -69,6 +70,25 @@ def test_totals_as_of_a_moment_on_postgresql(seeded_pg):
         "人次     2",
         "人数     1",
     ]
+
+
+def _refund_and_correct(store: Store) -> dict:
+    seed_gifts(store)
+    adjustments.refund(store, "D6", "退回", "admin")
+    adjustments.correct(store, "D1", "改时间和金额", "admin", occurred_at=at(8, 15, 0), amount_fen=12_000)
+    adjustments.correct(store, "D2", "改项目", "admin", project_id="P089", team_id=None)
+    assert_rollups_match_ledger(store)
+    return {
+        q: store.query(q, since=None, until=None) for q in ("totals_by_project", "totals_by_team", "screen_minutes")
+    }
+
+
+@pytest.mark.postgres
+def test_refunds_and_corrections_keep_postgresqls_rollups_equal_to_its_ledger_as_on_duckdb(store, pg_store):
+    on_pg = _refund_and_correct(pg_store)
+    assert on_pg == _refund_and_correct(store)
+    overall = pg_store.query("totals_overall")[0]
+    assert (overall["amount_fen"], overall["matched_fen"], overall["donations"]) == (24_734, 4_100, 4)
 
 
 @pytest.mark.postgres
