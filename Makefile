@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 LINTED := givingday tests tools app.py pages
 
-.PHONY: run test check fuzz lint bench bench-api load latency load-streamlit soak setup browser report-tools clean-store
+.PHONY: run test check fuzz lint bench bench-api load latency load-streamlit soak setup browser postgres report-tools clean-store
 
 # The runtime packages (`make run`); a change of requirements.txt installs again.
 $(STAMP): requirements.txt
@@ -31,14 +31,17 @@ browser:
 report-tools:
 	bash tools/install_report_tools.sh
 
-# Everything, browser and load tests included (what .ci/run calls).
-test: $(DEV_STAMP) browser report-tools lint
+postgres:
+	bash tools/install_postgres.sh
+
+# Everything, browser, PostgreSQL and load tests included (what .ci/run calls).
+test: $(DEV_STAMP) browser postgres report-tools lint
 	$(PY) -m pytest
 
-# An engineer's loop: lint and the tests without a mark (no browser, no load, nothing slow), the fuzzer's
+# An engineer's loop: lint and the tests without a mark (no browser, no PostgreSQL, no load, nothing slow), the fuzzer's
 # properties with a fifth of their examples.
 check: $(DEV_STAMP) lint
-	FUZZ_EXAMPLES=12 $(PY) -m pytest -q -m "not browser and not load and not slow"
+	FUZZ_EXAMPLES=12 $(PY) -m pytest -q -m "not browser and not load and not slow and not postgres"
 
 # The fuzzer's long run: the properties of tests/test_fuzz.py with about 10,000 generated files (3,400 examples
 # for each of its three file properties), new random examples each run.

@@ -33,7 +33,11 @@ def db_location(explicit: str | None = None) -> str:
 
 
 def db_url(location: str) -> str:
-    if "://" in location:
+    """The SQLAlchemy URL: a path is a DuckDB file; `postgresql://…` (as people write it) gets its driver, psycopg."""
+    scheme, sep, rest = location.partition("://")
+    if sep and scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    if sep:
         return location
     return f"duckdb:///{Path(location).resolve()}"
 

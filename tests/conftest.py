@@ -26,6 +26,8 @@ from givingday.screens import feed as screen_feed
 from givingday.store import database as store_module
 from givingday.store.database import Store
 from givingday.web import board
+from tests.pg_server import PgServer
+from tests.seeded import seed_gifts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
@@ -48,7 +50,7 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "store" / "g.duckdb"
 
 
-def open_store(path: Path, roster: Path) -> Store:
+def open_store(path: Path | str, roster: Path) -> Store:
     s = Store(str(path))
     s.migrate()
     load_roster(s, roster)
@@ -70,6 +72,42 @@ def store(db_path: Path, fixture_roster_file: Path) -> Iterator[Store]:
     shutil.copyfile(fixture_roster_file, db_path)
     s = Store(str(db_path))
     s.migrate()  # already current: only checks
+    yield s
+    s.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A throw-away PostgreSQL server for the session (tests/pg_server.py), started when a test first needs it."""
+    server = PgServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_store(pg_server: PgServer) -> Iterator[Store]:
+    """A fresh store on the small fixture roster, like `store`, in a new database on the PostgreSQL server."""
+    s = open_store(pg_server.database(), FIXTURES / "roster")
+    yield s
+    s.dispose()
+
+
+@pytest.fixture(scope="module")
+def seeded_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A DuckDB store on the fixture roster with tests/seeded.py's gifts, shared by a module's read-only tests."""
+    s = open_store(tmp_path_factory.mktemp("seeded") / "g.duckdb", FIXTURES / "roster")
+    seed_gifts(s)
+    yield s
+    s.dispose()
+
+
+@pytest.fixture(scope="module")
+def seeded_pg(pg_server: PgServer) -> Iterator[Store]:
+    """The same on the PostgreSQL server."""
+    s = open_store(pg_server.database(), FIXTURES / "roster")
+    seed_gifts(s)
     yield s
     s.dispose()
 
@@ -128,7 +166,7 @@ def assert_rollups_match_ledger(store: Store) -> None:
     ):
         for r in store.query_rows(
             f"select {col} as key, cast(sum(amount_fen) as bigint) as a, cast(sum(matched_fen) as bigint) as m,"
-            f" cast(sum(donation_count) as bigint) as d from ledger group by {col}"
+            " cast(sum(donation_count) as bigint) as d from ledger group by 1"  # PostgreSQL refuses `group by ''`
         ):
             ledger[(dim, r["key"])] = (r["a"], r["m"], r["d"])
     rolled = {

@@ -1,9 +1,12 @@
-"""The query loader: a file that includes another reads as one query, with the shared SQL written once."""
+"""The query loader: a file that includes another reads as one query, with the shared SQL written once; and
+every query file answers on a store with a handful of gifts (tests/seeded.py; test_postgres.py asks the same of
+PostgreSQL)."""
 
 import pytest
 
 from givingday import config
 from givingday.store.database import query_text
+from tests.seeded import QUERY_NAMES, query_params
 
 INCLUDED = ("console_filtered", "ledger_window")
 
@@ -21,7 +24,7 @@ def test_an_include_line_stands_for_the_other_files_body_without_its_header():
     assert f"with filtered as (\n{body}\n)," in text
 
 
-@pytest.mark.parametrize("name", [p.stem for p in sorted(config.QUERIES_DIR.glob("*.sql"))])
+@pytest.mark.parametrize("name", QUERY_NAMES)
 def test_every_query_is_whole_once_loaded(name):
     text = query_text(name)
     assert not [line for line in text.splitlines() if line.strip().startswith("-- include:")]
@@ -41,7 +44,7 @@ def test_a_query_name_is_a_plain_word():
         query_text("../secrets")
 
 
-@pytest.mark.parametrize("name", [p.stem for p in sorted(config.QUERIES_DIR.glob("*.sql"))])
+@pytest.mark.parametrize("name", QUERY_NAMES)
 def test_no_query_makes_rows_for_a_span_of_time(name):
     """A series of times (one row per minute between two moments) grows with the span of the data, which one
     mis-dated gift makes decades long: queries group the events there are, and a chart's span is bounded in
@@ -50,3 +53,8 @@ def test_no_query_makes_rows_for_a_span_of_time(name):
     assert not [
         w for w in ("generate_series", "range(", "recursive", "unnest") if w in text.replace("range (", "range(")
     ]
+
+
+@pytest.mark.parametrize("name", QUERY_NAMES)
+def test_every_query_answers_on_a_store_with_a_handful_of_gifts(seeded_duckdb, name):
+    assert seeded_duckdb.query(name, **query_params(name))

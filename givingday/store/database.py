@@ -163,9 +163,11 @@ class Store:
         file = config.db_file(self.location)
         if file:
             file.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(self.url)
+        tz = self.event.timezone
+        # The session's zone is the event's, on either database: a day or an hour of a query is the event's.
+        pg_session = {} if self.is_duckdb else {"connect_args": {"options": f"-c TimeZone={tz}"}}
+        self.engine = sa.create_engine(self.url, **pg_session)
         if self.is_duckdb:
-            tz = self.event.timezone
 
             @sa.event.listens_for(self.engine, "connect")
             def _set_zone(dbapi_conn, _record):
