@@ -5,6 +5,7 @@ and every total follows it within seconds.
 """
 
 import datetime as dt
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -82,11 +83,16 @@ def submission(form: str) -> str:
     return st.session_state[key]
 
 
+# How long the last act's outcome stays on the page: a second click or a refresh right after it must not take
+# the one truthful outcome away before it is read.
+SAID_FOR_SECONDS = 120
+
+
 def done(message: str, form: str) -> None:
     """The act is stored: say so once, and start the form afresh. Its fields are keyed by the submission, so a
     new submission is a new, empty form in the browser too (the browser keeps what was typed into a field it
     already has)."""
-    st.session_state["act_done"] = message
+    st.session_state["act_done"] = (message, time.monotonic())
     st.session_state.pop(f"{form}_submission", None)
     forget_cached()
     st.rerun()
@@ -274,8 +280,9 @@ def main() -> None:
     event, _, now = board
     roster = shared_store().roster()
     choices = actions.choices(roster)
-    if "act_done" in st.session_state:
-        st.success(st.session_state.pop("act_done"), icon=":material/check_circle:")
+    said = st.session_state.get("act_done")
+    if said is not None and time.monotonic() - said[1] < SAID_FOR_SECONDS:
+        st.success(said[0], icon=":material/check_circle:")
     tabs = st.tabs(["录入捐款", "认捐", "更正 / 退款", "上传文件"], key="act_tabs", on_change="rerun")
     with tabs[0]:
         record_gift(user, choices, board)

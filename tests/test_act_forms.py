@@ -94,6 +94,8 @@ def test_a_refund_says_one_outcome_and_is_not_repeated(console_store):  # noqa: 
     assert not at.error and not at.warning  # no "already refunded" beside the success
     assert at.text_input(key=field(at, "fix_id")).value == ""
     assert total(store) == BEFORE_FEN - 11_000
+    at.run()  # a second click's run, or the page's refresh, right after: the outcome stays to be read
+    assert [s.value for s in at.success] == [f"已退款：C1，{format_yuan(11_000)} 从所有合计中扣除。"]
     at.text_input(key=field(at, "fix_id")).input("C1").run()  # looked up again, or the same click once more
     assert [w.value for w in at.warning] == ["捐款 'C1' 已全额退款。gift 'C1' has already been refunded"]
     assert not [b for b in at.button if b.label == "提交"]
