@@ -38,10 +38,10 @@ postgres:
 test: $(DEV_STAMP) browser postgres report-tools lint
 	$(PY) -m pytest
 
-# An engineer's loop: lint and the tests without a mark (no browser, no PostgreSQL, no load, nothing slow), the fuzzer's
-# properties with a fifth of their examples.
+# An engineer's loop: lint and the tests without a mark (no browser, no PostgreSQL, no load, nothing slow),
+# the fuzzer's properties with a fifth of their examples, on both cores (pytest-xdist).
 check: $(DEV_STAMP) lint
-	FUZZ_EXAMPLES=12 $(PY) -m pytest -q -m "not browser and not load and not slow and not postgres"
+	FUZZ_EXAMPLES=12 $(PY) -m pytest -q -n 2 -m "not browser and not load and not slow and not postgres"
 
 # The fuzzer's long run: the properties of tests/test_fuzz.py with about 10,000 generated files (3,400 examples
 # for each of its three file properties), new random examples each run.
