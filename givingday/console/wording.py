@@ -48,13 +48,16 @@ def import_summary(report: ImportReport) -> str:
         f"配捐 {format_yuan(report.matched_new_fen)}），重复 {report.rows_duplicate:,} 笔，"
         f"退回 {report.rows_rejected:,} 行。"
     )
-    if report.layout and report.layout.startswith("profile:"):
-        text += f"按导入配置 {report.layout.removeprefix('profile:')} 读取。"
-    if report.rows_skipped:
-        because = "，".join(f"{n:,} 行{reason}" for reason, n in report.skipped_because.items())
-        text += f"跳过 {report.rows_skipped:,} 行（{because}），不是捐款。"
-    if report.refunded_new_fen:
-        text += f"其中退款 {format_yuan(report.refunded_new_fen)}，已从合计中扣除。"
-    if report.unknown_teams or report.unknown_sites:
-        text += f"其中 {report.unknown_teams} 笔的队伍、{report.unknown_sites} 笔的点位不在名册中。"
+    profile = report.layout.removeprefix("profile:") if report.layout and report.layout.startswith("profile:") else ""
+    because = "，".join(f"{n:,} 行{reason}" for reason, n in report.skipped_because.items())
+    said = (
+        (profile, f"按导入配置 {profile} 读取。"),
+        (report.rows_skipped, f"跳过 {report.rows_skipped:,} 行（{because}），不是捐款。"),
+        (report.refunded_new_fen, f"其中退款 {format_yuan(report.refunded_new_fen)}，已从合计中扣除。"),
+        (
+            report.unknown_teams or report.unknown_sites,
+            f"其中 {report.unknown_teams} 笔的队伍、{report.unknown_sites} 笔的点位不在名册中。",
+        ),
+    )
+    text += "".join(sentence for when, sentence in said if when)
     return text
