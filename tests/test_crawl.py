@@ -11,6 +11,7 @@ import time
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from givingday import config, labels
 from givingday.console.figures import Filters
@@ -114,7 +115,9 @@ def crawl_console(crawl: Crawl, url: str, ledger, thorough: bool) -> None:
 def crawl_summary(crawl: Crawl, url: str, ledger, thorough: bool) -> None:
     crawl.open("/summary", url)
     total = format_yuan(sum(r.total_fen for r in ledger.rows))
-    if total not in crawl.page.locator('[data-testid="stMetric"]').first.inner_text():
+    try:  # the page may still be drawing its figures: wait for them, then they must be the ledger's
+        expect(crawl.page.locator('[data-testid="stMetric"]').first).to_contain_text(total, timeout=20_000)
+    except AssertionError:
         crawl.found.append(f"{crawl.role} /summary: 善款总额 is not {total}")
     crawl.shot("summary")
     for button in crawl.page.locator('[data-testid="stButtonGroup"] button').all():
