@@ -88,3 +88,11 @@ def test_soak_verdict_judges_memory_from_the_ten_minute_sample_and_any_stall():
     assert load.verdict(soak_result([300.0] * 10), limits) == [
         "soak too short to judge memory: it needs more than ten minutes"
     ]
+
+
+def test_every_tool_reads_the_same_percentile():
+    from givingday.ops.timing import percentile
+
+    values = [float(v) for v in range(1, 21)]  # 1 … 20
+    assert (percentile(values, 0.5), percentile(values, 0.95), percentile(values, 1.0)) == (10.0, 19.0, 20.0)
+    assert percentile([3.0], 0.95) == 3.0 and percentile([], 0.95) != percentile([], 0.95)  # NaN for none

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from givingday import tokens
 from givingday.ops.server import demo_server
+from givingday.ops.timing import percentile
 
 GIFT_TIME = "2020-09-07 20:00:00"  # before the demo board's now, on the event's first day
 WATCH_EVERY = 0.1
@@ -136,10 +137,6 @@ def on_screen_latencies(pushes: list[Push], samples: list[tuple[float, int]]) ->
     return latencies
 
 
-def quantile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1] if len(values) > 1 else values[0]
-
-
 def run(url: str, names: list[str], secrets: dict[str, str], duration: float) -> dict:
     watch = Watch()
     watcher = Client(url, None)
@@ -170,10 +167,10 @@ def run(url: str, names: list[str], secrets: dict[str, str], duration: float) ->
         "refused": sum(p.status != 200 for p in pushes),
         "on_wall": watch.samples[-1][1] - watch.samples[0][1],
         "store_median": statistics.median(to_store),
-        "store_p95": quantile(to_store, 0.95),
+        "store_p95": percentile(to_store, 0.95),
         "store_max": max(to_store),
         "wall_median": statistics.median(on_screen),
-        "wall_p95": quantile(on_screen, 0.95),
+        "wall_p95": percentile(on_screen, 0.95),
     }
 
 

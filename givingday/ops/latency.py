@@ -28,6 +28,7 @@ from givingday.ingest.inbox import hand_to_inbox
 from givingday.money import format_yuan
 from givingday.ops.load import fmt_load
 from givingday.ops.server import demo_server
+from givingday.ops.timing import percentile
 
 HEADER = "donation_id,occurred_at,amount_yuan,matched_yuan,project,team,site,channel,donor_name\n"
 TOKEN_NAME = "latency"
@@ -145,16 +146,11 @@ class Senders:
 PATHS = {"inbox": Senders.by_inbox, "api": Senders.by_api, "console form": Senders.by_form}
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def line(name: str, values: list[float]) -> str:
     if not values:
         return f"{name:<30} none"
     return (
-        f"{name:<30} n={len(values):<6} p50 {statistics.median(values):.3f} s   p95 {pct(values, 0.95):.3f} s"
+        f"{name:<30} n={len(values):<6} p50 {statistics.median(values):.3f} s   p95 {percentile(values, 0.95):.3f} s"
         f"   max {max(values):.3f} s"
     )
 
@@ -205,7 +201,7 @@ def measure(senders: Senders, others: int, gifts: int) -> int:
     print(line("  Chromium, every path", everything))
     print(line("  other screens' streams", others_lag))
     print("  slowest: " + ", ".join(f"{s:.2f} s by {p} at {t:.0f} s" for s, p, t in sorted(slowest)[-3:][::-1]))
-    return 0 if everything and pct(everything, 0.95) <= 1.0 else 1
+    return 0 if everything and percentile(everything, 0.95) <= 1.0 else 1
 
 
 def main(args: argparse.Namespace) -> int:

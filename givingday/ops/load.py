@@ -26,6 +26,7 @@ import psutil
 from givingday import config
 from givingday.ops.server import cores_between, demo_server, sample
 from givingday.ops.sessions import CONNECT_TIMEOUT, Screen, ScreenSession, WallSession
+from givingday.ops.timing import percentile
 
 RAMP_PER_SECOND = 25  # sessions opened per second, so the first full runs do not all land at once
 STALLED_AFTER_INTERVALS = 3  # a session with no refresh for this many intervals has stopped refreshing
@@ -63,10 +64,7 @@ class Result:
         return self.refreshes / self.ideal if self.ideal else 0.0
 
     def pct(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        xs = sorted(self.latencies)
-        return xs[min(len(xs) - 1, int(q * len(xs)))]
+        return percentile(self.latencies, q)
 
     def as_dict(self) -> dict:
         ncpu = psutil.cpu_count() or 1
