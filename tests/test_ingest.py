@@ -172,6 +172,23 @@ def test_jsonl(store, tmp_path):
     assert (t["amount_fen"], t["matched_fen"]) == (10400, 500)
 
 
+def test_a_json_file_of_one_gift_or_an_array_is_read_as_the_api_reads_it(store, tmp_path):
+    """A .json file saved by a volunteer's script: pretty-printed, one gift or an array; the Nth gift is line N."""
+    gifts = [
+        {"donation_id": "A1", "occurred_at": "2020-09-08 11:00:00", "amount_yuan": "10", "project": "P001"},
+        {"donation_id": "A2", "occurred_at": "2020-09-08 11:01:00", "amount_yuan": "abc", "project": "P001"},
+    ]
+    r = import_file(store, write(tmp_path, "array.json", json.dumps(gifts, indent=2)))
+    assert (r.rows_new, r.rows_rejected, r.rejections[0].line) == (1, 1, 2)
+    one = {"donation_id": "A3", "occurred_at": "2020-09-08 11:02:00", "amount_yuan": "5", "project": "P001"}
+    assert import_file(store, write(tmp_path, "one.json", json.dumps(one, indent=2))).rows_new == 1
+    assert store.query("totals_overall")[0]["amount_fen"] == 1500
+    before = snapshot(store)
+    broken = import_file(store, write(tmp_path, "broken.json", '[{"donation_id": "A4",'))
+    assert broken.outcome == "unreadable" and "not valid JSON (Expecting" in broken.message
+    assert snapshot(store) == before
+
+
 def test_rows_without_id_get_stable_ids(store, tmp_path):
     text = "occurred_at,amount_yuan,project\n2020-09-07 10:00:00,10,P001\n2020-09-07 10:00:00,10,P001\n"
     r1 = import_file(store, write(tmp_path, "noid.csv", text))

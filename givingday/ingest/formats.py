@@ -244,6 +244,20 @@ def _csv_table(text: str, encoding: str) -> Table:
     return _from_rows(f"csv/{encoding}", header, rows)
 
 
+def _json_document_as_lines(text: str) -> str:
+    """A file (or an API post) holding one JSON document, a gift or an array of gifts, as JSON Lines, one gift a
+    line (an array's Nth gift is its line N); JSON Lines as they are, each line judged on its own."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if text.lstrip().startswith("["):
+            where = f"{exc.msg}: line {exc.lineno} column {exc.colno}"
+            raise UnreadableFile(both(f"不是有效的 JSON（{where}）", f"not valid JSON ({where})")) from None
+        return text
+    gifts = doc if isinstance(doc, list) else [doc]
+    return "".join(json.dumps(g, ensure_ascii=False) + "\n" for g in gifts)
+
+
 def _jsonl_table(text: str, encoding: str) -> Table:
     keys: list[str] = []
     objects: list[tuple[int, dict | None, str | None]] = []
@@ -374,8 +388,8 @@ def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     if data.startswith(b"%PDF"):
         raise UnreadableFile(both("PDF 文档，不是数据文件", "a PDF document, not a data file"))
     text, encoding = decode_text(data)
-    if text.lstrip().startswith("{"):
-        return _jsonl_table(text, encoding)
+    if text.lstrip().startswith(("{", "[")):
+        return _jsonl_table(_json_document_as_lines(text), encoding)
     located = statements.locate(data, text, encoding, profiles)
     if located is None:
         return _csv_table(text, encoding)

@@ -15,7 +15,6 @@ reason). A token is never logged nor echoed.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import deque
@@ -71,24 +70,11 @@ class BadBody(ValueError):
 
 
 def as_file(body: bytes, content_type: str) -> bytes:
-    """The body as the file the import reads. A JSON document (one gift, or an array of gifts) becomes JSON Lines,
-    one gift a line; anything else is read as it is, its format found from the content as a file's is."""
-    kind = content_type.split(";")[0].strip().lower()
-    if kind.startswith("multipart/"):
+    """The body as the file the import reads, its format found from the content as a file's is (one JSON gift
+    or an array of gifts is read as JSON Lines by `formats.read_table`); a form upload is refused."""
+    if content_type.split(";")[0].strip().lower().startswith("multipart/"):
         raise BadBody("a form upload: send the file itself as the body (curl --data-binary @FILE)")
-    head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if head not in (b"{", b"["):
-        return body
-    try:
-        doc = json.loads(body)
-    except json.JSONDecodeError as exc:
-        if head == b"[":
-            raise BadBody(f"not valid JSON ({exc.msg}: line {exc.lineno} column {exc.colno})") from None
-        return body  # JSON Lines: each line is judged on its own
-    except UnicodeDecodeError:
-        return body  # the import says which byte
-    gifts = doc if isinstance(doc, list) else [doc]
-    return "".join(json.dumps(g, ensure_ascii=False) + "\n" for g in gifts).encode()
+    return body
 
 
 def answer(report: ImportReport) -> dict:
