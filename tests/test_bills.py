@@ -173,3 +173,14 @@ def test_the_command_line_reports_skipped_rows_and_exits_0(store, db_path):
     assert "0 new, 0 duplicate, 0 rejected" in r.stdout and "skipped: 3 非收入 not income" in r.stdout
     status = run_cli("status", db=db_path)
     assert "wechat_bill_expenses.csv: committed, 0 new, 0 duplicate, 0 rejected, 3 skipped" in status.stdout
+
+
+def test_a_bill_still_being_written_rejects_its_cut_line_instead_of_skipping_it(store, tmp_path):
+    """The last line of a bill caught mid-write has no 收/支: it is a broken row, not an expense."""
+    whole = (BILLS / "wechat_bill.csv").read_bytes()
+    cut = tmp_path / "wechat_bill_half.csv"
+    cut.write_bytes(whole + "2020-09-08 10:00:00,二维码收款,孙八".encode())
+    r = import_file(store, cut)
+    assert _report(r)[:5] == (9, 5, 0, 1, 3)
+    assert r.rejections[0].reason.endswith("3 fields where the header has 11")
+    assert _net(store) == (32_888, 4)

@@ -270,12 +270,13 @@ def column(table: Table, name: str) -> pa.Array:
 def skipped_rows(table: Table, layout: Layout) -> tuple[pa.Array, dict[str, int]]:
     """Which rows the profile's filters skip (a boolean mask), and how many each reason skipped."""
     skip = pa.nulls(table.n_rows, pa.bool_()).fill_null(False)
+    readable = pc.is_null(table.problems)  # a row cut short (a file still being written) is rejected, not skipped
     counts: dict[str, int] = {}
     for f in layout.profile.filters if layout.profile else ():
         values = pc.utf8_trim_whitespace(column(table, f.column))
         enc = values.dictionary_encode()
         mine = pa.array([f.skips(v) for v in enc.dictionary.to_pylist()], pa.bool_()).take(enc.indices)
-        mine = pc.and_(mine, pc.invert(skip))
+        mine = pc.and_(pc.and_(mine, readable), pc.invert(skip))
         n = pc.sum(mine.cast(pa.int64())).as_py() or 0
         if n:
             counts[f.reason] = counts.get(f.reason, 0) + n
