@@ -1,11 +1,12 @@
-"""The command line asks the running board: `totals`, `report` and `status` work while the board holds the store.
+"""The command line asks the running board: `totals`, `report`, `status` and `drift` work while the board holds the
+store.
 
 DuckDB lets one process hold a store file, and on the day that process is the board. So `givingday serve`
 writes `board.json` beside the store (its port, its path prefix and a random token; mode 0600, removed when
 it stops), and a command that finds the store held sends its arguments to the board at
 `/_givingday/ask` on 127.0.0.1. The board runs the same command on its own store and sends back what it
 printed and its exit status. The endpoint answers only this machine, only with the token, and only the
-commands that read.
+commands that read (`drift` also keeps the comparison it made, as the page does).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from givingday import config
 
 LINK_FILE = "board.json"
-ASKABLE = ("totals", "report", "status")
+ASKABLE = ("totals", "report", "status", "drift")
 PATH = "/_givingday/ask"
 TOKEN_HEADER = "X-Givingday-Token"
 TIMEOUT_SECONDS = 300  # a report of the whole event takes seconds; a hung board must not hang the shell
@@ -58,9 +59,10 @@ def withdraw(location: str, token: str) -> None:
         pass
 
 
-def absolute_paths(argv: list[str], cwd: Path) -> list[str]:
-    """`report --out FILE` names a file where the command was typed: the board must write it there."""
-    out = list(argv)
+def absolute_paths(argv: list[str], cwd: Path, file: str | None = None) -> list[str]:
+    """`report --out FILE` and `drift FILE` name a file where the command was typed: the board must write or read
+    it there."""
+    out = [str((cwd / a).resolve()) if file is not None and a == file else a for a in argv]
     for i, arg in enumerate(out):
         if arg == "--out" and i + 1 < len(out):
             out[i + 1] = str((cwd / out[i + 1]).resolve())
@@ -73,8 +75,9 @@ class NoBoard(Exception):
     """No running board answers for this store (none started, or it stopped without removing board.json)."""
 
 
-def ask(location: str, argv: list[str]) -> tuple[str, str, int]:
-    """Run a reading command on the board that holds the store: (what it printed, its errors, exit status)."""
+def ask(location: str, argv: list[str], file: str | None = None) -> tuple[str, str, int]:
+    """Run a reading command on the board that holds the store: (what it printed, its errors, exit status);
+    `file` is the argument that names a file to read."""
     try:
         link = json.loads(link_path(location).read_text(encoding="utf-8"))
         base = "/" + link["base"] if link["base"] else ""
@@ -82,7 +85,7 @@ def ask(location: str, argv: list[str]) -> tuple[str, str, int]:
         token = str(link["token"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise NoBoard(str(exc)) from exc
-    body = json.dumps({"argv": absolute_paths(argv, Path.cwd())}).encode()
+    body = json.dumps({"argv": absolute_paths(argv, Path.cwd(), file)}).encode()
     request = urllib.request.Request(url, body, {TOKEN_HEADER: token, "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:

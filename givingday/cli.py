@@ -157,6 +157,42 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 1 if r.problems else 0
 
 
+def cmd_drift(args: argparse.Namespace) -> int:
+    from givingday.drift import compare, kept, official
+    from givingday.report.scope import moment_text, parse_as_of
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{path}: not compared: no such file", file=sys.stderr)
+        return 2
+    store = _open(args)
+    event = clock.board_time(store.location, store.event).event
+    until = parse_as_of(args.as_of, event) if args.as_of else None
+    try:
+        profile = official.find_totals_profile(args.profile) if args.profile else None
+        rows = official.read_official(path.read_bytes(), path.name, store.roster()["projects"], event, until, profile)
+    except (official.TotalsFileError, official.UnreadableFile) as exc:
+        print(f"{path.name}: not compared (nothing kept):\n{exc}", file=sys.stderr)
+        return 2
+    drifts = compare.compare(store, event, rows)
+    check_id = kept.keep(store, drifts, path.name, "command line")
+    flagged = sum(1 for d in drifts if d.flagged)
+    if args.json:
+        print(json.dumps([d.as_dict() for d in drifts], ensure_ascii=False, indent=1))
+    else:
+        times = sorted({moment_text(event, d.until) for d in drifts})
+        print(f"{path.name} as of {', '.join(times)}: {len(drifts)} projects, {flagged} flagged (check #{check_id})")
+        for d in drifts:
+            print(
+                f"{'!' if d.flagged else ' '} {d.project_id:<8} {d.project_name[:16]:<16}"
+                f" ours {format_yuan(d.ours_fen):>16} theirs {format_yuan(d.theirs_fen):>16}"
+                f" diff {format_yuan(d.diff_fen):>14}"
+                f"  人次 {d.ours_donations:,}/{d.theirs_donations:,} ({d.diff_donations:+,})"
+                + (f"  {d.cause_text}" if d.flagged else "")
+            )
+    return 1 if flagged else 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     store = _open(args)
     c = store.query("store_counts")[0]
@@ -374,6 +410,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="FILE.pdf or FILE.xlsx")
     s.set_defaults(func=cmd_report)
 
+    s = sub.add_parser(
+        "drift", help="compare the platform's official totals per project with the ledger as of their time"
+    )
+    s.add_argument("file", metavar="FILE", help="CSV or XLSX: 项目名称, 已筹金额(元), 捐款人次, 统计时间")
+    s.add_argument("--as-of", help="the figures' time for the whole file (YYYY-MM-DD HH:MM), if it has no 统计时间")
+    s.add_argument("--profile", help="a totals profile: a name in data/profiles/totals/ or a .toml path")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_drift)
+
     s = sub.add_parser("status", help="counts, latest imports and rejected rows")
     s.set_defaults(func=cmd_status)
 
@@ -434,7 +479,7 @@ def main(argv: list[str] | None = None, store: Store | None = None) -> int:
     except StoreLocked as exc:
         if args.command in board_link.ASKABLE and store is None:
             try:
-                out, err, code = board_link.ask(config.db_location(args.db), raw)
+                out, err, code = board_link.ask(config.db_location(args.db), raw, getattr(args, "file", None))
             except board_link.NoBoard:
                 pass
             else:

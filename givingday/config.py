@@ -181,6 +181,27 @@ class ApiRules:
 
 
 @dataclass(frozen=True)
+class DriftRules:
+    """`[drift]`: when a project's figures differ from the platform's enough to flag, and how long a channel may
+    go without a file before the gap is named as a likely cause."""
+
+    threshold_fen: int = 100
+    threshold_share: float = 0.0
+    threshold_donations: int = 0
+    gap_minutes: int = 30
+
+    def __post_init__(self) -> None:
+        if self.threshold_fen < 0 or not 0 <= self.threshold_share < 1 or self.threshold_donations < 0:
+            raise ValueError("[drift] thresholds must not be negative, and threshold_share must be below 1")
+        if self.gap_minutes < 1:
+            raise ValueError("[drift] gap_minutes must be at least 1")
+
+    def tolerance_fen(self, theirs_fen: int) -> int:
+        """The difference a project may have unflagged: the larger of the fixed and the proportional threshold."""
+        return max(self.threshold_fen, int(self.threshold_share * abs(theirs_fen)))
+
+
+@dataclass(frozen=True)
 class Event:
     name: str
     name_en: str
@@ -198,6 +219,7 @@ class Event:
     console: ConsoleRules = ConsoleRules()
     margin_days: int = 1  # gifts are taken this many days before the first day and after the last
     api: ApiRules = ApiRules()
+    drift: DriftRules = DriftRules()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -230,6 +252,18 @@ class Event:
 def _api_rules(path: Path, api: dict) -> ApiRules:
     try:
         return ApiRules(float(api.get("max_body_mb", 10)), int(api.get("posts_per_minute", 600)))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def _drift_rules(path: Path, drift: dict) -> DriftRules:
+    try:
+        return DriftRules(
+            threshold_fen=yuan_to_fen(drift.get("threshold_yuan", 1)),
+            threshold_share=float(drift.get("threshold_share", 0.0)),
+            threshold_donations=int(drift.get("threshold_donations", 0)),
+            gap_minutes=int(drift.get("gap_minutes", 30)),
+        )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: {exc}") from None
 
@@ -281,6 +315,7 @@ def load_event(path: Path | str | None = None) -> Event:
         ),
         margin_days=margin,
         api=_api_rules(path, raw.get("api", {})),
+        drift=_drift_rules(path, raw.get("drift", {})),
         source=path,
     )
 

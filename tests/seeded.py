@@ -38,6 +38,8 @@ PARAMS = {
     "pool_fen": 3_000,
     "unit": "minute",
     "period": "hour",
+    "check_id": 1,
+    "diff_fen": 12_000,
 }
 # The gifts: (id, time, fen, matched fen, project, team, site, channel, masked name, donor hash).
 GIFTS = [
@@ -105,6 +107,18 @@ def seed_gifts(store: Store) -> None:
             "pledge_closures",
             "pledge_id closed_at closed_by outcome donation_id reason",
             [("p2", at(9, 9, 0), "admin", "cancelled", None, "取消")],
+        )
+        _insert(
+            conn,
+            "drift_checks",
+            "check_id checked_at checked_by file_name as_of projects flagged",
+            [(1, UNTIL, "admin", "official.csv", UNTIL, 1, 1)],
+        )
+        _insert(
+            conn,
+            "drift_rows",
+            "check_id project_id as_of ours_fen theirs_fen ours_donations theirs_donations is_flagged cause cause_text",
+            [(1, "P001", UNTIL, 31_600, 19_600, 3, 2, True, "duplicate", "可能重复")],
         )
 
 

@@ -275,6 +275,40 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        "0009_platform_totals",
+        [
+            # Each comparison of the ledger with the platform's official totals (`python -m givingday drift`, the
+            # 核对 page), kept so the page and the leadership report can show the last one. Nothing else reads it.
+            "create sequence drift_check_id_seq start 1",
+            """create table drift_checks (
+                check_id bigint primary key,
+                checked_at timestamp with time zone not null,
+                checked_by varchar not null,
+                file_name varchar not null,
+                as_of timestamp with time zone not null,
+                projects integer not null,
+                flagged integer not null
+            )""",
+            # One row per project compared: both sides as of `as_of` (the exclusive end of the platform's count).
+            """create table drift_rows (
+                check_id bigint not null,
+                project_id varchar not null,
+                as_of timestamp with time zone not null,
+                ours_fen bigint not null,
+                theirs_fen bigint not null,
+                ours_donations bigint not null,
+                theirs_donations bigint not null,
+                is_flagged boolean not null,
+                cause varchar,
+                cause_text varchar,
+                primary key (check_id, project_id)
+            )""",
+        ],
+    )
+)
+
 
 def applied(conn: sa.Connection) -> list[str]:
     conn.execute(

@@ -1,0 +1,103 @@
+"""The comparisons kept: each one's projects written in one transaction, and read back for the 核对 page and the
+leadership report (which reads the newest through the same query)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from givingday.drift.compare import Drift
+from givingday.store.database import Store
+
+TYPED = "手工录入 typed on the page"  # the file name of figures typed on the page
+
+
+@dataclass(frozen=True)
+class Check:
+    check_id: int
+    checked_at: dt.datetime
+    checked_by: str
+    file_name: str
+    until: dt.datetime
+    projects: int
+    flagged: int
+
+
+def keep(store: Store, drifts: list[Drift], file_name: str, checked_by: str, now: dt.datetime | None = None) -> int:
+    """Store one comparison and its rows together; returns its id."""
+    now = now or dt.datetime.now(dt.UTC)
+    with store.writing() as conn:
+        check_id = conn.execute(sa.text("select nextval('drift_check_id_seq')")).scalar()
+        conn.execute(
+            sa.text(
+                "insert into drift_checks (check_id, checked_at, checked_by, file_name, as_of, projects, flagged)"
+                " values (:check_id, :checked_at, :checked_by, :file_name, :as_of, :projects, :flagged)"
+            ),
+            {
+                "check_id": check_id,
+                "checked_at": now,
+                "checked_by": checked_by,
+                "file_name": file_name,
+                "as_of": max(d.until for d in drifts),
+                "projects": len(drifts),
+                "flagged": sum(1 for d in drifts if d.flagged),
+            },
+        )
+        conn.execute(
+            sa.text(
+                "insert into drift_rows (check_id, project_id, as_of, ours_fen, theirs_fen, ours_donations,"
+                " theirs_donations, is_flagged, cause, cause_text) values (:check_id, :project_id, :as_of,"
+                " :ours_fen, :theirs_fen, :ours_donations, :theirs_donations, :is_flagged, :cause, :cause_text)"
+            ),
+            [
+                {
+                    "check_id": check_id,
+                    "project_id": d.project_id,
+                    "as_of": d.until,
+                    "ours_fen": d.ours_fen,
+                    "theirs_fen": d.theirs_fen,
+                    "ours_donations": d.ours_donations,
+                    "theirs_donations": d.theirs_donations,
+                    "is_flagged": d.flagged,
+                    "cause": d.cause,
+                    "cause_text": d.cause_text,
+                }
+                for d in drifts
+            ],
+        )
+    return int(check_id)
+
+
+def recent_checks(store: Store, n: int = 20) -> list[Check]:
+    return [
+        Check(
+            int(r["check_id"]),
+            r["checked_at"],
+            r["checked_by"],
+            r["file_name"],
+            r["as_of"],
+            int(r["projects"]),
+            int(r["flagged"]),
+        )
+        for r in store.query("drift_checks_recent", limit_n=n)
+    ]
+
+
+def check_rows(store: Store, check_id: int) -> list[Drift]:
+    return [
+        Drift(
+            r["project_id"],
+            r["project_name"],
+            r["as_of"],
+            int(r["ours_fen"]),
+            int(r["theirs_fen"]),
+            int(r["ours_donations"]),
+            int(r["theirs_donations"]),
+            bool(r["is_flagged"]),
+            r["cause"],
+            r["cause_text"] or "",
+        )
+        for r in store.query("drift_check_rows", check_id=check_id)
+    ]

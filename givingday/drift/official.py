@@ -1,0 +1,242 @@
+"""The platform's official totals, read from the file organizers download (or the figures they type): bytes to
+one row per project, with its money, its 人次 and the moment they were counted at.
+
+The bytes are read as a gift file is (`ingest.formats.read_table`: CSV in UTF-8, UTF-8 with a BOM or GBK, or
+XLSX); amounts are read by `money.parse_fen`; projects are the roster's, by id or by name. A file with any bad
+line is refused whole, each line named with its reason, so nothing is compared (or kept) from half a file.
+Layouts other than the platform's are read through a totals profile (`data/profiles/totals/NAME.toml`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from givingday import config
+from givingday.config import Event
+from givingday.ingest.formats import UnreadableFile, read_table
+from givingday.ingest.profiles import ValueFormats, header_columns, header_key, one_column
+from givingday.labels import both
+from givingday.money import AmountError, parse_fen
+
+# The fields of a totals file, and the headers the platform's own download gives them (compared as
+# `profiles.header_key` compares headers: full-width brackets, spaces and case do not matter).
+FIELDS = ("project", "raised_yuan", "donations", "as_of")
+PLATFORM_HEADERS = {
+    "project": ("项目名称", "项目编号", "项目id", "project", "project_id"),
+    "raised_yuan": ("已筹金额(元)", "已筹金额", "raised_yuan"),
+    "donations": ("捐款人次", "人次", "donations"),
+    "as_of": ("统计时间", "as_of"),
+}
+REQUIRED = ("project", "raised_yuan", "donations")
+PROFILE_KEYS = {"title", "match_headers", "columns", "parse"}
+SHOWN_PROBLEMS = 20
+ONE_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+class TotalsFileError(ValueError):
+    """A totals file that cannot be compared: every problem as `FILE:LINE: reason` (or `FILE: reason`)."""
+
+    def __init__(self, problems: list[str]):
+        shown = problems[:SHOWN_PROBLEMS]
+        if len(problems) > SHOWN_PROBLEMS:
+            shown.append(
+                both(f"……另有 {len(problems) - SHOWN_PROBLEMS} 处", f"… and {len(problems) - SHOWN_PROBLEMS} more")
+            )
+        super().__init__("\n".join(shown))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class OfficialRow:
+    """One project's official figures: money in fen, 人次, and the window's exclusive end they were counted to."""
+
+    line: int
+    project_id: str
+    theirs_fen: int
+    theirs_donations: int
+    until: dt.datetime
+
+
+@dataclass(frozen=True)
+class TotalsProfile:
+    """Another layout of totals: which column is each field, and how its amounts are written."""
+
+    name: str
+    title: str
+    columns: dict[str, str]
+    match_headers: tuple[str, ...] = ()
+    formats: ValueFormats = ValueFormats()
+
+    def matches(self, header: list[str]) -> bool:
+        have = {header_key(h) for h in header}
+        return bool(self.match_headers) and all(header_key(h) in have for h in self.match_headers)
+
+
+def profiles_dir() -> Path:
+    """Totals profiles live apart from the gift profiles (which the import reads), in their `totals/` folder."""
+    return config.profiles_dir() / "totals"
+
+
+def load_totals_profile(path: Path) -> TotalsProfile:
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UnreadableFile(f"{path}: {exc}") from None
+    unknown = set(raw) - PROFILE_KEYS
+    columns = {k: str(v) for k, v in raw.get("columns", {}).items()}
+    if unknown or set(columns) - set(FIELDS) or any(f not in columns for f in REQUIRED):
+        raise UnreadableFile(
+            f"{path}: a totals profile has {', '.join(sorted(PROFILE_KEYS))}, and [columns] names "
+            f"{', '.join(REQUIRED)} (and optionally as_of)"
+        )
+    parse = raw.get("parse", {})
+    return TotalsProfile(
+        name=path.stem,
+        title=raw.get("title", path.stem),
+        columns=columns,
+        match_headers=tuple(raw.get("match_headers", [])),
+        formats=ValueFormats(thousands=parse.get("thousands", ","), decimal=parse.get("decimal", ".")),
+    )
+
+
+def find_totals_profile(name_or_path: str) -> TotalsProfile:
+    """`--profile NAME` (data/profiles/totals/NAME.toml) or a .toml path."""
+    path = Path(name_or_path)
+    if not (path.suffix == ".toml" and path.exists()):
+        path = profiles_dir() / f"{name_or_path}.toml"
+    if not path.exists():
+        known = ", ".join(p.stem for p in sorted(profiles_dir().glob("*.toml"))) or "none"
+        raise UnreadableFile(f"no totals profile {name_or_path!r} (known: {known})")
+    return load_totals_profile(path)
+
+
+def _columns(header: list[str], profile: TotalsProfile | None) -> dict[str, int]:
+    """Each field's column: the profile's, the platform's headers, or a profile in profiles/totals/ that matches."""
+    index = header_columns(header)
+    if profile is None:
+        platform = {
+            f: sorted(i for h in names for i in index.get(header_key(h), [])) for f, names in PLATFORM_HEADERS.items()
+        }
+        if all(platform[f] for f in REQUIRED):
+            return {f: one_column(header, f, cols) for f, cols in platform.items() if cols}
+        folder = profiles_dir()
+        found = [load_totals_profile(p) for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
+        profile = next((p for p in found if p.matches(header)), None)
+    if profile is not None:
+        cols = {f: index.get(header_key(c), []) for f, c in profile.columns.items()}
+        if all(cols.get(f) for f in REQUIRED):
+            return {f: one_column(header, f, c) for f, c in cols.items() if c}
+    shown = ", ".join(h for h in header[:12] if h) or "(none)"
+    wanted = "、".join(PLATFORM_HEADERS[f][0] for f in REQUIRED)
+    raise UnreadableFile(
+        both(
+            f"缺少列：应有 {wanted}（和 统计时间，或用 --as-of 给出），此文件的列是 {shown}",
+            f"missing columns: expected 项目名称 (or a project id), 已筹金额(元) and 捐款人次 (and 统计时间, or "
+            f"--as-of for the whole file); its columns are {shown}",
+        )
+    )
+
+
+def parse_moment(text: str, event: Event) -> dt.datetime:
+    """A 统计时间 cell ('2020-09-07 21:00:00', '2020/9/7 21:00', a date alone for its 24时) as the exclusive end of
+    the window it counted, the event's zone unless it says its own: a gift at 21:00:00 is counted by 21:00:00."""
+    s = text.strip().replace("/", "-")
+    if len(s) <= 10:
+        y, m, d = (int(x) for x in s.split("-"))
+        return dt.datetime.combine(dt.date(y, m, d) + dt.timedelta(days=1), dt.time(0), event.tz)
+    day, _, clock_part = s.replace("T", " ").partition(" ")
+    y, m, d = (int(x) for x in day.split("-"))
+    moment = dt.datetime.fromisoformat(f"{y:04d}-{m:02d}-{d:02d} {clock_part.strip()}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=event.tz)
+    return moment + ONE_MICROSECOND
+
+
+def project_lookup(projects: list[dict]) -> dict[str, str]:
+    """The roster's project ids by id and by name (NFKC, trimmed), as the import finds a gift's project."""
+    found: dict[str, str] = {}
+    for p in projects:
+        found[p["project_id"]] = p["project_id"]
+        found[unicodedata.normalize("NFKC", p["name"]).strip()] = p["project_id"]
+    return found
+
+
+def read_official(
+    data: bytes,
+    file_name: str,
+    projects: list[dict],
+    event: Event,
+    until: dt.datetime | None = None,
+    profile: TotalsProfile | None = None,
+) -> list[OfficialRow]:
+    """Every project's official figures in the file; `until` (`--as-of`) is every row's time, in place of any
+    统计时间 column. Raises TotalsFileError naming the file, each bad line and its reason."""
+    try:
+        table = read_table(data, profiles=[])
+        cols = _columns(table.header, profile)
+    except UnreadableFile as exc:
+        raise TotalsFileError([f"{file_name}: {exc}"]) from None
+    if "as_of" not in cols and until is None:
+        raise TotalsFileError(
+            [
+                f"{file_name}: "
+                + both(
+                    "没有 统计时间 列：请用 --as-of 给出整个文件的统计时间",
+                    "no 统计时间 column: give the file's time with --as-of",
+                )
+            ]
+        )
+    if table.n_rows == 0:
+        raise TotalsFileError([f"{file_name}: " + both("没有数据行", "no rows of figures")])
+    lookup = project_lookup(projects)
+    formats = profile.formats if profile is not None else ValueFormats()
+    cells = {f: table.columns[i].to_pylist() for f, i in cols.items()}
+    lines = table.lines.to_pylist()
+    rows, problems, seen = [], [], {}
+    for n in range(table.n_rows):
+        line = lines[n]
+        why = _row(n, line, cells, lookup, formats, event, until, seen, table.problems[n].as_py())
+        if isinstance(why, str):
+            problems.append(f"{file_name}:{line}: {why}")
+        else:
+            rows.append(why)
+            seen[why.project_id] = line
+    if problems:
+        raise TotalsFileError(problems)
+    return rows
+
+
+def _row(n, line, cells, lookup, formats, event, until, seen, problem) -> OfficialRow | str:
+    """One line as an OfficialRow, or the reason it cannot be one."""
+    if problem:
+        return problem
+    name = cells["project"][n]
+    pid = lookup.get(unicodedata.normalize("NFKC", name).strip())
+    if not name.strip():
+        return both("项目为空", "project is empty")
+    if pid is None:
+        return both(f"未知项目 {name!r}", f"unknown project {name!r}")
+    if pid in seen:
+        return both(f"项目 {name!r} 已在第 {seen[pid]} 行出现", f"project {name!r} is already on line {seen[pid]}")
+    try:
+        fen = parse_fen(cells["raised_yuan"][n], formats.thousands, formats.decimal)
+    except AmountError as exc:
+        return both(f"已筹金额：{exc.zh}", f"已筹金额 (amount raised): {exc.en}")
+    count = cells["donations"][n].strip().replace(",", "")
+    if not (count.isascii() and count.isdigit()):
+        return both(
+            f"捐款人次 {cells['donations'][n]!r} 不是整数", f"捐款人次 {cells['donations'][n]!r} is not a whole number"
+        )
+    moment = until
+    if "as_of" in cells and until is None:
+        try:
+            moment = parse_moment(cells["as_of"][n], event)
+        except ValueError:
+            at = cells["as_of"][n]
+            return both(f"统计时间 {at!r} 不是日期时间", f"统计时间 {at!r} is not a date and time (2020-09-07 21:00)")
+    return OfficialRow(line, pid, fen, int(count), moment)

@@ -1,0 +1,249 @@
+"""Drift against the platform's official totals: a copy of the official figures made from a small store's ledger,
+with differences planted, is read in every encoding the platform writes, compared as of its time to the fen,
+flagged, and given the cause the board can see; a bad file is refused with its file, line and reason, and
+nothing is kept from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from givingday.drift import compare, official
+from givingday.drift.official import TotalsFileError
+from givingday.ingest.batch import import_bytes
+from givingday.money import format_yuan
+from givingday.report.scope import parse_as_of
+from givingday.store.database import Store
+from tests.conftest import CANONICAL_HEADER, english, run_cli
+
+ZONE = ZoneInfo("Asia/Shanghai")
+HEADER = "项目名称,已筹金额(元),捐款人次,统计时间\n"
+AT_NOON = "2020-09-07 12:00:00"
+
+
+def at(hour: int, minute: int, second: int = 0) -> dt.datetime:
+    return dt.datetime(2020, 9, 7, hour, minute, second, tzinfo=ZONE)
+
+
+def gift_lines(rng: random.Random, start: dt.datetime, minutes: int, prefix: str, n: int) -> list[str]:
+    """`n` gifts to three projects over `minutes` from `start`, by QR code, seeded."""
+    lines = []
+    for i in range(n):
+        when = start + dt.timedelta(seconds=rng.randrange(minutes * 60))
+        project = rng.choice(["P001", "P002", "P089"])
+        lines.append(
+            f"{prefix}{i},{when:%Y-%m-%d %H:%M:%S},{rng.randrange(1, 500)}.{rng.randrange(100):02d},0,"
+            f"{project},,,qr,捐赠人{prefix}{i}\n"
+        )
+    return lines
+
+
+def import_gifts(store, name: str, lines: list[str]) -> None:
+    report = import_bytes(store, (CANONICAL_HEADER + "".join(lines)).encode(), name)
+    assert report.outcome == "committed" and report.rows_rejected == 0, report.summary()
+
+
+@pytest.fixture
+def ledger(store):
+    """A morning of gifts in two files, 10:00–11:00 and 11:00–12:30 (some after noon)."""
+    rng = random.Random(42)
+    import_gifts(store, "morning-a.csv", gift_lines(rng, at(10, 0), 60, "A", 40))
+    import_gifts(store, "morning-b.csv", gift_lines(rng, at(11, 0), 90, "B", 60))
+    return store
+
+
+def ours_as_of(store, when: str) -> dict[str, tuple[int, int]]:
+    until = parse_as_of(when, store.event)
+    return {
+        r["key"]: (int(r["amount_fen"]) + int(r["matched_fen"]), int(r["donations"]))
+        for r in store.query("totals_by_project", since=None, until=until)
+    }
+
+
+def official_copy(store, when: str = AT_NOON, plant: dict | None = None) -> str:
+    """The platform's download as it would be if it agreed with our ledger as of `when`, by project name, with
+    `plant` {project_id: (fen added, 人次 added)}."""
+    names = {p["project_id"]: p["name"] for p in store.roster()["projects"]}
+    lines = [HEADER]
+    for pid, (fen, n) in sorted(ours_as_of(store, when).items()):
+        add_fen, add_n = (plant or {}).get(pid, (0, 0))
+        lines.append(f'{names[pid]},"{format_yuan(fen + add_fen, "")}",{n + add_n},{when}\n')
+    return "".join(lines)
+
+
+def drift_of(store, text: str | bytes, name: str = "official.csv", **kw) -> list[compare.Drift]:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    rows = official.read_official(data, name, store.roster()["projects"], store.event, **kw)
+    return compare.compare(store, store.event, rows)
+
+
+def checks(store) -> int:
+    return store.scalar("select count(*) from drift_checks") + store.scalar("select count(*) from drift_rows")
+
+
+def test_a_copy_of_our_own_ledger_agrees_to_the_fen(ledger):
+    drifts = drift_of(ledger, official_copy(ledger))
+    ours = ours_as_of(ledger, AT_NOON)
+    assert {d.project_id: (d.ours_fen, d.ours_donations) for d in drifts} == ours
+    assert [d for d in drifts if d.flagged or d.diff_fen or d.diff_donations] == []
+    # the gifts after noon are not counted: the comparison is as of the platform's time
+    assert sum(f for f, _ in ours.values()) < ledger.query("totals_overall")[0]["total_fen"]
+
+
+def test_the_planted_differences_are_found_exactly_and_flagged_first(ledger):
+    planted = official_copy(ledger, plant={"P001": (12_345, 0), "P002": (0, -1)})
+    drifts = drift_of(ledger, planted)
+    ours = ours_as_of(ledger, AT_NOON)
+    assert [(d.project_id, d.diff_fen, d.diff_donations, d.flagged) for d in drifts] == [
+        ("P001", -12_345, 0, True),
+        ("P002", 0, 1, True),
+        ("P000", 0, 0, False),
+        ("P089", 0, 0, False),
+    ]
+    assert (drifts[0].ours_fen, drifts[0].theirs_fen) == (ours["P001"][0], ours["P001"][0] + 12_345)
+    assert (drifts[1].ours_donations, drifts[1].theirs_donations) == (ours["P002"][1], ours["P002"][1] - 1)
+    # nothing the board can see explains either: no later gifts add up to ¥123.45, no file is missing
+    assert [(d.cause, english(d.cause_text)) for d in drifts[:2]] == [
+        (None, "no cause the board can see: check the project's gifts")
+    ] * 2
+
+
+def test_the_threshold_lets_a_small_difference_pass_unflagged(ledger):
+    drifts = drift_of(ledger, official_copy(ledger, plant={"P001": (100, 0), "P089": (101, 0)}))
+    assert [(d.project_id, d.diff_fen, d.flagged) for d in drifts[:2]] == [("P089", -101, True), ("P001", -100, False)]
+
+
+def test_gifts_just_after_the_official_time_are_named_when_they_make_the_difference(ledger):
+    after = ledger.query(
+        "drift_gifts_after", project_id="P089", since=parse_as_of("2020-09-07 11:30", ledger.event), limit_n=2
+    )
+    extra = sum(int(g["total_fen"]) for g in after)
+    drifts = drift_of(ledger, official_copy(ledger, "2020-09-07 11:30", plant={"P089": (extra, 2)}))
+    assert (drifts[0].project_id, drifts[0].diff_fen, drifts[0].diff_donations) == ("P089", -extra, -2)
+    assert drifts[0].cause == "after_as_of"
+    first = after[0]["occurred_at"].astimezone(ZONE)
+    assert english(drifts[0].cause_text) == (
+        f"the platform counted gifts after its time: our 2 gift(s) from {first:%m-%d %H:%M:%S} add up to exactly "
+        f"{format_yuan(extra)}, the difference"
+    )
+
+
+def test_an_export_window_with_no_file_is_named(store):
+    rng = random.Random(7)
+    import_gifts(store, "qr-10.csv", gift_lines(rng, at(10, 0), 60, "A", 30))
+    import_gifts(store, "qr-1145.csv", gift_lines(rng, at(11, 45), 15, "C", 10))
+    drifts = drift_of(store, official_copy(store, plant={"P002": (88_800, 3)}))
+    assert (drifts[0].project_id, drifts[0].diff_fen, drifts[0].cause) == ("P002", -88_800, "missing_file")
+    files = store.query("drift_channel_files", project_id="P002", since=at(0, 0), until=at(12, 0, 1))
+    gap_from, gap_to = files[0]["last_gift_at"].astimezone(ZONE), files[1]["first_gift_at"].astimezone(ZONE)
+    assert gap_to - gap_from > dt.timedelta(minutes=30)
+    assert english(drifts[0].cause_text) == (
+        f"no file brought qr gifts between {gap_from:%m-%d %H:%M:%S} and {gap_to:%m-%d %H:%M:%S}:"
+        " an export window with no file?"
+    )
+
+
+def test_ours_higher_by_one_gift_points_at_a_refund_not_imported(ledger):
+    gift = ledger.query_rows(
+        "select donation_id, amount_fen from donations where project_id = 'P002' and occurred_at < :t"
+        " order by occurred_at limit 1",
+        t=at(12, 0),
+    )[0]
+    drifts = drift_of(ledger, official_copy(ledger, plant={"P002": (-gift["amount_fen"], -1)}))
+    assert (drifts[0].project_id, drifts[0].diff_fen, drifts[0].cause) == ("P002", gift["amount_fen"], "refund")
+    assert f"gift {gift['donation_id']} (" in english(drifts[0].cause_text)
+
+
+def test_ours_higher_by_a_look_alike_gift_points_at_the_duplicate(ledger):
+    import_gifts(
+        ledger,
+        "twice.csv",
+        [
+            "X1,2020-09-07 10:30:00,777.77,0,P089,,,qr,重复人\n",
+            "X2,2020-09-07 10:30:20,777.77,0,P089,,,qr,重复人\n",
+        ],
+    )
+    drifts = drift_of(ledger, official_copy(ledger, plant={"P089": (-77_777, -1)}))
+    assert (drifts[0].project_id, drifts[0].diff_fen, drifts[0].cause) == ("P089", 77_777, "duplicate")
+    assert english(drifts[0].cause_text) == (
+        "possible duplicate: gift X2 and X1, the same donor and amount ¥777.77, the difference, 20 s apart"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_gbk_and_bom_files_read_the_same(ledger, encoding):
+    text = official_copy(ledger, plant={"P001": (12_345, 0)})
+    drifts = drift_of(ledger, text.encode(encoding))
+    assert [(d.project_id, d.diff_fen) for d in drifts if d.flagged] == [("P001", -12_345)]
+
+
+def test_an_xlsx_download_with_as_of_for_the_whole_file_reads_the_same(ledger):
+    import xlsxwriter
+
+    names = {p["project_id"]: p["name"] for p in ledger.roster()["projects"]}
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf)
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["项目编号", "已筹金额（元）", "捐款人次"])
+    for i, (pid, (fen, n)) in enumerate(sorted(ours_as_of(ledger, AT_NOON).items()), start=1):
+        ws.write_row(i, 0, [pid, (fen + (12_345 if pid == "P001" else 0)) / 100, n])
+    wb.close()
+    until = parse_as_of("2020-09-07 12:00", ledger.event)
+    drifts = drift_of(ledger, buf.getvalue(), "official.xlsx", until=until)
+    assert [(d.project_id, d.diff_fen, d.flagged) for d in drifts][:2] == [("P001", -12_345, True), ("P000", 0, False)]
+    assert names["P001"] == drifts[0].project_name
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "reason"),
+    [
+        (HEADER + "不存在的项目,1.00,1,2020-09-07 12:00\n", "official.csv:2", "unknown project '不存在的项目'"),
+        (
+            HEADER + "P001,一百,1,2020-09-07 12:00\n",
+            "official.csv:2",
+            "已筹金额 (amount raised): amount '一百' is not a number",
+        ),
+        (HEADER + "P001,1.00,一,2020-09-07 12:00\n", "official.csv:2", "捐款人次 '一' is not a whole number"),
+        (HEADER + "P001,1.00,1,明天\n", "official.csv:2", "统计时间 '明天' is not a date and time (2020-09-07 21:00)"),
+        (
+            HEADER + "P001,1.00,1,2020-09-07 12:00\nP001,2.00,2,2020-09-07 12:00\n",
+            "official.csv:3",
+            "project 'P001' is already on line 2",
+        ),
+        (
+            "项目名称,捐款人次\nP001,1\n",
+            "official.csv",
+            "missing columns: expected 项目名称 (or a project id), 已筹金额(元) and 捐款人次 (and 统计时间, or --as-of for"
+            " the whole file); its columns are 项目名称, 捐款人次",
+        ),
+        (
+            "项目名称,已筹金额(元),捐款人次\nP001,1.00,1\n",
+            "official.csv",
+            "no 统计时间 column: give the file's time with --as-of",
+        ),
+    ],
+)
+def test_a_bad_file_is_refused_with_its_line_and_reason_and_nothing_is_kept(
+    ledger, db_path, tmp_path, text, where, reason
+):
+    path = tmp_path / "official.csv"
+    path.write_text(text + "P089,1.00,1,2020-09-07 12:00\n", encoding="utf-8")  # a good line does not save it
+    ledger.dispose()
+    ran = run_cli("drift", str(path), db=db_path)
+    assert ran.returncode == 2
+    first, line = ran.stderr.splitlines()
+    assert first == "official.csv: not compared (nothing kept):"
+    assert line.startswith(f"{where}: ") and english(line) == reason
+    assert line.index("。") > len(where) + 3  # Chinese first, English beside
+    assert checks(Store(str(db_path))) == 0
+
+
+def test_a_file_in_neither_utf8_nor_gbk_is_refused(ledger):
+    with pytest.raises(TotalsFileError) as exc:
+        drift_of(ledger, HEADER.encode() + b"\xff\xfe\xff,1,1,2020-09-07 12:00\n")
+    assert str(exc.value).startswith("official.csv: 文本既不是 UTF-8 也不是 GBK/GB18030")
+    assert "text is neither UTF-8 nor GBK/GB18030" in str(exc.value)
