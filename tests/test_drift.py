@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import random
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from givingday.drift import compare, official
+from givingday.drift import compare, kept, official
 from givingday.drift.official import TotalsFileError
 from givingday.ingest.batch import import_bytes
 from givingday.money import format_yuan
@@ -247,3 +248,90 @@ def test_a_file_in_neither_utf8_nor_gbk_is_refused(ledger):
         drift_of(ledger, HEADER.encode() + b"\xff\xfe\xff,1,1,2020-09-07 12:00\n")
     assert str(exc.value).startswith("official.csv: 文本既不是 UTF-8 也不是 GBK/GB18030")
     assert "text is neither UTF-8 nor GBK/GB18030" in str(exc.value)
+
+
+def test_the_command_prints_json_rows_flagged_first_exits_1_and_keeps_the_comparison(ledger, db_path, tmp_path):
+    planted = tmp_path / "official.csv"
+    planted.write_text(official_copy(ledger, plant={"P001": (12_345, 0), "P002": (0, -1)}), encoding="utf-8")
+    agreeing = tmp_path / "agreeing.csv"
+    agreeing.write_text(official_copy(ledger), encoding="utf-8")
+    ours = ours_as_of(ledger, AT_NOON)
+    ledger.dispose()
+    ran = run_cli("drift", str(planted), "--json", db=db_path)
+    assert ran.returncode == 1, ran.stderr
+    rows = json.loads(ran.stdout)
+    assert [list(r) for r in rows[:1]] == [
+        [
+            "project",
+            "project_name",
+            "as_of",
+            "ours_fen",
+            "theirs_fen",
+            "diff_fen",
+            "ours_donations",
+            "theirs_donations",
+            "diff_donations",
+            "flagged",
+            "cause",
+            "cause_text",
+        ]
+    ]
+    assert [(r["project"], r["ours_fen"], r["theirs_fen"], r["diff_fen"], r["flagged"]) for r in rows] == [
+        ("P001", ours["P001"][0], ours["P001"][0] + 12_345, -12_345, True),
+        ("P002", ours["P002"][0], ours["P002"][0], 0, True),
+        ("P000", 0, 0, 0, False),
+        ("P089", ours["P089"][0], ours["P089"][0], 0, False),
+    ]
+    assert rows[0]["as_of"] == "2020-09-07T12:00:00.000001+08:00"
+    text = run_cli("drift", str(agreeing), db=db_path)
+    assert text.returncode == 0
+    assert text.stdout.splitlines()[0] == "agreeing.csv as of 9月7日12时00分: 4 projects, 0 flagged (check #2)"
+    store = Store(str(db_path))
+    first, second = kept.recent_checks(store)[::-1]
+    assert (first.file_name, first.projects, first.flagged, first.checked_by) == ("official.csv", 4, 2, "command line")
+    assert [
+        (d.project_id, d.diff_fen, d.diff_donations, d.flagged) for d in kept.check_rows(store, first.check_id)
+    ] == [(r["project"], r["diff_fen"], r["diff_donations"], r["flagged"]) for r in rows]
+    assert (second.file_name, second.flagged) == ("agreeing.csv", 0)
+    store.dispose()
+
+
+def test_a_totals_profile_reads_another_layout(ledger, tmp_path, monkeypatch):
+    folder = tmp_path / "profiles" / "totals"
+    folder.mkdir(parents=True)
+    (folder / "county_sheet.toml").write_text(
+        'title = "县里的统计表"\nmatch_headers = ["项目", "筹款额", "笔数"]\n'
+        '[columns]\nproject = "项目"\nraised_yuan = "筹款额"\ndonations = "笔数"\nas_of = "截至"\n'
+        '[parse]\nthousands = "."\ndecimal = ","\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIVINGDAY_PROFILES", str(tmp_path / "profiles"))
+    fen, n = ours_as_of(ledger, AT_NOON)["P089"]
+    yuan = f"{fen // 100:,}".replace(",", ".") + f",{fen % 100:02d}"
+    text = f"截至;项目;筹款额;笔数\n{AT_NOON};P089;{yuan};{n + 1}\n"
+    drifts = drift_of(ledger, text)
+    assert [(d.project_id, d.ours_fen, d.theirs_fen, d.diff_donations, d.flagged) for d in drifts] == [
+        ("P089", fen, fen, -1, True)
+    ]
+    named = official.read_official(
+        text.encode(),
+        "x.csv",
+        ledger.roster()["projects"],
+        ledger.event,
+        profile=official.find_totals_profile("county_sheet"),
+    )
+    assert [(r.project_id, r.theirs_fen) for r in named] == [("P089", fen)]
+
+
+def test_the_board_is_asked_with_the_file_made_absolute(tmp_path, monkeypatch):
+    from givingday import board_link
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["--db", "g.duckdb", "drift", "official.csv", "--json"]
+    assert board_link.absolute_paths(argv, tmp_path, "official.csv") == [
+        "--db",
+        "g.duckdb",
+        "drift",
+        str(tmp_path / "official.csv"),
+        "--json",
+    ]

@@ -115,22 +115,23 @@ def find_totals_profile(name_or_path: str) -> TotalsProfile:
     return load_totals_profile(path)
 
 
-def _columns(header: list[str], profile: TotalsProfile | None) -> dict[str, int]:
-    """Each field's column: the profile's, the platform's headers, or a profile in profiles/totals/ that matches."""
+def _columns(header: list[str], profile: TotalsProfile | None) -> tuple[dict[str, int], ValueFormats]:
+    """Each field's column and how amounts are written: the profile's, the platform's headers, or a profile in
+    profiles/totals/ that matches."""
     index = header_columns(header)
     if profile is None:
         platform = {
             f: sorted(i for h in names for i in index.get(header_key(h), [])) for f, names in PLATFORM_HEADERS.items()
         }
         if all(platform[f] for f in REQUIRED):
-            return {f: one_column(header, f, cols) for f, cols in platform.items() if cols}
+            return {f: one_column(header, f, cols) for f, cols in platform.items() if cols}, ValueFormats()
         folder = profiles_dir()
         found = [load_totals_profile(p) for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
         profile = next((p for p in found if p.matches(header)), None)
     if profile is not None:
         cols = {f: index.get(header_key(c), []) for f, c in profile.columns.items()}
         if all(cols.get(f) for f in REQUIRED):
-            return {f: one_column(header, f, c) for f, c in cols.items() if c}
+            return {f: one_column(header, f, c) for f, c in cols.items() if c}, profile.formats
     shown = ", ".join(h for h in header[:12] if h) or "(none)"
     wanted = "、".join(PLATFORM_HEADERS[f][0] for f in REQUIRED)
     raise UnreadableFile(
@@ -178,7 +179,7 @@ def read_official(
     统计时间 column. Raises TotalsFileError naming the file, each bad line and its reason."""
     try:
         table = read_table(data, profiles=[])
-        cols = _columns(table.header, profile)
+        cols, formats = _columns(table.header, profile)
     except UnreadableFile as exc:
         raise TotalsFileError([f"{file_name}: {exc}"]) from None
     if "as_of" not in cols and until is None:
@@ -194,7 +195,6 @@ def read_official(
     if table.n_rows == 0:
         raise TotalsFileError([f"{file_name}: " + both("没有数据行", "no rows of figures")])
     lookup = project_lookup(projects)
-    formats = profile.formats if profile is not None else ValueFormats()
     cells = {f: table.columns[i].to_pylist() for f, i in cols.items()}
     lines = table.lines.to_pylist()
     rows, problems, seen = [], [], {}
