@@ -19,6 +19,11 @@ def both(zh: str, en: str) -> str:
     return f"{zh}。{en}"
 
 
+def chinese_half(message: str) -> str:
+    """The Chinese of a message made by `both`, for a page that is all Chinese (the leadership report)."""
+    return message.partition("。")[0]
+
+
 # The console's filters by name, as its sidebar and its scope line say them.
 FILTER_NAMES: dict[str, str] = {
     "day": "日期",

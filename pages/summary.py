@@ -13,6 +13,8 @@ from givingday.report.pdf import pdf_bytes
 from givingday.report.scope import ONE_MICROSECOND, default_until, make_scope, month_day
 from givingday.report.text import (
     MONEY_COLUMNS,
+    RECONCILIATION_HEADER,
+    RECONCILIATION_TITLE,
     after_note,
     breakdown_rows,
     check_text,
@@ -22,6 +24,8 @@ from givingday.report.text import (
     paragraphs,
     peak_sentence,
     ranking_rows,
+    reconciliation_rows,
+    reconciliation_sentence,
 )
 from givingday.report.workbook import xlsx_bytes
 from givingday.web.board import allow_only, board_time, cached_report, cached_report_charts
@@ -208,6 +212,11 @@ def body() -> None:
         st.caption(check_text(r))
     if after_note(r):
         st.caption(after_note(r))
+
+    st.subheader(RECONCILIATION_TITLE)
+    (st.warning if r.reconciliation and r.reconciliation.flagged else st.write)(reconciliation_sentence(r))
+    if r.reconciliation is not None:
+        _table(reconciliation_rows(r), RECONCILIATION_HEADER)
 
 
 body()

@@ -14,6 +14,7 @@ from typing import Any
 from givingday import clock
 from givingday.config import CHANNELS, Event
 from givingday.labels import CATEGORIES, CHANNEL_NAMES, NO_CATEGORY, NO_SITE, NO_TEAM
+from givingday.report.reconciliation import Reconciliation, from_rows
 from givingday.report.scope import Scope, day_end, day_start, make_scope, month_day
 from givingday.store.database import Store
 
@@ -122,6 +123,7 @@ class Report:
     hours: list[Hour]
     days: list[Day]  # the event's days side by side (up to the moment), then any events outside them
     goals: list[Goal]  # every project with a goal
+    reconciliation: Reconciliation | None = None  # the last comparison with the platform's totals, by the moment
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -254,6 +256,7 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
         "channels": ("totals_by_channel", window),
         "hours": ("report_by_period", {**window, "period": "hour"}),
         "days": ("report_by_period", {**everything, "period": "day"}),
+        "drift": ("report_drift_check", {"until": scope.until}),
     }
     if scope.day is not None:
         calls["cumulative"] = ("report_totals", everything)
@@ -333,6 +336,7 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
         hours=_hours(scope, rows["hours"]),
         days=_days(scope, rows["days"]),
         goals=goals,
+        reconciliation=from_rows(rows["drift"]),
     )
     report.problems = discrepancies(report)
     return report

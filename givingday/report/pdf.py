@@ -254,4 +254,17 @@ def pdf_bytes(report: Report) -> bytes:
         lines = wrap_lines(note, width - 2 * pdf.c_margin - 0.5, pdf.get_string_width)
         pdf.multi_cell(0, 4.8, "\n".join(lines), wrapmode=WrapMode.CHAR, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0)
+
+    rows = text.reconciliation_rows(report)
+    heading(f"十一、{text.RECONCILIATION_TITLE}", need=rows_need(len(rows)) if rows else 24)
+    pdf.set_font("cjk", size=9.5)
+    pdf.multi_cell(0, 5.5, text.reconciliation_sentence(report), new_x="LMARGIN", new_y="NEXT")
+    if rows:
+        pdf.ln(1)
+        table(
+            text.RECONCILIATION_HEADER,
+            rows,
+            [34, 22, 22, 20, 22, 12, 46],
+            ["LEFT", *["RIGHT"] * 4, "CENTER", "LEFT"],
+        )
     return bytes(pdf.output())

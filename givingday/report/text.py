@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from givingday.labels import chinese_half
 from givingday.money import format_percent, format_wan_yuan, format_yuan
 from givingday.report.figures import Day, Figures, Goal, Hour, Line, Report
-from givingday.report.scope import month_day
+from givingday.report.scope import moment_text, month_day
 
 MONEY_COLUMNS = ["善款（元）", "公众捐款（元）", "配捐（元）", "人次"]
 
@@ -123,6 +124,47 @@ def check_text(report: Report) -> str:
         f"数据核对：项目、队伍、点位、街道、渠道、类别、分时各项合计均等于善款总额 {format_yuan(report.figures.total_fen)}，"
         "公众捐款 + 配捐 = 善款总额。"
     )
+
+
+RECONCILIATION_TITLE = "核对（与平台官方数据）"
+RECONCILIATION_HEADER = [
+    "项目",
+    "本系统（元）",
+    "平台（元）",
+    "差额（元）",
+    "人次（本系统/平台）",
+    "超出阈值",
+    "可能原因",
+]
+
+
+def reconciliation_sentence(report: Report) -> str:
+    """The last comparison with the platform's official totals in one sentence, or that none was made."""
+    r = report.reconciliation
+    if r is None:
+        return f"截至{report.scope.as_of_text}，尚未与平台官方数据核对（可用“核对”页或 drift 命令）。"
+    when = moment_text(report.event, r.as_of)
+    verdict = f"其中{r.flagged}个项目的差异超出阈值，见下表" if r.flagged else "各项目差异均在阈值以内"
+    return f"最近一次核对：平台文件“{r.file_name}”，平台统计时间{when}，共核对{len(r.projects)}个项目，{verdict}。"
+
+
+def reconciliation_rows(report: Report) -> list[list[str]]:
+    """Each project of the last comparison, flagged first: both sides, the difference (ours minus theirs)."""
+    r = report.reconciliation
+    if r is None:
+        return []
+    return [
+        [
+            p.name,
+            format_yuan(p.ours_fen, ""),
+            format_yuan(p.theirs_fen, ""),
+            ("+" if p.diff_fen > 0 else "") + format_yuan(p.diff_fen, ""),
+            f"{p.ours_donations:,} / {p.theirs_donations:,}",
+            "是" if p.flagged else "",
+            chinese_half(p.cause_text) if p.flagged else "",
+        ]
+        for p in r.projects
+    ]
 
 
 def hour_text(h: Hour, with_day: bool) -> str:

@@ -7,7 +7,15 @@ import datetime as dt
 import io
 
 from givingday.report.figures import Report
-from givingday.report.text import check_text, sentences, title_of
+from givingday.report.text import (
+    RECONCILIATION_HEADER,
+    RECONCILIATION_TITLE,
+    check_text,
+    reconciliation_rows,
+    reconciliation_sentence,
+    sentences,
+    title_of,
+)
 
 SHEETS = ("汇总", "项目", "队伍", "点位", "街道", "分时")
 
@@ -141,6 +149,33 @@ def xlsx_bytes(report: Report) -> bytes:
         ws.write(row, 0, text)
     row += 2
     ws.write(row, 0, check_text(report), red if report.problems else plain_f)
+    row += 2
+    ws.write(row, 0, RECONCILIATION_TITLE, bold)
+    row += 1
+    ws.write(
+        row,
+        0,
+        reconciliation_sentence(report),
+        red if report.reconciliation and report.reconciliation.flagged else plain_f,
+    )
+    if report.reconciliation is not None:
+        block(
+            [*RECONCILIATION_HEADER[:4], "本系统人次", "平台人次", *RECONCILIATION_HEADER[5:]],
+            [
+                [
+                    p.name,
+                    y(p.ours_fen),
+                    y(p.theirs_fen),
+                    y(p.diff_fen),
+                    p.ours_donations,
+                    p.theirs_donations,
+                    "是" if p.flagged else None,
+                    cells[-1] or None,
+                ]
+                for p, cells in zip(report.reconciliation.projects, reconciliation_rows(report), strict=True)
+            ],
+            [plain_f, yuan_f, yuan_f, yuan_f, int_f, int_f, plain_f, plain_f],
+        )
 
     # 项目: every project, the window's money; goals cumulative to the moment.
     goals = {g.key: g for g in report.goals}
