@@ -158,7 +158,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
-    from givingday.drift import compare, kept, official
+    from givingday.drift import kept, official
     from givingday.report.scope import moment_text, parse_as_of
 
     path = Path(args.file)
@@ -170,12 +170,12 @@ def cmd_drift(args: argparse.Namespace) -> int:
     until = parse_as_of(args.as_of, event) if args.as_of else None
     try:
         profile = official.find_totals_profile(args.profile) if args.profile else None
-        rows = official.read_official(path.read_bytes(), path.name, store.roster()["projects"], event, until, profile)
+        check_id, drifts = kept.check_and_keep(
+            store, event, path.read_bytes(), path.name, "command line", until, profile
+        )
     except (official.TotalsFileError, official.UnreadableFile) as exc:
         print(f"{path.name}: not compared (nothing kept):\n{exc}", file=sys.stderr)
         return 2
-    drifts = compare.compare(store, event, rows)
-    check_id = kept.keep(store, drifts, path.name, "command line")
     flagged = sum(1 for d in drifts if d.flagged)
     if args.json:
         print(json.dumps([d.as_dict() for d in drifts], ensure_ascii=False, indent=1))

@@ -111,7 +111,14 @@ def test_oidc_users_have_roles_but_no_password(db_path):
 def test_roles_decide_the_pages():
     assert accounts.pages_for(None) == ()
     assert set(accounts.pages_for(accounts.User("l", "leader"))) == {"summary", "console"}
-    assert set(accounts.pages_for(accounts.User("o", "organizer"))) == {"console", "alerts", "act", "data", "summary"}
+    assert set(accounts.pages_for(accounts.User("o", "organizer"))) == {
+        "console",
+        "alerts",
+        "act",
+        "data",
+        "drift",
+        "summary",
+    }
     assert set(accounts.pages_for(accounts.User("a", "admin"))) == set(labels.PROTECTED_PAGES)
     assert set(labels.PROTECTED_PAGES) >= {p for role in labels.ROLES for p in labels.pages_for(role)}
 

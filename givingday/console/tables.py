@@ -249,3 +249,48 @@ def recent_imports(rows: Rows) -> pd.DataFrame:
         {**r, "outcome": IMPORT_OUTCOMES.get(r["outcome"], r["outcome"]), "message": r["message"] or ""} for r in rows
     ]
     return exports.table(shown, labels)
+
+
+DRIFT_LABELS = {
+    "flag": "超出阈值",
+    "project_id": "编号",
+    "project_name": "项目",
+    "ours_fen": "本系统(元)",
+    "theirs_fen": "平台(元)",
+    "diff_fen": "差额(元)",
+    "ours_donations": "本系统人次",
+    "theirs_donations": "平台人次",
+    "diff_donations": "人次差",
+    "cause_text": "可能原因 Likely cause",
+}
+
+
+def drift_rows(drifts: Iterable[Any]) -> pd.DataFrame:
+    """A comparison with the platform's official totals (`drift.compare.Drift`s), flagged first as given; the
+    difference is ours minus the platform's."""
+    return exports.table(
+        (
+            {
+                **{k: getattr(d, k) for k in DRIFT_LABELS if k != "flag"},
+                "flag": "⚠ 是" if d.flagged else "",
+                "cause_text": d.cause_text if d.flagged else "",
+            }
+            for d in drifts
+        ),
+        DRIFT_LABELS,
+    )
+
+
+def drift_checks(checks: Rows, tz: dt.tzinfo) -> pd.DataFrame:
+    """The comparisons kept, newest first; the platform's time as it wrote it (the last moment it counted)."""
+    rows = [{**c, "official_at": c["until"] - dt.timedelta(microseconds=1)} for c in checks]
+    labels = {
+        "check_id": "编号",
+        "checked_at": "核对时间",
+        "checked_by": "核对人",
+        "file_name": "文件",
+        "official_at": "平台统计时间",
+        "projects": "项目数",
+        "flagged": "超出阈值",
+    }
+    return exports.table(rows, labels, tz)

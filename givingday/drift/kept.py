@@ -8,10 +8,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from givingday.drift.compare import Drift
+from givingday.config import Event
+from givingday.drift import official
+from givingday.drift.compare import Drift, compare
 from givingday.store.database import Store
 
 TYPED = "手工录入 typed on the page"  # the file name of figures typed on the page
+TYPED_HEADER = "项目编号,已筹金额(元),捐款人次,统计时间\n"
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,29 @@ def keep(store: Store, drifts: list[Drift], file_name: str, checked_by: str, now
             ],
         )
     return int(check_id)
+
+
+def check_and_keep(
+    store: Store,
+    event: Event,
+    data: bytes,
+    file_name: str,
+    checked_by: str,
+    until: dt.datetime | None = None,
+    profile: official.TotalsProfile | None = None,
+) -> tuple[int, list[Drift]]:
+    """Read the official figures, compare them and keep the comparison: its id and rows, flagged first. A file
+    that cannot be read raises `official.TotalsFileError` and nothing is kept."""
+    rows = official.read_official(data, file_name, store.roster()["projects"], event, until, profile)
+    drifts = compare(store, event, rows)
+    return keep(store, drifts, file_name, checked_by), drifts
+
+
+def typed_figures(project_id: str, raised_yuan: str, donations: str, as_of: str) -> bytes:
+    """One project's figures typed on the page, as the one-line file they are then read as (the same rules and
+    messages as a download; a typed comma or quote stays inside its cell)."""
+    cells = [project_id, raised_yuan, donations, as_of]
+    return (TYPED_HEADER + ",".join('"' + c.replace('"', '""') + '"' for c in cells) + "\n").encode("utf-8")
 
 
 def recent_checks(store: Store, n: int = 20) -> list[Check]:
