@@ -76,7 +76,13 @@ def shown_check(checks: list[kept.Check]) -> None:
         )
     else:
         st.success(f"{len(drifts)} 个项目均在阈值以内。Every project within the threshold.")
-    table(tables.drift_rows(drifts), f"drift-{chosen}", row_height=WRAPPED)
+    cause = st.column_config.TextColumn(width="large")
+    table(
+        tables.drift_rows(drifts),
+        f"drift-{chosen}",
+        row_height=WRAPPED,
+        column_config={tables.DRIFT_LABELS["cause_text"]: cause},
+    )
 
 
 def main() -> None:
