@@ -5,6 +5,7 @@ import streamlit as st
 
 from givingday.console import exports, tables
 from givingday.drift import kept, official
+from givingday.ingest.profiles import ProfileError
 from givingday.money import format_yuan
 from givingday.report.scope import ReportError, moment_text, parse_as_of
 from givingday.web.board import board_time, shared_store
@@ -20,7 +21,7 @@ def _compare(user, data: bytes, name: str, as_of: str, profile_name: str = "") -
         until = parse_as_of(as_of, event) if as_of.strip() else None
         profile = official.find_totals_profile(profile_name) if profile_name else None
         check_id, _ = kept.check_and_keep(shared_store(), event, data, name, user.name, until, profile)
-    except (official.TotalsFileError, official.UnreadableFile, ReportError) as exc:
+    except (official.TotalsFileError, ProfileError, ReportError) as exc:
         st.error(as_text(f"未核对，未保存任何内容 Not compared, nothing kept:\n\n{exc}"))
         return
     st.session_state["drift_check"] = check_id

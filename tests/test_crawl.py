@@ -24,7 +24,7 @@ from tests.test_browser import SHOTS, _sign_in, browser, serving  # noqa: F401 -
 pytestmark = pytest.mark.browser
 
 CRAWL_SHOTS = SHOTS / "crawl"
-PROTECTED = ("/console", "/alerts", "/act", "/data", "/summary")
+PROTECTED = ("/console", "/alerts", "/act", "/data", "/drift", "/summary")
 ROLE_PATHS = {
     "leader": ("/console", "/summary"),
     "organizer": PROTECTED,
@@ -176,6 +176,9 @@ def crawl_pages(crawl: Crawl, url: str, ledger, thorough: bool) -> None:
         crawl.shot("alerts")
     crawl.open("/data", url)
     crawl.shot("data")
+    with crawl.part("drift"):
+        crawl.open("/drift", url)
+        crawl.every_tab(lambda i, name: crawl.shot(f"drift-tab-{i}"))
 
 
 def test_signed_out_sees_the_screens_and_is_refused_the_rest(board, browser, log):  # noqa: F811

@@ -335,3 +335,13 @@ def test_the_board_is_asked_with_the_file_made_absolute(tmp_path, monkeypatch):
         str(tmp_path / "official.csv"),
         "--json",
     ]
+
+
+def test_an_unknown_totals_profile_is_an_error_and_nothing_is_kept(ledger, db_path, tmp_path):
+    path = tmp_path / "official.csv"
+    path.write_text(official_copy(ledger), encoding="utf-8")
+    ledger.dispose()
+    ran = run_cli("drift", str(path), "--profile", "nope", db=db_path)
+    assert (ran.returncode, ran.stdout) == (2, "")
+    assert ran.stderr.startswith("error: no totals profile 'nope' (known: ")
+    assert checks(Store(str(db_path))) == 0

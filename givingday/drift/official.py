@@ -10,7 +10,6 @@ Layouts other than the platform's are read through a totals profile (`data/profi
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,14 @@ from pathlib import Path
 from givingday import config
 from givingday.config import Event
 from givingday.ingest.formats import UnreadableFile, read_table
-from givingday.ingest.profiles import ValueFormats, header_columns, header_key, one_column
+from givingday.ingest.profiles import (
+    ProfileError,
+    ValueFormats,
+    header_columns,
+    header_key,
+    one_column,
+    profile_toml,
+)
 from givingday.labels import both
 from givingday.money import AmountError, parse_fen
 
@@ -82,15 +88,11 @@ def profiles_dir() -> Path:
 
 
 def load_totals_profile(path: Path) -> TotalsProfile:
-    try:
-        with open(path, "rb") as f:
-            raw = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UnreadableFile(f"{path}: {exc}") from None
+    raw = profile_toml(path)
     unknown = set(raw) - PROFILE_KEYS
     columns = {k: str(v) for k, v in raw.get("columns", {}).items()}
     if unknown or set(columns) - set(FIELDS) or any(f not in columns for f in REQUIRED):
-        raise UnreadableFile(
+        raise ProfileError(
             f"{path}: a totals profile has {', '.join(sorted(PROFILE_KEYS))}, and [columns] names "
             f"{', '.join(REQUIRED)} (and optionally as_of)"
         )
@@ -111,8 +113,20 @@ def find_totals_profile(name_or_path: str) -> TotalsProfile:
         path = profiles_dir() / f"{name_or_path}.toml"
     if not path.exists():
         known = ", ".join(p.stem for p in sorted(profiles_dir().glob("*.toml"))) or "none"
-        raise UnreadableFile(f"no totals profile {name_or_path!r} (known: {known})")
+        raise ProfileError(f"no totals profile {name_or_path!r} (known: {known})")
     return load_totals_profile(path)
+
+
+def _readable_profiles() -> list[TotalsProfile]:
+    """The totals profiles that can be read; one half-edited file does not stop a comparison by another."""
+    folder = profiles_dir()
+    found = []
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        try:
+            found.append(load_totals_profile(path))
+        except ProfileError:
+            continue
+    return found
 
 
 def _columns(header: list[str], profile: TotalsProfile | None) -> tuple[dict[str, int], ValueFormats]:
@@ -126,8 +140,7 @@ def _columns(header: list[str], profile: TotalsProfile | None) -> tuple[dict[str
         if all(platform[f] for f in REQUIRED):
             return {f: one_column(header, f, cols) for f, cols in platform.items() if cols}, ValueFormats()
         folder = profiles_dir()
-        found = [load_totals_profile(p) for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
-        profile = next((p for p in found if p.matches(header)), None)
+        profile = next((p for p in _readable_profiles() if p.matches(header)), None)
     if profile is not None:
         cols = {f: index.get(header_key(c), []) for f, c in profile.columns.items()}
         if all(cols.get(f) for f in REQUIRED):

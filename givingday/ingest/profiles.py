@@ -183,13 +183,17 @@ class Profile:
         )
 
 
-def load_profile(path: Path) -> Profile:
+def profile_toml(path: Path) -> dict:
+    """A profile file's TOML (an import profile's, or a totals profile's); ProfileError says why it cannot be read."""
     try:
         with open(path, "rb") as f:
-            raw = tomllib.load(f)
+            return tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ProfileError(f"{path}: {exc}") from None
-    return parse_profile(raw, path)
+
+
+def load_profile(path: Path) -> Profile:
+    return parse_profile(profile_toml(path), path)
 
 
 def parse_profile(raw: dict, path: Path) -> Profile:
