@@ -345,3 +345,14 @@ def test_an_unknown_totals_profile_is_an_error_and_nothing_is_kept(ledger, db_pa
     assert (ran.returncode, ran.stdout) == (2, "")
     assert ran.stderr.startswith("error: no totals profile 'nope' (known: ")
     assert checks(Store(str(db_path))) == 0
+
+
+@pytest.mark.postgres
+def test_a_comparison_is_kept_and_read_back_on_postgresql(pg_store):
+    text = HEADER + "二七商圈青春志愿行,12.34,2,2020-09-07 12:00\n"
+    check_id, drifts = kept.check_and_keep(pg_store, pg_store.event, text.encode(), "official.csv", "test")
+    assert [(d.project_id, d.diff_fen, d.diff_donations, d.flagged, d.cause) for d in drifts] == [
+        ("P001", -1_234, -2, True, None)
+    ]
+    assert kept.check_rows(pg_store, check_id) == drifts
+    assert [(c.check_id, c.projects, c.flagged) for c in kept.recent_checks(pg_store)] == [(check_id, 1, 1)]
