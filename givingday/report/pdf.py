@@ -264,7 +264,7 @@ def pdf_bytes(report: Report) -> bytes:
         table(
             text.RECONCILIATION_HEADER,
             rows,
-            [34, 22, 22, 20, 22, 12, 46],
+            [34, 22, 22, 20, 22, 15, 43],
             ["LEFT", *["RIGHT"] * 4, "CENTER", "LEFT"],
         )
     return bytes(pdf.output())
