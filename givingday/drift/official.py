@@ -139,7 +139,6 @@ def _columns(header: list[str], profile: TotalsProfile | None) -> tuple[dict[str
         }
         if all(platform[f] for f in REQUIRED):
             return {f: one_column(header, f, cols) for f, cols in platform.items() if cols}, ValueFormats()
-        folder = profiles_dir()
         profile = next((p for p in _readable_profiles() if p.matches(header)), None)
     if profile is not None:
         cols = {f: index.get(header_key(c), []) for f, c in profile.columns.items()}
