@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
@@ -215,13 +216,61 @@ def _per_value(arr: pa.Array, fn: Callable[[str], object], typ: pa.DataType) -> 
     return pa.array(values, typ).take(enc.indices), pa.array(reasons, pa.string()).take(enc.indices)
 
 
-_FAST_FORMAT = "%Y-%m-%d %H:%M:%S"
 _YEAR_2000_US = 946_684_800 * 1_000_000
 _YEAR_2101_US = 4_133_980_800 * 1_000_000
+# 'YYYY-MM-DD HH:MM:SS': where its digits are, how many each field has, and its separators.
+_USUAL_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+_USUAL_FIELD_WIDTHS = (4, 2, 2, 2, 2, 2)
+_USUAL_SEPARATORS = [4, 7, 10, 13, 16]
+_USUAL_SEPARATOR_BYTES = np.frombuffer(b"-- ::", np.uint8)
+_USUAL_WIDTH = 19
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _usual_local_seconds(at: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each value written exactly 'YYYY-MM-DD HH:MM:SS' (zero-padded, a real date and clock time) as local
+    seconds since 1970-01-01 00:00, and where a value is so written. Read as digits of the values' bytes:
+    every such value is 19 bytes, so the values lie one after another, a row of a byte matrix each."""
+    n = len(at)
+    shaped = pc.fill_null(pc.equal(pc.binary_length(at), _USUAL_WIDTH), False).to_numpy(zero_copy_only=False)
+    seconds = np.zeros(n, np.int64)
+    if not shaped.any():
+        return seconds, shaped
+    usual = (at if shaped.all() else at.filter(pa.array(shaped))).cast(pa.large_string())
+    offset = np.frombuffer(usual.buffers()[1], np.int64, count=1, offset=usual.offset * 8)[0]
+    chars = np.frombuffer(usual.buffers()[2], np.uint8, count=len(usual) * _USUAL_WIDTH, offset=offset)
+    chars = chars.reshape(-1, _USUAL_WIDTH)
+    digits = chars[:, _USUAL_DIGITS] - np.uint8(ord("0"))  # a byte that is not a digit wraps to above 9
+    ok = (digits <= 9).all(axis=1) & (chars[:, _USUAL_SEPARATORS] == _USUAL_SEPARATOR_BYTES).all(axis=1)
+    values, i = [], 0
+    for width in _USUAL_FIELD_WIDTHS:
+        value = np.zeros(len(usual), np.int32)
+        for column in digits[:, i : i + width].T:
+            value = value * 10 + column
+        values.append(value)
+        i += width
+    y, mo, d, hh, mm, ss = values
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    month_ok = (mo >= 1) & (mo <= 12)
+    days_in_month = _DAYS_IN_MONTH[np.where(month_ok, mo, 0)] + (leap & (mo == 2))
+    ok &= month_ok & (d >= 1) & (d <= days_in_month) & (hh <= 23) & (mm <= 59) & (ss <= 59)
+    # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil; years here are >= 0).
+    y = y - (mo <= 2)
+    era, year_of_era = y // 400, y % 400
+    day_of_year = (153 * np.where(mo > 2, mo - 3, mo + 9) + 2) // 5 + d - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    days = era * 146_097 + day_of_era - 719_468
+    local = np.where(ok, days.astype(np.int64) * 86_400 + hh * 3_600 + mm * 60 + ss, 0)
+    if shaped.all():
+        return local, ok
+    seconds[shaped] = local
+    shaped[shaped] = ok
+    return seconds, shaped
 
 
 def _times(table: Table, layout: Layout, field_of: Callable[[str], pa.Array], tz_name: str, tz: dt.tzinfo):
-    """Gift times as UTC microseconds: pyarrow's parser for the usual 'YYYY-MM-DD HH:MM:SS', Python for the rest."""
+    """Gift times as UTC microseconds: read as digits when written the usual 'YYYY-MM-DD HH:MM:SS', else
+    (and for a time outside the years 2000–2100) by `_TimeReader`, once per distinct value."""
     reader = _TimeReader(layout, tz)
     if reader.split:
         keys = pc.binary_join_element_wise(field_of("date"), field_of("time_of_day"), "\x1f")
@@ -229,14 +278,10 @@ def _times(table: Table, layout: Layout, field_of: Callable[[str], pa.Array], tz
     at = field_of("occurred_at")
     if layout.formats.date_format:
         return _per_value(at, reader, pa.int64())
-    naive = pc.strptime(at, format=_FAST_FORMAT, unit="s", error_is_null=True)
+    local, usual = _usual_local_seconds(at)
+    naive = pa.array(local, pa.timestamp("s"), mask=~usual)
     fast = pc.multiply(pc.assume_timezone(naive, tz_name).cast(pa.int64()), 1_000_000)
-    # pyarrow rolls 2020-02-30 over to March; a value that does not print back as itself goes the slow way.
-    slow = pc.or_kleene(
-        pc.or_kleene(pc.is_null(fast), pc.not_equal(pc.strftime(naive, format=_FAST_FORMAT), at)),
-        pc.or_(pc.less(fast, _YEAR_2000_US), pc.greater_equal(fast, _YEAR_2101_US)),
-    )
-    slow = pc.fill_null(slow, True)
+    slow = pc.fill_null(pc.or_(pc.less(fast, _YEAR_2000_US), pc.greater_equal(fast, _YEAR_2101_US)), True)
     if not pc.any(slow).as_py():
         return fast, pa.nulls(len(fast), pa.string())
     values, reasons = _per_value(at.filter(slow), reader, pa.int64())
