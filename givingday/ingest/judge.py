@@ -200,11 +200,12 @@ def _clean_label(s: str) -> str | None:
 
 
 def _per_value(arr: pa.Array, fn: Callable[[str], object], typ: pa.DataType) -> tuple[pa.Array, pa.Array]:
-    """Apply `fn` once per distinct value (gift files repeat amounts, projects, names a lot).
+    """Apply `fn` once per distinct value (gift files repeat amounts, projects, names a lot); `arr` may come
+    dictionary-encoded already, when several rules read the same column.
 
     Returns the values and the reasons (null where `fn` succeeded, else its ValueError's message).
     """
-    enc = arr.dictionary_encode()
+    enc = arr if isinstance(arr, pa.DictionaryArray) else arr.dictionary_encode()
     values, reasons = [], []
     for v in enc.dictionary.to_pylist():
         try:
@@ -213,6 +214,8 @@ def _per_value(arr: pa.Array, fn: Callable[[str], object], typ: pa.DataType) -> 
         except ValueError as exc:
             values.append(None)
             reasons.append(str(exc))
+    if not any(reasons):
+        return pa.array(values, typ).take(enc.indices), pa.nulls(len(enc), pa.string())
     return pa.array(values, typ).take(enc.indices), pa.array(reasons, pa.string()).take(enc.indices)
 
 
@@ -396,7 +399,7 @@ def judge_rows(
     projects, project_r = _per_value(field_of("project"), project, pa.string())
     channels, channel_r = _per_value(field_of("channel"), channel, pa.string())
 
-    team_text = field_of("team")
+    team_text = field_of("team").dictionary_encode()
     team_ids, _ = _per_value(
         team_text, lambda v: (roster.teams.get(_name_key(v)) or (None,))[0] if v else None, pa.string()
     )
@@ -406,7 +409,7 @@ def judge_rows(
     team_labels, _ = _per_value(
         team_text, lambda v: None if not v or _name_key(v) in roster.teams else _clean_label(v), pa.string()
     )
-    site_text = field_of("site")
+    site_text = field_of("site").dictionary_encode()
     given_sites, _ = _per_value(site_text, lambda v: roster.sites.get(_name_key(v)) if v else None, pa.string())
     site_labels, _ = _per_value(
         site_text, lambda v: None if not v or _name_key(v) in roster.sites else _clean_label(v), pa.string()
@@ -433,11 +436,10 @@ def judge_rows(
         ids = pc.coalesce(identity.derived_ids(meaning, candidates), ids)
         legacy = pc.if_else(candidates, identity.legacy_ids(table, layout, missing), None)
         stored_before = identity.stored(conn, legacy)
-    id_r = pc.if_else(
-        pc.greater(pc.utf8_length(ids), 100),
-        both("捐款编号超过 100 个字符", "donation id is longer than 100 characters"),
-        pa.nulls(n, pa.string()),
-    )
+    too_long = pc.greater(pc.utf8_length(ids), 100)
+    id_r = pa.nulls(n, pa.string())
+    if pc.any(too_long).as_py():
+        id_r = pc.if_else(too_long, both("捐款编号超过 100 个字符", "donation id is longer than 100 characters"), id_r)
 
     reasons = pc.coalesce(reasons, id_r)
     ok = pc.is_null(reasons)
@@ -448,7 +450,7 @@ def judge_rows(
 
     keep = ok
     kept_ids = ids.filter(ok)
-    if len(pc.unique(kept_ids)) < len(kept_ids):
+    if not _increasing(kept_ids) and len(pc.unique(kept_ids)) < len(kept_ids):
         seen: set[str] = set()
         first = []
         for v in ids.to_pylist():
@@ -465,29 +467,37 @@ def judge_rows(
     keys = pc.if_else(
         pc.not_equal(donor_ids, ""), donor_ids, pc.if_else(anonymous, ids, pc.utf8_trim_whitespace(names))
     )
-    keys = keys.filter(keep)
-    hashes, _ = _per_value(keys, hasher, pa.string())
+    keys = keys.filter(keep).dictionary_encode()
+    hashes = pa.array(hasher.many(keys.dictionary.to_pylist()), pa.string()).take(keys.indices)
     refs, _ = _per_value(field_of("reference"), lambda v: _clean_label(v) if v else None, pa.string())
     memos, _ = _per_value(field_of("memo"), lambda v: _clean_label(v) if v else None, pa.string())
 
-    judged.gifts = pa.table(
-        {
-            "donation_id": ids.filter(keep),
-            "occurred_at": times.filter(keep).cast(pa.timestamp("us", tz="UTC")),
-            "amount_fen": amounts.filter(keep),
-            "matched_fen": matches.filter(keep),
-            "project_id": projects.filter(keep),
-            "team_id": team_ids.filter(keep),
-            "site_id": site_ids.filter(keep),
-            "channel": channels.filter(keep),
-            "donor_name_masked": masked.filter(keep),
-            "donor_hash": hashes,
-            "team_label": team_labels.filter(keep),
-            "site_label": site_labels.filter(keep),
-            "reference": refs.filter(keep),
-            "memo": memos.filter(keep),
-            "source_line": table.lines.filter(keep),
-            "refunded_fen": refunds.filter(keep),
-        }
-    )
+    every = pc.all(keep).as_py()
+    kept = {
+        "donation_id": ids,
+        "occurred_at": times.cast(pa.timestamp("us", tz="UTC")),
+        "amount_fen": amounts,
+        "matched_fen": matches,
+        "project_id": projects,
+        "team_id": team_ids,
+        "site_id": site_ids,
+        "channel": channels,
+        "donor_name_masked": masked,
+        "team_label": team_labels,
+        "site_label": site_labels,
+        "reference": refs,
+        "memo": memos,
+        "source_line": table.lines,
+        "refunded_fen": refunds,
+    }
+    judged.gifts = pa.table({name: arr if every else arr.filter(keep) for name, arr in kept.items()})
+    judged.gifts = judged.gifts.add_column(9, "donor_hash", hashes)
     return judged
+
+
+def _increasing(ids: pa.Array) -> bool:
+    """Whether every id is greater than the one before (then no two are the same): a sorted export is told so
+    in one pass, where looking for duplicates hashes every id."""
+    return ids.null_count == 0 and (
+        len(ids) < 2 or pc.all(pc.greater(ids.slice(1), ids.slice(0, len(ids) - 1))).as_py()
+    )
