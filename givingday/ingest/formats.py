@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -374,6 +375,10 @@ def _xlsx_table(data: bytes, profiles: list[Profile]) -> Table:
     return _from_rows("xlsx", header, rows)
 
 
+# A JSON document or JSON Lines: the first character after any whitespace (what `str.strip` takes) opens one.
+_JSON_START = re.compile(r"\s*[{\[]")
+
+
 def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     """Bytes to a table. Raises UnreadableFile (without a file name: the caller adds it).
 
@@ -391,7 +396,7 @@ def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     if data.startswith(b"%PDF"):
         raise UnreadableFile(both("PDF 文档，不是数据文件", "a PDF document, not a data file"))
     text, encoding = decode_text(data)
-    if text.lstrip().startswith(("{", "[")):
+    if _JSON_START.match(text):
         return _jsonl_table(_json_document_as_lines(text), encoding)
     located = statements.locate(data, text, encoding, profiles)
     if located is None:
