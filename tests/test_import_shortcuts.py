@@ -10,7 +10,8 @@ import pytest
 
 from givingday.ingest import batch
 from givingday.ingest.batch import import_file
-from givingday.ingest.judge import _increasing, _usual_local_seconds
+from givingday.ingest.judge import _increasing
+from givingday.ingest.times import usual_local_seconds
 from givingday.masking import DonorHasher
 from tests.conftest import CANONICAL_HEADER, assert_rollups_match_ledger, write
 
@@ -61,7 +62,7 @@ def test_usual_times_are_read_as_python_reads_them():
     values += [(start + dt.timedelta(seconds=rnd.randrange(101 * 365 * 86400))).strftime(USUAL) for _ in range(5000)]
     # every value alone, every value after a row of another width, and a slice not starting at the first value
     for arr in (pa.array(values), pa.array(["x"] + values).slice(1), pa.array(values[::-1])):
-        seconds, usual = _usual_local_seconds(arr)
+        seconds, usual = usual_local_seconds(arr)
         read = [int(s) if u else None for s, u in zip(seconds, usual, strict=True)]
         # Python prints a year before 1000 unpadded; such a time is outside 2000–2100, so Python judges it anyway
         kept = [i for i, v in enumerate(arr.to_pylist()) if not v[:4].isdigit() or v[:4] >= "1000"]
