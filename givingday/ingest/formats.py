@@ -10,9 +10,11 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -152,7 +154,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise UnreadableFile(
             both("二进制内容，不是 CSV、JSON Lines 或 XLSX 文件", "binary content, not a CSV, JSON Lines or XLSX file")
         )
-    data = data.replace(b"\x00", b"")
+    if b"\x00" in data:
+        data = data.replace(b"\x00", b"")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -169,9 +172,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
         ) from None
 
 
-def _fast_csv(text: str, delimiter: str) -> Table | None:
-    """pyarrow's CSV reader, when every record is one line (then line numbers are exact); else None."""
-    body = text.encode("utf-8")
+def _fast_csv(body: bytes, delimiter: str) -> Table | None:
+    """pyarrow's CSV reader of the text's UTF-8 bytes, when every record is one line (then line numbers are
+    exact); else None."""
     bad_rows = []
 
     def on_bad_row(row: object) -> str:
@@ -201,13 +204,14 @@ def _fast_csv(text: str, delimiter: str) -> Table | None:
     header = [c[0].as_py().strip() for c in t.columns]
     columns = [pc.utf8_trim_whitespace(c.combine_chunks().slice(1)) for c in t.columns]
     n = t.num_rows - 1
-    return Table("", header, columns, pa.array(range(2, n + 2), pa.int64()), pa.nulls(n, pa.string()))
+    return Table("", header, columns, pa.array(np.arange(2, n + 2)), pa.nulls(n, pa.string()))
 
 
-def _csv_table(text: str, encoding: str) -> Table:
-    first = text.split("\n", 1)[0]
+def _csv_table(text: str, encoding: str, utf8: bytes | None = None) -> Table:
+    """The table of a CSV text; `utf8` is the text's UTF-8 bytes when the caller has them (the file's own)."""
+    first = text[: text.find("\n")] if "\n" in text else text
     delimiter = max([",", "\t", ";", "|"], key=first.count)
-    fast = _fast_csv(text, delimiter)
+    fast = _fast_csv(text.encode("utf-8") if utf8 is None else utf8, delimiter)
     if fast is not None:
         fast.file_format = f"csv/{encoding}"
         return fast
@@ -371,12 +375,16 @@ def _xlsx_table(data: bytes, profiles: list[Profile]) -> Table:
     return _from_rows("xlsx", header, rows)
 
 
+# A JSON document or JSON Lines: the first character after any whitespace (what `str.strip` takes) opens one.
+_JSON_START = re.compile(r"\s*[{\[]")
+
+
 def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     """Bytes to a table. Raises UnreadableFile (without a file name: the caller adds it).
 
     A text file whose header row one of `profiles` finds after a preamble (its `[file]`) is read from that row
     to its footer; the line numbers stay the file's own."""
-    if not data.strip():
+    if not data or data.isspace():
         raise UnreadableFile(both("文件是空的", "the file is empty"))
     profiles = load_profiles() if profiles is None else profiles
     if data.startswith(b"PK\x03\x04"):
@@ -388,11 +396,11 @@ def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     if data.startswith(b"%PDF"):
         raise UnreadableFile(both("PDF 文档，不是数据文件", "a PDF document, not a data file"))
     text, encoding = decode_text(data)
-    if text.lstrip().startswith(("{", "[")):
+    if _JSON_START.match(text):
         return _jsonl_table(_json_document_as_lines(text), encoding)
     located = statements.locate(data, text, encoding, profiles)
     if located is None:
-        return _csv_table(text, encoding)
+        return _csv_table(text, encoding, data if encoding == "utf-8" and b"\x00" not in data else None)
     table = _csv_table(located.text, located.encoding)
     table.lines = pc.add(table.lines, located.lines_before)
     return statements.without_empty_last_column(table)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from givingday import clock
 from givingday.config import CHANNELS
 from givingday.ingest import identity, statements
 from givingday.ingest.formats import Layout, Table
+from givingday.ingest.times import TimeReader, usual_local_seconds
 from givingday.labels import both
 from givingday.masking import ANONYMOUS, mask_name, scrub
 from givingday.money import AmountError, format_yuan, parse_fen
@@ -49,10 +49,6 @@ CHANNEL_ALIASES = {
     "现金": "offline",
     "cash": "offline",
 }
-_DATE_TIME = re.compile(
-    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.\d+)?)?秒?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?"
-)
 MAX_TEXT = 200
 
 
@@ -97,93 +93,6 @@ class RosterLookup:
             self.sites[_name_key(name)] = sid
 
 
-def _parse_time(text: str, tz: dt.tzinfo) -> dt.datetime:
-    s = text.strip()
-    try:
-        t = dt.datetime.fromisoformat(s)
-    except ValueError:
-        m = _DATE_TIME.fullmatch(s)
-        if not m:
-            raise ValueError(both(f"时间 {s!r} 不是日期和时间", f"time {s!r} is not a date and time")) from None
-        y, mo, d, hh, mm, ss, zone = m.groups()
-        try:
-            t = dt.datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
-        except ValueError:
-            raise ValueError(both(f"时间 {s!r} 不是有效日期", f"time {s!r} is not a valid date")) from None
-        if zone:
-            t = dt.datetime.fromisoformat(t.isoformat() + ("+00:00" if zone == "Z" else zone))
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=tz)
-    if not 2000 <= t.year <= 2100:
-        raise ValueError(both(f"时间 {s!r} 不在 2000–2100 年之间", f"time {s!r} is outside the years 2000–2100"))
-    return t
-
-
-# How a workbook's typed date, time or date-and-time cell reads as text (formats._xlsx_cell): ISO 8601, whatever
-# the profile says the column's text looks like, since a spreadsheet re-saved by Excel types those columns.
-_TYPED_CELL = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{1,6})?)?|\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
-
-
-def _strptime(text: str, fmt: str) -> dt.datetime:
-    """`text` in the profile's format, or as a workbook's typed cell reads."""
-    try:
-        return dt.datetime.strptime(text, fmt)
-    except ValueError:
-        if not _TYPED_CELL.fullmatch(text):
-            raise
-        if ":" in text and "-" not in text:
-            return dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(text))
-        return dt.datetime.fromisoformat(text)
-
-
-class _TimeReader:
-    """Times in the layout's formats, from one key: `occurred_at`, or `date` + "\x1f" + `time_of_day`."""
-
-    def __init__(self, layout: Layout, tz: dt.tzinfo):
-        self.tz = tz
-        self.date_format = layout.formats.date_format
-        self.time_format = layout.formats.time_format
-        self.split = "occurred_at" not in layout.columns
-
-    def __call__(self, key: str) -> int:
-        """Microseconds since the epoch (UTC)."""
-        t = self._parse(key)
-        return int(t.timestamp()) * 1_000_000 + t.microsecond
-
-    def _parse(self, key: str) -> dt.datetime:
-        if not self.split:
-            if not key:
-                raise ValueError(both("时间为空", "time is empty"))
-            if self.date_format:
-                try:
-                    return _strptime(key, self.date_format).replace(tzinfo=self.tz)
-                except ValueError:
-                    raise ValueError(
-                        both(
-                            f"时间 {key!r} 不符合格式 {self.date_format!r}",
-                            f"time {key!r} does not match {self.date_format!r}",
-                        )
-                    ) from None
-            return _parse_time(key, self.tz)
-        ds, _, ts = key.partition("\x1f")
-        if not ds:
-            raise ValueError(both("日期为空", "date is empty"))
-        try:
-            day = _strptime(ds, self.date_format).date() if self.date_format else _parse_time(ds, self.tz).date()
-        except ValueError:
-            shape = self.date_format or "YYYY-MM-DD"
-            raise ValueError(
-                both(f"日期 {ds!r} 不符合格式 {shape!r}", f"date {ds!r} does not match {shape!r}")
-            ) from None
-        clock = dt.time(0)
-        if ts:
-            try:
-                clock = _strptime(ts, self.time_format).time() if self.time_format else dt.time.fromisoformat(ts)
-            except ValueError:
-                raise ValueError(both(f"时刻 {ts!r} 不是时间", f"time of day {ts!r} is not a time")) from None
-        return dt.datetime.combine(day, clock, self.tz)
-
-
 def _row_text(layout: Layout, table: Table, cells: list[str]) -> str:
     """The rejected row as JSON, personal columns masked and numbers scrubbed, so it can be shown."""
     out = {}
@@ -199,11 +108,12 @@ def _clean_label(s: str) -> str | None:
 
 
 def _per_value(arr: pa.Array, fn: Callable[[str], object], typ: pa.DataType) -> tuple[pa.Array, pa.Array]:
-    """Apply `fn` once per distinct value (gift files repeat amounts, projects, names a lot).
+    """Apply `fn` once per distinct value (gift files repeat amounts, projects, names a lot); `arr` may come
+    dictionary-encoded already, when several rules read the same column.
 
     Returns the values and the reasons (null where `fn` succeeded, else its ValueError's message).
     """
-    enc = arr.dictionary_encode()
+    enc = arr if isinstance(arr, pa.DictionaryArray) else arr.dictionary_encode()
     values, reasons = [], []
     for v in enc.dictionary.to_pylist():
         try:
@@ -212,31 +122,29 @@ def _per_value(arr: pa.Array, fn: Callable[[str], object], typ: pa.DataType) -> 
         except ValueError as exc:
             values.append(None)
             reasons.append(str(exc))
+    if not any(reasons):
+        return pa.array(values, typ).take(enc.indices), pa.nulls(len(enc), pa.string())
     return pa.array(values, typ).take(enc.indices), pa.array(reasons, pa.string()).take(enc.indices)
 
 
-_FAST_FORMAT = "%Y-%m-%d %H:%M:%S"
 _YEAR_2000_US = 946_684_800 * 1_000_000
 _YEAR_2101_US = 4_133_980_800 * 1_000_000
 
 
 def _times(table: Table, layout: Layout, field_of: Callable[[str], pa.Array], tz_name: str, tz: dt.tzinfo):
-    """Gift times as UTC microseconds: pyarrow's parser for the usual 'YYYY-MM-DD HH:MM:SS', Python for the rest."""
-    reader = _TimeReader(layout, tz)
+    """Gift times as UTC microseconds: read as digits when written the usual 'YYYY-MM-DD HH:MM:SS', else
+    (and for a time outside the years 2000–2100) by `TimeReader`, once per distinct value."""
+    reader = TimeReader(layout, tz)
     if reader.split:
         keys = pc.binary_join_element_wise(field_of("date"), field_of("time_of_day"), "\x1f")
         return _per_value(keys, reader, pa.int64())
     at = field_of("occurred_at")
     if layout.formats.date_format:
         return _per_value(at, reader, pa.int64())
-    naive = pc.strptime(at, format=_FAST_FORMAT, unit="s", error_is_null=True)
+    local, usual = usual_local_seconds(at)
+    naive = pa.array(local, pa.timestamp("s"), mask=~usual)
     fast = pc.multiply(pc.assume_timezone(naive, tz_name).cast(pa.int64()), 1_000_000)
-    # pyarrow rolls 2020-02-30 over to March; a value that does not print back as itself goes the slow way.
-    slow = pc.or_kleene(
-        pc.or_kleene(pc.is_null(fast), pc.not_equal(pc.strftime(naive, format=_FAST_FORMAT), at)),
-        pc.or_(pc.less(fast, _YEAR_2000_US), pc.greater_equal(fast, _YEAR_2101_US)),
-    )
-    slow = pc.fill_null(slow, True)
+    slow = pc.fill_null(pc.or_(pc.less(fast, _YEAR_2000_US), pc.greater_equal(fast, _YEAR_2101_US)), True)
     if not pc.any(slow).as_py():
         return fast, pa.nulls(len(fast), pa.string())
     values, reasons = _per_value(at.filter(slow), reader, pa.int64())
@@ -351,7 +259,7 @@ def judge_rows(
     projects, project_r = _per_value(field_of("project"), project, pa.string())
     channels, channel_r = _per_value(field_of("channel"), channel, pa.string())
 
-    team_text = field_of("team")
+    team_text = field_of("team").dictionary_encode()
     team_ids, _ = _per_value(
         team_text, lambda v: (roster.teams.get(_name_key(v)) or (None,))[0] if v else None, pa.string()
     )
@@ -361,7 +269,7 @@ def judge_rows(
     team_labels, _ = _per_value(
         team_text, lambda v: None if not v or _name_key(v) in roster.teams else _clean_label(v), pa.string()
     )
-    site_text = field_of("site")
+    site_text = field_of("site").dictionary_encode()
     given_sites, _ = _per_value(site_text, lambda v: roster.sites.get(_name_key(v)) if v else None, pa.string())
     site_labels, _ = _per_value(
         site_text, lambda v: None if not v or _name_key(v) in roster.sites else _clean_label(v), pa.string()
@@ -388,11 +296,10 @@ def judge_rows(
         ids = pc.coalesce(identity.derived_ids(meaning, candidates), ids)
         legacy = pc.if_else(candidates, identity.legacy_ids(table, layout, missing), None)
         stored_before = identity.stored(conn, legacy)
-    id_r = pc.if_else(
-        pc.greater(pc.utf8_length(ids), 100),
-        both("捐款编号超过 100 个字符", "donation id is longer than 100 characters"),
-        pa.nulls(n, pa.string()),
-    )
+    too_long = pc.greater(pc.utf8_length(ids), 100)
+    id_r = pa.nulls(n, pa.string())
+    if pc.any(too_long).as_py():
+        id_r = pc.if_else(too_long, both("捐款编号超过 100 个字符", "donation id is longer than 100 characters"), id_r)
 
     reasons = pc.coalesce(reasons, id_r)
     ok = pc.is_null(reasons)
@@ -403,7 +310,7 @@ def judge_rows(
 
     keep = ok
     kept_ids = ids.filter(ok)
-    if len(pc.unique(kept_ids)) < len(kept_ids):
+    if not _increasing(kept_ids) and len(pc.unique(kept_ids)) < len(kept_ids):
         seen: set[str] = set()
         first = []
         for v in ids.to_pylist():
@@ -420,29 +327,37 @@ def judge_rows(
     keys = pc.if_else(
         pc.not_equal(donor_ids, ""), donor_ids, pc.if_else(anonymous, ids, pc.utf8_trim_whitespace(names))
     )
-    keys = keys.filter(keep)
-    hashes, _ = _per_value(keys, hasher, pa.string())
+    keys = keys.filter(keep).dictionary_encode()
+    hashes = pa.array(hasher.many(keys.dictionary.to_pylist()), pa.string()).take(keys.indices)
     refs, _ = _per_value(field_of("reference"), lambda v: _clean_label(v) if v else None, pa.string())
     memos, _ = _per_value(field_of("memo"), lambda v: _clean_label(v) if v else None, pa.string())
 
-    judged.gifts = pa.table(
-        {
-            "donation_id": ids.filter(keep),
-            "occurred_at": times.filter(keep).cast(pa.timestamp("us", tz="UTC")),
-            "amount_fen": amounts.filter(keep),
-            "matched_fen": matches.filter(keep),
-            "project_id": projects.filter(keep),
-            "team_id": team_ids.filter(keep),
-            "site_id": site_ids.filter(keep),
-            "channel": channels.filter(keep),
-            "donor_name_masked": masked.filter(keep),
-            "donor_hash": hashes,
-            "team_label": team_labels.filter(keep),
-            "site_label": site_labels.filter(keep),
-            "reference": refs.filter(keep),
-            "memo": memos.filter(keep),
-            "source_line": table.lines.filter(keep),
-            "refunded_fen": refunds.filter(keep),
-        }
-    )
+    every = pc.all(keep).as_py()
+    kept = {
+        "donation_id": ids,
+        "occurred_at": times.cast(pa.timestamp("us", tz="UTC")),
+        "amount_fen": amounts,
+        "matched_fen": matches,
+        "project_id": projects,
+        "team_id": team_ids,
+        "site_id": site_ids,
+        "channel": channels,
+        "donor_name_masked": masked,
+        "team_label": team_labels,
+        "site_label": site_labels,
+        "reference": refs,
+        "memo": memos,
+        "source_line": table.lines,
+        "refunded_fen": refunds,
+    }
+    judged.gifts = pa.table({name: arr if every else arr.filter(keep) for name, arr in kept.items()})
+    judged.gifts = judged.gifts.add_column(9, "donor_hash", hashes)
     return judged
+
+
+def _increasing(ids: pa.Array) -> bool:
+    """Whether every id is greater than the one before (then no two are the same): a sorted export is told so
+    in one pass, where looking for duplicates hashes every id."""
+    return ids.null_count == 0 and (
+        len(ids) < 2 or pc.all(pc.greater(ids.slice(1), ids.slice(0, len(ids) - 1))).as_py()
+    )

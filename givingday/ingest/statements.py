@@ -162,12 +162,34 @@ def statement_columns(profile: Profile) -> list[tuple[str, str]]:
 # -- Finding the table in the text ---------------------------------------------------------------------------------
 
 
-def _decoded(data: bytes, encoding: str) -> str | None:
+def _decoded(data: bytes, encoding: str, lines: int | None = None) -> str | None:
+    """The text in `encoding` (None if it is not), or its first `lines` lines: a line break is one byte in
+    every encoding a profile may name, never part of another character, so the head decodes as the whole."""
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if lines is not None:
+        end = -1
+        for _ in range(lines):
+            end = body.find(b"\n", end + 1)
+            if end < 0:
+                break
+        body = body if end < 0 else body[:end]
     try:
         return body.replace(b"\x00", b"").decode(encoding)
     except UnicodeDecodeError:
         return None
+
+
+def _head(text: str, lines: int) -> list[str]:
+    """`text.split("\n", lines)[:lines]`, without copying the rest of a long text."""
+    head, start = [], 0
+    for _ in range(lines):
+        end = text.find("\n", start)
+        if end < 0:
+            head.append(text[start:])
+            break
+        head.append(text[start:end])
+        start = end + 1
+    return head
 
 
 def _header_at(rows: list[list[str]], profile: Profile) -> int | None:
@@ -218,16 +240,19 @@ def locate(data: bytes, text: str, encoding: str, profiles: list[Profile]) -> Lo
         if profile.shape is None:
             continue
         wanted = profile.shape.encoding or ENCODINGS.get(encoding, encoding)
-        if wanted not in texts:
-            texts[wanted] = _decoded(data, wanted)
-        if texts[wanted] is None:
-            continue
         within = profile.shape.header_within
-        head = texts[wanted].split("\n", within)[:within]
+        head_text = texts[wanted] if wanted in texts else _decoded(data, wanted, within)
+        if head_text is None:
+            continue
+        head = _head(head_text, within)
         at = _header_at([_cells(line) for line in head], profile)
         if at is None:
             continue
+        if wanted not in texts:
+            texts[wanted] = _decoded(data, wanted)
         whole = texts[wanted]
+        if whole is None:
+            continue
         start = sum(len(line) + 1 for line in head[:at])
         end = _footer_offset(whole, whole.find("\n", start), profile)
         same = ENCODINGS.get(encoding, encoding) == wanted

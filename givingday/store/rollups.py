@@ -43,11 +43,14 @@ on conflict (minute_at) do update set
     donations = rollup_minutes.donations + excluded.donations
 """
 
-NEW_GIFTS = """
+_GIFTS = """
 select occurred_at, amount_fen, matched_fen, 1 as donation_count, project_id, team_id, site_id, channel,
        occurred_at as gift_at
-from donations where import_id = :import_id
+from {rows}
 """
+NEW_GIFTS = _GIFTS.format(rows="donations where import_id = :import_id")
+# The import's gifts as it staged them (`ingest/batch.py`), when every one of them was new: no second reading.
+STAGED_GIFTS = _GIFTS.format(rows="staged_donations")
 
 NEW_ADJUSTMENTS = """
 select occurred_at, amount_delta_fen as amount_fen, matched_delta_fen as matched_fen,
