@@ -89,7 +89,7 @@ def two_boards(tmp_path_factory):
     event = folder / "event.toml"
     listed = ", ".join(f'"http://127.0.0.1:{p}"' for p in ports)
     event.write_text(
-        config.DEFAULT_EVENT.read_text(encoding="utf-8").replace("[screen]\n", f"[screen]\nboards = [{listed}]\n", 1),
+        config.DEFAULT_EVENT.read_text(encoding="utf-8").replace("boards = []", f"boards = [{listed}]", 1),
         encoding="utf-8",
     )
     ran = run_cli(

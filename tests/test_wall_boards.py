@@ -132,7 +132,7 @@ def test_health_says_503_when_the_store_cannot_be_reached(page_store, tmp_path):
     ],
 )
 def test_the_events_boards_are_origins_or_the_event_is_refused(tmp_path, setting, said):
-    toml = config.DEFAULT_EVENT.read_text(encoding="utf-8").replace("[screen]\n", f"[screen]\n{setting}\n", 1)
+    toml = config.DEFAULT_EVENT.read_text(encoding="utf-8").replace("boards = []", setting, 1)
     path = tmp_path / "event.toml"
     path.write_text(toml, encoding="utf-8")
     if said is None:
