@@ -7,12 +7,14 @@ import dataclasses
 import json
 import re
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from starlette.requests import Request
 
 from givingday import config
 from givingday.screens import stream, wall
+from givingday.store import database as store_module
 
 BOARDS = ("http://10.0.0.2:8501", "http://10.0.0.3:8501")
 
@@ -140,3 +142,29 @@ def test_the_events_boards_are_origins_or_the_event_is_refused(tmp_path, setting
     else:
         with pytest.raises(ValueError, match=re.escape(said)):
             config.load_event(path)
+
+
+@pytest.mark.postgres
+def test_health_follows_a_postgresql_store_that_goes_and_comes_back(pg_store, pg_server, monkeypatch):
+    monkeypatch.setattr(store_module, "_adopted", pg_store)
+    assert call(wall.health, "/healthz").status_code == 200
+    name = pg_store.url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_server.url(), autocommit=True) as admin:
+        admin.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
+            (name,),
+        )
+        admin.execute(f"alter database {name} rename to {name}_away")
+        cut = call(wall.health, "/healthz")  # the pooled connection, ended by the server
+        gone = call(wall.health, "/healthz")  # a new one, refused
+        admin.execute(f"alter database {name}_away rename to {name}")
+    assert (cut.status_code, cut.body.decode()) == (
+        503,
+        "数据库无法访问。the store cannot be reached: terminating connection due to administrator command",
+    )
+    assert (gone.status_code, gone.body.decode()) == (
+        503,
+        f'数据库无法访问。the store cannot be reached: connection failed: connection to server at "127.0.0.1", '
+        f'port {pg_server.port} failed: FATAL:  database "{name}" does not exist',
+    )
+    assert call(wall.health, "/healthz").status_code == 200
