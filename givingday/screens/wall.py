@@ -8,6 +8,9 @@ page shown. A refresh here is one small HTTP request that reads a string; in Str
 with its session, rerun and message machinery, which is what decides how many screens one server holds
 (docs/performance.md).
 
+A wall may know several boards and move between them when one stops answering (givingday/screens/boards.py).
+`/healthz` is here too: what a reverse proxy in front of several boards asks (docs/deploy/).
+
 Read only and public, like the big screen: nothing here writes; an unknown site is answered 404, with the
 message the big screen shows for it, before any snapshot is taken for it, and a milestone the total has not reached is not celebrated, whatever the URL asks.
 """
