@@ -120,6 +120,18 @@ def _salt(source: str, target: str) -> Path | None:
     return None
 
 
+def _refuse_held(checks: list[TableCheck]) -> None:
+    held = [c for c in checks if c.rows]
+    if held:
+        said = ", ".join(f"{c.table} {c.rows}" for c in held)
+        raise MoveRefused(
+            both(
+                f"目标数据库已有数据（{said}），未写入任何内容",
+                f"the target already holds data ({said}): nothing written",
+            )
+        )
+
+
 def _copy(source: sa.Connection, target: sa.Connection, table: str, columns: list[str]) -> None:
     """The table's rows into PostgreSQL by COPY, a batch at a time."""
     names = ", ".join(columns)
@@ -152,6 +164,8 @@ def move_store(source: str, target: str) -> list[TableCheck]:
         salt = _salt(source, target)
         store = Store(target)
         try:
+            with store.engine.connect() as conn:  # before the migrations: a store that holds data is not touched
+                _refuse_held(check(conn, {t: [] for t in _tables(conn) if t != "schema_migrations"}))
             store.migrate()
             checked = _move(engine, store, tables, sequences)
         finally:
@@ -172,15 +186,7 @@ def _move(engine: sa.Engine, store: Store, tables: dict[str, list[str]], sequenc
         theirs = {t: sorted(_columns(target, t)) for t in _tables(target) if t != "schema_migrations"}
         if theirs != {t: sorted(c) for t, c in tables.items()}:
             raise MoveRefused(both("源与目标的表结构不同", "the source's tables and columns differ from the target's"))
-        held = [c for c in check(target, tables) if c.rows]
-        if held:
-            said = ", ".join(f"{c.table} {c.rows}" for c in held)
-            raise MoveRefused(
-                both(
-                    f"目标数据库已有数据（{said}），未写入任何内容",
-                    f"the target already holds data ({said}): nothing written",
-                )
-            )
+        _refuse_held(check(target, tables))  # again, in the transaction that copies
         for table, columns in tables.items():
             _copy(source, target, table, columns)
         for name, last in sequences.items():
