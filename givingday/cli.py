@@ -17,6 +17,7 @@ from givingday.money import format_yuan
 from givingday.report.fonts import FontMissing
 from givingday.report.scope import ReportError
 from givingday.store.database import Store, StoreDamaged, StoreLocked, UnsupportedStore
+from givingday.store.move import MoveRefused, move_store, shown_url
 
 BY_QUERIES = {
     "project": "totals_by_project",
@@ -363,6 +364,16 @@ def cmd_token(args: argparse.Namespace) -> int:
     return _named_acts(args, "token", tokens.TokenError, listing, {"add": add, "revoke": revoke})
 
 
+def cmd_migrate_store(args: argparse.Namespace) -> int:
+    source = config.db_location(args.db)
+    checked = move_store(source, args.to)
+    print(f"moved {source} into {shown_url(args.to)}; read back from both, every table the same:")
+    for c in checked:
+        sums = ", ".join(f"{name} {fen}" for name, fen in c.sums.items())
+        print(f"  {c.table:<16} {c.rows:>9} rows" + (f"   {sums}" if sums else ""))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from givingday.web.serve import serve
 
@@ -443,6 +454,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("name", nargs="?", metavar="NAME", help="who posts with it (a system, a phone app)")
     s.set_defaults(func=cmd_token)
 
+    s = sub.add_parser("migrate-store", help="move the DuckDB store into an empty PostgreSQL database, checked")
+    s.add_argument("--to", required=True, metavar="URL", help="the target: postgresql://user@host:port/db")
+    s.set_defaults(func=cmd_migrate_store)
+
     s = sub.add_parser("serve", help="run the board (Streamlit) with its inbox worker")
     s.add_argument("--port", type=int, default=8501)
     s.set_defaults(func=cmd_serve)
@@ -488,7 +503,7 @@ def main(argv: list[str] | None = None, store: Store | None = None) -> int:
                 return code
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except (RosterError, ProfileError, UnsupportedStore, ReportError, FontMissing, StoreDamaged) as exc:
+    except (RosterError, ProfileError, UnsupportedStore, ReportError, FontMissing, StoreDamaged, MoveRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

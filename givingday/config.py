@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from givingday.money import yuan_to_fen
@@ -220,6 +222,7 @@ class Event:
     margin_days: int = 1  # gifts are taken this many days before the first day and after the last
     api: ApiRules = ApiRules()
     drift: DriftRules = DriftRules()
+    boards: tuple[str, ...] = ()  # `[screen] boards`: the origins a wall screen asks, in order (board_origin)
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -249,6 +252,34 @@ class Event:
         return self.ends_at + dt.timedelta(days=self.margin_days)
 
 
+def board_origin(text: str) -> str:
+    """A board's address as an origin, `http://host:port` (`host:port` alone means http), or ValueError: the wall
+    puts it in its page, so nothing but a scheme of http(s), a host and a port gets through."""
+    given = text.strip()
+    try:
+        parts = urlsplit(given if "://" in given else f"http://{given}")
+        port = parts.port
+    except ValueError:
+        parts, port = urlsplit(""), -1
+    host = parts.hostname or ""
+    if (
+        parts.scheme not in ("http", "https")
+        or not re.fullmatch(r"[a-z0-9.-]+|\[[0-9a-f:.]+\]", host if ":" not in host else f"[{host}]")
+        or port == -1
+        or parts.username is not None
+        or parts.password is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or given.endswith(("?", "#"))
+    ):
+        raise ValueError(
+            f"看板地址 {given!r} 应为 http(s)://主机:端口；a board's address must be http(s)://host:port, not {given!r}"
+        )
+    shown = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{shown}" + (f":{port}" if port is not None else "")
+
+
 def _api_rules(path: Path, api: dict) -> ApiRules:
     try:
         return ApiRules(float(api.get("max_body_mb", 10)), int(api.get("posts_per_minute", 600)))
@@ -266,6 +297,13 @@ def _drift_rules(path: Path, drift: dict) -> DriftRules:
         )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: {exc}") from None
+def _boards(path: Path, listed: object) -> tuple[str, ...]:
+    if not isinstance(listed, list) or not all(isinstance(b, str) for b in listed):
+        raise ValueError(f'{path}: [screen] boards must be a list of addresses, like ["http://10.0.0.2:8501"]')
+    try:
+        return tuple(dict.fromkeys(board_origin(b) for b in listed))
+    except ValueError as exc:
+        raise ValueError(f"{path}: [screen] boards: {exc}") from None
 
 
 def load_event(path: Path | str | None = None) -> Event:
@@ -316,6 +354,7 @@ def load_event(path: Path | str | None = None) -> Event:
         margin_days=margin,
         api=_api_rules(path, raw.get("api", {})),
         drift=_drift_rules(path, raw.get("drift", {})),
+        boards=_boards(path, screen.get("boards", [])),
         source=path,
     )
 

@@ -110,7 +110,7 @@ def test_a_full_board_and_an_unknown_site_send_the_page_to_polling(page_store, m
 
 def test_the_page_falls_back_to_polling_and_keeps_its_note():
     page = (stream.wall.PAGE_FILE).read_text(encoding="utf-8")
-    assert 'new EventSource("wall/stream?"' in page and 'get("wall/feed?"' in page  # relative, under any base path
+    assert 'new EventSource(boards[board] + "wall/stream?"' in page and 'get(boards[board] + "wall/feed?"' in page
     assert "if (streaming()) return;" in page  # a tick polls only when the stream has gone quiet
     assert "与服务器失去连接，正在重试 · Connection lost, retrying" in page
 

@@ -68,8 +68,8 @@ def test_the_feed_keeps_no_unknown_site_for_the_streamlit_screen_either(page_sto
 
 
 def test_routes_follow_streamlits_base_url_path():
-    assert [r.path for r in wall.routes("")] == ["/wall", "/wall/feed"]
-    assert [r.path for r in wall.routes("/board/")] == ["/board/wall", "/board/wall/feed"]
+    assert [r.path for r in wall.routes("")] == ["/wall", "/wall/feed", "/healthz"]
+    assert [r.path for r in wall.routes("/board/")] == ["/board/wall", "/board/wall/feed", "/board/healthz"]
 
 
 def test_a_milestone_is_celebrated_only_once_reached(page_store):
@@ -84,10 +84,11 @@ def test_a_milestone_is_celebrated_only_once_reached(page_store):
     assert 'class="celebrate"' not in get("/wall/feed?celebrate=100000000.0").body.decode()  # only the exact value
 
 
-def test_the_page_needs_nothing_from_elsewhere():
+def test_the_page_needs_nothing_from_elsewhere(page_store):
     r = get("/wall?site=S001")
     page = r.body.decode()
     assert r.status_code == 200
     assert "const CELEBRATE_MS = 30000;" in page and "let refreshMs = 5000," in page and "{{" not in page
-    assert 'get("wall/feed?"' in page  # relative: the wall works under a base URL path or a proxy's prefix too
+    assert "const BOARDS = [];" in page and 'boards[board] + "wall/feed?"' in page  # no boards listed: its own
+    assert 'location.pathname.replace(/wall\\/?$/, "")' in page  # under a base URL path or a proxy's prefix too
     assert "http://" not in page and "https://" not in page and "src=" not in page  # no CDN, no external script

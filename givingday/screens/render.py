@@ -408,7 +408,11 @@ def render(
         f'<div class="foot"><span>{esc(t(lang, "updated"))} <span id="last-updated">{updated:%H:%M:%S}</span></span>'
         f"<span>{esc(ev.giving_url)}</span></div>"
     )
-    return f'{CSS}<div class="gd{" stale" if banner else ""}">{top}{banner}{party}{head}{body}{foot}</div>'
+    taken = round(snap.taken_at.timestamp() * 1000)  # the wall shows a board's page only if not older than its own
+    return (
+        f'{CSS}<div class="gd{" stale" if banner else ""}" data-taken-at="{taken}">'
+        f"{top}{banner}{party}{head}{body}{foot}</div>"
+    )
 
 
 def unknown_site(site_id: str) -> str:

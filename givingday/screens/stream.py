@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from givingday.screens import boards, wall
 from givingday.screens import feed as screen_feed
 from givingday.screens import render as bigscreen
-from givingday.screens import wall
 
 MAX_STREAMS = 10_000
 KEEPALIVE_SECONDS = 15.0
@@ -155,14 +155,16 @@ async def stream(request: Request) -> Response:
     404 with its message, and a full board a 503: either way the page asks `/wall/feed` instead."""
     p = bigscreen.screen_params(request.query_params.get)
     shared = screen_feed.shared(wall.store())
+    crossing = boards.cross_origin(request, shared.store.event)  # a page of another of the event's boards
     if not shared.knows(p.site):
-        return HTMLResponse(bigscreen.unknown_site(p.site), 404, headers=wall.HEADERS)
+        return HTMLResponse(bigscreen.unknown_site(p.site), 404, headers={**wall.HEADERS, **crossing})
     hub = streams(shared)
     if len(hub.screens) >= hub.limit:
-        return PlainTextResponse("Too many screens stream: this one refreshes instead", 503, headers=wall.HEADERS)
+        refused = "Too many screens stream: this one refreshes instead"
+        return PlainTextResponse(refused, 503, headers={**wall.HEADERS, **crossing})
     screen = Screen(p)
     screen.offer(hub.cached(screen.key()) or await run_in_threadpool(made_now, shared, screen.key()))
-    return StreamingResponse(hub.send(screen), media_type="text/event-stream", headers=HEADERS)
+    return StreamingResponse(hub.send(screen), media_type="text/event-stream", headers={**HEADERS, **crossing})
 
 
 def routes(base: str = "") -> list[Route]:

@@ -8,6 +8,9 @@ page shown. A refresh here is one small HTTP request that reads a string; in Str
 with its session, rerun and message machinery, which is what decides how many screens one server holds
 (docs/performance.md).
 
+A wall may know several boards and move between them when one stops answering (givingday/screens/boards.py).
+`/healthz` is here too: what a reverse proxy in front of several boards asks (docs/deploy/).
+
 Read only and public, like the big screen: nothing here writes; an unknown site is answered 404, with the
 message the big screen shows for it, before any snapshot is taken for it, and a milestone the total has not reached is not celebrated, whatever the URL asks.
 """
@@ -19,9 +22,10 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from givingday.screens import boards
 from givingday.screens import feed as screen_feed
 from givingday.screens import render as bigscreen
 from givingday.store.database import Store, adopted
@@ -42,6 +46,12 @@ def _screen(page: str, milestone: int | None, p: bigscreen.ScreenParams, status:
     return HTMLResponse(page, status, headers=headers)
 
 
+def _answered(request: Request, response: Response) -> Response:
+    """A feed answer a page of another of the event's boards may read (givingday/screens/boards.py)."""
+    response.headers.update(boards.cross_origin(request, store().event))
+    return response
+
+
 def answer(feed: screen_feed.ScreenFeed, p: bigscreen.ScreenParams, view: str, celebrate: str | None) -> Response:
     """The screen for one refresh when it is not ready: a site's first snapshot, or a page nobody asked for
     yet. It may wait for the database, so it runs off the event loop."""
@@ -60,8 +70,8 @@ async def feed(request: Request) -> Response:
     shared = screen_feed.shared(store())
     hit = shared.cached(p.site, view, p.lang, celebrate)  # the feed keeps only sites of the roster
     if hit is not None:
-        return _screen(*hit, p)
-    return await run_in_threadpool(answer, shared, p, view, celebrate)
+        return _answered(request, _screen(*hit, p))
+    return _answered(request, await run_in_threadpool(answer, shared, p, view, celebrate))
 
 
 @cache
@@ -74,10 +84,24 @@ def _page() -> str:
 
 
 async def page(request: Request) -> Response:
-    return HTMLResponse(_page(), headers=HEADERS)
+    """The page, with the boards it asks in turn (an address that is not an http(s) origin is refused, 400)."""
+    try:
+        listed = boards.listed(request.query_params.get("boards"), store().event)
+    except ValueError as exc:
+        return PlainTextResponse(str(exc), 400, headers=HEADERS)
+    headers = {**HEADERS, "Content-Security-Policy": boards.content_policy(listed)}
+    return HTMLResponse(_page().replace("{{BOARDS}}", boards.page_script_value(listed)), headers=headers)
+
+
+async def health(request: Request) -> Response:
+    return await boards.health(store())
 
 
 def routes(base: str = "") -> list[Route]:
     """The wall's routes under Streamlit's `server.baseUrlPath` (`base`), as its own pages are."""
     prefix = "/" + base.strip("/") if base.strip("/") else ""
-    return [Route(f"{prefix}/wall", page, methods=["GET"]), Route(f"{prefix}/wall/feed", feed, methods=["GET"])]
+    return [
+        Route(f"{prefix}/wall", page, methods=["GET"]),
+        Route(f"{prefix}/wall/feed", feed, methods=["GET"]),
+        Route(f"{prefix}/healthz", health, methods=["GET"]),
+    ]
