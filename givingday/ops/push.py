@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import random
 import re
-import resource
 import statistics
 import tempfile
 import time
@@ -41,14 +40,6 @@ SETTLE_SECONDS = 3.0
 # The headline total as the stream carries it: the page inside a JSON string, so its quotes are escaped.
 TOTAL = re.compile(rb'id=\\"headline-total\\" data-fen=\\"(\d+)\\"')
 TAIL = 100  # bytes of a read kept for the next, so a total split between two reads is still found
-
-
-def raise_fd_limit() -> int:
-    """Lift this process's soft limit on open files to its hard limit: one socket per screen."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 class StreamScreen(asyncio.Protocol):
@@ -139,7 +130,7 @@ async def _hold(url: str, queries: list[str], picks: list[int], rate: float, tal
 
 def _client(url: str, queries: list[str], picks: list[int], rate: float, talk, stop) -> None:
     """A client process: its share of the screens, held until `stop`, then what each saw, put on `talk`."""
-    raise_fd_limit()
+    config.raise_open_files_limit()
     held = asyncio.run(_hold(url, queries, picks, rate, talk, stop))
     talk.put(("held", held, psutil.Process().cpu_times()))
 
@@ -325,7 +316,7 @@ def _district_total(url: str) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
-    raise_fd_limit()
+    config.raise_open_files_limit()
     made: dict[str, Path] = {}
 
     def prepare(db: Path) -> None:
