@@ -90,13 +90,15 @@ class StreamScreen(asyncio.Protocol):
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 return
-            head = bytes(self.buffer[:end]).lower()
+            head = bytes(self.buffer[:end])
             self.status = head.split(b"\r\n", 1)[0]
-            self.deflated = b"content-encoding: gzip" in head
+            self.deflated = b"content-encoding: gzip" in head.lower()
             del self.buffer[: end + 4]
-            if b" 200 " not in self.status:
-                self.ready.set()
-                return
+            if not self.streaming:
+                self.ready.set()  # refused: nothing to wait for
+        if not self.streaming:
+            self.buffer.clear()
+            return
         at = 0
         while True:  # chunked: "SIZE\r\n" then SIZE bytes then "\r\n"
             line = self.buffer.find(b"\r\n", at)
@@ -115,6 +117,10 @@ class StreamScreen(asyncio.Protocol):
                 self.seen.append((total, now))
                 self.ready.set()
         del self.buffer[:at]
+
+    @property
+    def streaming(self) -> bool:
+        return self.status is not None and b" 200 " in self.status
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
