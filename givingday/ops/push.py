@@ -39,6 +39,7 @@ from givingday.ops.timing import percentile
 RAMP_PER_SECOND = 500  # streams opened per second, over all client processes
 OPEN_TIMEOUT = 300.0  # seconds for every screen to hold its stream and have its first screen
 SETTLE_SECONDS = 3.0
+QUIET_SECONDS = 10.0  # the server's CPU holding the streams with no gifts: the feed's timer and the refreshes
 # The headline total as the stream carries it: the page inside a JSON string, so its quotes are escaped.
 TOTAL = re.compile(rb'id=\\"headline-total\\" data-fen=\\"(\d+)\\"')
 GZIP_HEADER = 10  # bytes of the gzip stream's header, before its first piece
@@ -206,6 +207,7 @@ class PushResult:
     refused: collections.Counter
     dropped: int
     changes: list[Change]
+    quiet_cores: float  # holding the streams, no gifts
     server_cores: float
     server_cores_peak: float  # the busiest second
     client_cores: float
@@ -239,7 +241,8 @@ class PushResult:
             f"  within {deadline:g} s    {sum(1 for w in within if w == 1.0)} of {len(within)} changes reached every "
             f"screen; least share of screens {min(within):.2%}",
             f"  server CPU    {self.server_cores:.2f} cores over the changes, {self.server_cores_peak:.2f} in the "
-            f"busiest second (clients {self.client_cores:.2f} cores)",
+            f"busiest second, {self.quiet_cores:.2f} holding the streams with no gifts (clients "
+            f"{self.client_cores:.2f} cores)",
             f"  server RSS    {self.rss_idle / 2**20:.0f} MB idle, {self.rss_held / 2**20:.0f} MB holding the "
             f"streams, {self.rss_end / 2**20:.0f} MB at the end",
             f"  received      {self.received / 2**20:.0f} MB, {self.received / max(1, self.held) / 1024:.0f} KB a "
@@ -307,6 +310,8 @@ def run(url: str, pid: int, inbox: Path, args: argparse.Namespace) -> PushResult
     print(f"{opened:,} of {args.sessions:,} screens hold their stream", flush=True)
     time.sleep(SETTLE_SECONDS)
     held_sample = sample(server)
+    time.sleep(QUIET_SECONDS)
+    quiet = sample(server)
     rng = random.Random(42)
     changes: list[Change] = []
     total = _district_total(url)
@@ -348,6 +353,7 @@ def run(url: str, pid: int, inbox: Path, args: argparse.Namespace) -> PushResult
         refused=collections.Counter(h.status for h in held if not h.seen),
         dropped=sum(1 for h in held if h.seen and h.lost),
         changes=changes,
+        quiet_cores=cores_between(held_sample, quiet),
         server_cores=cores_between(start, end),
         server_cores_peak=peak,
         client_cores=client_cpu / max(1e-9, end.at - idle.at),
