@@ -75,6 +75,7 @@ def test_the_verdict_names_each_miss():
         refused=collections.Counter({"HTTP/1.1 503 Service Unavailable": 1}),
         dropped=1,
         changes=[quick, late],
+        first_gift=3.0,
         quiet_cores=0.3,
         server_cores=1.25,
         server_cores_peak=1.9,

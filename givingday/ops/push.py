@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import random
 import re
+import shutil
 import statistics
 import tempfile
 import time
@@ -39,6 +40,8 @@ from givingday.ops.timing import percentile
 RAMP_PER_SECOND = 500  # streams opened per second, over all client processes
 OPEN_TIMEOUT = 300.0  # seconds for every screen to hold its stream and have its first screen
 SETTLE_SECONDS = 3.0
+FIRST_FEN = 100  # the gift before the measured ones: the board's first import since it started is slow
+LATE_SECONDS = 10.0  # after the last gift, before the screens close
 QUIET_SECONDS = 10.0  # the server's CPU holding the streams with no gifts: the feed's timer and the refreshes
 # The headline total as the stream carries it: the page inside a JSON string, so its quotes are escaped.
 TOTAL = re.compile(rb'id=\\"headline-total\\" data-fen=\\"(\d+)\\"')
@@ -207,6 +210,7 @@ class PushResult:
     refused: collections.Counter
     dropped: int
     changes: list[Change]
+    first_gift: float  # seconds until the board's feed had its first gift since it started (not counted)
     quiet_cores: float  # holding the streams, no gifts
     server_cores: float
     server_cores_peak: float  # the busiest second
@@ -236,6 +240,8 @@ class PushResult:
             f"max {max(lags, default=float('nan')):.3f} s (n={len(lags):,})",
             f"  per change    slowest screen: median {statistics.median(slowest):.3f} s, worst {max(slowest):.3f} s;"
             f" p95 across screens: worst {max(percentile(c.lags, 0.95) for c in self.changes):.3f} s",
+            f"  first gift    in the feed after {self.first_gift:.3f} s: the board's first import since it started,"
+            " before the changes (not counted)",
             f"  in the feed   median {statistics.median(c.fed for c in self.changes):.3f} s, worst "
             f"{max(c.fed for c in self.changes):.3f} s (the board's own /wall/feed, asked every 50 ms)",
             f"  within {deadline:g} s    {sum(1 for w in within if w == 1.0)} of {len(within)} changes reached every "
@@ -308,34 +314,40 @@ def run(url: str, pid: int, inbox: Path, args: argparse.Namespace) -> PushResult
         _, ok, _ = talk.get(timeout=OPEN_TIMEOUT + args.sessions / RAMP_PER_SECOND + 60)
         opened += ok
     print(f"{opened:,} of {args.sessions:,} screens hold their stream", flush=True)
+    rng = random.Random(42)
+    sites = roster_sites(max(1, args.sites))
+    tmp = Path(tempfile.mkdtemp(prefix="givingday-push-"))
+    sent = time.time()
+    first = _district_total(url) + _hand(tmp, inbox, "first", FIRST_FEN, sites[0])
+    while _district_total(url) < first and time.time() - sent < OPEN_TIMEOUT:
+        time.sleep(0.05)
+    first_gift = time.time() - sent
+    print(f"the board's first gift since it started was in its feed after {first_gift:.3f} s (not counted)", flush=True)
     time.sleep(SETTLE_SECONDS)
     held_sample = sample(server)
     time.sleep(QUIET_SECONDS)
     quiet = sample(server)
-    rng = random.Random(42)
     changes: list[Change] = []
     total = _district_total(url)
     start = last = sample(server)
     peak = 0.0
-    sites = roster_sites(max(1, args.sites))
-    with tempfile.TemporaryDirectory() as tmp:
-        for k in range(args.gifts):
-            fen = 100 + rng.randrange(1, 100_000)
-            total += fen
-            path = Path(tmp) / f"push-{k}.csv"
-            path.write_bytes(gift(f"PUSH-{k}-{rng.randrange(10**9)}", fen, sites[k % len(sites)]))
-            changes.append(Change(fen, total, time.time()))
-            hand_to_inbox(path, inbox)
-            until = time.monotonic() + args.every
-            while time.monotonic() < until and _district_total(url) < total:
-                time.sleep(0.05)
-            changes[-1].fed = time.time() - changes[-1].sent
-            while (left := until - time.monotonic()) > 0:
-                time.sleep(min(1.0, left))
-                now = sample(server)
-                peak = max(peak, cores_between(last, now))
-                last = now
+    for k in range(args.gifts):
+        fen = 100 + rng.randrange(1, 100_000)
+        total += fen
+        changes.append(Change(fen, total, time.time()))
+        _hand(tmp, inbox, f"{k}-{rng.randrange(10**9)}", fen, sites[k % len(sites)])
+        until = time.monotonic() + args.every
+        while time.monotonic() < until and _district_total(url) < total:
+            time.sleep(0.05)
+        changes[-1].fed = time.time() - changes[-1].sent
+        while (left := until - time.monotonic()) > 0:
+            time.sleep(min(1.0, left))
+            now = sample(server)
+            peak = max(peak, cores_between(last, now))
+            last = now
     end = sample(server)
+    shutil.rmtree(tmp, ignore_errors=True)
+    time.sleep(LATE_SECONDS)  # a change late on some screens is measured late, not missing
     stop.set()
     held: list[Held] = []
     client_cpu = 0.0
@@ -353,6 +365,7 @@ def run(url: str, pid: int, inbox: Path, args: argparse.Namespace) -> PushResult
         refused=collections.Counter(h.status for h in held if not h.seen),
         dropped=sum(1 for h in held if h.seen and h.lost),
         changes=changes,
+        first_gift=first_gift,
         quiet_cores=cores_between(held_sample, quiet),
         server_cores=cores_between(start, end),
         server_cores_peak=peak,
@@ -365,6 +378,14 @@ def run(url: str, pid: int, inbox: Path, args: argparse.Namespace) -> PushResult
         load_before=load_before,
         load_after=os.getloadavg(),
     )
+
+
+def _hand(folder: Path, inbox: Path, name: str, fen: int, site: str) -> int:
+    """A one-row gift file handed to the board's inbox; returns its amount."""
+    path = folder / f"push-{name}.csv"
+    path.write_bytes(gift(f"PUSH-{name}", fen, site))
+    hand_to_inbox(path, inbox)
+    return fen
 
 
 def _district_total(url: str) -> int:
