@@ -5,7 +5,8 @@ A board starts on a fresh demo store with nothing feeding it. `--sessions` scree
 raw sockets on asyncio in `--clients` processes of their own, each with its file descriptor limit raised. Then
 a one-row gift is handed to the inbox every `--every` seconds, `--gifts` times. Every screen's headline total is
 the district's, so every gift changes every screen: a screen has a change when its stream first carries a total
-with that gift in it (`data-fen`, exact to the fen). For each change: the slowest screen, the p95 across screens
+with that gift in it (`data-fen`, exact to the fen). A first gift before them is not counted, and the server's
+CPU is also taken over ten quiet seconds. For each change: the slowest screen, the p95 across screens
 and the share within the deadline; the server's CPU in cores (its own process, from /proc) and RSS. Figures:
 docs/performance.md."""
 

@@ -4,8 +4,10 @@ right after a commit), so a gift reaches the plaza in well under a second instea
 
 No thread per screen: the feed's thread makes each page's message once per snapshot (and compresses it, for the
 screens that accept gzip, as browsers do: a piece deflated on its own fits any gzip stream, so one compression
-serves every screen showing that page), and the event loop only hands the same bytes to every screen. A screen
-is a slot for the latest message: one that reads slowly skips to the newest and never piles messages up. A comment every `KEEPALIVE_SECONDS` keeps proxies from closing a quiet stream.
+serves every screen showing that page), and the event loop hands the same bytes to every screen, on uvicorn
+straight to its socket (`Direct`). A screen holds at most the latest message: one that reads slowly skips to
+the newest and never piles messages up. A comment every `KEEPALIVE_SECONDS` keeps proxies from closing a quiet
+stream. Figures for 10,000 screens: docs/performance.md.
 Past `MAX_STREAMS` open streams a page is answered 503 and asks `/wall/feed` every few seconds instead, as it
 does whenever its stream cannot be opened or goes quiet (givingday/screens/wall.html)."""
 
@@ -146,7 +148,8 @@ class Streams:
 
     def close(self) -> None:
         self.feed.drop_on_refresh(self._refreshed)
-        self._keepalive.cancel()
+        if not self.loop.is_closed():
+            self._keepalive.cancel()
 
     async def _keep_alive(self) -> None:
         """A comment to each screen held directly that was sent nothing for `KEEPALIVE_SECONDS`."""
