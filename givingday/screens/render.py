@@ -377,7 +377,8 @@ def render(
         )
     else:
         middle = common("district", lambda: _district_card(snap, lang))
-    head = f'<div class="head">{common("headline", lambda: _headline(snap, lang))}{middle}{common("clocks", lambda: _clocks(snap, lang))}</div>'
+    headline, clocks = common("headline", lambda: _headline(snap, lang)), common("clocks", lambda: _clocks(snap, lang))
+    head = f'<div class="head">{headline}{middle}{clocks}</div>'
 
     qr = f'<div class="card qr">{qr_svg(ev.giving_url)}<div>{esc(t(lang, "scan"))}</div></div>' if ev.giving_url else ""
     side = f'<div class="side">{_ticker(snap, lang, 5)}{common("minutes", lambda: minutes_svg(snap, lang))}{qr}</div>'
