@@ -41,7 +41,7 @@ from givingday.ops.timing import percentile
 RAMP_PER_SECOND = 500  # streams opened per second, over all client processes
 OPEN_TIMEOUT = 300.0  # seconds for every screen to hold its stream and have its first screen
 SETTLE_SECONDS = 3.0
-FIRST_FEN = 100  # the gift before the measured ones: the board's first import since it started is slow
+FIRST_FEN = 100  # the gift before the measured ones: the board's first import since it started may be slow
 LATE_SECONDS = 10.0  # after the last gift, before the screens close
 QUIET_SECONDS = 10.0  # the server's CPU holding the streams with no gifts: the feed's timer and the refreshes
 # The headline total as the stream carries it: the page inside a JSON string, so its quotes are escaped.
