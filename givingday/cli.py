@@ -385,6 +385,10 @@ def cmd_load(args: argparse.Namespace) -> int:
         from givingday.ops import latency
 
         return latency.main(args)
+    if args.push:
+        from givingday.ops import push
+
+        return push.main(args)
     from givingday.ops import load
 
     return load.main(args)
@@ -480,6 +484,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", help="also write the figures to this file")
     s.add_argument("--latency", action="store_true", help="gift to pixel on a wall page in Chromium instead")
     s.add_argument("--gifts", type=int, default=20, help="with --latency: gifts sent, by turns per path (default 20)")
+    s.add_argument("--push", action="store_true", help="screens hold /wall/stream; every gift timed to every screen")
+    s.add_argument("--every", type=float, default=2.5, help="with --push: seconds between gifts (default 2.5)")
+    s.add_argument("--clients", type=int, default=4, help="with --push: client processes holding the streams")
     s.set_defaults(func=cmd_load)
     return p
 

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +122,15 @@ def board_env(db: Path | str, demo: bool) -> dict[str, str]:
     env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "1" if demo else "0"}
     env.pop("GIVINGDAY_INBOX", None)
     return env
+
+
+def raise_open_files_limit() -> int:
+    """Lift the process's soft limit on open files to its hard limit (one socket per wall screen: 10,000 screens
+    need more than the usual 1,024); returns the limit now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def salt_override() -> bytes | None:
@@ -297,6 +307,8 @@ def _drift_rules(path: Path, drift: dict) -> DriftRules:
         )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: {exc}") from None
+
+
 def _boards(path: Path, listed: object) -> tuple[str, ...]:
     if not isinstance(listed, list) or not all(isinstance(b, str) for b in listed):
         raise ValueError(f'{path}: [screen] boards must be a list of addresses, like ["http://10.0.0.2:8501"]')

@@ -144,3 +144,63 @@ def test_a_snapshot_nothing_was_written_for_waits_for_the_screens_refresh(page_s
         return [*sent, screen.ready.is_set()]
 
     assert asyncio.run(timer_only()) == [True, False, True]
+
+
+def test_a_screen_on_uvicorn_is_written_directly_as_one_gzip_stream(page_store):
+    """The wall's route on a real uvicorn: the screen's socket is written by the publisher (no task per screen),
+    and what a browser receives, gzip accepted, is one valid gzip stream of the same events as the plain one."""
+    import socket
+
+    import uvicorn
+    from starlette.applications import Starlette
+
+    import_bytes(page_store, GIFT.encode(), "g.csv")
+
+    async def watch() -> tuple[bytes, bytes, list[stream.Screen]]:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(Starlette(routes=stream.routes()), port=port, log_level="warning"))
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.05)
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /wall/stream?lang=en HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, br\r\n\r\n")
+            head = await reader.readuntil(b"\r\n\r\n")
+            got = b""
+            while got.count(b"\r\n") < 4:  # two chunks: the retry, then the first screen
+                got += await reader.read(65536)
+            await asyncio.to_thread(import_bytes, page_store, MORE.encode(), "m.csv")  # the feed pushes it
+            deadline = time.monotonic() + 5
+            while b"215000" not in _unchunked_gunzip(got) and time.monotonic() < deadline:
+                got += await asyncio.wait_for(reader.read(65536), 5)
+            held = list(stream.streams(screen_feed.shared(page_store)).screens)
+            writer.close()
+            return head, got, held
+        finally:
+            server.should_exit = True
+            await serving
+
+    head, body, held = asyncio.run(watch())
+    assert b"content-encoding: gzip" in head.lower() and b"transfer-encoding: chunked" in head.lower()
+    assert [s.transport is not None for s in held] == [True]  # written straight to its socket
+    events = _unchunked_gunzip(body).decode().split("\n\n")
+    assert events[0] == stream.RETRY.decode().rstrip("\n")
+    screens = [json.loads(e.split("\ndata: ", 1)[1])["html"] for e in events if e.startswith("event: screen")]
+    assert 'id="headline-total" data-fen="15000"' in screens[0]
+    assert 'id="headline-total" data-fen="215000"' in screens[-1]  # the gift, pushed after its commit
+
+
+def _unchunked_gunzip(body: bytes) -> bytes:
+    """The chunks' contents joined and gunzipped as far as they go, as a browser reads the stream."""
+    import zlib
+
+    data, at = b"", 0
+    while (line := body.find(b"\r\n", at)) >= 0:
+        size = int(body[at:line], 16)
+        if len(body) < line + 2 + size + 2:
+            break
+        data += body[line + 2 : line + 2 + size]
+        at = line + 4 + size
+    return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(data)

@@ -138,11 +138,12 @@ class ScreenFeed:
         if not current:
             return
         snaps = take_snapshots(self.store, list(current))
+        parts: dict = {}  # the pieces every site's page of this pass shows alike, made once
         for site_id, old in current.items():
             snap = snaps[site_id]
             with self._lock:
                 asked = set(old.asked)
-            pages = {k: bigscreen.render(snap, k[0], k[1], k[2], site_id) for k in asked}
+            pages = {k: bigscreen.render(snap, k[0], k[1], k[2], site_id, parts) for k in asked}
             with self._lock:
                 if site_id in self._sites:
                     self._sites[site_id] = _Site(snap, pages, set(), self._sites[site_id].asked_at)

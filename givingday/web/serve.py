@@ -95,6 +95,7 @@ def serve(args: argparse.Namespace) -> int:
     from streamlit.web import bootstrap
 
     log_to_stderr()
+    config.raise_open_files_limit()  # a socket per wall screen (givingday/screens/stream.py MAX_STREAMS)
     location = config.db_location(args.db)
     config.share_db_location(location)
     os.chdir(config.ROOT)  # Streamlit reads .streamlit/config.toml from here
