@@ -42,10 +42,6 @@ RENEW_WAIT_SECONDS = 2.0
 RENEW_QUIET_SECONDS = 1.0
 
 
-class UnsupportedStore(RuntimeError):
-    """The store is a server database and the operation is DuckDB-only so far (bulk import)."""
-
-
 class StoreLocked(RuntimeError):
     """Another process holds the DuckDB file (usually the running board)."""
 
