@@ -181,3 +181,27 @@ def test_the_same_files_and_acts_make_the_same_store_on_both_databases(store, pg
     assert pg_store.query("totals_overall") == store.query("totals_overall")
     for name in QUERY_NAMES:
         assert _rows(pg_store, name) == _rows(store, name), name
+
+
+def test_a_server_that_does_not_answer_is_said_without_its_password():
+    ran = run_cli("totals", db="postgresql://board:secret@127.0.0.1:1/giving")
+    assert ran.returncode == 2 and "secret" not in ran.stderr
+    assert ran.stderr.startswith(
+        "error: cannot open the store postgresql+psycopg://board:***@127.0.0.1:1/giving: connection failed:"
+    )
+
+
+@pytest.mark.postgres
+def test_what_only_duckdb_has_is_left_alone_on_postgresql(pg_store, tmp_path):
+    """No renewal (nothing to let go of), no file, no lock: the inbox worker's calls are no-ops, not errors."""
+    from givingday.ingest.batch import import_file
+
+    import_file(pg_store, write(tmp_path, "g.csv", CANONICAL_HEADER + "R1,2020-09-07 10:00:00,1,0,P001,,,qr,x\n"))
+    pg_store.wrote(10_000)
+    assert (pg_store.renewable, pg_store.renew_if_due(now=1e9), pg_store.renew(), pg_store.renewals) == (
+        False,
+        False,
+        False,
+        0,
+    )
+    assert pg_store.query("totals_overall")[0]["amount_fen"] == 100
