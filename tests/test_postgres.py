@@ -187,7 +187,7 @@ def test_a_server_that_does_not_answer_is_said_without_its_password():
     ran = run_cli("totals", db="postgresql://board:secret@127.0.0.1:1/giving")
     assert ran.returncode == 2 and "secret" not in ran.stderr
     assert ran.stderr.startswith(
-        "error: cannot open the store postgresql+psycopg://board:***@127.0.0.1:1/giving: connection failed:"
+        "error: cannot open the store postgresql://board:***@127.0.0.1:1/giving: connection failed:"
     )
 
 

@@ -183,8 +183,7 @@ class Store:
                 raise StoreLocked(f"{self.location} is held by another process (is the board running?)") from exc
             if not self.is_duckdb:
                 said = " ".join(line.strip() for line in str(getattr(exc, "orig", exc)).splitlines())
-                shown = self.engine.url.render_as_string(hide_password=True)
-                raise StoreUnreachable(f"cannot open the store {shown}: {said}") from None
+                raise StoreUnreachable(f"cannot open the store {self.shown}: {said}") from None
             if file is None:
                 raise
             self.engine.dispose()
@@ -213,6 +212,13 @@ class Store:
         self._roster: dict[str, list[dict[str, Any]]] | None = None
         self._on_commit: list[Callable[[], None]] = []
         self._committed_at = 0.0
+
+    @property
+    def shown(self) -> str:
+        """The store as messages name it: the file, or the server's URL as given, without its password."""
+        if "://" not in self.location:
+            return self.location
+        return sa.engine.make_url(self.location).render_as_string(hide_password=True)
 
     @property
     def inbox(self) -> Path:
