@@ -42,12 +42,13 @@ RENEW_WAIT_SECONDS = 2.0
 RENEW_QUIET_SECONDS = 1.0
 
 
-class UnsupportedStore(RuntimeError):
-    """The store is a server database and the operation is DuckDB-only so far (bulk import)."""
-
-
 class StoreLocked(RuntimeError):
     """Another process holds the DuckDB file (usually the running board)."""
+
+
+class StoreUnreachable(RuntimeError):
+    """A server store (PostgreSQL) does not answer or refuses the connection; the message names it, without its
+    password, and says what the server said."""
 
 
 class StoreDamaged(RuntimeError):
@@ -180,7 +181,10 @@ class Store:
         except sa.exc.SQLAlchemyError as exc:
             if _is_lock_error(exc):
                 raise StoreLocked(f"{self.location} is held by another process (is the board running?)") from exc
-            if not self.is_duckdb or file is None:
+            if not self.is_duckdb:
+                said = " ".join(line.strip() for line in str(getattr(exc, "orig", exc)).splitlines())
+                raise StoreUnreachable(f"cannot open the store {self.shown}: {said}") from None
+            if file is None:
                 raise
             self.engine.dispose()
             said = str(getattr(exc, "orig", exc)).splitlines()[0]
@@ -208,6 +212,13 @@ class Store:
         self._roster: dict[str, list[dict[str, Any]]] | None = None
         self._on_commit: list[Callable[[], None]] = []
         self._committed_at = 0.0
+
+    @property
+    def shown(self) -> str:
+        """The store as messages name it: the file, or the server's URL as given, without its password."""
+        if "://" not in self.location:
+            return self.location
+        return sa.engine.make_url(self.location).render_as_string(hide_password=True)
 
     @property
     def inbox(self) -> Path:

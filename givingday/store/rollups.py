@@ -49,8 +49,6 @@ select occurred_at, amount_fen, matched_fen, 1 as donation_count, project_id, te
 from {rows}
 """
 NEW_GIFTS = _GIFTS.format(rows="donations where import_id = :import_id")
-# The import's gifts as it staged them (`ingest/batch.py`), when every one of them was new: no second reading.
-STAGED_GIFTS = _GIFTS.format(rows="staged_donations")
 
 NEW_ADJUSTMENTS = """
 select occurred_at, amount_delta_fen as amount_fen, matched_delta_fen as matched_fen,

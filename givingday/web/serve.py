@@ -109,7 +109,7 @@ def serve(args: argparse.Namespace) -> int:
         t = store.query("totals_overall")[0]
         print(f"demo giving day playing: {t['donations']:,} gifts so far (GIVINGDAY_DEMO=0 turns it off)")
     print(
-        f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/ "
+        f"store {store.shown}; inbox {store.inbox} (watched); open http://localhost:{args.port}/ "
         f"(plaza screens: http://localhost:{args.port}/wall?site=ID)"
     )
     try:
