@@ -15,6 +15,7 @@ Nothing grows with time: a site nobody has asked for in `forget_after` seconds i
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import threading
 import time
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 
 from givingday.screens import render as bigscreen
 from givingday.screens.snapshot import Snapshot, take_snapshot, take_snapshots
+from givingday.store import notices
 from givingday.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,15 @@ class _Site:
     pages: dict[PageKey, str] = field(default_factory=dict)  # rendered from this snapshot
     asked: set[PageKey] = field(default_factory=set)  # shown from this snapshot: rendered ahead on the next
     asked_at: float = 0.0
+    aged: int | None = None  # the pages were rendered with figures this many minutes old (-1: unknown), or fresh
+
+
+def _aged(snap: Snapshot, at: dt.datetime) -> int | None:
+    """How a page shown at `at` says the figures' age: None (fresh), else their minutes (-1: unknown)."""
+    if not snap.figures_old(at):
+        return None
+    age = snap.figures_age(at)
+    return -1 if age is None else int(age // 60)
 
 
 class ScreenFeed:
@@ -65,13 +76,14 @@ class ScreenFeed:
         self._written = threading.Event()  # a commit since the last snapshot: take the next one now
         self._on_refresh: list[Callable[[bool], None]] = []
         self._thread: threading.Thread | None = None
+        self._listener: notices.CommitListener | None = None
 
     def cached(self, site_id: str | None, view: str, lang: str, celebrate: str | None) -> tuple[str, int | None] | None:
         """The page and the milestone passed, if both are already here: it never queries or renders, so an
         event loop may call it. None sends the caller to `snapshot` and `html`."""
         entry = self._sites.get(site_id)
-        if entry is None:
-            return None
+        if entry is None or _aged(entry.snapshot, dt.datetime.now(dt.UTC)) != entry.aged:
+            return None  # none yet, or its pages no longer say how old the figures are: `html` renders them again
         milestone = entry.snapshot.milestone_passed()
         key = (view, lang, bigscreen.honoured(milestone, celebrate))
         page = entry.pages.get(key)
@@ -95,10 +107,15 @@ class ScreenFeed:
         if not self.knows(site_id):
             return bigscreen.unknown_site(site_id)
         entry = self._site(site_id)
+        now = dt.datetime.now(dt.UTC)
+        aged = _aged(entry.snapshot, now)
+        if aged != entry.aged:  # no new snapshot came (the feed or its database is stuck): say so on every page
+            with self._lock:
+                entry.pages, entry.aged = {}, aged
         key = (view, lang, celebrate)
         page = entry.pages.get(key)
         if page is None:
-            page = bigscreen.render(entry.snapshot, view, lang, celebrate, site_id)
+            page = bigscreen.render(entry.snapshot, view, lang, celebrate, site_id, at=now)
         with self._lock:
             if key in entry.pages or len(entry.pages) < self.max_pages:
                 entry.pages[key] = page
@@ -119,7 +136,8 @@ class ScreenFeed:
             with self._first:
                 entry = self._sites.get(site_id)
                 if entry is None:
-                    entry = _Site(take_snapshot(self.store, site_id=site_id))
+                    snap = take_snapshot(self.store.reader, site_id=site_id)
+                    entry = _Site(snap, aged=_aged(snap, snap.taken_at))
                     with self._lock:
                         if len(self._sites) >= self.max_sites:
                             self._sites.pop(min(self._sites, key=lambda k: self._sites[k].asked_at))
@@ -137,7 +155,7 @@ class ScreenFeed:
             current = dict(self._sites)
         if not current:
             return
-        snaps = take_snapshots(self.store, list(current))
+        snaps = take_snapshots(self.store.reader, list(current))
         for site_id, old in current.items():
             snap = snaps[site_id]
             with self._lock:
@@ -145,7 +163,9 @@ class ScreenFeed:
             pages = {k: bigscreen.render(snap, k[0], k[1], k[2], site_id) for k in asked}
             with self._lock:
                 if site_id in self._sites:
-                    self._sites[site_id] = _Site(snap, pages, set(), self._sites[site_id].asked_at)
+                    self._sites[site_id] = _Site(
+                        snap, pages, set(), self._sites[site_id].asked_at, _aged(snap, snap.taken_at)
+                    )
 
     def on_refresh(self, hook: Callable[[bool], None]) -> None:
         """Call `hook` (in the feed's thread) after every snapshot, saying whether a commit asked for it (else the
@@ -171,19 +191,25 @@ class ScreenFeed:
             last = time.monotonic()
             try:
                 self.refresh()
+            except Exception:  # a failed snapshot leaves the last one showing, with its age once too old
+                log.exception("screen feed: snapshot failed")
+            try:
                 for hook in list(self._on_refresh):
                     hook(written)
-            except Exception:  # a failed snapshot leaves the last one showing; its time says how old it is
-                log.exception("screen feed: snapshot failed")
+            except Exception:
+                log.exception("screen feed: a hook failed")
 
     def start(self) -> ScreenFeed:
         self.store.on_commit(self.written)
+        self._listener = notices.listen(self.store, self.written)  # other boards' commits (PostgreSQL)
         self._thread = threading.Thread(target=self.run, name="givingday-screens", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self.store.drop_on_commit(self.written)
+        if self._listener is not None:
+            self._listener.stop()
         self._stopping.set()
         self._written.set()
         if self._thread is not None:
