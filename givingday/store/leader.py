@@ -73,8 +73,9 @@ class Leadership(threading.Thread):
         self._conn: psycopg.Connection | None = None
 
     def start(self) -> Leadership:
-        if self.store.is_duckdb:  # the one process that holds the file leads
-            self._gain()
+        if self.store.is_duckdb:  # the one process that holds the file leads, from the start, as always
+            self.leading.set()
+            self.on_gain()
         else:
             super().start()
         return self
