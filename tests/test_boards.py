@@ -1,0 +1,198 @@
+"""Several boards on one PostgreSQL store (issue 19, parts 2 and 3): the once-only work led by one board and taken
+over when it dies, each shared inbox file taken once, every board hearing every commit, writes from several
+processes at once keeping the rollups exact, and the screens reading from a streaming standby."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from givingday.config import ROOT
+from givingday.screens import render as bigscreen
+from givingday.screens.feed import ScreenFeed
+from givingday.screens.snapshot import take_snapshot
+from givingday.store import leader, notices
+from givingday.store.database import Store
+from tests.conftest import FIXTURES, assert_rollups_match_ledger, open_store, wait_until
+from tests.pg_standby import PgStandby
+from tests.seeded import seed_gifts
+
+pytestmark = pytest.mark.postgres
+
+
+def _kill_sessions(url: str, pid: int) -> None:
+    """What the server sees when a board dies: its connection gone."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("select pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+
+
+def test_one_board_leads_and_another_takes_over_when_its_connection_drops(pg_store):
+    other = Store(pg_store.location)
+    said = []
+    first = leader.Leadership(pg_store, lambda: said.append("first leads"), lambda: said.append("first stops"))
+    second = leader.Leadership(other, lambda: said.append("second leads"), lambda: said.append("second stops"))
+    try:
+        first.start()
+        wait_until(first.leading.is_set, 10, "the first board to lead")
+        second.start()
+        time.sleep(3 * leader.RETRY_SECONDS)  # the second tries the lock three times meanwhile
+        assert (said, second.leading.is_set()) == (["first leads"], False)
+        _kill_sessions(pg_store.location, first._conn.info.backend_pid)
+        wait_until(second.leading.is_set, 5, "the second board to take over")
+        wait_until(lambda: "first stops" in said, 5, "the first board to stop its work")
+        assert sorted(said) == ["first leads", "first stops", "second leads"]
+        time.sleep(3 * leader.RETRY_SECONDS)
+        assert not first.leading.is_set()  # back, it finds the lock taken and waits its turn
+    finally:
+        first.stop()
+        second.stop()
+        other.dispose()
+    assert said[-1] == "second stops"
+
+
+def test_boards_sharing_an_inbox_take_each_file_once(pg_store, tmp_path):
+    other = Store(pg_store.location)
+    mine, theirs = leader.FileClaims(pg_store), leader.FileClaims(other)
+    path = tmp_path / "inbox" / "gifts.csv"
+    try:
+        with mine.claim(path) as first:
+            with theirs.claim(path) as second:
+                assert (first, second) == (True, False)
+            with theirs.claim(path.with_name("other.csv")) as another:
+                assert another
+        with theirs.claim(path) as after:
+            assert after  # freed once the first board is done with it
+    finally:
+        mine.close()
+        theirs.close()
+        other.dispose()
+
+
+def test_every_board_hears_every_commit_and_comes_back_after_a_lost_connection(pg_store):
+    writer = Store(pg_store.location)
+    heard = []
+    listener = notices.listen(pg_store, lambda: heard.append(time.monotonic()))
+    try:
+        wait_until(listener.listening.is_set, 10, "the listener to listen")
+        with pytest.raises(ZeroDivisionError), writer.writing() as conn:
+            conn.exec_driver_sql("select 1")
+            1 / 0  # noqa: B018 - a write that rolls back tells nobody
+        time.sleep(1.5)
+        assert heard == []
+        seed_gifts(writer)
+        wait_until(lambda: len(heard) == 1, 5, "the other board's commit to be heard")
+        with psycopg.connect(leader.conninfo(pg_store), autocommit=True) as conn:
+            conn.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where query = 'listen givingday_commits'"
+            )
+        wait_until(lambda: len(heard) == 2, 10, "the listener to come back and say it may have missed commits")
+        wait_until(listener.listening.is_set, 10, "the listener to listen again")
+        with writer.writing() as conn:
+            conn.exec_driver_sql("select 1")
+        wait_until(lambda: len(heard) == 3, 5, "a commit after the reconnection to be heard")
+    finally:
+        listener.stop()
+        writer.dispose()
+
+
+def test_writers_in_four_processes_at_once_keep_the_rollups_equal_to_the_ledger(pg_store):
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.concurrent_writer", pg_store.location, str(n), "60"],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
+    for w in writers:
+        assert w.wait(180) == 0, w.stderr.read()
+    stored = pg_store.query_rows(
+        "select count(*) as n, cast(sum(amount_fen) as bigint) as fen, count(distinct import_id) as files"
+        " from donations"
+    )[0]
+    assert pg_store.scalar("select count(*) from imports") == 240
+    assert stored["n"] == pg_store.scalar("select count(distinct donation_id) from donations")
+    assert 240 < stored["n"] <= 400 and stored["n"] < 240 * 5  # shared ids: duplicates were taken once
+    assert_rollups_match_ledger(pg_store)
+    overall = pg_store.query("totals_overall")[0]
+    assert (overall["amount_fen"], overall["donations"]) == (stored["fen"], stored["n"])
+
+
+@pytest.fixture(scope="module")
+def standby(pg_server) -> Iterator[PgStandby]:
+    server = PgStandby(pg_server).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def read_from_standby(pg_server, standby) -> Iterator[Store]:
+    """A store on the primary whose reader is the standby, with an event that calls figures old after 3 s."""
+    url = pg_server.database()
+    open_store(url, FIXTURES / "roster").dispose()
+    read = standby.same_database(url)
+    wait_until(lambda: _answers(read), 30, "the standby to have the new database")
+    store = Store(url, read=read)
+    store.event = dataclasses.replace(store.event, stale_after_seconds=3)
+    yield store
+    store.dispose()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            return conn.execute("select count(*) from projects").fetchone()[0] > 0
+    except psycopg.Error:
+        return False
+
+
+def _figures(store) -> tuple:
+    t = take_snapshot(store, now=dt.datetime(2020, 9, 9, 12, 0, tzinfo=dt.UTC)).totals
+    return t["total_fen"], t["donations"], t["day_amount_fen"]
+
+
+def test_the_screens_read_from_a_standby_and_agree_with_the_primary_within_the_stale_limit(read_from_standby):
+    store = read_from_standby
+    assert store.reader.scalar("select pg_is_in_recovery()") and not store.scalar("select pg_is_in_recovery()")
+    seed_gifts(store)
+    written = time.monotonic()
+    wait_until(lambda: _figures(store.reader) == _figures(store), 3, "the standby to agree with the primary")
+    assert time.monotonic() - written < store.event.stale_after_seconds
+    assert _figures(store) == (29_334 + 5_100, 5, 8_100)
+    feed = ScreenFeed(store)  # the screens' feed reads the reader
+    page = feed.html(None, "overview", "zh", None)
+    assert f'data-fen="{29_334 + 5_100}"' in page and "屏幕数字" not in page
+    assert feed.snapshot(None).figures_age() < store.event.stale_after_seconds
+    with pytest.raises(Exception, match="read-only transaction"):
+        store.reader.scalar(
+            "insert into audit_log (audit_id, acted_at, user_name, action) values ('x', now(), 'a', 'b')"
+        )
+
+
+def test_a_lagging_standby_puts_the_banner_on_the_screens(read_from_standby, standby):
+    store = read_from_standby
+    with psycopg.connect(standby.same_database(store.location), autocommit=True) as conn:
+        conn.execute("select pg_wal_replay_pause()")
+        try:
+            seed_gifts(store)
+            time.sleep(store.event.stale_after_seconds + 1)
+            snap = take_snapshot(store.reader)
+            assert snap.totals["donations"] == 0  # the standby has not replayed the gifts
+            assert snap.figures_old() and snap.figures_age() > store.event.stale_after_seconds
+            assert "屏幕数字已 0 分钟未刷新" in bigscreen.render(snap)
+            assert "These figures are 0 min old" in bigscreen.render(snap, lang="en")
+        finally:
+            conn.execute("select pg_wal_replay_resume()")
+    wait_until(lambda: take_snapshot(store.reader).totals["donations"] == 5, 10, "the standby to catch up")
+    snap = take_snapshot(store.reader)
+    assert not snap.figures_old() and "屏幕数字" not in bigscreen.render(snap)
