@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import re
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -21,6 +27,7 @@ from givingday.screens.snapshot import take_snapshot
 from givingday.store import leader, notices
 from givingday.store.database import Store
 from tests.conftest import FIXTURES, assert_rollups_match_ledger, open_store, wait_until
+from tests.pg_server import _free_port
 from tests.pg_standby import PgStandby
 from tests.seeded import seed_gifts
 
@@ -196,3 +203,96 @@ def test_a_lagging_standby_puts_the_banner_on_the_screens(read_from_standby, sta
     wait_until(lambda: take_snapshot(store.reader).totals["donations"] == 5, 10, "the standby to catch up")
     snap = take_snapshot(store.reader)
     assert not snap.figures_old() and "屏幕数字" not in bigscreen.render(snap)
+
+
+@dataclasses.dataclass
+class Board:
+    proc: subprocess.Popen
+    url: str
+    log: Path
+
+    def said(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def wall_total(self) -> int | None:
+        """The district's total on this board's `/wall/feed` (None while it does not answer)."""
+        try:
+            page = urllib.request.urlopen(self.url + "/wall/feed", timeout=5).read().decode()
+        except OSError:
+            return None
+        return int(re.search(r'id="headline-total" data-fen="(\d+)"', page)[1])
+
+
+@contextmanager
+def boards(url: str, folder: Path, n: int = 2) -> Iterator[list[Board]]:
+    """`n` boards serving one PostgreSQL store (the demo off), one after the other, so the first leads."""
+    env = {**os.environ, "GIVINGDAY_DB": url, "GIVINGDAY_DEMO": "0", "GIVINGDAY_INBOX": str(folder / "inbox")}
+    env.update(GIVINGDAY_SALT="one secret for every board", GIVINGDAY_LOG_LEVEL="INFO")
+    started: list[Board] = []
+    try:
+        for i in range(n):
+            port, log = _free_port(), folder / f"board{i}.log"
+            with log.open("w") as out:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "givingday", "serve", "--port", str(port)],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            board = Board(proc, f"http://127.0.0.1:{port}", log)
+            started.append(board)
+            wait_until(lambda b=board: b.wall_total() is not None or b.proc.poll() is not None, 90, "a board to start")
+            assert board.proc.poll() is None, board.said()
+        yield started
+    finally:
+        for board in started:
+            if board.proc.poll() is None:
+                board.proc.terminate()
+                board.proc.wait(20)
+
+
+LEADS = "this board leads"
+
+
+def test_a_gift_taken_in_by_one_board_reaches_the_wall_of_another(pg_store, tmp_path):
+    with boards(pg_store.location, tmp_path) as (first, second):
+        wait_until(lambda: LEADS in first.said(), 10, "the first board to lead")
+        assert LEADS not in second.said()
+        assert first.wall_total() == second.wall_total() == 0  # both walls watch the district
+        seed_gifts(pg_store)
+        written = time.monotonic()
+        wait_until(lambda: second.wall_total() == 29_334 + 5_100, 10, "the gift on the other board's wall")
+        took = time.monotonic() - written
+        assert first.wall_total() == 29_334 + 5_100
+    load = Path("/proc/loadavg").read_text().split()[0]
+    print(f"gift to the other board's /wall/feed: {took:.2f} s (load {load})")
+
+
+def test_a_board_killed_while_both_take_gifts_in_leaves_the_work_to_the_other(pg_store, tmp_path):
+    with boards(pg_store.location, tmp_path) as (first, second):
+        wait_until(lambda: LEADS in first.said(), 10, "the first board to lead")
+        writers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.concurrent_writer", pg_store.location, str(n), "40"],
+                cwd=ROOT,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(2)
+        ]
+        wait_until(lambda: (second.wall_total() or 0) > 0, 30, "gifts on the second board's wall")
+        os.kill(first.proc.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        wait_until(lambda: LEADS in second.said(), 10, "the second board to take the once-only work over")
+        took_over = time.monotonic() - killed
+        for w in writers:
+            assert w.wait(180) == 0, w.stderr.read()
+        overall = pg_store.query("totals_overall")[0]
+        wait_until(lambda: second.wall_total() == overall["total_fen"], 10, "the second board's wall to show it all")
+        assert first.proc.wait(5) == -signal.SIGKILL
+    print(f"the second board led {took_over:.2f} s after the first was killed")
+    assert took_over < 2 + 3 * leader.RETRY_SECONDS
+    assert_rollups_match_ledger(pg_store)
+    recount = pg_store.query_rows("select cast(sum(amount_fen + matched_fen) as bigint) as fen from ledger")[0]
+    assert overall["total_fen"] == recount["fen"]
