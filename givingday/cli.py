@@ -16,7 +16,7 @@ from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.money import format_yuan
 from givingday.report.fonts import FontMissing
 from givingday.report.scope import ReportError
-from givingday.store.database import Store, StoreDamaged, StoreLocked, UnsupportedStore
+from givingday.store.database import Store, StoreDamaged, StoreLocked
 
 BY_QUERIES = {
     "project": "totals_by_project",
@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None, store: Store | None = None) -> int:
                 return code
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except (RosterError, ProfileError, UnsupportedStore, ReportError, FontMissing, StoreDamaged) as exc:
+    except (RosterError, ProfileError, ReportError, FontMissing, StoreDamaged) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

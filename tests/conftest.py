@@ -65,12 +65,43 @@ def fixture_roster_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# `pytestmark = pytest.mark.both_stores` (or the mark on one test): each test that takes `store` runs on DuckDB and
+# again on PostgreSQL, the second marked `postgres`. A test of something DuckDB alone has (its file, its lock, its
+# renewal) is marked `duckdb_only` in such a module.
+STORE_KINDS = ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    definition = metafunc.definition
+    if (
+        "store_kind" in metafunc.fixturenames
+        and definition.get_closest_marker("both_stores")
+        and not definition.get_closest_marker("duckdb_only")
+    ):
+        metafunc.parametrize("store_kind", STORE_KINDS)
+
+
 @pytest.fixture
-def store(db_path: Path, fixture_roster_file: Path) -> Iterator[Store]:
-    """A fresh store on the small fixture roster (4 projects, 2 teams, 2 sites)."""
+def store_kind() -> str:
+    """Which database `store` is on: DuckDB, unless the test is marked `both_stores` (then each in turn)."""
+    return "duckdb"
+
+
+@pytest.fixture
+def store(
+    request: pytest.FixtureRequest, store_kind: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
+    """A fresh store on the small fixture roster (4 projects, 2 teams, 2 sites): a copy of a migrated DuckDB file,
+    or on PostgreSQL a new database copied from a migrated one (its inbox and salt in the test's folder, as a
+    file's are beside it)."""
     db_path.parent.mkdir(parents=True)
-    shutil.copyfile(fixture_roster_file, db_path)
-    s = Store(str(db_path))
+    if store_kind == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        monkeypatch.setattr(config, "DATA_DIR", db_path.parent)
+        s = Store(server.database(template=request.getfixturevalue("pg_roster_template")))
+    else:
+        shutil.copyfile(request.getfixturevalue("fixture_roster_file"), db_path)
+        s = Store(str(db_path))
     s.migrate()  # already current: only checks
     yield s
     s.dispose()
@@ -86,10 +117,18 @@ def pg_server() -> Iterator[PgServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_roster_template(pg_server: PgServer) -> str:
+    """A migrated database on the fixture roster, made once: each PostgreSQL `store` is created from it."""
+    url = pg_server.database()
+    open_store(url, FIXTURES / "roster").dispose()
+    return url.rpartition("/")[2]
+
+
 @pytest.fixture
-def pg_store(pg_server: PgServer) -> Iterator[Store]:
+def pg_store(pg_server: PgServer, pg_roster_template: str) -> Iterator[Store]:
     """A fresh store on the small fixture roster, like `store`, in a new database on the PostgreSQL server."""
-    s = open_store(pg_server.database(), FIXTURES / "roster")
+    s = Store(pg_server.database(template=pg_roster_template))
     yield s
     s.dispose()
 

@@ -1,5 +1,6 @@
 """The store on a real PostgreSQL server (tests/pg_server.py): the migrations, the views, and every query file
-answering exactly as on DuckDB with the same gifts. Bulk import on PostgreSQL is not there yet (UnsupportedStore)."""
+answering exactly as on DuckDB with the same gifts. The import, the adjustments, the report and the screens run on
+both databases in their own modules (`pytest.mark.both_stores`, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -45,18 +46,16 @@ def test_every_migration_runs_on_postgresql_and_is_recorded_once(pg_store):
 
 
 @pytest.mark.postgres
-def test_init_makes_a_postgresql_store_and_import_says_it_is_not_there_yet(pg_server, tmp_path):
+def test_init_makes_a_postgresql_store_and_import_takes_a_file_into_it(pg_server, tmp_path):
     url = pg_server.database()
     ran = run_cli("init", "--roster", str(FIXTURES / "roster"), db=url)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.splitlines()[1] == f"roster loaded from {FIXTURES / 'roster'}: 4 projects, 2 teams, 2 sites"
     gift = write(tmp_path, "g.csv", CANONICAL_HEADER + "X1,2020-09-07 10:00:00,1,0,P001,,,qr,张三\n")
     ran = run_cli("import", str(gift), db=url)
-    assert (ran.returncode, ran.stderr) == (
-        2,
-        "error: importing into postgresql+psycopg is not supported yet: the bulk path is DuckDB's\n",
-    )
-    assert run_cli("totals", db=url).stdout.splitlines()[0] == "total    ¥0.00"
+    assert (ran.returncode, ran.stderr) == (0, "")
+    assert ran.stdout.startswith("g.csv: 1 new, 0 duplicate, 0 rejected (¥1.00 new, matched ¥0.00; canonical, csv/utf-8,")
+    assert run_cli("totals", db=url).stdout.splitlines()[:2] == ["total    ¥1.00", "public   ¥1.00"]
 
 
 @pytest.mark.postgres

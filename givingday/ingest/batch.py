@@ -26,8 +26,8 @@ from givingday.ingest.judge import Rejection, judge_rows
 from givingday.ingest.profiles import Profile, ProfileError, load_profiles, unreadable_profiles
 from givingday.labels import both
 from givingday.money import format_yuan
-from givingday.store import adjustments, rollups
-from givingday.store.database import Store, UnsupportedStore
+from givingday.store import adjustments, bulk, rollups
+from givingday.store.database import Store
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +147,6 @@ def import_bytes(
     the gifts and the record of who brought them in commit together or not at all. Gift times are judged on
     `board`'s clock when given (the demo's backfill), else on the board's (`clock.board_time`).
     """
-    if not store.is_duckdb:
-        raise UnsupportedStore(
-            f"importing into {store.url.split(':')[0]} is not supported yet: the bulk path is DuckDB's"
-        )
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
     sha = hashlib.sha256(data).hexdigest()
@@ -189,16 +185,9 @@ def import_bytes(
                 import_id=import_id,
                 rejections=judged.rejections,
             )
-            raw = conn.connection.driver_connection
             if gifts.num_rows:
-                raw.register("staged_donations", _staged(gifts, source, import_id))
-                try:
-                    inserted = raw.execute(
-                        f"insert into donations ({_DONATION_COLUMNS}) select {_DONATION_COLUMNS} from staged_donations"
-                        " on conflict do nothing"
-                    ).fetchone()[0]
-                finally:
-                    raw.unregister("staged_donations")
+                staged = _staged(gifts, source, import_id)
+                inserted = bulk.insert_staged(conn, "donations", staged, staged.column_names)
                 report.rows_new = int(inserted)
                 report.rows_duplicate += gifts.num_rows - report.rows_new
                 if report.rows_new:
@@ -219,25 +208,16 @@ def import_bytes(
                         f"import:{source}",
                     )
             if report.rejections:
-                raw.register(
-                    "staged_rejections",
-                    pa.table(
-                        {
-                            "import_id": pa.array([import_id] * len(report.rejections), type=pa.int64()),
-                            "file_name": [source] * len(report.rejections),
-                            "line": pa.array([r.line for r in report.rejections], type=pa.int64()),
-                            "reason": [r.reason for r in report.rejections],
-                            "row_text": [r.row_text for r in report.rejections],
-                        }
-                    ),
+                rejected = pa.table(
+                    {
+                        "import_id": pa.array([import_id] * len(report.rejections), type=pa.int64()),
+                        "file_name": [source] * len(report.rejections),
+                        "line": pa.array([r.line for r in report.rejections], type=pa.int64()),
+                        "reason": [r.reason for r in report.rejections],
+                        "row_text": [r.row_text for r in report.rejections],
+                    }
                 )
-                try:
-                    raw.execute(
-                        "insert into rejected_rows (import_id, file_name, line, reason, row_text)"
-                        " select import_id, file_name, line, reason, row_text from staged_rejections"
-                    )
-                finally:
-                    raw.unregister("staged_rejections")
+                bulk.insert_staged(conn, "rejected_rows", rejected, rejected.column_names, skip_conflicts=False)
             report.duration_ms = round((time.perf_counter() - t0) * 1000)
             _log(conn, report, sha, started, profile)
             if also:

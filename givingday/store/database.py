@@ -62,10 +62,6 @@ from (select 1) as one left join pg_stat_wal_receiver as r on true
 """
 
 
-class UnsupportedStore(RuntimeError):
-    """The store is a server database and the operation is DuckDB-only so far (bulk import)."""
-
-
 class StoreLocked(RuntimeError):
     """Another process holds the DuckDB file (usually the running board)."""
 

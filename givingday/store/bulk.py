@@ -1,0 +1,79 @@
+"""Arrow tables into the store inside the caller's transaction: the one place the write differs by database.
+
+DuckDB reads an Arrow table in place (`register`); PostgreSQL is sent it as CSV by `COPY` into a temporary table
+that the same transaction then inserts from. Either way the insert is one SQL statement, so the primary key
+decides the duplicates and a failure rolls the whole import back.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import sqlalchemy as sa
+
+_STAGING = "staged_rows"
+
+
+def insert_staged(
+    conn: sa.Connection, table: str, rows: pa.Table, columns: list[str], skip_conflicts: bool = True
+) -> int:
+    """Insert `rows` (Arrow columns named as `columns`) into `table`; returns how many were inserted. With
+    `skip_conflicts` a row whose key is already stored is left out (`on conflict do nothing`), not an error."""
+    names = ", ".join(columns)
+    insert = f"insert into {table} ({names}) select {names} from {_STAGING}"
+    if skip_conflicts:
+        insert += " on conflict do nothing"
+    rows = rows.select(columns)
+    if conn.dialect.name == "duckdb":
+        raw = conn.connection.driver_connection
+        raw.register(_STAGING, rows)
+        try:
+            return int(raw.execute(insert).fetchone()[0])
+        finally:
+            raw.unregister(_STAGING)
+    _copy_into_staging(conn, table, rows, names)
+    inserted = conn.execute(sa.text(insert)).rowcount
+    conn.execute(sa.text(f"drop table {_STAGING}"))  # else at commit: a second call in the transaction makes it anew
+    return inserted
+
+
+def _copy_into_staging(conn: sa.Connection, table: str, rows: pa.Table, names: str) -> None:
+    """PostgreSQL: a temporary table shaped as `table`'s columns, filled by one `COPY` of the rows as CSV (quoted
+    values, unquoted empty for null, as PostgreSQL's CSV reads them; times with their offset)."""
+    conn.execute(sa.text(f"create temporary table {_STAGING} on commit drop as select {names} from {table} limit 0"))
+    buffer = io.BytesIO()
+    pa_csv.write_csv(rows, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="all_valid"))
+    with (
+        conn.connection.driver_connection.cursor() as cur,
+        cur.copy(f"copy {_STAGING} ({names}) from stdin with (format csv)") as copy,
+    ):
+        copy.write(buffer.getbuffer())
+
+
+def _held(conn: sa.Connection, table: str, column: str, values: pa.Array) -> pa.Array:
+    """Which of `values` (not null) `table.column` already holds, as an Arrow array of those found."""
+    if conn.dialect.name == "duckdb":
+        raw = conn.connection.driver_connection
+        raw.register(_STAGING, pa.table({column: values}))
+        try:
+            found = raw.sql(
+                f"select {column} from {table} where {column} in (select {column} from {_STAGING})"
+            ).to_arrow_table()
+        finally:
+            raw.unregister(_STAGING)
+        return found.column(0).combine_chunks()
+    found = conn.execute(
+        sa.text(f"select {column} from {table} where {column} = any(:values)"), {"values": values.to_pylist()}
+    ).scalars()
+    return pa.array(list(found), values.type)
+
+
+def is_in_store(conn: sa.Connection, table: str, column: str, values: pa.Array) -> pa.Array:
+    """A boolean per value: whether `table.column` holds it (false for null)."""
+    wanted = pc.drop_null(values)
+    if not len(wanted):
+        return pa.array([False] * len(values))
+    return pc.fill_null(pc.is_in(values, value_set=_held(conn, table, column, wanted)), False)
