@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import random
 import re
 import signal
 import subprocess
@@ -26,7 +27,7 @@ from givingday.screens.feed import ScreenFeed
 from givingday.screens.snapshot import take_snapshot
 from givingday.store import leader, notices
 from givingday.store.database import Store
-from tests.conftest import FIXTURES, assert_rollups_match_ledger, open_store, wait_until
+from tests.conftest import CANONICAL_HEADER, FIXTURES, assert_rollups_match_ledger, open_store, wait_until
 from tests.pg_server import _free_port
 from tests.pg_standby import PgStandby
 from tests.seeded import seed_gifts
@@ -109,28 +110,64 @@ def test_every_board_hears_every_commit_and_comes_back_after_a_lost_connection(p
         writer.dispose()
 
 
-def test_writers_in_four_processes_at_once_keep_the_rollups_equal_to_the_ledger(pg_store):
-    writers = [
+def gift_files(folder: Path, files: int, seed: int = 42) -> dict[str, int]:
+    """`files` small canonical files of GIFTS_PER_FILE gifts each, their ids drawn from one pool in a shuffled
+    order (so files share gifts, each in its own order); returns every distinct gift's fen."""
+    rng = random.Random(seed)
+    fen: dict[str, int] = {}
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in range(files):
+        lines = []
+        for n in rng.sample(range(ID_POOL), GIFTS_PER_FILE):
+            fen[f"C{n}"] = 100 + n
+            project, team, site, channel = PLACES[n % len(PLACES)]
+            when = f"2020-09-07 {9 + n % 12:02d}:{n % 60:02d}:{n % 7:02d}"
+            lines.append(f"C{n},{when},{(100 + n) / 100:.2f},0,{project},{team},{site},{channel},张{n}\n")
+        part = folder / f".gifts-{seed}-{f:03d}.csv.part"
+        part.write_text(CANONICAL_HEADER + "".join(lines), encoding="utf-8")
+        part.replace(folder / f"gifts-{seed}-{f:03d}.csv")
+    return fen
+
+
+ID_POOL, GIFTS_PER_FILE = 60, 5
+PLACES = [("P001", "T001", "S002", "qr"), ("P002", "", "S001", "bank"), ("P089", "T002", "", "offline")]
+SALT = {"GIVINGDAY_SALT": "one secret for every board"}
+
+
+def assert_store_holds(store: Store, fen: dict[str, int]) -> None:
+    """Every gift once, to the fen, and rollups equal to a recount from the ledger."""
+    held = store.query_rows("select donation_id, amount_fen from donations order by donation_id")
+    assert {r["donation_id"]: r["amount_fen"] for r in held} == fen
+    assert_rollups_match_ledger(store)
+    overall = store.query("totals_overall")[0]
+    assert (overall["amount_fen"], overall["donations"]) == (sum(fen.values()), len(fen))
+
+
+def test_imports_from_four_processes_at_once_keep_the_rollups_equal_to_the_ledger(pg_store, tmp_path):
+    fen: dict[str, int] = {}
+    batches = []
+    for n in range(4):
+        fen.update(gift_files(tmp_path / f"files{n}", 30, seed=n))
+        batches.append(sorted(str(p) for p in (tmp_path / f"files{n}").glob("*.csv")))
+    env = {**os.environ, "GIVINGDAY_DB": pg_store.location, **SALT}
+    importers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.concurrent_writer", pg_store.location, str(n), "60"],
+            [sys.executable, "-m", "givingday", "import", *files],
             cwd=ROOT,
-            stderr=subprocess.PIPE,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
         )
-        for n in range(4)
+        for files in batches
     ]
-    for w in writers:
-        assert w.wait(180) == 0, w.stderr.read()
-    stored = pg_store.query_rows(
-        "select count(*) as n, cast(sum(amount_fen) as bigint) as fen, count(distinct import_id) as files"
-        " from donations"
-    )[0]
-    assert pg_store.scalar("select count(*) from imports") == 240
-    assert stored["n"] == pg_store.scalar("select count(distinct donation_id) from donations")
-    assert 240 < stored["n"] <= 400 and stored["n"] < 240 * 5  # shared ids: duplicates were taken once
-    assert_rollups_match_ledger(pg_store)
-    overall = pg_store.query("totals_overall")[0]
-    assert (overall["amount_fen"], overall["donations"]) == (stored["fen"], stored["n"])
+    for p in importers:
+        said = p.communicate(timeout=300)[0]
+        assert p.returncode == 0, said
+    assert pg_store.query_rows("select outcome, count(*) as n from imports group by outcome") == [
+        {"outcome": "committed", "n": 120}
+    ]
+    assert_store_holds(pg_store, fen)
 
 
 @pytest.fixture(scope="module")
@@ -224,19 +261,20 @@ class Board:
 
 
 @contextmanager
-def boards(url: str, folder: Path, n: int = 2) -> Iterator[list[Board]]:
-    """`n` boards serving one PostgreSQL store (the demo off), one after the other, so the first leads."""
-    env = {**os.environ, "GIVINGDAY_DB": url, "GIVINGDAY_DEMO": "0", "GIVINGDAY_INBOX": str(folder / "inbox")}
-    env.update(GIVINGDAY_SALT="one secret for every board", GIVINGDAY_LOG_LEVEL="INFO")
+def boards(url: str, folder: Path, n: int = 2, shared_inbox: bool = True) -> Iterator[list[Board]]:
+    """`n` boards serving one PostgreSQL store (the demo off), one after the other, so the first leads; their
+    inbox is `folder/inbox`, or with `shared_inbox` false each its own `folder/inboxN`."""
     started: list[Board] = []
     try:
         for i in range(n):
+            inbox = folder / ("inbox" if shared_inbox else f"inbox{i}")
+            env = {**os.environ, "GIVINGDAY_DB": url, "GIVINGDAY_DEMO": "0", "GIVINGDAY_INBOX": str(inbox), **SALT}
             port, log = _free_port(), folder / f"board{i}.log"
             with log.open("w") as out:
                 proc = subprocess.Popen(
                     [sys.executable, "-m", "givingday", "serve", "--port", str(port)],
                     cwd=ROOT,
-                    env=env,
+                    env={**env, "GIVINGDAY_LOG_LEVEL": "INFO"},
                     stdout=out,
                     stderr=subprocess.STDOUT,
                 )
@@ -256,43 +294,38 @@ LEADS = "this board leads"
 
 
 def test_a_gift_taken_in_by_one_board_reaches_the_wall_of_another(pg_store, tmp_path):
-    with boards(pg_store.location, tmp_path) as (first, second):
+    with boards(pg_store.location, tmp_path, shared_inbox=False) as (first, second):
         wait_until(lambda: LEADS in first.said(), 10, "the first board to lead")
         assert LEADS not in second.said()
         assert first.wall_total() == second.wall_total() == 0  # both walls watch the district
-        seed_gifts(pg_store)
-        written = time.monotonic()
-        wait_until(lambda: second.wall_total() == 29_334 + 5_100, 10, "the gift on the other board's wall")
-        took = time.monotonic() - written
-        assert first.wall_total() == 29_334 + 5_100
+        fen = gift_files(tmp_path / "inbox0", 1)  # the first board's own inbox
+        arrived = time.monotonic()
+        wait_until(lambda: second.wall_total() == sum(fen.values()), 10, "the gift on the other board's wall")
+        took = time.monotonic() - arrived
+        assert first.wall_total() == sum(fen.values())
+        assert [p.name for p in (tmp_path / "processed").glob("*.csv")] == ["gifts-42-000.csv"]
     load = Path("/proc/loadavg").read_text().split()[0]
-    print(f"gift to the other board's /wall/feed: {took:.2f} s (load {load})")
+    print(f"file in the first board's inbox to the second board's /wall/feed: {took:.2f} s (load {load})")
 
 
-def test_a_board_killed_while_both_take_gifts_in_leaves_the_work_to_the_other(pg_store, tmp_path):
+def test_a_board_killed_while_both_import_leaves_the_work_to_the_other(pg_store, tmp_path):
+    files = 80
     with boards(pg_store.location, tmp_path) as (first, second):
         wait_until(lambda: LEADS in first.said(), 10, "the first board to lead")
-        writers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "tests.concurrent_writer", pg_store.location, str(n), "40"],
-                cwd=ROOT,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for n in range(2)
-        ]
-        wait_until(lambda: (second.wall_total() or 0) > 0, 30, "gifts on the second board's wall")
+        fen = gift_files(tmp_path / "inbox", files)  # both boards take files from the one inbox
+        processed = tmp_path / "processed"
+        wait_until(lambda: len(list(processed.glob("*.csv"))) >= 10, 60, "both boards to import")
         os.kill(first.proc.pid, signal.SIGKILL)
         killed = time.monotonic()
         wait_until(lambda: LEADS in second.said(), 10, "the second board to take the once-only work over")
         took_over = time.monotonic() - killed
-        for w in writers:
-            assert w.wait(180) == 0, w.stderr.read()
-        overall = pg_store.query("totals_overall")[0]
-        wait_until(lambda: second.wall_total() == overall["total_fen"], 10, "the second board's wall to show it all")
+        wait_until(lambda: not list((tmp_path / "inbox").glob("*.csv")), 120, "the second board to take every file")
+        wait_until(lambda: second.wall_total() == sum(fen.values()), 10, "the second board's wall to show it all")
         assert first.proc.wait(5) == -signal.SIGKILL
+        assert "INFO givingday.ingest.inbox: " in first.said() and "INFO givingday.ingest.inbox: " in second.said()
     print(f"the second board led {took_over:.2f} s after the first was killed")
     assert took_over < 2 + 3 * leader.RETRY_SECONDS
-    assert_rollups_match_ledger(pg_store)
-    recount = pg_store.query_rows("select cast(sum(amount_fen + matched_fen) as bigint) as fen from ledger")[0]
-    assert overall["total_fen"] == recount["fen"]
+    assert len(list(processed.glob("*.csv"))) == files and not list((tmp_path / "failed").glob("*"))
+    by_board = pg_store.query_rows("select outcome, count(distinct file_name) as n from imports group by outcome")
+    assert by_board == [{"outcome": "committed", "n": files}]  # a file the killed board had begun: taken again
+    assert_store_holds(pg_store, fen)
