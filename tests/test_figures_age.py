@@ -8,6 +8,7 @@ from givingday.ingest.batch import import_bytes
 from givingday.screens import render as bigscreen
 from givingday.screens.feed import ScreenFeed
 from givingday.screens.snapshot import take_snapshot
+from tests.conftest import wait_until
 from tests.test_screen import GIFTS, NOW
 
 OLD = "屏幕数字已"
@@ -60,3 +61,26 @@ def test_a_feed_that_stopped_taking_snapshots_shows_their_age_on_every_screen(st
     assert feed.cached(None, "overview", "zh", None)[0] == aged  # made once, then read as before
     feed.refresh()  # a snapshot at last: fresh figures, no banner
     assert OLD not in feed.html(None, "overview", "zh", None)
+
+
+def test_a_feed_whose_snapshot_fails_still_tells_the_streams(store, monkeypatch):
+    """The streams re-send at each screen's refresh what the feed serves now: with its database gone, the pages
+    that say how old the figures are."""
+    from givingday.screens import feed as feeds
+
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    feed = ScreenFeed(store, period=0.05, gap=0.01)
+    feed.html(None, "overview", "zh", None)
+
+    def unreachable(*_args, **_kwargs):
+        raise ConnectionError("the database does not answer")
+
+    monkeypatch.setattr(feeds, "take_snapshots", unreachable)
+    told = []
+    feed.on_refresh(told.append)
+    feed.start()
+    try:
+        wait_until(lambda: len(told) >= 3, 10, "the feed to tell the streams after failed snapshots")
+    finally:
+        feed.stop()
+    assert set(told) == {False}  # no commit asked for these: the streams send them at each screen's refresh
