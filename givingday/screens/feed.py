@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 PageKey = tuple[str, str, int | None]  # view, lang, celebrated milestone
 PERIOD = 2.0  # seconds between snapshots when nothing is written: the "updated" time on every screen
 GAP = 0.2  # at least this long between two snapshots, however many commits land: at most five a second
+# Reading from a standby, a commit's snapshot may come before the standby replays it: one more follows this soon.
+STANDBY_CATCH_UP = 0.3
 # A site is forgotten when nobody asked for it for three of the slowest refreshes a screen may have.
 FORGET_AFTER = 3.0 * bigscreen.REFRESH_RANGE[1]
 
@@ -182,11 +184,14 @@ class ScreenFeed:
 
     def run(self) -> None:
         last = 0.0
+        again = False  # one more snapshot soon: a standby may not have replayed the commit the last one was for
         while not self._stopping.is_set():
-            self._written.wait(self.period)
+            self._written.wait(STANDBY_CATCH_UP if again else self.period)
             if self._stopping.wait(max(0.0, last + self.gap - time.monotonic())):
                 break  # the gap folds the commits of a burst of files into one snapshot
-            written = self._written.is_set()
+            committed = self._written.is_set()
+            written = committed or again
+            again = committed and self.store.reader is not self.store
             self._written.clear()
             last = time.monotonic()
             try:
