@@ -261,14 +261,16 @@ class Board:
 
 
 @contextmanager
-def boards(url: str, folder: Path, n: int = 2, shared_inbox: bool = True) -> Iterator[list[Board]]:
+def boards(url: str, folder: Path, n: int = 2, shared_inbox: bool = True, **settings: str) -> Iterator[list[Board]]:
     """`n` boards serving one PostgreSQL store (the demo off), one after the other, so the first leads; their
-    inbox is `folder/inbox`, or with `shared_inbox` false each its own `folder/inboxN`."""
+    inbox is `folder/inbox`, or with `shared_inbox` false each its own `folder/inboxN`; `settings`, more of the
+    environment."""
     started: list[Board] = []
     try:
         for i in range(n):
             inbox = folder / ("inbox" if shared_inbox else f"inbox{i}")
             env = {**os.environ, "GIVINGDAY_DB": url, "GIVINGDAY_DEMO": "0", "GIVINGDAY_INBOX": str(inbox), **SALT}
+            env.update(settings)
             port, log = _free_port(), folder / f"board{i}.log"
             with log.open("w") as out:
                 proc = subprocess.Popen(
@@ -329,3 +331,20 @@ def test_a_board_killed_while_both_import_leaves_the_work_to_the_other(pg_store,
     by_board = pg_store.query_rows("select outcome, count(distinct file_name) as n from imports group by outcome")
     assert by_board == [{"outcome": "committed", "n": files}]  # a file the killed board had begun: taken again
     assert_store_holds(pg_store, fen)
+
+
+def test_a_board_reading_from_a_standby_shows_what_the_primary_holds(pg_store, standby, tmp_path):
+    read = standby.same_database(pg_store.location)
+    wait_until(lambda: _answers(read), 30, "the standby to have the new database")
+    with boards(pg_store.location, tmp_path, n=1, GIVINGDAY_DB_READ=read) as (board,):
+        assert board.wall_total() == 0  # the wall watches the district
+        fen = gift_files(tmp_path / "inbox", 1)
+        arrived = time.monotonic()
+        wait_until(lambda: board.wall_total() == sum(fen.values()), 10, "the gifts on the wall, read from the standby")
+        took = time.monotonic() - arrived
+        page = urllib.request.urlopen(board.url + "/wall/feed", timeout=5).read().decode()
+        assert "屏幕数字" not in page  # caught up: no banner about the figures' age
+    assert pg_store.query("totals_overall")[0]["amount_fen"] == sum(fen.values())
+    assert took < pg_store.event.stale_after_seconds
+    load = Path("/proc/loadavg").read_text().split()[0]
+    print(f"a file in the inbox to the wall read from the standby: {took:.2f} s (load {load})")
