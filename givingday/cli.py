@@ -16,7 +16,7 @@ from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.money import format_yuan
 from givingday.report.fonts import FontMissing
 from givingday.report.scope import ReportError
-from givingday.store.database import Store, StoreDamaged, StoreLocked
+from givingday.store.database import Store, StoreDamaged, StoreLocked, StoreUnreachable
 
 BY_QUERIES = {
     "project": "totals_by_project",
@@ -37,7 +37,7 @@ def _open(args: argparse.Namespace) -> Store:
 
 def cmd_init(args: argparse.Namespace) -> int:
     store = _open(args)
-    print(f"store ready: {store.location}")
+    print(f"store ready: {store.shown}")
     if args.demo or args.roster:
         folder = Path(args.roster) if args.roster else config.ROSTER_DIR
         roster = load_roster(store, folder)
@@ -168,7 +168,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "real": "real gifts",
         "mixed": "real gifts MIXED WITH DEMO GIFTS: start the real day on a new store",
     }
-    print(f"store     {store.location}: {origin[store_origin(store)]}")
+    print(f"store     {store.shown}: {origin[store_origin(store)]}")
     print(f"roster    {c['projects']} projects, {c['teams']} teams, {c['sites']} sites")
     print(f"gifts     {c['donations']:,} donations, {c['adjustments']:,} refunds/corrections")
     print(f"last gift {c['last_gift_at'].isoformat() if c['last_gift_at'] else '-'}")
@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None, store: Store | None = None) -> int:
                 return code
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except (RosterError, ProfileError, ReportError, FontMissing, StoreDamaged) as exc:
+    except (RosterError, ProfileError, ReportError, FontMissing, StoreDamaged, StoreUnreachable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -96,15 +96,33 @@ def store(
     file's are beside it)."""
     db_path.parent.mkdir(parents=True)
     if store_kind == "postgresql":
-        server = request.getfixturevalue("pg_server")
-        monkeypatch.setattr(config, "DATA_DIR", db_path.parent)
-        s = Store(server.database(template=request.getfixturevalue("pg_roster_template")))
+        keep_beside(monkeypatch, db_path.parent)
+        s = Store(request.getfixturevalue("pg_server").database(template=request.getfixturevalue("pg_roster_template")))
     else:
         shutil.copyfile(request.getfixturevalue("fixture_roster_file"), db_path)
         s = Store(str(db_path))
     s.migrate()  # already current: only checks
     yield s
     s.dispose()
+
+
+@pytest.fixture
+def empty_db(request: pytest.FixtureRequest, store_kind: str, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where a new store is to be made (`init`): the DuckDB file `db_path`, or a new empty PostgreSQL database."""
+    db_path.parent.mkdir(parents=True)
+    if store_kind == "postgresql":
+        keep_beside(monkeypatch, db_path.parent)
+        return request.getfixturevalue("pg_server").database()
+    return str(db_path)
+
+
+def keep_beside(mp: pytest.MonkeyPatch, folder: Path) -> None:
+    """A server store's own files (inbox, donor salt, demo clock) in `folder`, as a DuckDB file's are beside it,
+    not in the checkout's data/."""
+    beside = config.beside_store
+    mp.setattr(
+        config, "beside_store", lambda loc, name: folder / name if config.db_file(loc) is None else beside(loc, name)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -126,8 +144,11 @@ def pg_roster_template(pg_server: PgServer) -> str:
 
 
 @pytest.fixture
-def pg_store(pg_server: PgServer, pg_roster_template: str) -> Iterator[Store]:
+def pg_store(
+    pg_server: PgServer, pg_roster_template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
     """A fresh store on the small fixture roster, like `store`, in a new database on the PostgreSQL server."""
+    keep_beside(monkeypatch, tmp_path / "pg")
     s = Store(pg_server.database(template=pg_roster_template))
     yield s
     s.dispose()

@@ -15,6 +15,8 @@ from givingday.screens.feed import ScreenFeed
 from givingday.screens.snapshot import take_snapshot
 from tests.conftest import CANONICAL_HEADER
 
+pytestmark = pytest.mark.both_stores
+
 TZ = dt.timezone(dt.timedelta(hours=8))
 GIFTS = CANONICAL_HEADER + (
     "S1,2020-09-07 09:59:00,10,0,P001,T001,,qr,张三\n"  # T001's home site is S002

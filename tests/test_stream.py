@@ -5,6 +5,7 @@ import asyncio
 import json
 import time
 
+import pytest
 from starlette.requests import Request
 
 from givingday.ingest.batch import import_bytes
@@ -12,6 +13,8 @@ from givingday.screens import feed as screen_feed
 from givingday.screens import render as bigscreen
 from givingday.screens import stream
 from tests.conftest import CANONICAL_HEADER
+
+pytestmark = pytest.mark.both_stores
 
 GIFT = CANONICAL_HEADER + "S1,2020-09-07 10:00:30,100,50,P001,,S001,qr,李四\n"
 MORE = CANONICAL_HEADER + "S2,2020-09-07 10:02:00,2000,0,P002,,S001,qr,王五\n"

@@ -66,6 +66,11 @@ class StoreLocked(RuntimeError):
     """Another process holds the DuckDB file (usually the running board)."""
 
 
+class StoreUnreachable(RuntimeError):
+    """A server store (PostgreSQL) does not answer or refuses the connection; the message names it, without its
+    password, and says what the server said."""
+
+
 class StoreDamaged(RuntimeError):
     """The store cannot be opened: its file or its write-ahead log is damaged. The message says which, and
     what to do; `wal` is the log's path when the log is what failed."""
@@ -228,7 +233,10 @@ class Store(_Queries):
         except sa.exc.SQLAlchemyError as exc:
             if _is_lock_error(exc):
                 raise StoreLocked(f"{self.location} is held by another process (is the board running?)") from exc
-            if not self.is_duckdb or file is None:
+            if not self.is_duckdb:
+                said = " ".join(line.strip() for line in str(getattr(exc, "orig", exc)).splitlines())
+                raise StoreUnreachable(f"cannot open the store {self.shown}: {said}") from None
+            if file is None:
                 raise
             self.engine.dispose()
             said = str(getattr(exc, "orig", exc)).splitlines()[0]
@@ -260,6 +268,13 @@ class Store(_Queries):
         self.reader: Store | Reader = self
         if read:
             self.reader = Reader(self, sa.create_engine(config.db_url(read), **pg_session))
+
+    @property
+    def shown(self) -> str:
+        """The store as messages name it: the file, or the server's URL as given, without its password."""
+        if "://" not in self.location:
+            return self.location
+        return sa.engine.make_url(self.location).render_as_string(hide_password=True)
 
     @property
     def inbox(self) -> Path:

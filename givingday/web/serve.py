@@ -131,7 +131,7 @@ def serve(args: argparse.Namespace) -> int:
     inbox.start_once(store)
     lead_once_only(store, demo_wanted(store))
     print(
-        f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/ "
+        f"store {store.shown}; inbox {store.inbox} (watched); open http://localhost:{args.port}/ "
         f"(plaza screens: http://localhost:{args.port}/wall?site=ID)"
     )
     try:
