@@ -173,9 +173,15 @@ def seeded_pg(pg_server: PgServer) -> Iterator[Store]:
 
 
 @pytest.fixture
-def demo_roster_store(db_path: Path) -> Iterator[Store]:
-    """A fresh store on the demo roster of Erqi district (data/roster/)."""
-    s = open_store(db_path, config.ROSTER_DIR)
+def demo_roster_store(
+    request: pytest.FixtureRequest, store_kind: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
+    """A fresh store on the demo roster of Erqi district (data/roster/), on DuckDB or (`both_stores`) PostgreSQL."""
+    location: Path | str = db_path
+    if store_kind == "postgresql":
+        keep_beside(monkeypatch, db_path.parent)
+        location = request.getfixturevalue("pg_server").database()
+    s = open_store(location, config.ROSTER_DIR)
     yield s
     s.dispose()
 
