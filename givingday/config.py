@@ -35,6 +35,12 @@ def db_location(explicit: str | None = None) -> str:
     return explicit or os.environ.get("GIVINGDAY_DB") or str(DEFAULT_DB)
 
 
+def db_read_location(explicit: str | None = None) -> str | None:
+    """`GIVINGDAY_DB_READ`: a read-only URL (a streaming standby of the PostgreSQL store) for the screens and the
+    console; None reads from the store itself."""
+    return explicit or os.environ.get("GIVINGDAY_DB_READ") or None
+
+
 def db_url(location: str) -> str:
     """The SQLAlchemy URL: a path is a DuckDB file; `postgresql://…` (as people write it) gets its driver, psycopg."""
     scheme, sep, rest = location.partition("://")

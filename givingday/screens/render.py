@@ -92,6 +92,8 @@ LABELS = {
         "updated": "更新于",
         "demo": "演示数据 · 非真实统计",
         "stale": "数据已 {m} 分钟未更新，请检查数据接入",
+        "old": "屏幕数字已 {m} 分钟未刷新，请检查看板与数据库",
+        "unknown_age": "无法确认屏幕数字是否最新，请检查看板与数据库",
         "day_ends": "距今日结束",
         "event_ends": "距活动结束",
         "matching_opens": "距配捐开启",
@@ -137,6 +139,8 @@ LABELS = {
         "updated": "Updated",
         "demo": "DEMO DATA · not the real count",
         "stale": "No new data for {m} min: check the data feed",
+        "old": "These figures are {m} min old: check the board and its database",
+        "unknown_age": "Cannot tell how old these figures are: check the board and its database",
         "day_ends": "Day ends in",
         "event_ends": "Event ends in",
         "matching_opens": "Matching opens in",
@@ -339,10 +343,12 @@ def render(
     celebrate: int | None = None,
     site_id: str | None = None,
     parts: dict | None = None,
+    at: dt.datetime | None = None,
 ) -> str:
-    """The whole screen for one refresh. `parts` keeps, for the snapshots of one pass (`take_snapshots`: the
-    district's figures are the same objects in each), the pieces every site's page shows alike, so 138 sites'
-    pages cost a district page and 137 site cards, teams and tickers."""
+    """The whole screen for one refresh, shown at `at` (real time; when the snapshot was taken unless given).
+    `parts` keeps, for the snapshots of one pass (`take_snapshots`: the district's figures are the same objects in
+    each), the pieces every site's page shows alike, so 138 sites' pages cost a district page and 137 site cards,
+    teams and tickers."""
 
     def common(piece: str, make: Callable[[], str]) -> str:
         if parts is None:
@@ -355,7 +361,11 @@ def render(
     ev = snap.event
     tot = snap.totals
     banner = ""
-    if snap.is_stale:
+    if snap.figures_old(at):  # the figures themselves are behind: a lagging standby, a feed that stopped
+        age = snap.figures_age(at)
+        said = t(lang, "unknown_age") if age is None else t(lang, "old", m=int(age // 60))
+        banner = f'<div class="banner" role="alert">{esc(said)}</div>'
+    elif snap.is_stale:
         last = tot.get("last_gift_at")
         mins = int((snap.now - last).total_seconds() // 60) if last else 0
         banner = f'<div class="banner" role="alert">{esc(t(lang, "stale", m=mins))}</div>'
