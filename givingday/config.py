@@ -167,6 +167,13 @@ class ConsoleRules:
 
 
 @dataclass(frozen=True)
+class ForecastRules:
+    shape: str = "demo/day_shape.csv"  # under data/
+    levels: str = "demo/day_levels.csv"
+    large_gift_fen: int = 1_000_000
+
+
+@dataclass(frozen=True)
 class ApiRules:
     max_body_mb: float = 10
     posts_per_minute: int = 600
@@ -198,6 +205,7 @@ class Event:
     console: ConsoleRules = ConsoleRules()
     margin_days: int = 1  # gifts are taken this many days before the first day and after the last
     api: ApiRules = ApiRules()
+    forecast: ForecastRules = ForecastRules()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -242,6 +250,7 @@ def load_event(path: Path | str | None = None) -> Event:
     m = raw.get("matching", {})
     screen = raw.get("screen", {})
     cons = raw.get("console", {})
+    fc = raw.get("forecast", {})
     active = cons.get("active_hours", ["08:00", "22:00"])
     channel = imp.get("default_channel", "qr")
     if channel not in CHANNELS:
@@ -281,6 +290,11 @@ def load_event(path: Path | str | None = None) -> Event:
         ),
         margin_days=margin,
         api=_api_rules(path, raw.get("api", {})),
+        forecast=ForecastRules(
+            shape=fc.get("shape", ForecastRules.shape),
+            levels=fc.get("levels", ForecastRules.levels),
+            large_gift_fen=yuan_to_fen(fc.get("large_gift_yuan", 10_000)),
+        ),
         source=path,
     )
 
