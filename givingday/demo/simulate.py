@@ -37,7 +37,7 @@ DAY_SHARES = (0.45, 0.30, 0.25)
 # its order.
 EVENT_LEVEL_SIGMA = 0.15
 DAY_LEVEL_SIGMA = 0.10
-QUARTER_SIGMA = 0.15
+QUARTER_SIGMA = 0.10
 # Relative arrivals per hour of the day (00..23).
 HOURLY = np.array(
     [

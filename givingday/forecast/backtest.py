@@ -96,7 +96,9 @@ def make_curve(event: Event, seeds=CALIBRATION_SEEDS, scale: float = 1.0) -> Cur
         columns,
         regular_fen=np.array(regular_end) / len(runs),
         large_ratio=np.array(large_end) / np.array(regular_end),
-        matched_rate=np.array([summed("matched", d, after)[0] / summed("regular_after_open", d, after)[0] for d in days]),
+        matched_rate=np.array(
+            [summed("matched", d, after)[0] / summed("regular_after_open", d, after)[0] for d in days]
+        ),
         large_fen=large_fen,
     )
     errors = {p: np.full((event.days, len(minutes), len(runs)), np.nan) for p in ("", "event_")}
@@ -161,4 +163,22 @@ def backtest(event: Event, curve: Curve, seeds, scale: float = 1.0) -> list[Scor
                 float(np.mean(event_errors)),
             )
         )
+    return out
+
+
+def score_lines(scores: list[Scores], seeds: int) -> list[str]:
+    """The backtest as printed: a row per time, then one line, coverage over all five times and error at 18:00."""
+    out = [
+        f"backtest on demo seeds 1-{seeds} (band made from seeds {CALIBRATION_SEEDS.start}-{CALIBRATION_SEEDS.stop - 1})",
+        "time   made early  today: coverage  mape   event: coverage  mape",
+    ]
+    for s in scores:
+        out.append(
+            f"{s.time:%H:%M}  {s.made:>4} {s.too_early:>5}  {s.day_coverage:>15.2f}  {s.day_mape:.3f}"
+            f"  {s.event_coverage:>15.2f}  {s.event_mape:.3f}"
+        )
+    made = sum(s.made for s in scores)
+    coverage = sum(s.day_coverage * s.made for s in scores) / made if made else float("nan")
+    at_18 = next(s for s in scores if s.time == dt.time(18))
+    out.append(f"coverage={coverage:.2f} mape_18={at_18.day_mape:.3f}")
     return out

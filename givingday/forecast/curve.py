@@ -86,4 +86,6 @@ def write_curve(curve: Curve, shape: Path, levels: Path) -> None:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(["day", *LEVEL_COLUMNS])
         for d in range(curve.days):
-            out.writerow([d + 1, int(curve.regular_fen[d]), f"{curve.large_ratio[d]:.5f}", f"{curve.matched_rate[d]:.5f}"])
+            out.writerow(
+                [d + 1, int(curve.regular_fen[d]), f"{curve.large_ratio[d]:.5f}", f"{curve.matched_rate[d]:.5f}"]
+            )
