@@ -38,6 +38,8 @@ PARAMS = {
     "pool_fen": 3_000,
     "unit": "minute",
     "period": "hour",
+    "large_fen": 1_000_000,
+    "opens_minute": 600,
 }
 # The gifts: (id, time, fen, matched fen, project, team, site, channel, masked name, donor hash).
 GIFTS = [
