@@ -171,6 +171,7 @@ class ForecastRules:
     shape: str = "demo/day_shape.csv"  # under data/
     levels: str = "demo/day_levels.csv"
     large_gift_fen: int = 1_000_000
+    on_screens: bool = False  # the public screens show today's band too
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,7 @@ def load_event(path: Path | str | None = None) -> Event:
             shape=fc.get("shape", ForecastRules.shape),
             levels=fc.get("levels", ForecastRules.levels),
             large_gift_fen=yuan_to_fen(fc.get("large_gift_yuan", 10_000)),
+            on_screens=bool(fc.get("on_screens", False)),
         ),
         source=path,
     )

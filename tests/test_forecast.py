@@ -17,6 +17,8 @@ from givingday.forecast.curve import Curve, read_curve, write_curve
 from givingday.forecast.model import Estimate, store_days, store_forecast
 from givingday.ingest.batch import import_bytes
 from givingday.ingest.roster import read_roster
+from givingday.screens.render import render
+from givingday.screens.snapshot import take_snapshot
 
 TZ = config.load_event().tz
 HEADER = "donation_id,occurred_at,amount_yuan,matched_yuan,project,channel\n"
@@ -140,6 +142,22 @@ def test_the_command_line_prints_the_forecast_and_the_backtest(store, tmp_path, 
 def test_the_backtest_on_two_seeds_ends_with_one_line(capsys):
     assert main(["forecast", "--backtest", "--seeds", "2"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "backtest on demo seeds 1-2 (band made from seeds 1001-1060)"
+    assert out[0] == "backtest on demo seeds 1-2 (band made from seeds 1001-1200)"
     assert [line[:5] for line in out[2:7]] == ["10:00", "12:00", "15:00", "18:00", "21:00"]
     assert re.fullmatch(r"coverage=[01]\.\d\d mape_18=\d\.\d{3}", out[-1]) and len(out) == 8
+
+
+def test_the_public_screens_show_the_band_only_when_the_event_says_so(store, monkeypatch):
+    give(store, [(at(7, 9, i), "100.00", "0") for i in range(30)])
+    snap = take_snapshot(store, now=at(7, 12))
+    assert snap.forecast is None and 'id="forecast"' not in render(snap)
+    rules = dataclasses.replace(store.event.forecast, on_screens=True)
+    monkeypatch.setattr(store, "event", dataclasses.replace(store.event, forecast=rules))
+    snap = take_snapshot(store, now=at(7, 12))
+    low, high = snap.forecast.today.low_fen, snap.forecast.today.high_fen
+    assert snap.forecast.state == "ok" and low < snap.forecast.today.point_fen < high  # on the demo's curve
+    assert (
+        f'<div class="count" id="forecast">预计今日 ¥{words.wan(low)}–¥{words.wan(high)} 万元（80%）</div>'
+        in render(snap)
+    )
+    assert f"Today expected ¥{words.millions(low)}–{words.millions(high)}M (80%)" in render(snap, lang="en")

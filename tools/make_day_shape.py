@@ -1,6 +1,6 @@
 """Make data/demo/day_shape.csv and data/demo/day_levels.csv: the demo's usual day, for the forecast.
 
-From the demo's own model: demo events drawn with seeds 1001–1060 (`forecast.backtest.CALIBRATION_SEEDS`, never
+From the demo's own model: demo events drawn with seeds 1001–1200 (`forecast.backtest.CALIBRATION_SEEDS`, never
 the seeds the backtest reports), at full scale, on the event of data/event.toml. The shape is their pooled
 cumulative share of each day's regular money by minute; the levels their mean day, large-gift ratio and
 matched rate; the bands the 10th and 90th percentiles of their forecasts' log errors (docs/forecast.md).

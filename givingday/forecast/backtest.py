@@ -18,10 +18,12 @@ from givingday.forecast.curve import SHAPE_COLUMNS, Curve
 from givingday.forecast.model import DaySums, forecast
 from givingday.ingest.roster import read_roster
 
-CALIBRATION_SEEDS = range(1001, 1061)
+CALIBRATION_SEEDS = range(1001, 1201)
 TIMES = (dt.time(10), dt.time(12), dt.time(15), dt.time(18), dt.time(21))
 STEP = 5  # the curve's rows, minutes apart
-POOLED = 6  # a band pools the errors of forecasts up to this many rows either side (half an hour)
+# A band pools the errors of forecasts this many rows either side (5 minutes): around 10:00 and 21:00 the
+# errors' scale changes fast, and a wider pool mixes scales, which widens the band (docs/forecast.md).
+POOLED = 1
 PARTS = ("regular", "regular_after_open", "large", "matched", "donations")
 
 

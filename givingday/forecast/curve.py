@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,7 @@ class Curve:
         return read_curve(config.DATA_DIR / rules.shape, config.DATA_DIR / rules.levels, rules.large_gift_fen)
 
 
+@cache
 def read_curve(shape: Path, levels: Path, large_fen: int) -> Curve:
     with open(shape, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -75,17 +77,18 @@ def read_curve(shape: Path, levels: Path, large_fen: int) -> Curve:
 
 
 def write_curve(curve: Curve, shape: Path, levels: Path) -> None:
-    """The two files, the shape to 5 decimals (a share of 0.00001 of ¥3 million is ¥30)."""
-    with open(shape, "w", encoding="utf-8", newline="") as f:
-        out = csv.writer(f, lineterminator="\n")
-        out.writerow(["day", "minute", *SHAPE_COLUMNS])
-        for d in range(curve.days):
-            for j, m in enumerate(curve.minutes):
-                out.writerow([d + 1, int(m), *(f"{curve.columns[c][d, j]:.5f}" for c in SHAPE_COLUMNS)])
-    with open(levels, "w", encoding="utf-8", newline="") as f:
-        out = csv.writer(f, lineterminator="\n")
-        out.writerow(["day", *LEVEL_COLUMNS])
-        for d in range(curve.days):
-            out.writerow(
-                [d + 1, int(curve.regular_fen[d]), f"{curve.large_ratio[d]:.5f}", f"{curve.matched_rate[d]:.5f}"]
-            )
+    """The two files, each written whole or not at all, the shape to 5 decimals (0.00001 of ¥3 million is ¥30)."""
+    rows = [["day", "minute", *SHAPE_COLUMNS]] + [
+        [d + 1, int(m), *(f"{curve.columns[c][d, j]:.5f}" for c in SHAPE_COLUMNS)]
+        for d in range(curve.days)
+        for j, m in enumerate(curve.minutes)
+    ]
+    per_day = [["day", *LEVEL_COLUMNS]] + [
+        [d + 1, int(curve.regular_fen[d]), f"{curve.large_ratio[d]:.5f}", f"{curve.matched_rate[d]:.5f}"]
+        for d in range(curve.days)
+    ]
+    for path, lines in ((shape, rows), (levels, per_day)):
+        part = path.with_name(f".{path.name}.part")
+        with open(part, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(lines)
+        part.replace(path)
