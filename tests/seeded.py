@@ -38,7 +38,7 @@ PARAMS = {
     "pool_fen": 3_000,
     "unit": "minute",
     "period": "hour",
-    "large_fen": 1_000_000,
+    "large_fen": 50_000,
     "opens_minute": 600,
 }
 # The gifts: (id, time, fen, matched fen, project, team, site, channel, masked name, donor hash).
