@@ -17,6 +17,9 @@ from givingday.forecast.curve import Curve, read_curve, write_curve
 from givingday.forecast.model import Estimate, store_days, store_forecast
 from givingday.ingest.batch import import_bytes
 from givingday.ingest.roster import read_roster
+from givingday.report.figures import build_report
+from givingday.report.scope import make_scope
+from givingday.report.text import forecast_lines
 from givingday.screens.render import render
 from givingday.screens.snapshot import take_snapshot
 
@@ -161,3 +164,14 @@ def test_the_public_screens_show_the_band_only_when_the_event_says_so(store, mon
         in render(snap)
     )
     assert f"Today expected ¥{words.millions(low)}–{words.millions(high)}M (80%)" in render(snap, lang="en")
+
+
+def test_the_report_says_the_forecast_while_the_event_runs(store):
+    give(store, [(at(7, 9, i), "100.00", "0") for i in range(30)])
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    during = build_report(store, make_scope(store.event, dt.date(2020, 9, 7), at(7, 12), now))
+    assert during.forecast == store_forecast(store, store.event, at(7, 12)) and during.forecast.state == "ok"
+    assert forecast_lines(during) == [*words.lines(during.forecast), words.METHOD]
+    assert words.lines(during.forecast)[0].startswith("预计今日 ¥")
+    after = build_report(store, make_scope(store.event, None, None, now))  # the event is over: no forecast
+    assert after.forecast is None and forecast_lines(after) == []
