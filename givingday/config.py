@@ -156,6 +156,11 @@ class Matching:
     share_min: float
     share_max: float
 
+    @property
+    def opens_minute(self) -> int:
+        """The minute of the day matching opens (600 for 10:00)."""
+        return self.daily_start.hour * 60 + self.daily_start.minute
+
 
 @dataclass(frozen=True)
 class ConsoleRules:

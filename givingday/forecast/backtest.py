@@ -36,7 +36,7 @@ class Replay:
         at = ((gifts.at - event.starts_at.timestamp()) // 60).astype(np.int64)
         inside = (at >= 0) & (at < minutes)
         at, amount, matched = at[inside], gifts.amount[inside], gifts.matched[inside]
-        opens = event.matching.daily_start.hour * 60 + event.matching.daily_start.minute
+        opens = event.matching.opens_minute
         regular = np.where(amount < large_fen, amount, 0)
         values = {
             "regular": regular,
@@ -80,7 +80,7 @@ def make_curve(event: Event, seeds=CALIBRATION_SEEDS, scale: float = 1.0) -> Cur
     large_fen = event.forecast.large_gift_fen
     runs = replays(event, seeds, large_fen, scale)
     minutes = np.arange(0, 1441, STEP)
-    opens = event.matching.daily_start.hour * 60 + event.matching.daily_start.minute
+    opens = event.matching.opens_minute
 
     def summed(part: str, d: int, at: np.ndarray) -> np.ndarray:
         return np.sum([r.cum[part][d * 1440 + at] - r.cum[part][d * 1440] for r in runs], axis=0).astype(float)

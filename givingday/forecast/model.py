@@ -76,7 +76,8 @@ def _day_of(moment: dt.datetime, event: Event) -> tuple[dt.date, float]:
 
 
 def _matched(so_far: int, rate: float, rest_fen: float, pool_fen: int) -> float:
-    return min(float(pool_fen), so_far + rate * rest_fen) if pool_fen else float(so_far)
+    """What came, plus `rate` of the regular money still to come, up to the pool (no pool: no more matching)."""
+    return max(float(so_far), min(float(pool_fen), so_far + rate * rest_fen)) if pool_fen else float(so_far)
 
 
 def forecast(days: dict[dt.date, DaySums], event: Event, curve: Curve, now: dt.datetime) -> Forecast:
@@ -97,7 +98,7 @@ def forecast(days: dict[dt.date, DaySums], event: Event, curve: Curve, now: dt.d
         return Forecast(**base, state="too_early")
 
     pool = event.matching.daily_pool_fen
-    opens = event.matching.daily_start.hour * 60 + event.matching.daily_start.minute
+    opens = event.matching.opens_minute
     regular = today.regular_fen / share
     large = today.large_fen + curve.large_ratio[d] * regular * (1 - curve.at("large_share", d, minute))
     rate = curve.matched_rate[d]
@@ -124,7 +125,7 @@ def forecast(days: dict[dt.date, DaySums], event: Event, curve: Curve, now: dt.d
 
 def store_days(store: Store, event: Event, until: dt.datetime, large_fen: int) -> dict[dt.date, DaySums]:
     """Each day's money in the store as of `until`."""
-    opens = event.matching.daily_start.hour * 60 + event.matching.daily_start.minute
+    opens = event.matching.opens_minute
     rows = store.query("forecast_days", since=None, until=until, large_fen=large_fen, opens_minute=opens)
     return {
         r["day_at"].astimezone(event.tz).date(): DaySums(
