@@ -283,6 +283,28 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from givingday.forecast import backtest, words
+    from givingday.forecast.curve import Curve
+
+    if args.backtest:
+        event = config.load_event()
+        scores = backtest.backtest(event, Curve.for_event(event), range(1, args.seeds + 1))
+        for line in backtest.score_lines(scores, args.seeds):
+            print(line)
+        return 0
+    from givingday.forecast.model import store_forecast
+
+    store = _open(args)
+    board = clock.board_time(store.location, store.event)
+    f = store_forecast(store, board.event, board.now)
+    print(f"as of    {f.as_of.astimezone(board.event.tz):%Y-%m-%d %H:%M}")
+    print(f"so far   today {format_yuan(f.today_so_far_fen)}, event {format_yuan(f.event_so_far_fen)}")
+    for line in words.lines(f):
+        print(line)
+    return 0
+
+
 def _new_password(name: str) -> str:
     """Asked twice: at a terminal without echo, else as two lines of standard input. Never printed."""
     import getpass
@@ -445,6 +467,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=99)
     s.add_argument("--scale", type=float, default=1.0, help="1.0 is about 150,000 gifts and ¥6 million")
     s.set_defaults(func=cmd_simulate)
+
+    s = sub.add_parser("forecast", help="where today and the event will end, with an 80%% band")
+    s.add_argument("--backtest", action="store_true", help="replay demo events and score forecasts made at set times")
+    s.add_argument(
+        "--seeds", type=int, default=20, help="with --backtest: demo events replayed, seeds 1..N (default 20)"
+    )
+    s.set_defaults(func=cmd_forecast)
 
     s = sub.add_parser("user", help="sign-in accounts of the console: add, passwd, remove, list")
     s.add_argument("action", choices=["add", "passwd", "remove", "list"])

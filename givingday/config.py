@@ -174,6 +174,11 @@ class Matching:
     share_min: float
     share_max: float
 
+    @property
+    def opens_minute(self) -> int:
+        """The minute of the day matching opens (600 for 10:00)."""
+        return self.daily_start.hour * 60 + self.daily_start.minute
+
 
 @dataclass(frozen=True)
 class ConsoleRules:
@@ -182,6 +187,14 @@ class ConsoleRules:
     active_until: dt.time = dt.time(22)
     large_gift_fen: int = 1_000_000
     duplicate_within_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class ForecastRules:
+    shape: str = "demo/day_shape.csv"  # under data/
+    levels: str = "demo/day_levels.csv"
+    large_gift_fen: int = 1_000_000
+    on_screens: bool = False  # the public screens show today's band too
 
 
 @dataclass(frozen=True)
@@ -239,6 +252,7 @@ class Event:
     api: ApiRules = ApiRules()
     drift: DriftRules = DriftRules()
     boards: tuple[str, ...] = ()  # `[screen] boards`: the origins a wall screen asks, in order (board_origin)
+    forecast: ForecastRules = ForecastRules()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -332,6 +346,7 @@ def load_event(path: Path | str | None = None) -> Event:
     m = raw.get("matching", {})
     screen = raw.get("screen", {})
     cons = raw.get("console", {})
+    fc = raw.get("forecast", {})
     active = cons.get("active_hours", ["08:00", "22:00"])
     channel = imp.get("default_channel", "qr")
     if channel not in CHANNELS:
@@ -373,6 +388,12 @@ def load_event(path: Path | str | None = None) -> Event:
         api=_api_rules(path, raw.get("api", {})),
         drift=_drift_rules(path, raw.get("drift", {})),
         boards=_boards(path, screen.get("boards", [])),
+        forecast=ForecastRules(
+            shape=fc.get("shape", ForecastRules.shape),
+            levels=fc.get("levels", ForecastRules.levels),
+            large_gift_fen=yuan_to_fen(fc.get("large_gift_yuan", 10_000)),
+            on_screens=bool(fc.get("on_screens", False)),
+        ),
         source=path,
     )
 

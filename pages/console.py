@@ -7,8 +7,9 @@ import streamlit as st
 
 from givingday.console import charts, exports, sitemap, tables, wording
 from givingday.console import figures as console
+from givingday.forecast import words
 from givingday.money import format_wan, format_yuan
-from givingday.web.board import allow_only, board_time, console_figures, shared_store
+from givingday.web.board import allow_only, board_time, console_figures, forecast_now, shared_store
 from givingday.web.widgets import page_top, refreshed_every, table
 
 REFRESH_SECONDS = 10
@@ -108,6 +109,13 @@ def show_pace(p: console.Pace, m: dict, event) -> None:
             st.write(f"配捐 {m['opens_at']:%H:%M} 开始。")
 
 
+def show_forecast() -> None:
+    with st.container(key="forecast", border=True):
+        st.markdown("**预测 Forecast**　全区全部捐款，不随筛选变化。The whole district, whatever the filters.")
+        st.markdown("  \n".join(f"**{line}**" for line in words.lines(forecast_now())))
+        st.caption(words.METHOD)
+
+
 def pick_project(widget_key: str, keys: list[str]) -> None:
     """Choosing a row of the project table narrows the whole console to that project."""
     rows = st.session_state[widget_key].selection.rows
@@ -146,6 +154,7 @@ def live(f: console.Filters) -> None:
     data = console_figures(f)
     show_windows(data["windows"], event)
     show_pace(data["pace"], data["matching"], event)
+    show_forecast()
     if len(data["minutes"]):
         start, end, unit = data["chart"]
         st.plotly_chart(

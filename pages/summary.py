@@ -19,6 +19,7 @@ from givingday.report.text import (
     breakdown_rows,
     check_text,
     day_rows,
+    forecast_lines,
     goal_table,
     key_figures,
     paragraphs,
@@ -138,6 +139,12 @@ def body() -> None:
     cols[2].metric("配捐", format_yuan(f.matched_fen), help=format_wan_yuan(f.matched_fen))
     cols[3].metric("人次", f"{f.donations:,}")
     cols[4].metric("人数", f"{f.donors:,}")
+
+    forecast = forecast_lines(r)
+    if forecast:
+        with st.container(key="summary-forecast", border=True):
+            st.markdown("**预测 Forecast**  \n" + "  \n".join(forecast[:-1]))
+            st.caption(forecast[-1])
 
     st.subheader("主要数据")
     _table([list(pair) for pair in key_figures(r)], ["指标", "数值"])

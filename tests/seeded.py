@@ -40,6 +40,8 @@ PARAMS = {
     "period": "hour",
     "check_id": 1,
     "diff_fen": 12_000,
+    "large_fen": 50_000,
+    "opens_minute": 600,
 }
 # The gifts: (id, time, fen, matched fen, project, team, site, channel, masked name, donor hash).
 GIFTS = [

@@ -338,6 +338,26 @@ def test_signed_in_console_filter_equals_givingday_totals(server, browser):
     page.close()
 
 
+BAND = re.compile(r"预计今日 ¥[\d,.]+–¥[\d,.]+ 万元（80%），中间值 ¥[\d,.]+ 万元。today expected to end at")
+
+
+def test_the_console_and_the_summary_say_where_the_day_will_end(server, browser):
+    url, *_ = server
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    _sign_in(page, url, "/console")
+    for path, box, shot in (
+        ("/console", "forecast", "console-forecast.png"),
+        ("/summary", "summary-forecast", "summary-forecast.png"),
+    ):
+        if path != "/console":
+            page.goto(url + path)
+        page.locator(f".st-key-{box}").get_by_text("预计全程").wait_for(timeout=30_000)
+        assert BAND.search(page.locator(f".st-key-{box}").inner_text()), path
+        settle(page)
+        page.screenshot(path=str(SHOTS / shot), full_page=True)
+    page.close()
+
+
 OTHER_SITE = """<!doctype html><script>
 window.results = {};
 const ws = new WebSocket("ws://127.0.0.1:PORT/_stcore/stream", ["streamlit"]);

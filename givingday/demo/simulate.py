@@ -31,6 +31,13 @@ from givingday.store.database import Store
 
 BASE_DONATIONS = 150_000
 DAY_SHARES = (0.45, 0.30, 0.25)
+# How much one event, one day and one quarter of a day (night, morning, afternoon, evening) differ from the usual
+# (the sigma of a lognormal factor): a year draws more people than another, a rainy day fewer, a post that
+# spreads in the morning lifts the morning. Drawn from their own generator, so the rest of a seed's draw keeps
+# its order.
+EVENT_LEVEL_SIGMA = 0.15
+DAY_LEVEL_SIGMA = 0.10
+QUARTER_SIGMA = 0.10
 # Relative arrivals per hour of the day (00..23).
 HOURLY = np.array(
     [
@@ -136,12 +143,15 @@ def draw_event(event: Event, roster: Roster, start: dt.date, seed: int = 99, sca
     project_w = _zipf(len(subprojects), 0.7, rng, head=3)
     site_w = _zipf(len(site_names), 1.0, rng, head=2)
 
+    levels = np.random.default_rng([seed, 1])
+    event_level = levels.lognormal(0, EVENT_LEVEL_SIGMA)
     parts: list[dict[str, np.ndarray]] = []
     for day in range(event.days):
         share = DAY_SHARES[day] if day < len(DAY_SHARES) else DAY_SHARES[-1]
-        hourly = np.repeat(HOURLY, 60)
+        hourly = np.repeat(HOURLY * np.repeat(levels.lognormal(0, QUARTER_SIGMA, 4), 6), 60)
         intensity = hourly * bursts[day * minutes_per_day : (day + 1) * minutes_per_day]
-        intensity = intensity / intensity.sum() * total * share
+        level = event_level * levels.lognormal(0, DAY_LEVEL_SIGMA)
+        intensity = intensity / intensity.sum() * total * share * level
         counts = rng.poisson(intensity)
         n = int(counts.sum())
         minute = np.repeat(np.arange(minutes_per_day), counts)

@@ -13,6 +13,7 @@ from typing import Any
 
 from givingday import clock
 from givingday.config import CHANNELS, Event
+from givingday.forecast.model import Forecast, store_forecast
 from givingday.labels import CATEGORIES, CHANNEL_NAMES, NO_CATEGORY, NO_SITE, NO_TEAM
 from givingday.report.reconciliation import Reconciliation, from_rows
 from givingday.report.scope import Scope, day_end, day_start, make_scope, month_day
@@ -125,6 +126,7 @@ class Report:
     goals: list[Goal]  # every project with a goal
     reconciliation: Reconciliation | None = None  # the last comparison with the platform's totals, by the moment
     problems: list[str] = field(default_factory=list)
+    forecast: Forecast | None = None  # as of the report's moment, while the event runs
 
     @property
     def event(self) -> Event:
@@ -339,6 +341,8 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
         reconciliation=from_rows(rows["drift"]),
     )
     report.problems = discrepancies(report)
+    f = store_forecast(store, scope.event, scope.until)
+    report.forecast = f if f.state not in ("before", "over") else None
     return report
 
 

@@ -157,6 +157,10 @@ def pdf_bytes(report: Report) -> bytes:
     for paragraph in text.paragraphs(report):
         lines = wrap_lines("　　" + paragraph, width - 2 * pdf.c_margin - 0.5, pdf.get_string_width)
         pdf.multi_cell(0, 6.4, "\n".join(lines), wrapmode=WrapMode.CHAR, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=9)
+    for line in text.forecast_lines(report):
+        lines = wrap_lines(line, width - 2 * pdf.c_margin - 0.5, pdf.get_string_width)
+        pdf.multi_cell(0, 5, "\n".join(lines), wrapmode=WrapMode.CHAR, align="L", new_x="LMARGIN", new_y="NEXT")
     heading("一、主要数据")
     figures = text.key_figures(report)
     half = (len(figures) + 1) // 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from givingday.forecast import words
 from givingday.labels import chinese_half
 from givingday.money import format_percent, format_wan_yuan, format_yuan
 from givingday.report.figures import Day, Figures, Goal, Hour, Line, Report
@@ -43,6 +44,11 @@ def day_rows(report: Report) -> list[list[str]]:
         for d in report.days
     ]
     return rows + [["合计", *money_cells(report.cumulative), f"{report.cumulative.donors:,}"]]
+
+
+def forecast_lines(report: Report) -> list[str]:
+    """Where today and the event will end as of the report's moment (none once the event is over), then how."""
+    return [*words.lines(report.forecast), words.METHOD] if report.forecast else []
 
 
 def title_of(report: Report) -> str:

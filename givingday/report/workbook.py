@@ -108,6 +108,16 @@ def xlsx_bytes(report: Report) -> bytes:
             ("全区目标（元）", y(report.event.goal_fen), yuan_f),
             ("全区目标完成率", c.total_fen / report.event.goal_fen, pct_f),
         ]
+    for what, e in (
+        ("今日", report.forecast and report.forecast.today),
+        ("全程", report.forecast and report.forecast.event),
+    ):
+        if e:
+            values += [
+                (f"预计{what}（元，中间值）", y(e.point_fen), yuan_f),
+                (f"预计{what}（元，80%下限）", y(e.low_fen), yuan_f),
+                (f"预计{what}（元，80%上限）", y(e.high_fen), yuan_f),
+            ]
     row += 1
     ws.write_row(row, 0, ["指标", "数值"], head)
     for label, value, fmt in values:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from givingday.forecast.words import millions, wan
 from givingday.money import format_column, format_short, format_yuan
 from givingday.screens import map as site_map
 from givingday.screens.snapshot import TOP_N, Snapshot
@@ -121,6 +122,7 @@ LABELS = {
         "no_gifts": "暂无捐款",
         "parent_no_goal": "目标见各子项目",
         "no_goal": "未设目标",
+        "forecast": "预计今日 {band}（80%）",
     },
     "en": {
         "total": "Total raised",
@@ -168,6 +170,7 @@ LABELS = {
         "no_gifts": "No gifts yet",
         "parent_no_goal": "see sub-projects",
         "no_goal": "no goal set",
+        "forecast": "Today expected {band} (80%)",
     },
 }
 
@@ -336,6 +339,16 @@ def _site_goal(site: dict | None, lang: str) -> str:
     )
 
 
+def _forecast(snap: Snapshot, lang: str) -> str:
+    """Today's 80% band, on the district's screen when the event shows it there ([forecast] on_screens)."""
+    f = snap.forecast
+    if f is None or f.today is None:
+        return ""
+    low, high = f.today.low_fen, f.today.high_fen
+    band = f"¥{wan(low)}–¥{wan(high)} 万元" if lang == "zh" else f"¥{millions(low)}–{millions(high)}M"
+    return f'<div class="count" id="forecast">{esc(t(lang, "forecast", band=band))}</div>'
+
+
 def render(
     snap: Snapshot,
     view: str = "overview",
@@ -445,7 +458,7 @@ def _district_card(snap: Snapshot, lang: str) -> str:
         f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
         f'<div class="count">{esc(t(lang, "today"))} <b>{esc(format_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
         f" · {esc(gift_count(tot['day_donations'], lang))}</div>"
-        f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(used)}</b> / {esc(pool)}</div></div>'
+        f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(used)}</b> / {esc(pool)}</div>{_forecast(snap, lang)}</div>'
     )
 
 

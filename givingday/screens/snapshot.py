@@ -12,6 +12,7 @@ from typing import Any
 
 from givingday import clock
 from givingday.config import Event
+from givingday.forecast.model import Forecast, store_forecast
 from givingday.store.database import Reader, Store
 
 TOP_N = 8
@@ -36,6 +37,7 @@ class Snapshot:
     minutes: list[dict[str, Any]]
     site: dict[str, Any] | None = None
     site_teams: list[dict[str, Any]] = field(default_factory=list)
+    forecast: Forecast | None = None  # only when the event's [forecast] on_screens says so
 
     @property
     def local_now(self) -> dt.datetime:
@@ -197,6 +199,7 @@ def take_snapshots(
             {"minute_at": _at(m["minute_epoch"]), "total_fen": m["total_fen"], "donations": m["donations"]}
             for m in rows["minutes"]
         ],
+        "forecast": store_forecast(store, event, now) if event.forecast.on_screens else None,
     }  # the district's figures, the same objects in every snapshot of the pass (nobody changes them)
     district_teams = [r for k, r in by_dim.get("team", {}).items() if k in teams]
     site_names = {s["site_id"]: s for s in roster["sites"]}

@@ -20,6 +20,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from givingday import accounts, clock, config, labels, session_cookie
 from givingday.console import alerts
 from givingday.console import figures as console
+from givingday.forecast.model import Forecast, store_forecast
 from givingday.ingest import inbox
 from givingday.report.figures import Report, build_report
 from givingday.report.scope import make_scope
@@ -154,6 +155,13 @@ def cached_alerts(bucket: int) -> dict[str, Any]:
     return alerts.figures(shared_store().reader, event, now)
 
 
+@st.cache_data(ttl=30, max_entries=4, show_spinner=False)
+def cached_forecast(bucket: int) -> Forecast:
+    """Where today and the event will end, for every console in the same slots (the whole event, unfiltered)."""
+    event, _, now = board_time()
+    return store_forecast(shared_store(), event, now)
+
+
 def allow_only(page: str) -> accounts.User:
     """First line of every protected page, named by its URL path in `labels.PAGES`. `app.py` already leaves a
     page out of a session's navigation when its role may not see it; this check also holds if the page script
@@ -196,6 +204,10 @@ FIGURES_SLOTS = 3  # the console's and alerts' figures are read at most once per
 def console_figures(filters: console.Filters) -> dict[str, Any]:
     """The console's figures for these filters, shared by every console that refreshes in the same slots."""
     return cached_console(filters, current_bucket() // FIGURES_SLOTS)
+
+
+def forecast_now() -> Forecast:
+    return cached_forecast(current_bucket() // FIGURES_SLOTS)
 
 
 def alerts_figures() -> dict[str, Any]:
