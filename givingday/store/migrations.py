@@ -276,6 +276,44 @@ MIGRATIONS.append(
 )
 
 
+MIGRATIONS.append(
+    (
+        "0008_rollup_dimensions",
+        [
+            # The console's rollup: money per minute by every dimension its filters use (category and street come
+            # from the project and the site), so any range and any filters are summed from cells, not from gifts.
+            # team_key / site_key '' = none. gifts counts 人次 where they were given (kinds gift and redate, as the
+            # chart does); received counts the gift rows as they came (the newest gifts' cut-off); last_gift_at is
+            # the newest of those. Its size: docs/performance.md.
+            """create table rollup_cells (
+                minute_at timestamp with time zone not null,
+                project_id varchar not null,
+                team_key varchar not null,
+                site_key varchar not null,
+                channel varchar not null,
+                amount_fen bigint not null,
+                matched_fen bigint not null,
+                donations bigint not null,
+                gifts bigint not null,
+                received bigint not null,
+                last_gift_at timestamp with time zone,
+                primary key (minute_at, project_id, team_key, site_key, channel)
+            )""",
+            """insert into rollup_cells
+                select date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''),
+                       coalesce(site_id, ''), channel, cast(sum(amount_fen) as bigint),
+                       cast(sum(matched_fen) as bigint), cast(sum(donation_count) as bigint),
+                       cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint),
+                       cast(sum(case when is_gift then 1 else 0 end) as bigint),
+                       max(case when is_gift then occurred_at end)
+                from ledger
+                group by date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''),
+                         coalesce(site_id, ''), channel""",
+        ],
+    )
+)
+
+
 def applied(conn: sa.Connection) -> list[str]:
     conn.execute(
         sa.text(
