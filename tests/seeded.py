@@ -21,12 +21,6 @@ def at(day: int, hour: int, minute: int, second: int = 0) -> dt.datetime:
 
 START, DAY_END, END = at(7, 0, 0), at(8, 0, 0), dt.datetime(2020, 9, 10, tzinfo=ZONE)
 UNTIL = at(9, 12, 0)
-EDGES = [
-    (at(7, 10, 1, 20), at(7, 10, 2)),
-    (at(8, 23, 59, 30), at(9, 0, 0)),
-    (at(9, 11, 58), at(9, 11, 58, 30)),
-    *[(UNTIL, UNTIL)] * 3,
-]
 # One value for each parameter name any query takes: the event's days, nothing filtered out.
 PARAMS = {
     "since": START,
@@ -44,9 +38,6 @@ PARAMS = {
     "pool_fen": 3_000,
     "unit": "minute",
     "period": "hour",
-    # console_edges' partial minutes: the seconds of D1 and D2's minute, of D5's and of the 9th's noon.
-    **{f"edge{i}_from": a for i, (a, _) in enumerate(EDGES, 1)},
-    **{f"edge{i}_to": b for i, (_, b) in enumerate(EDGES, 1)},
 }
 # The gifts: (id, time, fen, matched fen, project, team, site, channel, masked name, donor hash).
 GIFTS = [

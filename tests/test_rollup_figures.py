@@ -4,7 +4,6 @@ corrections and moved gifts."""
 
 import dataclasses
 import datetime as dt
-import itertools
 
 import pandas as pd
 import pytest
@@ -81,8 +80,14 @@ SEEDED_NOWS = [at(9, 12, 0), at(9, 11, 58, 30), at(8, 10, 3, 7), at(9, 9, 5, 1),
 
 @pytest.mark.parametrize("filters", SEEDED_FILTERS, ids=lambda f: ",".join(f) or "all")
 def test_rollups_give_the_ledgers_figures_on_the_hand_written_store(seeded_duckdb, filters):
-    for span, now in itertools.product(SEEDED_RANGES, SEEDED_NOWS):
-        assert_same_figures(seeded_duckdb, console.Filters(**span, **filters), now)
+    for k, span in enumerate(SEEDED_RANGES):  # each range once, at a moment that turns with it
+        assert_same_figures(seeded_duckdb, console.Filters(**span, **filters), SEEDED_NOWS[k % len(SEEDED_NOWS)])
+
+
+@pytest.mark.parametrize("now", SEEDED_NOWS)
+def test_rollups_give_the_ledgers_windows_at_any_moment(seeded_duckdb, now):
+    for span in SEEDED_RANGES:
+        assert_same_figures(seeded_duckdb, console.Filters(**span), now)
 
 
 def test_the_figures_are_the_hand_written_stores_to_the_fen(seeded_duckdb):
@@ -128,8 +133,8 @@ def test_rollups_follow_refunds_and_corrections_on_a_demo_day(demo_roster_store)
         console.Filters(site_id=site, channel="qr"),
         console.Filters(street="大学路街道", day=dt.date(2020, 9, 8)),
     ]
-    for filters, now in itertools.product(views, [dt.datetime(2020, 9, 8, 20, 59, 41, tzinfo=store.event.tz)]):
-        assert_same_figures(store, filters, now)
+    for filters in views:
+        assert_same_figures(store, filters, dt.datetime(2020, 9, 8, 20, 59, 41, tzinfo=store.event.tz))
     narrowed = dataclasses.replace(
         views[0], team_id=store.query_rows("select team_id from teams limit 1")[0]["team_id"]
     )
