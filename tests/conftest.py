@@ -251,6 +251,19 @@ def assert_rollups_match_ledger(store: Store) -> None:
         (r["t"], r["a"], r["d"]) for r in minutes_ledger if r["a"] or r["d"]
     ]
     assert rolled[("all", "")][0] == store.query("totals_overall")[0]["amount_fen"]
+    cell = "date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel"
+    cells_ledger = store.query_rows(
+        f"select {cell}, cast(sum(amount_fen) as bigint), cast(sum(matched_fen) as bigint),"
+        " cast(sum(donation_count) as bigint),"
+        " cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint),"
+        " cast(sum(case when is_gift then 1 else 0 end) as bigint), max(case when is_gift then occurred_at end)"
+        f" from ledger group by {cell} order by 1, 2, 3, 4, 5"
+    )
+    cells_rolled = store.query_rows(
+        "select minute_at, project_id, team_key, site_key, channel, amount_fen, matched_fen, donations, gifts,"
+        " received, last_gift_at from rollup_cells order by 1, 2, 3, 4, 5"
+    )
+    assert [tuple(r.values()) for r in cells_rolled] == [tuple(r.values()) for r in cells_ledger]
     last = store.scalar("select last_gift_at from rollup_totals where dim = 'all'")
     assert last == store.scalar("select max(occurred_at) from gift_times")  # the screens' stale banner reads it
 

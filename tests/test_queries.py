@@ -8,7 +8,7 @@ from givingday import config
 from givingday.store.database import query_text
 from tests.seeded import QUERY_NAMES, query_params
 
-INCLUDED = ("console_filtered", "ledger_window")
+INCLUDED = ("console_filtered", "console_cells_filtered", "ledger_window")
 
 
 def _body(name: str) -> str:

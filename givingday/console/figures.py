@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from givingday.config import CHANNELS, Event
+from givingday.console.rollup_figures import ROLLUPS, LedgerRows
 from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_STREET, NO_TEAM
 from givingday.store.database import Store
 
@@ -204,18 +205,15 @@ def _window_params(event: Event, until: dt.datetime) -> dict[str, dt.datetime]:
     }
 
 
-def windows(store: Store, filters: Filters, event: Event, now: dt.datetime) -> dict[str, Any]:
-    """The rolling windows up to the anchor and the same windows a day before (two scans, one snapshot)."""
+def windows(store: Store, filters: Filters, event: Event, now: dt.datetime, read: LedgerRows = ROLLUPS) -> dict:
+    """The rolling windows up to the anchor and the same windows a day before."""
     until = anchor(filters, event, now)
     day = dt.timedelta(days=1)
     now_p = _window_params(event, until)
     before_p = {k: v - day for k, v in now_p.items()}
     before_p["from_at"] = EARLIEST
-    rows = store.query_many(
-        {
-            "now": ("console_windows", {**now_p, **filters.sql_params()}),
-            "before": ("console_windows", {**before_p, **filters.sql_params()}),
-        }
+    rows = read.windows(
+        store, {"now": {**now_p, **filters.sql_params()}, "before": {**before_p, **filters.sql_params()}}
     )
     cur, prev = ({r["window"]: r for r in rows[k]} for k in ("now", "before"))
     first_day = until.astimezone(event.tz).date() == event.first_day or until <= event.starts_at + day
@@ -307,11 +305,13 @@ def _goal_by_site(roster: dict[str, list[dict]]) -> dict[str, int]:
     return goals
 
 
-def breakdown(store: Store, filters: Filters, event: Event, roster: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
+def breakdown(
+    store: Store, filters: Filters, event: Event, roster: dict[str, list[dict]], read: LedgerRows = ROLLUPS
+) -> dict[str, pd.DataFrame]:
     """The four tables (project, team, site, street): every roster row that the filters allow, with its money
     in the range, its goal, its share of the goal and its last gift; "no team" / "no site" as rows of their own."""
     start, end = filters.time_range(event)
-    rows = store.query("console_breakdown", from_at=start, to_at=end, **filters.sql_params())
+    rows = read.breakdown(store, start, end, **filters.sql_params())
     money: dict[str, dict[str, dict]] = {d: {} for d in DIMS}
     for r in rows:
         money[r["dim"]][r["key"]] = r
@@ -423,15 +423,11 @@ def chart_span(filters: Filters, event: Event) -> tuple[dt.datetime, dt.datetime
     return max(start, end - CHART_UNITS[unit] * CHART_BARS), end, unit
 
 
-def minutes(store: Store, filters: Filters, event: Event) -> pd.DataFrame:
+def minutes(store: Store, filters: Filters, event: Event, read: LedgerRows = ROLLUPS) -> pd.DataFrame:
     """Money and 人次 per bar of `chart_span` (at most CHART_BARS rows); bars without a gift are zeros."""
     start, end, unit = chart_span(filters, event)
     columns = ["bar_at", "amount_fen", "matched_fen", "donations"]
-    rows = (
-        store.query("console_minutes", from_at=start, to_at=end, unit=unit, **filters.sql_params())
-        if start < end
-        else []
-    )
+    rows = read.minutes(store, start, end, unit, event.tz, **filters.sql_params()) if start < end else []
     frame = pd.DataFrame.from_records(rows, columns=columns)
     if len(frame):  # quiet bars are zeros, not gaps a line would bridge
         frame["bar_at"] = pd.to_datetime(frame["bar_at"], utc=True).dt.tz_convert(event.timezone)
@@ -442,10 +438,10 @@ def minutes(store: Store, filters: Filters, event: Event) -> pd.DataFrame:
 
 
 def latest_gifts(
-    store: Store, filters: Filters, event: Event, roster: dict[str, list[dict]], limit: int = LATEST_N
+    store: Store, filters: Filters, event: Event, roster: dict, limit: int = LATEST_N, read: LedgerRows = ROLLUPS
 ) -> pd.DataFrame:
     start, end = filters.time_range(event)
-    rows = store.query("console_latest_gifts", from_at=start, to_at=end, limit_n=limit, **filters.sql_params())
+    rows = read.latest(store, start, end, limit, **filters.sql_params())
     names = {
         **{p["project_id"]: p["name"] for p in roster["projects"]},
         **{t["team_id"]: t["name"] for t in roster["teams"]},
@@ -462,27 +458,17 @@ def latest_gifts(
             for r in rows
         ],
         columns=[
-            "donation_id",
-            "occurred_at",
-            "donor_name_masked",
-            "amount_fen",
-            "matched_fen",
-            "project",
-            "team",
-            "site",
-            "channel",
-            "source_file",
-            "adjustments",
-            "is_refunded",
+            *("donation_id", "occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project", "team"),
+            *("site", "channel", "source_file", "adjustments", "is_refunded"),
         ],
     )
 
 
-def figures(store: Store, filters: Filters, event: Event, now: dt.datetime) -> dict[str, Any]:
-    """Every figure the console shows for one set of filters (six queries on the ledger)."""
+def figures(store: Store, filters: Filters, event: Event, now: dt.datetime, read: LedgerRows = ROLLUPS) -> dict:
+    """Every figure the console shows for one set of filters: from the rollup cells (`read=LEDGER`: the ledger)."""
     roster = store.roster()
-    w = windows(store, filters, event, now)
-    tables = breakdown(store, filters, event, roster)
+    w = windows(store, filters, event, now, read)
+    tables = breakdown(store, filters, event, roster, read)
     return {
         "windows": w,
         "pace": pace(w, goal_fen(filters, roster, event), event),
@@ -490,7 +476,7 @@ def figures(store: Store, filters: Filters, event: Event, now: dt.datetime) -> d
         "tables": tables,
         "range_total_fen": int(tables["project"]["total_fen"].sum()),
         "range_donations": int(tables["project"]["donations"].sum()),
-        "minutes": minutes(store, filters, event),
+        "minutes": minutes(store, filters, event, read),
         "chart": chart_span(filters, event),
-        "latest": latest_gifts(store, filters, event, roster),
+        "latest": latest_gifts(store, filters, event, roster, read=read),
     }

@@ -123,12 +123,13 @@ def take_snapshots(
     last_gift_at = _at(everything.get("last_gift_epoch"))
     newest = min(now, last_gift_at) if last_gift_at else now
     tickers: dict[str | None, list[dict[str, Any]]] = {}
-    recent = store.query("screen_sites_latest_gifts", since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N)
+    ticker_query = "screen_sites_latest_gifts" if any(site_ids) else "screen_latest_gifts"
+    recent = store.query(ticker_query, since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N)
     for r in recent:
         gift = {k: r[k] for k in TICKER_COLUMNS}
         if r["district_rank"] <= TICKER_N:
             tickers.setdefault(None, []).append(gift)
-        if r["site_id"] is not None and r["site_rank"] <= TICKER_N:
+        if r["site_id"] is not None and r["site_rank"] is not None and r["site_rank"] <= TICKER_N:
             tickers.setdefault(r["site_id"], []).append(gift)
     teams_at: dict[str, list[dict[str, Any]]] = {}
     for r in rows.get("site_teams", []):

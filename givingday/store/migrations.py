@@ -277,34 +277,37 @@ MIGRATIONS.append(
 
 MIGRATIONS.append(
     (
-        "0009_platform_totals",
+        "0008_rollup_dimensions",
         [
-            # Each comparison of the ledger with the platform's official totals (`python -m givingday drift`, the
-            # 核对 page), kept so the page and the leadership report can show the last one. Nothing else reads it.
-            "create sequence drift_check_id_seq start 1",
-            """create table drift_checks (
-                check_id bigint primary key,
-                checked_at timestamp with time zone not null,
-                checked_by varchar not null,
-                file_name varchar not null,
-                as_of timestamp with time zone not null,
-                projects integer not null,
-                flagged integer not null
-            )""",
-            # One row per project compared: both sides as of `as_of` (the exclusive end of the platform's count).
-            """create table drift_rows (
-                check_id bigint not null,
+            # The console's rollup: money per minute by every dimension its filters use (category and street come
+            # from the project and the site), so any range and any filters are summed from cells, not from gifts.
+            # team_key / site_key '' = none. gifts counts 人次 where they were given (kinds gift and redate, as the
+            # chart does); received counts the gift rows as they came (the newest gifts' cut-off); last_gift_at is
+            # the newest of those. Its size: docs/performance.md.
+            """create table rollup_cells (
+                minute_at timestamp with time zone not null,
                 project_id varchar not null,
-                as_of timestamp with time zone not null,
-                ours_fen bigint not null,
-                theirs_fen bigint not null,
-                ours_donations bigint not null,
-                theirs_donations bigint not null,
-                is_flagged boolean not null,
-                cause varchar,
-                cause_text varchar,
-                primary key (check_id, project_id)
+                team_key varchar not null,
+                site_key varchar not null,
+                channel varchar not null,
+                amount_fen bigint not null,
+                matched_fen bigint not null,
+                donations bigint not null,
+                gifts bigint not null,
+                received bigint not null,
+                last_gift_at timestamp with time zone,
+                primary key (minute_at, project_id, team_key, site_key, channel)
             )""",
+            """insert into rollup_cells
+                select date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''),
+                       coalesce(site_id, ''), channel, cast(sum(amount_fen) as bigint),
+                       cast(sum(matched_fen) as bigint), cast(sum(donation_count) as bigint),
+                       cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint),
+                       cast(sum(case when is_gift then 1 else 0 end) as bigint),
+                       max(case when is_gift then occurred_at end)
+                from ledger
+                group by date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''),
+                         coalesce(site_id, ''), channel""",
         ],
     )
 )
@@ -337,3 +340,38 @@ def migrate(engine: sa.Engine) -> list[str]:
             )
         now_applied.append(name)
     return now_applied
+
+
+MIGRATIONS.append(
+    (
+        "0009_platform_totals",
+        [
+            # Each comparison of the ledger with the platform's official totals (`python -m givingday drift`, the
+            # 核对 page), kept so the page and the leadership report can show the last one. Nothing else reads it.
+            "create sequence drift_check_id_seq start 1",
+            """create table drift_checks (
+                check_id bigint primary key,
+                checked_at timestamp with time zone not null,
+                checked_by varchar not null,
+                file_name varchar not null,
+                as_of timestamp with time zone not null,
+                projects integer not null,
+                flagged integer not null
+            )""",
+            # One row per project compared: both sides as of `as_of` (the exclusive end of the platform's count).
+            """create table drift_rows (
+                check_id bigint not null,
+                project_id varchar not null,
+                as_of timestamp with time zone not null,
+                ours_fen bigint not null,
+                theirs_fen bigint not null,
+                ours_donations bigint not null,
+                theirs_donations bigint not null,
+                is_flagged boolean not null,
+                cause varchar,
+                cause_text varchar,
+                primary key (check_id, project_id)
+            )""",
+        ],
+    )
+)

@@ -1,7 +1,8 @@
 """Keeping the rollup tables in step with the ledger, inside the transaction that writes the events.
 
 `add_events` takes a SQL `select` of ledger-shaped rows (occurred_at, amount_fen, matched_fen,
-donation_count, project_id, team_id, site_id, channel, is_gift) and adds them to every rollup. The
+donation_count, project_id, team_id, site_id, channel, kind, gift_at) and adds them to every rollup: the
+screens' totals and minutes, and the console's cells (every filter's dimension per minute). The
 totals stay exact: a test compares every rollup with the ledger after imports, refunds and corrections.
 
 On PostgreSQL several boards write at once. An upsert alone loses no update (`on conflict do update` adds to the
@@ -53,16 +54,33 @@ on conflict (minute_at) do update set
     donations = rollup_minutes.donations + excluded.donations
 """
 
-_GIFTS = """
-select occurred_at, amount_fen, matched_fen, 1 as donation_count, project_id, team_id, site_id, channel,
-       occurred_at as gift_at
-from {rows}
+_CELLS = """
+insert into rollup_cells (minute_at, project_id, team_key, site_key, channel, amount_fen, matched_fen, donations,
+                          gifts, received, last_gift_at)
+select date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel,
+       cast(sum(amount_fen) as bigint), cast(sum(matched_fen) as bigint), cast(sum(donation_count) as bigint),
+       cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint),
+       cast(count(gift_at) as bigint), max(gift_at)
+from new_events
+group by date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel
+on conflict (minute_at, project_id, team_key, site_key, channel) do update set
+    amount_fen = rollup_cells.amount_fen + excluded.amount_fen,
+    matched_fen = rollup_cells.matched_fen + excluded.matched_fen,
+    donations = rollup_cells.donations + excluded.donations,
+    gifts = rollup_cells.gifts + excluded.gifts,
+    received = rollup_cells.received + excluded.received,
+    last_gift_at = greatest(rollup_cells.last_gift_at, excluded.last_gift_at)
 """
-NEW_GIFTS = _GIFTS.format(rows="donations where import_id = :import_id")
+
+NEW_GIFTS = """
+select occurred_at, amount_fen, matched_fen, 1 as donation_count, project_id, team_id, site_id, channel,
+       cast('gift' as varchar) as kind, occurred_at as gift_at
+from donations where import_id = :import_id
+"""
 
 NEW_ADJUSTMENTS = """
 select occurred_at, amount_delta_fen as amount_fen, matched_delta_fen as matched_fen,
-       donation_delta as donation_count, project_id, team_id, site_id, channel,
+       donation_delta as donation_count, project_id, team_id, site_id, channel, kind,
        cast(null as timestamp with time zone) as gift_at
 from adjustments where adjustment_id in :ids
 """
@@ -75,9 +93,9 @@ def take_turn(conn: sa.Connection) -> None:
 
 
 def add_events(conn: sa.Connection, select_sql: str, params: dict[str, Any]) -> None:
-    """Add the rows of `select_sql` to every rollup (one CTE, two upserts)."""
+    """Add the rows of `select_sql` to every rollup (one CTE, three upserts)."""
     take_turn(conn)
-    for upsert in (_TOTALS, _MINUTES):
+    for upsert in (_TOTALS, _MINUTES, _CELLS):
         stmt = sa.text(f"with new_events as ({select_sql}) {upsert}")
         if "ids" in params:
             stmt = stmt.bindparams(sa.bindparam("ids", expanding=True))

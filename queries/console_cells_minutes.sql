@@ -1,0 +1,23 @@
+-- console_cells_minutes: console_minutes from the rollup cells: money and 人次 per minute (or hour, or day) in a
+-- range of whole minutes within the console's filters (the partial minutes at its edges come from the ledger).
+-- Grain: one row per bar (minute, hour or day of the session's time zone) with at least one cell, oldest first.
+-- Parameters: :from_at, :to_at — the half-open range, both on a minute; :unit — 'minute', 'hour' or 'day';
+-- :category, :project_id, :team_id, :site_id, :street, :channel — each null for all.
+-- The cells are summed by the minute before the bars are cut: a zoned date_trunc costs more than the sums, so it
+-- runs on a few thousand minutes, not on every cell.
+with filtered as (
+    -- include: console_cells_filtered
+),
+per_minute as (
+    select minute_at, sum(amount_fen) as amount_fen, sum(matched_fen) as matched_fen, sum(gifts) as gifts
+    from filtered
+    group by minute_at
+)
+select
+    date_trunc(:unit, minute_at) as bar_at,
+    cast(sum(amount_fen) as bigint) as amount_fen,
+    cast(sum(matched_fen) as bigint) as matched_fen,
+    cast(sum(gifts) as bigint) as donations
+from per_minute
+group by date_trunc(:unit, minute_at)
+order by bar_at

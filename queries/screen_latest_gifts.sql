@@ -1,0 +1,26 @@
+-- screen_latest_gifts: the district ticker's newest gifts, when no site's screen is watched (then
+-- screen_sites_latest_gifts ranks every site's as well).
+-- Grain: one row per gift, newest first, at most :limit_n; district_rank is its place. Masked names only.
+-- Parameters: :since — only gifts at or after this time (ten minutes before the newest gift); :until — the
+-- board's now; :limit_n — how many.
+-- The newest are taken before the join to the projects, so only :limit_n rows are joined, not the whole window.
+with newest as (
+    select occurred_at, donation_id, donor_name_masked, amount_fen, matched_fen, project_id, channel, site_id
+    from donations
+    where occurred_at >= :since and occurred_at <= :until
+    order by occurred_at desc, donation_id desc
+    limit :limit_n
+)
+select
+    n.occurred_at,
+    n.donor_name_masked,
+    n.amount_fen,
+    n.matched_fen,
+    p.name as project_name,
+    n.channel,
+    n.site_id,
+    row_number() over (order by n.occurred_at desc, n.donation_id desc) as district_rank,
+    cast(null as bigint) as site_rank
+from newest n
+join projects p on p.project_id = n.project_id
+order by district_rank
