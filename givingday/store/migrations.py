@@ -309,6 +309,23 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        "0010_shifts",
+        [
+            # Volunteer shifts from the roster's shifts.csv: the event's day (1 = the first), minutes from that
+            # day's midnight in the event's zone (end exclusive, at most 1440). Shifts may overlap: they add.
+            """create table shifts (
+                site_id varchar not null,
+                day_number integer not null,
+                start_minute integer not null,
+                end_minute integer not null,
+                volunteers integer not null
+            )""",
+        ],
+    )
+)
+
 
 def applied(conn: sa.Connection) -> list[str]:
     conn.execute(
