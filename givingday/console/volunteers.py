@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from givingday.config import Event
+from givingday.console.figures import EARLIEST
 from givingday.money import format_yuan
 from givingday.store.database import Store
 
@@ -49,7 +50,7 @@ def volunteer_minutes(
 ) -> dict[tuple[str, dt.date, int], int]:
     """Volunteer-minutes per (site, day, clock hour) of the shifts' parts inside [since, until)."""
     out: dict[tuple[str, dt.date, int], int] = {}
-    days = event.day_list()
+    days = event.day_list
     for s in shifts:
         if s["day_number"] > len(days):
             continue
@@ -66,9 +67,10 @@ def volunteer_minutes(
     return out
 
 
-def site_hours(store: Store, event: Event, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
-    """One row per site, day and clock hour with money or volunteers in the window: total_fen (gifts and 配捐),
-    donations (人次), volunteer_minutes, and per volunteer-hour (None with nobody on shift)."""
+def site_hours(store: Store, event: Event, since: dt.datetime | None, until: dt.datetime) -> pd.DataFrame:
+    """One row per site, day and clock hour with money or volunteers in [since, until) (since None: from the
+    start): total_fen (gifts and 配捐), donations (人次), volunteer_minutes, and per volunteer-hour (None with
+    nobody on shift)."""
     got = store.query_many(
         {"gifts": ("sites_by_hour", {"since": since, "until": until}), "shifts": ("roster_shifts", {})}
     )
@@ -76,7 +78,7 @@ def site_hours(store: Store, event: Event, since: dt.datetime, until: dt.datetim
     for r in got["gifts"]:
         key = (r["site_id"], r["day"], int(r["hour"]))
         cells[key] = {"total_fen": int(r["amount_fen"] + r["matched_fen"]), "donations": int(r["donations"])}
-    for key, minutes in volunteer_minutes(got["shifts"], event, since, until).items():
+    for key, minutes in volunteer_minutes(got["shifts"], event, since or EARLIEST, until).items():
         cells.setdefault(key, {"total_fen": 0, "donations": 0})["volunteer_minutes"] = minutes
     names = {s["site_id"]: s["name"] for s in store.roster()["sites"]}
     rows = []
@@ -91,11 +93,12 @@ def site_hours(store: Store, event: Event, since: dt.datetime, until: dt.datetim
                 "total_fen": c["total_fen"],
                 "donations": c["donations"],
                 "volunteer_minutes": vm,
-                "fen_per_volunteer_hour": per_hour_fen(c["total_fen"], vm),
             }
         )
-    columns = ["site_id", "name", "day", "hour", "total_fen", "donations", "volunteer_minutes"]
-    return pd.DataFrame(rows, columns=[*columns, "fen_per_volunteer_hour"])
+    frame = pd.DataFrame(rows, columns=["site_id", "name", "day", "hour", "total_fen", "donations", "volunteer_minutes"])
+    per = [per_hour_fen(fen, vm) for fen, vm in zip(frame["total_fen"], frame["volunteer_minutes"], strict=True)]
+    frame["fen_per_volunteer_hour"] = pd.Series(per, index=frame.index, dtype=object)  # None, not NaN, when unstaffed
+    return frame
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from typing import Any
 from givingday import clock
 from givingday.config import CHANNELS, Event
 from givingday.labels import CATEGORIES, CHANNEL_NAMES, NO_CATEGORY, NO_SITE, NO_TEAM
+from givingday.console import volunteers
+from givingday.console.volunteers import SiteRow
 from givingday.report.reconciliation import Reconciliation, from_rows
 from givingday.report.scope import Scope, day_end, day_start, make_scope, month_day
 from givingday.store.database import Store
@@ -124,6 +126,7 @@ class Report:
     days: list[Day]  # the event's days side by side (up to the moment), then any events outside them
     goals: list[Goal]  # every project with a goal
     reconciliation: Reconciliation | None = None  # the last comparison with the platform's totals, by the moment
+    volunteer_sites: list[SiteRow] = field(default_factory=list)  # most raised per volunteer-hour, top 10
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -337,6 +340,9 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
         days=_days(scope, rows["days"]),
         goals=goals,
         reconciliation=from_rows(rows["drift"]),
+        volunteer_sites=volunteers.top_sites(
+            volunteers.sites(volunteers.site_hours(store, scope.event, scope.since, scope.until))
+        ),
     )
     report.problems = discrepancies(report)
     return report

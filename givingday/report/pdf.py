@@ -267,4 +267,12 @@ def pdf_bytes(report: Report) -> bytes:
             [34, 22, 22, 20, 22, 15, 43],
             ["LEFT", *["RIGHT"] * 4, "CENTER", "LEFT"],
         )
+
+    rows = text.volunteer_rows(report)
+    heading(f"十二、{text.VOLUNTEER_TITLE}", need=rows_need(len(rows)) if rows else 24)
+    pdf.set_font("cjk", size=9.5)
+    pdf.multi_cell(0, 5.5, text.volunteer_sentence(report), new_x="LMARGIN", new_y="NEXT")
+    if rows:
+        pdf.ln(1)
+        table(text.VOLUNTEER_HEADER, rows, [12, 58, 30, 28, 25, 25], ["CENTER", "LEFT", *["RIGHT"] * 4])
     return bytes(pdf.output())
