@@ -51,9 +51,7 @@ def make_shifts(sites: list[dict[str, str]], rng: random.Random) -> list[dict[st
             for start, end, size in blocks:
                 people = round(site_people * size / block_weight * rng.uniform(0.8, 1.2))
                 if people >= 1:
-                    rows.append(
-                        {"site_id": s["site_id"], "day": day, "start": start, "end": end, "volunteers": people}
-                    )
+                    rows.append({"site_id": s["site_id"], "day": day, "start": start, "end": end, "volunteers": people})
     return rows
 
 
@@ -68,7 +66,9 @@ def main() -> None:
     for day in range(1, len(DAY_SHARES) + 1):
         on_day = [r for r in rows if r["day"] == day]
         sites_on = len({r["site_id"] for r in on_day})
-        print(f"day {day}: {sum(r['volunteers'] for r in on_day)} volunteers in {len(on_day)} shifts at {sites_on} sites")
+        print(
+            f"day {day}: {sum(r['volunteers'] for r in on_day)} volunteers in {len(on_day)} shifts at {sites_on} sites"
+        )
 
 
 if __name__ == "__main__":

@@ -95,7 +95,9 @@ def site_hours(store: Store, event: Event, since: dt.datetime | None, until: dt.
                 "volunteer_minutes": vm,
             }
         )
-    frame = pd.DataFrame(rows, columns=["site_id", "name", "day", "hour", "total_fen", "donations", "volunteer_minutes"])
+    frame = pd.DataFrame(
+        rows, columns=["site_id", "name", "day", "hour", "total_fen", "donations", "volunteer_minutes"]
+    )
     per = [per_hour_fen(fen, vm) for fen, vm in zip(frame["total_fen"], frame["volunteer_minutes"], strict=True)]
     frame["fen_per_volunteer_hour"] = pd.Series(per, index=frame.index, dtype=object)  # None, not NaN, when unstaffed
     return frame

@@ -206,7 +206,12 @@ def load_roster(store: Store, folder: Path) -> Roster:
             )
         for table in ("shifts", "teams", "sites", "projects"):
             conn.execute(sa.text(f"delete from {table}"))
-        tables = ("projects", roster.projects), ("sites", roster.sites), ("teams", roster.teams), ("shifts", roster.shifts)
+        tables = (
+            ("projects", roster.projects),
+            ("sites", roster.sites),
+            ("teams", roster.teams),
+            ("shifts", roster.shifts),
+        )
         for table, rows in tables:
             if rows:
                 cols = list(rows[0])

@@ -13,9 +13,9 @@ from typing import Any
 
 from givingday import clock
 from givingday.config import CHANNELS, Event
-from givingday.labels import CATEGORIES, CHANNEL_NAMES, NO_CATEGORY, NO_SITE, NO_TEAM
 from givingday.console import volunteers
 from givingday.console.volunteers import SiteRow
+from givingday.labels import CATEGORIES, CHANNEL_NAMES, NO_CATEGORY, NO_SITE, NO_TEAM
 from givingday.report.reconciliation import Reconciliation, from_rows
 from givingday.report.scope import Scope, day_end, day_start, make_scope, month_day
 from givingday.store.database import Store
