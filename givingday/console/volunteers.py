@@ -17,7 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from givingday.config import Event
-from givingday.console.figures import EARLIEST
+from givingday.console import exports
+from givingday.console.figures import EARLIEST, Filters
 from givingday.money import format_yuan
 from givingday.store.database import Store
 
@@ -170,6 +171,56 @@ def judge(rows: list[SiteRow]) -> Judged:
 def top_sites(rows: list[SiteRow], n: int = TOP_N) -> list[SiteRow]:
     """The sites that raised most per volunteer-hour (the leadership report's list)."""
     return [r for r in rows if r.total_fen > 0 and r.fen_per_volunteer_hour is not None][:n]
+
+
+SITE_LABELS = {
+    "name": "点位",
+    "per_hour_fen": "每志愿者小时(元)",
+    "per_hour_donations": "每志愿者小时人次",
+    "total_fen": "值守时段善款(元)",
+    "donations": "值守时段人次",
+    "volunteer_hours": "志愿者小时",
+    "unstaffed_fen": "无人值守时段善款(元)",
+}
+
+
+def site_table(rows: list[SiteRow]) -> pd.DataFrame:
+    """Sites as the console lists them, labelled for the screen and a download alike."""
+    return exports.table(
+        [
+            {
+                "name": r.name,
+                "per_hour_fen": r.fen_per_volunteer_hour,
+                "per_hour_donations": round(r.donations_per_volunteer_hour or 0, 2),
+                "total_fen": r.total_fen,
+                "donations": r.donations,
+                "volunteer_hours": round(r.volunteer_hours, 1),
+                "unstaffed_fen": r.unstaffed_fen,
+            }
+            for r in rows
+        ],
+        SITE_LABELS,
+    )
+
+
+@dataclass(frozen=True)
+class ConsoleView:
+    cells: pd.DataFrame
+    sites: list[SiteRow]
+    judged: Judged
+
+    @property
+    def has_shifts(self) -> bool:
+        return bool(len(self.cells)) and int(self.cells["volunteer_minutes"].sum()) > 0
+
+
+def console_view(store: Store, filters: Filters, event: Event, now: dt.datetime) -> ConsoleView:
+    """The console's volunteers section within its day (and time range), up to the board's now; the other
+    filters do not apply (a shift serves every project at its site)."""
+    since, until = filters.time_range(event)
+    cells = site_hours(store, event, since, min(until, now))
+    rows = sites(cells)
+    return ConsoleView(cells, rows, judge(rows))
 
 
 HEATMAP_SITES = 30  # the heat map's rows: the sites with most volunteer-hours in the window
