@@ -1,15 +1,20 @@
 """Sites and volunteers: shifts in the roster, money and 人次 per volunteer-hour to the fen on a hand-made store,
 the sites short of hands and the quiet ones, and the leadership report's list."""
 
+import dataclasses
 import datetime as dt
+import importlib.util
 import shutil
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
+from givingday import config
 from givingday.console import volunteers
+from givingday.demo import simulate
 from givingday.ingest.batch import import_bytes
-from givingday.ingest.roster import RosterError, load_roster
+from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.report import figures as report
 from givingday.report.scope import make_scope, parse_as_of
 from givingday.report.text import volunteer_rows
@@ -134,3 +139,36 @@ def test_a_bad_shift_is_refused_with_file_line_and_reason_and_nothing_loaded(sta
         load_roster(staffed, folder)
     assert str(e.value) == f"{folder / 'shifts.csv'}:5: {reason}"
     assert staffed.query("roster_shifts") == before and len(before) == 3
+
+
+def test_the_demo_shifts_are_what_the_generator_makes_and_about_4000_volunteers(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("make_demo_shifts", config.ROOT / "tools" / "make_demo_shifts.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    shutil.copy(config.ROSTER_DIR / "sites.csv", tmp_path / "sites.csv")
+    monkeypatch.setattr(gen, "OUT", tmp_path)
+    gen.main()
+    assert (tmp_path / "shifts.csv").read_text() == (config.ROSTER_DIR / "shifts.csv").read_text()
+    shifts = read_roster(config.ROSTER_DIR, days=3).shifts
+    first_day = [s for s in shifts if s["day_number"] == 1]
+    assert 3_800 <= sum(s["volunteers"] for s in first_day) <= 4_200
+    assert len({s["site_id"] for s in first_day}) == 137
+
+
+def test_the_demo_gives_more_at_a_site_while_its_volunteers_are_on_shift():
+    """Offices are staffed by day only: their share of the gifts given at sites falls in the evening, and stays
+    level when the roster has no shifts."""
+    event, roster = config.load_event(), read_roster(config.ROSTER_DIR, days=3)
+    offices = {s["name"] for s in roster.sites if s["kind"] == "office"}
+
+    def office_share(r, hours):
+        gifts = simulate.draw_event(event, r, DAY, seed=5, scale=0.2)
+        start = dt.datetime.combine(DAY, dt.time(0), event.tz).timestamp()
+        hour = (gifts.at - start) // 3600
+        chosen = np.isin(hour, hours) & (gifts.site != "")
+        return np.isin(gifts.site[chosen], list(offices)).mean()
+
+    morning, evening = [9, 10, 11], [19, 20, 21]
+    assert office_share(roster, morning) > 2 * office_share(roster, evening)
+    unstaffed = dataclasses.replace(roster, shifts=[])
+    assert 0.7 < office_share(unstaffed, morning) / office_share(unstaffed, evening) < 1.4
