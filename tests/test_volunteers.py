@@ -4,10 +4,13 @@ the sites short of hands and the quiet ones, and the leadership report's list.""
 import dataclasses
 import datetime as dt
 import importlib.util
+import io
 import shutil
+import subprocess
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import openpyxl
 import pytest
 
 from givingday import config
@@ -16,9 +19,12 @@ from givingday.demo import simulate
 from givingday.ingest.batch import import_bytes
 from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.report import figures as report
+from givingday.report.pdf import pdf_bytes
 from givingday.report.scope import make_scope, parse_as_of
 from givingday.report.text import volunteer_rows
+from givingday.report.workbook import xlsx_bytes
 from tests.conftest import CANONICAL_HEADER, FIXTURES
+from tests.test_report_files import _tool
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2020, 9, 7)
@@ -111,6 +117,12 @@ def test_the_report_lists_the_sites_that_raised_most_per_volunteer_hour(staffed)
         ["1", "升龙广场", "20.00", "160.00", "2", "8.0"],
         ["2", "德化步行街", "9.25", "37.00", "2", "4.0"],
     ]
+    pdf = subprocess.run([_tool("pdftotext"), "-", "-"], input=pdf_bytes(r), capture_output=True, check=True)
+    words = " ".join(pdf.stdout.decode().split())
+    assert "十二、每志愿者小时筹款最多的点位" in words and "2 德化步行街 9.25 37.00 2 4.0" in words
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(r)))["汇总"]
+    lines = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    assert [1, "升龙广场", 20, 160, 2, 8] in lines and [2, "德化步行街", 9.25, 37, 2, 4] in lines
     early = report.build_report(staffed, make_scope(event, DAY, parse_as_of("2020-09-07 10:59", event), now))
     assert [(x.site_id, x.total_fen, x.volunteer_minutes) for x in early.volunteer_sites] == [
         ("S001", 11_000, 177),  # 10:00 to 10:59: 59 minutes × 3

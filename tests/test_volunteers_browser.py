@@ -7,6 +7,9 @@ from givingday.console import volunteers
 from tests.test_browser import SHOTS, _sign_in, browser, server, settle  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
+CLICK_TAB = (
+    """name => [...document.querySelectorAll('[data-testid="stTab"]')].find(t => t.innerText.trim() === name).click()"""
+)
 
 
 def test_volunteers_tab_shows_the_heat_map_and_both_lists(server, browser):  # noqa: F811
@@ -16,7 +19,8 @@ def test_volunteers_tab_shows_the_heat_map_and_both_lists(server, browser):  # n
     _sign_in(page, url, "/console?day=2020-09-07")
     page.locator("h3", has_text="筛选范围内").wait_for(timeout=60_000)
     settle(page)
-    page.get_by_role("tab", name="志愿者").click(force=True)  # the fragment redraws the tab bar every 10 s
+    # The fragment redraws the tab bar every 10 s, so Playwright may never see the tab stable: click it in the page.
+    page.evaluate(CLICK_TAB, "志愿者")
     page.get_by_role("tab", name="志愿者", selected=True).wait_for(timeout=30_000)
     page.wait_for_selector("text=人手紧张 Short of hands", timeout=60_000)
     page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=60_000)

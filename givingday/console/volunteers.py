@@ -191,7 +191,7 @@ def site_table(rows: list[SiteRow]) -> pd.DataFrame:
             {
                 "name": r.name,
                 "per_hour_fen": r.fen_per_volunteer_hour,
-                "per_hour_donations": round(r.donations_per_volunteer_hour or 0, 2),
+                "per_hour_donations": f"{r.donations_per_volunteer_hour or 0:.2f}",  # text: a count column shows 0
                 "total_fen": r.total_fen,
                 "donations": r.donations,
                 "volunteer_hours": round(r.volunteer_hours, 1),
