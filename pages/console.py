@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from givingday.console import charts, exports, sitemap, tables, wording
+from givingday.console import charts, exports, sitemap, tables, volunteers, wording
 from givingday.console import figures as console
 from givingday.forecast import words
 from givingday.money import format_wan, format_yuan
@@ -180,7 +180,9 @@ def live(f: console.Filters) -> None:
         )
         st.button("显示全部项目 Show all projects", on_click=show_all_projects)
     search = st.text_input("搜索名称或编号 Search", key="search", placeholder="例如：升龙 / P001 / 大学路")
-    tabs = st.tabs(["项目", "队伍", "点位", "街道", "地图", "最新捐款"], key="console_tabs", on_change="rerun")
+    tabs = st.tabs(
+        ["项目", "队伍", "点位", "街道", "地图", "最新捐款", "志愿者"], key="console_tabs", on_change="rerun"
+    )
     with tabs[0]:
         st.caption("点选一行，查看该项目的队伍、点位和最新捐款。")
         breakdown(data["tables"]["project"], "project", search, event.tz, selectable=True)
@@ -198,7 +200,34 @@ def live(f: console.Filters) -> None:
         )
     with tabs[5]:
         table(tables.latest_gifts(data["latest"], event.tz), "latest_gifts", height=420)
+    with tabs[6]:
+        show_volunteers(f, event, now)
     refreshed_every(REFRESH_SECONDS, now, event.tz)
+
+
+def show_volunteers(f: console.Filters, event, now: dt.datetime) -> None:
+    v = volunteers.console_view(shared_store(), f, event, now)
+    if not v.has_shifts:
+        st.info("此范围内没有志愿者班次（名册 shifts.csv）。No volunteer shifts in this view.", icon=":material/info:")
+        return
+    st.markdown("**每志愿者小时善款 Money per volunteer-hour**（按点位与时段 by site and hour）")
+    st.plotly_chart(volunteers.heatmap(v.cells), key="volunteers_heatmap", config={"displayModeBar": False})
+    st.caption(
+        f"志愿者小时最多的 {volunteers.HEATMAP_SITES} 个点位；多天时按时段合计；空格为无人值守。"
+        f"The {volunteers.HEATMAP_SITES} sites with most volunteer-hours; hours summed over the days; "
+        "a blank cell had nobody on shift."
+    )
+    j = v.judged
+    if j.median_fen_per_volunteer_hour is not None:
+        st.caption(
+            f"有人值守点位的中位数 median of staffed sites：每志愿者小时 {format_yuan(j.median_fen_per_volunteer_hour)}，"
+            f"{j.median_donations_per_volunteer_hour:.2f} 人次。"
+        )
+    st.markdown("**人手紧张 Short of hands**")
+    table(volunteers.site_table(j.short_of_hands), "short_of_hands")
+    st.markdown("**有人值守但冷清 Staffed but quiet**")
+    table(volunteers.site_table(j.quiet), "staffed_but_quiet")
+    st.caption(volunteers.RULE_WORDS)
 
 
 def main() -> None:

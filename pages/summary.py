@@ -15,6 +15,8 @@ from givingday.report.text import (
     MONEY_COLUMNS,
     RECONCILIATION_HEADER,
     RECONCILIATION_TITLE,
+    VOLUNTEER_HEADER,
+    VOLUNTEER_TITLE,
     after_note,
     breakdown_rows,
     check_text,
@@ -27,6 +29,8 @@ from givingday.report.text import (
     ranking_rows,
     reconciliation_rows,
     reconciliation_sentence,
+    volunteer_rows,
+    volunteer_sentence,
 )
 from givingday.report.workbook import xlsx_bytes
 from givingday.web.board import allow_only, board_time, cached_report, cached_report_charts
@@ -224,6 +228,11 @@ def body() -> None:
     (st.warning if r.reconciliation and r.reconciliation.flagged else st.write)(reconciliation_sentence(r))
     if r.reconciliation is not None:
         _table(reconciliation_rows(r), RECONCILIATION_HEADER)
+
+    st.subheader(VOLUNTEER_TITLE)
+    st.write(volunteer_sentence(r))
+    if r.volunteer_sites:
+        _table(volunteer_rows(r), VOLUNTEER_HEADER)
 
 
 body()

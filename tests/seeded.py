@@ -122,6 +122,12 @@ def seed_gifts(store: Store) -> None:
             "check_id project_id as_of ours_fen theirs_fen ours_donations theirs_donations is_flagged cause cause_text",
             [(1, "P001", UNTIL, 31_600, 19_600, 3, 2, True, "duplicate", "可能重复")],
         )
+        _insert(
+            conn,
+            "shifts",
+            "site_id day_number start_minute end_minute volunteers",
+            [("S002", 1, 600, 720, 4), ("S001", 1, 840, 900, 2), ("S002", 3, 690, 750, 3)],
+        )
 
 
 def query_params(name: str) -> dict:

@@ -3,7 +3,8 @@ path as real data (platform-style export files, imported or dropped into the inb
 
 The whole event is drawn at once with numpy from a seed: arrivals per minute follow the day's rhythm (quiet
 nights, the 09:00 launch, the 10:00 matching surge, lunch, the evening peak) times real burst factors from a
-charity marathon; gift sizes as people give; a few teams and sites raise most; matching from 10:00 with a
+charity marathon; gift sizes as people give; a few teams and sites raise most, a site the more the more volunteers
+are on shift there at the time (the roster's shifts.csv, with diminishing returns); matching from 10:00 with a
 random share, a cap per donor per day and a daily pool; a livestream sale window; rare corporate gifts.
 Backfill writes gifts up to a moment; live mode writes the next slice every second on a demo clock.
 """
@@ -87,6 +88,10 @@ HEADER = [
     "渠道",
 ]
 DEMO_INTERESTING = dt.time(20, 30)
+# A site's pull on a gift given at a site: its own weight times (UNSTAFFED + log(1 + volunteers on shift / HANDS)),
+# so an empty site still draws a few gifts (posters, passers-by) and each extra volunteer adds less than the last.
+UNSTAFFED = 0.3
+HANDS = 5.0
 
 
 @dataclass
@@ -122,6 +127,23 @@ def _zipf(n: int, s: float, rng: np.random.Generator, head: int = 0) -> np.ndarr
     weights = np.empty(n)
     weights[order] = 1 / ranks**s
     return weights / weights.sum()
+
+
+def _site_pull(roster: Roster, site_w: np.ndarray, day_number: int) -> np.ndarray:
+    """Each site's pull in each minute of the day (1440 × sites): its weight, grown by the volunteers on shift."""
+    index = {s["site_id"]: i for i, s in enumerate(roster.sites)}
+    on_shift = np.zeros((1440, len(roster.sites)))
+    for shift in roster.shifts:
+        if shift["day_number"] == day_number:
+            on_shift[shift["start_minute"] : shift["end_minute"], index[shift["site_id"]]] += shift["volunteers"]
+    return site_w * (UNSTAFFED + np.log1p(on_shift / HANDS))
+
+
+def _draw_rows(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One column index per row of `weights`, drawn in proportion to that row."""
+    cum = np.cumsum(weights, axis=1)
+    u = rng.random(len(weights)) * cum[:, -1]
+    return np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1)
 
 
 def draw_event(event: Event, roster: Roster, start: dt.date, seed: int = 99, scale: float = 1.0) -> Gifts:
@@ -163,7 +185,10 @@ def draw_event(event: Event, roster: Roster, start: dt.date, seed: int = 99, sca
         project = np.where(
             via_team, team_project_names[team_idx], subprojects[rng.choice(len(subprojects), n, p=project_w)]
         )
-        site = np.where(~via_team & (rng.random(n) < 0.5), site_names[rng.choice(len(site_names), n, p=site_w)], "")
+        at_site = ~via_team & (rng.random(n) < 0.5)
+        site = np.full(n, "", dtype=object)
+        pull = _site_pull(roster, site_w, day + 1)
+        site[at_site] = site_names[_draw_rows(pull[minute[at_site]], rng)]
         channel = np.full(n, "qr", dtype=object)
         donor = rng.integers(0, max(int(total * 0.75), 1), n)
         repeaters = rng.random(n) < 0.25  # some people give again and again

@@ -1,4 +1,5 @@
-"""The roster: projects, teams and sites, loaded from three CSV files (see docs/formats.md, "The roster").
+"""The roster: projects, teams and sites, loaded from three CSV files, and the volunteers' shifts from an optional
+fourth (see docs/formats.md, "The roster").
 
 A roster load replaces the whole roster in one transaction, after checking every reference, so a bad file
 leaves the previous roster in place.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -36,7 +37,9 @@ COLUMNS = {
     "projects.csv": ["project_id", "name", "parent_id", "category", "goal_yuan"],
     "sites.csv": ["site_id", "name", "street", "kind", "lng", "lat"],
     "teams.csv": ["team_id", "name", "project_id", "site_id", "kind", "goal_yuan"],
+    "shifts.csv": ["site_id", "day", "start", "end", "volunteers"],
 }
+DAY_MINUTES = 1440
 
 
 class RosterError(ValueError):
@@ -48,6 +51,7 @@ class Roster:
     projects: list[dict]
     sites: list[dict]
     teams: list[dict]
+    shifts: list[dict] = field(default_factory=list)
 
 
 def _read(path: Path) -> list[tuple[int, dict]]:
@@ -83,8 +87,9 @@ def _goal(path: Path, line: int, text: str) -> int | None:
         raise RosterError(f"{path}:{line}: goal_yuan: {exc.en}") from None
 
 
-def read_roster(folder: Path) -> Roster:
-    """Read and check the three files; raise RosterError naming file, line and reason."""
+def read_roster(folder: Path, days: int | None = None) -> Roster:
+    """Read and check the files (shifts on the event's `days` when given); raise RosterError naming file, line
+    and reason."""
     roster = Roster([], [], [])
     path = folder / "projects.csv"
     for line, r in _records(path, "project_id"):
@@ -145,12 +150,52 @@ def read_roster(folder: Path) -> Roster:
                 "goal_fen": _goal(path, line, r["goal_yuan"]),
             }
         )
+    if (folder / "shifts.csv").exists():
+        roster.shifts = read_shifts(folder / "shifts.csv", site_ids, days)
     return roster
+
+
+def _minute(path: Path, line: int, column: str, text: str) -> int:
+    """'HH:MM' as minutes from midnight; '24:00' is the day's end."""
+    hours, sep, minutes = text.partition(":")
+    if sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2:
+        value = int(hours) * 60 + int(minutes)
+        if int(minutes) < 60 and value <= DAY_MINUTES:
+            return value
+    raise RosterError(f"{path}:{line}: {column} {text!r} is not a time of day (HH:MM, 00:00 to 24:00)")
+
+
+def read_shifts(path: Path, site_ids: set[str], days: int | None = None) -> list[dict]:
+    """Each shift: a site, the event's day (1 = the first), a start and end time, how many volunteers. Shifts at
+    one site may overlap (two groups on duty at once): their volunteers add up."""
+    shifts = []
+    for line, r in _read(path):
+        if r["site_id"] not in site_ids:
+            raise RosterError(f"{path}:{line}: unknown site {r['site_id']!r}")
+        if not (r["day"].isdigit() and 1 <= int(r["day"]) <= (days or int(r["day"]))):
+            last = f" to {days}" if days else ", 2, 3…"
+            raise RosterError(f"{path}:{line}: day {r['day']!r} is not a day of the event (1 for the first{last})")
+        start = _minute(path, line, "start", r["start"])
+        end = _minute(path, line, "end", r["end"])
+        if end <= start:
+            raise RosterError(f"{path}:{line}: the shift ends ({r['end']}) before it starts ({r['start']})")
+        if not (r["volunteers"].isdigit() and int(r["volunteers"]) >= 1):
+            raise RosterError(f"{path}:{line}: volunteers {r['volunteers']!r} is not a positive whole number")
+        shifts.append(
+            {
+                "site_id": r["site_id"],
+                "day_number": int(r["day"]),
+                "start_minute": start,
+                "end_minute": end,
+                "volunteers": int(r["volunteers"]),
+            }
+        )
+    return shifts
 
 
 def load_roster(store: Store, folder: Path) -> Roster:
     """Replace the stored roster with the one in `folder`, refusing to orphan stored gifts."""
-    roster = read_roster(folder)
+    roster = read_roster(folder, days=store.event.days)
     project_ids = {p["project_id"] for p in roster.projects}
     with store.writing() as conn:
         used = {r[0] for r in conn.execute(sa.text("select distinct project_id from donations"))}
@@ -159,9 +204,15 @@ def load_roster(store: Store, folder: Path) -> Roster:
             raise RosterError(
                 f"{folder}: the new roster drops project(s) {', '.join(orphaned)} that stored gifts are credited to"
             )
-        for table in ("teams", "sites", "projects"):
+        for table in ("shifts", "teams", "sites", "projects"):
             conn.execute(sa.text(f"delete from {table}"))
-        for table, rows in (("projects", roster.projects), ("sites", roster.sites), ("teams", roster.teams)):
+        tables = (
+            ("projects", roster.projects),
+            ("sites", roster.sites),
+            ("teams", roster.teams),
+            ("shifts", roster.shifts),
+        )
+        for table, rows in tables:
             if rows:
                 cols = list(rows[0])
                 conn.execute(

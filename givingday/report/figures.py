@@ -13,6 +13,8 @@ from typing import Any
 
 from givingday import clock
 from givingday.config import CHANNELS, Event
+from givingday.console import volunteers
+from givingday.console.volunteers import SiteRow
 from givingday.forecast.model import Forecast, store_forecast
 from givingday.labels import CATEGORIES, CHANNEL_NAMES, NO_CATEGORY, NO_SITE, NO_TEAM
 from givingday.report.reconciliation import Reconciliation, from_rows
@@ -125,6 +127,7 @@ class Report:
     days: list[Day]  # the event's days side by side (up to the moment), then any events outside them
     goals: list[Goal]  # every project with a goal
     reconciliation: Reconciliation | None = None  # the last comparison with the platform's totals, by the moment
+    volunteer_sites: list[SiteRow] = field(default_factory=list)  # most raised per volunteer-hour, top 10
     problems: list[str] = field(default_factory=list)
     forecast: Forecast | None = None  # as of the report's moment, while the event runs
 
@@ -339,6 +342,9 @@ def build_report(store: Store, scope: Scope, is_demo: bool = False) -> Report:
         days=_days(scope, rows["days"]),
         goals=goals,
         reconciliation=from_rows(rows["drift"]),
+        volunteer_sites=volunteers.top_sites(
+            volunteers.sites(volunteers.site_hours(store, scope.event, scope.since, scope.until))
+        ),
     )
     report.problems = discrepancies(report)
     f = store_forecast(store, scope.event, scope.until)

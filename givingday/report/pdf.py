@@ -259,16 +259,29 @@ def pdf_bytes(report: Report) -> bytes:
         pdf.multi_cell(0, 4.8, "\n".join(lines), wrapmode=WrapMode.CHAR, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0)
 
-    rows = text.reconciliation_rows(report)
-    heading(f"十一、{text.RECONCILIATION_TITLE}", need=rows_need(len(rows)) if rows else 24)
-    pdf.set_font("cjk", size=9.5)
-    pdf.multi_cell(0, 5.5, text.reconciliation_sentence(report), new_x="LMARGIN", new_y="NEXT")
-    if rows:
-        pdf.ln(1)
-        table(
-            text.RECONCILIATION_HEADER,
-            rows,
-            [34, 22, 22, 20, 22, 15, 43],
-            ["LEFT", *["RIGHT"] * 4, "CENTER", "LEFT"],
-        )
+    def sentence_and_table(title: str, sentence: str, header: list[str], rows: list[list[str]], widths, align):
+        """A closing section: a heading, a sentence, and its table when it has rows."""
+        heading(title, need=rows_need(len(rows)) if rows else 24)
+        pdf.set_font("cjk", size=9.5)
+        pdf.multi_cell(0, 5.5, sentence, new_x="LMARGIN", new_y="NEXT")
+        if rows:
+            pdf.ln(1)
+            table(header, rows, widths, align)
+
+    sentence_and_table(
+        f"十一、{text.RECONCILIATION_TITLE}",
+        text.reconciliation_sentence(report),
+        text.RECONCILIATION_HEADER,
+        text.reconciliation_rows(report),
+        [34, 22, 22, 20, 22, 15, 43],
+        ["LEFT", *["RIGHT"] * 4, "CENTER", "LEFT"],
+    )
+    sentence_and_table(
+        f"十二、{text.VOLUNTEER_TITLE}",
+        text.volunteer_sentence(report),
+        text.VOLUNTEER_HEADER,
+        text.volunteer_rows(report),
+        [12, 58, 30, 28, 25, 25],
+        ["CENTER", "LEFT", *["RIGHT"] * 4],
+    )
     return bytes(pdf.output())

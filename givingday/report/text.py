@@ -173,6 +173,35 @@ def reconciliation_rows(report: Report) -> list[list[str]]:
     ]
 
 
+VOLUNTEER_TITLE = "每志愿者小时筹款最多的点位"
+VOLUNTEER_HEADER = ["排名", "点位", "每志愿者小时（元）", "善款（元）", "人次", "志愿者小时"]
+
+
+def volunteer_sentence(report: Report) -> str:
+    """How the list is counted, or that no site had both volunteers on shift and gifts."""
+    if not report.volunteer_sites:
+        return f"截至{report.scope.as_of_text}，尚无点位同时有志愿者值守和捐款（见名册 shifts.csv）。"
+    return (
+        f"按志愿者值守时段内的善款（含配捐）除以志愿者小时排序，前{len(report.volunteer_sites)}名；"
+        "某小时无人值守时的捐款不计入。"
+    )
+
+
+def volunteer_rows(report: Report) -> list[list[str]]:
+    """The top sites per volunteer-hour: rank, site, per volunteer-hour, money, 人次, volunteer-hours."""
+    return [
+        [
+            str(i + 1),
+            r.name,
+            format_yuan(r.fen_per_volunteer_hour, ""),
+            format_yuan(r.total_fen, ""),
+            f"{r.donations:,}",
+            f"{r.volunteer_hours:,.1f}",
+        ]
+        for i, r in enumerate(report.volunteer_sites)
+    ]
+
+
 def hour_text(h: Hour, with_day: bool) -> str:
     end = h.start.hour + 1
     text = f"{h.start.hour}时至{end}时"

@@ -10,11 +10,14 @@ from givingday.report.figures import Report
 from givingday.report.text import (
     RECONCILIATION_HEADER,
     RECONCILIATION_TITLE,
+    VOLUNTEER_HEADER,
+    VOLUNTEER_TITLE,
     check_text,
     reconciliation_rows,
     reconciliation_sentence,
     sentences,
     title_of,
+    volunteer_sentence,
 )
 
 SHEETS = ("汇总", "项目", "队伍", "点位", "街道", "分时")
@@ -40,6 +43,7 @@ def xlsx_bytes(report: Report) -> bytes:
     int_f = wb.add_format({"num_format": "#,##0"})
     int_b = wb.add_format({"num_format": "#,##0", "bold": True})
     pct_f = wb.add_format({"num_format": "0.0%"})
+    hours_f = wb.add_format({"num_format": "#,##0.0"})
     time_f = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     red = wb.add_format({"bold": True, "font_color": "#AA1414"})
 
@@ -185,6 +189,19 @@ def xlsx_bytes(report: Report) -> bytes:
                 for p, cells in zip(report.reconciliation.projects, reconciliation_rows(report), strict=True)
             ],
             [plain_f, yuan_f, yuan_f, yuan_f, int_f, int_f, plain_f, plain_f],
+        )
+    row += 2
+    ws.write(row, 0, VOLUNTEER_TITLE, bold)
+    row += 1
+    ws.write(row, 0, volunteer_sentence(report), plain_f)
+    if report.volunteer_sites:
+        block(
+            VOLUNTEER_HEADER,
+            [
+                [i + 1, r.name, y(r.fen_per_volunteer_hour), y(r.total_fen), r.donations, r.volunteer_hours]
+                for i, r in enumerate(report.volunteer_sites)
+            ],
+            [int_f, plain_f, yuan_f, yuan_f, int_f, hours_f],
         )
 
     # 项目: every project, the window's money; goals cumulative to the moment.

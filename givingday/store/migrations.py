@@ -255,6 +255,7 @@ MIGRATIONS.append(
     )
 )
 
+
 MIGRATIONS.append(
     (
         "0007_ledger_kind",
@@ -274,6 +275,7 @@ MIGRATIONS.append(
         ],
     )
 )
+
 
 MIGRATIONS.append(
     (
@@ -313,35 +315,6 @@ MIGRATIONS.append(
 )
 
 
-def applied(conn: sa.Connection) -> list[str]:
-    conn.execute(
-        sa.text(
-            "create table if not exists schema_migrations ("
-            " name varchar primary key, applied_at timestamp with time zone not null)"
-        )
-    )
-    return [r[0] for r in conn.execute(sa.text("select name from schema_migrations order by name"))]
-
-
-def migrate(engine: sa.Engine) -> list[str]:
-    """Apply every migration not yet recorded; returns the names applied now."""
-    with engine.begin() as conn:
-        done = set(applied(conn))
-    now_applied = []
-    for name, statements in MIGRATIONS:
-        if name in done:
-            continue
-        with engine.begin() as conn:
-            for stmt in statements:
-                conn.execute(sa.text(stmt))
-            conn.execute(
-                sa.text("insert into schema_migrations (name, applied_at) values (:name, :at)"),
-                {"name": name, "at": dt.datetime.now(dt.UTC)},
-            )
-        now_applied.append(name)
-    return now_applied
-
-
 MIGRATIONS.append(
     (
         "0009_platform_totals",
@@ -375,3 +348,50 @@ MIGRATIONS.append(
         ],
     )
 )
+
+
+MIGRATIONS.append(
+    (
+        "0010_shifts",
+        [
+            # Volunteer shifts from the roster's shifts.csv: the event's day (1 = the first), minutes from that
+            # day's midnight in the event's zone (end exclusive, at most 1440). Shifts may overlap: they add.
+            """create table shifts (
+                site_id varchar not null,
+                day_number integer not null,
+                start_minute integer not null,
+                end_minute integer not null,
+                volunteers integer not null
+            )""",
+        ],
+    )
+)
+
+
+def applied(conn: sa.Connection) -> list[str]:
+    conn.execute(
+        sa.text(
+            "create table if not exists schema_migrations ("
+            " name varchar primary key, applied_at timestamp with time zone not null)"
+        )
+    )
+    return [r[0] for r in conn.execute(sa.text("select name from schema_migrations order by name"))]
+
+
+def migrate(engine: sa.Engine) -> list[str]:
+    """Apply every migration not yet recorded; returns the names applied now."""
+    with engine.begin() as conn:
+        done = set(applied(conn))
+    now_applied = []
+    for name, statements in MIGRATIONS:
+        if name in done:
+            continue
+        with engine.begin() as conn:
+            for stmt in statements:
+                conn.execute(sa.text(stmt))
+            conn.execute(
+                sa.text("insert into schema_migrations (name, applied_at) values (:name, :at)"),
+                {"name": name, "at": dt.datetime.now(dt.UTC)},
+            )
+        now_applied.append(name)
+    return now_applied
