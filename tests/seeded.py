@@ -40,6 +40,7 @@ PARAMS = {
     "period": "hour",
     "check_id": 1,
     "diff_fen": 12_000,
+    "status": "pending",
 }
 # The gifts: (id, time, fen, matched fen, project, team, site, channel, masked name, donor hash).
 GIFTS = [

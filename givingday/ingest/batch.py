@@ -26,7 +26,7 @@ from givingday.ingest.judge import Rejection, judge_rows
 from givingday.ingest.profiles import Profile, ProfileError, load_profiles, unreadable_profiles
 from givingday.labels import both
 from givingday.money import format_yuan
-from givingday.store import adjustments, rollups
+from givingday.store import adjustments, donors, messages, rollups
 from givingday.store.database import Store, UnsupportedStore
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def _staged(judged: pa.Table, source: str, import_id: int) -> pa.Table:
     n = judged.num_rows
     t = judged.append_column("source_file", pa.nulls(n, pa.string()).fill_null(source))
     t = t.append_column("import_id", pa.nulls(n, pa.int64()).fill_null(import_id))
-    return t.select([c.strip() for c in _DONATION_COLUMNS.split(",")])
+    return t.select([*(c.strip() for c in _DONATION_COLUMNS.split(",")), "message"])
 
 
 # A file with at least 1/SCAN_SHARE as many gifts as the store holds is checked against the stored ids by one
@@ -211,6 +211,7 @@ def import_bytes(
                 try:
                     report.rows_new = _insert_staged(raw, gifts.num_rows)
                     report.rows_duplicate += gifts.num_rows - report.rows_new
+                    messages.add_import(conn, import_id)
                     if report.rows_new == gifts.num_rows:  # all new: what was staged is what was stored
                         rollups.add_events(conn, rollups.STAGED_GIFTS, {})
                         report.amount_new_fen = pc.sum(gifts["amount_fen"]).as_py()
@@ -224,6 +225,8 @@ def import_bytes(
                         {"id": import_id},
                     ).one()
                     report.amount_new_fen, report.matched_new_fen = int(sums[0]), int(sums[1])
+                if report.rows_new:
+                    donors.add_import(conn, import_id)
                 refunded = gifts.filter(pc.greater(gifts["refunded_fen"], 0))
                 if refunded.num_rows:
                     report.refunded_new_fen = adjustments.book_statement_refunds(

@@ -261,6 +261,11 @@ def _list_card(title: str, items: list[str], lang: str, extra_class: str = "") -
     return f'<div class="card list {extra_class}"><h3>{esc(title)}</h3><ol>{body}</ol></div>'
 
 
+def _message(text: str | None) -> str:
+    """A donor's approved message under its gift (the snapshot holds no other), escaped like every text."""
+    return f'<span class="msg">“{esc(text)}”</span>' if text else ""
+
+
 def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
     items = []
     for g in snap.latest[:limit]:
@@ -270,7 +275,7 @@ def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
         items.append(
             f'<li{cls}><span class="rank">{esc(ago)}</span>'
             f'<span class="name">{esc(g["donor_name_masked"])} · {esc(g["project_name"])}</span>'
-            f'<span class="amt">{esc(format_yuan(g["amount_fen"]))}</span></li>'
+            f'<span class="amt">{esc(format_yuan(g["amount_fen"]))}</span>{_message(g.get("message"))}</li>'
         )
     return _list_card(t(lang, "latest"), items, lang, "ticker")
 

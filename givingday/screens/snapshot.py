@@ -18,7 +18,7 @@ TOP_N = 8
 TICKER_N = 12
 TICKER_WINDOW = dt.timedelta(minutes=10)
 CHART_WINDOW = dt.timedelta(hours=1)
-TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project_name", "channel")
+TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project_name", "channel", "message")
 
 
 @dataclass
