@@ -12,6 +12,7 @@ from typing import Any
 
 from givingday import clock
 from givingday.config import Event
+from givingday.screens import moments
 from givingday.store.database import Store
 
 TOP_N = 8
@@ -35,6 +36,7 @@ class Snapshot:
     minutes: list[dict[str, Any]]
     site: dict[str, Any] | None = None
     site_teams: list[dict[str, Any]] = field(default_factory=list)
+    goals: dict[str, str] = field(default_factory=dict)  # goal moment key -> the name, of goals reached here
 
     @property
     def local_now(self) -> dt.datetime:
@@ -52,6 +54,10 @@ class Snapshot:
         if last is None:
             return True
         return (self.now - last).total_seconds() > self.event.stale_after_seconds
+
+    def goals_reached(self) -> list[str]:
+        """The goal moments this screen may show (`screens.moments`): its projects and teams at their goal."""
+        return list(self.goals)
 
     def milestone_passed(self) -> int | None:
         """The highest configured milestone the total has reached, in fen."""
@@ -94,6 +100,8 @@ def take_snapshots(
     calls = {
         "rollups": ("screen_rollups", {"day_start": day_start, "day_end": day_end, "limit_n": TOP_N}),
         "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute}),
+        "goals": ("screen_goals_reached", {}),
+        "donors": ("screen_donor_counts", {}),
     }
     if any(site_ids):
         calls["site_teams"] = ("screen_sites_teams", {"limit_n": TOP_N})
@@ -128,6 +136,16 @@ def take_snapshots(
 
     projects = {p["project_id"]: p for p in roster["projects"]}
     teams = {t["team_id"]: t for t in roster["teams"]}
+    donors = {r["scope"]: r["donors"] for r in rows["donors"]}
+    goals_at: dict[str | None, dict[str, str]] = {None: {}}  # the district's every goal; a site's teams' goals
+    for r in rows["goals"]:
+        named = projects.get(r["key"]) if r["dim"] == "project" else teams.get(r["key"])
+        if named is None:
+            continue
+        key = moments.goal_key(r["dim"], r["key"])
+        goals_at[None][key] = named["name"]
+        if r["dim"] == "team" and named["site_id"]:
+            goals_at.setdefault(named["site_id"], {})[key] = named["name"]
     site_goals: dict[str, int] = {}
     for t in roster["teams"]:
         if t["site_id"] and t["goal_fen"]:
@@ -165,6 +183,7 @@ def take_snapshots(
         "matched_fen": everything.get("matched_fen", 0),
         "total_fen": everything.get("amount_fen", 0) + everything.get("matched_fen", 0),
         "donations": everything.get("donations", 0),
+        "donors": donors.get("", 0),
         "last_gift_at": last_gift_at,
         "day_amount_fen": today["amount_fen"],
         "day_matched_fen": today["matched_fen"],
@@ -189,7 +208,10 @@ def take_snapshots(
     for site_id in site_ids:
         team_rows = teams_at.get(site_id, []) if site_id else district_teams
         snap = Snapshot(
-            **shared, teams=_ranked([team_row(r) for r in team_rows], TOP_N), latest=tickers.get(site_id, [])
+            **shared,
+            teams=_ranked([team_row(r) for r in team_rows], TOP_N),
+            latest=tickers.get(site_id, []),
+            goals=goals_at.get(site_id, {}),
         )
         if site_id:
             site = site_names.get(site_id)
@@ -202,6 +224,7 @@ def take_snapshots(
                     "street": site["street"],
                     "total_fen": money["amount_fen"] + money["matched_fen"],
                     "donations": money["donations"],
+                    "donors": donors.get(site_id, 0),
                     "goal_fen": site_goals.get(site_id),
                     "rank": ranks.get(site_id),
                     "of_sites": len(roster["sites"]),
