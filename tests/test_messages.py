@@ -96,9 +96,13 @@ def test_a_decision_is_kept_once_with_its_audit_line(store):
     assert store.scalar("select status from donor_messages where message_id = 'msg:M3'") == "pending"
 
 
-def wall_get(query: str) -> str:
+def wall_response(query: str):
     scope = {"type": "http", "method": "GET", "path": "/wall/feed", "query_string": query.encode(), "headers": []}
-    return asyncio.run(wall.feed(Request(scope))).body.decode()
+    return asyncio.run(wall.feed(Request(scope)))
+
+
+def wall_get(query: str) -> str:
+    return wall_response(query).body.decode()
 
 
 def stream_first(query: str) -> str:

@@ -1,15 +1,11 @@
 """Goal moments on the screens (givingday/screens/moments.py) and 人数 (distinct donors, kept at import)."""
 
-import asyncio
-
-from starlette.requests import Request
-
 from givingday.ingest.batch import import_bytes
 from givingday.screens import render as bigscreen
-from givingday.screens import wall
 from givingday.screens.moments import GOAL_SECONDS, MomentQueue
 from givingday.screens.snapshot import take_snapshots
 from tests.conftest import CANONICAL_HEADER
+from tests.test_messages import wall_response
 
 # The fixture roster's goals: P002 30,000 yuan, its team T002 (home S001) 1,000 yuan, T001 (S002) 20,000 yuan.
 EARLY = CANONICAL_HEADER + (
@@ -65,20 +61,15 @@ def test_a_goal_moment_names_it_and_is_honoured_only_where_reached(store):
     assert 'class="celebrate' not in bigscreen.render(snaps["S002"], celebrate="goal:team:T002", site_id="S002")
 
 
-def wall_get(query: str):
-    scope = {"type": "http", "method": "GET", "path": "/wall/feed", "query_string": query.encode(), "headers": []}
-    return asyncio.run(wall.feed(Request(scope)))
-
-
 def test_the_wall_feed_lists_the_goals_and_shows_the_moment_asked(page_store):
     import_bytes(page_store, EARLY.encode() + LATER.encode().split(b"\n", 1)[1], "all.csv")
-    r = wall_get("site=S001")
+    r = wall_response("site=S001")
     assert r.headers["x-goals"] == "goal:team:T002"
     assert 'class="celebrate' not in r.body.decode()
-    assert wall_get("").headers["x-goals"] == "goal:project:P002,goal:team:T002"
-    asked = wall_get("site=S001&celebrate=goal:team:T002").body.decode()
+    assert wall_response("").headers["x-goals"] == "goal:project:P002,goal:team:T002"
+    asked = wall_response("site=S001&celebrate=goal:team:T002").body.decode()
     assert "张**的一起捐 达成目标！" in asked
-    assert 'class="celebrate' not in wall_get("site=S001&celebrate=goal:project:P002").body.decode()
+    assert 'class="celebrate' not in wall_response("site=S001&celebrate=goal:project:P002").body.decode()
 
 
 def test_donors_are_counted_once_per_district_and_site_across_imports(store):

@@ -63,11 +63,11 @@ def test_site_screen(store):
     assert 'id="site-total" data-fen="215000"' in html
     assert 'id="headline-total" data-fen="216100"' in html  # the district total stays on a site's screen
     assert (snap.site["goal_fen"], snap.site["rank"], snap.site["of_sites"]) == (100000, 1, 2)  # T002's goal
-    assert '<div class="count">2 人次 · 点位第1名/共2个</div>' in html
+    assert '<div class="count">2 人次 · 人数 <b id="site-donors">2</b> · 点位第1名/共2个</div>' in html
     assert '<div class="bar"><div style="width:100.0%"></div></div>' in html
     assert '<div class="count" id="site-goal">目标 ¥1,000.00 · <b>215%</b></div>' in html
     en = bigscreen.render(take_snapshot(store, now=NOW, site_id="S002"), lang="en", site_id="S002")
-    assert '<div class="count">1 gift · #2 of 2 sites</div>' in en
+    assert '<div class="count">1 gift · Donors <b id="site-donors">1</b> · #2 of 2 sites</div>' in en
     assert '<div class="count" id="site-goal">Goal ¥20,000 · <b>0%</b></div>' in en
     district = bigscreen.render(take_snapshot(store, now=NOW), lang="en")
     assert re.search(r'<div class="count">Today <b>[^<]+</b> · \d+ gifts</div>', district)  # a count, not a label
