@@ -174,7 +174,7 @@ def test_fifty_screens_cost_what_one_costs(counted):
     feed, counted = counted
     feed.html(None, "overview", "zh", None)
     one = len(counted)
-    assert one == 3  # the snapshot's three queries, once (every SQL statement the engine runs is counted)
+    assert one == 4  # the snapshot's four queries, once (every SQL statement the engine runs is counted)
 
     def screen() -> None:
         for view in ("overview", "overview", "projects"):
@@ -223,7 +223,7 @@ def test_every_watched_site_in_one_pass(counted):
         feed.html(site, "overview", "zh", None)
     before = len(counted)
     feed.refresh()
-    assert len(counted) == before + 4  # rollups, minutes, every site's teams, every ticker: not four per site
+    assert len(counted) == before + 5  # rollups, minutes, goals and donors, every site's teams, every ticker
     one_by_one = {site: take_snapshot(feed.store, now=feed.snapshot(None).now, site_id=site) for site in sites}
     for site in sites:
         batched, alone = feed.snapshot(site), one_by_one[site]

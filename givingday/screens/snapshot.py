@@ -1,6 +1,6 @@
 """The big screen's data: one snapshot of every figure a refresh needs, from the rollups.
 
-Snapshots are built by `take_snapshots` (three or four small queries for the district and every watched site at once)
+Snapshots are built by `take_snapshots` (four or five small queries for the district and every watched site at once)
 and shared by every open screen through the screen feed, so 500 screens cost what one costs.
 """
 
@@ -100,8 +100,7 @@ def take_snapshots(
     calls = {
         "rollups": ("screen_rollups", {"day_start": day_start, "day_end": day_end, "limit_n": TOP_N}),
         "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute}),
-        "goals": ("screen_goals_reached", {}),
-        "donors": ("screen_donor_counts", {}),
+        "goals": ("screen_goals_and_donors", {}),
     }
     if any(site_ids):
         calls["site_teams"] = ("screen_sites_teams", {"limit_n": TOP_N})
@@ -136,9 +135,11 @@ def take_snapshots(
 
     projects = {p["project_id"]: p for p in roster["projects"]}
     teams = {t["team_id"]: t for t in roster["teams"]}
-    donors = {r["scope"]: r["donors"] for r in rows["donors"]}
+    donors = {r["key"]: r["donors"] for r in rows["goals"] if r["dim"] == "donors"}
     goals_at: dict[str | None, dict[str, str]] = {None: {}}  # the district's every goal; a site's teams' goals
     for r in rows["goals"]:
+        if r["dim"] == "donors":
+            continue
         named = projects.get(r["key"]) if r["dim"] == "project" else teams.get(r["key"])
         if named is None:
             continue
