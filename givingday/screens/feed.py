@@ -168,13 +168,13 @@ class ScreenFeed:
                 break  # the gap folds the commits of a burst of files into one snapshot
             written = self._written.is_set()
             self._written.clear()
-            last = time.monotonic()
             try:
                 self.refresh()
                 for hook in list(self._on_refresh):
                     hook(written)
             except Exception:  # a failed snapshot leaves the last one showing; its time says how old it is
                 log.exception("screen feed: snapshot failed")
+            last = time.monotonic()  # the gap runs from a snapshot's end: a slow one is not followed at once
 
     def start(self) -> ScreenFeed:
         self.store.on_commit(self.written)
