@@ -82,6 +82,7 @@ PAGES = (
     Page("act", "pages/act.py", "录入与更正 Record", ":material/edit_note:", ("organizer", "admin")),
     Page("data", "pages/data_status.py", "数据状态 Data", ":material/inbox:", ("organizer", "admin")),
     Page("drift", "pages/drift.py", "核对 Drift", ":material/rule:", ("organizer", "admin")),
+    Page("moderation", "pages/moderation.py", "留言审核 Messages", ":material/chat:", ("organizer", "admin")),
     Page("summary", "pages/summary.py", "汇总报告 Summary", ":material/summarize:", ("organizer", "leader", "admin")),
 )
 # Shown at /signin, and in place of any page the session may not open.

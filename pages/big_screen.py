@@ -9,6 +9,7 @@ import time
 
 import streamlit as st
 
+from givingday.screens.moments import MomentQueue
 from givingday.screens.render import CELEBRATE_SECONDS, newly_passed, screen_params
 from givingday.web.board import screen_feed
 from givingday.web.widgets import AsIsHtml
@@ -27,10 +28,22 @@ def _celebration(milestone: int | None) -> int | None:
     return None
 
 
+def _moment(goals: list[str], waits: bool) -> str | None:
+    """The goal moment to show now from this screen's queue of goals reached since it first looked
+    (`moments.MomentQueue`); none while a milestone shows (`waits`), and the queue waits with it."""
+    queue = st.session_state.setdefault("goal_moments", MomentQueue())
+    queue.see(goals)
+    return None if waits else queue.current()
+
+
 def live_screen() -> None:
     p = screen_params(st.query_params.get)
     feed = screen_feed()  # once a refresh: it is shared by every screen
-    celebrate = _celebration(feed.snapshot(p.site).milestone_passed()) if feed.knows(p.site) else None
+    celebrate = None
+    if feed.knows(p.site):
+        snap = feed.snapshot(p.site)
+        milestone = _celebration(snap.milestone_passed())
+        celebrate = milestone or _moment(snap.goals_reached(), waits=milestone is not None)
     st.html(AsIsHtml(feed.html(p.site, p.view_now(), p.lang, celebrate)))
 
 

@@ -1,6 +1,7 @@
 -- screen_sites_latest_gifts: the newest gifts for every ticker at once: the district's and each site's.
 -- Grain: one row per gift, newest first; a gift is here when it is among the :limit_n newest of the district
--- (district_rank) or of its site (site_rank). Masked names only.
+-- (district_rank) or of its site (site_rank). Masked names only, and a donor's message only once an organizer
+-- approved it (nothing pending or denied ever reaches a screen).
 -- Parameters: :since — only gifts at or after this time (ten minutes before the newest gift, which keeps the
 -- scan to the last row group or two); :until — the board's now; :limit_n — how many per ticker.
 with recent as (
@@ -12,6 +13,7 @@ with recent as (
         p.name as project_name,
         d.channel,
         d.site_id,
+        d.donation_id,
         row_number() over (order by d.occurred_at desc, d.donation_id desc) as district_rank,
         row_number() over (
             partition by d.site_id order by d.occurred_at desc, d.donation_id desc
@@ -20,8 +22,9 @@ with recent as (
     join projects p on p.project_id = d.project_id
     where d.occurred_at >= :since and d.occurred_at <= :until
 )
-select occurred_at, donor_name_masked, amount_fen, matched_fen, project_name, channel, site_id, district_rank,
-    site_rank
-from recent
-where district_rank <= :limit_n or (site_id is not null and site_rank <= :limit_n)
-order by district_rank
+select r.occurred_at, r.donor_name_masked, r.amount_fen, r.matched_fen, r.project_name, r.channel, r.site_id,
+    r.district_rank, r.site_rank, m.message_text as message
+from recent r
+left join donor_messages m on m.donation_id = r.donation_id and m.status = 'approved'
+where r.district_rank <= :limit_n or (r.site_id is not null and r.site_rank <= :limit_n)
+order by r.district_rank

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from givingday import config
-from givingday.store import rollups
+from givingday.store import donors, rollups
 from givingday.store.database import Store, query_text
 
 QUERY_NAMES = [p.stem for p in sorted(config.QUERIES_DIR.glob("*.sql"))]
@@ -42,6 +42,7 @@ PARAMS = {
     "diff_fen": 12_000,
     "large_fen": 50_000,
     "opens_minute": 600,
+    "status": "pending",
 }
 # The gifts: (id, time, fen, matched fen, project, team, site, channel, masked name, donor hash).
 GIFTS = [
@@ -83,6 +84,13 @@ def seed_gifts(store: Store) -> None:
         gift_rows = [(*g, "备注", "gifts.csv", line, 1) for line, g in enumerate(GIFTS, 2)]
         _insert(conn, "donations", f"{cols} donor_hash memo source_file source_line import_id", gift_rows)
         rollups.add_events(conn, rollups.NEW_GIFTS, {"import_id": 1})
+        donors.add_import(conn, 1)
+        _insert(
+            conn,
+            "donor_messages",
+            "message_id donation_id message_text status received_at",
+            [("msg:D1", "D1", "加油", "pending", UNTIL)],
+        )
         adjustment_cols = "adjustment_id donation_id kind occurred_at amount_delta_fen matched_delta_fen"
         adjustment_cols += " donation_delta project_id team_id site_id channel reason recorded_by recorded_at"
         _insert(conn, "adjustments", adjustment_cols, [(*a, "原因", "admin", UNTIL) for a in ADJUSTMENTS])

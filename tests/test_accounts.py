@@ -117,6 +117,7 @@ def test_roles_decide_the_pages():
         "act",
         "data",
         "drift",
+        "moderation",
         "summary",
     }
     assert set(accounts.pages_for(accounts.User("a", "admin"))) == set(labels.PROTECTED_PAGES)

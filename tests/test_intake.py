@@ -122,6 +122,14 @@ def test_one_json_gift_is_stored_under_the_tokens_name(api):
     assert rows == [{"donation_id": "A1", "source_file": "api:relay", "donor_name_masked": "王**"}]
 
 
+def test_a_posted_message_waits_scrubbed_for_moderation(api):
+    store, token = api
+    r = call(json.dumps({**GIFT, "message": "祝福！13812345678"}).encode(), token, content_type="application/json")
+    assert (r.status, r.json["new"]) == (200, 1)
+    rows = store.query_rows("select message_id, donation_id, message_text, status from donor_messages")
+    assert rows == [{"message_id": "msg:A1", "donation_id": "A1", "message_text": "祝福！***", "status": "pending"}]
+
+
 def test_the_same_gift_posted_twice_counts_once_with_or_without_an_id(api):
     store, token = api
     first = call(jsonl(GIFT, NO_ID), token)

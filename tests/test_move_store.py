@@ -58,6 +58,11 @@ def test_the_store_moves_into_postgresql_and_answers_every_query_the_same(distri
         "  adjustments             10 rows   amount_delta_fen -86850, matched_delta_fen 0",
         "  audit_log                3 rows   amount_fen -87850",
         "  donations                8 rows   amount_fen 124184, matched_fen 5600",
+        "  donor_counts             3 rows",
+        "  donor_firsts            13 rows",
+        "  donor_messages           1 rows",
+        "  drift_checks             1 rows",
+        "  drift_rows               1 rows   ours_fen 31600, theirs_fen 19600",
         "  imports                  2 rows   amount_new_fen 124184",
         "  pledge_closures          1 rows",
         "  pledges                  2 rows   amount_fen 59900",
@@ -95,7 +100,8 @@ def test_a_target_that_holds_gifts_is_refused_and_left_as_it_was(district, pg_se
     again = run_cli("migrate-store", "--to", url, db=district)
     assert again.returncode == 2 and again.stdout == ""
     held = (
-        "adjustments 10, audit_log 3, donations 8, imports 2, pledge_closures 1, pledges 2, projects 4, "
+        "adjustments 10, audit_log 3, donations 8, donor_counts 3, donor_firsts 13, donor_messages 1, drift_checks 1,"
+        " drift_rows 1, imports 2, pledge_closures 1, pledges 2, projects 4, "
         "rejected_rows 2, rollup_minutes 11, rollup_totals 15, sites 2, teams 2"
     )
     assert (

@@ -65,11 +65,11 @@ def test_site_screen(store):
     assert 'id="site-total" data-fen="215000"' in html
     assert 'id="headline-total" data-fen="216100"' in html  # the district total stays on a site's screen
     assert (snap.site["goal_fen"], snap.site["rank"], snap.site["of_sites"]) == (100000, 1, 2)  # T002's goal
-    assert '<div class="count">2 人次 · 点位第1名/共2个</div>' in html
+    assert '<div class="count">2 人次 · 人数 <b id="site-donors">2</b> · 点位第1名/共2个</div>' in html
     assert '<div class="bar"><div style="width:100.0%"></div></div>' in html
     assert '<div class="count" id="site-goal">目标 ¥1,000.00 · <b>215%</b></div>' in html
     en = bigscreen.render(take_snapshot(store, now=NOW, site_id="S002"), lang="en", site_id="S002")
-    assert '<div class="count">1 gift · #2 of 2 sites</div>' in en
+    assert '<div class="count">1 gift · Donors <b id="site-donors">1</b> · #2 of 2 sites</div>' in en
     assert '<div class="count" id="site-goal">Goal ¥20,000 · <b>0%</b></div>' in en
     district = bigscreen.render(take_snapshot(store, now=NOW), lang="en")
     assert re.search(r'<div class="count">Today <b>[^<]+</b> · \d+ gifts</div>', district)  # a count, not a label
@@ -176,7 +176,7 @@ def test_fifty_screens_cost_what_one_costs(counted):
     feed, counted = counted
     feed.html(None, "overview", "zh", None)
     one = len(counted)
-    assert one == 3  # the snapshot's three queries, once (every SQL statement the engine runs is counted)
+    assert one == 4  # the snapshot's four queries, once (every SQL statement the engine runs is counted)
 
     def screen() -> None:
         for view in ("overview", "overview", "projects"):
@@ -225,7 +225,7 @@ def test_every_watched_site_in_one_pass(counted):
         feed.html(site, "overview", "zh", None)
     before = len(counted)
     feed.refresh()
-    assert len(counted) == before + 4  # rollups, minutes, every site's teams, every ticker: not four per site
+    assert len(counted) == before + 5  # rollups, minutes, goals and donors, every site's teams, every ticker
     one_by_one = {site: take_snapshot(feed.store, now=feed.snapshot(None).now, site_id=site) for site in sites}
     for site in sites:
         batched, alone = feed.snapshot(site), one_by_one[site]

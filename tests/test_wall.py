@@ -42,8 +42,8 @@ def test_feed_answers_the_site_screen_from_the_store(page_store):
     assert (r.headers["x-refresh"], r.headers["x-milestone"]) == ("5", "")
     assert r.headers["x-content-type-options"] == "nosniff"
     feed = screen_feed.shared(page_store)
-    page, milestone = feed.cached("S001", "teams", "en", None)  # the next refresh only reads, on the event loop
-    assert page == body and milestone is None
+    page, snap = feed.cached("S001", "teams", "en", None)  # the next refresh only reads, on the event loop
+    assert page == body and snap.milestone_passed() is None
     assert feed.cached("S001", "map", "en", None) is None  # never rendered: the refresh goes to a thread
     district = get("/wall/feed").body.decode()
     assert 'id="headline-total" data-fen="215000"' in district and 'id="site-total"' not in district

@@ -80,7 +80,7 @@ def test_the_feed_answers_a_page_of_the_events_boards_across_origins(two_boards)
     r = call(wall.feed, "/wall/feed?site=S001", origin="http://10.0.0.3:8501")
     assert r.status_code == 200
     assert r.headers["access-control-allow-origin"] == "http://10.0.0.3:8501"
-    assert r.headers["access-control-expose-headers"] == "X-Refresh, X-Milestone"
+    assert r.headers["access-control-expose-headers"] == "X-Refresh, X-Milestone, X-Goals"
     assert r.headers["vary"] == "Origin"
     assert re.search(r'<div class="gd[^"]*" data-taken-at="\d{13}">', r.body.decode())  # the snapshot's time
 

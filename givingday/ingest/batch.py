@@ -26,7 +26,7 @@ from givingday.ingest.judge import Rejection, judge_rows
 from givingday.ingest.profiles import Profile, ProfileError, load_profiles, unreadable_profiles
 from givingday.labels import both
 from givingday.money import format_yuan
-from givingday.store import adjustments, bulk, rollups
+from givingday.store import adjustments, bulk, donors, messages, rollups
 from givingday.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -84,17 +84,18 @@ class ImportReport:
         return d
 
 
-_DONATION_COLUMNS = (
-    "donation_id, occurred_at, amount_fen, matched_fen, project_id, team_id, site_id, channel, "
-    "donor_name_masked, donor_hash, team_label, site_label, reference, memo, source_file, source_line, import_id"
-)
+_DONATION_COLUMNS = [
+    *("donation_id", "occurred_at", "amount_fen", "matched_fen", "project_id", "team_id", "site_id", "channel"),
+    *("donor_name_masked", "donor_hash", "team_label", "site_label", "reference", "memo", "source_file"),
+    *("source_line", "import_id"),
+]
 
 
 def _staged(judged: pa.Table, source: str, import_id: int) -> pa.Table:
     n = judged.num_rows
     t = judged.append_column("source_file", pa.nulls(n, pa.string()).fill_null(source))
     t = t.append_column("import_id", pa.nulls(n, pa.int64()).fill_null(import_id))
-    return t.select([c.strip() for c in _DONATION_COLUMNS.split(",")])
+    return t.select([*_DONATION_COLUMNS, "message"])  # the message is stored apart (`store/messages.py`)
 
 
 def _pause_for_crash_test() -> None:
@@ -188,14 +189,16 @@ def import_bytes(
             if gifts.num_rows:
                 staged = _staged(gifts, source, import_id)
                 report.rows_new = bulk.insert_staged(
-                    conn, "donations", staged, staged.column_names, distinct_key="donation_id"
+                    conn, "donations", staged, _DONATION_COLUMNS, distinct_key="donation_id"
                 )
                 report.rows_duplicate += gifts.num_rows - report.rows_new
+                messages.add_import(conn, import_id, staged)
                 if report.rows_new == gifts.num_rows:  # all new: what was staged is what was stored
                     report.amount_new_fen = pc.sum(gifts["amount_fen"]).as_py()
                     report.matched_new_fen = pc.sum(gifts["matched_fen"]).as_py()
                 if report.rows_new:
                     rollups.add_events(conn, rollups.NEW_GIFTS, {"import_id": import_id})
+                    donors.add_import(conn, import_id)  # after the rollups' lock (several boards take turns)
                 if 0 < report.rows_new < gifts.num_rows:
                     sums = conn.execute(
                         sa.text("select sum(amount_fen), sum(matched_fen) from donations where import_id = :id"),

@@ -57,6 +57,9 @@ PLATFORM_COLUMNS = {
     "点位": "site",
     "公共区域": "site",
     "用户id": "donor_id",
+    "留言": "message",
+    "捐赠留言": "message",
+    "备注": "message",
 }
 
 

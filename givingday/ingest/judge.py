@@ -331,6 +331,7 @@ def judge_rows(
     hashes = pa.array(hasher.many(keys.dictionary.to_pylist()), pa.string()).take(keys.indices)
     refs, _ = _per_value(field_of("reference"), lambda v: _clean_label(v) if v else None, pa.string())
     memos, _ = _per_value(field_of("memo"), lambda v: _clean_label(v) if v else None, pa.string())
+    messages, _ = _per_value(field_of("message"), lambda v: _clean_label(v) if v else None, pa.string())
 
     every = pc.all(keep).as_py()
     kept = {
@@ -347,6 +348,7 @@ def judge_rows(
         "site_label": site_labels,
         "reference": refs,
         "memo": memos,
+        "message": messages,
         "source_line": table.lines,
         "refunded_fen": refunds,
     }

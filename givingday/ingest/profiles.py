@@ -37,6 +37,7 @@ MAPPABLE = (
     "donor_id",
     "reference",
     "memo",
+    "message",
 )
 CREDITABLE = ("project", "team", "site", "channel")
 # A file without these mapped columns cannot be read with the profile; other mapped columns are optional.

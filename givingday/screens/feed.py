@@ -29,7 +29,7 @@ from givingday.store.database import Store
 
 log = logging.getLogger(__name__)
 
-PageKey = tuple[str, str, int | None]  # view, lang, celebrated milestone
+PageKey = tuple[str, str, int | str | None]  # view, lang, celebrated milestone or goal moment
 PERIOD = 2.0  # seconds between snapshots when nothing is written: the "updated" time on every screen
 GAP = 0.2  # at least this long between two snapshots, however many commits land: at most five a second
 # Reading from a standby, a commit's snapshot may come before the standby replays it: one more follows this soon.
@@ -80,14 +80,14 @@ class ScreenFeed:
         self._thread: threading.Thread | None = None
         self._listener: notices.CommitListener | None = None
 
-    def cached(self, site_id: str | None, view: str, lang: str, celebrate: str | None) -> tuple[str, int | None] | None:
-        """The page and the milestone passed, if both are already here: it never queries or renders, so an
-        event loop may call it. None sends the caller to `snapshot` and `html`."""
+    def cached(self, site_id: str | None, view: str, lang: str, celebrate: str | None) -> tuple[str, Snapshot] | None:
+        """The page and the snapshot it shows (its milestone passed, its goals reached), if the page is already
+        here: it never queries or renders, so an event loop may call it. None sends the caller to `snapshot` and
+        `html`."""
         entry = self._sites.get(site_id)
         if entry is None or _aged(entry.snapshot, dt.datetime.now(dt.UTC)) != entry.aged:
             return None  # none yet, or its pages no longer say how old the figures are: `html` renders them again
-        milestone = entry.snapshot.milestone_passed()
-        key = (view, lang, bigscreen.honoured(milestone, celebrate))
+        key = (view, lang, bigscreen.celebration(entry.snapshot, celebrate))
         page = entry.pages.get(key)
         if page is None:
             return None
@@ -95,7 +95,7 @@ class ScreenFeed:
         if key not in entry.asked:
             with self._lock:
                 entry.asked.add(key)  # rendered ahead from the next snapshot
-        return page, milestone
+        return page, entry.snapshot
 
     def has(self, site_id: str | None) -> bool:
         return site_id in self._sites
@@ -103,7 +103,7 @@ class ScreenFeed:
     def snapshot(self, site_id: str | None) -> Snapshot:
         return self._site(site_id).snapshot
 
-    def html(self, site_id: str | None, view: str, lang: str, celebrate: int | None) -> str:
+    def html(self, site_id: str | None, view: str, lang: str, celebrate: int | str | None) -> str:
         """The rendered screen from the latest snapshot; rendered here only when nobody asked for it before. A
         site the roster does not have gets the message that says so (`render.unknown_site`), and no snapshot."""
         if not self.knows(site_id):

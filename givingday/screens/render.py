@@ -18,6 +18,7 @@ from pathlib import Path
 from givingday.forecast.words import millions, wan
 from givingday.money import format_column, format_short, format_yuan
 from givingday.screens import map as site_map
+from givingday.screens import moments
 from givingday.screens.snapshot import TOP_N, Snapshot
 
 VIEWS = ("overview", "projects", "teams", "sites", "map")
@@ -55,6 +56,14 @@ def honoured(milestone: int | None, asked: str | None) -> int | None:
     return milestone if asked is not None and milestone is not None and asked == str(milestone) else None
 
 
+def celebration(snap: Snapshot, asked: str | None) -> int | str | None:
+    """What a screen asks to celebrate, if the snapshot allows it: the milestone the total has reached, or the
+    goal moment (`screens.moments`) of a project or team at its goal that this screen shows."""
+    if moments.is_goal(asked):
+        return asked if asked in snap.goals else None
+    return honoured(snap.milestone_passed(), asked)
+
+
 def _int(text: str | None, default: int) -> int:
     try:
         return int(text) if text is not None else default
@@ -81,6 +90,8 @@ LABELS = {
         "public": "公众捐款",
         "matched": "配捐",
         "donations": "人次",
+        "donors": "人数",
+        "goal_reached": "{name} 达成目标！感谢每一份爱心",
         "goal": "目标",
         "today": "今日",
         "projects": "项目榜",
@@ -129,6 +140,8 @@ LABELS = {
         "public": "Public gifts",
         "matched": "Matching",
         "donations": "Gifts",
+        "donors": "Donors",
+        "goal_reached": "{name} reached its goal! Thank you",
         "goal": "Goal",
         "today": "Today",
         "projects": "Top projects",
@@ -268,6 +281,11 @@ def _list_card(title: str, items: list[str], lang: str, extra_class: str = "") -
     return f'<div class="card list {extra_class}"><h3>{esc(title)}</h3><ol>{body}</ol></div>'
 
 
+def _message(text: str | None) -> str:
+    """A donor's approved message under its gift (the snapshot holds no other), escaped like every text."""
+    return f'<span class="msg">“{esc(text)}”</span>' if text else ""
+
+
 def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
     items = []
     for g in snap.latest[:limit]:
@@ -277,7 +295,7 @@ def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
         items.append(
             f'<li{cls}><span class="rank">{esc(ago)}</span>'
             f'<span class="name">{esc(g["donor_name_masked"])} · {esc(g["project_name"])}</span>'
-            f'<span class="amt">{esc(format_yuan(g["amount_fen"]))}</span></li>'
+            f'<span class="amt">{esc(format_yuan(g["amount_fen"]))}</span>{_message(g.get("message"))}</li>'
         )
     return _list_card(t(lang, "latest"), items, lang, "ticker")
 
@@ -353,12 +371,12 @@ def render(
     snap: Snapshot,
     view: str = "overview",
     lang: str = "zh",
-    celebrate: int | None = None,
+    celebrate: int | str | None = None,
     site_id: str | None = None,
     parts: dict | None = None,
     at: dt.datetime | None = None,
 ) -> str:
-    """The whole screen for one refresh, shown at `at` (real time; when the snapshot was taken unless given).
+    """The whole screen for one refresh (`celebrate`: a milestone passed or a goal moment, `celebration`), shown at `at` (real time; when the snapshot was taken unless given).
     `parts` keeps, for the snapshots of one pass (`take_snapshots`: the district's figures are the same objects in
     each), the pieces every site's page shows alike, so 138 sites' pages cost a district page and 137 site cards,
     teams and tickers."""
@@ -382,11 +400,11 @@ def render(
         last = tot.get("last_gift_at")
         mins = int((snap.now - last).total_seconds() // 60) if last else 0
         banner = f'<div class="banner" role="alert">{esc(t(lang, "stale", m=mins))}</div>'
-    party = (
-        f'<div class="celebrate">{esc(t(lang, "milestone", v=format_short(celebrate, lang)))}</div>'
-        if celebrate
-        else ""
-    )
+    party = ""
+    if moments.is_goal(celebrate) and celebrate in snap.goals:
+        party = f'<div class="celebrate goal">{esc(t(lang, "goal_reached", name=snap.goals[celebrate]))}</div>'
+    elif isinstance(celebrate, int) and celebrate:
+        party = f'<div class="celebrate">{esc(t(lang, "milestone", v=format_short(celebrate, lang)))}</div>'
     if site_id:
         site = snap.site
         site_name = site["name"] if site else site_id
@@ -395,7 +413,8 @@ def render(
         middle = (
             f'<div class="card"><div class="label">{esc(t(lang, "site_total"))} · {esc(site_name)}</div>'
             f'<div class="stat" id="site-total" data-fen="{site_total}">{esc(format_short(site_total, lang))}</div>'
-            f'<div class="count">{esc(gift_count(site_count, lang))}{_site_rank(site, lang)}</div>'
+            f'<div class="count">{esc(gift_count(site_count, lang))} · {esc(t(lang, "donors"))} '
+            f'<b id="site-donors">{site["donors"] if site else 0:,}</b>{_site_rank(site, lang)}</div>'
             f"{_site_goal(site, lang)}</div>"
         )
     else:
@@ -456,6 +475,7 @@ def _district_card(snap: Snapshot, lang: str) -> str:
     return (
         f'<div class="card"><div class="label">{esc(t(lang, "donations"))}</div>'
         f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
+        f'<div class="count">{esc(t(lang, "donors"))} <b id="headline-donors">{tot["donors"]:,}</b></div>'
         f'<div class="count">{esc(t(lang, "today"))} <b>{esc(format_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
         f" · {esc(gift_count(tot['day_donations'], lang))}</div>"
         f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(used)}</b> / {esc(pool)}</div>{_forecast(snap, lang)}</div>'

@@ -1,6 +1,6 @@
 """The big screen's data: one snapshot of every figure a refresh needs, from the rollups.
 
-Snapshots are built by `take_snapshots` (three or four small queries for the district and every watched site at once)
+Snapshots are built by `take_snapshots` (four or five small queries for the district and every watched site at once)
 and shared by every open screen through the screen feed, so 500 screens cost what one costs.
 """
 
@@ -13,13 +13,14 @@ from typing import Any
 from givingday import clock
 from givingday.config import Event
 from givingday.forecast.model import Forecast, store_forecast
+from givingday.screens import moments
 from givingday.store.database import Reader, Store
 
 TOP_N = 8
 TICKER_N = 12
 TICKER_WINDOW = dt.timedelta(minutes=10)
 CHART_WINDOW = dt.timedelta(hours=1)
-TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project_name", "channel")
+TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project_name", "channel", "message")
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Snapshot:
     site: dict[str, Any] | None = None
     site_teams: list[dict[str, Any]] = field(default_factory=list)
     forecast: Forecast | None = None  # only when the event's [forecast] on_screens says so
+    goals: dict[str, str] = field(default_factory=dict)  # goal moment key -> the name, of goals reached here
 
     @property
     def local_now(self) -> dt.datetime:
@@ -67,6 +69,10 @@ class Snapshot:
         """Older than the event lets a screen's figures be, whatever the cause (or of unknown age)."""
         age = self.figures_age(at)
         return age is None or age > self.event.stale_after_seconds
+
+    def goals_reached(self) -> list[str]:
+        """The goal moments this screen may show (`screens.moments`): its projects and teams at their goal."""
+        return list(self.goals)
 
     def milestone_passed(self) -> int | None:
         """The highest configured milestone the total has reached, in fen."""
@@ -109,6 +115,7 @@ def take_snapshots(
     calls = {
         "rollups": ("screen_rollups", {"day_start": day_start, "day_end": day_end, "limit_n": TOP_N}),
         "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute}),
+        "goals": ("screen_goals_and_donors", {}),
     }
     figures_at = store.figures_at()  # before the queries: they read at least what was there then
     if any(site_ids):
@@ -145,6 +152,18 @@ def take_snapshots(
 
     projects = {p["project_id"]: p for p in roster["projects"]}
     teams = {t["team_id"]: t for t in roster["teams"]}
+    donors = {r["key"]: r["donors"] for r in rows["goals"] if r["dim"] == "donors"}
+    goals_at: dict[str | None, dict[str, str]] = {None: {}}  # the district's every goal; a site's teams' goals
+    for r in rows["goals"]:
+        if r["dim"] == "donors":
+            continue
+        named = projects.get(r["key"]) if r["dim"] == "project" else teams.get(r["key"])
+        if named is None:
+            continue
+        key = moments.goal_key(r["dim"], r["key"])
+        goals_at[None][key] = named["name"]
+        if r["dim"] == "team" and named["site_id"]:
+            goals_at.setdefault(named["site_id"], {})[key] = named["name"]
     site_goals: dict[str, int] = {}
     for t in roster["teams"]:
         if t["site_id"] and t["goal_fen"]:
@@ -182,6 +201,7 @@ def take_snapshots(
         "matched_fen": everything.get("matched_fen", 0),
         "total_fen": everything.get("amount_fen", 0) + everything.get("matched_fen", 0),
         "donations": everything.get("donations", 0),
+        "donors": donors.get("", 0),
         "last_gift_at": last_gift_at,
         "day_amount_fen": today["amount_fen"],
         "day_matched_fen": today["matched_fen"],
@@ -208,7 +228,10 @@ def take_snapshots(
     for site_id in site_ids:
         team_rows = teams_at.get(site_id, []) if site_id else district_teams
         snap = Snapshot(
-            **shared, teams=_ranked([team_row(r) for r in team_rows], TOP_N), latest=tickers.get(site_id, [])
+            **shared,
+            teams=_ranked([team_row(r) for r in team_rows], TOP_N),
+            latest=tickers.get(site_id, []),
+            goals=goals_at.get(site_id, {}),
         )
         if site_id:
             site = site_names.get(site_id)
@@ -221,6 +244,7 @@ def take_snapshots(
                     "street": site["street"],
                     "total_fen": money["amount_fen"] + money["matched_fen"],
                     "donations": money["donations"],
+                    "donors": donors.get(site_id, 0),
                     "goal_fen": site_goals.get(site_id),
                     "rank": ranks.get(site_id),
                     "of_sites": len(roster["sites"]),

@@ -29,6 +29,7 @@ from starlette.types import Receive, Scope, Send
 from givingday.screens import boards, wall
 from givingday.screens import feed as screen_feed
 from givingday.screens import render as bigscreen
+from givingday.screens.snapshot import Snapshot
 
 MAX_STREAMS = 10_000
 KEEPALIVE_SECONDS = 15.0
@@ -42,9 +43,12 @@ LEVEL = 1  # zlib's fastest: a screen's 21 KB message is 5.9 KB, against 5.2 KB 
 Key = tuple[str | None, str, str, int]  # site, view, lang, refresh: the screens that get the same message
 
 
-def message(page: str, milestone: int | None, refresh: int) -> bytes:
+def message(page: str, snap: Snapshot, refresh: int) -> bytes:
     """One server-sent event: the page and what the wall's script reads from `/wall/feed`'s headers."""
-    data = json.dumps({"milestone": milestone, "refresh": refresh, "html": page}, ensure_ascii=False)
+    data = json.dumps(
+        {"milestone": snap.milestone_passed(), "goals": snap.goals_reached(), "refresh": refresh, "html": page},
+        ensure_ascii=False,
+    )
     return b"event: screen\ndata: " + data.encode() + b"\n\n"
 
 
@@ -85,8 +89,7 @@ BEHIND_BYTES = 256 * 1024  # a screen with this much not yet taken by its socket
 def made_now(feed: screen_feed.ScreenFeed, key: Key) -> bytes:
     """The message of a page nobody asked for yet: it may wait for the database, so it runs in a thread."""
     site, view, lang, refresh = key
-    milestone = feed.snapshot(site).milestone_passed()
-    return message(feed.html(site, view, lang, None), milestone, refresh)
+    return message(feed.html(site, view, lang, None), feed.snapshot(site), refresh)
 
 
 @dataclass(eq=False)

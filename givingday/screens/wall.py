@@ -19,15 +19,17 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from givingday.screens import boards
+from givingday.screens import boards, moments
 from givingday.screens import feed as screen_feed
 from givingday.screens import render as bigscreen
+from givingday.screens.snapshot import Snapshot
 from givingday.store.database import Store, adopted
 
 PAGE_FILE = Path(__file__).with_name("wall.html")
@@ -41,8 +43,19 @@ def store() -> Store:
     return store
 
 
-def _screen(page: str, milestone: int | None, p: bigscreen.ScreenParams, status: int = 200) -> Response:
-    headers = {**HEADERS, "X-Milestone": str(milestone or ""), "X-Refresh": str(p.refresh)}
+def goals_header(snap: Snapshot) -> str:
+    """The goal moments a screen may show, for a header: each key URL-quoted, comma-separated."""
+    return ",".join(quote(k, safe=":") for k in snap.goals_reached())
+
+
+def _screen(page: str, snap: Snapshot | None, p: bigscreen.ScreenParams, status: int = 200) -> Response:
+    milestone = snap.milestone_passed() if snap else None
+    headers = {
+        **HEADERS,
+        "X-Milestone": str(milestone or ""),
+        "X-Goals": goals_header(snap) if snap else "",
+        "X-Refresh": str(p.refresh),
+    }
     return HTMLResponse(page, status, headers=headers)
 
 
@@ -57,8 +70,8 @@ def answer(feed: screen_feed.ScreenFeed, p: bigscreen.ScreenParams, view: str, c
     yet. It may wait for the database, so it runs off the event loop."""
     if not feed.knows(p.site):  # the big screen's message, as a 404: the screen keeps asking, in case it is added
         return _screen(bigscreen.unknown_site(p.site), None, p, 404)
-    milestone = feed.snapshot(p.site).milestone_passed()
-    return _screen(feed.html(p.site, view, p.lang, bigscreen.honoured(milestone, celebrate)), milestone, p)
+    snap = feed.snapshot(p.site)
+    return _screen(feed.html(p.site, view, p.lang, bigscreen.celebration(snap, celebrate)), snap, p)
 
 
 async def feed(request: Request) -> Response:
@@ -78,8 +91,10 @@ async def feed(request: Request) -> Response:
 def _page() -> str:
     """The page with the screens' own constants filled in, so the script and the Streamlit page agree."""
     text = PAGE_FILE.read_text(encoding="utf-8")
-    return text.replace("{{CELEBRATE_MS}}", str(bigscreen.CELEBRATE_SECONDS * 1000)).replace(
-        "{{REFRESH_MS}}", str(bigscreen.REFRESH_SECONDS * 1000)
+    return (
+        text.replace("{{CELEBRATE_MS}}", str(bigscreen.CELEBRATE_SECONDS * 1000))
+        .replace("{{GOAL_MS}}", str(moments.GOAL_SECONDS * 1000))
+        .replace("{{REFRESH_MS}}", str(bigscreen.REFRESH_SECONDS * 1000))
     )
 
 

@@ -20,6 +20,8 @@ ACTIONS = {
     "refund": "退款",
     "correction": "更正",
     "upload": "上传文件",
+    "message_approved": "留言通过",
+    "message_denied": "留言不予展示",
 }
 
 

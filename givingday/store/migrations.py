@@ -368,6 +368,45 @@ MIGRATIONS.append(
 )
 
 
+MIGRATIONS.append(
+    (
+        "0011_donor_messages",
+        [
+            # A donor's message (留言) kept apart from the gift: it reaches a public screen only once an organizer
+            # approves it (status pending | approved | denied; who decided and when). Text scrubbed at import.
+            """create table donor_messages (
+                message_id varchar primary key,
+                donation_id varchar not null unique,
+                message_text varchar not null,
+                status varchar not null,
+                received_at timestamp with time zone not null,
+                decided_by varchar,
+                decided_at timestamp with time zone
+            )""",
+            # 人数: each donor's first gift, for the district (scope '') and for each site (scope = site_id),
+            # kept at import so the screens count donors without a distinct count over every gift.
+            """create table donor_firsts (
+                scope varchar not null,
+                donor_hash varchar not null,
+                first_at timestamp with time zone not null,
+                primary key (scope, donor_hash)
+            )""",
+            """create table donor_counts (
+                scope varchar primary key,
+                donors bigint not null
+            )""",
+            """insert into donor_firsts
+                select '', donor_hash, min(occurred_at) from donations group by donor_hash
+                union all
+                select site_id, donor_hash, min(occurred_at) from donations where site_id is not null
+                group by site_id, donor_hash""",
+            """insert into donor_counts
+                select scope, count(*) from donor_firsts group by scope""",
+        ],
+    )
+)
+
+
 def applied(conn: sa.Connection) -> list[str]:
     conn.execute(
         sa.text(

@@ -1,0 +1,61 @@
+"""Donors' messages (留言): kept apart from their gifts, scrubbed at import, pending until an organizer approves or
+denies them. Only an approved message is read by a public screen (`queries/screen_sites_latest_gifts.sql`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from givingday.store import audit, bulk
+
+STATUSES = ("pending", "approved", "denied")
+DECISIONS = {"approved": "message_approved", "denied": "message_denied"}  # status -> audit action
+
+
+def add_import(conn: sa.Connection, import_id: int, staged: pa.Table) -> int:
+    """Store, as pending, the messages of this import's new gifts (`staged`: the judged gifts with their scrubbed
+    `message`); how many. A gift stored before keeps what it had: its message is not taken from this file."""
+    said = staged.filter(pc.is_valid(staged["message"]))
+    if not said.num_rows:
+        return 0
+    now = dt.datetime.now(dt.UTC)
+    rows = pa.table(
+        {
+            "message_id": pc.binary_join_element_wise("msg:", said["donation_id"], ""),
+            "donation_id": said["donation_id"],
+            "message_text": said["message"],
+            "status": pa.array(["pending"] * said.num_rows, pa.string()),
+            "received_at": pa.array([now] * said.num_rows, pa.timestamp("us", tz="UTC")),
+        }
+    )
+    if not bulk.insert_staged(conn, "donor_messages", rows, rows.column_names):
+        return 0
+    mine = {"now": now, "import_id": import_id}
+    conn.execute(  # a message of a gift stored before this file (a duplicate row) is not this import's
+        sa.text(
+            "delete from donor_messages where received_at = :now and status = 'pending' and donation_id not in"
+            " (select donation_id from donations where import_id = :import_id)"
+        ),
+        mine,
+    )
+    return conn.execute(sa.text("select count(*) from donor_messages where received_at = :now"), mine).scalar()
+
+
+def decide(conn: sa.Connection, message_id: str, status: str, user: str) -> bool:
+    """Approve or deny a pending message, with its line in the audit trail. A message already decided is left
+    as it is (a second click of the same button changes nothing): returns whether this call decided it."""
+    if status not in DECISIONS:
+        raise ValueError(f"a message is approved or denied, not {status!r}")
+    changed = conn.execute(
+        sa.text(
+            "update donor_messages set status = :status, decided_by = :user, decided_at = :at"
+            " where message_id = :message_id and status = 'pending'"
+        ),
+        {"status": status, "user": user, "at": dt.datetime.now(dt.UTC), "message_id": message_id},
+    ).rowcount
+    if changed:
+        audit.record(conn, user, DECISIONS[status], "留言审核 message moderated", target_id=message_id)
+    return bool(changed)

@@ -1,0 +1,85 @@
+"""留言审核: donors' messages wait here until an organizer approves (shown with the gift in the screens' ticker) or
+denies them (never shown anywhere public). The rules are `givingday.store.messages`; this page lays them out."""
+
+import streamlit as st
+
+from givingday.money import format_yuan
+from givingday.store import messages
+from givingday.web.board import allow_only, board_time, shared_store
+from givingday.web.widgets import page_top
+
+SHOWN = 50
+STATUS_NAMES = {"pending": "待审核 Pending", "approved": "已通过 Approved", "denied": "不予展示 Denied"}
+
+
+def _decide(message_id: str, status: str, user: str) -> None:
+    with shared_store().writing() as conn:
+        decided = messages.decide(conn, message_id, status, user)
+    st.session_state["moderated"] = (message_id, status, decided)
+
+
+def _said() -> None:
+    """What the last click did, said once (a second click of the same button decided nothing)."""
+    last = st.session_state.pop("moderated", None)
+    if last:
+        message_id, status, decided = last
+        if decided:
+            st.success(f"{message_id}：{STATUS_NAMES[status]}")
+        else:
+            st.info(f"{message_id} 已审核过，未改变 Already decided: nothing changed")
+
+
+def _gift_line(m: dict, tz) -> str:
+    return (
+        f"{m['occurred_at'].astimezone(tz):%m-%d %H:%M} · {m['donor_name_masked']} · "
+        f"{format_yuan(m['amount_fen'])} · {m['project_name']}"
+    )
+
+
+@st.fragment(run_every=10)
+def queue() -> None:
+    user = allow_only("moderation")  # a session signed out or removed meanwhile stops here
+    tz = board_time().event.tz
+    store = shared_store()
+    _said()
+    pending = store.query("donor_messages_by_status", status="pending", limit_n=SHOWN)
+    st.subheader(f"{STATUS_NAMES['pending']} · {len(pending)}{'+' if len(pending) == SHOWN else ''}")
+    if not pending:
+        st.caption("没有待审核的留言。 No message waits.")
+    for m in pending:
+        with st.container(border=True):
+            st.caption(_gift_line(m, tz))
+            st.text(m["message_text"])  # as typed: never read as Markdown or HTML
+            left, right, _ = st.columns([1, 1, 4])
+            left.button(
+                "通过 Approve",
+                key=f"ok_{m['message_id']}",
+                type="primary",
+                on_click=_decide,
+                args=(m["message_id"], "approved", user.name),
+            )
+            right.button(
+                "不予展示 Deny",
+                key=f"no_{m['message_id']}",
+                on_click=_decide,
+                args=(m["message_id"], "denied", user.name),
+            )
+    for status in ("approved", "denied"):
+        decided = store.query("donor_messages_by_status", status=status, limit_n=SHOWN)
+        with st.expander(f"{STATUS_NAMES[status]} · {len(decided)}"):
+            for m in decided:
+                st.caption(f"{_gift_line(m, tz)} · {m['decided_by']} {m['decided_at'].astimezone(tz):%m-%d %H:%M}")
+                st.text(m["message_text"])
+
+
+def main() -> None:
+    page_top("moderation", "留言审核 Donor messages")
+    st.caption(
+        "通过的留言随捐款出现在大屏的最新爱心中；待审核和不予展示的留言不会出现在任何公开页面。"
+        " Approved messages appear with their gift in the screens' ticker; pending and denied ones never reach a"
+        " public page."
+    )
+    queue()
+
+
+main()

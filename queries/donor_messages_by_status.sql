@@ -1,0 +1,21 @@
+-- donor_messages_by_status: donors' messages for the moderation page, with their gift, oldest first (the queue).
+-- Grain: one row per message of :status (pending | approved | denied).
+-- Parameters: :status — which messages; :limit_n — how many at most.
+select
+    m.message_id,
+    m.message_text,
+    m.status,
+    m.received_at,
+    m.decided_by,
+    m.decided_at,
+    d.donation_id,
+    d.occurred_at,
+    d.donor_name_masked,
+    d.amount_fen,
+    p.name as project_name
+from donor_messages m
+join donations d on d.donation_id = m.donation_id
+join projects p on p.project_id = d.project_id
+where m.status = :status
+order by d.occurred_at, m.message_id
+limit :limit_n
