@@ -83,6 +83,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     for f in files:
         progress = terminal_line(sys.stderr, f.name) if sys.stderr.isatty() else None
         report = import_file(store, f, profile, source=f.name, progress=progress)
+        if progress and report.outcome != "committed":
+            progress("done", report.rows_total, report.rows_total)  # the line cleared before the failure is said
         stream = sys.stdout if report.outcome == "committed" else sys.stderr
         print(report.summary(), file=stream)
         for r in report.rejections[:SHOWN_REJECTIONS]:
