@@ -297,6 +297,8 @@ def _drift_rules(path: Path, drift: dict) -> DriftRules:
         )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: {exc}") from None
+
+
 def _boards(path: Path, listed: object) -> tuple[str, ...]:
     if not isinstance(listed, list) or not all(isinstance(b, str) for b in listed):
         raise ValueError(f'{path}: [screen] boards must be a list of addresses, like ["http://10.0.0.2:8501"]')
