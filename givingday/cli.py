@@ -16,7 +16,7 @@ from givingday.ingest.roster import RosterError, load_roster, read_roster
 from givingday.money import format_yuan
 from givingday.report.fonts import FontMissing
 from givingday.report.scope import ReportError
-from givingday.store.database import Store, StoreDamaged, StoreLocked, UnsupportedStore
+from givingday.store.database import Store, StoreDamaged, StoreLocked, StoreUnreachable
 from givingday.store.move import MoveRefused, move_store, shown_url
 
 BY_QUERIES = {
@@ -38,7 +38,7 @@ def _open(args: argparse.Namespace) -> Store:
 
 def cmd_init(args: argparse.Namespace) -> int:
     store = _open(args)
-    print(f"store ready: {store.location}")
+    print(f"store ready: {store.shown}")
     if args.demo or args.roster:
         folder = Path(args.roster) if args.roster else config.ROSTER_DIR
         roster = load_roster(store, folder)
@@ -209,7 +209,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "real": "real gifts",
         "mixed": "real gifts MIXED WITH DEMO GIFTS: start the real day on a new store",
     }
-    print(f"store     {store.location}: {origin[store_origin(store)]}")
+    print(f"store     {store.shown}: {origin[store_origin(store)]}")
     print(f"roster    {c['projects']} projects, {c['teams']} teams, {c['sites']} sites")
     print(f"gifts     {c['donations']:,} donations, {c['adjustments']:,} refunds/corrections")
     print(f"last gift {c['last_gift_at'].isoformat() if c['last_gift_at'] else '-'}")
@@ -389,6 +389,10 @@ def cmd_load(args: argparse.Namespace) -> int:
         from givingday.ops import latency
 
         return latency.main(args)
+    if args.push:
+        from givingday.ops import push
+
+        return push.main(args)
     from givingday.ops import load
 
     return load.main(args)
@@ -484,6 +488,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", help="also write the figures to this file")
     s.add_argument("--latency", action="store_true", help="gift to pixel on a wall page in Chromium instead")
     s.add_argument("--gifts", type=int, default=20, help="with --latency: gifts sent, by turns per path (default 20)")
+    s.add_argument("--push", action="store_true", help="screens hold /wall/stream; every gift timed to every screen")
+    s.add_argument("--every", type=float, default=2.5, help="with --push: seconds between gifts (default 2.5)")
+    s.add_argument("--clients", type=int, default=4, help="with --push: client processes holding the streams")
     s.set_defaults(func=cmd_load)
     return p
 
@@ -507,7 +514,7 @@ def main(argv: list[str] | None = None, store: Store | None = None) -> int:
                 return code
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except (RosterError, ProfileError, UnsupportedStore, ReportError, FontMissing, StoreDamaged, MoveRefused) as exc:
+    except (RosterError, ProfileError, ReportError, FontMissing, StoreDamaged, StoreUnreachable, MoveRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,12 @@ MAX_MARGIN_DAYS = 31  # `[import] margin_days`: a window of months would let a m
 def db_location(explicit: str | None = None) -> str:
     """The store: `--db`, else `GIVINGDAY_DB`, else `data/givingday.duckdb`. A path or a SQLAlchemy URL."""
     return explicit or os.environ.get("GIVINGDAY_DB") or str(DEFAULT_DB)
+
+
+def db_read_location(explicit: str | None = None) -> str | None:
+    """`GIVINGDAY_DB_READ`: a read-only URL (a streaming standby of the PostgreSQL store) for the screens and the
+    console; None reads from the store itself."""
+    return explicit or os.environ.get("GIVINGDAY_DB_READ") or None
 
 
 def db_url(location: str) -> str:
@@ -121,6 +128,15 @@ def board_env(db: Path | str, demo: bool) -> dict[str, str]:
     env = {**os.environ, "GIVINGDAY_DB": str(db), "GIVINGDAY_DEMO": "1" if demo else "0"}
     env.pop("GIVINGDAY_INBOX", None)
     return env
+
+
+def raise_open_files_limit() -> int:
+    """Lift the process's soft limit on open files to its hard limit (one socket per wall screen: 10,000 screens
+    need more than the usual 1,024); returns the limit now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def salt_override() -> bytes | None:

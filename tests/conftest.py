@@ -65,15 +65,64 @@ def fixture_roster_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# `pytestmark = pytest.mark.both_stores` (or the mark on one test): each test that takes `store` runs on DuckDB and
+# again on PostgreSQL, the second marked `postgres`. A test of something DuckDB alone has (its file, its lock, its
+# renewal) is marked `duckdb_only` in such a module.
+STORE_KINDS = ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    definition = metafunc.definition
+    if (
+        "store_kind" in metafunc.fixturenames
+        and definition.get_closest_marker("both_stores")
+        and not definition.get_closest_marker("duckdb_only")
+    ):
+        metafunc.parametrize("store_kind", STORE_KINDS)
+
+
 @pytest.fixture
-def store(db_path: Path, fixture_roster_file: Path) -> Iterator[Store]:
-    """A fresh store on the small fixture roster (4 projects, 2 teams, 2 sites)."""
+def store_kind() -> str:
+    """Which database `store` is on: DuckDB, unless the test is marked `both_stores` (then each in turn)."""
+    return "duckdb"
+
+
+@pytest.fixture
+def store(
+    request: pytest.FixtureRequest, store_kind: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
+    """A fresh store on the small fixture roster (4 projects, 2 teams, 2 sites): a copy of a migrated DuckDB file,
+    or on PostgreSQL a new database copied from a migrated one (its inbox and salt in the test's folder, as a
+    file's are beside it)."""
     db_path.parent.mkdir(parents=True)
-    shutil.copyfile(fixture_roster_file, db_path)
-    s = Store(str(db_path))
+    if store_kind == "postgresql":
+        keep_beside(monkeypatch, db_path.parent)
+        s = Store(request.getfixturevalue("pg_server").database(template=request.getfixturevalue("pg_roster_template")))
+    else:
+        shutil.copyfile(request.getfixturevalue("fixture_roster_file"), db_path)
+        s = Store(str(db_path))
     s.migrate()  # already current: only checks
     yield s
     s.dispose()
+
+
+@pytest.fixture
+def empty_db(request: pytest.FixtureRequest, store_kind: str, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where a new store is to be made (`init`): the DuckDB file `db_path`, or a new empty PostgreSQL database."""
+    db_path.parent.mkdir(parents=True)
+    if store_kind == "postgresql":
+        keep_beside(monkeypatch, db_path.parent)
+        return request.getfixturevalue("pg_server").database()
+    return str(db_path)
+
+
+def keep_beside(mp: pytest.MonkeyPatch, folder: Path) -> None:
+    """A server store's own files (inbox, donor salt, demo clock) in `folder`, as a DuckDB file's are beside it,
+    not in the checkout's data/."""
+    beside = config.beside_store
+    mp.setattr(
+        config, "beside_store", lambda loc, name: folder / name if config.db_file(loc) is None else beside(loc, name)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -86,10 +135,21 @@ def pg_server() -> Iterator[PgServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_roster_template(pg_server: PgServer) -> str:
+    """A migrated database on the fixture roster, made once: each PostgreSQL `store` is created from it."""
+    url = pg_server.database()
+    open_store(url, FIXTURES / "roster").dispose()
+    return url.rpartition("/")[2]
+
+
 @pytest.fixture
-def pg_store(pg_server: PgServer) -> Iterator[Store]:
+def pg_store(
+    pg_server: PgServer, pg_roster_template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
     """A fresh store on the small fixture roster, like `store`, in a new database on the PostgreSQL server."""
-    s = open_store(pg_server.database(), FIXTURES / "roster")
+    keep_beside(monkeypatch, tmp_path / "pg")
+    s = Store(pg_server.database(template=pg_roster_template))
     yield s
     s.dispose()
 
@@ -113,9 +173,15 @@ def seeded_pg(pg_server: PgServer) -> Iterator[Store]:
 
 
 @pytest.fixture
-def demo_roster_store(db_path: Path) -> Iterator[Store]:
-    """A fresh store on the demo roster of Erqi district (data/roster/)."""
-    s = open_store(db_path, config.ROSTER_DIR)
+def demo_roster_store(
+    request: pytest.FixtureRequest, store_kind: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
+    """A fresh store on the demo roster of Erqi district (data/roster/), on DuckDB or (`both_stores`) PostgreSQL."""
+    location: Path | str = db_path
+    if store_kind == "postgresql":
+        keep_beside(monkeypatch, db_path.parent)
+        location = request.getfixturevalue("pg_server").database()
+    s = open_store(location, config.ROSTER_DIR)
     yield s
     s.dispose()
 

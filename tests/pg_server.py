@@ -73,11 +73,11 @@ class PgServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
-    def database(self) -> str:
-        """A new empty database; its URL."""
+    def database(self, template: str | None = None) -> str:
+        """A new database, empty or a copy of `template` (a database no one is connected to); its URL."""
         name = f"store_{next(self._names)}"
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f"create database {name}")
+            conn.execute(f"create database {name}" + (f" template {template}" if template else ""))
         return self.url(name)
 
     def stop(self) -> None:

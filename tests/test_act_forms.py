@@ -4,12 +4,15 @@ says one truthful outcome."""
 import datetime as dt
 import time
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from givingday import clock
 from givingday.money import format_yuan
 from tests.conftest import unescaped
 from tests.test_console_page import console_store, field, signed  # noqa: F401 - console_store is a fixture
+
+pytestmark = pytest.mark.both_stores
 
 BEFORE_FEN = 16_000  # the two gifts of console_store
 

@@ -12,6 +12,8 @@ from givingday.screens.snapshot import take_snapshot
 from givingday.store import adjustments
 from tests.conftest import CANONICAL_HEADER, assert_rollups_match_ledger, snapshot
 
+pytestmark = pytest.mark.both_stores
+
 GIFTS = CANONICAL_HEADER + (
     "G1,2020-09-07 10:00:00,100,10,P001,T001,,qr,张三\nG2,2020-09-07 10:01:00,50,0,P002,,S001,qr,李四\n"
 )

@@ -6,6 +6,8 @@ from givingday.ingest.batch import import_bytes
 from givingday.store.adjustments import AdjustmentError, correct, refund
 from tests.conftest import CANONICAL_HEADER
 
+pytestmark = pytest.mark.both_stores
+
 GIFTS = CANONICAL_HEADER + (
     "R1,2020-09-07 10:00:00,100,10,P001,T001,,qr,张三\nR2,2020-09-07 10:01:00,50,0,P002,,,qr,李四\n"
 )

@@ -8,6 +8,8 @@ from givingday.ingest.batch import import_file
 from tests.conftest import FIXTURES, assert_rollups_match_ledger, run_cli, snapshot
 from tests.fixtures.bills import make_bills
 
+pytestmark = pytest.mark.both_stores
+
 BILLS = FIXTURES / "bills"
 NOT_INCOME = "非收入 not income"
 

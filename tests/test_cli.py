@@ -27,45 +27,47 @@ def _init(db):
     return r
 
 
-def test_init_import_totals(db_path, tmp_path):
-    out = _init(db_path).stdout
+@pytest.mark.both_stores
+def test_init_import_totals(empty_db, tmp_path):
+    out = _init(empty_db).stdout
     assert "4 projects, 2 teams, 2 sites" in out
     f = write(tmp_path, "gifts.csv", GIFTS)
-    r = run_cli("import", str(f), db=db_path)
+    r = run_cli("import", str(f), db=empty_db)
     assert r.returncode == 0, r.stderr
     assert "gifts.csv: 3 new, 0 duplicate, 0 rejected" in r.stdout
-    r = run_cli("totals", "--json", db=db_path)
+    r = run_cli("totals", "--json", db=empty_db)
     t = json.loads(r.stdout)
     assert (t["amount_fen"], t["matched_fen"], t["total_fen"], t["donations"]) == (3550, 100, 3650, 3)
-    r = run_cli("totals", "--by", "site", "--json", db=db_path)
+    r = run_cli("totals", "--by", "site", "--json", db=empty_db)
     rows = json.loads(r.stdout)
     assert [(x["key"], x["name"], x["amount_fen"], x["matched_fen"], x["donations"]) for x in rows] == [
         ("S002", "德化步行街", 3050, 100, 2),  # C1 through T001's home site, C2 given
         (None, "无点位", 500, 0, 1),
         ("S001", "升龙广场", 0, 0, 0),
     ]
-    r = run_cli("totals", "--by", "channel", "--json", db=db_path)
+    r = run_cli("totals", "--by", "channel", "--json", db=empty_db)
     assert {x["key"]: x["amount_fen"] for x in json.loads(r.stdout)} == {"qr": 1500, "bank": 2050}
-    r = run_cli("status", db=db_path)
+    r = run_cli("status", db=empty_db)
     assert "3 donations" in r.stdout and "gifts.csv: committed, 3 new" in r.stdout
 
 
-def test_exit_codes(db_path, tmp_path):
-    _init(db_path)
+@pytest.mark.both_stores
+def test_exit_codes(empty_db, tmp_path):
+    _init(empty_db)
     bad_rows = write(tmp_path, "some-bad.csv", GIFTS + "C4,2020-09-07 10:03:00,-1,0,P001,,,qr,x\n")
-    r = run_cli("import", str(bad_rows), db=db_path)
+    r = run_cli("import", str(bad_rows), db=empty_db)
     assert r.returncode == 1
     assert "some-bad.csv:5: 金额 '-1' 是负数。amount '-1' is negative" in r.stderr
     broken = tmp_path / "broken.csv"
     broken.write_bytes(b"\x00\x00garbage")
-    r = run_cli("import", str(broken), db=db_path)
+    r = run_cli("import", str(broken), db=empty_db)
     assert r.returncode == 2
     assert "broken.csv: not imported: 二进制内容，不是 CSV、JSON Lines 或 XLSX 文件。binary content" in r.stderr
-    r = run_cli("import", str(tmp_path / "missing.csv"), db=db_path)
+    r = run_cli("import", str(tmp_path / "missing.csv"), db=empty_db)
     assert r.returncode == 2 and "no such file" in r.stderr
-    r = run_cli("import", "--profile", "nope", str(bad_rows), db=db_path)
+    r = run_cli("import", "--profile", "nope", str(bad_rows), db=empty_db)
     assert r.returncode == 2 and "no import profile 'nope'" in r.stderr
-    assert json.loads(run_cli("totals", "--json", db=db_path).stdout)["donations"] == 3
+    assert json.loads(run_cli("totals", "--json", db=empty_db).stdout)["donations"] == 3
 
 
 def test_import_hands_file_to_inbox_when_store_is_held(db_path, tmp_path):

@@ -10,6 +10,8 @@ from givingday.console import figures as console
 from givingday.ingest.batch import import_bytes
 from tests.conftest import CANONICAL_HEADER, import_unjudged_times
 
+pytestmark = pytest.mark.both_stores
+
 # Day one (7 Sep) and day two (8 Sep), Asia/Shanghai. T001 is P001's team at S002 (德化街街道);
 # S001 升龙广场 is in 大学路街道. 王五 gives ¥20 twice within a minute under two ids on day two.
 GIFTS = CANONICAL_HEADER + (

@@ -10,11 +10,14 @@ import io
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from givingday import config
 from givingday.ingest.batch import import_bytes, import_file
 from givingday.ingest.profiles import load_profile
 from tests.conftest import SHARED_REAL, write
+
+pytestmark = pytest.mark.both_stores
 
 VIETINBANK = SHARED_REAL / "bank_statement_vietinbank_2024-09.csv"
 
@@ -59,7 +62,7 @@ def _halves() -> tuple[list[str], list[list[str]], list[list[str]]]:
 
 
 def _totals(store) -> tuple[int, int]:
-    return tuple(store.engine.connect().exec_driver_sql("select count(*), sum(amount_fen) from donations").one())
+    return tuple(store.query_rows("select count(*) as n, sum(amount_fen) as fen from donations")[0].values())
 
 
 @pytest.fixture(scope="module")
@@ -254,7 +257,10 @@ def test_a_file_imported_under_the_earlier_ids_is_not_counted_again(store, tmp_p
     with store.writing() as conn:
         stored = [r[0] for r in conn.exec_driver_sql("select donation_id from donations order by source_line")]
         for new, legacy in zip(stored, _legacy_ids(old, "canonical"), strict=True):
-            conn.exec_driver_sql("update donations set donation_id = ? where donation_id = ?", (legacy, new))
+            conn.execute(
+                sa.text("update donations set donation_id = :legacy where donation_id = :new"),
+                {"legacy": legacy, "new": new},
+            )
     again = import_bytes(store, old, "old.csv")
     assert (again.rows_new, again.rows_duplicate) == (0, 2)
     grown = import_bytes(store, (header + "".join(rows)).encode(), "grown.csv")

@@ -14,6 +14,8 @@ from givingday.store import adjustments
 from tests.conftest import CANONICAL_HEADER, assert_rollups_match_ledger, import_unjudged_times, snapshot
 from tests.test_console_page import field
 
+pytestmark = pytest.mark.both_stores
+
 WINDOW = "2020-09-06 至 2020-09-10 之内（活动自 2020-09-07 起 3 天，前后各放宽 1 天）"
 WINDOW_EN = "2020-09-06 to 2020-09-10 (the event's 3 days from 2020-09-07, widened by 1 day(s) either side)"
 

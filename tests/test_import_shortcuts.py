@@ -8,10 +8,11 @@ import random
 import pyarrow as pa
 import pytest
 
-from givingday.ingest import batch, judge
+from givingday.ingest import judge
 from givingday.ingest.batch import import_file
 from givingday.ingest.times import usual_local_seconds
 from givingday.masking import DonorHasher
+from givingday.store import bulk
 from tests.conftest import CANONICAL_HEADER, assert_rollups_match_ledger, write
 
 USUAL = "%Y-%m-%d %H:%M:%S"
@@ -97,7 +98,7 @@ def _gifts(ids: list[str]) -> str:
 def test_both_ways_of_inserting_store_the_same(store, tmp_path, monkeypatch, share):
     """A file overlapping what is stored, with a repeated id and unsorted ids: the same gifts, counts, sums and
     rollups whether the stored ids are found by a scan (a file big beside the store) or on insert."""
-    monkeypatch.setattr(batch, "SCAN_SHARE", share)
+    monkeypatch.setattr(bulk, "SCAN_SHARE", share)
     first = import_file(store, write(tmp_path, "first.csv", _gifts([f"G{i:03d}" for i in range(0, 40, 2)])))
     assert (first.rows_new, first.rows_duplicate, first.amount_new_fen) == (
         20,

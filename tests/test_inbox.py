@@ -2,8 +2,12 @@
 
 import json
 
+import pytest
+
 from givingday.ingest.inbox import InboxWorker, hand_to_inbox, process_pending
 from tests.conftest import CANONICAL_HEADER, wait_until, write
+
+pytestmark = pytest.mark.both_stores
 
 GIFTS = CANONICAL_HEADER + "I1,2020-09-07 10:00:00,10,0,P001,,,qr,张三\nI2,2020-09-07 10:00:01,5,0,P001,,,qr,\n"
 

@@ -19,6 +19,8 @@ from givingday.ingest import intake
 from givingday.store import database as store_module
 from tests.conftest import CANONICAL_HEADER, FIXTURES, english, snapshot
 
+pytestmark = pytest.mark.both_stores
+
 GIFT = {
     "donation_id": "A1",
     "occurred_at": "2020-09-07 10:00:00",

@@ -15,6 +15,8 @@ from givingday.ingest.profiles import ProfileError, load_profile, load_profiles
 from givingday.store import adjustments
 from tests.conftest import FIXTURES, english, snapshot
 
+pytestmark = pytest.mark.both_stores
+
 STATEMENT_PROFILE = """\
 title = "A bank's statement with a preamble"
 match_headers = ["Booked", "Direction", "Amount", "Ref"]

@@ -20,6 +20,8 @@ from givingday.report.workbook import xlsx_bytes
 from givingday.store.adjustments import correct, refund
 from tests.conftest import CANONICAL_HEADER, open_store
 
+pytestmark = pytest.mark.both_stores
+
 TZ = ZoneInfo("Asia/Shanghai")
 GIFTS = CANONICAL_HEADER + (
     "A1,2020-09-07 10:00:00,10,1,P001,T001,,qr,张三\n"

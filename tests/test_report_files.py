@@ -12,7 +12,7 @@ import pytest
 from givingday.config import ROOT
 from givingday.money import format_yuan
 from givingday.report.workbook import SHEETS
-from tests.conftest import run_cli
+from tests.conftest import STORE_KINDS, keep_beside, run_cli
 
 SHOTS = ROOT / "screenshots"
 
@@ -23,13 +23,19 @@ def _tool(name: str) -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    """The whole demo event at 5% of its size, as the command line makes it."""
-    db = tmp_path_factory.mktemp("report") / "g.duckdb"
-    r = run_cli("simulate", "--start", "2020-09-07", "--backfill-until", "2020-09-10 00:00", "--scale", "0.05", db=db)
-    assert r.returncode == 0, r.stderr
-    return db
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def demo_db(request, tmp_path_factory):
+    """The whole demo event at 5% of its size, as the command line makes it, on DuckDB and on PostgreSQL."""
+    folder = tmp_path_factory.mktemp("report")
+    with pytest.MonkeyPatch.context() as mp:
+        db = folder / "g.duckdb"
+        if request.param == "postgresql":
+            keep_beside(mp, folder)
+            db = request.getfixturevalue("pg_server").database()
+        args = ("simulate", "--start", "2020-09-07", "--backfill-until", "2020-09-10 00:00", "--scale", "0.05")
+        r = run_cli(*args, db=db)
+        assert r.returncode == 0, r.stderr
+        yield db
 
 
 def totals(db, as_of: str, by: str | None = None):

@@ -2,12 +2,16 @@
 
 import datetime as dt
 
+import pytest
+
 from givingday import config
 from givingday.demo import simulate
 from givingday.ingest.batch import import_bytes
 from givingday.ingest.roster import read_roster
 from givingday.store.adjustments import correct, refund
 from tests.conftest import assert_rollups_match_ledger
+
+pytestmark = pytest.mark.both_stores
 
 
 def test_rollups_follow_imports_refunds_and_corrections(demo_roster_store):

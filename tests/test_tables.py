@@ -15,6 +15,8 @@ from givingday.ingest.batch import Rejection, import_bytes
 from givingday.store import adjustments
 from tests.conftest import CANONICAL_HEADER
 
+pytestmark = pytest.mark.both_stores
+
 # Day two (8 Sep), Asia/Shanghai. 王五 gives ¥12.30 twice within a minute under two ids at 升龙广场 (S001);
 # a company gives ¥12,345.30 (a large gift) with ¥0.70 matched through T001 (P001's team at S002).
 GIFTS = CANONICAL_HEADER + (

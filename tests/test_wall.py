@@ -3,6 +3,7 @@ real browser is in test_browser.py; many wall screens at once in test_load.py.""
 
 import asyncio
 
+import pytest
 from starlette.requests import Request
 
 from givingday.ingest.batch import import_bytes
@@ -10,6 +11,8 @@ from givingday.screens import feed as screen_feed
 from givingday.screens import render as bigscreen
 from givingday.screens import wall
 from tests.conftest import CANONICAL_HEADER
+
+pytestmark = pytest.mark.both_stores
 
 GIFTS = CANONICAL_HEADER + (
     "W1,2020-09-07 10:00:30,100,50,P001,,S001,qr,李四\n"

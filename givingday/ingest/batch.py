@@ -27,8 +27,8 @@ from givingday.ingest.profiles import Profile, ProfileError, load_profiles, unre
 from givingday.ingest.progress import Progress, judge_with_progress
 from givingday.labels import both
 from givingday.money import format_yuan
-from givingday.store import adjustments, rollups
-from givingday.store.database import Store, UnsupportedStore
+from givingday.store import adjustments, bulk, rollups
+from givingday.store.database import Store
 
 log = logging.getLogger(__name__)
 
@@ -98,22 +98,6 @@ def _staged(judged: pa.Table, source: str, import_id: int) -> pa.Table:
     return t.select([c.strip() for c in _DONATION_COLUMNS.split(",")])
 
 
-# A file with at least 1/SCAN_SHARE as many gifts as the store holds is checked against the stored ids by one
-# scan of them; a smaller one by each row's key as it is inserted (`on conflict`), which costs more per row.
-SCAN_SHARE = 8
-
-
-def _insert_staged(raw, staged_rows: int) -> int:
-    """Store the staged gifts whose ids are not stored yet (their ids are distinct); how many that was."""
-    stored = raw.execute("select count(*) from donations").fetchone()[0]
-    insert = f"insert into donations ({_DONATION_COLUMNS}) select {_DONATION_COLUMNS} from staged_donations"
-    if staged_rows * SCAN_SHARE >= stored:
-        insert += " s where not exists (select 1 from donations d where d.donation_id = s.donation_id)"
-    else:
-        insert += " on conflict do nothing"
-    return int(raw.execute(insert).fetchone()[0])
-
-
 def _pause_for_crash_test() -> None:
     """Test hook: `tests/test_crash.py` kills the process here, inside the open transaction."""
     pause = config.pause_before_commit()
@@ -167,10 +151,6 @@ def import_bytes(
     told (stage, rows_done, rows_total) as the rows are judged and stored (`ingest/progress.py`); an exception
     it raises stops the import with nothing stored.
     """
-    if not store.is_duckdb:
-        raise UnsupportedStore(
-            f"importing into {store.url.split(':')[0]} is not supported yet: the bulk path is DuckDB's"
-        )
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
     sha = hashlib.sha256(data).hexdigest()
@@ -211,20 +191,18 @@ def import_bytes(
             )
             if progress:
                 progress("store", table.n_rows, table.n_rows)
-            raw = conn.connection.driver_connection
             if gifts.num_rows:
-                raw.register("staged_donations", _staged(gifts, source, import_id))
-                try:
-                    report.rows_new = _insert_staged(raw, gifts.num_rows)
-                    report.rows_duplicate += gifts.num_rows - report.rows_new
-                    if report.rows_new == gifts.num_rows:  # all new: what was staged is what was stored
-                        rollups.add_events(conn, rollups.STAGED_GIFTS, {})
-                        report.amount_new_fen = pc.sum(gifts["amount_fen"]).as_py()
-                        report.matched_new_fen = pc.sum(gifts["matched_fen"]).as_py()
-                finally:
-                    raw.unregister("staged_donations")
-                if 0 < report.rows_new < gifts.num_rows:
+                staged = _staged(gifts, source, import_id)
+                report.rows_new = bulk.insert_staged(
+                    conn, "donations", staged, staged.column_names, distinct_key="donation_id"
+                )
+                report.rows_duplicate += gifts.num_rows - report.rows_new
+                if report.rows_new == gifts.num_rows:  # all new: what was staged is what was stored
+                    report.amount_new_fen = pc.sum(gifts["amount_fen"]).as_py()
+                    report.matched_new_fen = pc.sum(gifts["matched_fen"]).as_py()
+                if report.rows_new:
                     rollups.add_events(conn, rollups.NEW_GIFTS, {"import_id": import_id})
+                if 0 < report.rows_new < gifts.num_rows:
                     sums = conn.execute(
                         sa.text("select sum(amount_fen), sum(matched_fen) from donations where import_id = :id"),
                         {"id": import_id},
@@ -241,25 +219,16 @@ def import_bytes(
                         f"import:{source}",
                     )
             if report.rejections:
-                raw.register(
-                    "staged_rejections",
-                    pa.table(
-                        {
-                            "import_id": pa.array([import_id] * len(report.rejections), type=pa.int64()),
-                            "file_name": [source] * len(report.rejections),
-                            "line": pa.array([r.line for r in report.rejections], type=pa.int64()),
-                            "reason": [r.reason for r in report.rejections],
-                            "row_text": [r.row_text for r in report.rejections],
-                        }
-                    ),
+                rejected = pa.table(
+                    {
+                        "import_id": pa.array([import_id] * len(report.rejections), type=pa.int64()),
+                        "file_name": [source] * len(report.rejections),
+                        "line": pa.array([r.line for r in report.rejections], type=pa.int64()),
+                        "reason": [r.reason for r in report.rejections],
+                        "row_text": [r.row_text for r in report.rejections],
+                    }
                 )
-                try:
-                    raw.execute(
-                        "insert into rejected_rows (import_id, file_name, line, reason, row_text)"
-                        " select import_id, file_name, line, reason, row_text from staged_rejections"
-                    )
-                finally:
-                    raw.unregister("staged_rejections")
+                bulk.insert_staged(conn, "rejected_rows", rejected, rejected.column_names, skip_conflicts=False)
             report.duration_ms = round((time.perf_counter() - t0) * 1000)
             _log(conn, report, sha, started, profile)
             if also:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from givingday.ingest.formats import Layout, Table
 from givingday.ingest.profiles import header_key
+from givingday.store import bulk
 
 PREFIX = "row"
 # What a row means when its profile does not say: the parts hashed, in this order. `at` is the UTC instant in
@@ -104,15 +105,4 @@ def legacy_ids(table: Table, layout: Layout, missing: pa.Array) -> pa.Array:
 
 def stored(conn: sa.Connection, ids: pa.Array) -> pa.Array:
     """Which of `ids` the store already holds (a boolean per id; false for null)."""
-    wanted = pc.drop_null(ids)
-    if not len(wanted):
-        return pa.array([False] * len(ids))
-    raw = conn.connection.driver_connection
-    raw.register("wanted_ids", pa.table({"donation_id": wanted}))
-    try:
-        held = raw.sql(
-            "select donation_id from donations where donation_id in (select donation_id from wanted_ids)"
-        ).to_arrow_table()
-    finally:
-        raw.unregister("wanted_ids")
-    return pc.fill_null(pc.is_in(ids, value_set=held.column(0).combine_chunks()), False)
+    return bulk.is_in_store(conn, "donations", "donation_id", ids)

@@ -1,6 +1,7 @@
 """The inbox: files dropped into a folder are imported by one background worker in the process that holds
 the store (on DuckDB only that process may open the file), then moved to `processed/` or `failed/` with a JSON
-report beside them.
+report beside them. Boards that share one PostgreSQL store and one inbox folder take each file once
+(`store/leader.FileClaims`).
 
 Writers should write under a hidden or `.part` name and rename when done (as `hand_to_inbox` does). A file
 written in place is taken only when it is complete: its writer closed it (a file-system event, where the
@@ -31,6 +32,7 @@ from watchdog.observers.api import BaseObserver
 from givingday.ingest.batch import ImportReport, import_file, record_failure
 from givingday.ingest.profiles import ProfileError, find_profile
 from givingday.store.database import Store
+from givingday.store.leader import FileClaims
 
 log = logging.getLogger(__name__)
 PROFILE_SUFFIX = ".profile"
@@ -249,6 +251,7 @@ class InboxWorker(threading.Thread):
         self.problem: str | None = None  # why the inbox cannot be read now, said once in the log
         self._observer: BaseObserver | None = None
         self._watched: tuple[int, int] | None = None
+        self.claims = FileClaims(store)  # boards sharing the folder (PostgreSQL) take each file once
 
     def start(self) -> None:
         """Watch the folder before the first look, so a file that lands meanwhile is not left to the quiet wait."""
@@ -263,7 +266,10 @@ class InboxWorker(threading.Thread):
                 try:
                     self._ensure_inbox()
                     for path in self.arrivals.ready(self.inbox, time.monotonic()):
-                        self.last_report = process_file(self.store, path)
+                        with self.claims.claim(path) as mine:
+                            if not mine or not (path.exists() or path.is_symlink()):
+                                continue  # another board takes it, or took it
+                            self.last_report = process_file(self.store, path)
                         self.files_done += 1
                         self.arrivals.forget(path.name)
                     self.store.renew_if_due()
@@ -277,6 +283,7 @@ class InboxWorker(threading.Thread):
                 self.wake.clear()
         finally:
             self._unwatch()
+            self.claims.close()
 
     def _ensure_inbox(self) -> None:
         """The inbox folder exists and is watched; a plain file in its place is a problem, reported once."""

@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from givingday import tokens
 from givingday.ingest.batch import ImportReport, import_bytes
-from givingday.store.database import UnsupportedStore, adopted
+from givingday.store.database import adopted
 
 log = logging.getLogger(__name__)
 PATH = "/api/gifts"
@@ -136,10 +136,7 @@ async def gifts(request: Request) -> Response:
         data = as_file(body, request.headers.get("content-type", ""))
     except BadBody as exc:
         return _refuse(400, str(exc))
-    try:
-        report = await asyncio.get_running_loop().run_in_executor(_executor(), import_bytes, store, data, f"api:{name}")
-    except UnsupportedStore as exc:
-        return _refuse(503, str(exc))
+    report = await asyncio.get_running_loop().run_in_executor(_executor(), import_bytes, store, data, f"api:{name}")
     if report.outcome == "unreadable":
         return _refuse(400, report.message)
     if report.outcome != "committed":

@@ -100,8 +100,8 @@ class Screens:
         return thread
 
 
-def gift(donation_id: str, fen: int) -> bytes:
-    row = f'{donation_id},2020-09-07 12:00:00,"{format_yuan(fen, "")}",0,P001,,S001,qr,测试\n'
+def gift(donation_id: str, fen: int, site: str = "S001") -> bytes:
+    row = f'{donation_id},2020-09-07 12:00:00,"{format_yuan(fen, "")}",0,P001,,{site},qr,测试\n'
     return (HEADER + row).encode()
 
 

@@ -15,6 +15,7 @@ Nothing grows with time: a site nobody has asked for in `forget_after` seconds i
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import threading
 import time
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 
 from givingday.screens import render as bigscreen
 from givingday.screens.snapshot import Snapshot, take_snapshot, take_snapshots
+from givingday.store import notices
 from givingday.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 PageKey = tuple[str, str, int | None]  # view, lang, celebrated milestone
 PERIOD = 2.0  # seconds between snapshots when nothing is written: the "updated" time on every screen
 GAP = 0.2  # at least this long between two snapshots, however many commits land: at most five a second
+# Reading from a standby, a commit's snapshot may come before the standby replays it: one more follows this soon.
+STANDBY_CATCH_UP = 0.3
 # A site is forgotten when nobody asked for it for three of the slowest refreshes a screen may have.
 FORGET_AFTER = 3.0 * bigscreen.REFRESH_RANGE[1]
 
@@ -40,6 +44,15 @@ class _Site:
     pages: dict[PageKey, str] = field(default_factory=dict)  # rendered from this snapshot
     asked: set[PageKey] = field(default_factory=set)  # shown from this snapshot: rendered ahead on the next
     asked_at: float = 0.0
+    aged: int | None = None  # the pages were rendered with figures this many minutes old (-1: unknown), or fresh
+
+
+def _aged(snap: Snapshot, at: dt.datetime) -> int | None:
+    """How a page shown at `at` says the figures' age: None (fresh), else their minutes (-1: unknown)."""
+    if not snap.figures_old(at):
+        return None
+    age = snap.figures_age(at)
+    return -1 if age is None else int(age // 60)
 
 
 class ScreenFeed:
@@ -65,13 +78,14 @@ class ScreenFeed:
         self._written = threading.Event()  # a commit since the last snapshot: take the next one now
         self._on_refresh: list[Callable[[bool], None]] = []
         self._thread: threading.Thread | None = None
+        self._listener: notices.CommitListener | None = None
 
     def cached(self, site_id: str | None, view: str, lang: str, celebrate: str | None) -> tuple[str, int | None] | None:
         """The page and the milestone passed, if both are already here: it never queries or renders, so an
         event loop may call it. None sends the caller to `snapshot` and `html`."""
         entry = self._sites.get(site_id)
-        if entry is None:
-            return None
+        if entry is None or _aged(entry.snapshot, dt.datetime.now(dt.UTC)) != entry.aged:
+            return None  # none yet, or its pages no longer say how old the figures are: `html` renders them again
         milestone = entry.snapshot.milestone_passed()
         key = (view, lang, bigscreen.honoured(milestone, celebrate))
         page = entry.pages.get(key)
@@ -95,10 +109,15 @@ class ScreenFeed:
         if not self.knows(site_id):
             return bigscreen.unknown_site(site_id)
         entry = self._site(site_id)
+        now = dt.datetime.now(dt.UTC)
+        aged = _aged(entry.snapshot, now)
+        if aged != entry.aged:  # no new snapshot came (the feed or its database is stuck): say so on every page
+            with self._lock:
+                entry.pages, entry.aged = {}, aged
         key = (view, lang, celebrate)
         page = entry.pages.get(key)
         if page is None:
-            page = bigscreen.render(entry.snapshot, view, lang, celebrate, site_id)
+            page = bigscreen.render(entry.snapshot, view, lang, celebrate, site_id, at=now)
         with self._lock:
             if key in entry.pages or len(entry.pages) < self.max_pages:
                 entry.pages[key] = page
@@ -119,7 +138,8 @@ class ScreenFeed:
             with self._first:
                 entry = self._sites.get(site_id)
                 if entry is None:
-                    entry = _Site(take_snapshot(self.store, site_id=site_id))
+                    snap = take_snapshot(self.store.reader, site_id=site_id)
+                    entry = _Site(snap, aged=_aged(snap, snap.taken_at))
                     with self._lock:
                         if len(self._sites) >= self.max_sites:
                             self._sites.pop(min(self._sites, key=lambda k: self._sites[k].asked_at))
@@ -137,15 +157,18 @@ class ScreenFeed:
             current = dict(self._sites)
         if not current:
             return
-        snaps = take_snapshots(self.store, list(current))
+        snaps = take_snapshots(self.store.reader, list(current))
+        parts: dict = {}  # the pieces every site's page of this pass shows alike, made once
         for site_id, old in current.items():
             snap = snaps[site_id]
             with self._lock:
                 asked = set(old.asked)
-            pages = {k: bigscreen.render(snap, k[0], k[1], k[2], site_id) for k in asked}
+            pages = {k: bigscreen.render(snap, k[0], k[1], k[2], site_id, parts) for k in asked}
             with self._lock:
                 if site_id in self._sites:
-                    self._sites[site_id] = _Site(snap, pages, set(), self._sites[site_id].asked_at)
+                    self._sites[site_id] = _Site(
+                        snap, pages, set(), self._sites[site_id].asked_at, _aged(snap, snap.taken_at)
+                    )
 
     def on_refresh(self, hook: Callable[[bool], None]) -> None:
         """Call `hook` (in the feed's thread) after every snapshot, saying whether a commit asked for it (else the
@@ -162,28 +185,37 @@ class ScreenFeed:
 
     def run(self) -> None:
         last = 0.0
+        again = False  # one more snapshot soon: a standby may not have replayed the commit the last one was for
         while not self._stopping.is_set():
-            self._written.wait(self.period)
+            self._written.wait(STANDBY_CATCH_UP if again else self.period)
             if self._stopping.wait(max(0.0, last + self.gap - time.monotonic())):
                 break  # the gap folds the commits of a burst of files into one snapshot
-            written = self._written.is_set()
+            committed = self._written.is_set()
+            written = committed or again
+            again = committed and self.store.reader is not self.store
             self._written.clear()
             last = time.monotonic()
             try:
                 self.refresh()
+            except Exception:  # a failed snapshot leaves the last one showing, with its age once too old
+                log.exception("screen feed: snapshot failed")
+            try:
                 for hook in list(self._on_refresh):
                     hook(written)
-            except Exception:  # a failed snapshot leaves the last one showing; its time says how old it is
-                log.exception("screen feed: snapshot failed")
+            except Exception:
+                log.exception("screen feed: a hook failed")
 
     def start(self) -> ScreenFeed:
         self.store.on_commit(self.written)
+        self._listener = notices.listen(self.store, self.written)  # other boards' commits (PostgreSQL)
         self._thread = threading.Thread(target=self.run, name="givingday-screens", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self.store.drop_on_commit(self.written)
+        if self._listener is not None:
+            self._listener.stop()
         self._stopping.set()
         self._written.set()
         if self._thread is not None:

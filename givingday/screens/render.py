@@ -92,6 +92,8 @@ LABELS = {
         "updated": "更新于",
         "demo": "演示数据 · 非真实统计",
         "stale": "数据已 {m} 分钟未更新，请检查数据接入",
+        "old": "屏幕数字已 {m} 分钟未刷新，请检查看板与数据库",
+        "unknown_age": "无法确认屏幕数字是否最新，请检查看板与数据库",
         "day_ends": "距今日结束",
         "event_ends": "距活动结束",
         "matching_opens": "距配捐开启",
@@ -137,6 +139,8 @@ LABELS = {
         "updated": "Updated",
         "demo": "DEMO DATA · not the real count",
         "stale": "No new data for {m} min: check the data feed",
+        "old": "These figures are {m} min old: check the board and its database",
+        "unknown_age": "Cannot tell how old these figures are: check the board and its database",
         "day_ends": "Day ends in",
         "event_ends": "Event ends in",
         "matching_opens": "Matching opens in",
@@ -333,22 +337,35 @@ def _site_goal(site: dict | None, lang: str) -> str:
 
 
 def render(
-    snap: Snapshot, view: str = "overview", lang: str = "zh", celebrate: int | None = None, site_id: str | None = None
+    snap: Snapshot,
+    view: str = "overview",
+    lang: str = "zh",
+    celebrate: int | None = None,
+    site_id: str | None = None,
+    parts: dict | None = None,
+    at: dt.datetime | None = None,
 ) -> str:
-    """The whole screen for one refresh."""
+    """The whole screen for one refresh, shown at `at` (real time; when the snapshot was taken unless given).
+    `parts` keeps, for the snapshots of one pass (`take_snapshots`: the district's figures are the same objects in
+    each), the pieces every site's page shows alike, so 138 sites' pages cost a district page and 137 site cards,
+    teams and tickers."""
+
+    def common(piece: str, make: Callable[[], str]) -> str:
+        if parts is None:
+            return make()
+        key = (piece, lang)
+        if key not in parts:
+            parts[key] = make()
+        return parts[key]
+
     ev = snap.event
     tot = snap.totals
-    local = snap.local_now
-    title = ev.name if lang == "zh" else ev.name_en
-    day = snap.day_index
-    day_label = f" · {esc(t(lang, 'day_n', n=day + 1))}" if day is not None else ""
-    demo = f'<span class="demo">{esc(t(lang, "demo"))}</span>' if snap.is_demo else ""
-    top = (
-        f'<div class="top"><div>{esc(title)}{day_label}{demo}</div>'
-        f'<div class="clock">{local:%Y-%m-%d %H:%M:%S}</div></div>'
-    )
     banner = ""
-    if snap.is_stale:
+    if snap.figures_old(at):  # the figures themselves are behind: a lagging standby, a feed that stopped
+        age = snap.figures_age(at)
+        said = t(lang, "unknown_age") if age is None else t(lang, "old", m=int(age // 60))
+        banner = f'<div class="banner" role="alert">{esc(said)}</div>'
+    elif snap.is_stale:
         last = tot.get("last_gift_at")
         mins = int((snap.now - last).total_seconds() // 60) if last else 0
         banner = f'<div class="banner" role="alert">{esc(t(lang, "stale", m=mins))}</div>'
@@ -356,16 +373,6 @@ def render(
         f'<div class="celebrate">{esc(t(lang, "milestone", v=format_short(celebrate, lang)))}</div>'
         if celebrate
         else ""
-    )
-
-    pct = _pct(tot["total_fen"], ev.goal_fen)
-    headline = (
-        f'<div class="card"><div class="label">{esc(t(lang, "total"))}</div>'
-        f'<div class="big" id="headline-total" data-fen="{tot["total_fen"]}">{esc(format_short(tot["total_fen"], lang))}</div>'
-        f'<div class="split">{esc(t(lang, "public"))} {esc(format_yuan(tot["amount_fen"]))} + '
-        f"{esc(t(lang, 'matched'))} {esc(format_yuan(tot['matched_fen']))}</div>"
-        f'{_bar(pct)}<div class="split">{esc(t(lang, "goal"))} {esc(format_short(ev.goal_fen, lang))} · '
-        f"<b>{pct:.1f}%</b></div></div>"
     )
     if site_id:
         site = snap.site
@@ -379,39 +386,78 @@ def render(
             f"{_site_goal(site, lang)}</div>"
         )
     else:
-        used, pool = format_column([tot["day_matched_fen"], ev.matching.daily_pool_fen], lang)
-        middle = (
-            f'<div class="card"><div class="label">{esc(t(lang, "donations"))}</div>'
-            f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
-            f'<div class="count">{esc(t(lang, "today"))} <b>{esc(format_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
-            f" · {esc(gift_count(tot['day_donations'], lang))}</div>"
-            f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(used)}</b> / {esc(pool)}</div></div>'
-        )
-    clocks = "".join(f"<div>{c}</div>" for c in countdowns(snap, lang))
-    head = f'<div class="head">{headline}{middle}<div class="card count">{clocks}</div></div>'
+        middle = common("district", lambda: _district_card(snap, lang))
+    headline, clocks = common("headline", lambda: _headline(snap, lang)), common("clocks", lambda: _clocks(snap, lang))
+    head = f'<div class="head">{headline}{middle}{clocks}</div>'
 
     qr = f'<div class="card qr">{qr_svg(ev.giving_url)}<div>{esc(t(lang, "scan"))}</div></div>' if ev.giving_url else ""
-    side = f'<div class="side">{_ticker(snap, lang, 5)}{minutes_svg(snap, lang)}{qr}</div>'
+    side = f'<div class="side">{_ticker(snap, lang, 5)}{common("minutes", lambda: minutes_svg(snap, lang))}{qr}</div>'
     if view == "map":
-        body = f'<div class="body wide">{map_card(snap, lang)}{side}</div>'
-    elif view in ("projects", "teams", "sites"):
-        rows = {"projects": snap.projects, "teams": snap.teams, "sites": snap.sites}[view]
-        body = f'<div class="body wide">{_board(t(lang, view), rows, lang, 10)}{side}</div>'
+        body = f'<div class="body wide">{common("map", lambda: map_card(snap, lang))}{side}</div>'
+    elif view in ("projects", "sites"):
+        rows = snap.projects if view == "projects" else snap.sites
+        body = f'<div class="body wide">{common(view, lambda: _board(t(lang, view), rows, lang, 10))}{side}</div>'
+    elif view == "teams":
+        body = f'<div class="body wide">{_board(t(lang, view), snap.teams, lang, 10)}{side}</div>'
     else:
         teams_title = t(lang, "site_teams") if site_id else t(lang, "teams")
-        body = (
-            f'<div class="body">{_board(t(lang, "projects"), snap.projects, lang, TOP_N)}'
-            f"{_board(teams_title, snap.teams, lang, TOP_N)}{_board(t(lang, 'sites'), snap.sites, lang, TOP_N)}{side}</div>"
-        )
-    updated = snap.local_now
-    foot = (
-        f'<div class="foot"><span>{esc(t(lang, "updated"))} <span id="last-updated">{updated:%H:%M:%S}</span></span>'
-        f"<span>{esc(ev.giving_url)}</span></div>"
-    )
+        projects = common("top projects", lambda: _board(t(lang, "projects"), snap.projects, lang, TOP_N))
+        sites = common("top sites", lambda: _board(t(lang, "sites"), snap.sites, lang, TOP_N))
+        body = f'<div class="body">{projects}{_board(teams_title, snap.teams, lang, TOP_N)}{sites}{side}</div>'
+    top, foot = common("top", lambda: _top(snap, lang)), common("foot", lambda: _foot(snap, lang))
     taken = round(snap.taken_at.timestamp() * 1000)  # the wall shows a board's page only if not older than its own
     return (
         f'{CSS}<div class="gd{" stale" if banner else ""}" data-taken-at="{taken}">'
         f"{top}{banner}{party}{head}{body}{foot}</div>"
+    )
+
+
+def _top(snap: Snapshot, lang: str) -> str:
+    ev = snap.event
+    title = ev.name if lang == "zh" else ev.name_en
+    day = snap.day_index
+    day_label = f" · {esc(t(lang, 'day_n', n=day + 1))}" if day is not None else ""
+    demo = f'<span class="demo">{esc(t(lang, "demo"))}</span>' if snap.is_demo else ""
+    return (
+        f'<div class="top"><div>{esc(title)}{day_label}{demo}</div>'
+        f'<div class="clock">{snap.local_now:%Y-%m-%d %H:%M:%S}</div></div>'
+    )
+
+
+def _headline(snap: Snapshot, lang: str) -> str:
+    ev, tot = snap.event, snap.totals
+    pct = _pct(tot["total_fen"], ev.goal_fen)
+    return (
+        f'<div class="card"><div class="label">{esc(t(lang, "total"))}</div>'
+        f'<div class="big" id="headline-total" data-fen="{tot["total_fen"]}">{esc(format_short(tot["total_fen"], lang))}</div>'
+        f'<div class="split">{esc(t(lang, "public"))} {esc(format_yuan(tot["amount_fen"]))} + '
+        f"{esc(t(lang, 'matched'))} {esc(format_yuan(tot['matched_fen']))}</div>"
+        f'{_bar(pct)}<div class="split">{esc(t(lang, "goal"))} {esc(format_short(ev.goal_fen, lang))} · '
+        f"<b>{pct:.1f}%</b></div></div>"
+    )
+
+
+def _district_card(snap: Snapshot, lang: str) -> str:
+    ev, tot = snap.event, snap.totals
+    used, pool = format_column([tot["day_matched_fen"], ev.matching.daily_pool_fen], lang)
+    return (
+        f'<div class="card"><div class="label">{esc(t(lang, "donations"))}</div>'
+        f'<div class="stat" id="headline-donations">{tot["donations"]:,}</div>'
+        f'<div class="count">{esc(t(lang, "today"))} <b>{esc(format_short(tot["day_amount_fen"] + tot["day_matched_fen"], lang))}</b>'
+        f" · {esc(gift_count(tot['day_donations'], lang))}</div>"
+        f'<div class="count">{esc(t(lang, "pool"))} <b>{esc(used)}</b> / {esc(pool)}</div></div>'
+    )
+
+
+def _clocks(snap: Snapshot, lang: str) -> str:
+    return '<div class="card count">' + "".join(f"<div>{c}</div>" for c in countdowns(snap, lang)) + "</div>"
+
+
+def _foot(snap: Snapshot, lang: str) -> str:
+    ev = snap.event
+    return (
+        f'<div class="foot"><span>{esc(t(lang, "updated"))} <span id="last-updated">{snap.local_now:%H:%M:%S}</span></span>'
+        f"<span>{esc(ev.giving_url)}</span></div>"
     )
 
 

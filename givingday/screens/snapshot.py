@@ -12,7 +12,7 @@ from typing import Any
 
 from givingday import clock
 from givingday.config import Event
-from givingday.store.database import Store
+from givingday.store.database import Reader, Store
 
 TOP_N = 8
 TICKER_N = 12
@@ -25,6 +25,7 @@ TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen
 class Snapshot:
     now: dt.datetime  # the board's now (demo clock during a demo), UTC
     taken_at: dt.datetime  # real time the data was read, UTC
+    figures_at: dt.datetime | None  # real time up to which the figures are the store's (a standby lags); None: unknown
     event: Event
     is_demo: bool
     totals: dict[str, Any]
@@ -53,6 +54,18 @@ class Snapshot:
             return True
         return (self.now - last).total_seconds() > self.event.stale_after_seconds
 
+    def figures_age(self, at: dt.datetime | None = None) -> float | None:
+        """Seconds the figures are behind the store at `at` (real time; the moment they were read unless given), or
+        None when nobody can tell: a feed that stopped taking snapshots, or a standby that lags, ages them."""
+        if self.figures_at is None:
+            return None
+        return max(0.0, ((at or self.taken_at) - self.figures_at).total_seconds())
+
+    def figures_old(self, at: dt.datetime | None = None) -> bool:
+        """Older than the event lets a screen's figures be, whatever the cause (or of unknown age)."""
+        age = self.figures_age(at)
+        return age is None or age > self.event.stale_after_seconds
+
     def milestone_passed(self) -> int | None:
         """The highest configured milestone the total has reached, in fen."""
         passed = [m for m in self.event.milestones_fen if self.totals["total_fen"] >= m]
@@ -74,13 +87,13 @@ def _ranked(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-r["total_fen"], r["key"]))[:limit]
 
 
-def take_snapshot(store: Store, now: dt.datetime | None = None, site_id: str | None = None) -> Snapshot:
+def take_snapshot(store: Store | Reader, now: dt.datetime | None = None, site_id: str | None = None) -> Snapshot:
     """The snapshot of one screen: the district's (site_id None) or a site's."""
     return take_snapshots(store, [site_id], now)[site_id]
 
 
 def take_snapshots(
-    store: Store, site_ids: list[str | None], now: dt.datetime | None = None
+    store: Store | Reader, site_ids: list[str | None], now: dt.datetime | None = None
 ) -> dict[str | None, Snapshot]:
     """The snapshots of several screens in one pass, however many sites are watched: the rollups with today's
     total, the last hour's minutes, every site's teams (only when a site is watched) and the newest gifts of every
@@ -95,6 +108,7 @@ def take_snapshots(
         "rollups": ("screen_rollups", {"day_start": day_start, "day_end": day_end, "limit_n": TOP_N}),
         "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute}),
     }
+    figures_at = store.figures_at()  # before the queries: they read at least what was there then
     if any(site_ids):
         calls["site_teams"] = ("screen_sites_teams", {"limit_n": TOP_N})
     rows = store.query_many(calls)
@@ -173,6 +187,7 @@ def take_snapshots(
     shared = {
         "now": now,
         "taken_at": dt.datetime.now(dt.UTC),
+        "figures_at": figures_at,
         "event": event,
         "is_demo": is_demo,
         "totals": totals,

@@ -1,4 +1,6 @@
 """The store: one SQLAlchemy engine on a DuckDB file (or a server URL), its schema, and the named queries.
+On PostgreSQL an optional read URL (`GIVINGDAY_DB_READ`, a streaming standby) serves the screens and the console
+(`Store.reader`); every write stays on the primary.
 
 Only one process may hold a DuckDB file, not even read-only beside it. Opening a file another process holds raises
 `StoreLocked`, which the command line turns into a hand-off to the inbox.
@@ -7,6 +9,7 @@ Only one process may hold a DuckDB file, not even read-only beside it. Opening a
 from __future__ import annotations
 
 import ctypes
+import datetime as dt
 import gc
 import logging
 import re
@@ -42,12 +45,30 @@ RENEW_WAIT_SECONDS = 2.0
 RENEW_QUIET_SECONDS = 1.0
 
 
-class UnsupportedStore(RuntimeError):
-    """The store is a server database and the operation is DuckDB-only so far (bulk import)."""
+# Every write transaction on PostgreSQL sends this notice as it commits: every board's screen feed hears it
+# (givingday/store/notices.py).
+COMMIT_CHANNEL = "givingday_commits"
+
+# Up to when a standby's rows are known to be the primary's: everything the primary had written when it sent its
+# last message, once replayed; else the commit time of the last transaction replayed (a true lower bound). The
+# primary, or a standby that cannot tell (a user without pg_read_all_stats sees no receiver), says what it can.
+_FIGURES_AT = """
+select case
+    when not pg_is_in_recovery() then statement_timestamp()
+    when r.latest_end_lsn is not null and pg_last_wal_replay_lsn() >= r.latest_end_lsn then r.last_msg_send_time
+    else pg_last_xact_replay_timestamp()
+end as figures_at
+from (select 1) as one left join pg_stat_wal_receiver as r on true
+"""
 
 
 class StoreLocked(RuntimeError):
     """Another process holds the DuckDB file (usually the running board)."""
+
+
+class StoreUnreachable(RuntimeError):
+    """A server store (PostgreSQL) does not answer or refuses the connection; the message names it, without its
+    password, and says what the server said."""
 
 
 class StoreDamaged(RuntimeError):
@@ -152,10 +173,42 @@ def _release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-class Store:
+class _Queries:
+    """The named queries, on `engine`: the store's, or its reader's."""
+
+    engine: sa.Engine
+
+    def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by_site", since=None, until=None)`."""
+        return _query_many(self.engine, {"": (name, params)})[""]
+
+    def query_many(self, calls: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        """Several named queries on one connection and one snapshot: {label: (query name, params)}."""
+        return _query_many(self.engine, calls)
+
+    def query_rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+
+
+def _query_many(engine: sa.Engine, calls: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    with engine.connect() as conn:
+        return {
+            label: [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
+            for label, (name, params) in calls.items()
+        }
+
+
+class Store(_Queries):
     """The donation store. Cheap to share: pages, the inbox worker and the CLI all go through one."""
 
-    def __init__(self, location: str | None = None, event: config.Event | None = None):
+    def __init__(self, location: str | None = None, event: config.Event | None = None, read: str | None = None):
         self.location = config.db_location(location)
         self.url = config.db_url(self.location)
         self.event = event or config.load_event()
@@ -180,7 +233,10 @@ class Store:
         except sa.exc.SQLAlchemyError as exc:
             if _is_lock_error(exc):
                 raise StoreLocked(f"{self.location} is held by another process (is the board running?)") from exc
-            if not self.is_duckdb or file is None:
+            if not self.is_duckdb:
+                said = " ".join(line.strip() for line in str(getattr(exc, "orig", exc)).splitlines())
+                raise StoreUnreachable(f"cannot open the store {self.shown}: {said}") from None
+            if file is None:
                 raise
             self.engine.dispose()
             said = str(getattr(exc, "orig", exc)).splitlines()[0]
@@ -208,6 +264,17 @@ class Store:
         self._roster: dict[str, list[dict[str, Any]]] | None = None
         self._on_commit: list[Callable[[], None]] = []
         self._committed_at = 0.0
+        read = None if self.is_duckdb else config.db_read_location(read)
+        self.reader: Store | Reader = self
+        if read:
+            self.reader = Reader(self, sa.create_engine(config.db_url(read), **pg_session))
+
+    @property
+    def shown(self) -> str:
+        """The store as messages name it: the file, or the server's URL as given, without its password."""
+        if "://" not in self.location:
+            return self.location
+        return sa.engine.make_url(self.location).render_as_string(hide_password=True)
 
     @property
     def inbox(self) -> Path:
@@ -225,6 +292,8 @@ class Store:
         command line take turns, so concurrent rollup upserts never conflict and a form never waits on a retry."""
         with self._write_lock, self.engine.begin() as conn:
             yield conn
+            if not self.is_duckdb:
+                conn.execute(sa.text(f"notify {COMMIT_CHANNEL}"))
         self._committed_at = time.monotonic()
         self._tell()  # after the commit and the lock: a hook may read what was written
 
@@ -293,11 +362,6 @@ class Store:
     def migrate(self) -> list[str]:
         return migrate(self.engine)
 
-    def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by_site", since=None, until=None)`."""
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
-
     def roster(self) -> dict[str, list[dict[str, Any]]]:
         """Projects, teams and sites, read once and kept: only `roster.load_roster` changes them, and it is
         the only writer of the roster while this process holds the store, and no other process can open it."""
@@ -308,23 +372,27 @@ class Store:
     def forget_roster(self) -> None:
         self._roster = None
 
-    def query_many(self, calls: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-        """Several named queries on one connection and one snapshot: {label: (query name, params)}."""
-        out = {}
-        with self.engine.connect() as conn:
-            for label, (name, params) in calls.items():
-                out[label] = [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
-        return out
-
-    def query_rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
-        """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
-
-    def scalar(self, sql: str, **params: Any) -> Any:
-        """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
-        with self.engine.connect() as conn:
-            return conn.execute(sa.text(sql), params).scalar()
+    def figures_at(self) -> dt.datetime | None:
+        """Up to when the rows read next are the store's: now, on the store itself (the primary, or DuckDB)."""
+        return dt.datetime.now(dt.UTC)
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.reader is not self:
+            self.reader.engine.dispose()
+
+
+class Reader(_Queries):
+    """The store as the screens and the console read it, on the read URL: its named queries there, and up to when
+    its rows are the primary's (`figures_at`); everything else (roster, event, location) is the store's."""
+
+    def __init__(self, store: Store, engine: sa.Engine):
+        self.store = store
+        self.engine = engine
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def figures_at(self) -> dt.datetime | None:
+        """The standby's replay point as a moment on the primary's clock; None when it cannot tell."""
+        return self.scalar(_FIGURES_AT)

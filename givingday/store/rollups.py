@@ -3,6 +3,12 @@
 `add_events` takes a SQL `select` of ledger-shaped rows (occurred_at, amount_fen, matched_fen,
 donation_count, project_id, team_id, site_id, channel, is_gift) and adds them to every rollup. The
 totals stay exact: a test compares every rollup with the ledger after imports, refunds and corrections.
+
+On PostgreSQL several boards write at once. An upsert alone loses no update (`on conflict do update` adds to the
+row as committed), but two imports may reach the same rollup rows in different orders (a hash aggregate's order
+depends on what else the file holds) and deadlock, one of them failing. So a write takes the rollups' lock
+(`pg_advisory_xact_lock`, freed at its commit) before its first rollup row: the rollup updates of concurrent
+writes take turns, for the milliseconds from their upserts to their commit, while their gifts are stored at once.
 """
 
 from __future__ import annotations
@@ -11,6 +17,10 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+
+from givingday.store.leader import lock_key
+
+ROLLUPS_LOCK = lock_key("givingday:rollups")
 
 _TOTALS = """
 insert into rollup_totals (dim, key, amount_fen, matched_fen, donations, last_gift_at)
@@ -49,8 +59,6 @@ select occurred_at, amount_fen, matched_fen, 1 as donation_count, project_id, te
 from {rows}
 """
 NEW_GIFTS = _GIFTS.format(rows="donations where import_id = :import_id")
-# The import's gifts as it staged them (`ingest/batch.py`), when every one of them was new: no second reading.
-STAGED_GIFTS = _GIFTS.format(rows="staged_donations")
 
 NEW_ADJUSTMENTS = """
 select occurred_at, amount_delta_fen as amount_fen, matched_delta_fen as matched_fen,
@@ -60,8 +68,15 @@ from adjustments where adjustment_id in :ids
 """
 
 
+def take_turn(conn: sa.Connection) -> None:
+    """On PostgreSQL, wait for the rollups' lock, held until this transaction ends (see the module's docstring)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("select pg_advisory_xact_lock(:key)"), {"key": ROLLUPS_LOCK})
+
+
 def add_events(conn: sa.Connection, select_sql: str, params: dict[str, Any]) -> None:
     """Add the rows of `select_sql` to every rollup (one CTE, two upserts)."""
+    take_turn(conn)
     for upsert in (_TOTALS, _MINUTES):
         stmt = sa.text(f"with new_events as ({select_sql}) {upsert}")
         if "ids" in params:
@@ -83,6 +98,7 @@ def refresh_last_gift(conn: sa.Connection, donation_id: str, old: dt.datetime, n
     """After a gift's time moved from `old` to `new` (a correction): the last gift of every total it counts in,
     from every gift's time now (`gift_times`). It may be earlier than before (`add_events` only moves it later);
     a total whose last gift is neither the old time nor earlier than the new one is left as it is."""
+    take_turn(conn)
     for dim, key_sql in _GIFT_KEYS.items():
         conn.execute(
             sa.text(

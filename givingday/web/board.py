@@ -144,14 +144,14 @@ def cookie_call(then: str | None = None) -> bool:
 def cached_console(filters: console.Filters, bucket: int) -> dict[str, Any]:
     """Every figure of the console for one set of filters, shared by organizers looking at the same view."""
     event, _, now = board_time()
-    return console.figures(shared_store(), filters, event, now)
+    return console.figures(shared_store().reader, filters, event, now)
 
 
 @st.cache_data(ttl=30, max_entries=4, show_spinner=False)
 def cached_alerts(bucket: int) -> dict[str, Any]:
     """The alerts page's figures, shared by every organizer who has it open."""
     event, _, now = board_time()
-    return alerts.figures(shared_store(), event, now)
+    return alerts.figures(shared_store().reader, event, now)
 
 
 def allow_only(page: str) -> accounts.User:

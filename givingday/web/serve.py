@@ -16,6 +16,7 @@ from givingday import accounts, board_link, clock, config
 from givingday.ingest import inbox, reconcile
 from givingday.ingest.roster import load_roster
 from givingday.store.database import Store, StoreDamaged, adopt
+from givingday.store.leader import Leadership
 
 
 def open_store(location: str | None) -> Store:
@@ -74,6 +75,33 @@ def demo_wanted(store: Store) -> bool:
     return origin == "empty" or clock.read_clock(store.location) is not None
 
 
+def lead_once_only(store: Store, demo: bool) -> Leadership:
+    """The work one board does for all (the demo, when it plays): at once on DuckDB; on PostgreSQL by the board that
+    holds the once-only lock, taken over by another within seconds when that board dies (store/leader.py)."""
+    playing = []
+
+    def gain() -> None:
+        if not store.is_duckdb:
+            print("this board leads: it does the once-only work (the demo, when it plays)", flush=True)
+        if demo:
+            from givingday.demo import simulate
+
+            playing.append(simulate.start_demo(store))
+            t = store.query("totals_overall")[0]
+            print(
+                f"demo giving day playing: {t['donations']:,} gifts so far (GIVINGDAY_DEMO=0 turns it off)", flush=True
+            )
+
+    def lose() -> None:
+        print("this board no longer leads: another board does the once-only work", flush=True)
+        while playing:
+            feed = playing.pop()
+            if feed is not None:
+                feed.stop()
+
+    return Leadership(store, gain, lose).start()
+
+
 def log_to_stderr() -> None:
     """The board's own messages (failed files, store renewals; each import at INFO) go to the server's output,
     at the level GIVINGDAY_LOG_LEVEL names (WARNING unless set)."""
@@ -95,20 +123,16 @@ def serve(args: argparse.Namespace) -> int:
     from streamlit.web import bootstrap
 
     log_to_stderr()
+    config.raise_open_files_limit()  # a socket per wall screen (givingday/screens/stream.py MAX_STREAMS)
     location = config.db_location(args.db)
     config.share_db_location(location)
     os.chdir(config.ROOT)  # Streamlit reads .streamlit/config.toml from here
     store = prepare_store(location)
     adopt(store)
     inbox.start_once(store)
-    if demo_wanted(store):
-        from givingday.demo import simulate
-
-        simulate.start_demo(store)
-        t = store.query("totals_overall")[0]
-        print(f"demo giving day playing: {t['donations']:,} gifts so far (GIVINGDAY_DEMO=0 turns it off)")
+    lead_once_only(store, demo_wanted(store))
     print(
-        f"store {location}; inbox {store.inbox} (watched); open http://localhost:{args.port}/ "
+        f"store {store.shown}; inbox {store.inbox} (watched); open http://localhost:{args.port}/ "
         f"(plaza screens: http://localhost:{args.port}/wall?site=ID)"
     )
     try:
