@@ -62,6 +62,7 @@ def _hand_to_inbox(args: argparse.Namespace, files: list[Path]) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from givingday.ingest.batch import import_file
+    from givingday.ingest.progress import terminal_line
 
     files = [Path(f) for f in args.files]
     missing = [f for f in files if not f.is_file()]
@@ -80,7 +81,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         return _hand_to_inbox(args, files)
     status = 0
     for f in files:
-        report = import_file(store, f, profile, source=f.name)
+        progress = terminal_line(sys.stderr, f.name) if sys.stderr.isatty() else None
+        report = import_file(store, f, profile, source=f.name, progress=progress)
+        if progress and report.outcome != "committed":
+            progress("done", report.rows_total, report.rows_total)  # the line cleared before the failure is said
         stream = sys.stdout if report.outcome == "committed" else sys.stderr
         print(report.summary(), file=stream)
         for r in report.rejections[:SHOWN_REJECTIONS]:

@@ -15,6 +15,7 @@ from givingday.console import acts as actions
 from givingday.console import tables, wording
 from givingday.ingest.batch import ImportReport
 from givingday.ingest.profiles import ProfileError, find_profile, load_profiles
+from givingday.ingest.progress import Meter, Progress
 from givingday.labels import CHANNEL_NAMES, PLEDGE_OUTCOMES
 from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
@@ -232,6 +233,21 @@ def show_report(report: ImportReport) -> None:
         table(tables.rejected_rows(report.rejections), row_height=WRAPPED)
 
 
+def progress_bar() -> Progress:
+    """A bar showing the rows judged and the time left while an upload is imported, gone once it is done."""
+    bar = st.progress(0.0, text="读取文件。reading the file")
+    meter = Meter()
+
+    def show(stage: str, rows_done: int, rows_total: int) -> None:
+        meter.update(stage, rows_done, rows_total)
+        if stage == "done":
+            bar.empty()
+        else:
+            bar.progress(meter.share(), text=meter.line())
+
+    return show
+
+
 def upload(user) -> None:
     st.caption(
         "平台导出（CSV、XLSX，UTF-8 或 GBK）、标准格式 CSV / JSON Lines，或按导入配置读取的银行流水。"
@@ -257,7 +273,7 @@ def upload(user) -> None:
             st.session_state.pop("last_upload", None)
         else:
             st.session_state["last_upload"] = actions.upload(
-                shared_store(), user.name, file.name, file.getvalue(), profile
+                shared_store(), user.name, file.name, file.getvalue(), profile, progress_bar()
             )
             forget_cached()
     if mapped := mapping.screen(user):

@@ -8,8 +8,8 @@ import random
 import pyarrow as pa
 import pytest
 
+from givingday.ingest import judge
 from givingday.ingest.batch import import_file
-from givingday.ingest.judge import _increasing
 from givingday.ingest.times import usual_local_seconds
 from givingday.masking import DonorHasher
 from givingday.store import bulk
@@ -82,7 +82,7 @@ def test_many_hashes_are_the_hashes_one_by_one():
     [([], True), (["A"], True), (["A1", "A2", "B"], True), (["A1", "A1"], False), (["B", "A"], False)],
 )
 def test_increasing_ids_are_told_without_hashing(ids, increasing):
-    assert _increasing(pa.array(ids, pa.string())) is increasing
+    assert judge.increasing(pa.array(ids, pa.string())) is increasing
 
 
 def _gifts(ids: list[str]) -> str:

@@ -18,6 +18,7 @@ from givingday import clock, labels
 from givingday.console import wording
 from givingday.ingest.batch import ImportReport, import_bytes
 from givingday.ingest.profiles import Profile
+from givingday.ingest.progress import Progress
 from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_TEAM, both
 from givingday.masking import ANONYMOUS, mask_name, scrub
 from givingday.money import format_yuan
@@ -304,8 +305,16 @@ def close_pledge(
         )
 
 
-def upload(store: Store, user: str, file_name: str, data: bytes, profile: Profile | None = None) -> ImportReport:
-    """An uploaded export: the same ingestion as the inbox, with who uploaded it in the audit trail."""
+def upload(
+    store: Store,
+    user: str,
+    file_name: str,
+    data: bytes,
+    profile: Profile | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """An uploaded export: the same ingestion as the inbox, with who uploaded it in the audit trail, and its
+    progress told to `progress` (the page's bar)."""
 
     def audit_it(conn: sa.Connection, report: ImportReport) -> None:
         audit.record(
@@ -318,4 +327,4 @@ def upload(store: Store, user: str, file_name: str, data: bytes, profile: Profil
             detail=wording.import_summary(report),
         )
 
-    return import_bytes(store, data, source=file_name, profile=profile, also=audit_it)
+    return import_bytes(store, data, source=file_name, profile=profile, also=audit_it, progress=progress)

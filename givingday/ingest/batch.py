@@ -22,8 +22,9 @@ import sqlalchemy as sa
 
 from givingday import clock, config
 from givingday.ingest.formats import UnreadableFile, detect_layout, read_table
-from givingday.ingest.judge import Rejection, judge_rows
+from givingday.ingest.judge import Rejection
 from givingday.ingest.profiles import Profile, ProfileError, load_profiles, unreadable_profiles
+from givingday.ingest.progress import Progress, judge_with_progress
 from givingday.labels import both
 from givingday.money import format_yuan
 from givingday.store import adjustments, bulk, donors, messages, rollups
@@ -141,12 +142,15 @@ def import_bytes(
     profile: Profile | None = None,
     also: Callable[[sa.Connection, ImportReport], None] | None = None,
     board: clock.BoardTime | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import one file's content. `source` is the name shown in reports and kept with each gift.
 
     `also` runs inside the import's transaction once the report is complete (the console's audit trail), so
     the gifts and the record of who brought them in commit together or not at all. Gift times are judged on
-    `board`'s clock when given (the demo's backfill), else on the board's (`clock.board_time`).
+    `board`'s clock when given (the demo's backfill), else on the board's (`clock.board_time`). `progress` is
+    told (stage, rows_done, rows_total) as the rows are judged and stored (`ingest/progress.py`); an exception
+    it raises stops the import with nothing stored.
     """
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
@@ -170,7 +174,7 @@ def import_bytes(
                 if also:
                     also(conn, report)
                 return report
-            judged = judge_rows(store, conn, table, layout, board)
+            judged = judge_with_progress(store, conn, table, layout, board, progress)
             gifts = judged.gifts
             report = ImportReport(
                 file=source,
@@ -186,6 +190,8 @@ def import_bytes(
                 import_id=import_id,
                 rejections=judged.rejections,
             )
+            if progress:
+                progress("store", table.n_rows, table.n_rows)
             if gifts.num_rows:
                 staged = _staged(gifts, source, import_id)
                 report.rows_new = bulk.insert_staged(
@@ -230,6 +236,8 @@ def import_bytes(
             _log(conn, report, sha, started, profile)
             if also:
                 also(conn, report)
+            if progress:
+                progress("commit", table.n_rows, table.n_rows)
             _pause_for_crash_test()
     except sa.exc.OperationalError as exc:  # the disk is full, the store's file cannot be written
         reason = str(exc.orig or exc).splitlines()[0]
@@ -245,10 +253,18 @@ def import_bytes(
         record_failure(store, report)
         return report
     store.wrote(report.rows_new)
+    if progress:
+        progress("done", report.rows_total, report.rows_total)
     return report
 
 
-def import_file(store: Store, path: Path, profile: Profile | None = None, source: str | None = None) -> ImportReport:
+def import_file(
+    store: Store,
+    path: Path,
+    profile: Profile | None = None,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -257,7 +273,7 @@ def import_file(store: Store, path: Path, profile: Profile | None = None, source
             outcome="unreadable",
             message=both(f"无法读取文件（{exc.strerror}）", f"cannot read the file ({exc.strerror})"),
         )
-    return import_bytes(store, data, source or Path(path).name, profile)
+    return import_bytes(store, data, source or Path(path).name, profile, progress=progress)
 
 
 def record_failure(store: Store, report: ImportReport) -> None:

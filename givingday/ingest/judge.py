@@ -310,7 +310,7 @@ def judge_rows(
 
     keep = ok
     kept_ids = ids.filter(ok)
-    if not _increasing(kept_ids) and len(pc.unique(kept_ids)) < len(kept_ids):
+    if not increasing(kept_ids) and len(pc.unique(kept_ids)) < len(kept_ids):
         seen: set[str] = set()
         first = []
         for v in ids.to_pylist():
@@ -357,7 +357,7 @@ def judge_rows(
     return judged
 
 
-def _increasing(ids: pa.Array) -> bool:
+def increasing(ids: pa.Array) -> bool:
     """Whether every id is greater than the one before (then no two are the same): a sorted export is told so
     in one pass, where looking for duplicates hashes every id."""
     return ids.null_count == 0 and (
