@@ -1,6 +1,7 @@
 -- screen_latest_gifts: the district ticker's newest gifts, when no site's screen is watched (then
 -- screen_sites_latest_gifts ranks every site's as well).
--- Grain: one row per gift, newest first, at most :limit_n; district_rank is its place. Masked names only.
+-- Grain: one row per gift, newest first, at most :limit_n; district_rank is its place. Masked names only, and a
+-- donor's message only once an organizer approved it.
 -- Parameters: :since — only gifts at or after this time (ten minutes before the newest gift); :until — the
 -- board's now; :limit_n — how many.
 -- The newest are taken before the join to the projects, so only :limit_n rows are joined, not the whole window.
@@ -20,7 +21,9 @@ select
     n.channel,
     n.site_id,
     row_number() over (order by n.occurred_at desc, n.donation_id desc) as district_rank,
-    cast(null as bigint) as site_rank
+    cast(null as bigint) as site_rank,
+    m.message_text as message
 from newest n
 join projects p on p.project_id = n.project_id
+left join donor_messages m on m.donation_id = n.donation_id and m.status = 'approved'
 order by district_rank

@@ -252,11 +252,13 @@ def assert_rollups_match_ledger(store: Store) -> None:
     ]
     assert rolled[("all", "")][0] == store.query("totals_overall")[0]["amount_fen"]
     cell = "date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel"
-    cells_ledger = store.query_rows(
-        f"select {cell}, cast(sum(amount_fen) as bigint), cast(sum(matched_fen) as bigint),"
-        " cast(sum(donation_count) as bigint),"
-        " cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint),"
-        " cast(sum(case when is_gift then 1 else 0 end) as bigint), max(case when is_gift then occurred_at end)"
+    cells_ledger = store.query_rows(  # every column named: PostgreSQL names two coalesce columns alike
+        "select date_trunc('minute', occurred_at) as t, project_id as p, coalesce(team_id, '') as tk,"
+        " coalesce(site_id, '') as sk, channel as c, cast(sum(amount_fen) as bigint) as a,"
+        " cast(sum(matched_fen) as bigint) as m, cast(sum(donation_count) as bigint) as d,"
+        " cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint) as g,"
+        " cast(sum(case when is_gift then 1 else 0 end) as bigint) as r,"
+        " max(case when is_gift then occurred_at end) as l"
         f" from ledger group by {cell} order by 1, 2, 3, 4, 5"
     )
     cells_rolled = store.query_rows(
