@@ -12,13 +12,23 @@ from givingday.screens import stream
 PAGE = '<div class="gd"><div class="big" id="headline-total" data-fen="{}">¥{}</div></div>'
 
 
+class Quiet:
+    """What a message reads of a snapshot, for a screen with no milestone passed and no goal reached."""
+
+    def milestone_passed(self) -> None:
+        return None
+
+    def goals_reached(self) -> list[str]:
+        return []
+
+
 def sent(*totals: int, gzip: bool = True) -> bytes:
     """A stream's bytes as the board writes them: headers, the retry, then one message per total, chunked."""
     head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n"
     head += b"content-encoding: gzip\r\n\r\n" if gzip else b"\r\n"
     body = stream.chunk(stream.GZIP_RETRY if gzip else stream.RETRY)
     for total in totals:
-        made = stream.Message.of(stream.message(PAGE.format(total, total), None, 5))
+        made = stream.Message.of(stream.message(PAGE.format(total, total), Quiet(), 5))
         body += made.deflated_chunk if gzip else made.plain_chunk
         body += stream.chunk(stream.GZIP_KEEPALIVE if gzip else stream.KEEPALIVE)
     return head + body
