@@ -84,3 +84,14 @@ def test_a_feed_whose_snapshot_fails_still_tells_the_streams(store, monkeypatch)
     finally:
         feed.stop()
     assert set(told) == {False}  # no commit asked for these: the streams send them at each screen's refresh
+
+
+def test_an_old_store_says_its_age_in_days_and_hours_not_millions_of_minutes(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    years_on = take_snapshot(store, now=NOW + dt.timedelta(days=2277, hours=18, minutes=5))
+    page = bigscreen.render(years_on)
+    assert f'<div class="banner" role="alert">{NO_NEW_GIFT} 2277 天 18 小时未更新，请检查数据接入</div>' in page
+    assert "No new data for 2277 d 18 h: check the data feed" in bigscreen.render(years_on, lang="en")
+    behind = dataclasses.replace(years_on, figures_at=years_on.taken_at - dt.timedelta(hours=3, minutes=29, seconds=9))
+    assert f"{OLD} 3 小时 29 分钟未刷新，请检查看板与数据库" in bigscreen.render(behind)
+    assert "These figures are 3 h 29 min old" in bigscreen.render(behind, lang="en")

@@ -103,8 +103,11 @@ LABELS = {
         "scan": "扫码捐款",
         "updated": "更新于",
         "demo": "演示数据 · 非真实统计",
-        "stale": "数据已 {m} 分钟未更新，请检查数据接入",
-        "old": "屏幕数字已 {m} 分钟未刷新，请检查看板与数据库",
+        "stale": "数据已 {age}未更新，请检查数据接入",
+        "old": "屏幕数字已 {age}未刷新，请检查看板与数据库",
+        "age_days": "{d} 天 {h} 小时",
+        "age_hours": "{h} 小时 {m} 分钟",
+        "age_minutes": "{m} 分钟",
         "unknown_age": "无法确认屏幕数字是否最新，请检查看板与数据库",
         "day_ends": "距今日结束",
         "event_ends": "距活动结束",
@@ -153,8 +156,11 @@ LABELS = {
         "scan": "Scan to give",
         "updated": "Updated",
         "demo": "DEMO DATA · not the real count",
-        "stale": "No new data for {m} min: check the data feed",
-        "old": "These figures are {m} min old: check the board and its database",
+        "stale": "No new data for {age}: check the data feed",
+        "old": "These figures are {age} old: check the board and its database",
+        "age_days": "{d} d {h} h",
+        "age_hours": "{h} h {m} min",
+        "age_minutes": "{m} min",
         "unknown_age": "Cannot tell how old these figures are: check the board and its database",
         "day_ends": "Day ends in",
         "event_ends": "Event ends in",
@@ -221,15 +227,23 @@ def _bar(pct: float | None) -> str:
     return f'<div class="bar"><div style="width:{min(pct, 100):.1f}%"></div></div>'
 
 
+def _in_words(seconds: float, lang: str, forms: tuple[str, str, str]) -> str:
+    """Seconds as days and hours, hours and minutes, or minutes, in the first of `forms` that has a unit."""
+    m = max(int(seconds), 0) // 60
+    d, h, m = m // 1440, m % 1440 // 60, m % 60
+    return t(lang, forms[0] if d else forms[1] if h else forms[2], d=d, h=h, m=m)
+
+
 def duration(delta: dt.timedelta, lang: str) -> str:
     """A time left as words ("3小时29分"), never as a clock reading ("03:29:41" looks like a time of day)."""
-    m = max(int(delta.total_seconds()), 0) // 60
-    d, h, m = m // 1440, m % 1440 // 60, m % 60
-    if d:
-        return t(lang, "days_hours", d=d, h=h)
-    if h:
-        return t(lang, "hours_minutes", h=h, m=m)
-    return t(lang, "minutes", m=m) if m else t(lang, "under_a_minute")
+    if delta.total_seconds() < 60:
+        return t(lang, "under_a_minute")
+    return _in_words(delta.total_seconds(), lang, ("days_hours", "hours_minutes", "minutes"))
+
+
+def age(seconds: float, lang: str) -> str:
+    """How long ago, for a banner: "2277 天 18 小时" for an old store, never millions of minutes."""
+    return _in_words(seconds, lang, ("age_days", "age_hours", "age_minutes"))
 
 
 def countdowns(snap: Snapshot, lang: str) -> list[str]:
@@ -393,13 +407,13 @@ def render(
     tot = snap.totals
     banner = ""
     if snap.figures_old(at):  # the figures themselves are behind: a lagging standby, a feed that stopped
-        age = snap.figures_age(at)
-        said = t(lang, "unknown_age") if age is None else t(lang, "old", m=int(age // 60))
+        behind = snap.figures_age(at)
+        said = t(lang, "unknown_age") if behind is None else t(lang, "old", age=age(behind, lang))
         banner = f'<div class="banner" role="alert">{esc(said)}</div>'
     elif snap.is_stale:
         last = tot.get("last_gift_at")
-        mins = int((snap.now - last).total_seconds() // 60) if last else 0
-        banner = f'<div class="banner" role="alert">{esc(t(lang, "stale", m=mins))}</div>'
+        quiet = (snap.now - last).total_seconds() if last else 0
+        banner = f'<div class="banner" role="alert">{esc(t(lang, "stale", age=age(quiet, lang)))}</div>'
     party = ""
     if moments.is_goal(celebrate) and celebrate in snap.goals:
         party = f'<div class="celebrate goal">{esc(t(lang, "goal_reached", name=snap.goals[celebrate]))}</div>'
