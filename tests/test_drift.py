@@ -209,6 +209,22 @@ def test_an_xlsx_download_with_as_of_for_the_whole_file_reads_the_same(ledger):
             "已筹金额 (amount raised): amount '一百' is not a number",
         ),
         (HEADER + "P001,1.00,一,2020-09-07 12:00\n", "official.csv:2", "捐款人次 '一' is not a whole number"),
+        (
+            HEADER + "P001,-10.00,1,2020-09-07 12:00\n",
+            "official.csv:2",
+            "已筹金额 (amount raised): amount '-10.00' is negative",
+        ),
+        (HEADER + "P001,1.00,-1,2020-09-07 12:00\n", "official.csv:2", "捐款人次 '-1' is not a whole number"),
+        (
+            HEADER + "=cmd|' /C calc'!A0,1.00,1,2020-09-07 12:00\n",
+            "official.csv:2",
+            "unknown project \"=cmd|' /C calc'!A0\"",
+        ),
+        (
+            HEADER + "<script>alert(1)</script>,1,1,2020-09-07 12:00\n",
+            "official.csv:2",
+            "unknown project '<script>alert(1)</script>'",
+        ),
         (HEADER + "P001,1.00,1,明天\n", "official.csv:2", "统计时间 '明天' is not a date and time (2020-09-07 21:00)"),
         (
             HEADER + "P001,1.00,1,2020-09-07 12:00\nP001,2.00,2,2020-09-07 12:00\n",
@@ -356,3 +372,23 @@ def test_a_comparison_is_kept_and_read_back_on_postgresql(pg_store):
     ]
     assert kept.check_rows(pg_store, check_id) == drifts
     assert [(c.check_id, c.projects, c.flagged) for c in kept.recent_checks(pg_store)] == [(check_id, 1, 1)]
+
+
+def test_a_download_with_title_lines_above_its_header_is_read_from_its_header(ledger):
+    title = "99公益日项目筹款汇总\n导出时间：2020-09-07 12:05,,,\n"
+    text = title + official_copy(ledger, plant={"P001": (12_345, 0)})
+    drifts = drift_of(ledger, text.encode("gbk"))
+    assert [(d.project_id, d.diff_fen) for d in drifts if d.flagged] == [("P001", -12_345)]
+    with pytest.raises(TotalsFileError) as exc:  # the lines named are the file's own
+        drift_of(ledger, title + HEADER + "P001,1.00,1,2020-09-07 12:00\n不存在的项目,1.00,1,2020-09-07 12:00\n")
+    assert str(exc.value) == "official.csv:5: 未知项目 '不存在的项目'。unknown project '不存在的项目'"
+
+
+@pytest.mark.parametrize("cut", ["P002,3", "P002,3.00,2,2020-09-07 1"])
+def test_a_half_written_download_is_refused_at_its_last_line_and_nothing_is_kept(ledger, db_path, tmp_path, cut):
+    path = tmp_path / "official.csv"
+    path.write_text(HEADER + "P001,1.00,1,2020-09-07 12:00\n" + cut, encoding="utf-8")
+    ledger.dispose()
+    ran = run_cli("drift", str(path), db=db_path)
+    assert ran.returncode == 2 and ran.stderr.splitlines()[1].startswith("official.csv:3: ")
+    assert checks(Store(str(db_path))) == 0

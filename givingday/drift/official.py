@@ -9,14 +9,17 @@ Layouts other than the platform's are read through a totals profile (`data/profi
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow.compute as pc
+
 from givingday import config
 from givingday.config import Event
-from givingday.ingest.formats import UnreadableFile, read_table
+from givingday.ingest.formats import Table, UnreadableFile, decode_text, read_table
 from givingday.ingest.profiles import (
     ProfileError,
     ValueFormats,
@@ -40,6 +43,7 @@ PLATFORM_HEADERS = {
 REQUIRED = ("project", "raised_yuan", "donations")
 PROFILE_KEYS = {"title", "match_headers", "columns", "parse"}
 SHOWN_PROBLEMS = 20
+HEADER_WITHIN = 10  # a download's title lines above its header row, at most
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
 
 
@@ -155,6 +159,28 @@ def _columns(header: list[str], profile: TotalsProfile | None) -> tuple[dict[str
     )
 
 
+def _has_columns(header: list[str], profile: TotalsProfile | None) -> bool:
+    try:
+        _columns(header, profile)
+    except UnreadableFile:
+        return False
+    return True
+
+
+def _after_title_lines(data: bytes, table: Table, profile: TotalsProfile | None) -> Table:
+    """A CSV download with a title line or two above its header row ("99公益日项目筹款汇总 导出时间…"), read from
+    the first of its first HEADER_WITHIN lines that has the columns; the line numbers stay the file's own."""
+    if data.startswith(b"PK\x03\x04") or _has_columns(table.header, profile):
+        return table
+    lines = decode_text(data)[0].split("\n")
+    for skipped in range(1, min(HEADER_WITHIN, len(lines))):
+        if _has_columns(next(csv.reader([lines[skipped]]), []), profile):
+            found = read_table("\n".join(lines[skipped:]).encode("utf-8"), profiles=[])
+            found.lines = pc.add(found.lines, skipped)
+            return found
+    return table
+
+
 def parse_moment(text: str, event: Event) -> dt.datetime:
     """A 统计时间 cell ('2020-09-07 21:00:00', '2020/9/7 21:00', a date alone for its 24时) as the exclusive end of
     the window it counted, the event's zone unless it says its own: a gift at 21:00:00 is counted by 21:00:00."""
@@ -190,7 +216,7 @@ def read_official(
     """Every project's official figures in the file; `until` (`--as-of`) is every row's time, in place of any
     统计时间 column. Raises TotalsFileError naming the file, each bad line and its reason."""
     try:
-        table = read_table(data, profiles=[])
+        table = _after_title_lines(data, read_table(data, profiles=[]), profile)
         cols, formats = _columns(table.header, profile)
     except UnreadableFile as exc:
         raise TotalsFileError([f"{file_name}: {exc}"]) from None
