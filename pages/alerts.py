@@ -4,6 +4,7 @@ import streamlit as st
 
 from givingday.console import alerts, exports, tables
 from givingday.money import format_yuan
+from givingday.screens.render import age
 from givingday.web.board import alerts_figures, allow_only, board_time, cached_query, shared_store
 from givingday.web.widgets import WRAPPED, page_top, refreshed_every, table
 
@@ -36,15 +37,15 @@ def data_flow(flow: alerts.DataFlow, event) -> None:
     c = st.columns(3)
     c[0].metric("最近一个文件", exports.local_text(flow.last_file_at, event.tz) or "—")
     since = flow.minutes_since_last_file
-    c[1].metric("距今", "—" if since is None else f"{since:.1f} 分钟")
+    c[1].metric("距今", "—" if since is None else age(since * 60, "zh"))
     lag = flow.median_lag_minutes
     c[2].metric(
         "近10个文件的延迟中位数",
-        "—" if lag is None else f"{lag:.1f} 分钟",
+        "—" if lag is None else age(lag * 60, "zh"),
         help="导入时间减去文件中最新一笔捐款的时间",
     )
     if flow.is_stalled(event):
-        st.error(f"已有 {since:.0f} 分钟没有新的数据文件。请检查平台导出和收件箱。", icon=":material/error:")
+        st.error(f"已有 {age(since * 60, 'zh')}没有新的数据文件。请检查平台导出和收件箱。", icon=":material/error:")
     left, right = st.columns(2)
     with left:
         st.markdown("**最近导入的文件**")

@@ -200,6 +200,17 @@ def test_the_alerts_page_lists_todays_large_gifts(console_store):
     assert list(large["编号"]) == ["BIG"] and list(large["金额(元)"]) == [20000.0]
 
 
+def test_the_alerts_page_says_how_long_no_file_came_in_days_and_hours(console_store):
+    with console_store.engine.begin() as conn:  # the store's only file, imported 2277 days and 18 hours ago
+        conn.exec_driver_sql("update imports set started_at = started_at - interval '2277 days 18 hours 5 minutes'")
+    at = AppTest.from_file("../pages/alerts.py", default_timeout=60)
+    at.session_state["user"] = signed("ana", console_store)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["已有 2277 天 18 小时没有新的数据文件。请检查平台导出和收件箱。"]
+    assert [m.value for m in at.metric if m.label == "距今"] == ["2277 天 18 小时"]
+
+
 @pytest.mark.parametrize(
     "params, total_fen",
     [
