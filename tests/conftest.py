@@ -352,5 +352,6 @@ def english(message: str) -> str:
 
 
 def unescaped(markdown: str) -> str:
-    """A message's text as the organizer reads it, without the escapes that keep it from being read as Markdown."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """A message's text as the organizer reads it, without the escapes that keep it from being read as Markdown
+    and the spaces that keep its lines apart."""
+    return re.sub(r" +\n", "\n", re.sub(r"\\(.)", r"\1", markdown))

@@ -232,3 +232,10 @@ def test_an_uploaded_bill_says_what_it_skipped_and_refunded(store):
         "wechat_bill.csv：已入账，新增 5 笔（捐款 ¥378.88，配捐 ¥0.00），重复 0 笔，退回 0 行。按导入配置 wechat_pay_bill 读取。"
         f"跳过 3 行（3 行{next(iter(report.skipped_because))}），不是捐款。其中退款 ¥50.00，已从合计中扣除。"
     )
+
+
+def test_an_error_of_several_lines_keeps_each_line_escaped():
+    from givingday.web.widgets import as_text
+
+    said = as_text("evil.csv:2: 未知项目 '<script>'\nevil.csv:3: 未知项目 '=cmd|'")
+    assert said.split("  \n") == ["evil\\.csv\\:2\\: 未知项目 '\\<script\\>'", "evil\\.csv\\:3\\: 未知项目 '=cmd\\|'"]

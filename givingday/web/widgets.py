@@ -22,8 +22,9 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
 
 def as_text(text: object) -> str:
     """Text from outside (a file's name, its headers, an error quoting them) for Streamlit's messages, which read
-    Markdown: every Markdown character escaped, so a header cannot put a link, an image or a colour on the page."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    Markdown: every Markdown character escaped, so a header cannot put a link, an image or a colour on the page;
+    each line stays a line (Markdown joins lines), so a file's problems are read one under the other."""
+    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", "  \n")
 
 
 class AsIsHtml:
