@@ -34,8 +34,11 @@ def upload(user) -> None:
         folder = official.profiles_dir()
         names = [p.stem for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
         profile = st.selectbox("汇总文件配置 Totals profile", ["", *names], format_func=lambda p: p or "自动识别 auto")
-        if st.form_submit_button("核对 Compare", type="primary") and file is not None:
-            _compare(user, file.getvalue(), file.name, as_of, profile)
+        if st.form_submit_button("核对 Compare", type="primary"):
+            if file is None:
+                st.warning("请先选择平台导出的文件。Choose the platform's file first.")
+            else:
+                _compare(user, file.getvalue(), file.name, as_of, profile)
 
 
 def typed(user) -> None:

@@ -76,3 +76,12 @@ def test_a_bad_typed_figure_is_said_and_nothing_is_kept(drift_store):
 def test_a_leader_may_not_open_the_page(drift_store):
     at = drift_page(drift_store, "lee").run()
     assert not at.dataframe and not at.text_input
+
+
+def test_compare_without_a_file_says_to_choose_one_and_keeps_nothing(drift_store):
+    at = drift_page(drift_store).run()
+    next(b for b in at.button if b.label == "核对 Compare" and "upload" in str(b.form_id)).click()
+    at = at.run()
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == ["请先选择平台导出的文件。Choose the platform's file first."]
+    assert drift_store.scalar("select count(*) from drift_checks") == 0
