@@ -95,3 +95,17 @@ def test_an_old_store_says_its_age_in_days_and_hours_not_millions_of_minutes(sto
     behind = dataclasses.replace(years_on, figures_at=years_on.taken_at - dt.timedelta(hours=3, minutes=29, seconds=9))
     assert f"{OLD} 3 小时 29 分钟未刷新，请检查看板与数据库" in bigscreen.render(behind)
     assert "These figures are 3 h 29 min old" in bigscreen.render(behind, lang="en")
+
+
+def test_an_old_stores_ticker_says_days_ago_and_a_recent_one_minutes_or_hours(store):
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    last = store.query("totals_overall")[0]["last_gift_at"]
+    for later, zh, en in [
+        (dt.timedelta(days=2277, hours=8), "2277天前", "2277 d ago"),
+        (dt.timedelta(hours=3, minutes=10), "3小时前", "3 h ago"),
+        (dt.timedelta(minutes=7, seconds=30), "7分钟前", "7 min ago"),
+        (dt.timedelta(seconds=30), "刚刚", "just now"),
+    ]:
+        snap = take_snapshot(store, now=last + later)
+        assert f'<span class="rank">{zh}</span>' in bigscreen.render(snap)
+        assert f'<span class="rank">{en}</span>' in bigscreen.render(snap, lang="en")

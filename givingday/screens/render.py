@@ -122,6 +122,8 @@ LABELS = {
         "ended": "活动已结束",
         "not_started": "活动未开始",
         "ago": "{m}分钟前",
+        "hours_ago": "{h}小时前",
+        "days_ago": "{d}天前",
         "just_now": "刚刚",
         "milestone": "善款突破 {v}！感谢每一份爱心",
         "map": "点位地图",
@@ -175,6 +177,8 @@ LABELS = {
         "ended": "The event has ended",
         "not_started": "Not started yet",
         "ago": "{m} min ago",
+        "hours_ago": "{h} h ago",
+        "days_ago": "{d} d ago",
         "just_now": "just now",
         "milestone": "We passed {v}! Thank you",
         "map": "Site map",
@@ -303,8 +307,8 @@ def _message(text: str | None) -> str:
 def _ticker(snap: Snapshot, lang: str, limit: int) -> str:
     items = []
     for g in snap.latest[:limit]:
-        mins = int((snap.now - g["occurred_at"]).total_seconds() // 60)
-        ago = t(lang, "just_now") if mins < 1 else t(lang, "ago", m=mins)
+        since = (snap.now - g["occurred_at"]).total_seconds()
+        ago = t(lang, "just_now") if since < 60 else _in_words(since, lang, ("days_ago", "hours_ago", "ago"))
         cls = ' class="large"' if g["amount_fen"] >= snap.event.highlight_gift_fen else ""
         items.append(
             f'<li{cls}><span class="rank">{esc(ago)}</span>'
