@@ -4,7 +4,7 @@ import streamlit as st
 
 from givingday.console import alerts, exports, tables
 from givingday.money import format_yuan
-from givingday.screens.render import age
+from givingday.screens.words import age
 from givingday.web.board import alerts_figures, allow_only, board_time, cached_query, shared_store
 from givingday.web.widgets import WRAPPED, page_top, refreshed_every, table
 
