@@ -263,6 +263,8 @@ def upload(user) -> None:
             format_func=lambda p: titles.get(p, "自动识别"),
         )
         submitted = st.form_submit_button("导入", type="primary")
+    if submitted and file is None:
+        st.warning("请先选择文件。Choose a file first.")
     if submitted and file is not None:
         try:
             profile = find_profile(profile_name) if profile_name else None

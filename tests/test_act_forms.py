@@ -136,3 +136,12 @@ def test_a_gift_taken_now_is_stamped_to_the_second_of_the_boards_clock(console_s
         "未录入：2020-09-06 不是今天：请填写捐款的时间。A gift of another day needs its time."
     ]
     assert store.scalar("select count(*) from donations where channel = 'offline'") == 1
+
+
+def test_import_without_a_file_says_to_choose_one_and_stores_nothing(console_store):  # noqa: F811
+    at = act_page(console_store)
+    submit(at, "导入")
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning if "文件" in w.value] == ["请先选择文件。Choose a file first."]
+    assert total(console_store) == BEFORE_FEN
+    assert console_store.scalar("select count(*) from imports") == 1  # console_store's own file
