@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from givingday.config import Event
 from givingday.drift.causes import likely_cause
-from givingday.drift.official import OfficialRow
+from givingday.drift.official import OfficialRow, stated
 from givingday.store.database import Store
 
 
@@ -41,7 +41,7 @@ class Drift:
         return {
             "project": self.project_id,
             "project_name": self.project_name,
-            "as_of": self.until.isoformat(),
+            "as_of": stated(self.until).isoformat(),
             "ours_fen": self.ours_fen,
             "theirs_fen": self.theirs_fen,
             "diff_fen": self.diff_fen,

@@ -196,6 +196,12 @@ def parse_moment(text: str, event: Event) -> dt.datetime:
     return moment + ONE_MICROSECOND
 
 
+def stated(until: dt.datetime) -> dt.datetime:
+    """The platform's time as it said it: a counted window's end without the microsecond that makes a gift at
+    that very second count (a date alone stays its 24时, the next midnight)."""
+    return until if until.microsecond == 0 else until - ONE_MICROSECOND
+
+
 def project_lookup(projects: list[dict]) -> dict[str, str]:
     """The roster's project ids by id and by name (NFKC, trimmed), as the import finds a gift's project."""
     found: dict[str, str] = {}
