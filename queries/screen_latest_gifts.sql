@@ -4,7 +4,8 @@
 -- donor's message only once an organizer approved it.
 -- Parameters: :since — only gifts at or after this time (ten minutes before the newest gift); :until — the
 -- board's now; :limit_n — how many.
--- The newest are taken before the join to the projects, so only :limit_n rows are joined, not the whole window.
+-- The newest are taken before the join to the messages, so only :limit_n rows are joined, not the whole window.
+-- The project's name is the screen's to add from the roster it holds (a join here costs a third of the query).
 with newest as (
     select occurred_at, donation_id, donor_name_masked, amount_fen, matched_fen, project_id, channel, site_id
     from donations
@@ -17,13 +18,12 @@ select
     n.donor_name_masked,
     n.amount_fen,
     n.matched_fen,
-    p.name as project_name,
+    n.project_id,
     n.channel,
     n.site_id,
     row_number() over (order by n.occurred_at desc, n.donation_id desc) as district_rank,
     cast(null as bigint) as site_rank,
     m.message_text as message
 from newest n
-join projects p on p.project_id = n.project_id
 left join donor_messages m on m.donation_id = n.donation_id and m.status = 'approved'
 order by district_rank

@@ -1,25 +1,11 @@
--- screen_rollups: the big screen's figures from the rollups: the event total, today's total, the top
--- projects and teams, and every site (for the map).
+-- screen_rollups: the big screen's figures from the rollups: the event total, today's total, and every project,
+-- team and site with money (the screen ranks them, and sees from them which goals are reached).
 -- Grain: one row per (dim, key); dim is all | day | project | team | site; key '' means none.
--- Parameters: :day_start, :day_end — today's bounds (timestamps with zone); :limit_n — how many projects and
--- teams.
+-- Parameters: :day_start, :day_end — today's bounds (timestamps with zone).
+-- Every row, not the top few: a few hundred rows cost less to send than a ranking window costs to run, and the
+-- goals reached need every project's and team's money anyway.
 -- Times come as epoch seconds: turning hundreds of zoned timestamps into Python objects costs more than the
 -- query itself.
-with ranked as (
-    select *, row_number() over (partition by dim order by amount_fen + matched_fen desc, key) as rank_n
-    from rollup_totals
-    where dim in ('all', 'project', 'team', 'site')
-),
-day_total as (
-    select
-        'day' as dim,
-        '' as key,
-        cast(coalesce(sum(amount_fen), 0) as bigint) as amount_fen,
-        cast(coalesce(sum(matched_fen), 0) as bigint) as matched_fen,
-        cast(coalesce(sum(donations), 0) as bigint) as donations
-    from rollup_minutes
-    where minute_at >= :day_start and minute_at < :day_end
-)
 select
     dim,
     key,
@@ -27,8 +13,15 @@ select
     matched_fen,
     donations,
     cast(extract(epoch from last_gift_at) as bigint) as last_gift_epoch
-from ranked
-where dim in ('all', 'site') or rank_n <= :limit_n
+from rollup_totals
+where dim in ('all', 'project', 'team', 'site')
 union all
-select dim, key, amount_fen, matched_fen, donations, null
-from day_total
+select
+    'day',
+    '',
+    cast(coalesce(sum(amount_fen), 0) as bigint),
+    cast(coalesce(sum(matched_fen), 0) as bigint),
+    cast(coalesce(sum(donations), 0) as bigint),
+    null
+from rollup_minutes
+where minute_at >= :day_start and minute_at < :day_end

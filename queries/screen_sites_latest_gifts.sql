@@ -1,7 +1,8 @@
 -- screen_sites_latest_gifts: the newest gifts for every ticker at once: the district's and each site's.
 -- Grain: one row per gift, newest first; a gift is here when it is among the :limit_n newest of the district
 -- (district_rank) or of its site (site_rank). Masked names only, and a donor's message only once an organizer
--- approved it (nothing pending or denied ever reaches a screen).
+-- approved it (nothing pending or denied ever reaches a screen). The project's name is the screen's to add from
+-- its roster.
 -- Parameters: :since — only gifts at or after this time (ten minutes before the newest gift, which keeps the
 -- scan to the last row group or two); :until — the board's now; :limit_n — how many per ticker.
 with recent as (
@@ -10,7 +11,7 @@ with recent as (
         d.donor_name_masked,
         d.amount_fen,
         d.matched_fen,
-        p.name as project_name,
+        d.project_id,
         d.channel,
         d.site_id,
         d.donation_id,
@@ -19,10 +20,9 @@ with recent as (
             partition by d.site_id order by d.occurred_at desc, d.donation_id desc
         ) as site_rank
     from donations d
-    join projects p on p.project_id = d.project_id
     where d.occurred_at >= :since and d.occurred_at <= :until
 )
-select r.occurred_at, r.donor_name_masked, r.amount_fen, r.matched_fen, r.project_name, r.channel, r.site_id,
+select r.occurred_at, r.donor_name_masked, r.amount_fen, r.matched_fen, r.project_id, r.channel, r.site_id,
     r.district_rank, r.site_rank, m.message_text as message
 from recent r
 left join donor_messages m on m.donation_id = r.donation_id and m.status = 'approved'

@@ -13,6 +13,7 @@ from givingday.ingest.batch import import_bytes
 from givingday.screens import render as bigscreen
 from givingday.screens.feed import ScreenFeed
 from givingday.screens.snapshot import take_snapshot, take_snapshots
+from givingday.store import adjustments
 from tests.conftest import CANONICAL_HEADER
 
 pytestmark = pytest.mark.both_stores
@@ -52,6 +53,58 @@ def test_screen_queries_exact_rows(store):
         ("09:59", 1),
         ("10:00", 1),
         ("10:01", 1),
+    ]
+
+
+def _gifts_at(times: list[str], first: int = 0) -> bytes:
+    rows = "".join(f"B{first + i:03d},2020-09-07 {t},1,0,P001,,S001,qr,王五\n" for i, t in enumerate(times))
+    return (CANONICAL_HEADER + rows).encode()
+
+
+def test_the_ticker_is_the_newest_twelve_whether_the_last_minute_holds_them_or_not(store, monkeypatch):
+    asked = []
+    query = store.query
+    monkeypatch.setattr(store, "query", lambda name, **p: asked.append((name, p.get("since"))) or query(name, **p))
+    busy = NOW.replace(hour=11, minute=30)
+    # 14 gifts in the last minute before 11:30, 5 five minutes earlier: the last minute alone is asked
+    import_bytes(store, _gifts_at([f"11:24:{s:02d}" for s in range(5)] + [f"11:29:{s:02d}" for s in range(14)]), "a")
+    snap = take_snapshot(store, now=busy)
+    assert [g["occurred_at"].astimezone(TZ).strftime("%H:%M:%S") for g in snap.latest] == [
+        f"11:29:{s:02d}" for s in range(13, 1, -1)
+    ]
+    assert asked == [("screen_latest_gifts", dt.datetime(2020, 9, 7, 11, 28, 13, tzinfo=TZ))]  # the last minute
+    # a quiet hour: 3 gifts in the last minute, the rest of the twelve from minutes before
+    quiet = NOW.replace(hour=14, minute=0)
+    import_bytes(store, _gifts_at([f"13:5{m}:00" for m in range(3, 10)] + ["13:59:30", "13:59:40"], 100), "b")
+    snap = take_snapshot(store, now=quiet)
+    assert [g["occurred_at"].astimezone(TZ).strftime("%H:%M:%S") for g in snap.latest] == [
+        "13:59:40",
+        "13:59:30",
+        "13:59:00",
+        "13:58:00",
+        "13:57:00",
+        "13:56:00",
+        "13:55:00",
+        "13:54:00",
+        "13:53:00",
+    ]  # nine gifts in the ten minutes before the newest: all of them
+    assert asked[1:] == [("screen_latest_gifts", dt.datetime(2020, 9, 7, 13, 49, 40, tzinfo=TZ))]  # the window
+
+
+def test_the_ticker_asks_the_whole_window_when_moved_gifts_made_the_last_minute_look_full(store):
+    import_bytes(store, _gifts_at([f"11:29:{s:02d}" for s in range(11)] + ["11:25:00", "11:24:00"]), "a")
+    adjustments.correct(
+        store,
+        "B012",
+        "时间录错",
+        "ana",
+        occurred_at=dt.datetime(2020, 9, 7, 11, 29, 50, tzinfo=TZ),
+        at=dt.datetime(2020, 9, 7, 11, 29, 55, tzinfo=TZ),
+    )  # the minutes now count 12 gifts at 11:29; the ticker reads gifts by the time they were given
+    snap = take_snapshot(store, now=NOW.replace(hour=11, minute=30))
+    assert [g["occurred_at"].astimezone(TZ).strftime("%H:%M:%S") for g in snap.latest] == [
+        *[f"11:29:{s:02d}" for s in range(10, -1, -1)],
+        "11:25:00",
     ]
 
 

@@ -19,8 +19,9 @@ from givingday.store.database import Reader, Store
 TOP_N = 8
 TICKER_N = 12
 TICKER_WINDOW = dt.timedelta(minutes=10)
+TICKER_FIRST = dt.timedelta(minutes=1)  # the district's ticker asks this much first (`_newest_gifts`)
 CHART_WINDOW = dt.timedelta(hours=1)
-TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project_name", "channel", "message")
+TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "channel", "message")
 
 
 @dataclass
@@ -95,6 +96,51 @@ def _ranked(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-r["total_fen"], r["key"]))[:limit]
 
 
+def _top(by_key: dict[str, dict[str, Any]], known: dict[str, Any], limit: int) -> list[tuple[str, dict[str, Any]]]:
+    """The `limit` rollup rows of the roster's `known` keys with the most money (gifts and matching), ties by key, as
+    `_ranked` orders rows: ranked before the rows are made, so only the ones shown are."""
+    rows = [(k, r) for k, r in by_key.items() if k in known and (r["donations"] or r["amount_fen"] + r["matched_fen"])]
+    rows.sort(key=lambda kr: (-(kr[1]["amount_fen"] + kr[1]["matched_fen"]), kr[0]))
+    return rows[:limit]
+
+
+def _goals_reached(
+    by_dim: dict[str, dict[str, dict[str, Any]]], projects: dict[str, dict], teams: dict[str, dict]
+) -> dict[str | None, dict[str, str]]:
+    """The goal moments each screen may show, {site or None: {moment key: name}}: the district's every project and
+    team whose money (public gifts and matching) has reached its goal; a site's, its teams'."""
+    goals_at: dict[str | None, dict[str, str]] = {None: {}}
+    for dim, roster in (("project", projects), ("team", teams)):
+        for key, r in sorted(by_dim.get(dim, {}).items()):
+            named = roster.get(key)
+            if named is None or not (named["goal_fen"] or 0) > 0:
+                continue
+            if r["amount_fen"] + r["matched_fen"] < named["goal_fen"]:
+                continue
+            moment = moments.goal_key(dim, key)
+            goals_at[None][moment] = named["name"]
+            if dim == "team" and named["site_id"]:
+                goals_at.setdefault(named["site_id"], {})[moment] = named["name"]
+    return goals_at
+
+
+def _newest_gifts(
+    store: Store | Reader, sites_watched: bool, newest: dt.datetime, now: dt.datetime, minutes: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The tickers' gifts: the district's newest TICKER_N (and each watched site's) within TICKER_WINDOW of the
+    newest gift. When the last hour's `minutes` say the last TICKER_FIRST holds TICKER_N gifts, the district's alone
+    are asked of it first, a tenth of the window's scan at a busy hour; the TICKER_N found there are the newest of the
+    whole window too. Fewer (a refund or a moved gift made the minutes say more), and the window is asked."""
+    if sites_watched:
+        return store.query("screen_sites_latest_gifts", since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N)
+    first = (newest - TICKER_FIRST).replace(second=0, microsecond=0).timestamp()
+    if sum(m["donations"] for m in minutes if m["minute_epoch"] >= first) >= TICKER_N:
+        found = store.query("screen_latest_gifts", since=newest - TICKER_FIRST, until=now, limit_n=TICKER_N)
+        if len(found) == TICKER_N:
+            return found
+    return store.query("screen_latest_gifts", since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N)
+
+
 def take_snapshot(store: Store | Reader, now: dt.datetime | None = None, site_id: str | None = None) -> Snapshot:
     """The snapshot of one screen: the district's (site_id None) or a site's."""
     return take_snapshots(store, [site_id], now)[site_id]
@@ -113,9 +159,9 @@ def take_snapshots(
     day_start, day_end = day_bounds(event, now)
     minute = now.replace(second=0, microsecond=0)
     calls = {
-        "rollups": ("screen_rollups", {"day_start": day_start, "day_end": day_end, "limit_n": TOP_N}),
+        "rollups": ("screen_rollups", {"day_start": day_start, "day_end": day_end}),
         "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute}),
-        "goals": ("screen_goals_and_donors", {}),
+        "donors": ("screen_donors", {}),
     }
     figures_at = store.figures_at()  # before the queries: they read at least what was there then
     if any(site_ids):
@@ -130,10 +176,10 @@ def take_snapshots(
     last_gift_at = _at(everything.get("last_gift_epoch"))
     newest = min(now, last_gift_at) if last_gift_at else now
     tickers: dict[str | None, list[dict[str, Any]]] = {}
-    ticker_query = "screen_sites_latest_gifts" if any(site_ids) else "screen_latest_gifts"
-    recent = store.query(ticker_query, since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N)
-    for r in recent:
-        gift = {k: r[k] for k in TICKER_COLUMNS}
+    projects = {p["project_id"]: p for p in roster["projects"]}
+    for r in _newest_gifts(store, any(site_ids), newest, now, rows["minutes"]):
+        named = projects.get(r["project_id"])
+        gift = {**{k: r[k] for k in TICKER_COLUMNS}, "project_name": named["name"] if named else r["project_id"]}
         if r["district_rank"] <= TICKER_N:
             tickers.setdefault(None, []).append(gift)
         if r["site_id"] is not None and r["site_rank"] is not None and r["site_rank"] <= TICKER_N:
@@ -150,20 +196,9 @@ def take_snapshots(
             "last_gift_at": _at(r["last_gift_epoch"]),
         }
 
-    projects = {p["project_id"]: p for p in roster["projects"]}
     teams = {t["team_id"]: t for t in roster["teams"]}
-    donors = {r["key"]: r["donors"] for r in rows["goals"] if r["dim"] == "donors"}
-    goals_at: dict[str | None, dict[str, str]] = {None: {}}  # the district's every goal; a site's teams' goals
-    for r in rows["goals"]:
-        if r["dim"] == "donors":
-            continue
-        named = projects.get(r["key"]) if r["dim"] == "project" else teams.get(r["key"])
-        if named is None:
-            continue
-        key = moments.goal_key(r["dim"], r["key"])
-        goals_at[None][key] = named["name"]
-        if r["dim"] == "team" and named["site_id"]:
-            goals_at.setdefault(named["site_id"], {})[key] = named["name"]
+    donors = {r["scope"]: r["donors"] for r in rows["donors"]}
+    goals_at = _goals_reached(by_dim, projects, teams)
     site_goals: dict[str, int] = {}
     for t in roster["teams"]:
         if t["site_id"] and t["goal_fen"]:
@@ -214,7 +249,7 @@ def take_snapshots(
         "event": event,
         "is_demo": is_demo,
         "totals": totals,
-        "projects": _ranked([project_row(k, r) for k, r in by_dim.get("project", {}).items() if k in projects], TOP_N),
+        "projects": [project_row(k, r) for k, r in _top(by_dim.get("project", {}), projects, TOP_N)],
         "sites": _ranked(sites, len(sites)),
         "minutes": [
             {"minute_at": _at(m["minute_epoch"]), "total_fen": m["total_fen"], "donations": m["donations"]}
@@ -222,14 +257,13 @@ def take_snapshots(
         ],
         "forecast": store_forecast(store, event, now) if event.forecast.on_screens else None,
     }  # the district's figures, the same objects in every snapshot of the pass (nobody changes them)
-    district_teams = [r for k, r in by_dim.get("team", {}).items() if k in teams]
+    district_teams = [team_row(r) for _, r in _top(by_dim.get("team", {}), teams, TOP_N)]
     site_names = {s["site_id"]: s for s in roster["sites"]}
     snaps: dict[str | None, Snapshot] = {}
     for site_id in site_ids:
-        team_rows = teams_at.get(site_id, []) if site_id else district_teams
         snap = Snapshot(
             **shared,
-            teams=_ranked([team_row(r) for r in team_rows], TOP_N),
+            teams=_ranked([team_row(r) for r in teams_at.get(site_id, [])], TOP_N) if site_id else district_teams,
             latest=tickers.get(site_id, []),
             goals=goals_at.get(site_id, {}),
         )

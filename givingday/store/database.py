@@ -43,6 +43,7 @@ RENEW_WAIT_SECONDS = 2.0
 # Not renewed this soon after a commit (unless RENEW_AFTER_ROWS is far passed): the screen feed's snapshot of the
 # new gift goes first, so a gift never waits on screen for a renewal that could have waited for it.
 RENEW_QUIET_SECONDS = 1.0
+INDEX_SCAN_ROWS = 64  # DuckDB reads a primary key's index only for a lookup of at most this many rows
 
 
 # Every write transaction on PostgreSQL sends this notice as it commits: every board's screen feed hears it
@@ -198,11 +199,13 @@ class _Queries:
 
 
 def _query_many(engine: sa.Engine, calls: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    answers = {}
     with engine.connect() as conn:
-        return {
-            label: [dict(r) for r in conn.execute(sa.text(query_text(name)), params).mappings().all()]
-            for label, (name, params) in calls.items()
-        }
+        for label, (name, params) in calls.items():
+            result = conn.execute(sa.text(query_text(name)), params)
+            keys = tuple(result.keys())  # once: a row's mapping would make its keys again (a third of a snapshot)
+            answers[label] = [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
+    return answers
 
 
 class Store(_Queries):
@@ -226,6 +229,11 @@ class Store(_Queries):
             def _set_zone(dbapi_conn, _record):
                 dbapi_conn.execute(f"set TimeZone = '{tz}'")
                 dbapi_conn.execute("set enable_progress_bar = false")
+                # A range of a few thousand rows (today's minutes) reads faster by the table's zone maps than
+                # through the primary key's index (5.3 against 1.6 ms for a day's minutes at 10 M gifts); a
+                # lookup by id, a few rows, still takes the index.
+                dbapi_conn.execute(f"set index_scan_max_count = {INDEX_SCAN_ROWS}")
+                dbapi_conn.execute("set index_scan_percentage = 0")
 
         try:
             with self.engine.connect():
