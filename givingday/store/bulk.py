@@ -120,6 +120,7 @@ def arrow_view(conn: sa.Connection, rows: pa.Table | None) -> Iterator[str | Non
         yield None
         return
     raw = conn.connection.driver_connection
+    raw.complete()  # a statement before may have been read in part (`scalar()`); DuckDB registers nothing until it ends
     raw.register(_VIEW, rows)
     try:
         yield _VIEW
