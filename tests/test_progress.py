@@ -7,6 +7,7 @@ import shutil
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
+import sqlalchemy as sa
 
 from givingday import cli
 from givingday.ingest.batch import import_file
@@ -53,6 +54,23 @@ def test_the_number_of_calls_is_bounded_however_big_the_file(store, tmp_path):
     assert done == sorted(done) and calls[-1] == ("done", 120_001, 120_001)
     assert len([c for c in calls if c[0] == "judge"]) == MAX_CHUNKS + 1  # 0, then after each of the 20 chunks
     assert len(calls) <= MAX_CHUNKS + 5
+
+
+def test_a_file_judged_in_chunks_reads_the_roster_once(store, tmp_path):
+    reads = []
+
+    def count(conn, cursor, statement, *rest):
+        if "from projects" in statement:
+            reads.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        report, calls = _calls(store, write(tmp_path, "chunks.csv", _gifts(20_000)))
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", count)
+    assert report.rows_new == 19_999
+    assert len([c for c in calls if c[0] == "judge"]) == 5  # 0, then after each of 4 chunks
+    assert len(reads) == 1
 
 
 def test_chunks_judge_as_the_whole_file_does(store, tmp_path, fixture_roster_file):

@@ -202,9 +202,11 @@ def import_bytes(
                 if report.rows_new == gifts.num_rows:  # all new: what was staged is what was stored
                     report.amount_new_fen = pc.sum(gifts["amount_fen"]).as_py()
                     report.matched_new_fen = pc.sum(gifts["matched_fen"]).as_py()
-                if report.rows_new:
-                    rollups.add_events(conn, rollups.NEW_GIFTS, {"import_id": import_id})
-                    donors.add_import(conn, import_id)  # after the rollups' lock (several boards take turns)
+                if report.rows_new:  # summed from the staged gifts when every one was stored
+                    with bulk.arrow_view(conn, staged if report.rows_new == gifts.num_rows else None) as view:
+                        gifts_at = view or rollups.IMPORTED_GIFTS
+                        rollups.add_events(conn, rollups.new_gifts(gifts_at), {"import_id": import_id})
+                        donors.add_import(conn, import_id, gifts_at)  # after the rollups' lock (boards take turns)
                 if 0 < report.rows_new < gifts.num_rows:
                     sums = conn.execute(
                         sa.text("select sum(amount_fen), sum(matched_fen) from donations where import_id = :id"),

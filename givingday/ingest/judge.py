@@ -76,7 +76,7 @@ def _name_key(s: str) -> str:
 
 
 class RosterLookup:
-    """The roster's ids by id or by exact name, read once per import in the import's transaction."""
+    """The roster's ids by id or by exact name, read once per file in the import's transaction."""
 
     def __init__(self, conn: sa.Connection):
         self.projects: dict[str, str] = {}
@@ -188,12 +188,18 @@ def _refunds(table: Table, layout: Layout, amounts: pa.Array) -> tuple[pa.Array,
 
 
 def judge_rows(
-    store: Store, conn: sa.Connection, table: Table, layout: Layout, board: clock.BoardTime | None = None
+    store: Store,
+    conn: sa.Connection,
+    table: Table,
+    layout: Layout,
+    board: clock.BoardTime | None = None,
+    roster: RosterLookup | None = None,
 ) -> Judged:
-    """Judge every row at once, column by column: the gifts to stage, and what was not kept and why."""
+    """Judge every row at once, column by column: the gifts to stage, and what was not kept and why. `roster`
+    is read from `conn` when not given (a file judged in chunks reads it once)."""
     event = store.event
     cap = event.max_gift_fen
-    roster = RosterLookup(conn)
+    roster = roster or RosterLookup(conn)
     hasher = store.hasher
     judged = Judged(gifts=pa.table({}))
     skip, judged.skipped = statements.skipped_rows(table, layout)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from givingday import clock
 from givingday.ingest.formats import Layout, Table
-from givingday.ingest.judge import Judged, increasing, judge_rows
+from givingday.ingest.judge import Judged, RosterLookup, increasing, judge_rows
 from givingday.labels import both
 from givingday.store.database import Store
 
@@ -32,7 +32,7 @@ STAGES = {
     "done": ("完成", "done"),
 }
 # A file is judged in at most MAX_CHUNKS chunks of at least MIN_CHUNK rows: the callback is called a bounded
-# number of times, and each chunk is big enough that the judge's per-call work (the roster read) stays small.
+# number of times, and each chunk is big enough that the judge's per-call work stays small.
 MAX_CHUNKS = 20
 MIN_CHUNK = 5_000
 
@@ -79,10 +79,11 @@ def judge_with_progress(
         return judged
     step = chunk_rows(n)
     progress("judge", 0, n)
+    roster = RosterLookup(conn)
     parts: list[Judged] = []
     for start in range(0, n, step):
         stop = min(n, start + step)
-        parts.append(judge_rows(store, conn, _slice(table, start, stop), layout, board))
+        parts.append(judge_rows(store, conn, _slice(table, start, stop), layout, board, roster))
         progress("judge", stop, n)
     whole = Judged(gifts=pa.concat_tables([p.gifts for p in parts]))
     for p in parts:

@@ -8,6 +8,8 @@ decides the duplicates and a failure rolls the whole import back.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -15,6 +17,7 @@ import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
 _STAGING = "staged_rows"
+_VIEW = "staged_view"
 
 
 # A file with at least 1/SCAN_SHARE as many rows as the table holds is checked against the stored keys by one scan
@@ -107,3 +110,19 @@ def is_in_store(conn: sa.Connection, table: str, column: str, values: pa.Array) 
     if not len(wanted):
         return pa.array([False] * len(values))
     return pc.fill_null(pc.is_in(values, value_set=_held(conn, table, column, wanted)), False)
+
+
+@contextmanager
+def arrow_view(conn: sa.Connection, rows: pa.Table | None) -> Iterator[str | None]:
+    """On DuckDB, `rows` readable by name in SQL while the block runs (a scan of memory, not of a table just
+    written); None on PostgreSQL, or when there are no `rows`, for the caller to read the table instead."""
+    if rows is None or conn.dialect.name != "duckdb":
+        yield None
+        return
+    raw = conn.connection.driver_connection
+    raw.complete()  # a statement before may have been read in part (`scalar()`); DuckDB registers nothing until it ends
+    raw.register(_VIEW, rows)
+    try:
+        yield _VIEW
+    finally:
+        raw.unregister(_VIEW)

@@ -72,11 +72,19 @@ on conflict (minute_at, project_id, team_key, site_key, channel) do update set
     last_gift_at = greatest(rollup_cells.last_gift_at, excluded.last_gift_at)
 """
 
-NEW_GIFTS = """
+IMPORTED_GIFTS = "donations where import_id = :import_id"
+
+
+def new_gifts(source: str = IMPORTED_GIFTS) -> str:
+    """The gifts of `source` (an import's stored gifts, or the Arrow table of them as staged) as ledger rows."""
+    return f"""
 select occurred_at, amount_fen, matched_fen, 1 as donation_count, project_id, team_id, site_id, channel,
        cast('gift' as varchar) as kind, occurred_at as gift_at
-from donations where import_id = :import_id
+from {source}
 """
+
+
+NEW_GIFTS = new_gifts()
 
 NEW_ADJUSTMENTS = """
 select occurred_at, amount_delta_fen as amount_fen, matched_delta_fen as matched_fen,
