@@ -1,31 +1,40 @@
--- report_drift_check: the report's 核对 section: the newest comparison with the platform's official totals
--- whose official time is not later than the report's moment, and its projects, flagged first.
--- Grain: one row per project of that comparison (none when no comparison was made by then).
+-- report_drift_check: the report's 核对 section: each project's newest comparison with the platform's official
+-- totals whose official time is not later than the report's moment (a one-project check typed after a full
+-- file's comparison replaces that project's row only), each with its own file, time of checking and 统计时间;
+-- flagged first.
+-- Grain: one row per project ever compared by then (none when no comparison was made by then).
 -- Parameters: :until — the report's moment (the window's exclusive end).
-with last_check as (
-    select check_id, checked_at, file_name, as_of, projects, flagged
-    from drift_checks
-    where as_of <= :until
-    order by check_id desc
-    limit 1
+with newest as (
+    select
+        r.check_id,
+        r.project_id,
+        r.as_of,
+        r.ours_fen,
+        r.theirs_fen,
+        r.ours_donations,
+        r.theirs_donations,
+        r.is_flagged,
+        r.cause_text,
+        row_number() over (partition by r.project_id order by r.check_id desc) as nth
+    from drift_rows r
+    where r.as_of <= :until
 )
 select
-    c.check_id,
+    n.check_id,
     c.checked_at,
     c.file_name,
-    c.as_of as check_as_of,
-    c.projects,
-    c.flagged,
-    r.project_id,
-    coalesce(p.name, r.project_id) as project_name,
-    r.ours_fen,
-    r.theirs_fen,
-    r.ours_fen - r.theirs_fen as diff_fen,
-    r.ours_donations,
-    r.theirs_donations,
-    r.is_flagged,
-    r.cause_text
-from last_check c
-join drift_rows r on r.check_id = c.check_id
-left join projects p on p.project_id = r.project_id
-order by r.is_flagged desc, abs(r.ours_fen - r.theirs_fen) desc, r.project_id
+    n.as_of as check_as_of,
+    n.project_id,
+    coalesce(p.name, n.project_id) as project_name,
+    n.ours_fen,
+    n.theirs_fen,
+    n.ours_fen - n.theirs_fen as diff_fen,
+    n.ours_donations,
+    n.theirs_donations,
+    n.is_flagged,
+    n.cause_text
+from newest n
+join drift_checks c on c.check_id = n.check_id
+left join projects p on p.project_id = n.project_id
+where n.nth = 1
+order by n.is_flagged desc, abs(n.ours_fen - n.theirs_fen) desc, n.project_id

@@ -338,7 +338,7 @@ def test_signed_in_console_filter_equals_givingday_totals(server, browser):
     page.close()
 
 
-BAND = re.compile(r"预计今日 ¥[\d,.]+–¥[\d,.]+ 万元（80%），中间值 ¥[\d,.]+ 万元。today expected to end at")
+BAND = re.compile(r"预计今日 [\d,.]+–[\d,.]+万元（80%），中间值 [\d,.]+万元。today expected to end at")
 
 
 def test_the_console_and_the_summary_say_where_the_day_will_end(server, browser):

@@ -70,6 +70,33 @@ def test_the_report_carries_the_last_comparison_made_by_its_moment(ledger):  # n
     assert "各项目差异均在阈值以内" in reconciliation_sentence(earlier)
 
 
+def test_a_one_project_check_after_a_full_file_replaces_that_project_only(ledger):  # noqa: F811
+    full = check(ledger, official_copy(ledger, plant={"P001": (12_345, 0)}))
+    ours = {d.project_id: d for d in full}
+    p002 = ours["P002"]
+    theirs = f"{(p002.ours_fen + 50_000) // 100}.{(p002.ours_fen + 50_000) % 100:02d}"
+    data = kept.typed_figures("P002", theirs, str(p002.ours_donations), "2020-09-07 12:30:00")
+    kept.check_and_keep(ledger, ledger.event, data, kept.TYPED, "test")
+    r = report_as_of(ledger, "2020-09-07 23:00")
+    assert reconciliation_sentence(r) == (
+        f"各项目取其最近一次核对：共4个项目，来自2次核对（最近一次：平台文件“{kept.TYPED}”，平台统计时间9月7日12时30分；"
+        "其余项目的统计时间见项目名后），其中2个项目的差异超出阈值，见下表。"
+    )
+    typed = r.reconciliation.projects[0]  # ours as of 12:30 against theirs typed
+    assert (typed.project_id, typed.flagged) == ("P002", True)
+    assert [row[0] for row in reconciliation_rows(r)] == [
+        "关爱老兵、情暖二七",
+        "二七商圈青春志愿行（9月7日12时00分）",
+        *[f"{ours[pid].project_name}（9月7日12时00分）" for pid in ("P000", "P089")],
+    ]
+    assert reconciliation_rows(r)[1][3] == "-123.45"
+    # the report as of 12:15 has only the full file's comparison, as it was
+    earlier = report_as_of(ledger, "2020-09-07 12:15")
+    assert reconciliation_sentence(earlier).startswith(
+        "最近一次核对：平台文件“official.csv”，平台统计时间9月7日12时00分，共核对4个项目"
+    )
+
+
 @pytest.mark.slow
 def test_the_pdf_and_the_workbook_carry_the_section(ledger, tmp_path):  # noqa: F811
     check(ledger, official_copy(ledger, plant={"P001": (12_345, 0)}))

@@ -78,7 +78,8 @@ def compare(store: Store, event: Event, official: list[OfficialRow]) -> list[Dri
         flagged = is_flagged(event, ours_fen - r.theirs_fen, r.theirs_fen, ours_n - r.theirs_donations)
         drift = Drift(r.project_id, mine["name"], r.until, ours_fen, r.theirs_fen, ours_n, r.theirs_donations, flagged)
         if flagged:
-            cause = likely_cause(store, event, r.project_id, r.until, drift.diff_fen, drift.diff_donations)
+            tolerance = event.drift.tolerance_fen(r.theirs_fen)
+            cause = likely_cause(store, event, r.project_id, r.until, drift.diff_fen, drift.diff_donations, tolerance)
             drift = Drift(**{**drift.__dict__, "cause": cause.code, "cause_text": cause.text})
         out.append(drift)
     return in_order(out)

@@ -1,5 +1,6 @@
 """The forecast in words, Chinese first with English beside, the same on the console, the summary, the report
-files and the command line. The band is said plainly: 预计今日 ¥301.2–¥340.5 万元（80%）."""
+files and the command line. The band is said in 万元 as every sum in a sentence is (`money.format_wan`), the unit
+once and no ¥ beside it: 预计今日 301.2–340.5万元（80%）."""
 
 from __future__ import annotations
 
@@ -24,13 +25,23 @@ def wan(fen: int) -> str:
     return format_wan(fen, 1).removesuffix("万")
 
 
+def wan_yuan(fen: int) -> str:
+    """'301.2万元': one forecast figure in a sentence."""
+    return format_wan(fen, 1) + "元"
+
+
+def wan_band(low_fen: int, high_fen: int) -> str:
+    """'301.2–340.5万元': the unit said once, after both ends."""
+    return f"{wan(low_fen)}–{wan_yuan(high_fen)}"
+
+
 def millions(fen: int) -> str:
     return f"{fen / 100_000_000:,.2f}"
 
 
 def band(what_zh: str, what_en: str, e: Estimate) -> str:
     return both(
-        f"预计{what_zh} ¥{wan(e.low_fen)}–¥{wan(e.high_fen)} 万元（80%），中间值 ¥{wan(e.point_fen)} 万元",
+        f"预计{what_zh} {wan_band(e.low_fen, e.high_fen)}（80%），中间值 {wan_yuan(e.point_fen)}",
         f"{what_en} expected to end at ¥{millions(e.low_fen)}–{millions(e.high_fen)} million (80%),"
         f" middle ¥{millions(e.point_fen)} million",
     )
@@ -41,7 +52,7 @@ def lines(f: Forecast) -> list[str]:
     if f.state == "over":
         return [
             both(
-                f"活动已结束，全程 ¥{wan(f.event.point_fen)} 万元",
+                f"活动已结束，全程 {wan_yuan(f.event.point_fen)}",
                 f"the event is over at ¥{millions(f.event.point_fen)} million",
             )
         ]

@@ -1,5 +1,6 @@
-"""The report's 核对: the newest comparison with the platform's official totals made up to the report's moment
-(`python -m givingday drift` or the 核对 page keep them), read as the report's other figures are, by a query."""
+"""The report's 核对: each project's newest comparison with the platform's official totals made up to the report's
+moment (`python -m givingday drift` or the 核对 page keep them), read as the report's other figures are, by a
+query: a one-project check typed after a full file's comparison replaces that project's row, not the section."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class CheckedProject:
     theirs_donations: int
     flagged: bool
     cause_text: str
+    as_of: dt.datetime | None = None  # this project's comparison's official time
 
     @property
     def diff_fen(self) -> int:
@@ -28,21 +30,23 @@ class CheckedProject:
 class Reconciliation:
     file_name: str
     checked_at: dt.datetime
-    as_of: dt.datetime  # the platform's count's exclusive end
+    as_of: dt.datetime  # the platform's count's exclusive end, of the newest comparison
     flagged: int
     projects: list[CheckedProject]
+    checks: int = 1  # how many comparisons the projects' rows come from
 
 
 def from_rows(rows: list[dict[str, Any]]) -> Reconciliation | None:
-    """`report_drift_check`'s rows as one comparison; None when none was made by the report's moment."""
+    """`report_drift_check`'s rows (each project's newest) with the newest comparison's file and time; None when
+    none was made by the report's moment."""
     if not rows:
         return None
-    first = rows[0]
+    newest = max(rows, key=lambda r: r["check_id"])
     return Reconciliation(
-        first["file_name"],
-        first["checked_at"],
-        first["check_as_of"],
-        int(first["flagged"]),
+        newest["file_name"],
+        newest["checked_at"],
+        newest["check_as_of"],
+        sum(1 for r in rows if r["is_flagged"]),
         [
             CheckedProject(
                 r["project_id"],
@@ -53,7 +57,9 @@ def from_rows(rows: list[dict[str, Any]]) -> Reconciliation | None:
                 int(r["theirs_donations"]),
                 bool(r["is_flagged"]),
                 r["cause_text"] or "",
+                r["check_as_of"],
             )
             for r in rows
         ],
+        len({r["check_id"] for r in rows}),
     )

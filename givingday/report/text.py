@@ -9,6 +9,7 @@ from givingday.forecast import words
 from givingday.labels import chinese_half
 from givingday.money import format_percent, format_wan_yuan, format_yuan
 from givingday.report.figures import Day, Figures, Goal, Hour, Line, Report
+from givingday.report.reconciliation import CheckedProject
 from givingday.report.scope import moment_text, month_day
 
 MONEY_COLUMNS = ["善款（元）", "公众捐款（元）", "配捐（元）", "人次"]
@@ -145,13 +146,27 @@ RECONCILIATION_HEADER = [
 
 
 def reconciliation_sentence(report: Report) -> str:
-    """The last comparison with the platform's official totals in one sentence, or that none was made."""
+    """Each project's last comparison with the platform's official totals in one sentence, or that none was made;
+    when the projects' rows come from several comparisons, the table gives each one's 统计时间."""
     r = report.reconciliation
     if r is None:
         return f"截至{report.scope.as_of_text}，尚未与平台官方数据核对（可用“核对”页或 drift 命令）。"
     when = moment_text(report.event, r.as_of)
     verdict = f"其中{r.flagged}个项目的差异超出阈值，见下表" if r.flagged else "各项目差异均在阈值以内"
+    if r.checks > 1:
+        return (
+            f"各项目取其最近一次核对：共{len(r.projects)}个项目，来自{r.checks}次核对（最近一次：平台文件“{r.file_name}”，"
+            f"平台统计时间{when}；其余项目的统计时间见项目名后），{verdict}。"
+        )
     return f"最近一次核对：平台文件“{r.file_name}”，平台统计时间{when}，共核对{len(r.projects)}个项目，{verdict}。"
+
+
+def _checked_name(report: Report, p: CheckedProject) -> str:
+    """The project's name, with its own 统计时间 when its row is from an earlier comparison than the newest."""
+    r = report.reconciliation
+    if p.as_of is None or p.as_of == r.as_of:
+        return p.name
+    return f"{p.name}（{moment_text(report.event, p.as_of)}）"
 
 
 def reconciliation_rows(report: Report) -> list[list[str]]:
@@ -161,7 +176,7 @@ def reconciliation_rows(report: Report) -> list[list[str]]:
         return []
     return [
         [
-            p.name,
+            _checked_name(report, p),
             format_yuan(p.ours_fen, ""),
             format_yuan(p.theirs_fen, ""),
             ("+" if p.diff_fen > 0 else "") + format_yuan(p.diff_fen, ""),

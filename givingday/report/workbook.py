@@ -177,7 +177,7 @@ def xlsx_bytes(report: Report) -> bytes:
             [*RECONCILIATION_HEADER[:4], "本系统人次", "平台人次", *RECONCILIATION_HEADER[5:]],
             [
                 [
-                    p.name,
+                    cells[0],
                     y(p.ours_fen),
                     y(p.theirs_fen),
                     y(p.diff_fen),

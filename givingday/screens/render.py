@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from givingday.forecast.words import millions, wan
+from givingday.forecast.words import millions, wan_band
 from givingday.money import format_column, format_short, format_yuan
 from givingday.screens import map as site_map
 from givingday.screens import moments
@@ -246,7 +246,7 @@ def _forecast(snap: Snapshot, lang: str) -> str:
     if f is None or f.today is None:
         return ""
     low, high = f.today.low_fen, f.today.high_fen
-    band = f"¥{wan(low)}–¥{wan(high)} 万元" if lang == "zh" else f"¥{millions(low)}–{millions(high)}M"
+    band = wan_band(low, high) if lang == "zh" else f"¥{millions(low)}–{millions(high)}M"
     return f'<div class="count" id="forecast">{esc(t(lang, "forecast", band=band))}</div>'
 
 

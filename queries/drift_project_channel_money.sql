@@ -1,0 +1,10 @@
+-- drift_project_channel_money: the money (public and matched) a project took through one channel in a window,
+-- to judge how much an export window with no file could have held at that pace.
+-- Grain: one row.
+-- Parameters: :project_id — the project; :channel — the channel; :since, :until — the window, half-open.
+select coalesce(sum(amount_fen + matched_fen), 0) as total_fen, count(*) as gifts
+from donations
+where project_id = :project_id
+    and channel = :channel
+    and occurred_at >= :since
+    and occurred_at < :until
