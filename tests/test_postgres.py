@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from givingday import config
+from givingday.ops import pg_server as pg_ops
 from givingday.store import adjustments
 from givingday.store.database import Store, query_text
 from givingday.store.migrations import MIGRATIONS
@@ -23,8 +24,8 @@ def _in_utc(row: dict) -> str:
 
 
 def test_without_postgresql_the_tests_fail_saying_how_to_install_it(monkeypatch):
-    monkeypatch.setattr(pg_server.shutil, "which", lambda _name: None)
-    monkeypatch.setattr(pg_server.glob, "glob", lambda _pattern: [])
+    monkeypatch.setattr(pg_ops.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(pg_ops.glob, "glob", lambda _pattern: [])
     with pytest.raises(pytest.fail.Exception, match="run tools/install_postgres.sh as root"):
         pg_server.PgServer()
 

@@ -48,6 +48,7 @@ from givingday import config
 from givingday.ingest.batch import import_file
 from givingday.ingest.inbox import InboxWorker, hand_to_inbox
 from givingday.ingest.roster import load_roster, read_roster
+from givingday.ops.pg_server import PgServer
 from givingday.store.database import Store
 
 AMOUNTS = ["1", "5", "9.9", "10", "20", "50", "99", "100", "199", "520", "999", "10000"]
@@ -439,15 +440,9 @@ def bench_renew(folder: Path, n: int = 1_000_000, files: int = 400) -> None:
 @contextmanager
 def _postgres_database() -> Iterator[str]:
     """A new database for the bench: on `GIVINGDAY_BENCH_PG`'s server when set (dropped afterwards), else on a
-    throw-away server started as the tests start theirs (tests/pg_server.py), stopped afterwards."""
+    throw-away server started as the tests start theirs (givingday/ops/pg_server.py), stopped afterwards."""
     given = os.environ.get("GIVINGDAY_BENCH_PG")
     if not given:
-        try:  # the suite's throw-away server: one place knows initdb and pg_ctl
-            from tests.pg_server import PgServer
-        except ModuleNotFoundError as exc:
-            raise SystemExit(
-                f"the PostgreSQL bench needs the test tools ({exc}): make setup, or GIVINGDAY_BENCH_PG=URL"
-            ) from None
         server = PgServer().start()
         try:
             yield server.database()
