@@ -129,6 +129,15 @@ def test_a_postgresql_url_as_people_write_it_gets_the_psycopg_driver(location, u
     assert config.db_url(location) == url
 
 
+def test_the_files_of_a_server_store_go_to_givingday_home_and_a_duckdb_stores_stay_beside_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("GIVINGDAY_HOME", raising=False)
+    server = "postgresql://board@db.example/giving"
+    assert config.beside_store(server, "demo_clock.json") == config.DATA_DIR / "demo_clock.json"
+    monkeypatch.setenv("GIVINGDAY_HOME", str(tmp_path / "home"))
+    assert config.beside_store(server, "donor_salt.key") == tmp_path / "home" / "donor_salt.key"
+    assert config.beside_store(str(tmp_path / "g.duckdb"), "donor_salt.key") == tmp_path / "donor_salt.key"
+
+
 AT = dt.datetime(2020, 9, 8, 12, 0, tzinfo=dt.UTC)
 # What differs by the run, not by the database: when an import started and how long it took, when an act was
 # recorded, and the ids made at random for an act (an audit line's, a refund's, named in the audit's detail).
