@@ -65,12 +65,10 @@ class PgServer:
         if done.returncode:
             raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stdout}{done.stderr}")
 
-    def start(self, *settings: str) -> PgServer:
-        """The server, up; `settings` are more `-c name=value` of its own (a load run's `max_connections`)."""
+    def start(self) -> PgServer:
         # No locale: text sorts by its bytes, as in DuckDB. fsync off: the data is thrown away.
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8")
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-        options += "".join(f" -c {s}" for s in settings)
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w", "-o", options, "start")
         return self
 
