@@ -345,11 +345,11 @@ def _summed(samples: list[ProcessSample]) -> ProcessSample:
 
 def _dealt(sessions: int, queries: int, boards: int, clients: int) -> list[tuple[int, list[int]]]:
     """Each client process's board and the queries of its screens: screen i shows query i mod `queries`, and the
-    screens of each page are dealt over the boards in turn."""
+    screens of each page are dealt over the boards in turn (a page's j-th screen on board page + j, mod boards)."""
     per_board = max(1, clients // boards)
     screens: list[list[int]] = [[] for _ in range(boards)]
     for i in range(sessions):
-        screens[(i + i // queries) % boards].append(i % queries)
+        screens[(i % queries + i // queries) % boards].append(i % queries)
     return [(b, screens[b][k::per_board]) for b in range(boards) for k in range(per_board) if screens[b][k::per_board]]
 
 
