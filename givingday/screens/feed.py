@@ -3,8 +3,8 @@ per `GAP`, so a burst of files costs a few snapshots) and every `PERIOD` otherwi
 screens have asked for, the district's first; the wall's streams (givingday/screens/stream.py) send each site's
 pages on as soon as they are made. A screen's refresh only reads the latest, so it never waits for the database
 or for another screen: 500 open screens cost the database what one does, and Streamlit's per-refresh work stays
-a string read. No refresh ever takes a
-snapshot, except the very first for a site, which has nothing to show yet (figures: docs/performance.md).
+a string read. No refresh ever takes a snapshot, except the very first for a site, which has nothing to show yet
+(figures: docs/performance.md).
 
 One feed serves the process (`shared`): the Streamlit big screens and the wall (givingday/screens/wall.py) read the
 same snapshots and the same rendered pages.
