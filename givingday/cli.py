@@ -520,6 +520,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--push", action="store_true", help="screens hold /wall/stream; every gift timed to every screen")
     s.add_argument("--every", type=float, default=2.5, help="with --push: seconds between gifts (default 2.5)")
     s.add_argument("--clients", type=int, default=4, help="with --push: client processes holding the streams")
+    s.add_argument("--boards", type=int, default=1, help="with --push: boards the screens are dealt over (default 1)")
+    s.add_argument(
+        "--store",
+        dest="store_kind",
+        choices=("duckdb", "postgresql"),
+        default="duckdb",
+        help="with --push: the boards' store: a DuckDB file, or a throw-away PostgreSQL server (several boards)",
+    )
     s.set_defaults(func=cmd_load)
     return p
 

@@ -62,9 +62,10 @@ def db_file(location: str) -> Path | None:
 
 
 def beside_store(location: str, name: str) -> Path:
-    """A folder or file that belongs with the store: beside the DuckDB file, else in `data/`."""
+    """A folder or file that belongs with the store: beside the DuckDB file; for a server store in
+    `GIVINGDAY_HOME`, else in `data/`."""
     file = db_file(location)
-    return (file.parent if file else DATA_DIR) / name
+    return (file.parent if file else Path(os.environ.get("GIVINGDAY_HOME") or DATA_DIR)) / name
 
 
 def write_private_json(path: Path, data: object) -> None:

@@ -127,7 +127,7 @@ def keep_beside(mp: pytest.MonkeyPatch, folder: Path) -> None:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    """A throw-away PostgreSQL server for the session (tests/pg_server.py), started when a test first needs it."""
+    """A throw-away PostgreSQL server for the session (givingday/ops/pg_server.py), started when a test first needs it."""
     server = PgServer()
     try:
         yield server.start()

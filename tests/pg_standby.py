@@ -1,4 +1,4 @@
-"""A streaming standby of the tests' throw-away PostgreSQL server (tests/pg_server.py): `pg_basebackup -R` from the
+"""A streaming standby of the tests' throw-away PostgreSQL server (givingday/ops/pg_server.py): `pg_basebackup -R` from the
 primary into a folder of its own, started read-only on another free port. It asks the primary for news every
 second, so a caught-up standby knows it is (store/database.py `_FIGURES_AT`) even when nothing is written."""
 

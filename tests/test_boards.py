@@ -22,13 +22,13 @@ import psycopg
 import pytest
 
 from givingday.config import ROOT
+from givingday.ops.server import free_port as _free_port
 from givingday.screens import render as bigscreen
 from givingday.screens.feed import ScreenFeed
 from givingday.screens.snapshot import take_snapshot
 from givingday.store import leader, notices
 from givingday.store.database import Store
 from tests.conftest import CANONICAL_HEADER, FIXTURES, assert_rollups_match_ledger, open_store, wait_until
-from tests.pg_server import _free_port
 from tests.pg_standby import PgStandby
 from tests.seeded import seed_gifts
 

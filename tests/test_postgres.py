@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from givingday import config
+from givingday.ops import pg_server as pg_ops
 from givingday.store import adjustments
 from givingday.store.database import Store, query_text
 from givingday.store.migrations import MIGRATIONS
@@ -23,8 +24,8 @@ def _in_utc(row: dict) -> str:
 
 
 def test_without_postgresql_the_tests_fail_saying_how_to_install_it(monkeypatch):
-    monkeypatch.setattr(pg_server.shutil, "which", lambda _name: None)
-    monkeypatch.setattr(pg_server.glob, "glob", lambda _pattern: [])
+    monkeypatch.setattr(pg_ops.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(pg_ops.glob, "glob", lambda _pattern: [])
     with pytest.raises(pytest.fail.Exception, match="run tools/install_postgres.sh as root"):
         pg_server.PgServer()
 
@@ -126,6 +127,15 @@ def test_every_query_answers_on_postgresql_exactly_as_on_duckdb(seeded_pg, seede
 )
 def test_a_postgresql_url_as_people_write_it_gets_the_psycopg_driver(location, url):
     assert config.db_url(location) == url
+
+
+def test_the_files_of_a_server_store_go_to_givingday_home_and_a_duckdb_stores_stay_beside_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("GIVINGDAY_HOME", raising=False)
+    server = "postgresql://board@db.example/giving"
+    assert config.beside_store(server, "demo_clock.json") == config.DATA_DIR / "demo_clock.json"
+    monkeypatch.setenv("GIVINGDAY_HOME", str(tmp_path / "home"))
+    assert config.beside_store(server, "donor_salt.key") == tmp_path / "home" / "donor_salt.key"
+    assert config.beside_store(str(tmp_path / "g.duckdb"), "donor_salt.key") == tmp_path / "donor_salt.key"
 
 
 AT = dt.datetime(2020, 9, 8, 12, 0, tzinfo=dt.UTC)

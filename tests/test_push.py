@@ -116,3 +116,26 @@ def test_the_open_files_limit_is_raised_to_the_hard_limit():
         assert resource.getrlimit(resource.RLIMIT_NOFILE) == (hard, hard)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_each_page_s_screens_are_dealt_over_the_boards_and_each_client_holds_one_board_s():
+    dealt = push._dealt(sessions=10, queries=3, boards=2, clients=4)
+    assert dealt == [(0, [0, 1, 2]), (0, [2, 0]), (1, [1, 2, 0]), (1, [0, 1])]
+    by_board = {b: sorted(q for board, picks in dealt if board == b for q in picks) for b in (0, 1)}
+    assert by_board == {0: [0, 0, 1, 2, 2], 1: [0, 0, 1, 1, 2]}  # every page on both boards, by turns
+    assert push._dealt(sessions=4, queries=2, boards=1, clients=4) == [(0, [0]), (0, [1]), (0, [0]), (0, [1])]
+
+
+def test_a_board_s_figures_split_its_own_gifts_from_the_other_boards():
+    from givingday.ops.server import Board
+
+    changes = [push.Change(100, 1100, 10.0, board=0), push.Change(50, 1150, 12.0, board=1)]
+    held = [
+        push.Held(0, "200", [(1100, 10.4), (1150, 12.9)], 0, False),
+        push.Held(1, "200", [(1100, 10.2)], 0, True),  # dropped before the second gift
+        push.Held(2, "503", [], 0, False),
+    ]
+    figures = push.by_board(0, Board("http://b1", 1, config.ROOT), changes, held, 0.25)
+    assert ([round(x, 3) for x in figures.own], [round(x, 3) for x in figures.other]) == ([0.4, 0.2], [0.9])
+    assert (figures.held, figures.errors, figures.cores) == (2, 3, 0.25)  # refused, dropped, one change missed
+    assert changes[0].lags == []  # the run's own changes are left to the run's judging

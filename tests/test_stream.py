@@ -61,7 +61,7 @@ def test_a_burst_of_commits_is_one_snapshot_per_gap(page_store):
     feed.html(None, "overview", "zh", None)  # a screen watches the district
     taken = []  # when each snapshot began: the gap runs from one start to the next
     refresh = feed.refresh
-    feed.refresh = lambda: (taken.append(time.monotonic()), refresh())
+    feed.refresh = lambda written=True: (taken.append(time.monotonic()), refresh(written))
     feed.start()
     commits = 0
     try:
@@ -207,3 +207,52 @@ def _unchunked_gunzip(body: bytes) -> bytes:
         data += body[line + 2 : line + 2 + size]
         at = line + 4 + size
     return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(data)
+
+
+class Recording:
+    """An event loop that runs what the feed's thread hands it at once, writing down each site's publish."""
+
+    def __init__(self, events: list):
+        self.events = events
+
+    def is_closed(self) -> bool:
+        return False
+
+    def create_task(self, coroutine):
+        coroutine.close()  # the keep-alive timer: not wanted here
+
+    def call_soon_threadsafe(self, callback, *args):
+        if callback.__name__ == "publish_site":
+            self.events.append(("publish", args[0]))
+        callback(*args)
+
+
+def test_a_pass_publishes_the_districts_page_before_it_renders_the_sites(page_store, monkeypatch):
+    import_bytes(page_store, GIFT.encode(), "g.csv")
+    events: list = []
+    feed = screen_feed.ScreenFeed(page_store)  # not started: the pass runs when the test says
+    hub = stream.Streams(feed, Recording(events))
+    screens = {}
+    for site, many in ((None, 1), ("S001", 1), ("S002", 3)):  # S002's page has the most screens of the sites
+        feed.html(site, "overview", "en", None)
+        for _ in range(many):
+            screens.setdefault(site, []).append(
+                stream.Screen(bigscreen.screen_params({"site": site, "lang": "en"}.get))
+            )
+            hub.add(screens[site][-1])
+    render = screen_feed.bigscreen.render
+    monkeypatch.setattr(
+        screen_feed.bigscreen, "render", lambda snap, *a: (events.append(("render", a[3])), render(snap, *a))[1]
+    )
+    feed.refresh()
+    assert events == [
+        *[("render", None), ("publish", None)],  # the district's screens have their page before any site's is made
+        *[("render", "S002"), ("publish", "S002")],  # then the site most screens watch
+        *[("render", "S001"), ("publish", "S001")],
+    ]
+    district = screen_of(screens[None][0].latest)["html"]
+    assert 'id="headline-total" data-fen="15000"' in district and 'id="site-total"' not in district
+    assert 'id="site-total" data-fen="15000"' in screen_of(screens["S001"][0].latest)["html"]
+    many = screens["S002"]
+    assert 'id="site-total" data-fen="0"' in screen_of(many[0].latest)["html"]
+    assert many[0].latest is many[1].latest is many[2].latest  # one message for every screen of a page

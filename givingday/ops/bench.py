@@ -24,8 +24,11 @@ the cache folder `CACHE`, then reused):
   same run and beside PostgreSQL's own `COPY` of the file into a table of text, on a throw-away server (as the
   tests start one) or a database it makes on `GIVINGDAY_BENCH_PG=URL`.
 
-`python -m givingday.ops.bench ingest|screen|console|renew|postgres [SIZES…]` runs one part (screen and console: at
-the given numbers of gifts).
+- the big-screen snapshot and the console refresh at 1 and 10 million gifts on PostgreSQL beside DuckDB, the same
+  store moved (givingday/ops/bench_pg.py).
+
+`python -m givingday.ops.bench ingest|screen|console|renew|postgres|postgres-reads [SIZES…]` runs one part (screen,
+console and postgres-reads: at the given numbers of gifts).
 """
 
 from __future__ import annotations
@@ -37,12 +40,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import sqlalchemy as sa
 
 from givingday import config
 from givingday.ingest.batch import import_file
@@ -305,9 +305,22 @@ def _console_times(store: Store, filters, now: dt.datetime, read, runs: int) -> 
     return sorted(times), figures
 
 
+def console_views() -> dict:
+    """The console's four sets of filters the bench times, by label."""
+    from givingday.console import figures as console
+
+    return {
+        "everything": console.Filters(),
+        "day 2 + street": console.Filters(day=dt.date(2020, 9, 8), street="大学路街道"),
+        "one project": console.Filters(project_id="P001"),
+        "day 1 10:00-12:30 + team": console.Filters(
+            day=dt.date(2020, 9, 7), from_time=dt.time(10), to_time=dt.time(12, 30), team_id="T001"
+        ),
+    }
+
+
 def bench_console(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)) -> None:
     """The console on the rollup cells against the ledger way (the same figures, asserted equal) and the naive way."""
-    from givingday.console import figures as console
     from givingday.console.rollup_figures import LEDGER, ROLLUPS
 
     print(
@@ -319,14 +332,7 @@ def bench_console(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)
         print(f"  {said}; {store.scalar('select count(*) from rollup_cells'):,} rollup cells")
         event = store.event
         now = dt.datetime(2020, 9, 8, 20, 59, 41, tzinfo=event.tz)  # the windows' edges fall inside minutes
-        views = {
-            "everything": console.Filters(),
-            "day 2 + street": console.Filters(day=dt.date(2020, 9, 8), street="大学路街道"),
-            "one project": console.Filters(project_id="P001"),
-            "day 1 10:00-12:30 + team": console.Filters(
-                day=dt.date(2020, 9, 7), from_time=dt.time(10), to_time=dt.time(12, 30), team_id="T001"
-            ),
-        }
+        views = console_views()
         count = store.query("totals_overall")[0]["donations"]
         for label, f in views.items():
             ours, figures = _console_times(store, f, now, ROLLUPS, 5)
@@ -436,69 +442,6 @@ def bench_renew(folder: Path, n: int = 1_000_000, files: int = 400) -> None:
     store.dispose()
 
 
-@contextmanager
-def _postgres_database() -> Iterator[str]:
-    """A new database for the bench: on `GIVINGDAY_BENCH_PG`'s server when set (dropped afterwards), else on a
-    throw-away server started as the tests start theirs (tests/pg_server.py), stopped afterwards."""
-    given = os.environ.get("GIVINGDAY_BENCH_PG")
-    if not given:
-        try:  # the suite's throw-away server: one place knows initdb and pg_ctl
-            from tests.pg_server import PgServer
-        except ModuleNotFoundError as exc:
-            raise SystemExit(
-                f"the PostgreSQL bench needs the test tools ({exc}): make setup, or GIVINGDAY_BENCH_PG=URL"
-            ) from None
-        server = PgServer().start()
-        try:
-            yield server.database()
-        finally:
-            server.stop()
-        return
-    import psycopg
-
-    admin = config.db_url(given).replace("postgresql+psycopg://", "postgresql://")
-    name = f"givingday_bench_{os.getpid()}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"create database {name}")
-    try:
-        yield f"{admin.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"drop database {name} with (force)")
-
-
-def bench_postgres(folder: Path) -> None:
-    """Bulk import into PostgreSQL beside DuckDB's (the same file, one run) and beside PostgreSQL's raw `COPY`."""
-    import psycopg
-
-    print(f"{'rows':>10} {'duckdb s':>9} {'postgresql s':>13} {'rows/s':>9} {'pg raw COPY s':>14} {'ours/raw':>9}")
-    with _postgres_database() as url:
-        store = Store(url)
-        store.migrate()
-        load_roster(store, config.ROSTER_DIR)
-        for n in (100_000, 1_000_000):
-            on_duckdb, _ = bench_bulk(folder, n)  # writes the file the PostgreSQL import reads
-            path = folder / f"canonical-{n}.csv"
-            with store.writing() as conn:  # each size into an empty store, as on DuckDB
-                conn.execute(sa.text("truncate donations, rejected_rows, imports, rollup_totals, rollup_minutes"))
-            import_file(store, _tiny(folder))
-            t = time.perf_counter()
-            report = import_file(store, path)
-            ours = time.perf_counter() - t
-            assert report.rows_new == n, report.summary()
-            assert store.query("totals_overall")[0]["donations"] == n + 5
-            with psycopg.connect(url, autocommit=True) as conn:
-                columns = path.open(encoding="utf-8").readline().strip().split(",")
-                conn.execute(f"create table raw_{n} ({', '.join(f'{c} text' for c in columns)})")
-                t = time.perf_counter()
-                with conn.cursor().copy(f"copy raw_{n} from stdin (format csv, header true)") as copy:
-                    copy.write(path.read_bytes())
-                floor = time.perf_counter() - t
-            print(f"{n:>10,} {on_duckdb:>9.2f} {ours:>13.2f} {n / ours:>9,.0f} {floor:>14.2f} {ours / floor:>8.1f}x")
-        store.dispose()
-    print("  the same canonical file into each store; the throw-away server runs with fsync off")
-
-
 def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
     with tempfile.TemporaryDirectory(prefix="givingday-bench-") as tmp:
@@ -507,8 +450,15 @@ def main() -> None:
             print("ingestion (this machine; one run, side by side)\n")
             bench_ingest(folder)
         if which in ("all", "postgres"):
+            from givingday.ops.bench_pg import bench_postgres, bench_postgres_reads
+
             print("\nbulk import into PostgreSQL beside DuckDB (this machine; one run, side by side)\n")
             bench_postgres(folder)
+        if which in ("all", "postgres-reads"):
+            from givingday.ops.bench_pg import bench_postgres_reads
+
+            print("\nbig screen and console on PostgreSQL beside DuckDB (this machine; one run, side by side)\n")
+            bench_postgres_reads(folder, tuple(int(x) for x in sys.argv[2:]) or (1_000_000, 10_000_000))
         if which in ("all", "screen"):
             print("\nbig-screen refresh (this machine; one run, side by side)\n")
             sizes = tuple(int(x) for x in sys.argv[2:]) or (1_000_000, 10_000_000)

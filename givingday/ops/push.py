@@ -7,20 +7,26 @@ a one-row gift is handed to the inbox every `--every` seconds, `--gifts` times. 
 the district's, so every gift changes every screen: a screen has a change when its stream first carries a total
 with that gift in it (`data-fen`, exact to the fen). A first gift before them is not counted, and the server's
 CPU is also taken over ten quiet seconds. For each change: the slowest screen, the p95 across screens
-and the share within the deadline; the server's CPU in cores (its own process, from /proc) and RSS. Figures:
-docs/performance.md."""
+and the share within the deadline; the server's CPU in cores (its own process, from /proc) and RSS.
+
+`--boards N --store postgresql`: N boards on one demo store in a throw-away PostgreSQL server, the screens of each
+page dealt over them, the gifts handed to each board's inbox in turn; per board, its screens' lags for the gifts
+it took in and for the others' (which it hears of through the database), its CPU and its errors, and the
+database's CPU. Figures: docs/performance.md."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import collections
+import dataclasses
 import multiprocessing
 import os
 import random
 import re
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 import urllib.request
@@ -35,7 +41,7 @@ from givingday import config
 from givingday.ingest.inbox import hand_to_inbox
 from givingday.ops.latency import gift
 from givingday.ops.load import fmt_load, roster_sites
-from givingday.ops.server import cores_between, demo_server, sample
+from givingday.ops.server import Board, ProcessSample, boards_on_postgresql, cores_between, demo_server, sample
 from givingday.ops.timing import percentile
 
 RAMP_PER_SECOND = 500  # streams opened per second, over all client processes
@@ -178,11 +184,12 @@ async def _hold(url: str, queries: list[str], picks: list[int], rate: float, tal
     ]
 
 
-def _client(url: str, queries: list[str], picks: list[int], rate: float, talk, stop) -> None:
-    """A client process: its share of the screens, held until `stop`, then what each saw, put on `talk`."""
+def _client(board: int, url: str, queries: list[str], picks: list[int], rate: float, talk, stop) -> None:
+    """A client process: its share of the screens of one board, held until `stop`, then what each saw, put on
+    `talk`."""
     config.raise_open_files_limit()
     held = asyncio.run(_hold(url, queries, picks, rate, talk, stop))
-    talk.put(("held", held, psutil.Process().cpu_times()))
+    talk.put(("held", board, held, psutil.Process().cpu_times()))
 
 
 @dataclass
@@ -190,6 +197,7 @@ class Change:
     fen: int
     total: int  # the district's headline total with this gift in it
     sent: float
+    board: int = 0  # the board it was handed to
     fed: float = float("nan")  # seconds until the board's feed had it (`/wall/feed`, asked every 50 ms)
     lags: list[float] = field(default_factory=list)  # one per screen that got it
     missing: int = 0  # screens that never did
@@ -201,6 +209,40 @@ class Change:
     @property
     def slowest(self) -> float:
         return float("inf") if self.missing else max(self.lags, default=float("nan"))
+
+
+@dataclass
+class BoardFigures:
+    """One board's share of a run over several: its screens, their lags, its CPU."""
+
+    url: str
+    held: int
+    errors: int  # screens refused or dropped, and changes a screen never got
+    own: list[float]  # lags of its screens for the gifts it took in
+    other: list[float]  # for the gifts another board took in (heard through the database)
+    cores: float
+
+    def line(self, k: int) -> str:
+        lags = self.own + self.other
+        return (
+            f"  board {k} {self.url}: {self.held:,} screens; p50 {percentile(lags, 0.5):.3f} s, p95 "
+            f"{percentile(lags, 0.95):.3f} s (its own gifts p95 {percentile(self.own, 0.95):.3f} s, the other's "
+            f"{percentile(self.other, 0.95):.3f} s); server {self.cores:.2f} cores; errors {self.errors}"
+        )
+
+
+def by_board(k: int, board: Board, changes: list[Change], held: list[Held], cores: float) -> BoardFigures:
+    """The figures of the screens of board `k`: each change judged on them alone."""
+    mine = [dataclasses.replace(c, lags=[], missing=0) for c in changes]
+    judge(mine, held)
+    return BoardFigures(
+        board.url,
+        sum(1 for h in held if h.seen),
+        sum(1 for h in held if not h.seen or h.lost) + sum(c.missing for c in mine),
+        [x for c in mine if c.board == k for x in c.lags],
+        [x for c in mine if c.board != k for x in c.lags],
+        cores,
+    )
 
 
 @dataclass
@@ -223,6 +265,8 @@ class PushResult:
     window: float
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
+    boards: list[BoardFigures] = field(default_factory=list)  # each board's, when there are several
+    database_cores: float | None = None  # their PostgreSQL server's
 
     def lags(self) -> list[float]:
         return [x for c in self.changes for x in c.lags]
@@ -255,6 +299,9 @@ class PushResult:
             f"  received      {self.received / 2**20:.0f} MB, {self.received / max(1, self.held) / 1024:.0f} KB a "
             "screen",
         ]
+        lines += [board.line(k + 1) for k, board in enumerate(self.boards)]
+        if self.database_cores is not None:
+            lines.append(f"  PostgreSQL    {self.database_cores:.2f} cores over the changes (every board's store)")
         lines += [
             f"    change {i + 1:>3}: in the feed {c.fed:.3f} s; slowest screen {c.slowest:.3f} s, "
             f"p95 {percentile(c.lags, 0.95):.3f} s, "
@@ -271,8 +318,9 @@ class PushResult:
             out.append(f"{self.dropped:,} streams dropped")
         if late := [i + 1 for i, c in enumerate(self.changes) if c.slowest > deadline]:
             out.append(f"changes {late} missed a screen's {deadline:g} s")
-        if max_cores is not None and not self.server_cores <= max_cores:
-            out.append(f"server CPU {self.server_cores:.2f} cores > {max_cores:g}")
+        for name, cores in [(b.url, b.cores) for b in self.boards] or [("server", self.server_cores)]:
+            if max_cores is not None and not cores <= max_cores:
+                out.append(f"{name} CPU {cores:.2f} cores > {max_cores:g}")
         return out
 
 
@@ -290,23 +338,39 @@ def judge(changes: list[Change], held: list[Held]) -> None:
                 c.lags.append(t - c.sent)
 
 
-def run(url: str, pid: int, inbox: Path, args: argparse.Namespace) -> PushResult:
-    server = psutil.Process(pid)
-    idle = sample(server)
+def _summed(samples: list[ProcessSample]) -> ProcessSample:
+    """The boards' samples as one server's."""
+    return ProcessSample(samples[0].at, sum(x.cpu_seconds for x in samples), sum(x.rss for x in samples))
+
+
+def _dealt(sessions: int, queries: int, boards: int, clients: int) -> list[tuple[int, list[int]]]:
+    """Each client process's board and the queries of its screens: screen i shows query i mod `queries`, and the
+    screens of each page are dealt over the boards in turn (a page's j-th screen on board page + j, mod boards)."""
+    per_board = max(1, clients // boards)
+    screens: list[list[int]] = [[] for _ in range(boards)]
+    for i in range(sessions):
+        screens[(i % queries + i // queries) % boards].append(i % queries)
+    return [(b, screens[b][k::per_board]) for b in range(boards) for k in range(per_board) if screens[b][k::per_board]]
+
+
+def run(boards: list[Board], args: argparse.Namespace, database: int | None = None) -> PushResult:
+    """`args.sessions` screens dealt over `boards`, the gifts handed to each board's inbox in turn; `database`:
+    the pid of their PostgreSQL server, whose CPU is taken too."""
+    servers = [psutil.Process(b.pid) for b in boards]
+    watched = [*servers, *([psutil.Process(database)] if database else [])]
+    idle = [sample(x) for x in watched]
     load_before = os.getloadavg()
     queries = [""] + [f"site={s}" for s in roster_sites(args.sites)]
-    for q in queries:  # each site's first snapshot, one at a time, as screens are switched on at an event
-        urllib.request.urlopen(f"{url}/wall/feed?{q}", timeout=60).read()
+    for b in boards:  # each site's first snapshot, one at a time, as screens are switched on at an event
+        for q in queries:
+            urllib.request.urlopen(f"{b.url}/wall/feed?{q}", timeout=60).read()
     ctx = multiprocessing.get_context("spawn")
     talk, stop = ctx.Queue(), ctx.Event()
-    picks = [list(range(args.sessions))[k :: args.clients] for k in range(args.clients)]
+    dealt = _dealt(args.sessions, len(queries), len(boards), args.clients)
+    rate = RAMP_PER_SECOND / len(dealt)
     procs = [
-        ctx.Process(
-            target=_client,
-            args=(url, queries, [i % len(queries) for i in p], RAMP_PER_SECOND / args.clients, talk, stop),
-            daemon=True,
-        )
-        for p in picks
+        ctx.Process(target=_client, args=(b, boards[b].url, queries, picks, rate, talk, stop), daemon=True)
+        for b, picks in dealt
     ]
     for p in procs:
         p.start()
@@ -319,65 +383,73 @@ def run(url: str, pid: int, inbox: Path, args: argparse.Namespace) -> PushResult
     sites = roster_sites(max(1, args.sites))
     tmp = Path(tempfile.mkdtemp(prefix="givingday-push-"))
     sent = time.time()
-    first = _district_total(url) + _hand(tmp, inbox, "first", FIRST_FEN, sites[0])
-    while _district_total(url) < first and time.time() - sent < OPEN_TIMEOUT:
+    first = _district_total(boards[0].url) + _hand(tmp, boards[0].inbox, "first", FIRST_FEN, sites[0])
+    while any(_district_total(b.url) < first for b in boards) and time.time() - sent < OPEN_TIMEOUT:
         time.sleep(0.05)
     first_gift = time.time() - sent
     print(f"the board's first gift since it started was in its feed after {first_gift:.3f} s (not counted)", flush=True)
     time.sleep(SETTLE_SECONDS)
-    held_sample = sample(server)
+    held_sample = [sample(x) for x in watched]
     time.sleep(QUIET_SECONDS)
-    quiet = sample(server)
+    quiet = [sample(x) for x in watched]
     changes: list[Change] = []
-    total = _district_total(url)
-    start = last = sample(server)
+    total = _district_total(boards[0].url)
+    start = [sample(x) for x in watched]
+    last = _summed(start[: len(servers)])
     peak = 0.0
     for k in range(args.gifts):
         fen = 100 + rng.randrange(1, 100_000)
         total += fen
-        changes.append(Change(fen, total, time.time()))
-        _hand(tmp, inbox, f"{k}-{rng.randrange(10**9)}", fen, sites[k % len(sites)])
+        taker = k % len(boards)
+        changes.append(Change(fen, total, time.time(), taker))
+        _hand(tmp, boards[taker].inbox, f"{k}-{rng.randrange(10**9)}", fen, sites[k % len(sites)])
         until = time.monotonic() + args.every
-        while time.monotonic() < until and _district_total(url) < total:
+        while time.monotonic() < until and _district_total(boards[taker].url) < total:
             time.sleep(0.05)
         changes[-1].fed = time.time() - changes[-1].sent
         while (left := until - time.monotonic()) > 0:
             time.sleep(min(1.0, left))
-            now = sample(server)
+            now = _summed([sample(x) for x in servers])
             peak = max(peak, cores_between(last, now))
             last = now
-    end = sample(server)
+    end = [sample(x) for x in watched]
     shutil.rmtree(tmp, ignore_errors=True)
     time.sleep(LATE_SECONDS)  # a change late on some screens is measured late, not missing
     stop.set()
-    held: list[Held] = []
+    held: list[list[Held]] = [[] for _ in boards]
     client_cpu = 0.0
     for _ in procs:
-        _, part, cpu = talk.get(timeout=120)
-        held += part
+        _, b, part, cpu = talk.get(timeout=120)
+        held[b] += part
         client_cpu += cpu.user + cpu.system
     for p in procs:
         p.join(10)
-    judge(changes, held)
+    every = [h for of in held for h in of]
+    judge(changes, every)
+    n = len(servers)
     return PushResult(
         sessions=args.sessions,
         sites=args.sites,
-        held=sum(1 for h in held if h.seen),
-        refused=collections.Counter(h.status for h in held if not h.seen),
-        dropped=sum(1 for h in held if h.seen and h.lost),
+        held=sum(1 for h in every if h.seen),
+        refused=collections.Counter(h.status for h in every if not h.seen),
+        dropped=sum(1 for h in every if h.seen and h.lost),
         changes=changes,
         first_gift=first_gift,
-        quiet_cores=cores_between(held_sample, quiet),
-        server_cores=cores_between(start, end),
+        quiet_cores=cores_between(_summed(held_sample[:n]), _summed(quiet[:n])),
+        server_cores=cores_between(_summed(start[:n]), _summed(end[:n])),
         server_cores_peak=peak,
-        client_cores=client_cpu / max(1e-9, end.at - idle.at),
-        rss_idle=idle.rss,
-        rss_held=held_sample.rss,
-        rss_end=end.rss,
-        received=sum(h.received for h in held),
-        window=end.at - start.at,
+        client_cores=client_cpu / max(1e-9, end[0].at - idle[0].at),
+        rss_idle=_summed(idle[:n]).rss,
+        rss_held=_summed(held_sample[:n]).rss,
+        rss_end=_summed(end[:n]).rss,
+        received=sum(h.received for h in every),
+        window=end[0].at - start[0].at,
         load_before=load_before,
         load_after=os.getloadavg(),
+        boards=[by_board(i, b, changes, held[i], cores_between(start[i], end[i])) for i, b in enumerate(boards)]
+        if n > 1
+        else [],
+        database_cores=cores_between(start[n], end[n]) if database else None,
     )
 
 
@@ -403,9 +475,21 @@ def main(args: argparse.Namespace) -> int:
         made["inbox"] = config.beside_store(str(db), "inbox")  # the board's, as board_env leaves it
 
     backfill = args.backfill_until or "20:30"
-    with demo_server(args.port, live=False, backfill_until=backfill, prepare=prepare) as (url, pid):
-        print(f"board on {url} (pid {pid}), load average {fmt_load(os.getloadavg())}", flush=True)
-        result = run(url, pid, made["inbox"], args)
+    if args.boards > 1 and args.store_kind != "postgresql":
+        print("error: several boards share a PostgreSQL store: add --store postgresql", file=sys.stderr)
+        return 2
+    if args.store_kind == "postgresql":
+        with boards_on_postgresql(args.boards, backfill) as (boards, database):
+            print(
+                f"boards {', '.join(b.url for b in boards)} on one PostgreSQL (pid {database}), load average "
+                f"{fmt_load(os.getloadavg())}",
+                flush=True,
+            )
+            result = run(boards, args, database)
+    else:
+        with demo_server(args.port, live=False, backfill_until=backfill, prepare=prepare) as (url, pid):
+            print(f"board on {url} (pid {pid}), load average {fmt_load(os.getloadavg())}", flush=True)
+            result = run([Board(url, pid, made["inbox"])], args)
     print(result.report(args.max_p95))
     max_cores = args.max_cpu / 100 * (psutil.cpu_count() or 1) if args.max_cpu is not None else None
     misses = result.misses(args.max_p95, max_cores)

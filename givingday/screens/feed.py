@@ -1,9 +1,10 @@
 """The screens' one feed: a thread takes the big screen's snapshot right after the store commits (at most one
 per `GAP`, so a burst of files costs a few snapshots) and every `PERIOD` otherwise, and renders the pages
-screens have asked for; the wall's streams (givingday/screens/stream.py) send them on at once. A screen's
-refresh only reads the latest, so it never waits for the database or for another screen: 500 open screens cost
-the database what one does, and Streamlit's per-refresh work stays a string read. No refresh ever takes a
-snapshot, except the very first for a site, which has nothing to show yet (figures: docs/performance.md).
+screens have asked for, the district's first; the wall's streams (givingday/screens/stream.py) send each site's
+pages on as soon as they are made. A screen's refresh only reads the latest, so it never waits for the database
+or for another screen: 500 open screens cost the database what one does, and Streamlit's per-refresh work stays
+a string read. No refresh ever takes a snapshot, except the very first for a site, which has nothing to show yet
+(figures: docs/performance.md).
 
 One feed serves the process (`shared`): the Streamlit big screens and the wall (givingday/screens/wall.py) read the
 same snapshots and the same rendered pages.
@@ -19,7 +20,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from givingday.screens import render as bigscreen
@@ -77,6 +78,8 @@ class ScreenFeed:
         self._stopping = threading.Event()
         self._written = threading.Event()  # a commit since the last snapshot: take the next one now
         self._on_refresh: list[Callable[[bool], None]] = []
+        self._on_ready: list[Callable[[str | None, bool], None]] = []
+        self._audiences: list[Callable[[], dict]] = []
         self._thread: threading.Thread | None = None
         self._listener: notices.CommitListener | None = None
 
@@ -147,9 +150,11 @@ class ScreenFeed:
         entry.asked_at = time.monotonic()
         return entry
 
-    def refresh(self) -> None:
+    def refresh(self, written: bool = True) -> None:
         """Take a new snapshot of every site someone is watching (one pass for all) and render the pages they
-        showed."""
+        showed, the most watched first (`order`): each site's pages are handed to the `on_ready` hooks as soon as
+        they are made, so the district's screens hear of a gift before 137 site pages are rendered. `written`:
+        whether a commit asked for this pass (else the period did)."""
         now = time.monotonic()
         with self._lock:
             for site_id in [k for k, v in self._sites.items() if now - v.asked_at > self.forget_after]:
@@ -159,20 +164,52 @@ class ScreenFeed:
             return
         snaps = take_snapshots(self.store.reader, list(current))
         parts: dict = {}  # the pieces every site's page of this pass shows alike, made once
-        for site_id, old in current.items():
+        for site_id in self.order(current):
             snap = snaps[site_id]
             with self._lock:
-                asked = set(old.asked)
+                asked = set(current[site_id].asked)
             pages = {k: bigscreen.render(snap, k[0], k[1], k[2], site_id, parts) for k in asked}
             with self._lock:
-                if site_id in self._sites:
-                    self._sites[site_id] = _Site(
-                        snap, pages, set(), self._sites[site_id].asked_at, _aged(snap, snap.taken_at)
-                    )
+                if site_id not in self._sites:
+                    continue
+                self._sites[site_id] = _Site(
+                    snap, pages, set(), self._sites[site_id].asked_at, _aged(snap, snap.taken_at)
+                )
+            self._tell(self._on_ready, site_id, written)
+
+    def order(self, sites: Iterable[str | None]) -> list[str | None]:
+        """The order a pass renders the sites in: the district first, then the sites with most screens (as the
+        `audiences` count them), so a page many screens wait for is never behind one a single screen shows."""
+        counts: dict[str | None, int] = {}
+        for audience in list(self._audiences):
+            for site_id, n in audience().items():
+                counts[site_id] = counts.get(site_id, 0) + n
+        return sorted(sites, key=lambda s: (s is not None, -counts.get(s, 0)))
+
+    def on_ready(self, hook: Callable[[str | None, bool], None], audience: Callable[[], dict] | None = None) -> None:
+        """Call `hook(site, written)` (in the feed's thread) as soon as a pass has made that site's pages;
+        `audience()` says how many screens watch each site, for the order the sites are rendered in."""
+        self._on_ready.append(hook)
+        if audience is not None:
+            self._audiences.append(audience)
+
+    def drop_on_ready(self, hook: Callable[[str | None, bool], None], audience: Callable[[], dict] | None) -> None:
+        with contextlib.suppress(ValueError):
+            self._on_ready.remove(hook)
+            self._audiences.remove(audience)
+
+    @staticmethod
+    def _tell(hooks: list[Callable], *args: object) -> None:
+        """Each hook, in turn; one that fails is logged and the others still hear."""
+        for hook in list(hooks):
+            try:
+                hook(*args)
+            except Exception:
+                log.exception("screen feed: a hook failed")
 
     def on_refresh(self, hook: Callable[[bool], None]) -> None:
-        """Call `hook` (in the feed's thread) after every snapshot, saying whether a commit asked for it (else the
-        period did): the wall's streams send the new pages."""
+        """Call `hook` (in the feed's thread) after every pass, failed or not, saying whether a commit asked for it
+        (else the period did): the wall's streams send what `on_ready` has not (a page saying the figures are old)."""
         self._on_refresh.append(hook)
 
     def drop_on_refresh(self, hook: Callable[[bool], None]) -> None:
@@ -196,14 +233,10 @@ class ScreenFeed:
             self._written.clear()
             last = time.monotonic()
             try:
-                self.refresh()
+                self.refresh(written)
             except Exception:  # a failed snapshot leaves the last one showing, with its age once too old
                 log.exception("screen feed: snapshot failed")
-            try:
-                for hook in list(self._on_refresh):
-                    hook(written)
-            except Exception:
-                log.exception("screen feed: a hook failed")
+            self._tell(self._on_refresh, written)
 
     def start(self) -> ScreenFeed:
         self.store.on_commit(self.written)

@@ -2,10 +2,11 @@
 and gets its screen again as soon as the feed has made a new one (givingday/screens/feed.py takes a snapshot
 right after a commit), so a gift reaches the plaza in well under a second instead of at the next refresh.
 
-No thread per screen: the feed's thread makes each page's message once per snapshot (and compresses it, for the
-screens that accept gzip, as browsers do: a piece deflated on its own fits any gzip stream, so one compression
-serves every screen showing that page), and the event loop hands the same bytes to every screen, on uvicorn
-straight to its socket (`Direct`). A screen holds at most the latest message: one that reads slowly skips to
+No thread per screen: the feed's thread makes each page's message once per snapshot, site by site as the pass
+renders them, the district's first (and compresses it, for the screens that accept gzip, as browsers do: a piece
+deflated on its own fits any gzip stream, so one compression serves every screen showing that page), and the
+event loop hands the same bytes to every screen of that site at once, on uvicorn straight to its socket
+(`Direct`). A screen holds at most the latest message: one that reads slowly skips to
 the newest and never piles messages up. A comment every `KEEPALIVE_SECONDS` keeps proxies from closing a quiet
 stream. Figures for 10,000 screens: docs/performance.md.
 Past `MAX_STREAMS` open streams a page is answered 503 and asks `/wall/feed` every few seconds instead, as it
@@ -143,13 +144,17 @@ class Streams:
         self.loop = loop
         self.limit = limit
         self.screens: set[Screen] = set()
+        self.sites: dict[str | None, set[Screen]] = {}  # the screens of each site, for a site's pages as they come
+        self._told: set[str | None] = set()  # the sites whose pages this pass has sent (the feed's thread only)
         self.keys: dict[Key, int] = {}  # screens per page, copied by the feed's thread (a dict copies atomically)
         self._made: dict[Key, tuple[str, int | None, Message]] = {}  # the last message of each page, by its page
         self._making: set[Key] = set()
         self._keepalive = loop.create_task(self._keep_alive())
+        feed.on_ready(self._ready, self.audience)
         feed.on_refresh(self._refreshed)
 
     def close(self) -> None:
+        self.feed.drop_on_ready(self._ready, self.audience)
         self.feed.drop_on_refresh(self._refreshed)
         if not self.loop.is_closed():
             self._keepalive.cancel()
@@ -165,24 +170,45 @@ class Streams:
 
     def add(self, screen: Screen) -> None:
         self.screens.add(screen)
+        self.sites.setdefault(screen.params.site, set()).add(screen)
         screen.counted = key = screen.key()
         self.keys[key] = self.keys.get(key, 0) + 1
 
     def remove(self, screen: Screen) -> None:
         self.screens.discard(screen)
+        of = self.sites.get(screen.params.site, set())
+        of.discard(screen)
+        if not of:
+            self.sites.pop(screen.params.site, None)
         key = screen.counted
         if self.keys.get(key, 0) > 1:
             self.keys[key] -= 1
         else:
             self.keys.pop(key, None)
 
-    def _refreshed(self, written: bool) -> None:
-        """In the feed's thread, right after a snapshot: the messages of the pages streamed are made here (zlib
-        lets go of the interpreter while it compresses), so the event loop only hands them out."""
+    def _ready(self, site: str | None, written: bool) -> None:
+        """In the feed's thread, as soon as a pass has made a site's pages: their messages are made here (zlib lets
+        go of the interpreter while it compresses) and handed to the event loop, before the next site's pages are
+        rendered."""
         if self.loop.is_closed():
             return
-        made = {key: self.cached(key) for key in self.keys.copy()}
-        self.loop.call_soon_threadsafe(self.publish, None, written, made)
+        made = {key: self.cached(key) for key in self.keys.copy() if key[0] == site}
+        self._told.add(site)
+        self.loop.call_soon_threadsafe(self.publish_site, site, written, made)
+
+    def _refreshed(self, written: bool) -> None:
+        """In the feed's thread, after every pass: the screens of the sites the pass did not make pages for (it
+        failed, or the site came since) get their page from the latest snapshot, saying how old it is."""
+        told, self._told = self._told, set()
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.publish_rest, told, written)
+
+    def audience(self) -> dict[str | None, int]:
+        """How many screens watch each site: the feed renders the most watched first."""
+        counts: dict[str | None, int] = {}
+        for (site, *_), n in self.keys.copy().items():
+            counts[site] = counts.get(site, 0) + n
+        return counts
 
     def cached(self, key: Key) -> Message | None:
         """The page's message from the latest snapshot, made once per snapshot, if the feed has the page."""
@@ -201,9 +227,20 @@ class Streams:
         """Offer every screen (or those of `only`) its page from the latest snapshot, one message per page: at
         once after a commit, else only to the screens whose refresh has come round (the page's "updated" time).
         `made`: the messages the feed's thread made for this snapshot."""
+        self._offer(list(self.screens), only, written, made)
+
+    def publish_site(self, site: str | None, written: bool, made: dict) -> None:
+        """`publish` to the screens of one site, whose pages the feed has just made."""
+        self._offer(list(self.sites.get(site, ())), None, written, made)
+
+    def publish_rest(self, told: set[str | None], written: bool) -> None:
+        """`publish` to the screens of every site but those in `told`."""
+        self._offer([s for site, of in self.sites.items() if site not in told for s in of], None, written, None)
+
+    def _offer(self, screens: list[Screen], only: Key | None, written: bool, made: dict | None) -> None:
         made = dict(made or {})
         now = time.monotonic()
-        for screen in list(self.screens):
+        for screen in screens:
             key = screen.key()
             if (only is not None and key != only) or not (written or screen.due(now)):
                 continue
