@@ -1,5 +1,5 @@
 -- console_cells_breakdown: console_breakdown from the rollup cells: money per project, team, site and street in a
--- range (its whole days, hours and minutes, and the ledger's partial minutes: console_cells_filtered).
+-- range: its whole days, hours and minutes, and the ledger's partial minutes (console_cells_filtered).
 -- Grain: one row per (dim, key) with at least one cell in the range; dim is project | team | site | street; key ''
 -- is "no team" / "no site" / "no street".
 -- Parameters: each range's (Store.query_ranges); :category, :project_id, :team_id, :site_id, :street, :channel —
