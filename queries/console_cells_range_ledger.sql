@@ -2,11 +2,12 @@
 -- store/rollups.add_events sums them into a cell: a branch of console_cells_filtered (its line `-- each range`).
 -- The gifts and adjustments are read as the ledger view reads them but from their own tables, each range a scan
 -- of its own: the view's join of every adjustment to its gift (for the donor) would read every gift.
--- Grain: one row per (minute, project, team, site, channel) with an event in [:from_at, :to_at).
+-- Every row's time (minute_at) is :from_at: the range lies within one minute.
+-- Grain: one row per (project, team, site, channel) with an event in [:from_at, :to_at).
 -- Parameters: :piece — the range's place among the statement's ranges; :from_at, :to_at — within one minute.
 select
     cast(:piece as integer) as piece,
-    date_trunc('minute', occurred_at) as minute_at,
+    cast(:from_at as timestamp with time zone) as minute_at,
     project_id,
     coalesce(team_id, '') as team_key,
     coalesce(site_id, '') as site_key,
@@ -28,4 +29,4 @@ from (
     from adjustments
     where occurred_at >= :from_at and occurred_at < :to_at
 ) events
-group by date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel
+group by project_id, project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel

@@ -242,14 +242,16 @@ def assert_rollups_match_ledger(store: Store) -> None:
     }
     minutes_ledger = store.query_rows(
         "select date_trunc('minute', occurred_at) as t, cast(sum(amount_fen) as bigint) as a,"
-        " cast(sum(donation_count) as bigint) as d from ledger group by 1 order by 1"
+        " cast(sum(donation_count) as bigint) as d,"
+        " cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint) as g"
+        " from ledger group by 1 order by 1"
     )
     minutes_rolled = store.query_rows(
-        "select minute_at as t, amount_fen as a, donations as d from rollup_minutes order by 1"
+        "select minute_at as t, amount_fen as a, donations as d, gifts as g from rollup_minutes order by 1"
     )
     assert {k: v for k, v in rolled.items() if v != (0, 0, 0)} == {k: v for k, v in ledger.items() if v != (0, 0, 0)}
-    assert [(r["t"], r["a"], r["d"]) for r in minutes_rolled if r["a"] or r["d"]] == [
-        (r["t"], r["a"], r["d"]) for r in minutes_ledger if r["a"] or r["d"]
+    assert [(r["t"], r["a"], r["d"], r["g"]) for r in minutes_rolled if r["a"] or r["d"] or r["g"]] == [
+        (r["t"], r["a"], r["d"], r["g"]) for r in minutes_ledger if r["a"] or r["d"] or r["g"]
     ]
     assert rolled[("all", "")][0] == store.query("totals_overall")[0]["amount_fen"]
     for unit, table in CELL_TABLES.items():  # the console's cells at each grain, days and hours of the event's zone

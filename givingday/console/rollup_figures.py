@@ -69,16 +69,21 @@ def read_pieces(store: Store, name: str, pieces: list[Piece], **params: Any) -> 
 
 # How far apart two pieces of a grain may lie and still be read as one range: a scan reads whole row groups, so
 # reading the minutes between two windows' starts costs less than a statement branch of its own.
-_CLUSTER_GAP = {"minute": dt.timedelta(hours=1), "hour": dt.timedelta(hours=12), "day": dt.timedelta(days=366)}
+_CLUSTER_GAP = {
+    "minute": dt.timedelta(hours=1),
+    "hour": dt.timedelta(hours=12),
+    "day": dt.timedelta(days=366),
+}
 
 
 def clustered(pieces: set[Piece]) -> list[Piece]:
-    """The ranges to read for `pieces`: the pieces of one grain less than its gap apart merged into one (their rows
-    told apart by their cell times); the ledger's partial minutes each as they are, which never share a minute."""
+    """The ranges to read for `pieces`: the pieces of one grain less than its gap apart merged into one, their rows
+    told apart by their times; the ledger's partial minutes each as they are (a statement branch of its own reads
+    only its row group)."""
     out: list[Piece] = []
     for grain, a, b in sorted(pieces):
         last = out[-1] if out else None
-        if last and grain != "ledger" and last[0] == grain and a - last[2] <= _CLUSTER_GAP[grain]:
+        if last and last[0] == grain != "ledger" and a - last[2] <= _CLUSTER_GAP[grain]:
             out[-1] = (grain, last[1], max(last[2], b))
         else:
             out.append((grain, a, b))
@@ -126,13 +131,7 @@ class RollupRows(LedgerRows):
             by_grain.setdefault(reads[r["piece"]][0], []).append((r["minute_at"], r["total_fen"], r["donations"]))
 
         def total(pieces: list[Piece], column: int) -> int:
-            # a partial minute's rows are its minute's (date_trunc): the ledger's pieces never share a minute
-            return sum(
-                row[column]
-                for grain, a, b in pieces
-                for row in by_grain.get(grain, [])
-                if (floor_to(a, "minute", tz) if grain == "ledger" else a) <= row[0] < b
-            )
+            return sum(row[column] for grain, a, b in pieces for row in by_grain.get(grain, []) if a <= row[0] < b)
 
         return {
             label: [
@@ -150,7 +149,9 @@ class RollupRows(LedgerRows):
         self, store: Store, from_at: dt.datetime, to_at: dt.datetime, unit: str, tz: dt.tzinfo, **filters: Any
     ) -> list[dict]:
         """console_minutes: money and 人次 per bar of `unit` in [from_at, to_at), bars in the zone `tz` (the
-        session's): no piece coarser than a bar."""
+        session's): no piece coarser than a bar; with no filter, from the minutes' rollup (a row a minute)."""
+        if not any(filters.values()):
+            return read_pieces(store, "console_all_minutes", split(from_at, to_at, tz, ("minute",)), unit=unit)
         pieces = split(from_at, to_at, tz, GRAINS[GRAINS.index(unit) :])
         return read_pieces(store, "console_cells_minutes", pieces, unit=unit, **filters)
 

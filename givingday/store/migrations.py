@@ -459,6 +459,11 @@ MIGRATIONS.append(
                 from rollup_cells
                 group by date_trunc('day', minute_at), project_id, team_key, site_key, channel
                 order by 1""",
+            # 人次 where gifts were given, by the minute: the console's chart with no filter reads rollup_minutes.
+            "alter table rollup_minutes add column gifts bigint default 0",
+            """update rollup_minutes set gifts = c.gifts
+                from (select minute_at, sum(gifts) as gifts from rollup_cells group by minute_at) c
+                where c.minute_at = rollup_minutes.minute_at""",
         ],
     )
 )

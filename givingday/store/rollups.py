@@ -43,15 +43,17 @@ on conflict (dim, key) do update set
 """
 
 _MINUTES = """
-insert into rollup_minutes (minute_at, amount_fen, matched_fen, donations)
+insert into rollup_minutes (minute_at, amount_fen, matched_fen, donations, gifts)
 select date_trunc('minute', occurred_at), cast(sum(amount_fen) as bigint), cast(sum(matched_fen) as bigint),
-       cast(sum(donation_count) as bigint)
+       cast(sum(donation_count) as bigint),
+       cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint)
 from new_events
 group by date_trunc('minute', occurred_at)
 on conflict (minute_at) do update set
     amount_fen = rollup_minutes.amount_fen + excluded.amount_fen,
     matched_fen = rollup_minutes.matched_fen + excluded.matched_fen,
-    donations = rollup_minutes.donations + excluded.donations
+    donations = rollup_minutes.donations + excluded.donations,
+    gifts = rollup_minutes.gifts + excluded.gifts
 """
 
 _CELLS = """
