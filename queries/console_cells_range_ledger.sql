@@ -29,4 +29,4 @@ from (
     from adjustments
     where occurred_at >= :from_at and occurred_at < :to_at
 ) events
-group by project_id, project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel
+group by project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel
