@@ -70,7 +70,7 @@ def test_the_store_moves_into_postgresql_and_answers_every_query_the_same(distri
         "  rejected_rows            2 rows",
         f"  {'rollup_cells':<22}{13:>4} rows   amount_fen 37334, matched_fen 5600",  # per minute and dimension
         "  rollup_cells_day        12 rows   amount_fen 37334, matched_fen 5600",  # per day and dimension
-        "  rollup_cells_hour       12 rows   amount_fen 37334, matched_fen 5600",  # per hour and dimension
+        "  rollup_cells_hour        12 rows   amount_fen 37334, matched_fen 5600",  # per hour and dimension
         "  rollup_minutes          11 rows   amount_fen 37334, matched_fen 5600",  # the ledger's net: 124184 - 86850
         "  rollup_totals           15 rows   amount_fen 186670, matched_fen 28000",  # five dimensions of it
         f"  {'shifts':<22}{3:>4} rows",

@@ -120,6 +120,7 @@ def test_the_figures_are_the_hand_written_stores_to_the_fen(seeded_duckdb):
     assert f["range_total_fen"] == 500 + 7_600
 
 
+@pytest.mark.both_stores
 def test_rollups_follow_refunds_and_corrections_on_a_demo_day(demo_roster_store):
     store = demo_roster_store
     gifts = simulate.draw_event(store.event, read_roster(config.ROSTER_DIR), dt.date(2020, 9, 7), seed=5, scale=0.03)
@@ -147,6 +148,8 @@ def test_rollups_follow_refunds_and_corrections_on_a_demo_day(demo_roster_store)
         console.Filters(day=dt.date(2020, 9, 7), category="特殊关爱"),
         console.Filters(site_id=site, channel="qr"),
         console.Filters(street="大学路街道", day=dt.date(2020, 9, 8)),
+        console.Filters(day=dt.date(2020, 9, 8), from_time=dt.time(9, 59, 30), to_time=dt.time(14, 30, 1)),
+        console.Filters(day=dt.date(2020, 9, 7), from_time=dt.time(21), channel="qr"),  # whole hours to midnight
     ]
     for filters in views:
         assert_same_figures(store, filters, dt.datetime(2020, 9, 8, 20, 59, 41, tzinfo=store.event.tz))
