@@ -1,9 +1,9 @@
 -- console_cells_breakdown: console_breakdown from the rollup cells: money per project, team, site and street in a
--- range of whole minutes within the console's filters (the partial minutes at its edges come from the ledger).
+-- range: its whole days, hours and minutes, and the ledger's partial minutes (console_cells_filtered).
 -- Grain: one row per (dim, key) with at least one cell in the range; dim is project | team | site | street; key ''
 -- is "no team" / "no site" / "no street".
--- Parameters: :from_at, :to_at — the half-open range, both on a minute; :category, :project_id, :team_id,
--- :site_id, :street, :channel — each null for all.
+-- Parameters: each range's (Store.query_ranges); :category, :project_id, :team_id, :site_id, :street, :channel —
+-- each null for all.
 with filtered as (
     -- include: console_cells_filtered
 ),

@@ -1,16 +1,18 @@
--- console_cells_filtered: the console's rollup cells (rollup_cells: one minute of one project, team, site and
--- channel) in a range of whole minutes within the console's filters, each with its site's street. The console's
--- rollup queries include it (`-- include: console_cells_filtered`); it answers what console_filtered answers for
--- the ledger's events, summed by the minute.
--- Grain: one row per cell in the range that passes every filter.
--- Parameters: :from_at, :to_at — the half-open range, both on a minute; :category, :project_id, :team_id,
--- :site_id, :street, :channel — each null for all.
+-- console_cells_filtered: the console's rollup cells in one or more ranges within the console's filters, each with
+-- its site's street: whole days, hours and minutes from rollup_cells_day, rollup_cells_hour and rollup_cells, the
+-- partial minutes at a range's edges from the ledger summed as cells (console/rollup_figures.py splits a range).
+-- The line `-- each range` stands for one `union all` branch a range, Store.query_ranges; alone, minutes.
+-- The console's rollup queries include it (`-- include: console_cells_filtered`); it answers what console_filtered
+-- answers for the ledger's events, summed by the cell.
+-- Grain: one row per cell (range, minute/hour/day, project, team, site, channel) that passes every filter.
+-- Parameters: each range's; :category, :project_id, :team_id, :site_id, :street, :channel — each null for all.
 select c.*, coalesce(s.street, '') as street
-from rollup_cells c
+from (
+    -- each range: console_cells_range
+) c
 join projects p on p.project_id = c.project_id
 left join sites s on s.site_id = c.site_key
-where c.minute_at >= :from_at and c.minute_at < :to_at
-    and (cast(:category as varchar) is null or p.category = :category)
+where (cast(:category as varchar) is null or p.category = :category)
     and (cast(:project_id as varchar) is null or c.project_id = :project_id)
     and (cast(:team_id as varchar) is null or c.team_key = :team_id)
     and (cast(:site_id as varchar) is null or c.site_key = :site_id)

@@ -1,10 +1,11 @@
 -- console_cells_minutes: console_minutes from the rollup cells: money and 人次 per minute (or hour, or day) in a
--- range of whole minutes within the console's filters (the partial minutes at its edges come from the ledger).
+-- range within the console's filters (its whole days, hours, minutes, none coarser than a bar, and the ledger's
+-- partial minutes: console_cells_filtered).
 -- Grain: one row per bar (minute, hour or day of the session's time zone) with at least one cell, oldest first.
--- Parameters: :from_at, :to_at — the half-open range, both on a minute; :unit — 'minute', 'hour' or 'day';
+-- Parameters: each range's (Store.query_ranges); :unit — 'minute', 'hour' or 'day';
 -- :category, :project_id, :team_id, :site_id, :street, :channel — each null for all.
 -- The cells are summed by the minute before the bars are cut: a zoned date_trunc costs more than the sums, so it
--- runs on a few thousand minutes, not on every cell.
+-- runs on a few thousand cell times, not on every cell.
 with filtered as (
     -- include: console_cells_filtered
 ),

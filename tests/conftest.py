@@ -25,6 +25,7 @@ from givingday.ingest.roster import load_roster
 from givingday.screens import feed as screen_feed
 from givingday.store import database as store_module
 from givingday.store.database import Store
+from givingday.store.rollups import CELL_TABLES
 from givingday.web import board
 from tests.pg_server import PgServer
 from tests.seeded import seed_gifts
@@ -241,31 +242,34 @@ def assert_rollups_match_ledger(store: Store) -> None:
     }
     minutes_ledger = store.query_rows(
         "select date_trunc('minute', occurred_at) as t, cast(sum(amount_fen) as bigint) as a,"
-        " cast(sum(donation_count) as bigint) as d from ledger group by 1 order by 1"
+        " cast(sum(donation_count) as bigint) as d,"
+        " cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint) as g"
+        " from ledger group by 1 order by 1"
     )
     minutes_rolled = store.query_rows(
-        "select minute_at as t, amount_fen as a, donations as d from rollup_minutes order by 1"
+        "select minute_at as t, amount_fen as a, donations as d, gifts as g from rollup_minutes order by 1"
     )
     assert {k: v for k, v in rolled.items() if v != (0, 0, 0)} == {k: v for k, v in ledger.items() if v != (0, 0, 0)}
-    assert [(r["t"], r["a"], r["d"]) for r in minutes_rolled if r["a"] or r["d"]] == [
-        (r["t"], r["a"], r["d"]) for r in minutes_ledger if r["a"] or r["d"]
+    assert [(r["t"], r["a"], r["d"], r["g"]) for r in minutes_rolled if r["a"] or r["d"] or r["g"]] == [
+        (r["t"], r["a"], r["d"], r["g"]) for r in minutes_ledger if r["a"] or r["d"] or r["g"]
     ]
     assert rolled[("all", "")][0] == store.query("totals_overall")[0]["amount_fen"]
-    cell = "date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel"
-    cells_ledger = store.query_rows(  # every column named: PostgreSQL names two coalesce columns alike
-        "select date_trunc('minute', occurred_at) as t, project_id as p, coalesce(team_id, '') as tk,"
-        " coalesce(site_id, '') as sk, channel as c, cast(sum(amount_fen) as bigint) as a,"
-        " cast(sum(matched_fen) as bigint) as m, cast(sum(donation_count) as bigint) as d,"
-        " cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint) as g,"
-        " cast(sum(case when is_gift then 1 else 0 end) as bigint) as r,"
-        " max(case when is_gift then occurred_at end) as l"
-        f" from ledger group by {cell} order by 1, 2, 3, 4, 5"
-    )
-    cells_rolled = store.query_rows(
-        "select minute_at, project_id, team_key, site_key, channel, amount_fen, matched_fen, donations, gifts,"
-        " received, last_gift_at from rollup_cells order by 1, 2, 3, 4, 5"
-    )
-    assert [tuple(r.values()) for r in cells_rolled] == [tuple(r.values()) for r in cells_ledger]
+    for unit, table in CELL_TABLES.items():  # the console's cells at each grain, days and hours of the event's zone
+        cell = f"date_trunc('{unit}', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel"
+        cells_ledger = store.query_rows(  # every column named: PostgreSQL names two coalesce columns alike
+            f"select date_trunc('{unit}', occurred_at) as t, project_id as p, coalesce(team_id, '') as tk,"
+            " coalesce(site_id, '') as sk, channel as c, cast(sum(amount_fen) as bigint) as a,"
+            " cast(sum(matched_fen) as bigint) as m, cast(sum(donation_count) as bigint) as d,"
+            " cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint) as g,"
+            " cast(sum(case when is_gift then 1 else 0 end) as bigint) as r,"
+            " max(case when is_gift then occurred_at end) as l"
+            f" from ledger group by {cell} order by 1, 2, 3, 4, 5"
+        )
+        cells_rolled = store.query_rows(
+            "select minute_at, project_id, team_key, site_key, channel, amount_fen, matched_fen, donations, gifts,"
+            f" received, last_gift_at from {table} order by 1, 2, 3, 4, 5"
+        )
+        assert [tuple(r.values()) for r in cells_rolled] == [tuple(r.values()) for r in cells_ledger], table
     last = store.scalar("select last_gift_at from rollup_totals where dim = 'all'")
     assert last == store.scalar("select max(occurred_at) from gift_times")  # the screens' stale banner reads it
 

@@ -33,6 +33,7 @@ PARAMS = {
     **{f"since_m{m}": UNTIL - dt.timedelta(minutes=m) for m in (5, 15, 30, 60, 180)},
     **dict.fromkeys(("category", "project_id", "team_id", "site_id", "street", "channel")),
     "limit_n": 50,
+    "piece": 0,
     "min_fen": 50_000,
     "within_seconds": 600,
     "pool_fen": 3_000,

@@ -69,6 +69,8 @@ def test_the_store_moves_into_postgresql_and_answers_every_query_the_same(distri
         "  projects                 4 rows   goal_fen 58000000",
         "  rejected_rows            2 rows",
         f"  {'rollup_cells':<22}{13:>4} rows   amount_fen 37334, matched_fen 5600",  # per minute and dimension
+        "  rollup_cells_day        12 rows   amount_fen 37334, matched_fen 5600",  # per day and dimension
+        "  rollup_cells_hour        12 rows   amount_fen 37334, matched_fen 5600",  # per hour and dimension
         "  rollup_minutes          11 rows   amount_fen 37334, matched_fen 5600",  # the ledger's net: 124184 - 86850
         "  rollup_totals           15 rows   amount_fen 186670, matched_fen 28000",  # five dimensions of it
         f"  {'shifts':<22}{3:>4} rows",
@@ -104,7 +106,7 @@ def test_a_target_that_holds_gifts_is_refused_and_left_as_it_was(district, pg_se
     held = (
         "adjustments 10, audit_log 3, donations 8, donor_counts 3, donor_firsts 13, donor_messages 1, drift_checks 1,"
         " drift_rows 1, imports 2, pledge_closures 1, pledges 2, projects 4, "
-        "rejected_rows 2, rollup_cells 13, rollup_minutes 11, rollup_totals 15, shifts 3, sites 2, teams 2"
+        "rejected_rows 2, rollup_cells 13, rollup_cells_day 12, rollup_cells_hour 12, rollup_minutes 11, rollup_totals 15, shifts 3, sites 2, teams 2"
     )
     assert (
         again.stderr

@@ -2,11 +2,16 @@
 every query file answers on a store with a handful of gifts (tests/seeded.py; test_postgres.py asks the same of
 PostgreSQL)."""
 
+import re
+
 import pytest
 
 from givingday import config
+from givingday.console.rollup_figures import RollupRows
 from givingday.store.database import query_text
-from tests.seeded import QUERY_NAMES, query_params
+from tests.seeded import QUERY_NAMES, at, query_params
+
+FILTERS = RollupRows.FILTERS
 
 INCLUDED = ("console_filtered", "console_cells_filtered", "ledger_window")
 
@@ -58,3 +63,22 @@ def test_no_query_makes_rows_for_a_span_of_time(name):
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_every_query_answers_on_a_store_with_a_handful_of_gifts(seeded_duckdb, name):
     assert seeded_duckdb.query(name, **query_params(name))
+
+
+def test_an_each_range_line_is_one_union_branch_a_range_its_parameters_numbered():
+    text = query_text("console_cells_by_range", ("day", "ledger"))
+    assert "-- each range" not in text
+    assert "from rollup_cells_day c" in text and "from donations" in text
+    assert ":from_at_0" in text and ":to_at_1" in text and ":piece_1" in text
+    assert not re.search(r":(from_at|to_at|piece)\b", text)
+
+
+def test_several_ranges_are_read_at_once_each_row_tagged_with_its_range(seeded_duckdb):
+    """Day 7 whole from the day cells (D1, D2, D3: D3's refund was on the 8th), and from the ledger the part of
+    10:01 from :30 to :50 (D1 only, D2 at :50 is outside)."""
+    ranges = [("day", at(7, 0, 0), at(8, 0, 0)), ("ledger", at(7, 10, 1, 30), at(7, 10, 1, 50))]
+    rows = seeded_duckdb.query_ranges("console_cells_by_range", ranges, **dict.fromkeys(FILTERS))
+    assert sorted((r["piece"], r["minute_at"].timestamp(), r["total_fen"], r["donations"]) for r in rows) == [
+        (0, at(7, 0, 0).timestamp(), 12_000 + 12_000 + 88_800, 3),
+        (1, at(7, 10, 1, 30).timestamp(), 12_000, 1),
+    ]

@@ -10,7 +10,7 @@ import pytest
 
 from givingday import config
 from givingday.console import figures as console
-from givingday.console.rollup_figures import LEDGER, ROLLUPS, edges, whole_minutes
+from givingday.console.rollup_figures import LEDGER, ROLLUPS, split
 from givingday.demo import simulate
 from givingday.ingest.roster import read_roster
 from givingday.store.adjustments import correct, refund
@@ -42,16 +42,29 @@ def assert_same_figures(store, filters, now):
     return ours
 
 
-def test_a_range_is_its_whole_minutes_and_at_most_two_partial_ones():
-    assert whole_minutes(at(7, 10, 1, 30), at(7, 10, 5, 10)) == (at(7, 10, 2), at(7, 10, 5))
-    assert edges(at(7, 10, 1, 30), at(7, 10, 5, 10)) == [
-        (at(7, 10, 1, 30), at(7, 10, 2)),
-        (at(7, 10, 5), at(7, 10, 5, 10)),
+def test_a_range_is_its_whole_days_hours_and_minutes_and_the_partial_minutes_at_its_edges():
+    zone = at(7, 0, 0).tzinfo
+    assert split(at(7, 10, 1, 30), at(7, 10, 5, 10), zone) == [
+        ("ledger", at(7, 10, 1, 30), at(7, 10, 2)),
+        ("minute", at(7, 10, 2), at(7, 10, 5)),
+        ("ledger", at(7, 10, 5), at(7, 10, 5, 10)),
     ]
-    assert edges(at(7, 10, 1), at(7, 10, 5)) == []
-    # within one minute: no whole minute, one edge
-    assert whole_minutes(at(7, 10, 1, 10), at(7, 10, 1, 50)) == (at(7, 10, 2), at(7, 10, 2))
-    assert edges(at(7, 10, 1, 10), at(7, 10, 1, 50)) == [(at(7, 10, 1, 10), at(7, 10, 1, 50))]
+    assert split(at(7, 10, 1), at(7, 10, 5), zone) == [("minute", at(7, 10, 1), at(7, 10, 5))]
+    assert split(at(7, 10, 1, 10), at(7, 10, 1, 50), zone) == [("ledger", at(7, 10, 1, 10), at(7, 10, 1, 50))]
+    # across hours and days: the coarsest grain that fits, then finer towards each edge
+    assert split(at(7, 22, 58, 30), at(9, 1, 2, 5), zone) == [
+        ("ledger", at(7, 22, 58, 30), at(7, 22, 59)),
+        ("minute", at(7, 22, 59), at(7, 23, 0)),
+        ("hour", at(7, 23, 0), at(8, 0, 0)),
+        ("day", at(8, 0, 0), at(9, 0, 0)),
+        ("hour", at(9, 0, 0), at(9, 1, 0)),
+        ("minute", at(9, 1, 0), at(9, 1, 2)),
+        ("ledger", at(9, 1, 2), at(9, 1, 2, 5)),
+    ]
+    # the chart's bars by the minute take no hour, and a range ending on a day is whole days
+    assert split(at(7, 9, 59), at(7, 11, 1), zone, ("minute",)) == [("minute", at(7, 9, 59), at(7, 11, 1))]
+    assert split(at(7, 0, 0), at(9, 0, 0), zone) == [("day", at(7, 0, 0), at(9, 0, 0))]
+    assert split(at(9, 0, 0), at(7, 0, 0), zone) == []
 
 
 SEEDED_FILTERS = [
@@ -74,6 +87,8 @@ SEEDED_RANGES = [
     {"day": dt.date(2020, 9, 8)},
     {"day": dt.date(2020, 9, 8), "from_time": dt.time(9, 5), "to_time": dt.time(23, 59, 59, 500_000)},
     {"day": dt.date(2020, 9, 9), "from_time": dt.time(8, 0, 0, 1)},
+    {"day": dt.date(2020, 9, 7), "from_time": dt.time(10, 0), "to_time": dt.time(10, 59, 59)},  # in one hour
+    {"day": dt.date(2020, 9, 7), "from_time": dt.time(9, 59, 30), "to_time": dt.time(14, 30, 1)},  # across hours
 ]
 SEEDED_NOWS = [at(9, 12, 0), at(9, 11, 58, 30), at(8, 10, 3, 7), at(9, 9, 5, 1), at(10, 0, 0)]
 
@@ -105,6 +120,7 @@ def test_the_figures_are_the_hand_written_stores_to_the_fen(seeded_duckdb):
     assert f["range_total_fen"] == 500 + 7_600
 
 
+@pytest.mark.both_stores
 def test_rollups_follow_refunds_and_corrections_on_a_demo_day(demo_roster_store):
     store = demo_roster_store
     gifts = simulate.draw_event(store.event, read_roster(config.ROSTER_DIR), dt.date(2020, 9, 7), seed=5, scale=0.03)
@@ -132,6 +148,8 @@ def test_rollups_follow_refunds_and_corrections_on_a_demo_day(demo_roster_store)
         console.Filters(day=dt.date(2020, 9, 7), category="特殊关爱"),
         console.Filters(site_id=site, channel="qr"),
         console.Filters(street="大学路街道", day=dt.date(2020, 9, 8)),
+        console.Filters(day=dt.date(2020, 9, 8), from_time=dt.time(9, 59, 30), to_time=dt.time(14, 30, 1)),
+        console.Filters(day=dt.date(2020, 9, 7), from_time=dt.time(21), channel="qr"),  # whole hours to midnight
     ]
     for filters in views:
         assert_same_figures(store, filters, dt.datetime(2020, 9, 8, 20, 59, 41, tzinfo=store.event.tz))

@@ -1,12 +1,13 @@
 """The console's rows from the rollup cells, exact to the fen against the ledger, whatever the range and filters.
 
-`rollup_cells` holds money per minute by project, team, site and channel (`store/rollups.add_events` keeps it in
-the transaction that writes the events). A range is summed from the cells of its whole minutes, plus the ledger's
-events in the partial minutes at its edges (`console_breakdown` on each, read narrowly); the newest gifts are read
-from the ledger from the minute the cells say holds the last of them. Each reader gives the rows the ledger's query of the
-same name gives (`console_windows`, `console_breakdown`, `console_minutes`, `console_latest_gifts`), so
-`console.figures` shows the same figures from either: `LEDGER` is the baseline the benchmark and the tests
-compare with.
+The cells hold money by project, team, site and channel at three grains: `rollup_cells_day`, `rollup_cells_hour`
+and `rollup_cells` (the minute), kept by `store/rollups.add_events` in the transaction that writes the events. A
+range is split into its whole days, then whole hours, then whole minutes (`split`), and the partial minutes at its
+edges are read from the ledger, summed as cells are; one statement reads every piece a question needs, one
+`union all` branch a piece (`Store.query_ranges`). The newest gifts are read from the ledger from the minute the
+cells say holds the last of them. Each reader gives the rows the ledger's query of the same name gives
+(`console_windows`, `console_breakdown`, `console_minutes`, `console_latest_gifts`), so `console.figures` shows
+the same figures from either: `LEDGER` is the baseline the benchmark and the tests compare with.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from givingday.store.database import Store
 
-MINUTE = dt.timedelta(minutes=1)
+GRAINS = ("day", "hour", "minute")  # coarsest first; a piece of kind "ledger" is a partial minute
 _WINDOW_SPANS = {  # each window of console_windows: where it starts and ends, by its parameters' names
     "m5": ("since_m5", "until"),
     "m15": ("since_m15", "until"),
@@ -27,60 +28,66 @@ _WINDOW_SPANS = {  # each window of console_windows: where it starts and ends, b
     "event": ("from_at", "until"),
     "day_full": ("since_day", "to_at"),
 }
-Range = tuple[dt.datetime, dt.datetime]
+Piece = tuple[str, dt.datetime, dt.datetime]  # (a grain or "ledger", from, to): a half-open range
 
 
-def floor_minute(at: dt.datetime) -> dt.datetime:
-    return at.replace(second=0, microsecond=0)
-
-
-def ceil_minute(at: dt.datetime) -> dt.datetime:
-    down = floor_minute(at)
-    return down if down == at else down + MINUTE
-
-
-def whole_minutes(start: dt.datetime, end: dt.datetime) -> Range:
-    """The whole minutes of [start, end), which the cells answer (empty when start and end share a minute)."""
-    return ceil_minute(start), max(ceil_minute(start), floor_minute(end))
-
-
-def edges(start: dt.datetime, end: dt.datetime) -> list[Range]:
-    """The partial minutes of [start, end) that the cells cannot answer: at most two, each within one minute."""
-    inner_from, inner_to = whole_minutes(start, end)
-    out = [(start, min(inner_from, end)), (max(inner_to, start), end)]
-    return [(a, b) for a, b in out if a < b]
-
-
-def _edge_rows(store: Store, ranges: list[Range], filters: dict[str, Any]) -> dict[Range, list[dict]]:
-    """The ledger's `console_breakdown` in each range (each within a minute): {range: its rows by dim and key}. One
-    query a range, on one connection: a range given as a constant is what lets the scan skip to its row group."""
-    ranges = sorted(set(ranges))
-    calls = {i: ("console_breakdown", {"from_at": a, "to_at": b, **filters}) for i, (a, b) in enumerate(ranges)}
-    found = store.query_many(calls) if calls else {}
-    return {r: found[i] for i, r in enumerate(ranges)}
-
-
-def _edge_total(rows: list[dict]) -> dict[str, int]:
-    """An edge's whole money: every event has a project, so its project rows add up to it."""
-    projects = [r for r in rows if r["dim"] == "project"]
-    return {
-        "total_fen": sum(r["amount_fen"] + r["matched_fen"] for r in projects),
-        "amount_fen": sum(r["amount_fen"] for r in projects),
-        "matched_fen": sum(r["matched_fen"] for r in projects),
-        "donations": sum(r["donations"] for r in projects),
-        "gifts": sum(r["gifts"] for r in projects),
-    }
-
-
-_SUMMED = ("amount_fen", "matched_fen", "donations")
-
-
-def bar_of(at: dt.datetime, unit: str, tz: dt.tzinfo) -> dt.datetime:
-    """The bar (`date_trunc(unit, …)` in the session's zone) that the moment `at` falls in."""
+def floor_to(at: dt.datetime, grain: str, tz: dt.tzinfo) -> dt.datetime:
+    """The start of the day, hour or minute of the zone `tz` that `at` falls in (`date_trunc` in the session)."""
     local = at.astimezone(tz)
-    if unit == "day":
+    if grain == "day":
         return dt.datetime.combine(local.date(), dt.time(0), tz)
-    return local.replace(minute=0 if unit == "hour" else local.minute, second=0, microsecond=0)
+    return local.replace(minute=0 if grain == "hour" else local.minute, second=0, microsecond=0)
+
+
+def ceil_to(at: dt.datetime, grain: str, tz: dt.tzinfo) -> dt.datetime:
+    down = floor_to(at, grain, tz)
+    if down == at:
+        return down
+    if grain == "day":
+        return dt.datetime.combine(down.date() + dt.timedelta(days=1), dt.time(0), tz)
+    return down + (dt.timedelta(hours=1) if grain == "hour" else dt.timedelta(minutes=1))
+
+
+def split(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo, grains: tuple[str, ...] = GRAINS) -> list[Piece]:
+    """[start, end) as its whole days, whole hours and whole minutes (each the coarsest of `grains` that fits),
+    in time order, and the partial minutes at its edges, for the ledger."""
+    if start >= end:
+        return []
+    if not grains:
+        return [("ledger", start, end)]
+    grain, finer = grains[0], grains[1:]
+    inner_from, inner_to = ceil_to(start, grain, tz), floor_to(end, grain, tz)
+    if inner_from >= inner_to:
+        return split(start, end, tz, finer)
+    return [*split(start, inner_from, tz, finer), (grain, inner_from, inner_to), *split(inner_to, end, tz, finer)]
+
+
+def read_pieces(store: Store, name: str, pieces: list[Piece], **params: Any) -> list[dict]:
+    """`queries/<name>.sql` over `pieces` in one statement (none: no rows)."""
+    return store.query_ranges(name, pieces, **params) if pieces else []
+
+
+# How far apart two pieces of a grain may lie and still be read as one range: a scan reads whole row groups, so
+# reading the minutes between two windows' starts costs less than a statement branch of its own.
+_CLUSTER_GAP = {
+    "minute": dt.timedelta(hours=1),
+    "hour": dt.timedelta(hours=12),
+    "day": dt.timedelta(days=366),
+}
+
+
+def clustered(pieces: set[Piece]) -> list[Piece]:
+    """The ranges to read for `pieces`: the pieces of one grain less than its gap apart merged into one, their rows
+    told apart by their times; the ledger's partial minutes each as they are (a statement branch of its own reads
+    only its row group)."""
+    out: list[Piece] = []
+    for grain, a, b in sorted(pieces):
+        last = out[-1] if out else None
+        if last and last[0] == grain != "ledger" and a - last[2] <= _CLUSTER_GAP[grain]:
+            out[-1] = (grain, last[1], max(last[2], b))
+        else:
+            out.append((grain, a, b))
+    return out
 
 
 class LedgerRows:
@@ -103,81 +110,75 @@ class LedgerRows:
 
 
 class RollupRows(LedgerRows):
-    """The console's rows from the rollup cells and the ledger's partial minutes."""
+    """The console's rows from the rollup cells and the ledger's partial minutes: one statement a question."""
 
     FILTERS = ("category", "project_id", "team_id", "site_id", "street", "channel")
 
-    def _filters(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {k: params[k] for k in self.FILTERS}
-
     def windows(self, store: Store, anchors: dict[str, dict[str, Any]]) -> dict[str, list[dict]]:
-        """console_windows for each set of parameters ({"now": params, "before": params})."""
-        out = {}
-        for label, p in anchors.items():
-            spans = {
-                name: (max(p[since], p["from_at"]), min(p[upto], p["to_at"]))
-                for name, (since, upto) in _WINDOW_SPANS.items()
-            }
-            aligned = {k: ceil_minute(p[k]) for k in ("since_m5", "since_m15", "since_m30", "since_m60", "since_m180")}
-            aligned |= {
-                "since_day": ceil_minute(p["since_day"]),
-                "from_at": ceil_minute(p["from_at"]),
-                "to_at": floor_minute(p["to_at"]),
-                "until": floor_minute(min(p["until"], p["to_at"])),
-            }
-            cells = {r["window"]: r for r in store.query("console_cells_windows", **aligned, **self._filters(p))}
-            window_edges = {name: edges(*span) for name, span in spans.items()}
-            found = _edge_rows(store, sorted({e for es in window_edges.values() for e in es}), self._filters(p))
-            totals = {r: _edge_total(rows) for r, rows in found.items()}
-            out[label] = [
-                {
-                    "window": name,
-                    "total_fen": cells[name]["total_fen"] + sum(totals[e]["total_fen"] for e in window_edges[name]),
-                    "donations": cells[name]["donations"] + sum(totals[e]["donations"] for e in window_edges[name]),
-                }
+        """console_windows for each set of parameters ({"now": params, "before": params}, the same filters): every
+        window a sum of pieces, read at once, nearby pieces of a grain as one range (`clustered`)."""
+        tz = store.event.tz
+        parts = {
+            (label, name): split(max(p[since], p["from_at"]), min(p[upto], p["to_at"]), tz)
+            for label, p in anchors.items()
+            for name, (since, upto) in _WINDOW_SPANS.items()
+        }
+        reads = clustered({piece for ps in parts.values() for piece in ps})
+        filters = {k: next(iter(anchors.values()))[k] for k in self.FILTERS}
+        rows = read_pieces(store, "console_cells_by_range", reads, **filters)
+        by_grain: dict[str, list[tuple[dt.datetime, int, int]]] = {}
+        for r in rows:
+            by_grain.setdefault(reads[r["piece"]][0], []).append((r["minute_at"], r["total_fen"], r["donations"]))
+
+        def total(pieces: list[Piece], column: int) -> int:
+            return sum(row[column] for grain, a, b in pieces for row in by_grain.get(grain, []) if a <= row[0] < b)
+
+        return {
+            label: [
+                {"window": name, "total_fen": total(parts[label, name], 1), "donations": total(parts[label, name], 2)}
                 for name in _WINDOW_SPANS
             ]
-        return out
+            for label in anchors
+        }
 
     def breakdown(self, store: Store, from_at: dt.datetime, to_at: dt.datetime, **filters: Any) -> list[dict]:
         """console_breakdown: money per (dim, key) in [from_at, to_at)."""
-        inner_from, inner_to = whole_minutes(from_at, to_at)
-        rows = store.query("console_cells_breakdown", from_at=inner_from, to_at=inner_to, **filters)
-        merged = {(r["dim"], r["key"]): r for r in rows}
-        for edge_rows in _edge_rows(store, edges(from_at, to_at), filters).values():
-            for e in edge_rows:
-                key = (e["dim"], e["key"])
-                r = merged.setdefault(key, {"dim": e["dim"], "key": e["key"], **dict.fromkeys(_SUMMED, 0)})
-                r.update({k: r[k] + e[k] for k in _SUMMED})
-                r["last_gift_at"] = max((t for t in (r.get("last_gift_at"), e["last_gift_at"]) if t), default=None)
-        return [merged[k] for k in sorted(merged)]
+        return read_pieces(store, "console_cells_breakdown", split(from_at, to_at, store.event.tz), **filters)
 
     def minutes(
         self, store: Store, from_at: dt.datetime, to_at: dt.datetime, unit: str, tz: dt.tzinfo, **filters: Any
     ) -> list[dict]:
-        """console_minutes: money and 人次 per bar of `unit` in [from_at, to_at), bars in the zone `tz`."""
-        inner_from, inner_to = whole_minutes(from_at, to_at)
-        rows = store.query("console_cells_minutes", from_at=inner_from, to_at=inner_to, unit=unit, **filters)
-        bars = {r["bar_at"]: r for r in rows}
-        for (edge_from, _), edge_rows in _edge_rows(store, edges(from_at, to_at), filters).items():
-            if not edge_rows:
-                continue
-            total = _edge_total(edge_rows)
-            at = bar_of(edge_from, unit, tz)
-            bar = bars.setdefault(at, {"bar_at": at, "amount_fen": 0, "matched_fen": 0, "donations": 0})
-            bar["amount_fen"] += total["amount_fen"]
-            bar["matched_fen"] += total["matched_fen"]
-            bar["donations"] += total["gifts"]
-        return [bars[k] for k in sorted(bars)]
+        """console_minutes: money and 人次 per bar of `unit` in [from_at, to_at), bars in the zone `tz` (the
+        session's): no piece coarser than a bar; with no filter, from the minutes' rollup (a row a minute)."""
+        if not any(filters.values()):
+            return read_pieces(store, "console_all_minutes", split(from_at, to_at, tz, ("minute",)), unit=unit)
+        pieces = split(from_at, to_at, tz, GRAINS[GRAINS.index(unit) :])
+        return read_pieces(store, "console_cells_minutes", pieces, unit=unit, **filters)
 
     def latest(self, store: Store, from_at: dt.datetime, to_at: dt.datetime, limit_n: int, **filters: Any) -> list:
         """console_latest_gifts, reading the ledger only from the minute that holds the newest `limit_n` gifts."""
-        inner_from, inner_to = whole_minutes(from_at, to_at)
-        cutoff = store.query(
-            "console_cells_latest_cutoff", from_at=inner_from, to_at=inner_to, limit_n=limit_n, **filters
-        )[0]["cutoff_at"]
+        cutoff = self._cutoff(store, split(from_at, to_at, store.event.tz), limit_n, filters)
         start = max(from_at, cutoff) if cutoff else from_at
         return store.query("console_latest_gifts", from_at=start, to_at=to_at, limit_n=limit_n, **filters)
+
+    def _cutoff(self, store: Store, pieces: list[Piece], limit_n: int, filters: dict[str, Any]) -> dt.datetime | None:
+        """The latest minute at or after which the newest `limit_n` gifts of `pieces` lie (None: fewer). Walked
+        back from the newest cell time; where the count is reached in an hour or a day, that one is read finer."""
+        tz = store.event.tz
+        seen = 0
+        rows = read_pieces(store, "console_cells_received", pieces, **filters)
+        for r in sorted(rows, key=lambda r: r["minute_at"], reverse=True):
+            if seen + r["received"] >= limit_n:
+                grain = pieces[r["piece"]][0]
+                if grain in ("minute", "ledger"):
+                    return floor_to(r["minute_at"], "minute", tz)
+                start = r["minute_at"]
+                finer = split(
+                    start, ceil_to(start + dt.timedelta(minutes=1), grain, tz), tz, GRAINS[GRAINS.index(grain) + 1 :]
+                )
+                return self._cutoff(store, finer, limit_n - seen, filters)
+            seen += r["received"]
+        return None
 
 
 ROLLUPS = RollupRows()

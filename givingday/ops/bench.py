@@ -322,6 +322,7 @@ def console_views() -> dict:
 def bench_console(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)) -> None:
     """The console on the rollup cells against the ledger way (the same figures, asserted equal) and the naive way."""
     from givingday.console.rollup_figures import LEDGER, ROLLUPS
+    from givingday.store.rollups import CELL_TABLES
 
     print(
         f"{'gifts':>12} {'filters':>22} {'rollups p50 ms':>15} {'max ms':>7} {'ledger ms':>14} {'ratio':>6}"
@@ -329,7 +330,8 @@ def bench_console(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)
     )
     for n in sizes:
         store, said = cached_demo_store(n)
-        print(f"  {said}; {store.scalar('select count(*) from rollup_cells'):,} rollup cells")
+        cells = [f"{store.scalar(f'select count(*) from {t}'):,}" for t in CELL_TABLES.values()]
+        print(f"  {said}; rollup cells by the day, hour and minute: {' + '.join(cells)}")
         event = store.event
         now = dt.datetime(2020, 9, 8, 20, 59, 41, tzinfo=event.tz)  # the windows' edges fall inside minutes
         views = console_views()

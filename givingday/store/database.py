@@ -84,21 +84,39 @@ class StoreDamaged(RuntimeError):
 _INCLUDE = re.compile(r"^(?P<indent>[ \t]*)-- include: (?P<name>[a-z0-9_]+)[ \t]*$", re.MULTILINE)
 
 
+_EACH_RANGE = re.compile(r"^(?P<indent>[ \t]*)-- each range: (?P<name>[a-z0-9_]+)[ \t]*$", re.MULTILINE)
+_RANGE_PARAMS = re.compile(r":(piece|from_at|to_at)\b")
+
+
 @cache
-def query_text(name: str) -> str:
+def query_text(name: str, kinds: tuple[str, ...] = ()) -> str:
     """The SQL of `queries/<name>.sql`. Code refers to a query only by this name.
 
     A line `-- include: other` stands for the body of `queries/other.sql` (its leading comment, the header,
     left out), so SQL that several questions share is written once and each file still reads as a whole:
-    `with filtered as (\n    -- include: console_filtered\n)`."""
+    `with filtered as (\n    -- include: console_filtered\n)`. A line `-- each range: part` stands for one
+    `union all` branch a range (`Store.query_ranges`): the body of `queries/part_<kind>.sql` for each of `kinds`,
+    its :piece, :from_at and :to_at numbered; with no kinds, `part_minute` once, its parameters as they are."""
+    return _EACH_RANGE.sub(lambda m: _branches(m["name"], m["indent"], kinds), _with_includes(name))
+
+
+@cache
+def _with_includes(name: str) -> str:
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise ValueError(f"bad query name {name!r}")
     text = (config.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
     return _INCLUDE.sub(lambda m: _included(m["name"], m["indent"]), text)
 
 
+def _branches(part: str, indent: str, kinds: tuple[str, ...]) -> str:
+    if not kinds:
+        return _included(f"{part}_minute", indent)
+    branches = [_RANGE_PARAMS.sub(rf":\1_{i}", _included(f"{part}_{kind}", indent)) for i, kind in enumerate(kinds)]
+    return f"\n{indent}union all\n".join(branches)
+
+
 def _included(name: str, indent: str) -> str:
-    lines = query_text(name).rstrip().removesuffix(";").splitlines()
+    lines = _with_includes(name).rstrip().removesuffix(";").splitlines()
     while lines and lines[0].startswith("--"):
         lines.pop(0)
     return "\n".join(indent + line if line else line for line in lines)
@@ -186,6 +204,19 @@ class _Queries:
     def query_many(self, calls: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
         """Several named queries on one connection and one snapshot: {label: (query name, params)}."""
         return _query_many(self.engine, calls)
+
+    def query_ranges(
+        self, name: str, ranges: list[tuple[str, dt.datetime, dt.datetime]], **params: Any
+    ) -> list[dict[str, Any]]:
+        """`queries/<name>.sql` over several half-open ranges at once, each (kind, from, to) one `union all` branch
+        (`query_text`'s `-- each range`), its rows tagged with the range's place in `ranges` (`piece`). Each
+        branch's range is a constant of its own: the scan skips to its row groups (an `or` of ranges would not)."""
+        numbered = {
+            f"{p}_{i}": v for i, (_, a, b) in enumerate(ranges) for p, v in (("piece", i), ("from_at", a), ("to_at", b))
+        }
+        with self.engine.connect() as conn:
+            text = query_text(name, tuple(kind for kind, _, _ in ranges))
+            return [dict(r) for r in conn.execute(sa.text(text), {**params, **numbered}).mappings().all()]
 
     def query_rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""

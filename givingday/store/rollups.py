@@ -2,7 +2,7 @@
 
 `add_events` takes a SQL `select` of ledger-shaped rows (occurred_at, amount_fen, matched_fen,
 donation_count, project_id, team_id, site_id, channel, kind, gift_at) and adds them to every rollup: the
-screens' totals and minutes, and the console's cells (every filter's dimension per minute). The
+screens' totals and minutes, and the console's cells (every filter's dimension per day, hour and minute). The
 totals stay exact: a test compares every rollup with the ledger after imports, refunds and corrections.
 
 On PostgreSQL several boards write at once. An upsert alone loses no update (`on conflict do update` adds to the
@@ -43,34 +43,40 @@ on conflict (dim, key) do update set
 """
 
 _MINUTES = """
-insert into rollup_minutes (minute_at, amount_fen, matched_fen, donations)
+insert into rollup_minutes (minute_at, amount_fen, matched_fen, donations, gifts)
 select date_trunc('minute', occurred_at), cast(sum(amount_fen) as bigint), cast(sum(matched_fen) as bigint),
-       cast(sum(donation_count) as bigint)
+       cast(sum(donation_count) as bigint),
+       cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint)
 from new_events
 group by date_trunc('minute', occurred_at)
 on conflict (minute_at) do update set
     amount_fen = rollup_minutes.amount_fen + excluded.amount_fen,
     matched_fen = rollup_minutes.matched_fen + excluded.matched_fen,
-    donations = rollup_minutes.donations + excluded.donations
+    donations = rollup_minutes.donations + excluded.donations,
+    gifts = rollup_minutes.gifts + excluded.gifts
 """
 
 _CELLS = """
-insert into rollup_cells (minute_at, project_id, team_key, site_key, channel, amount_fen, matched_fen, donations,
-                          gifts, received, last_gift_at)
-select date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel,
+insert into {table} (minute_at, project_id, team_key, site_key, channel, amount_fen, matched_fen, donations,
+                     gifts, received, last_gift_at)
+select date_trunc('{unit}', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel,
        cast(sum(amount_fen) as bigint), cast(sum(matched_fen) as bigint), cast(sum(donation_count) as bigint),
        cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint),
        cast(count(gift_at) as bigint), max(gift_at)
 from new_events
-group by date_trunc('minute', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel
+group by date_trunc('{unit}', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel
 on conflict (minute_at, project_id, team_key, site_key, channel) do update set
-    amount_fen = rollup_cells.amount_fen + excluded.amount_fen,
-    matched_fen = rollup_cells.matched_fen + excluded.matched_fen,
-    donations = rollup_cells.donations + excluded.donations,
-    gifts = rollup_cells.gifts + excluded.gifts,
-    received = rollup_cells.received + excluded.received,
-    last_gift_at = greatest(rollup_cells.last_gift_at, excluded.last_gift_at)
+    amount_fen = {table}.amount_fen + excluded.amount_fen,
+    matched_fen = {table}.matched_fen + excluded.matched_fen,
+    donations = {table}.donations + excluded.donations,
+    gifts = {table}.gifts + excluded.gifts,
+    received = {table}.received + excluded.received,
+    last_gift_at = greatest({table}.last_gift_at, excluded.last_gift_at)
 """
+
+# The console's cells at each grain (migration 0012_rollup_grains): a range is read as whole days, whole hours and
+# whole minutes (console/rollup_figures.py). Days and hours are the event's, the session's zone.
+CELL_TABLES = {"day": "rollup_cells_day", "hour": "rollup_cells_hour", "minute": "rollup_cells"}
 
 IMPORTED_GIFTS = "donations where import_id = :import_id"
 
@@ -101,9 +107,10 @@ def take_turn(conn: sa.Connection) -> None:
 
 
 def add_events(conn: sa.Connection, select_sql: str, params: dict[str, Any]) -> None:
-    """Add the rows of `select_sql` to every rollup (one CTE, three upserts)."""
+    """Add the rows of `select_sql` to every rollup (one CTE, an upsert a table)."""
     take_turn(conn)
-    for upsert in (_TOTALS, _MINUTES, _CELLS):
+    cells = [_CELLS.format(table=table, unit=unit) for unit, table in CELL_TABLES.items()]
+    for upsert in (_TOTALS, _MINUTES, *cells):
         stmt = sa.text(f"with new_events as ({select_sql}) {upsert}")
         if "ids" in params:
             stmt = stmt.bindparams(sa.bindparam("ids", expanding=True))

@@ -1,0 +1,7 @@
+-- console_cells_range_day: the console's cells of whole days (rollup_cells_day) in one range: a branch of
+-- console_cells_filtered (its line `-- each range`), the range's parameters numbered there.
+-- Grain: one row per cell (one day of one project, team, site and channel) in [:from_at, :to_at).
+-- Parameters: :piece — the range's place among the statement's ranges; :from_at, :to_at — on a day.
+select cast(:piece as integer) as piece, c.*
+from rollup_cells_day c
+where c.minute_at >= :from_at and c.minute_at < :to_at
