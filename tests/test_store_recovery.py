@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from givingday.ingest.inbox import process_pending
 from givingday.store.database import Store, StoreDamaged
 from givingday.web.serve import prepare_store
 from tests.conftest import CANONICAL_HEADER, FIXTURES, ROOT
@@ -98,3 +99,26 @@ def test_a_store_that_is_not_a_store_is_said_plainly(tmp_path, capsys):
     assert cli.main(["--db", str(bad), "status"]) == 2
     err = capsys.readouterr().err
     assert "cannot be opened as a DuckDB store" in err and "Traceback" not in err
+
+
+@pytest.mark.postgres
+def test_a_new_postgresql_database_takes_no_files_from_processed(pg_store, pg_server, pg_roster_template, capsys):
+    """processed/ beside a server store's inbox is no one database's: a board started on a new (or restored)
+    database must not import the files another database took in, and `status` must not call them lost."""
+    pg_store.inbox.mkdir(parents=True, exist_ok=True)
+    for name, text in FILES.items():
+        (pg_store.inbox / name).write_text(text)
+    process_pending(pg_store)
+    assert len(list((pg_store.inbox.parent / "processed").glob("*.report.json"))) == 3
+    other = pg_server.database(template=pg_roster_template)
+    store = prepare_store(other)
+    t = store.query("totals_overall")[0]
+    assert (t["donations"], t["amount_fen"]) == (0, 0)
+    store.dispose()
+    from givingday import cli
+
+    assert cli.main(["--db", other, "status"]) == 0
+    said = capsys.readouterr()
+    assert "lacks" not in said.err and "not in the store" not in said.out
+    t = pg_store.query("totals_overall")[0]
+    assert (t["donations"], t["amount_fen"]) == (90, _expected_fen())

@@ -37,7 +37,9 @@ class Missing:
 
 
 def missing_imports(store: Store, processed: Path) -> list[Missing]:
-    if not processed.is_dir():
+    """Only a DuckDB file loses commits so: a PostgreSQL server recovers its own, and `processed/` beside its inbox
+    belongs to no one database (a new or restored database must not take another's files)."""
+    if not store.is_duckdb or not processed.is_dir():
         return []
     newest = store.query("imports_recent", limit_n=1)
     since = newest[0]["started_at"] - MARGIN if newest else None
