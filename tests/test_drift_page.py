@@ -5,11 +5,10 @@ with its reason and nothing is kept; a leader may not open the page."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from givingday import accounts
 from givingday.ingest.batch import import_bytes
 from tests.conftest import CANONICAL_HEADER, unescaped
+from tests.signed_in import add_users, signed_in_page
 
-PASSWORD = "a long enough password"
 GIFTS = CANONICAL_HEADER + (
     "G1,2020-09-07 10:00:00,12345.67,0,P001,,,qr,张三\n"
     "G2,2020-09-07 10:05:00,100,0,P001,,,qr,李四\n"
@@ -20,15 +19,12 @@ GIFTS = CANONICAL_HEADER + (
 @pytest.fixture
 def drift_store(page_store):
     import_bytes(page_store, GIFTS.encode(), "page.csv")
-    for name, role in (("ana", "organizer"), ("lee", "leader")):
-        accounts.add_user(name, role, PASSWORD, page_store.location)
+    add_users(page_store, {"ana": "organizer", "lee": "leader"})
     return page_store
 
 
 def drift_page(store, name: str = "ana") -> AppTest:
-    at = AppTest.from_file("../pages/drift.py", default_timeout=60)
-    at.session_state["user"] = accounts.sign_in(name, PASSWORD, location=store.location, throttle=accounts.Throttle())
-    return at
+    return signed_in_page(store, "drift", name)
 
 
 def type_figures(at: AppTest, raised: str, count: str, as_of: str = "2020-09-07 12:00") -> AppTest:

@@ -6,11 +6,12 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from givingday import accounts, clock
+from givingday import clock
 from givingday.ingest.batch import import_bytes
 from givingday.money import format_wan_yuan, format_yuan
 from givingday.report.scope import parse_as_of
 from tests.conftest import CANONICAL_HEADER
+from tests.signed_in import add_users, signed_in_page
 
 GIFTS = CANONICAL_HEADER + (
     "S1,2020-09-07 09:59:00,12345.67,0,P001,T001,,qr,张三\n"
@@ -19,23 +20,17 @@ GIFTS = CANONICAL_HEADER + (
 )
 
 
-PASSWORD = "a long enough password"
-
-
 @pytest.fixture
 def summary_store(page_store):
     """The page's store with the gifts above and a user of each role that may see the summary."""
     import_bytes(page_store, GIFTS.encode(), "page.csv")
-    for name, role in (("lee", "leader"), ("ana", "organizer"), ("adm", "admin")):
-        accounts.add_user(name, role, PASSWORD, page_store.location)
+    add_users(page_store, {"lee": "leader", "ana": "organizer", "adm": "admin"})
     return page_store
 
 
 def summary_page(store, name: str = "lee") -> AppTest:
     """The summary page as a signed-in user of that name sees it."""
-    at = AppTest.from_file("../pages/summary.py", default_timeout=60)
-    at.session_state["user"] = accounts.sign_in(name, PASSWORD, location=store.location, throttle=accounts.Throttle())
-    return at
+    return signed_in_page(store, "summary", name)
 
 
 def _metrics(at) -> dict[str, str]:
