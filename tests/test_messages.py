@@ -4,6 +4,7 @@ one reaches a public page (the wall's feed and stream, the Streamlit big screen)
 import asyncio
 import json
 
+import pytest
 from starlette.requests import Request
 from streamlit.testing.v1 import AppTest
 
@@ -47,6 +48,19 @@ def test_an_import_stores_each_new_gifts_message_scrubbed_and_pending(store):
         ("msg:M4", "M4", "不予展示的留言", "pending", None),
     ]
     assert store.scalar("select count(*) from donations where memo is not null") == 0  # not in the gift's row
+
+
+@pytest.mark.both_stores
+def test_a_file_of_stored_and_new_gifts_brings_the_new_gifts_messages_only(store):
+    lines = GIFTS.splitlines(keepends=True)
+    import_bytes(store, (HEADER + lines[1] + lines[5]).encode(), "first.csv")  # M1 with a message, M5 without
+    later = HEADER + lines[1].replace("加油！", "改过的留言") + lines[2] + lines[5].replace("孙八,", "孙八,后补的留言")
+    report = import_bytes(store, later.encode(), "later.csv")
+    assert (report.rows_new, report.rows_duplicate) == (1, 2)
+    assert rows(store) == [
+        ("msg:M1", "M1", "加油！电话***", "pending", None),  # what the gift came with, not the later file's
+        ("msg:M2", "M2", "<script>alert(1)</script> **粗体**", "pending", None),
+    ]  # and none for M5, stored before without one
 
 
 def test_the_platform_exports_message_column_is_read(store):

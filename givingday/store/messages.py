@@ -17,10 +17,17 @@ DECISIONS = {"approved": "message_approved", "denied": "message_denied"}  # stat
 
 def add_import(conn: sa.Connection, import_id: int, staged: pa.Table) -> int:
     """Store, as pending, the messages of this import's new gifts (`staged`: the judged gifts with their scrubbed
-    `message`); how many. A gift stored before keeps what it had: its message is not taken from this file."""
+    `message`, after the new ones were inserted); how many. A gift stored before keeps what it had: its message
+    is not taken from this file."""
     said = staged.filter(pc.is_valid(staged["message"]))
     if not said.num_rows:
         return 0
+    new = conn.execute(sa.text("select count(*) from donations where import_id = :id"), {"id": import_id}).scalar_one()
+    if not new:
+        return 0
+    if new < staged.num_rows:  # some of the file's gifts were stored before: only this import's have a message
+        mine = conn.execute(sa.text("select donation_id from donations where import_id = :id"), {"id": import_id})
+        said = said.filter(pc.is_in(said["donation_id"], pa.array(mine.scalars().all(), pa.string())))
     now = dt.datetime.now(dt.UTC)
     rows = pa.table(
         {
@@ -31,17 +38,7 @@ def add_import(conn: sa.Connection, import_id: int, staged: pa.Table) -> int:
             "received_at": pa.array([now] * said.num_rows, pa.timestamp("us", tz="UTC")),
         }
     )
-    if not bulk.insert_staged(conn, "donor_messages", rows, rows.column_names):
-        return 0
-    mine = {"now": now, "import_id": import_id}
-    conn.execute(  # a message of a gift stored before this file (a duplicate row) is not this import's
-        sa.text(
-            "delete from donor_messages where received_at = :now and status = 'pending' and donation_id not in"
-            " (select donation_id from donations where import_id = :import_id)"
-        ),
-        mine,
-    )
-    return conn.execute(sa.text("select count(*) from donor_messages where received_at = :now"), mine).scalar()
+    return bulk.insert_staged(conn, "donor_messages", rows, rows.column_names)
 
 
 def decide(conn: sa.Connection, message_id: str, status: str, user: str) -> bool:
