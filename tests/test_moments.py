@@ -1,5 +1,7 @@
 """Goal moments on the screens (givingday/screens/moments.py) and 人数 (distinct donors, kept at import)."""
 
+import pytest
+
 from givingday.ingest.batch import import_bytes
 from givingday.screens import render as bigscreen
 from givingday.screens.moments import GOAL_SECONDS, MomentQueue
@@ -72,6 +74,7 @@ def test_the_wall_feed_lists_the_goals_and_shows_the_moment_asked(page_store):
     assert 'class="celebrate' not in wall_response("site=S001&celebrate=goal:project:P002").body.decode()
 
 
+@pytest.mark.both_stores
 def test_donors_are_counted_once_per_district_and_site_across_imports(store):
     import_bytes(store, EARLY.encode(), "early.csv")  # 李四 twice (S001 via T002's home, S002)
     import_bytes(store, LATER.encode(), "later.csv")  # 某公司 at S001, 王五 at S001

@@ -10,35 +10,40 @@ import sqlalchemy as sa
 
 from givingday.store import rollups
 
-# This import's new gifts, per scope ('' the district, else the site), each donor once with its first gift.
-_IMPORTED = """
-    select '' as scope, donor_hash, min(occurred_at) as first_at
-    from (select * from {source}) g group by donor_hash
+_IMPORTED = "imported_donors"  # this import's donors, per scope, read once from its gifts
+
+# This import's new gifts, per scope ('' the district, else the site), each donor once with its first gift: one
+# read of the gifts, by site, then the district from that.
+_READ_ONCE = f"""
+    create temporary table {_IMPORTED} as
+    with by_site as (
+        select site_id, donor_hash, min(occurred_at) as first_at
+        from (select * from {{source}}) g group by site_id, donor_hash
+    )
+    select '' as scope, donor_hash, min(first_at) as first_at from by_site group by donor_hash
     union all
-    select site_id, donor_hash, min(occurred_at)
-    from (select * from {source}) g where site_id is not null group by site_id, donor_hash
+    select site_id, donor_hash, first_at from by_site where site_id is not null
 """
 
 
 def add_import(conn: sa.Connection, import_id: int, source: str = rollups.IMPORTED_GIFTS) -> None:
     """Count the donors first seen in this import's gifts, in the import's transaction. `source` is where they
     are read: the stored gifts of `import_id`, or the Arrow table of them as staged (`bulk.arrow_view`)."""
-    imported = _IMPORTED.format(source=source)
+    conn.execute(sa.text(_READ_ONCE.format(source=source)), {"import_id": import_id})
     conn.execute(
         sa.text(
             f"""insert into donor_counts (scope, donors)
-            select n.scope, count(*) from ({imported}) n
+            select n.scope, count(*) from {_IMPORTED} n
             where not exists (select 1 from donor_firsts f where f.scope = n.scope and f.donor_hash = n.donor_hash)
             group by n.scope
             on conflict (scope) do update set donors = donor_counts.donors + excluded.donors"""
-        ),
-        {"import_id": import_id},
+        )
     )
     conn.execute(
         sa.text(
             f"""insert into donor_firsts (scope, donor_hash, first_at)
-            select scope, donor_hash, first_at from ({imported}) n
+            select scope, donor_hash, first_at from {_IMPORTED}
             on conflict (scope, donor_hash) do update set first_at = least(donor_firsts.first_at, excluded.first_at)"""
-        ),
-        {"import_id": import_id},
+        )
     )
+    conn.execute(sa.text(f"drop table {_IMPORTED}"))
