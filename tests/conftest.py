@@ -197,6 +197,7 @@ def page_store(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]
     for cached in (
         board.cached_query,
         board.cached_console,
+        board.cached_volunteers,
         board.cached_alerts,
         board.cached_report,
         board.cached_report_charts,

@@ -15,6 +15,7 @@ import pytest
 
 from givingday import config
 from givingday.console import volunteers
+from givingday.console.figures import Filters
 from givingday.demo import simulate
 from givingday.ingest.batch import import_bytes
 from givingday.ingest.roster import RosterError, load_roster, read_roster
@@ -23,6 +24,7 @@ from givingday.report.pdf import pdf_bytes
 from givingday.report.scope import make_scope, parse_as_of
 from givingday.report.text import volunteer_rows
 from givingday.report.workbook import xlsx_bytes
+from givingday.web import board
 from tests.conftest import CANONICAL_HEADER, FIXTURES
 from tests.test_report_files import _tool
 
@@ -89,6 +91,20 @@ def test_a_window_ending_mid_day_counts_only_the_shifts_minutes_before_it(staffe
     cells = volunteers.site_hours(staffed, staffed.event, start, start + dt.timedelta(hours=11))
     rows = {r.site_id: (r.total_fen, r.volunteer_minutes) for r in volunteers.sites(cells)}
     assert rows == {"S001": (11_000, 180), "S002": (3_700, 240)}
+
+
+def test_the_console_reads_its_volunteers_once_a_slot_for_every_project_filter(staffed, page_store, monkeypatch):
+    slot = [0]
+    monkeypatch.setattr(board, "current_bucket", lambda: slot[0])
+
+    def s001_at_ten(view: volunteers.ConsoleView) -> int:
+        return int(view.cells.query("site_id == 'S001' and hour == 10")["total_fen"].iloc[0])
+
+    assert s001_at_ten(board.volunteers_view(Filters(day=DAY))) == 11_000
+    import_bytes(staffed, (CANONICAL_HEADER + "G7,2020-09-07 10:20:00,1000,0,P001,,S001,qr,周九\n").encode(), "g7.csv")
+    assert s001_at_ten(board.volunteers_view(Filters(day=DAY, project_id="P002"))) == 11_000  # read in this slot
+    slot[0] = board.FIGURES_SLOTS
+    assert s001_at_ten(board.volunteers_view(Filters(day=DAY))) == 111_000
 
 
 def test_short_of_hands_and_quiet_sites_by_the_stated_rule():

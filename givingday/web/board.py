@@ -18,7 +18,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from givingday import accounts, clock, config, labels, session_cookie
-from givingday.console import alerts
+from givingday.console import alerts, volunteers
 from givingday.console import figures as console
 from givingday.forecast.model import Forecast, store_forecast
 from givingday.ingest import inbox
@@ -148,6 +148,13 @@ def cached_console(filters: console.Filters, bucket: int) -> dict[str, Any]:
     return console.figures(shared_store().reader, filters, event, now)
 
 
+@st.cache_data(ttl=30, max_entries=16, show_spinner=False)
+def cached_volunteers(window: console.Filters, bucket: int) -> volunteers.ConsoleView:
+    """The console's volunteers section for one day and time range, shared like its figures."""
+    event, _, now = board_time()
+    return volunteers.console_view(shared_store().reader, window, event, now)
+
+
 @st.cache_data(ttl=30, max_entries=4, show_spinner=False)
 def cached_alerts(bucket: int) -> dict[str, Any]:
     """The alerts page's figures, shared by every organizer who has it open."""
@@ -204,6 +211,13 @@ FIGURES_SLOTS = 3  # the console's and alerts' figures are read at most once per
 def console_figures(filters: console.Filters) -> dict[str, Any]:
     """The console's figures for these filters, shared by every console that refreshes in the same slots."""
     return cached_console(filters, current_bucket() // FIGURES_SLOTS)
+
+
+def volunteers_view(filters: console.Filters) -> volunteers.ConsoleView:
+    """The console's volunteers section: its day and time range only (a shift serves every project at its site),
+    so consoles filtered by project or team share one reading."""
+    window = console.Filters(day=filters.day, from_time=filters.from_time, to_time=filters.to_time)
+    return cached_volunteers(window, current_bucket() // FIGURES_SLOTS)
 
 
 def forecast_now() -> Forecast:
