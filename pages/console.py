@@ -9,7 +9,7 @@ from givingday.console import charts, exports, sitemap, tables, volunteers, word
 from givingday.console import figures as console
 from givingday.forecast import words
 from givingday.money import format_wan, format_yuan
-from givingday.web.board import allow_only, board_time, console_figures, forecast_now, shared_store
+from givingday.web.board import allow_only, board_time, console_figures, forecast_now, shared_store, volunteers_view
 from givingday.web.widgets import page_top, refreshed_every, table
 
 REFRESH_SECONDS = 10
@@ -201,12 +201,12 @@ def live(f: console.Filters) -> None:
     with tabs[5]:
         table(tables.latest_gifts(data["latest"], event.tz), "latest_gifts", height=420)
     with tabs[6]:
-        show_volunteers(f, event, now)
+        show_volunteers(f)
     refreshed_every(REFRESH_SECONDS, now, event.tz)
 
 
-def show_volunteers(f: console.Filters, event, now: dt.datetime) -> None:
-    v = volunteers.console_view(shared_store(), f, event, now)
+def show_volunteers(f: console.Filters) -> None:
+    v = volunteers_view(f)
     if not v.has_shifts:
         st.info("此范围内没有志愿者班次（名册 shifts.csv）。No volunteer shifts in this view.", icon=":material/info:")
         return
