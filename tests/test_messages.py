@@ -12,7 +12,7 @@ from givingday import accounts
 from givingday.ingest.batch import import_bytes
 from givingday.screens import stream, wall
 from givingday.store import messages
-from tests.conftest import CANONICAL_HEADER
+from tests.conftest import CANONICAL_HEADER, wait_until
 
 HEADER = CANONICAL_HEADER.rstrip("\n") + ",message\n"
 GIFTS = HEADER + (
@@ -158,6 +158,27 @@ def test_nothing_unapproved_reaches_a_public_page(page_store):
     for name in ("wall feed", "wall stream", "big screen"):
         assert "加油！电话***" in pages[name], name
         assert "&lt;script&gt;alert(1)&lt;/script&gt; **粗体**" in pages[name], name  # escaped, Markdown as typed
+
+
+def test_an_approval_withdrawn_takes_the_message_off_the_wall_and_out_of_the_queue(page_store):
+    import_bytes(page_store, GIFTS.encode(), "m.csv")
+    moderate(page_store)
+    assert "加油！电话***" in wall_get("")
+    with page_store.writing() as conn:
+        assert messages.withdraw(conn, "msg:M1", "bo")
+        assert not messages.withdraw(conn, "msg:M1", "bo")  # withdrawn already
+        assert not messages.withdraw(conn, "msg:M3", "bo")  # pending: no approval to withdraw
+        assert not messages.decide(conn, "msg:M1", "approved", "ana")  # denied now, not back in the queue
+    wait_until(lambda: "加油！电话***" not in wall_get(""), 10, "the feed's snapshot after the withdrawal")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; **粗体**" in wall_get("")  # M2 stays approved
+    assert [r[3:] for r in rows(page_store)] == [
+        ("denied", "bo"),
+        ("approved", "ana"),
+        ("pending", None),
+        ("denied", "bo"),
+    ]
+    assert ("bo", "message_withdrawn", "msg:M1") in audit_rows(page_store)
+    assert ("ana", "message_approved", "msg:M1") in audit_rows(page_store)  # the approval stays on record
 
 
 def test_the_moderation_page_lists_the_queue_and_decides(page_store):

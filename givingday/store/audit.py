@@ -22,6 +22,7 @@ ACTIONS = {
     "upload": "上传文件",
     "message_approved": "留言通过",
     "message_denied": "留言不予展示",
+    "message_withdrawn": "留言撤回通过",
 }
 
 

@@ -1,5 +1,6 @@
 """Donors' messages (留言): kept apart from their gifts, scrubbed at import, pending until an organizer approves or
-denies them. Only an approved message is read by a public screen (`queries/screen_sites_latest_gifts.sql`)."""
+denies them. Only an approved message is read by a public screen (`queries/screen_sites_latest_gifts.sql`); an
+approval withdrawn makes it denied."""
 
 from __future__ import annotations
 
@@ -46,13 +47,26 @@ def decide(conn: sa.Connection, message_id: str, status: str, user: str) -> bool
     as it is (a second click of the same button changes nothing): returns whether this call decided it."""
     if status not in DECISIONS:
         raise ValueError(f"a message is approved or denied, not {status!r}")
+    return _move(conn, message_id, "pending", status, user, DECISIONS[status], "留言审核 message moderated")
+
+
+def withdraw(conn: sa.Connection, message_id: str, user: str) -> bool:
+    """Take an approved message off the public screens: it becomes denied, not pending again, so it does not go
+    back to the queue where another organizer, not knowing why, could approve it again. Who withdrew it and when
+    replace the approval, which stays in the audit trail beside this. Returns whether this call withdrew it (a
+    message not approved, or withdrawn already, is left as it is)."""
+    return _move(conn, message_id, "approved", "denied", user, "message_withdrawn", "撤回通过 approval withdrawn")
+
+
+def _move(conn: sa.Connection, message_id: str, was: str, status: str, user: str, action: str, reason: str) -> bool:
+    """One message from `was` to `status`, with who and when and its audit line; False when it was not `was`."""
     changed = conn.execute(
         sa.text(
             "update donor_messages set status = :status, decided_by = :user, decided_at = :at"
-            " where message_id = :message_id and status = 'pending'"
+            " where message_id = :message_id and status = :was"
         ),
-        {"status": status, "user": user, "at": dt.datetime.now(dt.UTC), "message_id": message_id},
+        {"status": status, "user": user, "at": dt.datetime.now(dt.UTC), "message_id": message_id, "was": was},
     ).rowcount
     if changed:
-        audit.record(conn, user, DECISIONS[status], "留言审核 message moderated", target_id=message_id)
+        audit.record(conn, user, action, reason, target_id=message_id)
     return bool(changed)
