@@ -8,11 +8,11 @@ import pytest
 from starlette.requests import Request
 from streamlit.testing.v1 import AppTest
 
-from givingday import accounts
 from givingday.ingest.batch import import_bytes
 from givingday.screens import stream, wall
 from givingday.store import messages
 from tests.conftest import CANONICAL_HEADER, wait_until
+from tests.signed_in import add_users, signed_in_page
 
 HEADER = CANONICAL_HEADER.rstrip("\n") + ",message\n"
 GIFTS = HEADER + (
@@ -183,12 +183,8 @@ def test_an_approval_withdrawn_takes_the_message_off_the_wall_and_out_of_the_que
 
 def test_the_moderation_page_lists_the_queue_and_decides(page_store):
     import_bytes(page_store, GIFTS.encode(), "m.csv")
-    accounts.add_user("ana", "organizer", "a long enough password", page_store.location)
-    at = AppTest.from_file("../pages/moderation.py", default_timeout=30)
-    at.session_state["user"] = accounts.sign_in(
-        "ana", "a long enough password", location=page_store.location, throttle=accounts.Throttle()
-    )
-    at.run()
+    add_users(page_store, {"ana": "organizer"})
+    at = signed_in_page(page_store, "moderation", "ana").run()
     assert not at.exception
     assert [t.value for t in at.text][:4] == [
         "加油！电话***",
