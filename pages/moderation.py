@@ -18,6 +18,12 @@ def _decide(message_id: str, status: str, user: str) -> None:
     st.session_state["moderated"] = (message_id, status, decided)
 
 
+def _withdraw(message_id: str, user: str) -> None:
+    with shared_store().writing() as conn:
+        withdrawn = messages.withdraw(conn, message_id, user)
+    st.session_state["moderated"] = (message_id, "denied", withdrawn)
+
+
 def _said() -> None:
     """What the last click did, said once (a second click of the same button decided nothing)."""
     last = st.session_state.pop("moderated", None)
@@ -70,6 +76,13 @@ def queue() -> None:
             for m in decided:
                 st.caption(f"{_gift_line(m, tz)} · {m['decided_by']} {m['decided_at'].astimezone(tz):%m-%d %H:%M}")
                 st.text(m["message_text"])
+                if status == "approved":  # withdrawn, it is denied: off every public page
+                    st.button(
+                        "撤回通过 Withdraw approval",
+                        key=f"undo_{m['message_id']}",
+                        on_click=_withdraw,
+                        args=(m["message_id"], user.name),
+                    )
 
 
 def main() -> None:

@@ -200,6 +200,9 @@ def test_the_moderation_page_lists_the_queue_and_decides(page_store):
         ("pending", None),
         ("denied", "ana"),
     ]
+    at.button(key="undo_msg:M1").click().run()
+    assert [e.value for e in at.success] == ["msg:M1：不予展示 Denied"]
+    assert [r[3] for r in rows(page_store)] == ["denied", "pending", "pending", "denied"]
 
 
 def test_the_moderation_page_needs_an_organizer(page_store):
