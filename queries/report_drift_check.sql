@@ -14,6 +14,7 @@ with newest as (
         r.ours_donations,
         r.theirs_donations,
         r.is_flagged,
+        r.cause,
         r.cause_text,
         row_number() over (partition by r.project_id order by r.check_id desc) as nth
     from drift_rows r
@@ -24,6 +25,7 @@ select
     c.checked_at,
     c.file_name,
     n.as_of as check_as_of,
+    n.as_of,
     n.project_id,
     coalesce(p.name, n.project_id) as project_name,
     n.ours_fen,
@@ -32,6 +34,7 @@ select
     n.ours_donations,
     n.theirs_donations,
     n.is_flagged,
+    n.cause,
     n.cause_text
 from newest n
 join drift_checks c on c.check_id = n.check_id

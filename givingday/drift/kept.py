@@ -4,7 +4,9 @@ leadership report (which reads the newest through the same query)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -111,19 +113,21 @@ def recent_checks(store: Store, n: int = 20) -> list[Check]:
     ]
 
 
+def kept_drift(r: Mapping[str, Any]) -> Drift:
+    """One kept project's row (`drift_check_rows`, `report_drift_check`) as the comparison made it."""
+    return Drift(
+        r["project_id"],
+        r["project_name"],
+        r["as_of"],
+        int(r["ours_fen"]),
+        int(r["theirs_fen"]),
+        int(r["ours_donations"]),
+        int(r["theirs_donations"]),
+        bool(r["is_flagged"]),
+        r["cause"],
+        r["cause_text"] or "",
+    )
+
+
 def check_rows(store: Store, check_id: int) -> list[Drift]:
-    return [
-        Drift(
-            r["project_id"],
-            r["project_name"],
-            r["as_of"],
-            int(r["ours_fen"]),
-            int(r["theirs_fen"]),
-            int(r["ours_donations"]),
-            int(r["theirs_donations"]),
-            bool(r["is_flagged"]),
-            r["cause"],
-            r["cause_text"] or "",
-        )
-        for r in store.query("drift_check_rows", check_id=check_id)
-    ]
+    return [kept_drift(r) for r in store.query("drift_check_rows", check_id=check_id)]

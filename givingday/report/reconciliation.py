@@ -8,22 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-
-@dataclass(frozen=True)
-class CheckedProject:
-    project_id: str
-    name: str
-    ours_fen: int
-    theirs_fen: int
-    ours_donations: int
-    theirs_donations: int
-    flagged: bool
-    cause_text: str
-    as_of: dt.datetime | None = None  # this project's comparison's official time
-
-    @property
-    def diff_fen(self) -> int:
-        return self.ours_fen - self.theirs_fen
+from givingday.drift.compare import Drift
+from givingday.drift.kept import kept_drift
 
 
 @dataclass(frozen=True)
@@ -32,7 +18,7 @@ class Reconciliation:
     checked_at: dt.datetime
     as_of: dt.datetime  # the platform's count's exclusive end, of the newest comparison
     flagged: int
-    projects: list[CheckedProject]
+    projects: list[Drift]  # each with its own comparison's official time (`until`)
     checks: int = 1  # how many comparisons the projects' rows come from
 
 
@@ -47,19 +33,6 @@ def from_rows(rows: list[dict[str, Any]]) -> Reconciliation | None:
         newest["checked_at"],
         newest["check_as_of"],
         sum(1 for r in rows if r["is_flagged"]),
-        [
-            CheckedProject(
-                r["project_id"],
-                r["project_name"],
-                int(r["ours_fen"]),
-                int(r["theirs_fen"]),
-                int(r["ours_donations"]),
-                int(r["theirs_donations"]),
-                bool(r["is_flagged"]),
-                r["cause_text"] or "",
-                r["check_as_of"],
-            )
-            for r in rows
-        ],
+        [kept_drift(r) for r in rows],
         len({r["check_id"] for r in rows}),
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from givingday.drift.compare import Drift
 from givingday.forecast import words
 from givingday.labels import chinese_half
 from givingday.money import format_percent, format_wan_yuan, format_yuan
 from givingday.report.figures import Day, Figures, Goal, Hour, Line, Report
-from givingday.report.reconciliation import CheckedProject
 from givingday.report.scope import moment_text, month_day
 
 MONEY_COLUMNS = ["善款（元）", "公众捐款（元）", "配捐（元）", "人次"]
@@ -161,12 +161,12 @@ def reconciliation_sentence(report: Report) -> str:
     return f"最近一次核对：平台文件“{r.file_name}”，平台统计时间{when}，共核对{len(r.projects)}个项目，{verdict}。"
 
 
-def _checked_name(report: Report, p: CheckedProject) -> str:
+def _checked_name(report: Report, p: Drift) -> str:
     """The project's name, with its own 统计时间 when its row is from an earlier comparison than the newest."""
     r = report.reconciliation
-    if p.as_of is None or p.as_of == r.as_of:
-        return p.name
-    return f"{p.name}（{moment_text(report.event, p.as_of)}）"
+    if p.until == r.as_of:
+        return p.project_name
+    return f"{p.project_name}（{moment_text(report.event, p.until)}）"
 
 
 def reconciliation_rows(report: Report) -> list[list[str]]:
