@@ -39,8 +39,11 @@ def district(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     assert store.scalar("select nextval('import_id_seq')") == 1  # id 1 is the seeded import's
     report = import_bytes(store, GIFTS.encode(), "more.csv")
     assert (report.import_id, report.rows_new, report.rows_rejected) == (2, 2, 1)
-    adjustments.refund(store, "M2", "退款", "admin")
-    adjustments.correct(store, "M1", "改金额", "admin", amount_fen=8_000, occurred_at=at(8, 10, 30))
+    # both in one minute, whatever the clock says (each books rows in rollup_minutes at its own time)
+    adjustments.refund(store, "M2", "退款", "admin", at=at(9, 20, 0))
+    adjustments.correct(
+        store, "M1", "改金额", "admin", amount_fen=8_000, occurred_at=at(8, 10, 30), at=at(9, 20, 0, 30)
+    )
     assert_rollups_match_ledger(store)
     store.dispose()
     return Path(store.location)
