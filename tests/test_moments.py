@@ -6,6 +6,7 @@ from givingday.ingest.batch import import_bytes
 from givingday.screens import render as bigscreen
 from givingday.screens.moments import GOAL_SECONDS, MomentQueue
 from givingday.screens.snapshot import take_snapshots
+from givingday.store import donors
 from tests.conftest import CANONICAL_HEADER
 from tests.test_messages import wall_response
 
@@ -75,7 +76,9 @@ def test_the_wall_feed_lists_the_goals_and_shows_the_moment_asked(page_store):
 
 
 @pytest.mark.both_stores
-def test_donors_are_counted_once_per_district_and_site_across_imports(store):
+@pytest.mark.parametrize("few_pairs", [donors.FEW_PAIRS, 0])  # new donors as the insert returns them; by anti-join
+def test_donors_are_counted_once_per_district_and_site_across_imports(store, few_pairs, monkeypatch):
+    monkeypatch.setattr(donors, "FEW_PAIRS", few_pairs)
     import_bytes(store, EARLY.encode(), "early.csv")  # 李四 twice (S001 via T002's home, S002)
     import_bytes(store, LATER.encode(), "later.csv")  # 某公司 at S001, 王五 at S001
     import_bytes(store, (CANONICAL_HEADER + "G5,2020-09-07 09:00:00,1,0,P001,,S002,qr,王五\n").encode(), "g5.csv")

@@ -6,6 +6,8 @@ A donor is a donor hash (`masking.py`); a donor whose every gift was refunded st
 
 from __future__ import annotations
 
+import collections
+
 import sqlalchemy as sa
 
 from givingday.store import rollups
@@ -19,31 +21,57 @@ _READ_ONCE = f"""
     with by_site as (
         select site_id, donor_hash, min(occurred_at) as first_at
         from (select * from {{source}}) g group by site_id, donor_hash
+    ),
+    scoped as (
+        select '' as scope, donor_hash, min(first_at) as first_at from by_site group by donor_hash
+        union all
+        select site_id, donor_hash, first_at from by_site where site_id is not null
     )
-    select '' as scope, donor_hash, min(first_at) as first_at from by_site group by donor_hash
-    union all
-    select site_id, donor_hash, first_at from by_site where site_id is not null
+    select scope || ':' || donor_hash as donor_key, scope, donor_hash, first_at from scoped
 """
+
+
+# Up to this many (scope, donor) pairs in an import, its new donors are the rows its insert into donor_firsts
+# returns; more, and one anti-join counts them (one reading of donor_firsts, less than returning millions of rows).
+FEW_PAIRS = 10_000
 
 
 def add_import(conn: sa.Connection, import_id: int, source: str = rollups.IMPORTED_GIFTS) -> None:
     """Count the donors first seen in this import's gifts, in the import's transaction. `source` is where they
     are read: the stored gifts of `import_id`, or the Arrow table of them as staged (`bulk.arrow_view`)."""
     conn.execute(sa.text(_READ_ONCE.format(source=source)), {"import_id": import_id})
+    pairs = conn.execute(sa.text(f"select count(*) from {_IMPORTED}")).scalar_one()
+    if pairs <= FEW_PAIRS:
+        stored = conn.execute(
+            sa.text(
+                f"insert into donor_firsts (donor_key, scope, donor_hash, first_at)"
+                f" select donor_key, scope, donor_hash, first_at from {_IMPORTED} on conflict do nothing returning scope"
+            )
+        ).all()
+        new = collections.Counter(scope for (scope,) in stored)
+    else:
+        new = dict(
+            conn.execute(
+                sa.text(
+                    f"""select n.scope, count(*) from {_IMPORTED} n
+                    where not exists (select 1 from donor_firsts f where f.donor_key = n.donor_key)
+                    group by n.scope"""
+                )
+            ).all()
+        )
     conn.execute(
         sa.text(
-            f"""insert into donor_counts (scope, donors)
-            select n.scope, count(*) from {_IMPORTED} n
-            where not exists (select 1 from donor_firsts f where f.scope = n.scope and f.donor_hash = n.donor_hash)
-            group by n.scope
-            on conflict (scope) do update set donors = donor_counts.donors + excluded.donors"""
+            f"""insert into donor_firsts (donor_key, scope, donor_hash, first_at)
+            select donor_key, scope, donor_hash, first_at from {_IMPORTED}
+            on conflict (donor_key) do update set first_at = least(donor_firsts.first_at, excluded.first_at)"""
         )
     )
-    conn.execute(
-        sa.text(
-            f"""insert into donor_firsts (scope, donor_hash, first_at)
-            select scope, donor_hash, first_at from {_IMPORTED}
-            on conflict (scope, donor_hash) do update set first_at = least(donor_firsts.first_at, excluded.first_at)"""
+    for scope, count in new.items():
+        conn.execute(
+            sa.text(
+                "insert into donor_counts (scope, donors) values (:scope, :count)"
+                " on conflict (scope) do update set donors = donor_counts.donors + excluded.donors"
+            ),
+            {"scope": scope, "count": count},
         )
-    )
     conn.execute(sa.text(f"drop table {_IMPORTED}"))

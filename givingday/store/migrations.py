@@ -447,6 +447,26 @@ MIGRATIONS.append(
     )
 )
 
+# donor_firsts keyed by one column, the scope and the donor as 'scope:donor_hash' (`store/donors.py`): DuckDB looks up a one-column
+# key in an upsert, but reads the whole table for a key of two (a one-gift import's 人数 took 1.2 s at 11.7 M gifts).
+MIGRATIONS.append(
+    (
+        "0013_donor_keys",
+        [
+            """create table donor_firsts_keyed (
+                donor_key varchar primary key,
+                scope varchar not null,
+                donor_hash varchar not null,
+                first_at timestamp with time zone not null
+            )""",
+            """insert into donor_firsts_keyed
+                select scope || ':' || donor_hash, scope, donor_hash, first_at from donor_firsts""",
+            "drop table donor_firsts",
+            "alter table donor_firsts_keyed rename to donor_firsts",
+        ],
+    )
+)
+
 
 def applied(conn: sa.Connection) -> list[str]:
     conn.execute(
