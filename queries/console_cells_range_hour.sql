@@ -2,6 +2,8 @@
 -- console_cells_filtered (its line `-- each range`), the range's parameters numbered there.
 -- Grain: one row per cell (one hour of one project, team, site and channel) in [:from_at, :to_at).
 -- Parameters: :piece — the range's place among the statement's ranges; :from_at, :to_at — on a hour.
-select cast(:piece as integer) as piece, c.*
+select
+    cast(:piece as integer) as piece, c.minute_at, c.project_id, c.team_key, c.site_key, c.channel, c.amount_fen,
+    c.matched_fen, c.donations, c.gifts, c.received, c.last_gift_at
 from rollup_cells_hour c
 where c.minute_at >= :from_at and c.minute_at < :to_at

@@ -56,22 +56,36 @@ on conflict (minute_at) do update set
     gifts = rollup_minutes.gifts + excluded.gifts
 """
 
-_CELLS = """
-insert into {table} (minute_at, project_id, team_key, site_key, channel, amount_fen, matched_fen, donations,
-                     gifts, received, last_gift_at)
-select date_trunc('{unit}', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel,
-       cast(sum(amount_fen) as bigint), cast(sum(matched_fen) as bigint), cast(sum(donation_count) as bigint),
-       cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint),
-       cast(count(gift_at) as bigint), max(gift_at)
-from new_events
-group by date_trunc('{unit}', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel
-on conflict (minute_at, project_id, team_key, site_key, channel) do update set
-    amount_fen = {table}.amount_fen + excluded.amount_fen,
-    matched_fen = {table}.matched_fen + excluded.matched_fen,
-    donations = {table}.donations + excluded.donations,
-    gifts = {table}.gifts + excluded.gifts,
-    received = {table}.received + excluded.received,
-    last_gift_at = greatest({table}.last_gift_at, excluded.last_gift_at)
+# A cell's key, one column (migration 0013): DuckDB looks a one-column key up in an upsert but reads the whole
+# table for a key of five. Its parts joined by the unit separator, which no id holds (control characters are
+# stripped from every text a file brings).
+CELL_KEY = (
+    "cast(cast(extract(epoch from minute_at) as bigint) as varchar) || chr(31) || project_id || chr(31) || team_key"
+    " || chr(31) || site_key || chr(31) || channel"
+)
+
+_CELLS = f"""
+insert into {{table}} (cell_key, minute_at, project_id, team_key, site_key, channel, amount_fen, matched_fen,
+                     donations, gifts, received, last_gift_at)
+select {CELL_KEY}, minute_at, project_id, team_key, site_key, channel, amount_fen, matched_fen, donations, gifts,
+       received, last_gift_at
+from (
+    select date_trunc('{{unit}}', occurred_at) as minute_at, project_id, coalesce(team_id, '') as team_key,
+           coalesce(site_id, '') as site_key, channel,
+           cast(sum(amount_fen) as bigint) as amount_fen, cast(sum(matched_fen) as bigint) as matched_fen,
+           cast(sum(donation_count) as bigint) as donations,
+           cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint) as gifts,
+           cast(count(gift_at) as bigint) as received, max(gift_at) as last_gift_at
+    from new_events
+    group by date_trunc('{{unit}}', occurred_at), project_id, coalesce(team_id, ''), coalesce(site_id, ''), channel
+) cells
+on conflict (cell_key) do update set
+    amount_fen = {{table}}.amount_fen + excluded.amount_fen,
+    matched_fen = {{table}}.matched_fen + excluded.matched_fen,
+    donations = {{table}}.donations + excluded.donations,
+    gifts = {{table}}.gifts + excluded.gifts,
+    received = {{table}}.received + excluded.received,
+    last_gift_at = greatest({{table}}.last_gift_at, excluded.last_gift_at)
 """
 
 # The console's cells at each grain (migration 0012_rollup_grains): a range is read as whole days, whole hours and
