@@ -22,6 +22,11 @@ def _total_fen(db) -> int:
     return json.loads(r.stdout)["total_fen"]
 
 
+def _said(page, text: str) -> None:
+    """Wait for the page's message of an import's outcome (the imports table below may show the same words)."""
+    page.locator('[data-testid^="stAlertContent"]').filter(has_text=text).first.wait_for(timeout=30_000)
+
+
 def _upload(page, name: str, data: bytes) -> None:
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
@@ -106,16 +111,14 @@ def test_an_unknown_layout_is_mapped_saved_imported_and_then_recognised(browser,
     settle(page)
     page.screenshot(path=str(SHOTS / "mapping-saved.png"))
     confirm.click()
-    page.get_by_text("community.csv：已入账，新增 2 笔（捐款 ¥1,200.50，配捐 ¥0.00），重复 1 笔，退回 2 行。").wait_for(
-        timeout=30_000
-    )
+    _said(page, "community.csv：已入账，新增 2 笔（捐款 ¥1,200.50，配捐 ¥0.00），重复 1 笔，退回 2 行。")
     settle(page)
     assert page.get_by_role("heading", name="对应各列 Map the columns").count() == 0
     page.screenshot(path=str(SHOTS / "mapping-imported.png"), full_page=True)
     assert _total_fen(db) == 120_050
 
     _upload(page, "community-2.csv", NEXT_MONTH)
-    page.get_by_text("community-2.csv：已入账，新增 1 笔").wait_for(timeout=30_000)
+    _said(page, "community-2.csv：已入账，新增 1 笔")
     assert "按导入配置 community 读取" in page.inner_text("body")
     assert page.get_by_role("heading", name="对应各列 Map the columns").count() == 0
     page.screenshot(path=str(SHOTS / "mapping-recognised.png"))
@@ -137,13 +140,14 @@ def test_a_bill_with_a_preamble_and_expenses_is_mapped_and_recognised_again(brow
     page.screenshot(path=str(SHOTS / "mapping-bill-preview.png"))
     page.get_by_role("button", name="保存导入配置 Save profile").click()
     page.get_by_role("button", name="确认导入 Import 1 笔，¥10.00").click()
-    page.get_by_text(
-        "bill.csv：已入账，新增 1 笔（捐款 ¥10.00，配捐 ¥0.00），重复 0 笔，退回 0 行。按导入配置 bill 读取。跳过 1 行"
-    ).wait_for(timeout=30_000)
+    _said(
+        page,
+        "bill.csv：已入账，新增 1 笔（捐款 ¥10.00，配捐 ¥0.00），重复 0 笔，退回 0 行。按导入配置 bill 读取。跳过 1 行",
+    )
     assert "跳过 1 行（1 行非收入 not income），不是捐款。" in page.inner_text("body")
     assert _total_fen(db) == 1_000
     assert "header_within = 25" in (profiles / "bill.toml").read_text(encoding="utf-8")
     _upload(page, "bill-again.csv", PREAMBLE)  # the same bill again: recognised, and nothing counts twice
-    page.get_by_text("bill-again.csv：已入账，新增 0 笔").wait_for(timeout=30_000)
+    _said(page, "bill-again.csv：已入账，新增 0 笔")
     assert _total_fen(db) == 1_000
     page.close()
