@@ -3,6 +3,7 @@ wrong: each case once imported wrong money or took the board's inbox down."""
 
 import json
 import logging
+import os
 import time
 
 from givingday.ingest.inbox import QUIET_SECONDS, UNTERMINATED_SECONDS, Arrivals, InboxWorker, hand_to_inbox
@@ -44,6 +45,35 @@ def test_a_file_is_ready_only_when_whole(tmp_path):
     book = inbox / "book.xlsx"
     book.write_bytes(b"PK\x03\x04" + b"\x00" * 100)  # a workbook whose zip directory is not written yet
     assert book not in Arrivals().ready(inbox, t0) and book not in arrivals.ready(inbox, t0 + 2 * QUIET_SECONDS)
+
+
+def test_a_file_that_waited_while_the_board_was_down_is_taken_at_the_first_look(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    waited, cut, fresh = inbox / "waited.csv", inbox / "cut.csv", inbox / "fresh.csv"
+    waited.write_text(CANONICAL_HEADER)
+    cut.write_text(CANONICAL_HEADER + "X1,2020-09-07 10:00:00,10")
+    before = time.time() - 10 * QUIET_SECONDS
+    for path in (waited, cut):
+        os.utime(path, (before, before))
+    fresh.write_text(CANONICAL_HEADER)
+    assert Arrivals().ready(inbox, 1000.0) == [waited]  # the cut one still waits for its line break
+
+
+def test_a_starting_board_takes_the_files_waiting_in_its_inbox_before_it_answers(store):
+    store.inbox.mkdir(parents=True, exist_ok=True)
+    (store.inbox / "waited.csv").write_text(CANONICAL_HEADER + "W1,2020-09-07 10:00:00,12.34,0,P001,,,qr,\n")
+    before = time.time() - 10 * QUIET_SECONDS
+    os.utime(store.inbox / "waited.csv", (before, before))
+    worker = InboxWorker(store)
+    worker.start()
+    try:
+        assert worker.first_look.wait(15)
+        t = store.query("totals_overall")[0]  # taken by the first look, not after a quiet wait
+        assert (t["donations"], t["amount_fen"]) == (1, 1234)
+    finally:
+        worker.stop()
+        worker.join(5)
 
 
 def test_a_slow_writer_never_gets_a_row_cut_short(store, tmp_path):

@@ -5,7 +5,8 @@ report beside them. Boards that share one PostgreSQL store and one inbox folder 
 
 Writers should write under a hidden or `.part` name and rename when done (as `hand_to_inbox` does). A file
 written in place is taken only when it is complete: its writer closed it (a file-system event, where the
-system gives one) or it stopped changing for `QUIET_SECONDS`, and, if it is text, its last line ends in a line
+system gives one) or it stopped changing for `QUIET_SECONDS` (counted from its modification time, so a file
+that waited while the board was down is taken at the first look), and, if it is text, its last line ends in a line
 break (one that does not is taken only after `UNTERMINATED_SECONDS` unchanged); a workbook only when its zip
 directory is whole. So a row cut short by a writer's pause is never read.
 """
@@ -140,7 +141,8 @@ class Arrivals:
                 continue
             old = self._seen.get(p.name)
             if old is None or (old.size, old.mtime_ns) != (st.st_size, st.st_mtime_ns):
-                old = _Seen(st.st_size, st.st_mtime_ns, now)
+                unchanged_for = max(0.0, time.time() - st.st_mtime_ns / 1e9)  # a clock set back counts as none
+                old = _Seen(st.st_size, st.st_mtime_ns, now - unchanged_for)
             old.closed = old.closed or p.name in closed
             seen[p.name] = old
             quiet = now - old.since
@@ -252,6 +254,7 @@ class InboxWorker(threading.Thread):
         self._observer: BaseObserver | None = None
         self._watched: tuple[int, int] | None = None
         self.claims = FileClaims(store)  # boards sharing the folder (PostgreSQL) take each file once
+        self.first_look = threading.Event()  # the files complete at the start have been taken (or failed)
 
     def start(self) -> None:
         """Watch the folder before the first look, so a file that lands meanwhile is not left to the quiet wait."""
@@ -272,6 +275,7 @@ class InboxWorker(threading.Thread):
                             self.last_report = process_file(self.store, path)
                         self.files_done += 1
                         self.arrivals.forget(path.name)
+                    self.first_look.set()
                     self.store.renew_if_due()
                     self.problem = None
                 except Exception as exc:
@@ -279,6 +283,7 @@ class InboxWorker(threading.Thread):
                     if said != self.problem:  # once per kind of trouble, not ten times a second
                         log.exception("inbox: cannot take files from %s", self.inbox)
                     self.problem = said
+                    self.first_look.set()  # said in the log; the board does not wait on it
                 self.wake.wait(self.poll_seconds)
                 self.wake.clear()
         finally:

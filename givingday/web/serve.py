@@ -18,6 +18,8 @@ from givingday.ingest.roster import load_roster
 from givingday.store.database import Store, StoreDamaged, adopt
 from givingday.store.leader import Leadership
 
+CATCH_UP_SECONDS = 60  # the longest a starting board waits for the files already in its inbox
+
 
 def open_store(location: str | None) -> Store:
     """The store, with a damaged write-ahead log set aside (said loudly): the board must come up on the day,
@@ -129,7 +131,12 @@ def serve(args: argparse.Namespace) -> int:
     os.chdir(config.ROOT)  # Streamlit reads .streamlit/config.toml from here
     store = prepare_store(location)
     adopt(store)
-    inbox.start_once(store)
+    worker = inbox.start_once(store)
+    # Files that waited in the inbox while the board was down are taken before it answers, so a screen that moves
+    # back to this board from another never sees figures older than the ones it showed (a very large file: the
+    # board starts answering after CATCH_UP_SECONDS and takes the rest while it serves).
+    if not worker.first_look.wait(CATCH_UP_SECONDS):
+        print(f"the inbox is still importing after {CATCH_UP_SECONDS} s; serving meanwhile", file=sys.stderr)
     lead_once_only(store, demo_wanted(store))
     print(
         f"store {store.shown}; inbox {store.inbox} (watched); open http://localhost:{args.port}/ "
