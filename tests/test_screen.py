@@ -343,3 +343,19 @@ def test_the_pieces_a_pass_shares_render_the_same_pages(store):
             assert parts and all(key[1] == lang for key in parts)
     site_page = bigscreen.render(snaps["S001"], "overview", "zh", None, "S001", parts={})
     assert 'id="site-total" data-fen="215000"' in site_page and 'id="headline-total" data-fen="216100"' in site_page
+
+
+def test_rows_of_equal_money_are_ranked_by_key_and_rows_without_gift_or_money_left_out(store):
+    """The district's projects and teams and a site's teams are ranked alike: most money (gifts and matching)
+    first, ties by key; a project whose every gift was refunded is not ranked."""
+    gifts = CANONICAL_HEADER + (
+        "E1,2020-09-07 10:00:00,10,0,P002,T001,,qr,张三\n"
+        "E2,2020-09-07 10:00:10,5,5,P001,T002,,qr,李四\n"
+        "E3,2020-09-07 10:00:20,30,0,P089,,,qr,王五\n"
+    )
+    import_bytes(store, gifts.encode(), "e.csv")
+    adjustments.refund(store, "E3", "退款", "ana", at=dt.datetime(2020, 9, 7, 10, 1, 0, tzinfo=TZ))
+    snaps = take_snapshots(store, [None, "S001"], now=NOW)
+    assert [(r["key"], r["total_fen"]) for r in snaps[None].projects] == [("P001", 1000), ("P002", 1000)]
+    assert [(r["key"], r["total_fen"]) for r in snaps[None].teams] == [("T001", 1000), ("T002", 1000)]
+    assert [(r["key"], r["total_fen"]) for r in snaps["S001"].teams] == [("T002", 1000)]

@@ -7,7 +7,9 @@ and shared by every open screen through the screen feed, so 500 screens cost wha
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from givingday import clock
@@ -91,17 +93,23 @@ def _at(epoch: int | None) -> dt.datetime | None:
     return None if epoch is None else dt.datetime.fromtimestamp(epoch, dt.UTC)
 
 
-def _ranked(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    rows = [r for r in rows if r["donations"] or r["total_fen"]]
-    return sorted(rows, key=lambda r: (-r["total_fen"], r["key"]))[:limit]
+def _ranked(
+    rows: Iterable[dict[str, Any]], limit: int, money: Callable[[dict[str, Any]], int] = itemgetter("total_fen")
+) -> list[dict[str, Any]]:
+    """The `limit` rows with the most money (gifts and matching), ties by key, rows with neither a gift nor money
+    left out: a screen's rows, or the rollup rows they are made from (`money=_rollup_money`), ranked first so that
+    only the rows shown are made."""
+    kept = [r for r in rows if r["donations"] or money(r)]
+    return sorted(kept, key=lambda r: (-money(r), r["key"]))[:limit]
 
 
-def _top(by_key: dict[str, dict[str, Any]], known: dict[str, Any], limit: int) -> list[tuple[str, dict[str, Any]]]:
-    """The `limit` rollup rows of the roster's `known` keys with the most money (gifts and matching), ties by key, as
-    `_ranked` orders rows: ranked before the rows are made, so only the ones shown are."""
-    rows = [(k, r) for k, r in by_key.items() if k in known and (r["donations"] or r["amount_fen"] + r["matched_fen"])]
-    rows.sort(key=lambda kr: (-(kr[1]["amount_fen"] + kr[1]["matched_fen"]), kr[0]))
-    return rows[:limit]
+def _rollup_money(r: dict[str, Any]) -> int:
+    return r["amount_fen"] + r["matched_fen"]
+
+
+def _known(by_dim: dict[str, dict[str, dict[str, Any]]], dim: str, roster: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rollup rows of `dim` whose key the roster knows."""
+    return [r for key, r in by_dim.get(dim, {}).items() if key in roster]
 
 
 def _goals_reached(
@@ -206,9 +214,11 @@ def take_snapshots(
 
     parents = {p["parent_id"] for p in roster["projects"] if p["parent_id"]}
 
-    def project_row(key: str, r: dict[str, Any]) -> dict[str, Any]:
-        p = projects[key]
-        return with_money({"key": key, "name": p["name"], "goal_fen": p["goal_fen"], "is_parent": key in parents}, r)
+    def project_row(r: dict[str, Any]) -> dict[str, Any]:
+        p = projects[r["key"]]
+        return with_money(
+            {"key": r["key"], "name": p["name"], "goal_fen": p["goal_fen"], "is_parent": r["key"] in parents}, r
+        )
 
     def team_row(r: dict[str, Any]) -> dict[str, Any]:
         t = teams[r["key"]]
@@ -249,7 +259,7 @@ def take_snapshots(
         "event": event,
         "is_demo": is_demo,
         "totals": totals,
-        "projects": [project_row(k, r) for k, r in _top(by_dim.get("project", {}), projects, TOP_N)],
+        "projects": [project_row(r) for r in _ranked(_known(by_dim, "project", projects), TOP_N, _rollup_money)],
         "sites": _ranked(sites, len(sites)),
         "minutes": [
             {"minute_at": _at(m["minute_epoch"]), "total_fen": m["total_fen"], "donations": m["donations"]}
@@ -257,7 +267,7 @@ def take_snapshots(
         ],
         "forecast": store_forecast(store, event, now) if event.forecast.on_screens else None,
     }  # the district's figures, the same objects in every snapshot of the pass (nobody changes them)
-    district_teams = [team_row(r) for _, r in _top(by_dim.get("team", {}), teams, TOP_N)]
+    district_teams = [team_row(r) for r in _ranked(_known(by_dim, "team", teams), TOP_N, _rollup_money)]
     site_names = {s["site_id"]: s for s in roster["sites"]}
     snaps: dict[str | None, Snapshot] = {}
     for site_id in site_ids:
