@@ -31,6 +31,12 @@ _READ_ONCE = f"""
 """
 
 
+# This import's donors into donor_firsts; each path says what a donor already there does (`on conflict …`).
+_INSERT_FIRSTS = (
+    f"insert into donor_firsts (donor_key, scope, donor_hash, first_at)"
+    f" select donor_key, scope, donor_hash, first_at from {_IMPORTED}"
+)
+
 # Up to this many (scope, donor) pairs in an import, its new donors are the rows its insert into donor_firsts
 # returns; more, and one anti-join counts them (one reading of donor_firsts, less than returning millions of rows).
 FEW_PAIRS = 10_000
@@ -42,12 +48,7 @@ def add_import(conn: sa.Connection, import_id: int, source: str = rollups.IMPORT
     conn.execute(sa.text(_READ_ONCE.format(source=source)), {"import_id": import_id})
     pairs = conn.execute(sa.text(f"select count(*) from {_IMPORTED}")).scalar_one()
     if pairs <= FEW_PAIRS:
-        stored = conn.execute(
-            sa.text(
-                f"insert into donor_firsts (donor_key, scope, donor_hash, first_at)"
-                f" select donor_key, scope, donor_hash, first_at from {_IMPORTED} on conflict do nothing returning scope"
-            )
-        ).all()
+        stored = conn.execute(sa.text(f"{_INSERT_FIRSTS} on conflict do nothing returning scope")).all()
         new = collections.Counter(scope for (scope,) in stored)
     else:
         new = dict(
@@ -59,13 +60,8 @@ def add_import(conn: sa.Connection, import_id: int, source: str = rollups.IMPORT
                 )
             ).all()
         )
-    conn.execute(
-        sa.text(
-            f"""insert into donor_firsts (donor_key, scope, donor_hash, first_at)
-            select donor_key, scope, donor_hash, first_at from {_IMPORTED}
-            on conflict (donor_key) do update set first_at = least(donor_firsts.first_at, excluded.first_at)"""
-        )
-    )
+    earliest = "on conflict (donor_key) do update set first_at = least(donor_firsts.first_at, excluded.first_at)"
+    conn.execute(sa.text(f"{_INSERT_FIRSTS} {earliest}"))
     for scope, count in new.items():
         conn.execute(
             sa.text(
