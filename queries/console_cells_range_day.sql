@@ -1,9 +1,5 @@
--- console_cells_range_day: the console's cells of whole days (rollup_cells_day) in one range: a branch of
--- console_cells_filtered (its line `-- each range`), the range's parameters numbered there.
+-- console_cells_range_day: the console's cells of whole days in one range, console_cells_range_minute read from
+-- rollup_cells_day: a branch of console_cells_filtered (its line `-- each range`), the range's parameters numbered there.
 -- Grain: one row per cell (one day of one project, team, site and channel) in [:from_at, :to_at).
 -- Parameters: :piece — the range's place among the statement's ranges; :from_at, :to_at — on a day.
-select
-    cast(:piece as integer) as piece, c.minute_at, c.project_id, c.team_key, c.site_key, c.channel, c.amount_fen,
-    c.matched_fen, c.donations, c.gifts, c.received, c.last_gift_at
-from rollup_cells_day c
-where c.minute_at >= :from_at and c.minute_at < :to_at
+-- include: console_cells_range_minute with rollup_cells_day for rollup_cells

@@ -44,6 +44,15 @@ def test_a_shared_piece_is_included_where_it_is_used(name):
         assert _body(name).splitlines()[-1].strip() in query_text(user)
 
 
+@pytest.mark.parametrize("grain", ["hour", "day"])
+def test_an_include_with_one_table_for_another_is_the_body_reading_that_table(grain):
+    text = query_text(f"console_cells_range_{grain}")
+    assert "-- include:" not in text
+    minute = _body("console_cells_range_minute")
+    assert "from rollup_cells c" in minute
+    assert text.rstrip().endswith(minute.replace("from rollup_cells c", f"from rollup_cells_{grain} c"))
+
+
 def test_a_query_name_is_a_plain_word():
     with pytest.raises(ValueError):
         query_text("../secrets")

@@ -81,7 +81,10 @@ class StoreDamaged(RuntimeError):
         self.wal = wal
 
 
-_INCLUDE = re.compile(r"^(?P<indent>[ \t]*)-- include: (?P<name>[a-z0-9_]+)[ \t]*$", re.MULTILINE)
+_INCLUDE = re.compile(
+    r"^(?P<indent>[ \t]*)-- include: (?P<name>[a-z0-9_]+)(?: with (?P<new>[a-z0-9_]+) for (?P<old>[a-z0-9_]+))?[ \t]*$",
+    re.MULTILINE,
+)
 
 
 _EACH_RANGE = re.compile(r"^(?P<indent>[ \t]*)-- each range: (?P<name>[a-z0-9_]+)[ \t]*$", re.MULTILINE)
@@ -94,7 +97,9 @@ def query_text(name: str, kinds: tuple[str, ...] = ()) -> str:
 
     A line `-- include: other` stands for the body of `queries/other.sql` (its leading comment, the header,
     left out), so SQL that several questions share is written once and each file still reads as a whole:
-    `with filtered as (\n    -- include: console_filtered\n)`. A line `-- each range: part` stands for one
+    `with filtered as (\n    -- include: console_filtered\n)`; `-- include: other with new_table for old_table` reads
+    `new_table` wherever the body names `old_table` (a whole word), for SQL that differs only in the table it reads
+    (a table, a view or a name of the including file's `with`). A line `-- each range: part` stands for one
     `union all` branch a range (`Store.query_ranges`): the body of `queries/part_<kind>.sql` for each of `kinds`,
     its :piece, :from_at and :to_at numbered; with no kinds, `part_minute` once, its parameters as they are."""
     return _EACH_RANGE.sub(lambda m: _branches(m["name"], m["indent"], kinds), _with_includes(name))
@@ -105,7 +110,7 @@ def _with_includes(name: str) -> str:
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise ValueError(f"bad query name {name!r}")
     text = (config.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    return _INCLUDE.sub(lambda m: _included(m["name"], m["indent"]), text)
+    return _INCLUDE.sub(lambda m: _included(m["name"], m["indent"], m["old"], m["new"]), text)
 
 
 def _branches(part: str, indent: str, kinds: tuple[str, ...]) -> str:
@@ -115,11 +120,12 @@ def _branches(part: str, indent: str, kinds: tuple[str, ...]) -> str:
     return f"\n{indent}union all\n".join(branches)
 
 
-def _included(name: str, indent: str) -> str:
+def _included(name: str, indent: str, table: str | None = None, read: str | None = None) -> str:
     lines = _with_includes(name).rstrip().removesuffix(";").splitlines()
     while lines and lines[0].startswith("--"):
         lines.pop(0)
-    return "\n".join(indent + line if line else line for line in lines)
+    body = "\n".join(indent + line if line else line for line in lines)
+    return re.sub(rf"\b{table}\b", read, body) if table and read else body
 
 
 ROSTER_TABLES = {"project_id": "projects", "team_id": "teams", "site_id": "sites"}
