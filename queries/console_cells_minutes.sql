@@ -14,11 +14,4 @@ per_minute as (
     from filtered
     group by minute_at
 )
-select
-    date_trunc(:unit, minute_at) as bar_at,
-    cast(sum(amount_fen) as bigint) as amount_fen,
-    cast(sum(matched_fen) as bigint) as matched_fen,
-    cast(sum(gifts) as bigint) as donations
-from per_minute
-group by date_trunc(:unit, minute_at)
-order by bar_at
+-- include: console_minute_bars with per_minute for rollup_minutes

@@ -1,0 +1,13 @@
+-- console_minute_bars: money and 人次 per bar (minute, hour or day of the session's time zone) from sums by the
+-- minute: the end of console_all_minutes and console_cells_minutes, which include it reading their own minutes
+-- (`-- include: console_minute_bars with per_minute for rollup_minutes`); alone, the bars of rollup_minutes.
+-- Grain: one row per bar with at least one minute, oldest first.
+-- Parameters: :unit — 'minute', 'hour' or 'day'.
+select
+    date_trunc(:unit, minute_at) as bar_at,
+    cast(sum(amount_fen) as bigint) as amount_fen,
+    cast(sum(matched_fen) as bigint) as matched_fen,
+    cast(sum(gifts) as bigint) as donations
+from rollup_minutes
+group by date_trunc(:unit, minute_at)
+order by bar_at
