@@ -59,13 +59,28 @@ def add_import(conn: sa.Connection, import_id: int, source: str = rollups.IMPORT
                 )
             ).all()
         )
-    conn.execute(
-        sa.text(
-            f"""insert into donor_firsts (donor_key, scope, donor_hash, first_at)
-            select donor_key, scope, donor_hash, first_at from {_IMPORTED}
-            on conflict (donor_key) do update set first_at = least(donor_firsts.first_at, excluded.first_at)"""
+    if pairs > FEW_PAIRS and conn.dialect.name == "duckdb":  # by joins, as `rollups.MANY_EVENTS` says why
+        conn.execute(
+            sa.text(
+                f"""update donor_firsts set first_at = n.first_at from {_IMPORTED} n
+                where donor_firsts.donor_key = n.donor_key and n.first_at < donor_firsts.first_at"""
+            )
         )
-    )
+        conn.execute(
+            sa.text(
+                f"""insert into donor_firsts (donor_key, scope, donor_hash, first_at)
+                select donor_key, scope, donor_hash, first_at from {_IMPORTED} n
+                where not exists (select 1 from donor_firsts f where f.donor_key = n.donor_key)"""
+            )
+        )
+    else:
+        conn.execute(
+            sa.text(
+                f"""insert into donor_firsts (donor_key, scope, donor_hash, first_at)
+                select donor_key, scope, donor_hash, first_at from {_IMPORTED}
+                on conflict (donor_key) do update set first_at = least(donor_firsts.first_at, excluded.first_at)"""
+            )
+        )
     for scope, count in new.items():
         conn.execute(
             sa.text(
