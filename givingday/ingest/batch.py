@@ -205,7 +205,7 @@ def import_bytes(
                 if report.rows_new:  # summed from the staged gifts when every one was stored
                     with bulk.arrow_view(conn, staged if report.rows_new == gifts.num_rows else None) as view:
                         gifts_at = view or rollups.IMPORTED_GIFTS
-                        rollups.add_events(conn, rollups.new_gifts(gifts_at), {"import_id": import_id})
+                        rollups.add_events(conn, rollups.new_gifts(gifts_at), {"import_id": import_id}, report.rows_new)
                         donors.add_import(conn, import_id, gifts_at)  # after the rollups' lock (boards take turns)
                 if 0 < report.rows_new < gifts.num_rows:
                     sums = conn.execute(

@@ -60,8 +60,18 @@ def add_import(conn: sa.Connection, import_id: int, source: str = rollups.IMPORT
                 )
             ).all()
         )
-    earliest = "on conflict (donor_key) do update set first_at = least(donor_firsts.first_at, excluded.first_at)"
-    conn.execute(sa.text(f"{_INSERT_FIRSTS} {earliest}"))
+    if pairs > FEW_PAIRS and conn.dialect.name == "duckdb":  # by joins, as `rollups.MANY_EVENTS` says why
+        conn.execute(
+            sa.text(
+                f"""update donor_firsts set first_at = n.first_at from {_IMPORTED} n
+                where donor_firsts.donor_key = n.donor_key and n.first_at < donor_firsts.first_at"""
+            )
+        )
+        new_only = f"where not exists (select 1 from donor_firsts f where f.donor_key = {_IMPORTED}.donor_key)"
+        conn.execute(sa.text(f"{_INSERT_FIRSTS} {new_only}"))
+    else:
+        earliest = "on conflict (donor_key) do update set first_at = least(donor_firsts.first_at, excluded.first_at)"
+        conn.execute(sa.text(f"{_INSERT_FIRSTS} {earliest}"))
     for scope, count in new.items():
         conn.execute(
             sa.text(
