@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from givingday import config
+from givingday import clock, config
 from givingday.drift import compare, kept, official
 from givingday.drift.official import TotalsFileError
 from givingday.ingest.batch import import_bytes
@@ -410,3 +410,15 @@ def test_a_file_with_a_misnamed_column_names_the_missing_one_and_where_to_give_t
         " whole file's time: the page's “统计时间 As of” box, the command line's --as-of); its columns are 项目名称,"
         " 已筹金额(元), 捐款次数, 统计时间"
     )
+
+
+def test_a_kept_comparison_is_timed_on_the_boards_clock_while_a_demo_plays(store):
+    """Imports and acts show on the demo's clock; a comparison made at the same moment says the same time."""
+    real = dt.datetime(2026, 12, 2, 16, 33, tzinfo=dt.UTC)
+    demo = dt.datetime(2026, 12, 3, 12, 44, tzinfo=dt.UTC)
+    clock.write_clock(store.location, clock.DemoClock(real.timestamp(), demo.timestamp(), 1.0))
+    until = dt.datetime(2026, 12, 3, 4, 0, tzinfo=dt.UTC)
+    drift = compare.Drift("P001", "一", until, 100, 100, 1, 1, False)
+    kept.keep(store, [drift], "official.csv", "ana", now=real + dt.timedelta(seconds=5))
+    (check,) = kept.recent_checks(store)
+    assert check.checked_at == demo + dt.timedelta(seconds=5)
