@@ -422,3 +422,22 @@ def test_a_kept_comparison_is_timed_on_the_boards_clock_while_a_demo_plays(store
     kept.keep(store, [drift], "official.csv", "ana", now=real + dt.timedelta(seconds=5))
     (check,) = kept.recent_checks(store)
     assert check.checked_at == demo + dt.timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    "raised, count, said",
+    [
+        ("100", "", "手工录入 typed on the page: 捐款人次为空。捐款人次 is empty"),
+        (
+            "=cmd|' /C calc'!A0",
+            "1",
+            "手工录入 typed on the page: 已筹金额：金额 \"=cmd|' /C calc'!A0\" 不是数字。已筹金额 (amount raised): amount"
+            " \"=cmd|' /C calc'!A0\" is not a number",
+        ),
+    ],
+)
+def test_typed_figures_are_refused_without_a_line_number_the_organizer_never_saw(raised, count, said):
+    data = kept.typed_figures("P001", raised, count, "2020-09-07 12:00")
+    with pytest.raises(TotalsFileError) as refused:
+        official.read_official(data, kept.TYPED, [{"project_id": "P001", "name": "一"}], config.load_event())
+    assert str(refused.value) == said

@@ -16,7 +16,7 @@ from givingday.drift import official
 from givingday.drift.compare import Drift, compare
 from givingday.store.database import Store
 
-TYPED = "手工录入 typed on the page"  # the file name of figures typed on the page
+TYPED = official.TYPED
 TYPED_HEADER = "项目编号,已筹金额(元),捐款人次,统计时间\n"
 
 

@@ -43,6 +43,7 @@ PLATFORM_HEADERS = {
 REQUIRED = ("project", "raised_yuan", "donations")
 PROFILE_KEYS = {"title", "match_headers", "columns", "parse"}
 SHOWN_PROBLEMS = 20
+TYPED = "手工录入 typed on the page"  # the file name of figures typed on the page: one line, named without a number
 # Where a file's time is given apart, said on the page and on the command line alike.
 AS_OF_WHERE_ZH = "页面上的“统计时间 As of”，命令行的 --as-of"
 AS_OF_WHERE_EN = "the page's “统计时间 As of” box, the command line's --as-of"
@@ -254,7 +255,7 @@ def read_official(
         line = lines[n]
         why = _row(n, line, cells, lookup, formats, event, until, seen, table.problems[n].as_py())
         if isinstance(why, str):
-            problems.append(f"{file_name}:{line}: {why}")
+            problems.append(f"{file_name}: {why}" if file_name == TYPED else f"{file_name}:{line}: {why}")
         else:
             rows.append(why)
             seen[why.project_id] = line
@@ -280,6 +281,8 @@ def _row(n, line, cells, lookup, formats, event, until, seen, problem) -> Offici
     except AmountError as exc:
         return both(f"已筹金额：{exc.zh}", f"已筹金额 (amount raised): {exc.en}")
     count = cells["donations"][n].strip().replace(",", "")
+    if not count:
+        return both("捐款人次为空", "捐款人次 is empty")
     if not (count.isascii() and count.isdigit()):
         return both(
             f"捐款人次 {cells['donations'][n]!r} 不是整数", f"捐款人次 {cells['donations'][n]!r} is not a whole number"
