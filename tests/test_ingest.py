@@ -118,6 +118,11 @@ def test_rejected_row_is_kept_masked(store, tmp_path):
         (b"", "the file is empty"),
         (b"\x00\x01\x02binary", "binary content"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old Excel .xls"),
+        (  # an .xlsx saved with a password: an OLE file whose directory names its encrypted package
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptedPackage".encode("utf-16-le"),
+            "一个设有密码的 Excel 工作簿：请去掉密码后另存为 .xlsx 或 CSV。a password-protected Excel workbook: remove"
+            " its password, then save it as .xlsx or CSV",
+        ),
         (b"PK\x03\x04not really a workbook", "not a readable XLSX"),
         (b"%PDF-1.4 ...", "a PDF document"),
         ("name,age\n张三,30\n".encode(), "not a recognised donation file: its columns are name, age"),
