@@ -458,9 +458,9 @@ def detect_layout(
     raise UnreadableFile(
         both(
             f"无法识别的捐款文件：它的列是 {shown}。应为标准格式、平台导出（捐款时间、捐赠金额(元)、项目名称……）"
-            "或按导入配置读取",
+            "或按导入配置读取（页面上的“导入配置”，命令行的 --profile NAME）",
             f"not a recognised donation file: its columns are {shown}. Expected the canonical columns "
             f"({', '.join(REQUIRED_FIELDS)} …), the platform export (捐款时间, 捐赠金额(元), 项目名称 …), "
-            "or an import profile (--profile NAME)",
+            "or an import profile (the page's “导入配置” box, the command line's --profile NAME)",
         )
     )
