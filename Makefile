@@ -4,6 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 LINTED := givingday tests tools app.py pages
+PORT := 8501
 
 .PHONY: run test check fuzz lint bench bench-api load load-10k load-pg latency load-streamlit soak setup browser postgres report-tools clean-store
 
@@ -23,7 +24,7 @@ setup: $(DEV_STAMP)
 
 run: $(STAMP)
 	bash tools/install_report_tools.sh || echo "warning: without a Chinese font the PDF report cannot be written" >&2
-	$(PY) -m givingday serve
+	$(PY) -m givingday serve --port $(PORT)
 
 browser:
 	bash tools/install_browser.sh

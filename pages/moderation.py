@@ -6,33 +6,34 @@ import streamlit as st
 from givingday.money import format_yuan
 from givingday.store import messages
 from givingday.web.board import allow_only, board_time, shared_store
-from givingday.web.widgets import page_top
+from givingday.web.widgets import as_text, page_top
 
 SHOWN = 50
 STATUS_NAMES = {"pending": "待审核 Pending", "approved": "已通过 Approved", "denied": "不予展示 Denied"}
 
 
-def _decide(message_id: str, status: str, user: str) -> None:
+def _decide(message_id: str, gift: str, status: str, user: str) -> None:
     with shared_store().writing() as conn:
         decided = messages.decide(conn, message_id, status, user)
-    st.session_state["moderated"] = (message_id, status, decided)
+    st.session_state["moderated"] = (gift, status, decided)
 
 
-def _withdraw(message_id: str, user: str) -> None:
+def _withdraw(message_id: str, gift: str, user: str) -> None:
     with shared_store().writing() as conn:
         withdrawn = messages.withdraw(conn, message_id, user)
-    st.session_state["moderated"] = (message_id, "denied", withdrawn)
+    st.session_state["moderated"] = (gift, "denied", withdrawn)
 
 
 def _said() -> None:
-    """What the last click did, said once (a second click of the same button decided nothing)."""
+    """What the last click did, to which gift's message (as the queue shows it, not the internal id), said once
+    (a second click of the same button decided nothing). Text only: the gift's names came from a file."""
     last = st.session_state.pop("moderated", None)
     if last:
-        message_id, status, decided = last
+        gift, status, decided = last
         if decided:
-            st.success(f"{message_id}：{STATUS_NAMES[status]}")
+            st.success(as_text(f"{gift} 的留言：{STATUS_NAMES[status]}"))
         else:
-            st.info(f"{message_id} 已审核过，未改变 Already decided: nothing changed")
+            st.info(as_text(f"{gift} 的留言已审核过，未改变 Already decided: nothing changed"))
 
 
 def _gift_line(m: dict, tz) -> str:
@@ -62,13 +63,13 @@ def queue() -> None:
                 key=f"ok_{m['message_id']}",
                 type="primary",
                 on_click=_decide,
-                args=(m["message_id"], "approved", user.name),
+                args=(m["message_id"], _gift_line(m, tz), "approved", user.name),
             )
             right.button(
                 "不予展示 Deny",
                 key=f"no_{m['message_id']}",
                 on_click=_decide,
-                args=(m["message_id"], "denied", user.name),
+                args=(m["message_id"], _gift_line(m, tz), "denied", user.name),
             )
     for status in ("approved", "denied"):
         decided = store.query("donor_messages_by_status", status=status, limit_n=SHOWN)
@@ -81,7 +82,7 @@ def queue() -> None:
                         "撤回通过 Withdraw approval",
                         key=f"undo_{m['message_id']}",
                         on_click=_withdraw,
-                        args=(m["message_id"], user.name),
+                        args=(m["message_id"], _gift_line(m, tz), user.name),
                     )
 
 

@@ -70,5 +70,5 @@ def test_the_moderation_page(board, browser):  # noqa: F811
     settle(page)
     page.screenshot(path=str(SHOTS / "moderation.png"), full_page=True)
     page.get_by_role("button", name="通过 Approve").first.click()
-    page.get_by_text("msg:M3：已通过 Approved").wait_for(timeout=30_000)
+    page.get_by_text("的留言：已通过 Approved").wait_for(timeout=30_000)
     page.screenshot(path=str(SHOTS / "moderation-approved.png"), full_page=True)

@@ -6,6 +6,7 @@ import argparse
 import ast
 import re
 import shlex
+import subprocess
 import tomllib
 
 import pytest
@@ -158,3 +159,12 @@ def test_the_report_examples_work_as_written_on_a_demo_store(tmp_path, monkeypat
         assert r.returncode == 0, (argv, r.stderr)
         out = tmp_path / argv[argv.index("--out") + 1]
         assert out.stat().st_size > 1000, argv
+
+
+def test_make_run_takes_the_port_the_readme_names():
+    """A new user whose 8501 is taken (another board, another service) runs the README's first command elsewhere."""
+    assert "board on :8501 (make run PORT=N: another port)" in README
+    made = subprocess.run(
+        ["make", "-n", "run", "PORT=8765"], capture_output=True, text=True, cwd=config.ROOT, check=True
+    )
+    assert made.stdout.splitlines()[-1] == ".venv/bin/python -m givingday serve --port 8765"

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from givingday import clock, config
 from givingday.drift import compare, kept, official
 from givingday.drift.official import TotalsFileError
 from givingday.ingest.batch import import_bytes
@@ -234,13 +235,15 @@ def test_an_xlsx_download_with_as_of_for_the_whole_file_reads_the_same(ledger):
         (
             "项目名称,捐款人次\nP001,1\n",
             "official.csv",
-            "missing columns: expected 项目名称 (or a project id), 已筹金额(元) and 捐款人次 (and 统计时间, or --as-of for"
-            " the whole file); its columns are 项目名称, 捐款人次",
+            "missing column 已筹金额(元): expected 项目名称 (or a project id), 已筹金额(元) and 捐款人次 (and 统计时间,"
+            " or the whole file's time: the page's “统计时间 As of” box, the command line's --as-of); its columns are"
+            " 项目名称, 捐款人次",
         ),
         (
             "项目名称,已筹金额(元),捐款人次\nP001,1.00,1\n",
             "official.csv",
-            "no 统计时间 column: give the file's time with --as-of",
+            "no 统计时间 column: give the whole file's time (the page's “统计时间 As of” box, the command line's"
+            " --as-of)",
         ),
     ],
 )
@@ -392,3 +395,49 @@ def test_a_half_written_download_is_refused_at_its_last_line_and_nothing_is_kept
     ran = run_cli("drift", str(path), db=db_path)
     assert ran.returncode == 2 and ran.stderr.splitlines()[1].startswith("official.csv:3: ")
     assert checks(Store(str(db_path))) == 0
+
+
+def test_a_file_with_a_misnamed_column_names_the_missing_one_and_where_to_give_the_time():
+    """An organizer on /drift has the page's 统计时间 box, not the command line's --as-of: the message names both,
+    and the one column the file lacks."""
+    data = "项目名称,已筹金额(元),捐款次数,统计时间\nP001,1000.00,10,2020-09-07 12:00\n".encode()
+    with pytest.raises(TotalsFileError) as refused:
+        official.read_official(data, "official.csv", [{"project_id": "P001", "name": "一"}], config.load_event())
+    assert str(refused.value) == (
+        "official.csv: 缺少列 捐款人次：应有 项目名称、已筹金额(元)、捐款人次（和 统计时间 列，或另给出整个文件的统计时间："
+        "页面上的“统计时间 As of”，命令行的 --as-of），此文件的列是 项目名称, 已筹金额(元), 捐款次数, 统计时间。"
+        "missing column 捐款人次: expected 项目名称 (or a project id), 已筹金额(元) and 捐款人次 (and 统计时间, or the"
+        " whole file's time: the page's “统计时间 As of” box, the command line's --as-of); its columns are 项目名称,"
+        " 已筹金额(元), 捐款次数, 统计时间"
+    )
+
+
+def test_a_kept_comparison_is_timed_on_the_boards_clock_while_a_demo_plays(store):
+    """Imports and acts show on the demo's clock; a comparison made at the same moment says the same time."""
+    real = dt.datetime(2026, 12, 2, 16, 33, tzinfo=dt.UTC)
+    demo = dt.datetime(2026, 12, 3, 12, 44, tzinfo=dt.UTC)
+    clock.write_clock(store.location, clock.DemoClock(real.timestamp(), demo.timestamp(), 1.0))
+    until = dt.datetime(2026, 12, 3, 4, 0, tzinfo=dt.UTC)
+    drift = compare.Drift("P001", "一", until, 100, 100, 1, 1, False)
+    kept.keep(store, [drift], "official.csv", "ana", now=real + dt.timedelta(seconds=5))
+    (check,) = kept.recent_checks(store)
+    assert check.checked_at == demo + dt.timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    "raised, count, said",
+    [
+        ("100", "", "手工录入 typed on the page: 捐款人次为空。捐款人次 is empty"),
+        (
+            "=cmd|' /C calc'!A0",
+            "1",
+            "手工录入 typed on the page: 已筹金额：金额 \"=cmd|' /C calc'!A0\" 不是数字。已筹金额 (amount raised): amount"
+            " \"=cmd|' /C calc'!A0\" is not a number",
+        ),
+    ],
+)
+def test_typed_figures_are_refused_without_a_line_number_the_organizer_never_saw(raised, count, said):
+    data = kept.typed_figures("P001", raised, count, "2020-09-07 12:00")
+    with pytest.raises(TotalsFileError) as refused:
+        official.read_official(data, kept.TYPED, [{"project_id": "P001", "name": "一"}], config.load_event())
+    assert str(refused.value) == said

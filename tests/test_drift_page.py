@@ -63,7 +63,7 @@ def test_a_bad_typed_figure_is_said_and_nothing_is_kept(drift_store):
     at = type_figures(drift_page(drift_store).run(), "十二", "3")
     said = unescaped(at.error[0].value)
     assert said.startswith(
-        "未核对，未保存任何内容 Not compared, nothing kept:\n\n手工录入 typed on the page:2: 已筹金额："
+        "未核对，未保存任何内容 Not compared, nothing kept:\n\n手工录入 typed on the page: 已筹金额："
     )
     assert said.endswith("amount '十二' is not a number")
     assert drift_store.scalar("select count(*) from drift_checks") == 0

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from givingday.ingest.batch import import_file
+from givingday.ingest.formats import UnreadableFile, detect_layout, read_table
 from tests.conftest import CANONICAL_HEADER, snapshot, write
 
 pytestmark = pytest.mark.both_stores
@@ -118,6 +119,11 @@ def test_rejected_row_is_kept_masked(store, tmp_path):
         (b"", "the file is empty"),
         (b"\x00\x01\x02binary", "binary content"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old Excel .xls"),
+        (  # an .xlsx saved with a password: an OLE file whose directory names its encrypted package
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptedPackage".encode("utf-16-le"),
+            "一个设有密码的 Excel 工作簿：请去掉密码后另存为 .xlsx 或 CSV。a password-protected Excel workbook: remove"
+            " its password, then save it as .xlsx or CSV",
+        ),
         (b"PK\x03\x04not really a workbook", "not a readable XLSX"),
         (b"%PDF-1.4 ...", "a PDF document"),
         ("name,age\n张三,30\n".encode(), "not a recognised donation file: its columns are name, age"),
@@ -198,3 +204,15 @@ def test_rows_without_id_get_stable_ids(store, tmp_path):
     r2 = import_file(store, write(tmp_path, "noid-again.csv", text + "2020-09-07 10:01:00,20,P001\n"))
     assert (r2.rows_new, r2.rows_duplicate) == (1, 2)
     assert store.query("totals_overall")[0]["amount_fen"] == 4000
+
+
+def test_an_unrecognised_file_says_where_a_profile_is_chosen_on_the_page_and_the_command_line():
+    """/act's upload shows this message too, where --profile cannot be typed."""
+    with pytest.raises(UnreadableFile) as refused:
+        detect_layout(read_table("name,age\n张三,30\n".encode(), profiles=[]), profiles=[])
+    assert str(refused.value) == (
+        "无法识别的捐款文件：它的列是 name, age。应为标准格式、平台导出（捐款时间、捐赠金额(元)、项目名称……）或按导入"
+        "配置读取（页面上的“导入配置”，命令行的 --profile NAME）。not a recognised donation file: its columns are name,"
+        " age. Expected the canonical columns (occurred_at, amount_yuan, project …), the platform export (捐款时间,"
+        " 捐赠金额(元), 项目名称 …), or an import profile (the page's “导入配置” box, the command line's --profile NAME)"
+    )

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from givingday.ingest.batch import import_bytes
 from givingday.screens import stream, wall
 from givingday.store import messages
-from tests.conftest import CANONICAL_HEADER, wait_until
+from tests.conftest import CANONICAL_HEADER, unescaped, wait_until
 from tests.signed_in import add_users, signed_in_page
 
 HEADER = CANONICAL_HEADER.rstrip("\n") + ",message\n"
@@ -193,6 +193,8 @@ def test_the_moderation_page_lists_the_queue_and_decides(page_store):
         "不予展示的留言",
     ]
     at.button(key="ok_msg:M1").click().run()
+    said = ["09-07 10:00 · 李** · ¥100.00 · 二七商圈青春志愿行 的留言：已通过 Approved"]  # the gift, not msg:M1
+    assert [unescaped(e.value) for e in at.success] == said
     at.button(key="no_msg:M4").click().run()
     assert [r[3:] for r in rows(page_store)] == [
         ("approved", "ana"),
@@ -201,7 +203,9 @@ def test_the_moderation_page_lists_the_queue_and_decides(page_store):
         ("denied", "ana"),
     ]
     at.button(key="undo_msg:M1").click().run()
-    assert [e.value for e in at.success] == ["msg:M1：不予展示 Denied"]
+    assert [unescaped(e.value) for e in at.success] == [
+        "09-07 10:00 · 李** · ¥100.00 · 二七商圈青春志愿行 的留言：不予展示 Denied"
+    ]
     assert [r[3] for r in rows(page_store)] == ["denied", "pending", "pending", "denied"]
 
 

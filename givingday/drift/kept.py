@@ -10,12 +10,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from givingday.clock import on_board_clock
 from givingday.config import Event
 from givingday.drift import official
 from givingday.drift.compare import Drift, compare
 from givingday.store.database import Store
 
-TYPED = "手工录入 typed on the page"  # the file name of figures typed on the page
+TYPED = official.TYPED
 TYPED_HEADER = "项目编号,已筹金额(元),捐款人次,统计时间\n"
 
 
@@ -99,10 +100,12 @@ def typed_figures(project_id: str, raised_yuan: str, donations: str, as_of: str)
 
 
 def recent_checks(store: Store, n: int = 20) -> list[Check]:
+    """The newest comparisons, each made at a real moment shown on the board's clock (the demo's while one plays),
+    as the page's imports and acts are."""
     return [
         Check(
             int(r["check_id"]),
-            r["checked_at"],
+            on_board_clock(store.location, r["checked_at"]),
             r["checked_by"],
             r["file_name"],
             r["as_of"],

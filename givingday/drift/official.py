@@ -43,6 +43,10 @@ PLATFORM_HEADERS = {
 REQUIRED = ("project", "raised_yuan", "donations")
 PROFILE_KEYS = {"title", "match_headers", "columns", "parse"}
 SHOWN_PROBLEMS = 20
+TYPED = "手工录入 typed on the page"  # the file name of figures typed on the page: one line, named without a number
+# Where a file's time is given apart, said on the page and on the command line alike.
+AS_OF_WHERE_ZH = "页面上的“统计时间 As of”，命令行的 --as-of"
+AS_OF_WHERE_EN = "the page's “统计时间 As of” box, the command line's --as-of"
 HEADER_WITHIN = 10  # a download's title lines above its header row, at most
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
 
@@ -137,24 +141,29 @@ def _columns(header: list[str], profile: TotalsProfile | None) -> tuple[dict[str
     """Each field's column and how amounts are written: the profile's, the platform's headers, or a profile in
     profiles/totals/ that matches."""
     index = header_columns(header)
+    missing = [PLATFORM_HEADERS[f][0] for f in REQUIRED]
     if profile is None:
         platform = {
             f: sorted(i for h in names for i in index.get(header_key(h), [])) for f, names in PLATFORM_HEADERS.items()
         }
         if all(platform[f] for f in REQUIRED):
             return {f: one_column(header, f, cols) for f, cols in platform.items() if cols}, ValueFormats()
+        missing = [PLATFORM_HEADERS[f][0] for f in REQUIRED if not platform[f]]
         profile = next((p for p in _readable_profiles() if p.matches(header)), None)
     if profile is not None:
         cols = {f: index.get(header_key(c), []) for f, c in profile.columns.items()}
         if all(cols.get(f) for f in REQUIRED):
             return {f: one_column(header, f, c) for f, c in cols.items() if c}, profile.formats
+        missing = [profile.columns.get(f, PLATFORM_HEADERS[f][0]) for f in REQUIRED if not cols.get(f)]
     shown = ", ".join(h for h in header[:12] if h) or "(none)"
     wanted = "、".join(PLATFORM_HEADERS[f][0] for f in REQUIRED)
+    lacking = "、".join(missing)
     raise UnreadableFile(
         both(
-            f"缺少列：应有 {wanted}（和 统计时间，或用 --as-of 给出），此文件的列是 {shown}",
-            f"missing columns: expected 项目名称 (or a project id), 已筹金额(元) and 捐款人次 (and 统计时间, or "
-            f"--as-of for the whole file); its columns are {shown}",
+            f"缺少列 {lacking}：应有 {wanted}（和 统计时间 列，或另给出整个文件的统计时间：{AS_OF_WHERE_ZH}），"
+            f"此文件的列是 {shown}",
+            f"missing column {lacking}: expected 项目名称 (or a project id), 已筹金额(元) and 捐款人次 (and 统计时间, "
+            f"or the whole file's time: {AS_OF_WHERE_EN}); its columns are {shown}",
         )
     )
 
@@ -231,8 +240,8 @@ def read_official(
             [
                 f"{file_name}: "
                 + both(
-                    "没有 统计时间 列：请用 --as-of 给出整个文件的统计时间",
-                    "no 统计时间 column: give the file's time with --as-of",
+                    f"没有 统计时间 列：请给出整个文件的统计时间（{AS_OF_WHERE_ZH}）",
+                    f"no 统计时间 column: give the whole file's time ({AS_OF_WHERE_EN})",
                 )
             ]
         )
@@ -246,7 +255,7 @@ def read_official(
         line = lines[n]
         why = _row(n, line, cells, lookup, formats, event, until, seen, table.problems[n].as_py())
         if isinstance(why, str):
-            problems.append(f"{file_name}:{line}: {why}")
+            problems.append(f"{file_name}: {why}" if file_name == TYPED else f"{file_name}:{line}: {why}")
         else:
             rows.append(why)
             seen[why.project_id] = line
@@ -272,6 +281,8 @@ def _row(n, line, cells, lookup, formats, event, until, seen, problem) -> Offici
     except AmountError as exc:
         return both(f"已筹金额：{exc.zh}", f"已筹金额 (amount raised): {exc.en}")
     count = cells["donations"][n].strip().replace(",", "")
+    if not count:
+        return both("捐款人次为空", "捐款人次 is empty")
     if not (count.isascii() and count.isdigit()):
         return both(
             f"捐款人次 {cells['donations'][n]!r} 不是整数", f"捐款人次 {cells['donations'][n]!r} is not a whole number"

@@ -382,6 +382,10 @@ def _xlsx_table(data: bytes, profiles: list[Profile]) -> Table:
 _JSON_START = re.compile(r"\s*[{\[]")
 
 
+# An .xlsx saved with a password is an OLE compound file (as an old .xls is) holding this stream.
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
 def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     """Bytes to a table. Raises UnreadableFile (without a file name: the caller adds it).
 
@@ -392,6 +396,13 @@ def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     profiles = load_profiles() if profiles is None else profiles
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_table(data, profiles)
+    if data.startswith(b"\xd0\xcf\x11\xe0") and _ENCRYPTED_PACKAGE in data:
+        raise UnreadableFile(
+            both(
+                "一个设有密码的 Excel 工作簿：请去掉密码后另存为 .xlsx 或 CSV",
+                "a password-protected Excel workbook: remove its password, then save it as .xlsx or CSV",
+            )
+        )
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableFile(
             both("旧版 Excel .xls 工作簿：请另存为 .xlsx 或 CSV", "an old Excel .xls workbook: save it as .xlsx or CSV")
@@ -447,9 +458,9 @@ def detect_layout(
     raise UnreadableFile(
         both(
             f"无法识别的捐款文件：它的列是 {shown}。应为标准格式、平台导出（捐款时间、捐赠金额(元)、项目名称……）"
-            "或按导入配置读取",
+            "或按导入配置读取（页面上的“导入配置”，命令行的 --profile NAME）",
             f"not a recognised donation file: its columns are {shown}. Expected the canonical columns "
             f"({', '.join(REQUIRED_FIELDS)} …), the platform export (捐款时间, 捐赠金额(元), 项目名称 …), "
-            "or an import profile (--profile NAME)",
+            "or an import profile (the page's “导入配置” box, the command line's --profile NAME)",
         )
     )

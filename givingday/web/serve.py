@@ -115,6 +115,16 @@ def log_to_stderr() -> None:
     logger.propagate = False
 
 
+def _before_runtime(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("No runtime found")
+
+
+def quiet_streamlit() -> None:
+    """The ASGI app imports `web.board` before Streamlit's runtime exists, and each of its cached functions then
+    warns "No runtime found" (its caches are made at their first call, under the runtime): keep that off."""
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(_before_runtime)
+
+
 def _stopped(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
@@ -125,6 +135,7 @@ def serve(args: argparse.Namespace) -> int:
     from streamlit.web import bootstrap
 
     log_to_stderr()
+    quiet_streamlit()
     config.raise_open_files_limit()  # a socket per wall screen (givingday/screens/stream.py MAX_STREAMS)
     location = config.db_location(args.db)
     config.share_db_location(location)

@@ -1,0 +1,22 @@
+"""What `make run` prints: the board's own lines, not Streamlit's noise about the board's modules being imported
+before its runtime exists."""
+
+import logging
+
+import streamlit as st
+
+from givingday.web import serve
+
+
+def test_serve_keeps_streamlits_no_runtime_warning_off_its_output():
+    said = []
+    catch = logging.Handler()
+    catch.emit = said.append
+    logger = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+    logger.addHandler(catch)
+    try:
+        serve.quiet_streamlit()
+        st.cache_data(ttl=5)(lambda: 1)  # as givingday.web.board's functions are, on import, before the runtime
+    finally:
+        logger.removeHandler(catch)
+    assert [r.getMessage() for r in said] == []
