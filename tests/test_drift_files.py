@@ -232,3 +232,21 @@ def test_any_bytes_are_read_or_refused_by_name_and_nothing_is_kept(store, data):
     except TotalsFileError as exc:
         assert all(p.startswith("official.csv") for p in exc.problems), exc.problems
     assert (snapshot(store), kept.recent_checks(store)) == before
+
+
+@pytest.mark.parametrize(
+    ("as_of", "said"),
+    [("2029-09-07 21:00", "2029-09-07 21:00:00+08:00"), ("2020-09-05", "2020-09-06 00:00:00+08:00")],
+)
+def test_an_as_of_for_the_whole_file_outside_the_event_is_refused_and_nothing_is_kept(store, as_of, said):
+    from givingday.report.scope import parse_as_of
+
+    before = snapshot(store), kept.recent_checks(store)
+    data = csv_bytes(["项目名称,已筹金额(元),捐款人次", "P001,1234.50,12"])
+    with pytest.raises(TotalsFileError) as exc:
+        kept.check_and_keep(store, store.event, data, "official.csv", "test", parse_as_of(as_of, store.event))
+    assert [english(p) for p in exc.value.problems] == [
+        f"统计时间 '{said}' is outside the event's days (2020-09-06 to 2020-09-10)"
+    ]
+    assert exc.value.problems[0].startswith("official.csv: ")
+    assert (snapshot(store), kept.recent_checks(store)) == before

@@ -205,6 +205,18 @@ def parse_moment(text: str, event: Event) -> dt.datetime:
     return parse_time(s, event.tz) + ONE_MICROSECOND
 
 
+def outside_event(until: dt.datetime, said: str, event: Event) -> str | None:
+    """Why no count of this event's gifts is as of `until` (a 统计时间 written `said`): it lies outside the event's
+    days widened by `[import] margin_days`, the days a gift may have (a year mistyped, a picker left on today)."""
+    if event.takes_from < until <= event.takes_until:
+        return None
+    first, last = event.takes_from.date(), (event.takes_until - dt.timedelta(days=1)).date()
+    return both(
+        f"统计时间 {said!r} 不在活动日期 {first} 至 {last} 之内",
+        f"统计时间 {said!r} is outside the event's days ({first} to {last})",
+    )
+
+
 def stated(until: dt.datetime) -> dt.datetime:
     """The platform's time as it said it: a counted window's end without the microsecond that makes a gift at
     that very second count (a date alone stays its 24时, the next midnight)."""
@@ -241,6 +253,9 @@ def read_official(
         cols, formats = _columns(table.header, profile)
     except UnreadableFile as exc:
         raise TotalsFileError([f"{file_name}: {exc}"]) from None
+    said = None if until is None else stated(until).isoformat(sep=" ")
+    if until is not None and outside_event(until, said, event):
+        raise TotalsFileError([f"{file_name}: " + outside_event(until, said, event)])
     if "as_of" not in cols and until is None:
         raise TotalsFileError(
             [
@@ -308,14 +323,7 @@ def _row(n, line, cells, lookup, formats, event, until, seen, problem, cut) -> O
                 f"统计时间 {at!r} 没有时刻，且文件在行中结束：文件还在写入？",
                 f"统计时间 {at!r} has no time of day and the file ends mid-line: is it still being written?",
             )
-        if not event.takes_from < moment <= event.takes_until:
-            at, first, last = (
-                cells["as_of"][n],
-                event.takes_from.date(),
-                (event.takes_until - dt.timedelta(days=1)).date(),
-            )
-            return both(
-                f"统计时间 {at!r} 不在活动日期 {first} 至 {last} 之内",
-                f"统计时间 {at!r} is outside the event's days ({first} to {last})",
-            )
+        outside = outside_event(moment, cells["as_of"][n], event)
+        if outside:
+            return outside
     return OfficialRow(line, pid, fen, int(count), moment)
