@@ -1,8 +1,9 @@
 """The crawler: each role (signed out, leader, organizer, admin) opens every page its navigation offers and every
 URL it must be refused, and operates every control there: each option of each select box, the day's time range,
-each tab, each download, each expander of the moderation queue, each view and language of the screens. After each step the page must show no exception
-and no raw Python value, and the figures that must agree do: the console's filtered total equals the ledger's
-sum for the filters in its URL, and the unfiltered one equals `givingday totals` asked of the running board.
+each tab, each download, each expander of the moderation queue, each view and language of the screens. After each
+step the page must show no exception and no raw Python value, and the figures that must agree do: the console's
+filtered total equals the ledger's sum for the filters in its URL, and the unfiltered one equals `givingday totals`
+asked of the running board.
 
 The operated controls are printed and written to screenshots/crawl/controls.txt, with a screenshot per page."""
 
