@@ -1,6 +1,9 @@
 """核对: the platform's official per-project totals, uploaded or typed, against the ledger as of their time; the
 comparison flagged first, and the comparisons kept. The rules are `givingday.drift`; this page lays them out."""
 
+import hashlib
+import time
+
 import streamlit as st
 
 from givingday.console import exports, tables
@@ -12,11 +15,23 @@ from givingday.web.board import board_time, shared_store
 from givingday.web.widgets import WRAPPED, as_text, page_top, table
 
 CHECKS_SHOWN = 20
+# The same figures compared again this soon by one session are one click sent twice (a double click, a click
+# while the page reruns): the first comparison is shown, not kept a second time.
+REPEAT_SECONDS = 10
+
+
+def _repeated(said: str | None = None) -> bool:
+    """Whether this session compared `said` (any figures, when None) less than REPEAT_SECONDS ago."""
+    last = st.session_state.get("drift_last")
+    return bool(last) and (said is None or last[0] == said) and time.monotonic() - last[1] < REPEAT_SECONDS
 
 
 def _compare(user, data: bytes, name: str, as_of: str, profile_name: str = "") -> None:
     """Compare and keep; the comparison to show next, or the file's problems said line by line."""
     event = board_time().event
+    said = hashlib.sha256(repr((data, name, as_of, profile_name)).encode()).hexdigest()
+    if _repeated(said):
+        return
     try:
         until = parse_as_of(as_of, event) if as_of.strip() else None
         profile = official.find_totals_profile(profile_name) if profile_name else None
@@ -25,6 +40,7 @@ def _compare(user, data: bytes, name: str, as_of: str, profile_name: str = "") -
         st.error(as_text(f"未核对，未保存任何内容 Not compared, nothing kept:\n\n{exc}"))
         return
     st.session_state["drift_check"] = check_id
+    st.session_state["drift_last"] = (said, time.monotonic())
 
 
 def upload(user) -> None:
@@ -36,7 +52,8 @@ def upload(user) -> None:
         profile = st.selectbox("汇总文件配置 Totals profile", ["", *names], format_func=lambda p: p or "自动识别 auto")
         if st.form_submit_button("核对 Compare", type="primary"):
             if file is None:
-                st.warning("请先选择平台导出的文件。Choose the platform's file first.")
+                if not _repeated():  # a second click after the form cleared itself: the first one was taken
+                    st.warning("请先选择平台导出的文件。Choose the platform's file first.")
             else:
                 _compare(user, file.getvalue(), file.name, as_of, profile)
 
@@ -98,7 +115,10 @@ def main() -> None:
         + (f" 或平台数字的 {rules.threshold_share:.1%}" if rules.threshold_share else "")
         + f"、人次差超过 {rules.threshold_donations} 即标出（event.toml 的 [drift]）。"
     )
-    left, right = st.tabs(["上传平台文件 Upload", "手工录入 Type a project's figures"])
+    # Keyed, the tab chosen stays chosen when a comparison reruns the page: a refusal of typed figures is seen.
+    left, right = st.tabs(
+        ["上传平台文件 Upload", "手工录入 Type a project's figures"], key="drift_tab", on_change="rerun"
+    )
     with left:
         upload(user)
     with right:

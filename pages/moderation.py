@@ -1,6 +1,8 @@
 """留言审核: donors' messages wait here until an organizer approves (shown with the gift in the screens' ticker) or
 denies them (never shown anywhere public). The rules are `givingday.store.messages`; this page lays them out."""
 
+import time
+
 import streamlit as st
 
 from givingday.money import format_yuan
@@ -10,23 +12,36 @@ from givingday.web.widgets import as_text, page_top
 
 SHOWN = 50
 STATUS_NAMES = {"pending": "待审核 Pending", "approved": "已通过 Approved", "denied": "不予展示 Denied"}
+# A click on the button just clicked, this soon after, is the same click sent twice (a double click): its
+# outcome is the first one's, not "already decided".
+REPEAT_SECONDS = 10
+
+
+def _outcome(message_id: str, gift: str, status: str, decided: bool) -> None:
+    last = st.session_state.get("moderated_last")
+    if decided:
+        st.session_state["moderated_last"] = (message_id, status, time.monotonic())
+    elif last and last[:2] == (message_id, status) and time.monotonic() - last[2] < REPEAT_SECONDS:
+        decided = True
+    st.session_state["moderated"] = (gift, status, decided)
 
 
 def _decide(message_id: str, gift: str, status: str, user: str) -> None:
     with shared_store().writing() as conn:
         decided = messages.decide(conn, message_id, status, user)
-    st.session_state["moderated"] = (gift, status, decided)
+    _outcome(message_id, gift, status, decided)
 
 
 def _withdraw(message_id: str, gift: str, user: str) -> None:
     with shared_store().writing() as conn:
         withdrawn = messages.withdraw(conn, message_id, user)
-    st.session_state["moderated"] = (gift, "denied", withdrawn)
+    _outcome(message_id, gift, "denied", withdrawn)
 
 
 def _said() -> None:
     """What the last click did, to which gift's message (as the queue shows it, not the internal id), said once
-    (a second click of the same button decided nothing). Text only: the gift's names came from a file."""
+    (a second click of the same button, at once, says the first's outcome; later, that it decided nothing). Text
+    only: the gift's names came from a file."""
     last = st.session_state.pop("moderated", None)
     if last:
         gift, status, decided = last

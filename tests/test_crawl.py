@@ -1,8 +1,9 @@
 """The crawler: each role (signed out, leader, organizer, admin) opens every page its navigation offers and every
 URL it must be refused, and operates every control there: each option of each select box, the day's time range,
-each tab, each download, each view and language of the screens. After each step the page must show no exception
-and no raw Python value, and the figures that must agree do: the console's filtered total equals the ledger's
-sum for the filters in its URL, and the unfiltered one equals `givingday totals` asked of the running board.
+each tab, each download, each expander of the moderation queue, each view and language of the screens. After each
+step the page must show no exception and no raw Python value, and the figures that must agree do: the console's
+filtered total equals the ledger's sum for the filters in its URL, and the unfiltered one equals `givingday totals`
+asked of the running board.
 
 The operated controls are printed and written to screenshots/crawl/controls.txt, with a screenshot per page."""
 
@@ -24,7 +25,7 @@ from tests.test_browser import SHOTS, _sign_in, browser, serving  # noqa: F401 -
 pytestmark = pytest.mark.browser
 
 CRAWL_SHOTS = SHOTS / "crawl"
-PROTECTED = ("/console", "/alerts", "/act", "/data", "/drift", "/summary")
+PROTECTED = ("/console", "/alerts", "/act", "/data", "/drift", "/moderation", "/summary")
 ROLE_PATHS = {
     "leader": ("/console", "/summary"),
     "organizer": PROTECTED,
@@ -179,6 +180,13 @@ def crawl_pages(crawl: Crawl, url: str, ledger, thorough: bool) -> None:
     with crawl.part("drift"):
         crawl.open("/drift", url)
         crawl.every_tab(lambda i, name: crawl.shot(f"drift-tab-{i}"))
+    with crawl.part("moderation"):
+        crawl.open("/moderation", url)
+        for expander in crawl.page.locator('[data-testid="stExpander"] summary').all():
+            expander.click()
+            crawl.settle()
+            crawl.look(f"open {expander.inner_text().strip().splitlines()[-1]}")  # without its icon's name
+        crawl.shot("moderation")
 
 
 def test_signed_out_sees_the_screens_and_is_refused_the_rest(board, browser, log):  # noqa: F811

@@ -200,3 +200,56 @@ def test_the_demo_gives_more_at_a_site_while_its_volunteers_are_on_shift():
     assert office_share(roster, morning) > 2 * office_share(roster, evening)
     unstaffed = dataclasses.replace(roster, shifts=[])
     assert 0.7 < office_share(unstaffed, morning) / office_share(unstaffed, evening) < 1.4
+
+
+@pytest.mark.parametrize(
+    ("data", "read"),
+    [
+        pytest.param(
+            "site_id,day,start,end,volunteers,备注\r\nS001,1,10:00,12:00,3,上午班\r\n".encode("gbk"),
+            [("S001", 1, 600, 720, 3)],
+            id="gbk-resaved-by-excel",
+        ),
+        pytest.param(
+            ("\ufeff" + SHIFTS + ",,,,\r\n,,,,\r\n").encode(),
+            [("S001", 1, 600, 720, 3), ("S001", 1, 690, 750, 2), ("S002", 1, 570, 630, 4)],
+            id="bom-and-rows-excel-left-empty",
+        ),
+        pytest.param(
+            (SHIFTS + "合计,,,,9\n").encode("gb18030"),
+            [("S001", 1, 600, 720, 3), ("S001", 1, 690, 750, 2), ("S002", 1, 570, 630, 4)],
+            id="total-row",
+        ),
+        pytest.param(
+            "site_id,day,start,end,volunteers\n S001 ,１,9:00:00,１２:００,３\n".encode(),
+            [("S001", 1, 540, 720, 3)],
+            id="excel-seconds-full-width-padded",
+        ),
+    ],
+)
+def test_a_shifts_file_as_excel_saves_it_is_read_exactly(tmp_path, data, read):
+    folder = roster_with(tmp_path, "")
+    (folder / "shifts.csv").write_bytes(data)
+    shifts = read_roster(folder, days=3).shifts
+    assert [
+        (s["site_id"], s["day_number"], s["start_minute"], s["end_minute"], s["volunteers"]) for s in shifts
+    ] == read
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"site_id,day,start,end,volunteers\nS001,1,10:00,12:00,3\n\xff\xfe\xff,1,10:00,12:00,3\n", "text is neither"),
+        (b"site_id,day,start,end,volunteers\nS001,1,10:00,12:00,3\nS002,1,10:0", "3: start '10:0' is not a time"),
+        (b"site_id,day,start,end,volunteers\nS001,1,10:00,12:00,3\nS002,1", "3: start '' is not a time of day"),
+        (b"site_id,day,start,end,volunteers\nS001,1,10:00:30,12:00,3\n", "2: start '10:00:30' is not a time"),
+    ],
+)
+def test_a_broken_shifts_file_is_refused_by_file_and_line_and_nothing_loaded(staffed, tmp_path, data, reason):
+    before = staffed.query("roster_shifts")
+    folder = roster_with(tmp_path / "bad", "")
+    (folder / "shifts.csv").write_bytes(data)
+    with pytest.raises(RosterError) as e:
+        load_roster(staffed, folder)
+    assert str(e.value).startswith(f"{folder / 'shifts.csv'}") and reason in str(e.value)
+    assert staffed.query("roster_shifts") == before and len(before) == 3

@@ -9,17 +9,15 @@ Layouts other than the platform's are read through a totals profile (`data/profi
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.compute as pc
-
 from givingday import config
 from givingday.config import Event
-from givingday.ingest.formats import Table, UnreadableFile, decode_text, read_table
+from givingday.ingest.formats import UnreadableFile, read_table
 from givingday.ingest.profiles import (
     ProfileError,
     ValueFormats,
@@ -28,6 +26,8 @@ from givingday.ingest.profiles import (
     one_column,
     profile_toml,
 )
+from givingday.ingest.statements import FileShape
+from givingday.ingest.times import parse_time
 from givingday.labels import both
 from givingday.money import AmountError, parse_fen
 
@@ -176,33 +176,54 @@ def _has_columns(header: list[str], profile: TotalsProfile | None) -> bool:
     return True
 
 
-def _after_title_lines(data: bytes, table: Table, profile: TotalsProfile | None) -> Table:
-    """A CSV download with a title line or two above its header row ("99公益日项目筹款汇总 导出时间…"), read from
-    the first of its first HEADER_WITHIN lines that has the columns; the line numbers stay the file's own."""
-    if data.startswith(b"PK\x03\x04") or _has_columns(table.header, profile):
-        return table
-    lines = decode_text(data)[0].split("\n")
-    for skipped in range(1, min(HEADER_WITHIN, len(lines))):
-        if _has_columns(next(csv.reader([lines[skipped]]), []), profile):
-            found = read_table("\n".join(lines[skipped:]).encode("utf-8"), profiles=[])
-            found.lines = pc.add(found.lines, skipped)
-            return found
-    return table
+# The platform's 合计 row (or a sheet's own 总计 / Total) ends the figures: it names no project.
+TOTAL_ROW = re.compile(r"(?:[\s\"']*[,;\t|])*[\s\"']*(?:合\s*计|总\s*计|(?i:total|sum))(?![^\W_])")
+EXCEL_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")  # days since 1899-12-30: 44081.75 is 2020-09-07 18:00
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class _HeaderFinder:
+    """What `read_table` asks of a profile with a `[file]`: a CSV or a sheet is read from the first of its first
+    HEADER_WITHIN lines (title lines, a merged title cell) that has the columns, to its 合计 row; the line
+    numbers stay the file's own."""
+
+    profile: TotalsProfile | None
+    shape: FileShape = FileShape(header_within=HEADER_WITHIN, footer=TOTAL_ROW)
+
+    def matches(self, header: list[str]) -> bool:
+        return _has_columns(header, self.profile)
 
 
 def parse_moment(text: str, event: Event) -> dt.datetime:
-    """A 统计时间 cell ('2020-09-07 21:00:00', '2020/9/7 21:00', a date alone for its 24时) as the exclusive end of
-    the window it counted, the event's zone unless it says its own: a gift at 21:00:00 is counted by 21:00:00."""
-    s = text.strip().replace("/", "-")
-    if len(s) <= 10:
-        y, m, d = (int(x) for x in s.split("-"))
+    """A 统计时间 cell ('2020-09-07 21:00:00', '2020/9/7 21:00', ISO 8601 with a zone, 2020年9月7日 21:00, an Excel
+    serial, a date alone for its 24时) as the exclusive end of the window it counted, the event's zone unless it
+    says its own: a gift at 21:00:00 is counted by 21:00:00."""
+    s = text.strip()
+    if EXCEL_SERIAL.fullmatch(s):
+        moment = EXCEL_EPOCH + dt.timedelta(seconds=round(float(s) * 86_400))
+        return moment.replace(tzinfo=event.tz) + ONE_MICROSECOND
+    date_alone = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", s)
+    if date_alone:
+        y, m, d = (int(x) for x in date_alone.groups())
         return dt.datetime.combine(dt.date(y, m, d) + dt.timedelta(days=1), dt.time(0), event.tz)
-    day, _, clock_part = s.replace("T", " ").partition(" ")
-    y, m, d = (int(x) for x in day.split("-"))
-    moment = dt.datetime.fromisoformat(f"{y:04d}-{m:02d}-{d:02d} {clock_part.strip()}")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=event.tz)
-    return moment + ONE_MICROSECOND
+    if re.search(r"[:时分]\d(?!\d)", s):
+        raise ValueError(s)  # '18:0': a minute of one digit is a file cut mid-cell, not 18:00
+    if not re.search(r"\d[:时]\d\d", s):
+        raise ValueError(s)  # '2020-09-07 18': an hour without its minutes, cut from 18:30?
+    return parse_time(s, event.tz) + ONE_MICROSECOND
+
+
+def outside_event(until: dt.datetime, said: str, event: Event) -> str | None:
+    """Why no count of this event's gifts is as of `until` (a 统计时间 written `said`): it lies outside the event's
+    days widened by `[import] margin_days`, the days a gift may have (a year mistyped, a picker left on today)."""
+    if event.takes_from < until <= event.takes_until:
+        return None
+    first, last = event.takes_from.date(), (event.takes_until - dt.timedelta(days=1)).date()
+    return both(
+        f"统计时间 {said!r} 不在活动日期 {first} 至 {last} 之内",
+        f"统计时间 {said!r} is outside the event's days ({first} to {last})",
+    )
 
 
 def stated(until: dt.datetime) -> dt.datetime:
@@ -212,12 +233,18 @@ def stated(until: dt.datetime) -> dt.datetime:
 
 
 def project_lookup(projects: list[dict]) -> dict[str, str]:
-    """The roster's project ids by id and by name (NFKC, trimmed), as the import finds a gift's project."""
+    """The roster's project ids by id and by name, each as `name_key` reads it."""
     found: dict[str, str] = {}
     for p in projects:
-        found[p["project_id"]] = p["project_id"]
-        found[unicodedata.normalize("NFKC", p["name"]).strip()] = p["project_id"]
+        found[name_key(p["project_id"])] = p["project_id"]
+        found[name_key(p["name"])] = p["project_id"]
     return found
+
+
+def name_key(name: str) -> str:
+    """A project as a download may write it: NFKC (full-width letters), no spaces anywhere (a re-typed name's
+    "二七商圈 青春志愿行")."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
 
 
 def read_official(
@@ -231,10 +258,13 @@ def read_official(
     """Every project's official figures in the file; `until` (`--as-of`) is every row's time, in place of any
     统计时间 column. Raises TotalsFileError naming the file, each bad line and its reason."""
     try:
-        table = _after_title_lines(data, read_table(data, profiles=[]), profile)
+        table = read_table(data, profiles=[_HeaderFinder(profile)])
         cols, formats = _columns(table.header, profile)
     except UnreadableFile as exc:
         raise TotalsFileError([f"{file_name}: {exc}"]) from None
+    said = None if until is None else stated(until).isoformat(sep=" ")
+    if until is not None and outside_event(until, said, event):
+        raise TotalsFileError([f"{file_name}: " + outside_event(until, said, event)])
     if "as_of" not in cols and until is None:
         raise TotalsFileError(
             [
@@ -251,9 +281,12 @@ def read_official(
     cells = {f: table.columns[i].to_pylist() for f, i in cols.items()}
     lines = table.lines.to_pylist()
     rows, problems, seen = [], [], {}
+    cut = not data.startswith(b"PK\x03\x04") and not data.rstrip(b" \t\x00").endswith((b"\n", b"\r"))
     for n in range(table.n_rows):
         line = lines[n]
-        why = _row(n, line, cells, lookup, formats, event, until, seen, table.problems[n].as_py())
+        if not any(cells[f][n].strip() for f in cells) and not table.problems[n].as_py():
+            continue  # a row Excel left with only commas
+        why = _row(n, line, cells, lookup, formats, event, until, seen, table.problems[n].as_py(), cut)
         if isinstance(why, str):
             problems.append(f"{file_name}: {why}" if file_name == TYPED else f"{file_name}:{line}: {why}")
         else:
@@ -264,12 +297,13 @@ def read_official(
     return rows
 
 
-def _row(n, line, cells, lookup, formats, event, until, seen, problem) -> OfficialRow | str:
-    """One line as an OfficialRow, or the reason it cannot be one."""
+def _row(n, line, cells, lookup, formats, event, until, seen, problem, cut) -> OfficialRow | str:
+    """One line as an OfficialRow, or the reason it cannot be one. `cut`: the file ends mid-line, so its last
+    row's 统计时间 may be a date whose time is still to be written."""
     if problem:
         return problem
     name = cells["project"][n]
-    pid = lookup.get(unicodedata.normalize("NFKC", name).strip())
+    pid = lookup.get(name_key(name))
     if not name.strip():
         return both("项目为空", "project is empty")
     if pid is None:
@@ -280,7 +314,7 @@ def _row(n, line, cells, lookup, formats, event, until, seen, problem) -> Offici
         fen = parse_fen(cells["raised_yuan"][n], formats.thousands, formats.decimal)
     except AmountError as exc:
         return both(f"已筹金额：{exc.zh}", f"已筹金额 (amount raised): {exc.en}")
-    count = cells["donations"][n].strip().replace(",", "")
+    count = unicodedata.normalize("NFKC", cells["donations"][n]).strip().replace(",", "")
     if not count:
         return both("捐款人次为空", "捐款人次 is empty")
     if not (count.isascii() and count.isdigit()):
@@ -294,4 +328,13 @@ def _row(n, line, cells, lookup, formats, event, until, seen, problem) -> Offici
         except ValueError:
             at = cells["as_of"][n]
             return both(f"统计时间 {at!r} 不是日期时间", f"统计时间 {at!r} is not a date and time (2020-09-07 21:00)")
+        if cut and n == len(cells["as_of"]) - 1 and moment.microsecond == 0:
+            at = cells["as_of"][n]
+            return both(
+                f"统计时间 {at!r} 没有时刻，且文件在行中结束：文件还在写入？",
+                f"统计时间 {at!r} has no time of day and the file ends mid-line: is it still being written?",
+            )
+        outside = outside_event(moment, cells["as_of"][n], event)
+        if outside:
+            return outside
     return OfficialRow(line, pid, fen, int(count), moment)

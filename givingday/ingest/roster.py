@@ -8,12 +8,16 @@ leaves the previous roster in place.
 from __future__ import annotations
 
 import csv
+import io
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from givingday.ingest.formats import UnreadableFile, decode_text
 from givingday.labels import CATEGORIES
 from givingday.masking import clean_text
 from givingday.money import AmountError, parse_fen
@@ -40,6 +44,7 @@ COLUMNS = {
     "shifts.csv": ["site_id", "day", "start", "end", "volunteers"],
 }
 DAY_MINUTES = 1440
+TOTAL_ROW = re.compile(r"合\s*计|总\s*计|(?i:total)")
 
 
 class RosterError(ValueError):
@@ -55,14 +60,20 @@ class Roster:
 
 
 def _read(path: Path) -> list[tuple[int, dict]]:
+    """The rows with their line numbers, in UTF-8 (with or without a BOM) or GBK as Excel saves it; a row Excel
+    left with only commas is passed over."""
     if not path.exists():
         raise RosterError(f"{path}: file not found")
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS[path.name] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise RosterError(f"{path}: missing column(s) {', '.join(missing)}")
-        return [(reader.line_num, {k: clean_text(v) for k, v in row.items() if k}) for row in reader]
+    try:
+        text = decode_text(path.read_bytes())[0]
+    except UnreadableFile as exc:
+        raise RosterError(f"{path}: {exc}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in COLUMNS[path.name] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RosterError(f"{path}: missing column(s) {', '.join(missing)}")
+    rows = [(reader.line_num, {k: clean_text(v) for k, v in row.items() if k}) for row in reader]
+    return [(line, r) for line, r in rows if any(r.values())]
 
 
 def _records(path: Path, id_column: str) -> Iterator[tuple[int, dict]]:
@@ -156,8 +167,11 @@ def read_roster(folder: Path, days: int | None = None) -> Roster:
 
 
 def _minute(path: Path, line: int, column: str, text: str) -> int:
-    """'HH:MM' as minutes from midnight; '24:00' is the day's end."""
-    hours, sep, minutes = text.partition(":")
+    """'HH:MM' (or 'HH:MM:00', as Excel may save a time) as minutes from midnight; '24:00' is the day's end."""
+    clock = unicodedata.normalize("NFKC", text)
+    if clock.count(":") == 2 and clock.endswith(":00"):
+        clock = clock.removesuffix(":00")
+    hours, sep, minutes = clock.partition(":")
     if sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2:
         value = int(hours) * 60 + int(minutes)
         if int(minutes) < 60 and value <= DAY_MINUTES:
@@ -170,6 +184,8 @@ def read_shifts(path: Path, site_ids: set[str], days: int | None = None) -> list
     one site may overlap (two groups on duty at once): their volunteers add up."""
     shifts = []
     for line, r in _read(path):
+        if TOTAL_ROW.fullmatch(r["site_id"]):
+            continue  # a 合计 row summing the volunteers column
         if r["site_id"] not in site_ids:
             raise RosterError(f"{path}:{line}: unknown site {r['site_id']!r}")
         if not (r["day"].isdigit() and 1 <= int(r["day"]) <= (days or int(r["day"]))):
