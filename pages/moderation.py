@@ -8,7 +8,7 @@ import streamlit as st
 from givingday.money import format_yuan
 from givingday.store import messages
 from givingday.web.board import allow_only, board_time, shared_store
-from givingday.web.widgets import as_text, page_top
+from givingday.web.widgets import as_text, one_click_at_a_time, page_top
 
 SHOWN = 50
 STATUS_NAMES = {"pending": "待审核 Pending", "approved": "已通过 Approved", "denied": "不予展示 Denied"}
@@ -27,15 +27,17 @@ def _outcome(message_id: str, gift: str, status: str, decided: bool) -> None:
 
 
 def _decide(message_id: str, gift: str, status: str, user: str) -> None:
-    with shared_store().writing() as conn:
-        decided = messages.decide(conn, message_id, status, user)
-    _outcome(message_id, gift, status, decided)
+    with one_click_at_a_time("moderation"):
+        with shared_store().writing() as conn:
+            decided = messages.decide(conn, message_id, status, user)
+        _outcome(message_id, gift, status, decided)
 
 
 def _withdraw(message_id: str, gift: str, user: str) -> None:
-    with shared_store().writing() as conn:
-        withdrawn = messages.withdraw(conn, message_id, user)
-    _outcome(message_id, gift, "denied", withdrawn)
+    with one_click_at_a_time("moderation"):
+        with shared_store().writing() as conn:
+            withdrawn = messages.withdraw(conn, message_id, user)
+        _outcome(message_id, gift, "denied", withdrawn)
 
 
 def _said() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pandas as pd
 import streamlit as st
@@ -38,6 +39,13 @@ class AsIsHtml:
 
     def _repr_html_(self) -> str:
         return self.body
+
+
+def one_click_at_a_time(name: str) -> threading.Lock:
+    """A lock of this session's own for the clicks of one form: a double click can run the page twice at once
+    (Streamlit starts a new run while the last one is still writing), and a click's check of "did I just do
+    this?" and its write must not interleave with the other's."""
+    return st.session_state.setdefault(f"_one_click_{name}", threading.Lock())
 
 
 def demo_banner() -> None:
