@@ -426,11 +426,12 @@ def chart_span(filters: Filters, event: Event) -> tuple[dt.datetime, dt.datetime
 def minutes(store: Store, filters: Filters, event: Event, read: LedgerRows = ROLLUPS) -> pd.DataFrame:
     """Money and 人次 per bar of `chart_span` (at most CHART_BARS rows); bars without a gift are zeros."""
     start, end, unit = chart_span(filters, event)
-    columns = ["bar_at", "amount_fen", "matched_fen", "donations"]
+    columns = ["bar_epoch_s", "amount_fen", "matched_fen", "donations"]
     rows = read.minutes(store, start, end, unit, event.tz, **filters.sql_params()) if start < end else []
     frame = pd.DataFrame.from_records(rows, columns=columns)
+    bar_at = pd.to_datetime(frame.pop("bar_epoch_s").astype("int64"), unit="s", utc=True)
+    frame.insert(0, "bar_at", bar_at.dt.tz_convert(event.timezone))
     if len(frame):  # quiet bars are zeros, not gaps a line would bridge
-        frame["bar_at"] = pd.to_datetime(frame["bar_at"], utc=True).dt.tz_convert(event.timezone)
         every = pd.date_range(frame["bar_at"].min(), frame["bar_at"].max(), freq=_FREQ[unit])
         frame = frame.set_index("bar_at").reindex(every, fill_value=0).rename_axis("bar_at").reset_index()
     frame["total_fen"] = frame["amount_fen"] + frame["matched_fen"]

@@ -221,8 +221,11 @@ class _Queries:
             f"{p}_{i}": v for i, (_, a, b) in enumerate(ranges) for p, v in (("piece", i), ("from_at", a), ("to_at", b))
         }
         with self.engine.connect() as conn:
-            text = query_text(name, tuple(kind for kind, _, _ in ranges))
-            return [dict(r) for r in conn.execute(sa.text(text), {**params, **numbered}).mappings().all()]
+            result = conn.execute(
+                sa.text(query_text(name, tuple(kind for kind, _, _ in ranges))), {**params, **numbered}
+            )
+            keys = tuple(result.keys())  # once, as _query_many: a chart's rows are thousands
+            return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
 
     def query_rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
