@@ -6,7 +6,14 @@ import logging
 import os
 import time
 
-from givingday.ingest.inbox import QUIET_SECONDS, UNTERMINATED_SECONDS, Arrivals, InboxWorker, hand_to_inbox
+from givingday.ingest.inbox import (
+    QUIET_SECONDS,
+    UNTERMINATED_SECONDS,
+    Arrivals,
+    InboxWorker,
+    _ends_complete,
+    hand_to_inbox,
+)
 from tests.conftest import CANONICAL_HEADER, write
 
 
@@ -47,17 +54,45 @@ def test_a_file_is_ready_only_when_whole(tmp_path):
     assert book not in Arrivals().ready(inbox, t0) and book not in arrivals.ready(inbox, t0 + 2 * QUIET_SECONDS)
 
 
-def test_a_file_that_waited_while_the_board_was_down_is_taken_at_the_first_look(tmp_path):
+def test_a_file_that_waited_while_the_board_was_down_is_taken_at_the_second_look(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    waited, cut, fresh = inbox / "waited.csv", inbox / "cut.csv", inbox / "fresh.csv"
+    waited, cut, fresh, growing = inbox / "waited.csv", inbox / "cut.csv", inbox / "fresh.csv", inbox / "growing.csv"
     waited.write_text(CANONICAL_HEADER)
     cut.write_text(CANONICAL_HEADER + "X1,2020-09-07 10:00:00,10")
+    growing.write_text(CANONICAL_HEADER)
     before = time.time() - 10 * QUIET_SECONDS
-    for path in (waited, cut):
+    for path in (waited, cut, growing):
         os.utime(path, (before, before))
     fresh.write_text(CANONICAL_HEADER)
-    assert Arrivals().ready(inbox, 1000.0) == [waited]  # the cut one still waits for its line break
+    arrivals = Arrivals()
+    assert arrivals.ready(inbox, 1000.0) == []  # one look cannot tell a file at rest from one being copied
+    with growing.open("a") as f:  # a copier that stamped an old time and is still writing
+        f.write("X2,2020-09-07 10:00:00,10,0,P001,,,qr,\n")
+    os.utime(growing, (before, before))
+    assert arrivals.ready(inbox, 1000.1) == [waited]  # the cut one waits for its line break, the others quietly
+    assert Arrivals().ready(inbox, 1000.0) == []
+    assert arrivals.ready(inbox, 1000.1 + QUIET_SECONDS) == [fresh, growing, waited]
+    files_seen_later = Arrivals()
+    files_seen_later.ready(inbox, 1000.0)
+    late = inbox / "late.csv"  # not there at the first look: its old time counts for nothing
+    late.write_text(CANONICAL_HEADER)
+    os.utime(late, (before, before))
+    assert late not in files_seen_later.ready(inbox, 1000.1)
+
+
+def test_text_is_whole_only_when_its_last_line_ends_whatever_its_encoding(tmp_path):
+    cases = {
+        "utf8.csv": (CANONICAL_HEADER.encode(), True),
+        "utf16le.csv": (("\ufeff" + CANONICAL_HEADER).encode("utf-16-le"), True),
+        "utf16be.csv": (("\ufeff" + CANONICAL_HEADER).encode("utf-16-be"), True),
+        "utf16le-cut.csv": (("\ufeff" + CANONICAL_HEADER + "X1,2020").encode("utf-16-le"), False),
+        "zeros.csv": (CANONICAL_HEADER.encode() + b"X1,20" + b"\x00" * 5000, False),  # space set aside, unwritten
+        "nul-inside.csv": (CANONICAL_HEADER.encode() + b"X1,\x00,1\n", True),
+    }
+    for name, (data, whole) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert _ends_complete(tmp_path / name) is whole, name
 
 
 def test_a_starting_board_takes_the_files_waiting_in_its_inbox_before_it_answers(store):

@@ -5,8 +5,8 @@ report beside them. Boards that share one PostgreSQL store and one inbox folder 
 
 Writers should write under a hidden or `.part` name and rename when done (as `hand_to_inbox` does). A file
 written in place is taken only when it is complete: its writer closed it (a file-system event, where the
-system gives one) or it stopped changing for `QUIET_SECONDS` (counted from its modification time, so a file
-that waited while the board was down is taken at the first look), and, if it is text, its last line ends in a line
+system gives one) or it stopped changing for `QUIET_SECONDS` (a file already there at the board's start, its
+modification time that old, once it is unchanged at the second look), and, if it is text, its last line ends in a line
 break (one that does not is taken only after `UNTERMINATED_SECONDS` unchanged); a workbook only when its zip
 directory is whole. So a row cut short by a writer's pause is never read.
 """
@@ -90,19 +90,27 @@ def _waiting(inbox: Path) -> list[Path]:
     ]
 
 
+_OLE = b"\xd0\xcf\x11\xe0"  # an old .xls, or a workbook saved with a password: refused whole when read
+_UTF16_ENDS = {b"\xff\xfe": (b"\n\x00", b"\r\x00"), b"\xfe\xff": (b"\x00\n", b"\x00\r")}
+
+
 def _ends_complete(path: Path) -> bool:
-    """A workbook with its zip directory whole; text whose last line ends in a line break; binary as it is."""
+    """A workbook with its zip directory whole; text whose last line ends in a line break (UTF-16 too: by its
+    BOM); a file that is not text from its first bytes (refused when read) as it is. Text whose end is still zeros
+    (a copier sets the size first, then fills it in) is not whole."""
     with path.open("rb") as f:
         head = f.read(4)
         if head.startswith(b"PK"):
             return zipfile.is_zipfile(f)
+        if head == _OLE or (b"\x00" in head and head[:2] not in _UTF16_ENDS):
+            return True
         f.seek(0, os.SEEK_END)
         size = f.tell()
         if size == 0:
             return False
         f.seek(max(0, size - 4096))
         tail = f.read()
-    return b"\x00" in tail or tail.endswith((b"\n", b"\r"))
+    return tail.endswith(_UTF16_ENDS.get(head[:2], (b"\n", b"\r")))
 
 
 @dataclass
@@ -111,6 +119,7 @@ class _Seen:
     mtime_ns: int
     since: float  # when this size and time were first seen
     closed: bool = False  # a close-after-write event came after the last change
+    waited: bool = False  # there at the first look, its time already QUIET_SECONDS old: the board was down
 
 
 class Arrivals:
@@ -120,6 +129,7 @@ class Arrivals:
     def __init__(self) -> None:
         self._seen: dict[str, _Seen] = {}
         self._closed: set[str] = set()
+        self._looked = False
         self._lock = threading.Lock()
 
     def closed(self, name: str) -> None:
@@ -130,6 +140,7 @@ class Arrivals:
     def ready(self, inbox: Path, now: float) -> list[Path]:
         with self._lock:
             closed, self._closed = self._closed, set()
+        first, self._looked = not self._looked, True
         ready, seen = [], {}
         for p in _waiting(inbox):
             if p.is_symlink():
@@ -140,13 +151,17 @@ class Arrivals:
             except OSError:
                 continue
             old = self._seen.get(p.name)
-            if old is None or (old.size, old.mtime_ns) != (st.st_size, st.st_mtime_ns):
-                unchanged_for = max(0.0, time.time() - st.st_mtime_ns / 1e9)  # a clock set back counts as none
-                old = _Seen(st.st_size, st.st_mtime_ns, now - unchanged_for)
+            fresh = old is None or (old.size, old.mtime_ns) != (st.st_size, st.st_mtime_ns)
+            if fresh:
+                waited = first and time.time() - st.st_mtime_ns / 1e9 >= QUIET_SECONDS
+                old = _Seen(st.st_size, st.st_mtime_ns, now, waited=waited)
             old.closed = old.closed or p.name in closed
             seen[p.name] = old
             quiet = now - old.since
-            if not (old.closed or quiet >= QUIET_SECONDS):
+            # A file there at the first look, old by its time and unchanged at the next look, counts as quiet: it
+            # waited while the board was down. Its time only shortens the quiet wait (a copier's or another
+            # machine's clock may be wrong), never the wait for a last line break.
+            if not (old.closed or quiet >= QUIET_SECONDS or (old.waited and not fresh)):
                 continue
             try:
                 whole = _ends_complete(p)
@@ -255,6 +270,7 @@ class InboxWorker(threading.Thread):
         self._watched: tuple[int, int] | None = None
         self.claims = FileClaims(store)  # boards sharing the folder (PostgreSQL) take each file once
         self.first_look = threading.Event()  # the files complete at the start have been taken (or failed)
+        self.passes = 0
 
     def start(self) -> None:
         """Watch the folder before the first look, so a file that lands meanwhile is not left to the quiet wait."""
@@ -275,7 +291,9 @@ class InboxWorker(threading.Thread):
                             self.last_report = process_file(self.store, path)
                         self.files_done += 1
                         self.arrivals.forget(path.name)
-                    self.first_look.set()
+                    self.passes += 1
+                    if self.passes >= 2:  # a file waiting at the start is taken at the second look (`Arrivals`)
+                        self.first_look.set()
                     self.store.renew_if_due()
                     self.problem = None
                 except Exception as exc:
