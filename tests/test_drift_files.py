@@ -97,6 +97,19 @@ def test_a_real_download_is_read_to_the_fen(store, lines, encoding, expected):
     assert read(store, csv_bytes(lines, encoding)) == expected
 
 
+def test_a_name_that_starts_with_a_total_word_is_a_row_not_the_end_of_the_table(store):
+    lines = [",".join(HEADER), P001, "Sum of Love 助学,10,1,2020-09-07 18:00:00", P002, "Total：,1332.50,16,"]
+    with pytest.raises(TotalsFileError) as exc:
+        read(store, csv_bytes(lines))
+    assert exc.value.problems == ["official.csv:3: 未知项目 'Sum of Love 助学'。unknown project 'Sum of Love 助学'"]
+
+
+def test_an_excel_serial_without_a_time_is_the_end_of_its_day_as_a_date_alone_is(store):
+    day_end = dt.datetime(2020, 9, 8, tzinfo=SIX_PM.tzinfo)
+    lines = [",".join(HEADER), "P001,1234.50,12,44081", "P002,88,3,2020-09-07"]
+    assert [r[-1] for r in read(store, csv_bytes(lines))] == [day_end, day_end]
+
+
 @pytest.mark.parametrize("title", [None, "99公益日项目筹款汇总（2020-09-07 18:05 导出）"])
 def test_a_workbook_with_a_merged_title_numbers_or_text_and_a_total_row_is_read_to_the_fen(store, title):
     rows = [

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from givingday import config
 from givingday.config import Event
-from givingday.ingest.formats import UnreadableFile, read_table
+from givingday.ingest.formats import TOTAL_WORD, UnreadableFile, read_table
 from givingday.ingest.profiles import (
     ProfileError,
     ValueFormats,
@@ -177,7 +177,7 @@ def _has_columns(header: list[str], profile: TotalsProfile | None) -> bool:
 
 
 # The platform's 合计 row (or a sheet's own 总计 / Total) ends the figures: it names no project.
-TOTAL_ROW = re.compile(r"(?:[\s\"']*[,;\t|])*[\s\"']*(?:合\s*计|总\s*计|(?i:total|sum))(?![^\W_])")
+TOTAL_ROW = re.compile(rf"(?:[\s\"']*[,;\t|])*{TOTAL_WORD}(?:[,;\t|]|$)")  # a first cell of the word alone
 EXCEL_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")  # days since 1899-12-30: 44081.75 is 2020-09-07 18:00
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
@@ -200,6 +200,9 @@ def parse_moment(text: str, event: Event) -> dt.datetime:
     serial, a date alone for its 24时) as the exclusive end of the window it counted, the event's zone unless it
     says its own: a gift at 21:00:00 is counted by 21:00:00."""
     s = text.strip()
+    if EXCEL_SERIAL.fullmatch(s) and "." not in s:  # a date cell with no time: its 24时, as a date alone
+        day = EXCEL_EPOCH.date() + dt.timedelta(days=int(s) + 1)
+        return dt.datetime.combine(day, dt.time(0), event.tz)
     if EXCEL_SERIAL.fullmatch(s):
         moment = EXCEL_EPOCH + dt.timedelta(seconds=round(float(s) * 86_400))
         return moment.replace(tzinfo=event.tz) + ONE_MICROSECOND

@@ -126,6 +126,9 @@ class Layout:
 # Text with a stray NUL here and there (a padded field from a bank's system) is still text, and the NULs go;
 # more than one byte in this many is a binary file (or UTF-16 without its BOM), refused.
 BINARY_NUL_SHARE = 64
+# The word of a sheet's own total row (合计 / 总计 / Total / Sum), which names no project, site or gift: a cell that
+# is this word alone, spaces, quotes or a colon beside it.
+TOTAL_WORD = r"[\s\"']*(?:合\s*计|总\s*计|(?i:total|sum))[\s\"'：:]*"
 
 
 def _without_nul(text: str) -> str:

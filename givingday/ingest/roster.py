@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from givingday.ingest.formats import UnreadableFile, decode_text
+from givingday.ingest.formats import TOTAL_WORD, UnreadableFile, decode_text
 from givingday.labels import CATEGORIES
 from givingday.masking import clean_text
 from givingday.money import AmountError, parse_fen
@@ -44,7 +44,7 @@ COLUMNS = {
     "shifts.csv": ["site_id", "day", "start", "end", "volunteers"],
 }
 DAY_MINUTES = 1440
-TOTAL_ROW = re.compile(r"合\s*计|总\s*计|(?i:total)")
+TOTAL_ROW = re.compile(TOTAL_WORD)
 
 
 class RosterError(ValueError):
