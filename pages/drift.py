@@ -29,7 +29,10 @@ def _repeated(said: str | None = None) -> bool:
 def _compare(user, data: bytes, name: str, as_of: str, profile_name: str = "") -> None:
     """Compare and keep; the comparison to show next, or the file's problems said line by line."""
     event = board_time().event
-    said = hashlib.sha256(repr((data, name, as_of, profile_name)).encode()).hexdigest()
+    digest = hashlib.sha256(data)
+    for part in (name, as_of, profile_name):
+        digest.update(b"\x00" + part.encode())
+    said = digest.hexdigest()
     with one_click_at_a_time("drift"):
         if _repeated(said):
             return

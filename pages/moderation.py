@@ -72,7 +72,8 @@ def queue() -> None:
         st.caption("没有待审核的留言。 No message waits.")
     for m in pending:
         with st.container(border=True):
-            st.caption(_gift_line(m, tz))
+            gift = _gift_line(m, tz)
+            st.caption(gift)
             st.text(m["message_text"])  # as typed: never read as Markdown or HTML
             left, right, _ = st.columns([1, 1, 4])
             left.button(
@@ -80,26 +81,27 @@ def queue() -> None:
                 key=f"ok_{m['message_id']}",
                 type="primary",
                 on_click=_decide,
-                args=(m["message_id"], _gift_line(m, tz), "approved", user.name),
+                args=(m["message_id"], gift, "approved", user.name),
             )
             right.button(
                 "不予展示 Deny",
                 key=f"no_{m['message_id']}",
                 on_click=_decide,
-                args=(m["message_id"], _gift_line(m, tz), "denied", user.name),
+                args=(m["message_id"], gift, "denied", user.name),
             )
     for status in ("approved", "denied"):
         decided = store.query("donor_messages_by_status", status=status, limit_n=SHOWN)
         with st.expander(f"{STATUS_NAMES[status]} · {len(decided)}"):
             for m in decided:
-                st.caption(f"{_gift_line(m, tz)} · {m['decided_by']} {m['decided_at'].astimezone(tz):%m-%d %H:%M}")
+                gift = _gift_line(m, tz)
+                st.caption(f"{gift} · {m['decided_by']} {m['decided_at'].astimezone(tz):%m-%d %H:%M}")
                 st.text(m["message_text"])
                 if status == "approved":  # withdrawn, it is denied: off every public page
                     st.button(
                         "撤回通过 Withdraw approval",
                         key=f"undo_{m['message_id']}",
                         on_click=_withdraw,
-                        args=(m["message_id"], _gift_line(m, tz), user.name),
+                        args=(m["message_id"], gift, user.name),
                     )
 
 

@@ -53,6 +53,14 @@ def test_an_include_with_one_table_for_another_is_the_body_reading_that_table(gr
     assert text.rstrip().endswith(minute.replace("from rollup_cells c", f"from rollup_cells_{grain} c"))
 
 
+def test_an_include_that_swaps_a_table_its_body_does_not_name_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "part.sql").write_text("-- part\nselect minute_at from rollup_cells_hour\n", encoding="utf-8")
+    (tmp_path / "whole.sql").write_text("-- whole\n-- include: part with rollup_cells_day for rollup_cells\n")
+    monkeypatch.setattr(config, "QUERIES_DIR", tmp_path)
+    with pytest.raises(ValueError, match="does not name rollup_cells"):  # rollup_cells_hour is another table
+        query_text("whole")
+
+
 def test_a_query_name_is_a_plain_word():
     with pytest.raises(ValueError):
         query_text("../secrets")

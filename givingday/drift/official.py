@@ -265,9 +265,9 @@ def read_official(
         cols, formats = _columns(table.header, profile)
     except UnreadableFile as exc:
         raise TotalsFileError([f"{file_name}: {exc}"]) from None
-    said = None if until is None else stated(until).isoformat(sep=" ")
-    if until is not None and outside_event(until, said, event):
-        raise TotalsFileError([f"{file_name}: " + outside_event(until, said, event)])
+    outside = None if until is None else outside_event(until, stated(until).isoformat(sep=" "), event)
+    if outside:
+        raise TotalsFileError([f"{file_name}: {outside}"])
     if "as_of" not in cols and until is None:
         raise TotalsFileError(
             [

@@ -120,12 +120,17 @@ def _branches(part: str, indent: str, kinds: tuple[str, ...]) -> str:
     return f"\n{indent}union all\n".join(branches)
 
 
-def _included(name: str, indent: str, table: str | None = None, read: str | None = None) -> str:
+def _included(name: str, indent: str, old: str | None = None, new: str | None = None) -> str:
     lines = _with_includes(name).rstrip().removesuffix(";").splitlines()
     while lines and lines[0].startswith("--"):
         lines.pop(0)
     body = "\n".join(indent + line if line else line for line in lines)
-    return re.sub(rf"\b{table}\b", read, body) if table and read else body
+    if not old:
+        return body
+    body, swapped = re.subn(rf"\b{old}\b", new, body)
+    if not swapped:  # the included file no longer reads that table: the including one would read the wrong one
+        raise ValueError(f"queries/{name}.sql does not name {old}, which its includer reads as {new}")
+    return body
 
 
 ROSTER_TABLES = {"project_id": "projects", "team_id": "teams", "site_id": "sites"}
@@ -241,7 +246,7 @@ class _Queries:
 @cache
 def _statement(name: str) -> sa.TextClause:
     """`queries/<name>.sql` as a statement, made once: `sa.text` parses the text for its parameters each time it is
-    called (a tenth of a big-screen snapshot's Python when made for every query)."""
+    called, a real share of a big-screen snapshot's Python when made for every query (docs/performance.md)."""
     return sa.text(query_text(name))
 
 
@@ -277,13 +282,13 @@ class Store(_Queries):
                 dbapi_conn.execute(f"set TimeZone = '{tz}'")
                 dbapi_conn.execute("set enable_progress_bar = false")
                 # A range of a few thousand rows (today's minutes) reads faster by the table's zone maps than
-                # through the primary key's index (5.3 against 1.6 ms for a day's minutes at 10 M gifts); a
-                # lookup by id, a few rows, still takes the index.
+                # through the primary key's index (docs/performance.md); a lookup by id, a few rows, still takes
+                # the index.
                 dbapi_conn.execute(f"set index_scan_max_count = {INDEX_SCAN_ROWS}")
                 dbapi_conn.execute("set index_scan_percentage = 0")
                 # A small top-N (the tickers' newest gifts) reads its row group once with every column it shows,
                 # not its rows' ids first and then the row group again for their columns (DuckDB's late
-                # materialization): the district ticker 4 ms faster at 1.17 M gifts (docs/performance.md).
+                # materialization; docs/performance.md).
                 dbapi_conn.execute("set late_materialization_max_rows = 0")
 
         try:

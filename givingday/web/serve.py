@@ -144,8 +144,8 @@ def serve(args: argparse.Namespace) -> int:
     adopt(store)
     worker = inbox.start_once(store)
     # Files that waited in the inbox while the board was down are taken before it answers, so a screen that moves
-    # back to this board from another never sees figures older than the ones it showed (a very large file: the
-    # board starts answering after CATCH_UP_SECONDS and takes the rest while it serves).
+    # back to this board from another does not see figures older than the ones it showed. Not taken first: a file
+    # still being written, one another board claimed, and the rest of a very large one after CATCH_UP_SECONDS.
     if not worker.first_look.wait(CATCH_UP_SECONDS):
         print(f"the inbox is still importing after {CATCH_UP_SECONDS} s; serving meanwhile", file=sys.stderr)
     lead_once_only(store, demo_wanted(store))

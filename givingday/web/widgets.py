@@ -41,11 +41,16 @@ class AsIsHtml:
         return self.body
 
 
+_MAKING_LOCKS = threading.Lock()
+
+
 def one_click_at_a_time(name: str) -> threading.Lock:
     """A lock of this session's own for the clicks of one form: a double click can run the page twice at once
     (Streamlit starts a new run while the last one is still writing), and a click's check of "did I just do
-    this?" and its write must not interleave with the other's."""
-    return st.session_state.setdefault(f"_one_click_{name}", threading.Lock())
+    this?" and its write must not interleave with the other's. Made under a lock of the process, as the first
+    click's two runs may both be the first to ask."""
+    with _MAKING_LOCKS:
+        return st.session_state.setdefault(f"_one_click_{name}", threading.Lock())
 
 
 def demo_banner() -> None:
