@@ -4,7 +4,9 @@ The source is opened read-only, so it is left as it was whatever happens. The ta
 migrations, then every table in one transaction: rows copied with PostgreSQL's COPY, every sequence set past the
 ids copied, and every table's row count and sums of fen read back from both and compared before the commit. A
 difference rolls everything back, and a target that already holds data is refused before anything is written.
-The donor salt goes with the gifts, or 人数 would count a returning donor twice.
+Then the planner's statistics are gathered (`analyze`), as after any restore: until autovacuum got round to it,
+PostgreSQL would plan the board's queries over millions of rows as if the tables were empty. The donor salt goes
+with the gifts, or 人数 would count a returning donor twice.
 """
 
 from __future__ import annotations
@@ -168,6 +170,8 @@ def move_store(source: str, target: str) -> list[TableCheck]:
                 _refuse_held(check(conn, {t: [] for t in _tables(conn) if t != "schema_migrations"}))
             store.migrate()
             checked = _move(engine, store, tables, sequences)
+            with store.engine.begin() as conn:
+                conn.execute(sa.text("analyze"))
         finally:
             store.dispose()
     finally:
