@@ -47,6 +47,24 @@ def test_every_migration_runs_on_postgresql_and_is_recorded_once(pg_store):
 
 
 @pytest.mark.postgres
+def test_postgresql_reads_ranges_of_time_by_index_and_duckdb_keeps_none(pg_store, tmp_path):
+    indexes = pg_store.query_rows("select indexname, indexdef from pg_indexes where indexname like '%\\_by\\_%'")
+    assert sorted((r["indexname"], r["indexdef"].split(" USING ")[1]) for r in indexes) == [
+        ("donations_by_time", "btree (occurred_at, donation_id)"),
+        ("rollup_cells_by_minute", "btree (minute_at)"),
+        ("rollup_cells_day_by_minute", "btree (minute_at)"),
+        ("rollup_cells_hour_by_minute", "btree (minute_at)"),
+    ]
+    duck = Store(str(tmp_path / "g.duckdb"))
+    try:
+        duck.migrate()
+        assert duck.scalar("select count(*) from schema_migrations where name = '0014_server_time_indexes'") == 1
+        assert duck.scalar("select count(*) from duckdb_indexes()") == 0  # every import would keep them up
+    finally:
+        duck.dispose()
+
+
+@pytest.mark.postgres
 def test_init_makes_a_postgresql_store_and_import_takes_a_file_into_it(pg_server, tmp_path, monkeypatch):
     keep_beside(monkeypatch, tmp_path)
     url = pg_server.database()
