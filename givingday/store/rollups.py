@@ -86,16 +86,21 @@ _CELL_COLUMNS = (
     " last_gift_at"
 )
 
+
+def _added(source: str) -> str:
+    """A stored cell plus the cell `source` names (the upsert's `excluded`, the join's new cell)."""
+    sums = ",\n".join(
+        f"    {c} = {{table}}.{c} + {source}.{c}"
+        for c in ("amount_fen", "matched_fen", "donations", "gifts", "received")
+    )
+    return f"{sums},\n    last_gift_at = greatest({{table}}.last_gift_at, {source}.last_gift_at)"
+
+
 _CELLS = f"""
 insert into {{table}} ({_CELL_COLUMNS})
 {_CELL_ROWS}
 on conflict (cell_key) do update set
-    amount_fen = {{table}}.amount_fen + excluded.amount_fen,
-    matched_fen = {{table}}.matched_fen + excluded.matched_fen,
-    donations = {{table}}.donations + excluded.donations,
-    gifts = {{table}}.gifts + excluded.gifts,
-    received = {{table}}.received + excluded.received,
-    last_gift_at = greatest({{table}}.last_gift_at, excluded.last_gift_at)
+{_added("excluded")}
 """
 
 # Many events at once on DuckDB (`add_events`'s `rows` at least MANY_EVENTS and at least 1/bulk.SCAN_SHARE of a cell
@@ -107,12 +112,7 @@ _NEW_CELLS = "new_cells"
 
 _UPDATE_CELLS = f"""
 update {{table}} set
-    amount_fen = {{table}}.amount_fen + n.amount_fen,
-    matched_fen = {{table}}.matched_fen + n.matched_fen,
-    donations = {{table}}.donations + n.donations,
-    gifts = {{table}}.gifts + n.gifts,
-    received = {{table}}.received + n.received,
-    last_gift_at = greatest({{table}}.last_gift_at, n.last_gift_at)
+{_added("n")}
 from {_NEW_CELLS} n
 where {{table}}.cell_key = n.cell_key
 """
