@@ -52,6 +52,8 @@ def test_the_page_shows_the_command_lines_comparison_and_an_upload_flagged_first
         settle(page)
         SHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SHOTS / "drift.png"), full_page=True)
+        # the grid fills its accessibility table a moment after it is drawn
+        page.locator('[data-testid="stDataFrame"]').first.filter(has_text="P001").wait_for(timeout=30_000)
         grid = page.locator('[data-testid="stDataFrame"]').first.text_content()
         # the grid's cells as its accessibility table holds them (the canvas draws them with separators): P001 first
         assert grid.index("⚠ 是P001二七商圈青春志愿行") < grid.index("-123456.78") < grid.index("P000")

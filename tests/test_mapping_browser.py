@@ -3,8 +3,11 @@ imported on confirm, then the same layout uploaded again and recognised by the s
 in screenshots/ to be looked at."""
 
 import json
+import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from tests.conftest import run_cli
 from tests.test_browser import SHOTS, _sign_in, add_organizer, browser, serving, settle  # noqa: F401  (fixtures)
@@ -28,6 +31,7 @@ def _said(page, text: str) -> None:
 
 
 def _upload(page, name: str, data: bytes) -> None:
+    settle(page)  # a file given while the page reruns goes to an uploader that is about to be replaced
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
     )
@@ -38,9 +42,20 @@ def _upload(page, name: str, data: bytes) -> None:
 def _choose(page, label: str, typed: str) -> None:
     """Pick in the selectbox labelled `label` the option found by typing `typed`."""
     box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
-    box.click()
+    options = page.locator('[role="option"]')
+    for _ in range(10):  # a click while the page reruns can be lost with the list it opened: keys then go nowhere
+        settle(page)
+        box.click()
+        try:
+            options.first.wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
     page.keyboard.type(typed)
+    page.locator('[role="option"]').filter(has_text=typed).first.wait_for(timeout=30_000)
     page.keyboard.press("Enter")
+    # the choice is made, not only typed
+    expect(box.get_by_role("combobox")).to_have_value(re.compile(re.escape(typed)), timeout=30_000)
     settle(page)
 
 
