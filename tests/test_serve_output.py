@@ -20,3 +20,13 @@ def test_serve_keeps_streamlits_no_runtime_warning_off_its_output():
     finally:
         logger.removeHandler(catch)
     assert [r.getMessage() for r in said] == []
+
+
+def test_serve_asks_no_service_on_the_internet_for_its_address(monkeypatch):
+    from streamlit import net_util
+
+    asked = []
+    monkeypatch.setattr(net_util, "_make_blocking_http_get", lambda url, timeout: asked.append(url))
+    monkeypatch.setattr(net_util, "_external_ip", None)
+    serve.quiet_streamlit()
+    assert not net_util.get_external_ip() and asked == []

@@ -121,8 +121,16 @@ def _before_runtime(record: logging.LogRecord) -> bool:
 
 def quiet_streamlit() -> None:
     """The ASGI app imports `web.board` before Streamlit's runtime exists, and each of its cached functions then
-    warns "No runtime found" (its caches are made at their first call, under the runtime): keep that off."""
+    warns "No runtime found" (its caches are made at their first call, under the runtime): keep that off.
+
+    Streamlit also asks a web service on the internet for the machine's public address, to print it at the start
+    and to allow a page from it: the board runs on a district's own network, with no internet on the day, and
+    tells nobody outside that it started. The answer is given as none, so nothing is asked (without this, each
+    start waited two seconds and said "Did not auto detect external IP")."""
+    from streamlit import net_util
+
     logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(_before_runtime)
+    net_util._external_ip = ""  # noqa: SLF001 - the one way to say "none" before Streamlit looks it up
 
 
 def _stopped(signum: int, frame: object) -> None:
