@@ -5,7 +5,8 @@ The whole event is drawn at once with numpy from a seed: arrivals per minute fol
 nights, the 09:00 launch, the 10:00 matching surge, lunch, the evening peak) times real burst factors from a
 charity marathon; gift sizes as people give; a few teams and sites raise most, a site the more the more volunteers
 are on shift there at the time (the roster's shifts.csv, with diminishing returns); matching from 10:00 with a
-random share, a cap per donor per day and a daily pool; a livestream sale window; rare corporate gifts.
+random share, a cap per donor per day and a daily pool; a livestream sale window; rare corporate gifts; about
+one gift in `MESSAGE_EVERY` with a donor's message (留言), waiting for an organizer on the moderation page.
 Backfill writes gifts up to a moment; live mode writes the next slice every second on a demo clock.
 """
 
@@ -94,6 +95,35 @@ UNSTAFFED = 0.3
 HANDS = 5.0
 
 
+# What donors write with a gift, as a giving day's messages read: mostly wishes, now and then a phone number (the
+# import scrubs it) or an advertisement (an organizer denies it). Chosen by the gift's number, not drawn, so the
+# demo's figures are the same with or without them.
+MESSAGES = (
+    "为二七加油！",
+    "一点心意，愿孩子们健康成长。",
+    "致敬老兵，愿您安康。",
+    "志愿者们辛苦了！",
+    "希望房子早日修好，冬天不再漏雨。",
+    "公益路上，一起走。",
+    "替我妈妈捐的，她说要常做好事。",
+    "支持家乡建设，德化街加油",
+    "小小心意，不成敬意。",
+    "有需要帮忙的可以联系我 13912345678",
+    "加微信领红包 wx99888 返现",
+    "Good luck from Zhengzhou!",
+)
+MESSAGE_EVERY = 200
+
+
+def _messages(n: int) -> np.ndarray:
+    """The message of each of `n` gifts ("" for most): every gift whose number's hash falls on `MESSAGE_EVERY`."""
+    spread = (np.arange(n, dtype=np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
+    out = np.full(n, "", dtype=object)
+    said = spread % MESSAGE_EVERY == 0
+    out[said] = np.array(MESSAGES, dtype=object)[(spread[said] // MESSAGE_EVERY) % len(MESSAGES)]
+    return out
+
+
 @dataclass
 class Gifts:
     """The whole demo event, sorted by time. Money in fen, times in UTC epoch seconds."""
@@ -107,6 +137,7 @@ class Gifts:
     channel: np.ndarray
     donor: np.ndarray  # donor index
     order_id: np.ndarray
+    message: np.ndarray  # the donor's message (留言), "" for none
 
     def __len__(self) -> int:
         return len(self.at)
@@ -244,6 +275,7 @@ def draw_event(event: Event, roster: Roster, start: dt.date, seed: int = 99, sca
         cols["channel"],
         cols["donor"],
         order_id,
+        _messages(n),
     )
 
 
@@ -299,6 +331,7 @@ def export_bytes(gifts: Gifts, rows: slice | np.ndarray, tz: dt.tzinfo, extra_li
             "一起捐队伍": gifts.team[rows].astype(str),
             "点位": gifts.site[rows].astype(str),
             "渠道": gifts.channel[rows].astype(str),
+            "留言": gifts.message[rows].astype(str),
         }
     )
     buf = io.BytesIO()
@@ -378,7 +411,7 @@ class LiveFeed(threading.Thread):
             chosen = np.r_[np.arange(self._previous.start, self._previous.stop), np.arange(rows.start, rows.stop)]
         extra = []
         if self.files % 40 == 0:
-            extra = [f"bad{self.files},2020-13-45 25:61:00,测试,,-1,,不存在的项目,,,qr"]
+            extra = [f"bad{self.files},2020-13-45 25:61:00,测试,,-1,,不存在的项目,,,qr,"]
         self._previous = rows
         self.inbox.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.fromtimestamp(now_epoch, self.event.tz).strftime("%Y%m%d-%H%M%S")
