@@ -12,7 +12,7 @@ from givingday.ingest.profiles import ProfileError
 from givingday.money import format_yuan
 from givingday.report.scope import ReportError, moment_text, parse_as_of
 from givingday.web.board import board_time, shared_store
-from givingday.web.widgets import WRAPPED, as_text, one_click_at_a_time, page_top, table
+from givingday.web.widgets import WRAPPED, as_text, done_once, page_top, table
 
 CHECKS_SHOWN = 20
 # The same figures compared again this soon by one session are one click sent twice (a double click, a click
@@ -33,18 +33,20 @@ def _compare(user, data: bytes, name: str, as_of: str, profile_name: str = "") -
     for part in (name, as_of, profile_name):
         digest.update(b"\x00" + part.encode())
     said = digest.hexdigest()
-    with one_click_at_a_time("drift"):
-        if _repeated(said):
-            return
-        try:
-            until = parse_as_of(as_of, event) if as_of.strip() else None
-            profile = official.find_totals_profile(profile_name) if profile_name else None
-            check_id, _ = kept.check_and_keep(shared_store(), event, data, name, user.name, until, profile)
-        except (official.TotalsFileError, ProfileError, ReportError) as exc:
-            st.error(as_text(f"未核对，未保存任何内容 Not compared, nothing kept:\n\n{exc}"))
-            return
-        st.session_state["drift_check"] = check_id
-        st.session_state["drift_last"] = (said, time.monotonic())
+    store = shared_store()
+
+    def check() -> int:
+        until = parse_as_of(as_of, event) if as_of.strip() else None
+        profile = official.find_totals_profile(profile_name) if profile_name else None
+        return kept.check_and_keep(store, event, data, name, user.name, until, profile)[0]
+
+    try:  # the same figures from the same organizer twice within REPEAT_SECONDS: a double click, kept once
+        check_id, _ = done_once(("drift", user.name, said), REPEAT_SECONDS, check)
+    except (official.TotalsFileError, ProfileError, ReportError) as exc:
+        st.error(as_text(f"未核对，未保存任何内容 Not compared, nothing kept:\n\n{exc}"))
+        return
+    st.session_state["drift_check"] = check_id
+    st.session_state["drift_last"] = (said, time.monotonic())
 
 
 def upload(user) -> None:

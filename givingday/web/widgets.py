@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +19,7 @@ NO_ROWS = "暂无记录。Nothing yet."
 ROW_HEIGHT = 35  # px: Streamlit's own height of a table's header and of each row
 WRAPPED = 72  # px: a row this tall wraps its long text (Streamlit wraps rows taller than 4rem), e.g. a rejected row
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+T = TypeVar("T")
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
@@ -42,6 +46,26 @@ class AsIsHtml:
 
 
 _MAKING_LOCKS = threading.Lock()
+_DONE: dict[tuple, tuple[object, float]] = {}  # what `done_once` did lately: its result and when
+_DOING = threading.Lock()
+
+
+def done_once(key: tuple, seconds: float, do: Callable[[], T]) -> tuple[T, bool]:
+    """`do()`, unless the same `key` was done less than `seconds` ago in this process: its result, and whether it
+    ran now. For a click whose write must not happen twice (a double click, a reload that sends the form again):
+    Streamlit may stop a run anywhere between two of its calls, after the write and before the page's own
+    session state says so, and the next run then finds nothing; this record is written with no Streamlit call
+    between the write and it. One lock for the process: such clicks are rare and wait for each other. `do`
+    raising records nothing (nothing was done; a second try runs again)."""
+    with _DOING:
+        now = time.monotonic()
+        for old in [k for k, (_, at) in _DONE.items() if now - at >= seconds]:
+            del _DONE[old]
+        if key in _DONE:
+            return _DONE[key][0], False  # type: ignore[return-value]
+        result = do()
+        _DONE[key] = (result, time.monotonic())
+        return result, True
 
 
 def one_click_at_a_time(name: str) -> threading.Lock:
