@@ -261,7 +261,9 @@ def test_a_double_click_books_once_and_a_reload_books_nothing(board, browser, lo
     page.get_by_role("tab", name="更正 / 退款").click()
     page.get_by_label("捐款编号（订单号）").fill("K0003")
     page.get_by_label("捐款编号（订单号）").press("Enter")
+    crawl.settle()  # the page looks the gift up: a click while it reruns is lost with the radio it lands on
     page.get_by_text("全额退款").click()
+    crawl.settle()
     page.get_by_label("原因（必填）").fill("捐赠人要求退款")
     page.get_by_role("button", name="提交").dblclick()
     page.get_by_text("已退款：K0003").wait_for(timeout=30_000)
