@@ -68,7 +68,7 @@ IMPORT_WRITES = (
 )
 
 
-def bench_postgres(folder: Path) -> None:
+def bench_postgres(folder: Path, sizes: tuple[int, ...] = (100_000, 1_000_000)) -> None:
     """Bulk import into PostgreSQL beside DuckDB's (the same file, one run) and beside PostgreSQL's raw `COPY`."""
     import psycopg
 
@@ -77,8 +77,8 @@ def bench_postgres(folder: Path) -> None:
         store = Store(url)
         store.migrate()
         load_roster(store, config.ROSTER_DIR)
-        for n in (100_000, 1_000_000):
-            on_duckdb, _ = bench.bench_bulk(folder, n)  # writes the file the PostgreSQL import reads
+        for n in sizes:
+            on_duckdb = bench.bench_bulk(folder, n)[0]  # writes the file the PostgreSQL import reads
             path = folder / f"canonical-{n}.csv"
             with store.writing() as conn:  # each size into an empty store, as on DuckDB: every table an import writes
                 conn.execute(sa.text(f"truncate {', '.join(IMPORT_WRITES)}"))
