@@ -1,43 +1,38 @@
 """留言审核: donors' messages wait here until an organizer approves (shown with the gift in the screens' ticker) or
 denies them (never shown anywhere public). The rules are `givingday.store.messages`; this page lays them out."""
 
-import time
-
 import streamlit as st
 
 from givingday.money import format_yuan
 from givingday.store import messages
 from givingday.web.board import allow_only, board_time, shared_store
-from givingday.web.widgets import as_text, one_click_at_a_time, page_top
+from givingday.web.widgets import as_text, done_once, page_top
 
 SHOWN = 50
 STATUS_NAMES = {"pending": "待审核 Pending", "approved": "已通过 Approved", "denied": "不予展示 Denied"}
 # A click on the button just clicked, this soon after, is the same click sent twice (a double click): its
-# outcome is the first one's, not "already decided".
+# outcome is the first one's, not "already decided" (`widgets.done_once`: a record of the process, which a run
+# Streamlit stops between the write and the page's own state cannot lose).
 REPEAT_SECONDS = 10
 
 
-def _outcome(message_id: str, gift: str, status: str, decided: bool) -> None:
-    last = st.session_state.get("moderated_last")
-    if decided:
-        st.session_state["moderated_last"] = (message_id, status, time.monotonic())
-    elif last and last[:2] == (message_id, status) and time.monotonic() - last[2] < REPEAT_SECONDS:
-        decided = True
+def _decide(message_id: str, gift: str, status: str, user: str) -> None:
+    def write() -> bool:
+        with shared_store().writing() as conn:
+            return messages.decide(conn, message_id, status, user)
+
+    # The same button clicked again this soon is the same click sent twice: its outcome is the first one's.
+    decided, _ = done_once(("moderation", user, message_id, status), REPEAT_SECONDS, write)
     st.session_state["moderated"] = (gift, status, decided)
 
 
-def _decide(message_id: str, gift: str, status: str, user: str) -> None:
-    with one_click_at_a_time("moderation"):
-        with shared_store().writing() as conn:
-            decided = messages.decide(conn, message_id, status, user)
-        _outcome(message_id, gift, status, decided)
-
-
 def _withdraw(message_id: str, gift: str, user: str) -> None:
-    with one_click_at_a_time("moderation"):
+    def write() -> bool:
         with shared_store().writing() as conn:
-            withdrawn = messages.withdraw(conn, message_id, user)
-        _outcome(message_id, gift, "denied", withdrawn)
+            return messages.withdraw(conn, message_id, user)
+
+    withdrawn, _ = done_once(("moderation", user, message_id, "withdrawn"), REPEAT_SECONDS, write)
+    st.session_state["moderated"] = (gift, "denied", withdrawn)
 
 
 def _said() -> None:

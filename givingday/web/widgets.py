@@ -45,7 +45,6 @@ class AsIsHtml:
         return self.body
 
 
-_MAKING_LOCKS = threading.Lock()
 _DONE: dict[tuple, tuple[object, float]] = {}  # what `done_once` did lately: its result and when
 _DOING = threading.Lock()
 
@@ -66,15 +65,6 @@ def done_once(key: tuple, seconds: float, do: Callable[[], T]) -> tuple[T, bool]
         result = do()
         _DONE[key] = (result, time.monotonic())
         return result, True
-
-
-def one_click_at_a_time(name: str) -> threading.Lock:
-    """A lock of this session's own for the clicks of one form: a double click can run the page twice at once
-    (Streamlit starts a new run while the last one is still writing), and a click's check of "did I just do
-    this?" and its write must not interleave with the other's. Made under a lock of the process, as the first
-    click's two runs may both be the first to ask."""
-    with _MAKING_LOCKS:
-        return st.session_state.setdefault(f"_one_click_{name}", threading.Lock())
 
 
 def demo_banner() -> None:
