@@ -21,7 +21,7 @@ from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
 from givingday.web import mapping
 from givingday.web.board import board_time, cached_console, cached_query, on_board_clock, shared_store
-from givingday.web.widgets import WRAPPED, as_text, page_top, table
+from givingday.web.widgets import WRAPPED, as_text, done_once, page_top, table
 
 CHANNEL_CHOICES = {c: CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 
@@ -87,6 +87,7 @@ def submission(form: str) -> str:
 # How long the last act's outcome stays on the page: a second click or a refresh right after it must not take
 # the one truthful outcome away before it is read.
 SAID_FOR_SECONDS = 120
+REPEAT_SECONDS = 10  # a second click of the same act this soon is the same click sent twice
 
 
 def done(message: str, form: str) -> None:
@@ -213,14 +214,21 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
         return
     moved_to = dt.datetime.combine(day, at, event.tz) if kind == "correction" else None
     changed = actions.changes(cur, amount, project, team, site, moved_to)
+    store = shared_store()
+    # A refund of the same gift by the same organizer this soon is one click sent twice (a double click): done once,
+    # and its outcome said for both (`done_once`: a run stopped between the write and `done` loses nothing).
     with refused_as("未提交"):
         if kind == "refund":
-            adjustments.refund(shared_store(), gift_id, reason, user.name, at=now)
+            done_once(
+                ("refund", user.name, gift_id),
+                REPEAT_SECONDS,
+                lambda: adjustments.refund(store, gift_id, reason, user.name, at=now),
+            )
             done(f"已退款：{gift_id}，{format_yuan(actions.total_fen(cur))} 从所有合计中扣除。", "fix")
         elif not changed:
             st.error("未提交：没有任何更改。Nothing was changed.")
         else:
-            adjustments.correct(shared_store(), gift_id, reason, user.name, at=now, **changed)
+            adjustments.correct(store, gift_id, reason, user.name, at=now, **changed)
             done(f"已更正：{gift_id}。所有合计随之变化。", "fix")
 
 
