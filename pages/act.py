@@ -220,7 +220,7 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
     with refused_as("未提交"):
         if kind == "refund":
             done_once(
-                ("refund", user.name, gift_id),
+                ("refund", store.location, user.name, gift_id),
                 REPEAT_SECONDS,
                 lambda: adjustments.refund(store, gift_id, reason, user.name, at=now),
             )

@@ -41,7 +41,7 @@ def _compare(user, data: bytes, name: str, as_of: str, profile_name: str = "") -
         return kept.check_and_keep(store, event, data, name, user.name, until, profile)[0]
 
     try:  # the same figures from the same organizer twice within REPEAT_SECONDS: a double click, kept once
-        check_id, _ = done_once(("drift", user.name, said), REPEAT_SECONDS, check)
+        check_id, _ = done_once(("drift", store.location, user.name, said), REPEAT_SECONDS, check)
     except (official.TotalsFileError, ProfileError, ReportError) as exc:
         st.error(as_text(f"未核对，未保存任何内容 Not compared, nothing kept:\n\n{exc}"))
         return

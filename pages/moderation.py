@@ -17,21 +17,25 @@ REPEAT_SECONDS = 10
 
 
 def _decide(message_id: str, gift: str, status: str, user: str) -> None:
+    store = shared_store()
+
     def write() -> bool:
-        with shared_store().writing() as conn:
+        with store.writing() as conn:
             return messages.decide(conn, message_id, status, user)
 
     # The same button clicked again this soon is the same click sent twice: its outcome is the first one's.
-    decided, _ = done_once(("moderation", user, message_id, status), REPEAT_SECONDS, write)
+    decided, _ = done_once(("moderation", store.location, user, message_id, status), REPEAT_SECONDS, write)
     st.session_state["moderated"] = (gift, status, decided)
 
 
 def _withdraw(message_id: str, gift: str, user: str) -> None:
+    store = shared_store()
+
     def write() -> bool:
-        with shared_store().writing() as conn:
+        with store.writing() as conn:
             return messages.withdraw(conn, message_id, user)
 
-    withdrawn, _ = done_once(("moderation", user, message_id, "withdrawn"), REPEAT_SECONDS, write)
+    withdrawn, _ = done_once(("moderation", store.location, user, message_id, "withdrawn"), REPEAT_SECONDS, write)
     st.session_state["moderated"] = (gift, "denied", withdrawn)
 
 
