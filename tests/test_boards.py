@@ -237,9 +237,11 @@ def test_a_lagging_standby_puts_the_banner_on_the_screens(read_from_standby, sta
             assert "These figures are 0 min old" in bigscreen.render(snap, lang="en")
         finally:
             conn.execute("select pg_wal_replay_resume()")
-    wait_until(lambda: take_snapshot(store.reader).totals["donations"] == 5, 10, "the standby to catch up")
+    # Deadlines of 30 s: a machine busy with other work (CI's neighbours) replays and answers late, not wrongly.
+    wait_until(lambda: take_snapshot(store.reader).totals["donations"] == 5, 30, "the standby to catch up")
+    wait_until(lambda: not take_snapshot(store.reader).figures_old(), 30, "the banner to go")
     snap = take_snapshot(store.reader)
-    assert not snap.figures_old() and "屏幕数字" not in bigscreen.render(snap)
+    assert snap.totals["donations"] == 5 and "屏幕数字" not in bigscreen.render(snap)
 
 
 @dataclasses.dataclass
@@ -302,9 +304,11 @@ def test_a_gift_taken_in_by_one_board_reaches_the_wall_of_another(pg_store, tmp_
         assert first.wall_total() == second.wall_total() == 0  # both walls watch the district
         fen = gift_files(tmp_path / "inbox0", 1)  # the first board's own inbox
         arrived = time.monotonic()
-        wait_until(lambda: second.wall_total() == sum(fen.values()), 10, "the gift on the other board's wall")
+        # 30 s: how soon is measured by `make load-pg` (printed below too); here, that it arrives at all
+        wait_until(lambda: second.wall_total() == sum(fen.values()), 30, "the gift on the other board's wall")
         took = time.monotonic() - arrived
-        assert first.wall_total() == sum(fen.values())
+        # its own board's wall too (which of the two feeds snapshots first after the commit is a race)
+        wait_until(lambda: first.wall_total() == sum(fen.values()), 30, "the gift on its own board's wall")
         assert [p.name for p in (tmp_path / "processed").glob("*.csv")] == ["gifts-42-000.csv"]
     load = Path("/proc/loadavg").read_text().split()[0]
     print(f"file in the first board's inbox to the second board's /wall/feed: {took:.2f} s (load {load})")
