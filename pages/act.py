@@ -8,6 +8,7 @@ import datetime as dt
 import time
 import uuid
 from contextlib import contextmanager
+from functools import partial
 
 import streamlit as st
 
@@ -87,7 +88,6 @@ def submission(form: str) -> str:
 # How long the last act's outcome stays on the page: a second click or a refresh right after it must not take
 # the one truthful outcome away before it is read.
 SAID_FOR_SECONDS = 120
-REPEAT_SECONDS = 10  # a second click of the same act this soon is the same click sent twice
 
 
 def done(message: str, form: str) -> None:
@@ -219,11 +219,8 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
     # and its outcome said for both (`done_once`: a run stopped between the write and `done` loses nothing).
     with refused_as("未提交"):
         if kind == "refund":
-            done_once(
-                ("refund", store.location, user.name, gift_id),
-                REPEAT_SECONDS,
-                lambda: adjustments.refund(store, gift_id, reason, user.name, at=now),
-            )
+            refund = partial(adjustments.refund, store, gift_id, reason, user.name, at=now)
+            done_once(("refund", store.location, user.name, gift_id), refund)
             done(f"已退款：{gift_id}，{format_yuan(actions.total_fen(cur))} 从所有合计中扣除。", "fix")
         elif not changed:
             st.error("未提交：没有任何更改。Nothing was changed.")

@@ -12,18 +12,15 @@ from givingday.ingest.profiles import ProfileError
 from givingday.money import format_yuan
 from givingday.report.scope import ReportError, moment_text, parse_as_of
 from givingday.web.board import board_time, shared_store
-from givingday.web.widgets import WRAPPED, as_text, done_once, page_top, table
+from givingday.web.widgets import REPEAT_SECONDS, WRAPPED, as_text, done_once, page_top, table
 
 CHECKS_SHOWN = 20
-# The same figures compared again this soon by one session are one click sent twice (a double click, a click
-# while the page reruns): the first comparison is shown, not kept a second time.
-REPEAT_SECONDS = 10
 
 
-def _repeated(said: str | None = None) -> bool:
-    """Whether this session compared `said` (any figures, when None) less than REPEAT_SECONDS ago."""
+def _repeated() -> bool:
+    """Whether this session compared any figures less than REPEAT_SECONDS ago."""
     last = st.session_state.get("drift_last")
-    return bool(last) and (said is None or last[0] == said) and time.monotonic() - last[1] < REPEAT_SECONDS
+    return last is not None and time.monotonic() - last < REPEAT_SECONDS
 
 
 def _compare(user, data: bytes, name: str, as_of: str, profile_name: str = "") -> None:
@@ -41,12 +38,12 @@ def _compare(user, data: bytes, name: str, as_of: str, profile_name: str = "") -
         return kept.check_and_keep(store, event, data, name, user.name, until, profile)[0]
 
     try:  # the same figures from the same organizer twice within REPEAT_SECONDS: a double click, kept once
-        check_id, _ = done_once(("drift", store.location, user.name, said), REPEAT_SECONDS, check)
+        check_id, _ = done_once(("drift", store.location, user.name, said), check)
     except (official.TotalsFileError, ProfileError, ReportError) as exc:
         st.error(as_text(f"未核对，未保存任何内容 Not compared, nothing kept:\n\n{exc}"))
         return
     st.session_state["drift_check"] = check_id
-    st.session_state["drift_last"] = (said, time.monotonic())
+    st.session_state["drift_last"] = time.monotonic()
 
 
 def upload(user) -> None:

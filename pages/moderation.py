@@ -10,33 +10,26 @@ from givingday.web.widgets import as_text, done_once, page_top
 
 SHOWN = 50
 STATUS_NAMES = {"pending": "待审核 Pending", "approved": "已通过 Approved", "denied": "不予展示 Denied"}
-# A click on the button just clicked, this soon after, is the same click sent twice (a double click): its
-# outcome is the first one's, not "already decided" (`widgets.done_once`: a record of the process, which a run
-# Streamlit stops between the write and the page's own state cannot lose).
-REPEAT_SECONDS = 10
+
+
+def _moderate(message_id: str, gift: str, user: str, act: str, shown: str, write) -> None:
+    """`write(conn)` once for a click and its double (`done_once`), and what it did kept for `_said`."""
+    store = shared_store()
+
+    def once() -> bool:
+        with store.writing() as conn:
+            return write(conn)
+
+    done, _ = done_once(("moderation", store.location, user, message_id, act), once)
+    st.session_state["moderated"] = (gift, shown, done)
 
 
 def _decide(message_id: str, gift: str, status: str, user: str) -> None:
-    store = shared_store()
-
-    def write() -> bool:
-        with store.writing() as conn:
-            return messages.decide(conn, message_id, status, user)
-
-    # The same button clicked again this soon is the same click sent twice: its outcome is the first one's.
-    decided, _ = done_once(("moderation", store.location, user, message_id, status), REPEAT_SECONDS, write)
-    st.session_state["moderated"] = (gift, status, decided)
+    _moderate(message_id, gift, user, status, status, lambda conn: messages.decide(conn, message_id, status, user))
 
 
 def _withdraw(message_id: str, gift: str, user: str) -> None:
-    store = shared_store()
-
-    def write() -> bool:
-        with store.writing() as conn:
-            return messages.withdraw(conn, message_id, user)
-
-    withdrawn, _ = done_once(("moderation", store.location, user, message_id, "withdrawn"), REPEAT_SECONDS, write)
-    st.session_state["moderated"] = (gift, "denied", withdrawn)
+    _moderate(message_id, gift, user, "withdrawn", "denied", lambda conn: messages.withdraw(conn, message_id, user))
 
 
 def _said() -> None:

@@ -18,24 +18,24 @@ def test_the_second_of_two_clicks_at_once_gets_the_first_ones_result():
         return len(ran)
 
     got = []
-    runs = [threading.Thread(target=lambda: got.append(done_once(("t", "ana", "same"), 5, write))) for _ in range(2)]
+    runs = [threading.Thread(target=lambda: got.append(done_once(("t", "ana", "same"), write, 5))) for _ in range(2)]
     for r in runs:
         r.start()
     for r in runs:
         r.join()
     assert ran == [1]
     assert sorted(got, key=lambda g: not g[1]) == [(1, True), (1, False)]
-    assert done_once(("t", "ana", "other"), 5, write) == (2, True)  # other figures are another click
+    assert done_once(("t", "ana", "other"), write, 5) == (2, True)  # other figures are another click
 
 
 def test_a_click_after_the_window_runs_again_and_a_failure_is_not_remembered():
-    assert done_once(("w", "ana"), 0.05, lambda: "first") == ("first", True)
+    assert done_once(("w", "ana"), lambda: "first", 0.05) == ("first", True)
     time.sleep(0.06)
-    assert done_once(("w", "ana"), 0.05, lambda: "again") == ("again", True)
+    assert done_once(("w", "ana"), lambda: "again", 0.05) == ("again", True)
 
     def broken() -> str:
         raise ValueError("the file cannot be read")
 
     with pytest.raises(ValueError):
-        done_once(("f", "ana"), 5, broken)
-    assert done_once(("f", "ana"), 5, lambda: "read") == ("read", True)
+        done_once(("f", "ana"), broken, 5)
+    assert done_once(("f", "ana"), lambda: "read", 5) == ("read", True)

@@ -45,11 +45,14 @@ class AsIsHtml:
         return self.body
 
 
+# A second click of the same act by the same person this soon is one click sent twice (a double click, or a click
+# sent again while the page reran): the pages' forms, 核对, 留言审核 and refunds, all alike.
+REPEAT_SECONDS = 10
 _DONE: dict[tuple, tuple[object, float]] = {}  # what `done_once` did lately: its result and when
 _DOING = threading.Lock()
 
 
-def done_once(key: tuple, seconds: float, do: Callable[[], T]) -> tuple[T, bool]:
+def done_once(key: tuple, do: Callable[[], T], seconds: float = REPEAT_SECONDS) -> tuple[T, bool]:
     """`do()`, unless the same `key` was done less than `seconds` ago in this process: its result, and whether it
     ran now. For a click whose write must not happen twice (a double click, a reload that sends the form again):
     Streamlit may stop a run anywhere between two of its calls, after the write and before the page's own
