@@ -1,15 +1,18 @@
--- console_cells_range_ledger: the ledger's events in one partial minute at a range's edge, each a row shaped as a
--- cell (store/rollups.add_events sums them so): a branch of console_cells_filtered (its line `-- each range`).
--- The gifts and adjustments are read as the ledger view reads them but from their own tables, each range a scan
--- of its own: the view's join of every adjustment to its gift (for the donor) would read every gift. Not summed
--- here: every question sums its cells itself, and a group by in each of a statement's many branches costs more
--- than the few thousand rows of a minute.
--- Every row's time (minute_at) is :from_at: the range lies within one minute.
--- Grain: one row per event (gift or adjustment) in [:from_at, :to_at).
--- Parameters: :piece — the range's place among the statement's ranges; :from_at, :to_at — within one minute.
+-- console_cells_range_ledger: the ledger's events in the partial minutes at ranges' edges, each a row shaped as a
+-- cell (store/rollups.add_events sums them so): a branch of console_cells_filtered (its line `-- each range`), one
+-- for every partial minute of the statement: `{in_ranges(occurred_at)}` keeps the events of any of them, and
+-- `{piece(occurred_at)}` and `{range_start(occurred_at)}` say which (Store.query_ranges; a branch each cost a scan
+-- each, a dozen for the console's windows).
+-- The gifts and adjustments are read as the ledger view reads them but from their own tables: the view's join of
+-- every adjustment to its gift (for the donor) would read every gift. Not summed here: every question sums its
+-- cells itself.
+-- Every row's time (minute_at) is its range's start: a range lies within one minute.
+-- Grain: one row per event (gift or adjustment) in one of the ranges.
+-- Parameters: each range's :piece (its place among the statement's ranges), :from_at and :to_at (within one
+-- minute), numbered.
 select
-    cast(:piece as integer) as piece,
-    cast(:from_at as timestamp with time zone) as minute_at,
+    {piece(occurred_at)} as piece,
+    {range_start(occurred_at)} as minute_at,
     project_id,
     coalesce(team_id, '') as team_key,
     coalesce(site_id, '') as site_key,
@@ -21,14 +24,14 @@ select
     received,
     last_gift_at
 from (
-    select project_id, team_id, site_id, channel, amount_fen, matched_fen, 1 as donations, 1 as gifts,
+    select occurred_at, project_id, team_id, site_id, channel, amount_fen, matched_fen, 1 as donations, 1 as gifts,
         1 as received, occurred_at as last_gift_at
     from donations
-    where occurred_at >= :from_at and occurred_at < :to_at
+    where {in_ranges(occurred_at)}
     union all
-    select project_id, team_id, site_id, channel, amount_delta_fen, matched_delta_fen, donation_delta,
+    select occurred_at, project_id, team_id, site_id, channel, amount_delta_fen, matched_delta_fen, donation_delta,
         case when kind in ('gift', 'redate') then donation_delta else 0 end, 0,
         cast(null as timestamp with time zone)
     from adjustments
-    where occurred_at >= :from_at and occurred_at < :to_at
+    where {in_ranges(occurred_at)}
 ) events

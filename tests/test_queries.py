@@ -90,6 +90,33 @@ def test_an_each_range_line_is_one_union_branch_a_range_its_parameters_numbered(
     assert not re.search(r":(from_at|to_at|piece)\b", text)
 
 
+def test_the_partial_minutes_of_a_statement_are_one_branch_each_event_tagged_with_its_range():
+    text = query_text("console_cells_by_range", ("ledger", "day", "ledger", "minute", "ledger"))
+    assert text.count("from donations") == text.count("from adjustments") == 1
+    assert "{" not in text and ":from_at_4" in text and "from rollup_cells_day c" in text
+    assert "when (occurred_at >= :from_at_2 and occurred_at < :to_at_2) then cast(:piece_2 as integer)" in text
+
+
+def test_partial_minutes_read_in_one_branch_each_give_their_own_events(seeded_duckdb):
+    """D1 at 10:01:30 and D2 at 10:01:50, each in a partial minute of its own, a whole day between them."""
+    ranges = [
+        ("ledger", at(7, 10, 1, 50), at(7, 10, 2, 0)),
+        ("day", at(8, 0, 0), at(9, 0, 0)),
+        ("ledger", at(7, 10, 1, 0), at(7, 10, 1, 31)),
+        ("ledger", at(7, 10, 0, 0), at(7, 10, 0, 59)),
+    ]
+    rows = seeded_duckdb.query_ranges("console_cells_by_range", ranges, **dict.fromkeys(FILTERS))
+    ledger = [(r["piece"], r["minute_at"], r["total_fen"], r["donations"]) for r in rows if r["piece"] != 1]
+    assert sorted(ledger) == [(0, at(7, 10, 1, 50), 12_000, 1), (2, at(7, 10, 1, 0), 12_000, 1)]
+
+
+def test_ranges_of_one_kind_may_not_overlap(seeded_duckdb):
+    """Read in one branch, an event is the first range's it lies in: overlapping ranges would lose it from the rest."""
+    ranges = [("ledger", at(7, 10, 1, 30), at(7, 10, 1, 50)), ("ledger", at(7, 10, 1, 40), at(7, 10, 2, 0))]
+    with pytest.raises(ValueError, match="overlap"):
+        seeded_duckdb.query_ranges("console_cells_by_range", ranges, **dict.fromkeys(FILTERS))
+
+
 def test_several_ranges_are_read_at_once_each_row_tagged_with_its_range(seeded_duckdb):
     """Day 7 whole from the day cells (D1, D2, D3: D3's refund was on the 8th), and from the ledger the part of
     10:01 from :30 to :50 (D1 only, D2 at :50 is outside)."""

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,7 @@ _INCLUDE = re.compile(
 
 _EACH_RANGE = re.compile(r"^(?P<indent>[ \t]*)-- each range: (?P<name>[a-z0-9_]+)[ \t]*$", re.MULTILINE)
 _RANGE_PARAMS = re.compile(r":(piece|from_at|to_at)\b")
+_ALL_RANGES = re.compile(r"\{(?P<macro>piece|range_start|in_ranges)\((?P<column>[a-z_]+)\)\}")
 
 
 @cache
@@ -101,8 +103,10 @@ def query_text(name: str, kinds: tuple[str, ...] = ()) -> str:
     `new_table` wherever the body names `old_table` (a whole word), for SQL that differs only in the table it reads
     (a table, a view or a name of the including file's `with`). A line `-- each range: part` stands for one
     `union all` branch a range (`Store.query_ranges`): the body of `queries/part_<kind>.sql` for each of `kinds`,
-    its :piece, :from_at and :to_at numbered; with no kinds, `part_minute` once, its parameters as they are."""
-    return _EACH_RANGE.sub(lambda m: _branches(m["name"], m["indent"], kinds), _with_includes(name))
+    its :piece, :from_at and :to_at numbered; with no kinds, `part_minute` once, its parameters as they are. A part
+    that says `{in_ranges(column)}` reads every range of its kind in one branch (`_one_branch`)."""
+    text = _EACH_RANGE.sub(lambda m: _branches(m["name"], m["indent"], kinds), _with_includes(name))
+    return _one_branch(text, [""])  # a part read alone (tests): its one range's parameters as they are
 
 
 @cache
@@ -116,8 +120,38 @@ def _with_includes(name: str) -> str:
 def _branches(part: str, indent: str, kinds: tuple[str, ...]) -> str:
     if not kinds:
         return _included(f"{part}_minute", indent)
-    branches = [_RANGE_PARAMS.sub(rf":\1_{i}", _included(f"{part}_{kind}", indent)) for i, kind in enumerate(kinds)]
+    branches, together = [], {}
+    for i, kind in enumerate(kinds):
+        body = _included(f"{part}_{kind}", indent)
+        if _ALL_RANGES.search(body):
+            together.setdefault(kind, []).append(f"_{i}")
+        else:
+            branches.append(_RANGE_PARAMS.sub(rf":\1_{i}", body))
+    branches += [_one_branch(_included(f"{part}_{kind}", indent), places) for kind, places in together.items()]
     return f"\n{indent}union all\n".join(branches)
+
+
+def _one_branch(body: str, places: list[str]) -> str:
+    """A part's one branch for all its ranges (`places`: their parameters' suffixes, "_3" for the statement's
+    fourth), where a branch each would cost a scan each: a console refresh's partial minutes are a dozen short
+    ranges of the ledger (docs/performance.md). `{in_ranges(c)}` stands for "column c lies in one of the ranges",
+    `{piece(c)}` for the place of the first range it lies in, `{range_start(c)}` for that range's start."""
+
+    def within(i: str, column: str) -> str:
+        return f"({column} >= :from_at{i} and {column} < :to_at{i})"
+
+    def case(column: str, value: Callable[[str], str]) -> str:
+        return "case " + " ".join(f"when {within(i, column)} then {value(i)}" for i in places) + " end"
+
+    def expand(m: re.Match) -> str:
+        column = m["column"]
+        if m["macro"] == "in_ranges":
+            return "(" + " or ".join(within(i, column) for i in places) + ")"
+        if m["macro"] == "piece":
+            return case(column, lambda i: f"cast(:piece{i} as integer)")
+        return case(column, lambda i: f"cast(:from_at{i} as timestamp with time zone)")
+
+    return _ALL_RANGES.sub(expand, body)
 
 
 def _included(name: str, indent: str, old: str | None = None, new: str | None = None) -> str:
@@ -221,7 +255,13 @@ class _Queries:
     ) -> list[dict[str, Any]]:
         """`queries/<name>.sql` over several half-open ranges at once, each (kind, from, to) one `union all` branch
         (`query_text`'s `-- each range`), its rows tagged with the range's place in `ranges` (`piece`). Each
-        branch's range is a constant of its own: the scan skips to its row groups (an `or` of ranges would not)."""
+        branch's range is a constant of its own: the scan skips to its row groups (an `or` of ranges would not).
+        Ranges of one kind must not overlap: a part that reads all its ranges in one branch (`_one_branch`) gives an
+        event to the first range it lies in."""
+        for kind in {kind for kind, _, _ in ranges}:
+            spans = sorted((a, b) for k, a, b in ranges if k == kind)
+            if any(b > a2 for (_, b), (a2, _) in pairwise(spans)):
+                raise ValueError(f"{name}: ranges of kind {kind} overlap: {spans}")
         numbered = {
             f"{p}_{i}": v for i, (_, a, b) in enumerate(ranges) for p, v in (("piece", i), ("from_at", a), ("to_at", b))
         }
