@@ -215,17 +215,24 @@ def correct_or_refund(user, choices, roster, event, now) -> None:
     moved_to = dt.datetime.combine(day, at, event.tz) if kind == "correction" else None
     changed = actions.changes(cur, amount, project, team, site, moved_to)
     store = shared_store()
-    # A refund of the same gift by the same organizer this soon is one click sent twice (a double click): done once,
-    # and its outcome said for both (`done_once`: a run stopped between the write and `done` loses nothing).
+    # A refund of the same gift, or the same correction, by the same organizer this soon is one click sent twice (a
+    # double click): done once, and its outcome said for both (`done_once`: a run stopped between the write and
+    # `done` loses nothing). A correction is known by what the form asked, not by what it changes: the second
+    # click's run reads the gift already corrected, and would find nothing left to change.
     with refused_as("未提交"):
         if kind == "refund":
             refund = partial(adjustments.refund, store, gift_id, reason, user.name, at=now)
             done_once(("refund", store.location, user.name, gift_id), refund)
             done(f"已退款：{gift_id}，{format_yuan(actions.total_fen(cur))} 从所有合计中扣除。", "fix")
-        elif not changed:
-            st.error("未提交：没有任何更改。Nothing was changed.")
         else:
-            adjustments.correct(store, gift_id, reason, user.name, at=now, **changed)
+
+            def correct() -> None:
+                if not changed:
+                    raise adjustments.AdjustmentError("没有任何更改。Nothing was changed.")
+                adjustments.correct(store, gift_id, reason, user.name, at=now, **changed)
+
+            asked = (amount, project, team, site, moved_to, reason)
+            done_once(("correction", store.location, user.name, gift_id, asked), correct)
             done(f"已更正：{gift_id}。所有合计随之变化。", "fix")
 
 

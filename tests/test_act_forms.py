@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from givingday import clock
 from givingday.money import format_yuan
+from givingday.web import widgets
 from tests.conftest import unescaped
 from tests.test_console_page import console_store, field, signed  # noqa: F401 - console_store is a fixture
 
@@ -106,16 +107,27 @@ def test_a_refund_says_one_outcome_and_is_not_repeated(console_store):  # noqa: 
     assert store.scalar("select count(*) from adjustments where kind = 'refund'") == 1
 
 
-def test_a_correction_submitted_twice_changes_the_gift_once(console_store):  # noqa: F811
+def correct_c2_to_40(at: AppTest) -> None:
+    at.text_input(key=field(at, "fix_id")).input("C2").run()
+    at.text_input(key=field(at, "fix_amount_C2")).input("40")
+    at.text_area(key=field(at, "fix_reason_C2")).input("金额录错")
+    submit(at, "提交")
+
+
+def test_a_correction_submitted_twice_changes_the_gift_once_and_says_so_for_both(console_store):  # noqa: F811
+    """The second click's run reads the gift already corrected: it says the first click's outcome, not "nothing
+    changed"; the same correction asked again later finds nothing left to change."""
     store = console_store
     at = act_page(store)
     for _ in range(2):
-        at.text_input(key=field(at, "fix_id")).input("C2").run()
-        at.text_input(key=field(at, "fix_amount_C2")).input("40")
-        at.text_area(key=field(at, "fix_reason_C2")).input("金额录错")
-        submit(at, "提交")
-    assert [unescaped(e.value) for e in at.error] == ["未提交：没有任何更改。Nothing was changed."]
+        correct_c2_to_40(at)
+        assert not at.error
+        assert [s.value for s in at.success] == ["已更正：C2。所有合计随之变化。"]
     assert total(store) == BEFORE_FEN - 1_000
+    assert store.scalar("select count(*) from audit_log where action = 'correction'") == 1
+    widgets._DONE.clear()  # past the double-click window
+    correct_c2_to_40(at)
+    assert [unescaped(e.value) for e in at.error] == ["未提交：没有任何更改。Nothing was changed."]
     assert store.scalar("select count(*) from audit_log where action = 'correction'") == 1
 
 
