@@ -1,7 +1,7 @@
 -- console_cells_filtered: the console's rollup cells in one or more ranges within the console's filters, each with
 -- its site's street: whole days, hours and minutes from rollup_cells_day, rollup_cells_hour and rollup_cells, the
 -- partial minutes at a range's edges from the ledger summed as cells (console/rollup_figures.py splits a range).
--- The line `-- each range` stands for one `union all` branch a range, Store.query_ranges; alone, minutes.
+-- The line `-- each range` stands for the branches that read the ranges (Store.query_ranges); alone, minutes.
 -- The console's rollup queries include it (`-- include: console_cells_filtered`); it answers what console_filtered
 -- answers for the ledger's events, summed by the cell.
 -- Grain: one row per cell (range, minute/hour/day, project, team, site, channel) that passes every filter.

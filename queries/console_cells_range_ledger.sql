@@ -1,8 +1,7 @@
 -- console_cells_range_ledger: the ledger's events in the partial minutes at ranges' edges, each a row shaped as a
--- cell (store/rollups.add_events sums them so): a branch of console_cells_filtered (its line `-- each range`), one
--- for every partial minute of the statement: `{in_ranges(occurred_at)}` keeps the events of any of them, and
--- `{piece(occurred_at)}` and `{range_start(occurred_at)}` say which (Store.query_ranges; a branch each cost a scan
--- each, a dozen for the console's windows).
+-- cell (store/rollups.add_events sums them so): one branch of console_cells_filtered (its line `-- each range`) for
+-- all the statement's partial minutes: `{in_ranges(occurred_at)}` keeps the events of any of them, and
+-- `{piece(occurred_at)}` and `{range_start(occurred_at)}` say which (Store.query_ranges).
 -- The gifts and adjustments are read as the ledger view reads them but from their own tables: the view's join of
 -- every adjustment to its gift (for the donor) would read every gift. Not summed here: every question sums its
 -- cells itself.

@@ -8,6 +8,7 @@ import pytest
 
 from givingday import config
 from givingday.console.rollup_figures import RollupRows
+from givingday.store import database
 from givingday.store.database import query_text
 from tests.seeded import QUERY_NAMES, at, query_params
 
@@ -110,11 +111,28 @@ def test_partial_minutes_read_in_one_branch_each_give_their_own_events(seeded_du
     assert sorted(ledger) == [(0, at(7, 10, 1, 50), 12_000, 1), (2, at(7, 10, 1, 0), 12_000, 1)]
 
 
-def test_ranges_of_one_kind_may_not_overlap(seeded_duckdb):
+def test_two_partial_minutes_meeting_at_a_gift_give_it_to_the_one_it_starts(seeded_duckdb):
+    """Half open: D2 at 10:01:50 is the second range's, not the first's, which ends there."""
+    ranges = [("ledger", at(7, 10, 1, 0), at(7, 10, 1, 50)), ("ledger", at(7, 10, 1, 50), at(7, 10, 2, 0))]
+    rows = seeded_duckdb.query_ranges("console_cells_by_range", ranges, **dict.fromkeys(FILTERS))
+    assert sorted((r["piece"], r["minute_at"], r["donations"]) for r in rows) == [
+        (0, at(7, 10, 1, 0), 1),
+        (1, at(7, 10, 1, 50), 1),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["ledger", "minute", "day"])
+def test_ranges_of_one_kind_may_not_overlap(seeded_duckdb, kind):
     """Read in one branch, an event is the first range's it lies in: overlapping ranges would lose it from the rest."""
-    ranges = [("ledger", at(7, 10, 1, 30), at(7, 10, 1, 50)), ("ledger", at(7, 10, 1, 40), at(7, 10, 2, 0))]
+    ranges = [(kind, at(7, 10, 1, 30), at(7, 10, 1, 50)), (kind, at(7, 10, 1, 40), at(7, 10, 2, 0))]
     with pytest.raises(ValueError, match="overlap"):
         seeded_duckdb.query_ranges("console_cells_by_range", ranges, **dict.fromkeys(FILTERS))
+
+
+def test_a_part_read_for_several_ranges_may_only_use_the_macros(monkeypatch):
+    monkeypatch.setattr(database, "_included", lambda name, indent, *_: "select {piece(t)}, :from_at from x")
+    with pytest.raises(ValueError, match="cannot"):
+        database._branches("part", "", ("ledger", "ledger"))
 
 
 def test_several_ranges_are_read_at_once_each_row_tagged_with_its_range(seeded_duckdb):

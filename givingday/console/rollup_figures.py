@@ -3,8 +3,8 @@
 The cells hold money by project, team, site and channel at three grains: `rollup_cells_day`, `rollup_cells_hour`
 and `rollup_cells` (the minute), kept by `store/rollups.add_events` in the transaction that writes the events. A
 range is split into its whole days, then whole hours, then whole minutes (`split`), and the partial minutes at its
-edges are read from the ledger, summed as cells are; one statement reads every piece a question needs, one
-`union all` branch a piece (`Store.query_ranges`). The newest gifts are read from the ledger from the minute the
+edges are read from the ledger, summed as cells are; one statement reads every piece a question needs
+(`Store.query_ranges`: a `union all` branch a range of cells, one for all the partial minutes). The newest gifts are read from the ledger from the minute the
 cells say holds the last of them. Each reader gives the rows the ledger's query of the same name gives
 (`console_windows`, `console_breakdown`, `console_minutes`, `console_latest_gifts`), so `console.figures` shows
 the same figures from either: `LEDGER` is the baseline the benchmark and the tests compare with.
@@ -78,8 +78,8 @@ _CLUSTER_GAP = {
 
 def clustered(pieces: set[Piece]) -> list[Piece]:
     """The ranges to read for `pieces`: the pieces of one grain less than its gap apart merged into one, their rows
-    told apart by their times; the ledger's partial minutes each as they are (a statement branch of its own reads
-    only its row group)."""
+    told apart by their times; the ledger's partial minutes each as they are (each is summed on its own; merged,
+    the ledger would be read for the whole minutes between them too)."""
     out: list[Piece] = []
     for grain, a, b in sorted(pieces):
         last = out[-1] if out else None

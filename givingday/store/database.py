@@ -90,6 +90,7 @@ _INCLUDE = re.compile(
 
 _EACH_RANGE = re.compile(r"^(?P<indent>[ \t]*)-- each range: (?P<name>[a-z0-9_]+)[ \t]*$", re.MULTILINE)
 _RANGE_PARAMS = re.compile(r":(piece|from_at|to_at)\b")
+_LEFT_MACRO = re.compile(r"\{[a-z_]+\(")  # a macro _one_branch does not know, or not written as it reads them
 _ALL_RANGES = re.compile(r"\{(?P<macro>piece|range_start|in_ranges)\((?P<column>[a-z_]+)\)\}")
 
 
@@ -101,10 +102,11 @@ def query_text(name: str, kinds: tuple[str, ...] = ()) -> str:
     left out), so SQL that several questions share is written once and each file still reads as a whole:
     `with filtered as (\n    -- include: console_filtered\n)`; `-- include: other with new_table for old_table` reads
     `new_table` wherever the body names `old_table` (a whole word), for SQL that differs only in the table it reads
-    (a table, a view or a name of the including file's `with`). A line `-- each range: part` stands for one
-    `union all` branch a range (`Store.query_ranges`): the body of `queries/part_<kind>.sql` for each of `kinds`,
-    its :piece, :from_at and :to_at numbered; with no kinds, `part_minute` once, its parameters as they are. A part
-    that says `{in_ranges(column)}` reads every range of its kind in one branch (`_one_branch`)."""
+    (a table, a view or a name of the including file's `with`). A line `-- each range: part` stands for the
+    `union all` branches that read `kinds`' ranges (`Store.query_ranges`): the body of `queries/part_<kind>.sql`,
+    a branch a range, its :piece, :from_at and :to_at numbered, except a part that says `{in_ranges(column)}`,
+    one branch for every range of its kind (`_one_branch`); with no kinds, `part_minute` once, its parameters as
+    they are."""
     text = _EACH_RANGE.sub(lambda m: _branches(m["name"], m["indent"], kinds), _with_includes(name))
     return _one_branch(text, [""])  # a part read alone (tests): its one range's parameters as they are
 
@@ -120,14 +122,15 @@ def _with_includes(name: str) -> str:
 def _branches(part: str, indent: str, kinds: tuple[str, ...]) -> str:
     if not kinds:
         return _included(f"{part}_minute", indent)
-    branches, together = [], {}
+    branches: list[str] = []
+    together: dict[str, list[str]] = {}  # the body of a part read in one branch, and its ranges' suffixes
     for i, kind in enumerate(kinds):
         body = _included(f"{part}_{kind}", indent)
         if _ALL_RANGES.search(body):
-            together.setdefault(kind, []).append(f"_{i}")
+            together.setdefault(body, []).append(f"_{i}")
         else:
             branches.append(_RANGE_PARAMS.sub(rf":\1_{i}", body))
-    branches += [_one_branch(_included(f"{part}_{kind}", indent), places) for kind, places in together.items()]
+    branches += [_one_branch(body, places) for body, places in together.items()]
     return f"\n{indent}union all\n".join(branches)
 
 
@@ -151,7 +154,10 @@ def _one_branch(body: str, places: list[str]) -> str:
             return case(column, lambda i: f"cast(:piece{i} as integer)")
         return case(column, lambda i: f"cast(:from_at{i} as timestamp with time zone)")
 
-    return _ALL_RANGES.sub(expand, body)
+    text = _ALL_RANGES.sub(expand, body)
+    if places != [""] and (_RANGE_PARAMS.search(text) or _LEFT_MACRO.search(text)):
+        raise ValueError(f"a part read for several ranges names a range's parameter or macro it cannot: {text}")
+    return text
 
 
 def _included(name: str, indent: str, old: str | None = None, new: str | None = None) -> str:
@@ -253,11 +259,11 @@ class _Queries:
     def query_ranges(
         self, name: str, ranges: list[tuple[str, dt.datetime, dt.datetime]], **params: Any
     ) -> list[dict[str, Any]]:
-        """`queries/<name>.sql` over several half-open ranges at once, each (kind, from, to) one `union all` branch
-        (`query_text`'s `-- each range`), its rows tagged with the range's place in `ranges` (`piece`). Each
-        branch's range is a constant of its own: the scan skips to its row groups (an `or` of ranges would not).
-        Ranges of one kind must not overlap: a part that reads all its ranges in one branch (`_one_branch`) gives an
-        event to the first range it lies in."""
+        """`queries/<name>.sql` over several half-open ranges at once (`query_text`'s `-- each range`), each
+        (kind, from, to), its rows tagged with the range's place in `ranges` (`piece`): a range of cells is a
+        `union all` branch of its own, its range a constant the scan skips to; the ledger's partial minutes are one
+        branch for them all (`_one_branch`), which gives an event to the first range it lies in, so ranges of one
+        kind must not overlap."""
         for kind in {kind for kind, _, _ in ranges}:
             spans = sorted((a, b) for k, a, b in ranges if k == kind)
             if any(b > a2 for (_, b), (a2, _) in pairwise(spans)):
