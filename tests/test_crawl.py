@@ -272,4 +272,20 @@ def test_a_double_click_books_once_and_a_reload_books_nothing(board, browser, lo
     assert "已全额退款" not in text and "already been refunded" not in text  # one outcome: the success
     assert booked() == before
     crawl.shot("act-after-refund")
+    page.get_by_label("捐款编号（订单号）").fill("K0004")
+    page.get_by_label("捐款编号（订单号）").press("Enter")
+    crawl.settle()
+    page.get_by_label("更正后的金额（元，不改则留空）").fill("12.34")
+    page.get_by_label("原因（必填）").fill("金额录错，双击")
+    page.get_by_role("button", name="提交").dblclick()
+    page.get_by_text("已更正：K0004").wait_for(timeout=30_000)
+    crawl.settle()
+    text = crawl.look("correction, double-clicked")
+    assert "没有任何更改" not in text and "Nothing was changed" not in text  # one outcome: the success
+    assert booked() == before
+    page.get_by_label("捐款编号（订单号）").fill("K0004")
+    page.get_by_label("捐款编号（订单号）").press("Enter")
+    crawl.settle()
+    assert "¥12.34" in page.inner_text("body")
+    crawl.shot("act-after-correction")
     finish(crawl, log)
