@@ -259,9 +259,13 @@ def test_a_double_click_books_once_and_a_reload_books_nothing(board, browser, lo
     crawl.look("reload")
     assert booked() == before + 1 and "已录入" not in page.inner_text("body")
     page.get_by_role("tab", name="更正 / 退款").click()
-    page.get_by_label("捐款编号（订单号）").fill("K0003")
-    page.get_by_label("捐款编号（订单号）").press("Enter")
-    crawl.settle()  # the page looks the gift up: a click while it reruns is lost with the radio it lands on
+
+    def look_up(gift_id: str) -> None:
+        page.get_by_label("捐款编号（订单号）").fill(gift_id)
+        page.get_by_label("捐款编号（订单号）").press("Enter")
+        crawl.settle()  # the page looks the gift up: a click while it reruns is lost with the radio it lands on
+
+    look_up("K0003")
     page.get_by_text("全额退款").click()
     crawl.settle()
     page.get_by_label("原因（必填）").fill("捐赠人要求退款")
@@ -272,9 +276,7 @@ def test_a_double_click_books_once_and_a_reload_books_nothing(board, browser, lo
     assert "已全额退款" not in text and "already been refunded" not in text  # one outcome: the success
     assert booked() == before
     crawl.shot("act-after-refund")
-    page.get_by_label("捐款编号（订单号）").fill("K0004")
-    page.get_by_label("捐款编号（订单号）").press("Enter")
-    crawl.settle()
+    look_up("K0004")
     page.get_by_label("更正后的金额（元，不改则留空）").fill("12.34")
     page.get_by_label("原因（必填）").fill("金额录错，双击")
     page.get_by_role("button", name="提交").dblclick()
@@ -283,9 +285,7 @@ def test_a_double_click_books_once_and_a_reload_books_nothing(board, browser, lo
     text = crawl.look("correction, double-clicked")
     assert "没有任何更改" not in text and "Nothing was changed" not in text  # one outcome: the success
     assert booked() == before
-    page.get_by_label("捐款编号（订单号）").fill("K0004")
-    page.get_by_label("捐款编号（订单号）").press("Enter")
-    crawl.settle()
+    look_up("K0004")
     assert "¥12.34" in page.inner_text("body")
     crawl.shot("act-after-correction")
     finish(crawl, log)
