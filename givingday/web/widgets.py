@@ -46,7 +46,7 @@ class AsIsHtml:
 
 
 # A second click of the same act by the same person this soon is one click sent twice (a double click, or a click
-# sent again while the page reran): the pages' forms, 核对, 留言审核 and refunds, all alike.
+# sent again while the page reran): the pages' forms, 核对, 留言审核, refunds and corrections, all alike.
 REPEAT_SECONDS = 10
 _DONE: dict[tuple, tuple[object, float]] = {}  # what `done_once` did lately: its result and when
 _DOING = threading.Lock()
