@@ -1,14 +1,14 @@
 """The console's rows from the rollup cells, exact to the fen against the ledger, whatever the range and filters.
 
-The cells hold money by project, team, site and channel at three grains: `rollup_cells_day`, `rollup_cells_hour`
-and `rollup_cells` (the minute), kept by `store/rollups.add_events` in the transaction that writes the events. A
-range is split into its whole days, then whole hours, then whole minutes (`split`), and the partial minutes at its
-edges are read from the ledger, summed as cells are; one statement reads every piece a question needs
-(`Store.query_ranges`: a `union all` branch a range of cells, one for all the partial minutes). The newest gifts
-are read from the ledger from the minute the cells say holds the last of them. Each reader gives the rows the ledger's query of the same name gives
-(`console_windows`, `console_breakdown`, `console_minutes`, `console_latest_gifts`), so `console.figures` shows
-the same figures from either: `LEDGER` is the baseline the benchmark and the tests compare with.
-"""
+The cells hold money by project, team, site and channel at three grains: `rollup_cells_day`, `rollup_cells_hour` and
+`rollup_cells` (the minute), kept by `store/rollups.add_events` in the transaction that writes the events. A range
+is split into its whole days, then whole hours, then whole minutes (`split`), and the partial minutes at its edges
+are read from the ledger, summed as cells are; one statement reads every piece a question needs
+(`Store.query_ranges`: a `union all` branch a range of cells, one for all the partial minutes). The newest gifts are
+read from the ledger from the minute the cells say holds the last of them. Each reader gives the rows the ledger's
+query of the same name gives (`console_windows`, `console_breakdown`, `console_minutes`, `console_latest_gifts`), so
+`console.figures` shows the same figures from either: `LEDGER` is the baseline the benchmark and the tests compare
+with."""
 
 from __future__ import annotations
 
