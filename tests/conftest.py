@@ -38,6 +38,16 @@ CANONICAL_HEADER = "donation_id,occurred_at,amount_yuan,matched_yuan,project,tea
 
 
 @pytest.fixture(scope="session", autouse=True)
+def server_store_files_away_from_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A server store's own files (demo clock, donor salt, inbox) in a folder of the tests', for every process they
+    start, not in the project's data/: there a board the developer runs (`make run` beside `make test`) keeps its
+    demo clock, whose days a test's PostgreSQL board would take for the event's and reject every gift by."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GIVINGDAY_HOME", str(tmp_path_factory.mktemp("givingday_home")))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def quick_password_hashing() -> Iterator[None]:
     """Argon2id with cheap parameters: the tests check who may sign in, not how slow a guess is (the product's
     deliberately slow parameters are checked in test_accounts.py)."""

@@ -156,6 +156,12 @@ def test_the_files_of_a_server_store_go_to_givingday_home_and_a_duckdb_stores_st
     assert config.beside_store(str(tmp_path / "g.duckdb"), "donor_salt.key") == tmp_path / "donor_salt.key"
 
 
+def test_no_test_reads_a_server_stores_files_from_the_projects_data_folder():
+    """A `make run` beside `make test` keeps its demo clock in data/: the boards the tests start must not see it."""
+    home = config.beside_store("postgresql://board@db.example/giving", "demo_clock.json").parent
+    assert home != config.DATA_DIR and config.DATA_DIR not in home.parents
+
+
 AT = dt.datetime(2020, 9, 8, 12, 0, tzinfo=dt.UTC)
 # What differs by the run, not by the database: when an import started and how long it took, when an act was
 # recorded, and the ids made at random for an act (an audit line's, a refund's, named in the audit's detail).
