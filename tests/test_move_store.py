@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from givingday import config
 from givingday.ingest.batch import import_bytes
 from givingday.store import adjustments
 from givingday.store.database import Store
@@ -34,7 +33,7 @@ def _sha256(path: Path) -> str:
 def district(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A district's DuckDB store, closed (as after the board stops): tests/seeded.py's gifts with their import
     (id 1, written by hand), a real import of two gifts and a rejected row (id 2), a refund and a correction."""
-    monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")  # where a PostgreSQL store keeps its salt
+    monkeypatch.setenv("GIVINGDAY_HOME", str(tmp_path / "data"))  # where a PostgreSQL store keeps its salt
     seed_gifts(store)
     assert store.scalar("select nextval('import_id_seq')") == 1  # id 1 is the seeded import's
     report = import_bytes(store, GIFTS.encode(), "more.csv")
@@ -98,8 +97,8 @@ def test_the_store_moves_into_postgresql_and_answers_every_query_the_same(distri
             "select count(*) from pg_stat_user_tables where last_analyze is null and relname <> 'schema_migrations'"
         )
         assert moved.scalar(analyzed) == 0
-        assert (config.DATA_DIR / "donor_salt.key").read_bytes() == (district.parent / "donor_salt.key").read_bytes()
-        assert (config.DATA_DIR / "donor_salt.key").stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "data" / "donor_salt.key").read_bytes() == (district.parent / "donor_salt.key").read_bytes()
+        assert (tmp_path / "data" / "donor_salt.key").stat().st_mode & 0o777 == 0o600
     finally:
         source.dispose()
         moved.dispose()
@@ -148,8 +147,8 @@ def test_a_missing_source_is_refused(tmp_path):
     assert not (tmp_path / "none.duckdb").exists()
 
 
-def test_a_target_whose_donor_salt_differs_is_refused_before_anything_is_written(district):
-    theirs = config.DATA_DIR / "donor_salt.key"
+def test_a_target_whose_donor_salt_differs_is_refused_before_anything_is_written(district, tmp_path):
+    theirs = tmp_path / "data" / "donor_salt.key"
     theirs.parent.mkdir(parents=True)
     theirs.write_bytes(b"another installation's salt")
     ran = run_cli("migrate-store", "--to", "postgresql://nobody@127.0.0.1:1/x", db=district)  # no server needed
