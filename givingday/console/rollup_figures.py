@@ -29,6 +29,8 @@ _WINDOW_SPANS = {  # each window of console_windows: where it starts and ends, b
     "day_full": ("since_day", "to_at"),
 }
 Piece = tuple[str, dt.datetime, dt.datetime]  # (a grain or "ledger", from, to): a half-open range
+# The newest gifts are looked for first within this span before the newest gift of the day or hour that holds them.
+_NEAR = dt.timedelta(hours=1)
 
 
 def floor_to(at: dt.datetime, grain: str, tz: dt.tzinfo) -> dt.datetime:
@@ -157,28 +159,41 @@ class RollupRows(LedgerRows):
 
     def latest(self, store: Store, from_at: dt.datetime, to_at: dt.datetime, limit_n: int, **filters: Any) -> list:
         """console_latest_gifts, reading the ledger only from the minute that holds the newest `limit_n` gifts."""
-        cutoff = self._cutoff(store, split(from_at, to_at, store.event.tz), limit_n, filters)
+        cutoff, _ = self._cutoff(store, split(from_at, to_at, store.event.tz), limit_n, filters)
         start = max(from_at, cutoff) if cutoff else from_at
         return store.query("console_latest_gifts", from_at=start, to_at=to_at, limit_n=limit_n, **filters)
 
-    def _cutoff(self, store: Store, pieces: list[Piece], limit_n: int, filters: dict[str, Any]) -> dt.datetime | None:
-        """The latest minute at or after which the newest `limit_n` gifts of `pieces` lie (None: fewer). Walked
-        back from the newest cell time; where the count is reached in an hour or a day, that one is read finer."""
+    def _cutoff(
+        self, store: Store, pieces: list[Piece], limit_n: int, filters: dict[str, Any]
+    ) -> tuple[dt.datetime | None, int]:
+        """The latest minute at or after which the newest `limit_n` gifts of `pieces` lie (None: fewer), and how
+        many gifts were counted on the way (all of the pieces' when None). Walked back from the newest cell time;
+        where the count is reached in an hour or a day, the hour before that cell's newest gift is read by the
+        minute first (at a busy time it holds them all: one statement, not one for the hours and one for the
+        minutes), then the rest of the cell a grain finer."""
         tz = store.event.tz
         seen = 0
         rows = read_pieces(store, "console_cells_received", pieces, **filters)
         for r in sorted(rows, key=lambda r: r["minute_at"], reverse=True):
-            if seen + r["received"] >= limit_n:
-                grain = pieces[r["piece"]][0]
-                if grain in ("minute", "ledger"):
-                    return floor_to(r["minute_at"], "minute", tz)
-                start = r["minute_at"]
-                finer = split(
-                    start, ceil_to(start + dt.timedelta(minutes=1), grain, tz), tz, GRAINS[GRAINS.index(grain) + 1 :]
-                )
-                return self._cutoff(store, finer, limit_n - seen, filters)
-            seen += r["received"]
-        return None
+            if seen + r["received"] < limit_n:
+                seen += r["received"]
+                continue
+            grain = pieces[r["piece"]][0]
+            if grain in ("minute", "ledger"):
+                return floor_to(r["minute_at"], "minute", tz), seen + r["received"]
+            start = r["minute_at"]
+            end = ceil_to(start + dt.timedelta(minutes=1), grain, tz)
+            newest = r["last_gift_at"] or end
+            near = max(start, floor_to(newest - _NEAR, "minute", tz))
+            if near > start:
+                found, held = self._cutoff(store, split(near, end, tz, ("minute",)), limit_n - seen, filters)
+                if found:
+                    return found, seen + held
+                seen, end = seen + held, near
+            finer = split(start, end, tz, GRAINS[GRAINS.index(grain) + 1 :])
+            found, held = self._cutoff(store, finer, limit_n - seen, filters)
+            return found, seen + held
+        return None, seen
 
 
 ROLLUPS = RollupRows()
