@@ -98,6 +98,10 @@ def test_the_partial_minutes_of_a_statement_are_one_branch_each_event_tagged_wit
     assert "when (occurred_at >= :from_at_2 and occurred_at < :to_at_2) then cast(:piece_2 as integer)" in text
 
 
+def _epoch(*moment: int) -> int:
+    return int(at(*moment).timestamp())
+
+
 def test_partial_minutes_read_in_one_branch_each_give_their_own_events(seeded_duckdb):
     """D1 at 10:01:30 and D2 at 10:01:50, each in a partial minute of its own, a whole day between them."""
     ranges = [
@@ -107,17 +111,17 @@ def test_partial_minutes_read_in_one_branch_each_give_their_own_events(seeded_du
         ("ledger", at(7, 10, 0, 0), at(7, 10, 0, 59)),
     ]
     rows = seeded_duckdb.query_ranges("console_cells_by_range", ranges, **dict.fromkeys(FILTERS))
-    ledger = [(r["piece"], r["minute_at"], r["total_fen"], r["donations"]) for r in rows if r["piece"] != 1]
-    assert sorted(ledger) == [(0, at(7, 10, 1, 50), 12_000, 1), (2, at(7, 10, 1, 0), 12_000, 1)]
+    ledger = [(r["piece"], r["minute_epoch"], r["total_fen"], r["donations"]) for r in rows if r["piece"] != 1]
+    assert sorted(ledger) == [(0, _epoch(7, 10, 1, 50), 12_000, 1), (2, _epoch(7, 10, 1, 0), 12_000, 1)]
 
 
 def test_two_partial_minutes_meeting_at_a_gift_give_it_to_the_one_it_starts(seeded_duckdb):
     """Half open: D2 at 10:01:50 is the second range's, not the first's, which ends there."""
     ranges = [("ledger", at(7, 10, 1, 0), at(7, 10, 1, 50)), ("ledger", at(7, 10, 1, 50), at(7, 10, 2, 0))]
     rows = seeded_duckdb.query_ranges("console_cells_by_range", ranges, **dict.fromkeys(FILTERS))
-    assert sorted((r["piece"], r["minute_at"], r["donations"]) for r in rows) == [
-        (0, at(7, 10, 1, 0), 1),
-        (1, at(7, 10, 1, 50), 1),
+    assert sorted((r["piece"], r["minute_epoch"], r["donations"]) for r in rows) == [
+        (0, _epoch(7, 10, 1, 0), 1),
+        (1, _epoch(7, 10, 1, 50), 1),
     ]
 
 
@@ -140,7 +144,7 @@ def test_several_ranges_are_read_at_once_each_row_tagged_with_its_range(seeded_d
     10:01 from :30 to :50 (D1 only, D2 at :50 is outside)."""
     ranges = [("day", at(7, 0, 0), at(8, 0, 0)), ("ledger", at(7, 10, 1, 30), at(7, 10, 1, 50))]
     rows = seeded_duckdb.query_ranges("console_cells_by_range", ranges, **dict.fromkeys(FILTERS))
-    assert sorted((r["piece"], r["minute_at"].timestamp(), r["total_fen"], r["donations"]) for r in rows) == [
-        (0, at(7, 0, 0).timestamp(), 12_000 + 12_000 + 88_800, 3),
-        (1, at(7, 10, 1, 30).timestamp(), 12_000, 1),
+    assert sorted((r["piece"], r["minute_epoch"], r["total_fen"], r["donations"]) for r in rows) == [
+        (0, _epoch(7, 0, 0), 12_000 + 12_000 + 88_800, 3),
+        (1, _epoch(7, 10, 1, 30), 12_000, 1),
     ]

@@ -13,6 +13,8 @@ with."""
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
+from itertools import accumulate
 from typing import Any
 
 from givingday.store.database import Store
@@ -118,26 +120,52 @@ class RollupRows(LedgerRows):
 
     def windows(self, store: Store, anchors: dict[str, dict[str, Any]]) -> dict[str, list[dict]]:
         """console_windows for each set of parameters ({"now": params, "before": params}, the same filters): every
-        window a sum of pieces, read at once, nearby pieces of a grain as one range (`clustered`)."""
+        window a sum of pieces, read at once, nearby pieces of a grain as one range (`clustered`). With no filter,
+        from the minutes' rollup: a whole event is a few thousand rows there, a few hundred thousand cells."""
         tz = store.event.tz
+        filters = {k: next(iter(anchors.values()))[k] for k in self.FILTERS}
+        unfiltered = not any(filters.values())
+        grains = ("minute",) if unfiltered else GRAINS
         parts = {
-            (label, name): split(max(p[since], p["from_at"]), min(p[upto], p["to_at"]), tz)
+            (label, name): split(max(p[since], p["from_at"]), min(p[upto], p["to_at"]), tz, grains)
             for label, p in anchors.items()
             for name, (since, upto) in _WINDOW_SPANS.items()
         }
         reads = clustered({piece for ps in parts.values() for piece in ps})
-        filters = {k: next(iter(anchors.values()))[k] for k in self.FILTERS}
-        rows = read_pieces(store, "console_cells_by_range", reads, **filters)
-        by_grain: dict[str, list[tuple[dt.datetime, int, int]]] = {}
+        if unfiltered:
+            rows = read_pieces(store, "console_all_by_range", reads)
+        else:
+            rows = read_pieces(store, "console_cells_by_range", reads, **filters)
+        partial: dict[Piece, tuple[int, int]] = {}  # a partial minute's (total, 人次): read as it is, not merged
+        cells: dict[str, list[tuple[int, int, int]]] = {}  # a grain's (start in epoch seconds, total, 人次)
         for r in rows:
-            by_grain.setdefault(reads[r["piece"]][0], []).append((r["minute_at"], r["total_fen"], r["donations"]))
+            piece = reads[r["piece"]]
+            if piece[0] == "ledger":
+                partial[piece] = (r["total_fen"], r["donations"])
+            else:
+                cells.setdefault(piece[0], []).append((r["minute_epoch"], r["total_fen"], r["donations"]))
+        starts, running = {}, {}  # each grain's cell starts in order, and the sums before each
+        for grain, found in cells.items():
+            found.sort()
+            starts[grain] = [start for start, _, _ in found]
+            running[grain] = [
+                (0, 0),
+                *accumulate(((t, d) for _, t, d in found), lambda s, x: (s[0] + x[0], s[1] + x[1])),
+            ]
 
         def total(pieces: list[Piece], column: int) -> int:
-            return sum(row[column] for grain, a, b in pieces for row in by_grain.get(grain, []) if a <= row[0] < b)
+            out = 0
+            for grain, a, b in pieces:
+                if grain == "ledger":
+                    out += partial.get((grain, a, b), (0, 0))[column]
+                elif grain in starts:
+                    i, j = (bisect_left(starts[grain], int(t.timestamp())) for t in (a, b))
+                    out += running[grain][j][column] - running[grain][i][column]
+            return out
 
         return {
             label: [
-                {"window": name, "total_fen": total(parts[label, name], 1), "donations": total(parts[label, name], 2)}
+                {"window": name, "total_fen": total(parts[label, name], 0), "donations": total(parts[label, name], 1)}
                 for name in _WINDOW_SPANS
             ]
             for label in anchors
