@@ -20,3 +20,14 @@ def test_the_postgresql_import_bench_prints_a_line_per_size(pg_server, tmp_path,
     bench_pg.bench_postgres(tmp_path, sizes=(200, 300))  # the second size into a store the first one filled
     out = capsys.readouterr().out
     assert re.findall(r"^\s+(\d+)\s+[\d.]+\s+[\d.]+\s+[\d,]+\s+[\d.]+\s+[\d.]+x$", out, re.M) == ["200", "300"]
+
+
+@pytest.mark.slow
+def test_the_console_bench_checks_each_view_against_the_naive_way(tmp_path, monkeypatch, capsys):
+    """Every set of filters the bench times, on a small demo store, agrees with the naive pandas way (which once
+    left out the team filter: the bench stopped at its fourth line)."""
+    monkeypatch.setattr(bench, "CACHE", tmp_path / "cache")
+    bench.bench_console(tmp_path, sizes=(20_000,))
+    out = capsys.readouterr().out
+    views = re.findall(r"^\s+[\d,]+\s+(.+?)\s+[\d.]+\s+[\d.]+\s+\d+\s+\d+x\s+[\d.]+\s", out, re.M)
+    assert views == list(bench.console_views()), out

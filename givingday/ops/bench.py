@@ -355,6 +355,8 @@ def naive_console(store: Store, filters, event, now: dt.datetime) -> int:
     for column, value in (
         ("category", filters.category),
         ("project_id", filters.project_id),
+        ("team_id", filters.team_id),
+        ("site_id", filters.site_id),
         ("street", filters.street),
         ("channel", filters.channel),
     ):
