@@ -242,3 +242,28 @@ def test_the_chart_keeps_its_latest_bars_when_even_days_are_too_many(store):
     event = dataclasses.replace(store.event, first_day=dt.date(2000, 1, 1), days=40_000)
     start, end, unit = console.chart_span(console.Filters(), event)
     assert (end, unit, end - start) == (event.takes_until, "day", dt.timedelta(days=console.CHART_BARS))
+
+
+def test_downloads_write_a_share_of_goal_and_a_change_as_the_page_shows_them():
+    """612.23% in the CSV, as on the page (the bare ratio 6.1223 reads as 6%); the workbook keeps the ratio as a
+    number, formatted as a percentage; no goal stays empty; a fall is a number, not a defused formula."""
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from givingday.console import exports
+
+    frame = exports.table(
+        pd.DataFrame({"name": ["甲", "乙"], "share_of_goal": [6.122299555, None], "change": [-0.125, 0.5]}),
+        {"name": "项目", "share_of_goal": "完成度", "change": "变化"},
+    )
+    assert frame["完成度"].iloc[0] == 6.122299555  # the page's ProgressColumn reads the ratio
+    assert exports.csv_bytes(frame).decode("utf-8-sig").splitlines() == [
+        "项目,完成度,变化",
+        "甲,612.23%,-12.50%",
+        "乙,,50.00%",
+    ]
+    ws = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(frame, "t")))["t"]
+    assert (ws["B2"].value, ws["B2"].number_format) == (6.122299555, "0.00%")
+    assert (ws["C2"].value, ws["C2"].number_format, ws["B3"].value) == (-0.125, "0.00%", None)

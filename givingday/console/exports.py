@@ -1,7 +1,10 @@
 """Tables as the pages show them and as files: one shape for the screen, the CSV and the XLSX.
 
 Money columns (`*_fen`) become yuan as exact decimals to the fen, so the CSV says 12.30 and the workbook holds
-the number 12.30, never a float's 12.299999. Times (`*_at`) become local wall-clock text.
+the number 12.30, never a float's 12.299999. Times (`*_at`) become local wall-clock text. A ratio (a share of a
+goal, a change against the day before) stays a ratio in the table, which the page shows as a percentage; the CSV
+says it as the page does (612.23%), the workbook holds the ratio formatted as a percentage: never the bare 6.1223
+that a reader takes for 6%.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ TIME_FORMAT = "%m-%d %H:%M:%S"
 MONEY_FORMAT = "%,.2f"  # yuan as a table shows it: 15,813.95 (printf with thousands separators, as Streamlit reads it)
 COUNT_FORMAT = "%,d"  # 1,422 人次
 EMPTY = "—"  # a cell with no value (no goal, no day before): never "None" or "nan"
+RATIOS = ("share_of_goal", "change")  # fields that hold a ratio, shown and written as a percentage
 
 
 def yuan(fen: object) -> Decimal | None:
@@ -50,6 +54,7 @@ def table(
             out[label] = list(values)
     out = out.reset_index(drop=True)
     out.attrs["counts"] = [label for field, label in labels.items() if is_count(field)]
+    out.attrs["ratios"] = [label for field, label in labels.items() if field in RATIOS]
     return out
 
 
@@ -75,7 +80,10 @@ def defused(value: object) -> object:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return _safe(frame).to_csv(index=False).encode("utf-8-sig")  # the BOM makes Excel read the Chinese right
+    out = _safe(frame)
+    for col in frame.attrs.get("ratios", []):  # after _safe: a fall of 12.50% is a number, not a formula
+        out[col] = [None if v is None or pd.isna(v) else f"{v:.2%}" for v in frame[col]]
+    return out.to_csv(index=False).encode("utf-8-sig")  # the BOM makes Excel read the Chinese right
 
 
 def _safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -85,13 +93,13 @@ def _safe(frame: pd.DataFrame) -> pd.DataFrame:
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        money = set(money_columns(frame))
+        money, ratios = set(money_columns(frame)), set(frame.attrs.get("ratios", []))
         frame = _safe(frame)
         frame.to_excel(writer, sheet_name=sheet[:31], index=False)
         ws = writer.sheets[sheet[:31]]
         for i, col in enumerate(frame.columns, start=1):
-            if col in money:
+            if col in money or col in ratios:
                 for (cell,) in ws.iter_rows(min_col=i, max_col=i, min_row=2):
-                    cell.number_format = "#,##0.00"
+                    cell.number_format = "#,##0.00" if col in money else "0.00%"
             ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, min(40, len(str(col)) * 2 + 4))
     return buf.getvalue()
