@@ -2,6 +2,8 @@
 -- Grain: one row per (dim, key) with at least one money event in the range; dim is project | team | site |
 -- street; key '' is "no team" / "no site" / "no street". gifts counts 人次 as console_minutes does (kinds gift and
 -- redate): the console's rollup reader sums a range's partial minutes with it (console/rollup_figures.py).
+-- last_gift_epoch: the newest gift's time in whole seconds since 1970 (a number, not a time: hundreds of zoned
+-- times cost the driver more to make than the query to run; the tables show seconds).
 -- Parameters: :from_at, :to_at — the half-open time range; :category, :project_id, :team_id, :site_id,
 -- :street, :channel — each null for all.
 -- filtered: the ledger's events in the range within the filters, with the site's street (console_filtered).
@@ -28,7 +30,7 @@ select
     cast(sum(matched_fen) as bigint) as matched_fen,
     cast(sum(donation_count) as bigint) as donations,
     cast(sum(case when kind in ('gift', 'redate') then donation_count else 0 end) as bigint) as gifts,
-    max(case when is_gift then occurred_at end) as last_gift_at
+    cast(floor(extract(epoch from max(case when is_gift then occurred_at end))) as bigint) as last_gift_epoch
 from keyed
 group by dim, key
 order by dim, key

@@ -1,7 +1,7 @@
 -- console_cells_breakdown: console_breakdown from the rollup cells: money per project, team, site and street in a
 -- range: its whole days, hours and minutes, and the ledger's partial minutes (console_cells_filtered).
 -- Grain: one row per (dim, key) with at least one cell in the range; dim is project | team | site | street; key ''
--- is "no team" / "no site" / "no street".
+-- is "no team" / "no site" / "no street"; last_gift_epoch as console_breakdown gives it.
 -- Parameters: each range's (Store.query_ranges); :category, :project_id, :team_id, :site_id, :street, :channel —
 -- each null for all.
 with filtered as (
@@ -39,6 +39,6 @@ select
     cast(amount_fen as bigint) as amount_fen,
     cast(matched_fen as bigint) as matched_fen,
     cast(donations as bigint) as donations,
-    last_gift_at
+    cast(floor(extract(epoch from last_gift_at)) as bigint) as last_gift_epoch
 from keyed
 order by dim, key

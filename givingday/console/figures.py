@@ -314,6 +314,8 @@ def breakdown(
     rows = read.breakdown(store, start, end, **filters.sql_params())
     money: dict[str, dict[str, dict]] = {d: {} for d in DIMS}
     for r in rows:
+        epoch = r.pop("last_gift_epoch")
+        r["last_gift_at"] = None if epoch is None else dt.datetime.fromtimestamp(epoch, event.tz)
         money[r["dim"]][r["key"]] = r
     projects = {p["project_id"]: p for p in roster["projects"]}
     sites = {s["site_id"]: s for s in roster["sites"]}
