@@ -5,10 +5,10 @@ The cells hold money by project, team, site and channel at three grains: `rollup
 is split into its whole days, then whole hours, then whole minutes (`split`), and the partial minutes at its edges
 are read from the ledger, summed as cells are; one statement reads every piece a question needs
 (`Store.query_ranges`: a `union all` branch a range of cells, one for all the partial minutes). The newest gifts are
-read from the ledger from the minute the cells say holds the last of them. Each reader gives the rows the ledger's
-query of the same name gives (`console_windows`, `console_breakdown`, `console_minutes`, `console_latest_gifts`), so
-`console.figures` shows the same figures from either: `LEDGER` is the baseline the benchmark and the tests compare
-with."""
+read from the gifts themselves from the minute the cells say holds the last of them. Each reader gives the rows the
+ledger's query of the same name gives (`console_windows`, `console_breakdown`, `console_minutes`,
+`console_latest_gifts`), so `console.figures` shows the same figures from either: `LEDGER` is the baseline the
+benchmark and the tests compare with."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ _WINDOW_SPANS = {  # each window of console_windows: where it starts and ends, b
     "day_full": ("since_day", "to_at"),
 }
 Piece = tuple[str, dt.datetime, dt.datetime]  # (a grain or "ledger", from, to): a half-open range
-# The newest gifts are looked for first within this span before the newest gift of the day or hour that holds them.
+# Where the newest gifts lie inside a day, its minutes are read from the hour this long before its newest gift.
 _NEAR = dt.timedelta(hours=1)
 
 
@@ -121,7 +121,7 @@ class RollupRows(LedgerRows):
     def windows(self, store: Store, anchors: dict[str, dict[str, Any]]) -> dict[str, list[dict]]:
         """console_windows for each set of parameters ({"now": params, "before": params}, the same filters): every
         window a sum of pieces, read at once, nearby pieces of a grain as one range (`clustered`). With no filter,
-        from the minutes' rollup: a whole event is a few thousand rows there, a few hundred thousand cells."""
+        from the minutes' rollup: a row a minute, not a cell each project, team, site and channel."""
         tz = store.event.tz
         filters = {k: next(iter(anchors.values()))[k] for k in self.FILTERS}
         unfiltered = not any(filters.values())
@@ -144,7 +144,8 @@ class RollupRows(LedgerRows):
                 partial[piece] = (r["total_fen"], r["donations"])
             else:
                 cells.setdefault(piece[0], []).append((r["minute_epoch"], r["total_fen"], r["donations"]))
-        starts, running = {}, {}  # each grain's cell starts in order, and the sums before each
+        starts: dict[str, list[int]] = {}  # each grain's cell starts in order
+        running: dict[str, list[tuple[int, int]]] = {}  # and the sums (total, 人次) before each
         for grain, found in cells.items():
             found.sort()
             starts[grain] = [start for start, _, _ in found]
@@ -155,9 +156,10 @@ class RollupRows(LedgerRows):
 
         def total(pieces: list[Piece], column: int) -> int:
             out = 0
-            for grain, a, b in pieces:
+            for piece in pieces:
+                grain, a, b = piece
                 if grain == "ledger":
-                    out += partial.get((grain, a, b), (0, 0))[column]
+                    out += partial.get(piece, (0, 0))[column]
                 elif grain in starts:
                     i, j = (bisect_left(starts[grain], int(t.timestamp())) for t in (a, b))
                     out += running[grain][j][column] - running[grain][i][column]
@@ -186,19 +188,16 @@ class RollupRows(LedgerRows):
         return read_pieces(store, "console_cells_minutes", pieces, unit=unit, **filters)
 
     def latest(self, store: Store, from_at: dt.datetime, to_at: dt.datetime, limit_n: int, **filters: Any) -> list:
-        """console_latest_gifts, reading the ledger only from the minute that holds the newest `limit_n` gifts."""
-        cutoff, _ = self._cutoff(store, split(from_at, to_at, store.event.tz), limit_n, filters)
+        """console_latest_gifts, reading the gifts only from the minute that holds the newest `limit_n` of them."""
+        cutoff = self._cutoff(store, split(from_at, to_at, store.event.tz), limit_n, filters)
         start = max(from_at, cutoff) if cutoff else from_at
         return store.query("console_latest_gifts", from_at=start, to_at=to_at, limit_n=limit_n, **filters)
 
-    def _cutoff(
-        self, store: Store, pieces: list[Piece], limit_n: int, filters: dict[str, Any]
-    ) -> tuple[dt.datetime | None, int]:
-        """The latest minute at or after which the newest `limit_n` gifts of `pieces` lie (None: fewer), and how
-        many gifts were counted on the way (all of the pieces' when None). Walked back from the newest cell time;
-        where the count is reached in an hour or a day, the hour before that cell's newest gift is read by the
-        minute first (at a busy time it holds them all: one statement, not one for the hours and one for the
-        minutes), then the rest of the cell a grain finer."""
+    def _cutoff(self, store: Store, pieces: list[Piece], limit_n: int, filters: dict[str, Any]) -> dt.datetime | None:
+        """The latest minute at or after which the newest `limit_n` gifts of `pieces` lie (None: fewer). Walked
+        back from the newest cell time; where the count is reached in an hour, its minutes are read; in a day, its
+        hours, except the hour before its newest gift and after, read by the minute in the same statement (at a
+        busy time they hold the count: no third read)."""
         tz = store.event.tz
         seen = 0
         rows = read_pieces(store, "console_cells_received", pieces, **filters)
@@ -208,20 +207,17 @@ class RollupRows(LedgerRows):
                 continue
             grain = pieces[r["piece"]][0]
             if grain in ("minute", "ledger"):
-                return floor_to(r["minute_at"], "minute", tz), seen + r["received"]
+                return floor_to(r["minute_at"], "minute", tz)
             start = r["minute_at"]
             end = ceil_to(start + dt.timedelta(minutes=1), grain, tz)
-            newest = r["last_gift_at"] or end
-            near = max(start, floor_to(newest - _NEAR, "minute", tz))
-            if near > start:
-                found, held = self._cutoff(store, split(near, end, tz, ("minute",)), limit_n - seen, filters)
-                if found:
-                    return found, seen + held
-                seen, end = seen + held, near
-            finer = split(start, end, tz, GRAINS[GRAINS.index(grain) + 1 :])
-            found, held = self._cutoff(store, finer, limit_n - seen, filters)
-            return found, seen + held
-        return None, seen
+            if grain == "day":
+                newest = min(r["last_gift_at"] or end, end)
+                near = max(start, floor_to(newest - _NEAR, "hour", tz))
+                finer = [*split(start, near, tz, ("hour",)), *split(near, end, tz, ("minute",))]
+            else:
+                finer = split(start, end, tz, GRAINS[GRAINS.index(grain) + 1 :])
+            return self._cutoff(store, finer, limit_n - seen, filters)
+        return None
 
 
 ROLLUPS = RollupRows()
