@@ -9,8 +9,7 @@ with filtered as (
 ),
 keyed as (
     -- each dimension grouped from the cells themselves: a cell's (project, team, site) is seldom another's, so a
-    -- first grouping by all three would keep most rows and cost a hash table of its own (a quarter of the statement
-    -- over a whole event's day cells)
+    -- first grouping by all three would keep most rows and cost a hash table of its own
     select
         'project' as dim,
         project_id as key,

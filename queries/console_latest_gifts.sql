@@ -4,8 +4,9 @@
 -- :street, :channel — each null for all (they match the gift as it was received); :limit_n — how many.
 -- The gifts as received are the ledger's rows with is_gift, that is the donations table's own rows: read from it,
 -- with every column shown, not through the ledger view (console_filtered), whose adjustments half joins every
--- gift for its donor and whose rows would then be joined to the gifts again (a third of the query at 10 M gifts).
--- The filters are console_filtered's, on the same columns.
+-- gift for its donor and whose rows would then be joined to the gifts again. The filters are console_filtered's,
+-- on the same columns, written out rather than included: its `l.*` would carry every column of every gift in the
+-- range into the ordering, not the ten shown.
 with newest as (
     select
         d.donation_id,
