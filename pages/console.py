@@ -70,8 +70,7 @@ def filters_from_widgets(event, roster) -> console.Filters:
 def show_windows(w: dict, event) -> None:
     compared = "活动第一天，没有前一天可比" if w["first_day"] else "与前一天同一时段对比"
     st.markdown(f"**滚动窗口**　截至 {exports.local_text(w['until'], event.tz)}，{compared}")
-    percent = {} if w["first_day"] else {"变化": st.column_config.NumberColumn(format="percent")}
-    table(tables.windows(w), key="windows", column_config=percent)
+    table(tables.windows(w), key="windows")
 
 
 def show_pace(p: console.Pace, m: dict, event) -> None:

@@ -80,7 +80,7 @@ def defused(value: object) -> object:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    out = _safe(frame)
+    out = _safe(frame).copy()
     for col in frame.attrs.get("ratios", []):  # after _safe: a fall of 12.50% is a number, not a formula
         out[col] = [None if v is None or pd.isna(v) else f"{v:.2%}" for v in frame[col]]
     return out.to_csv(index=False).encode("utf-8-sig")  # the BOM makes Excel read the Chinese right

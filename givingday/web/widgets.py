@@ -98,15 +98,16 @@ def fitted_height(rows: int, most: int, row_height: int = ROW_HEIGHT) -> int:
 
 
 def table(frame: pd.DataFrame, download_as: str | None = None, **options) -> None:
-    """A table from `console.tables` as the page shows it: yuan and counts with thousands separators, an empty
-    cell as a dash; with `download_as`, the same table as CSV and XLSX under that name. A table without
-    rows is a line saying so (an empty grid says "empty"); a `height` is the most it takes."""
+    """A table from `console.tables` as the page shows it: yuan and counts with thousands separators, ratios as
+    percentages, an empty cell as a dash; with `download_as`, the same table as CSV and XLSX under that name. A
+    table without rows is a line saying so (an empty grid says "empty"); a `height` is the most it takes."""
     if frame.empty:
         st.caption(NO_ROWS)
         return
     money = {c: st.column_config.NumberColumn(format=exports.MONEY_FORMAT) for c in exports.money_columns(frame)}
     counts = {c: st.column_config.NumberColumn(format=exports.COUNT_FORMAT) for c in frame.attrs.get("counts", [])}
-    column_config = {**money, **counts, **options.pop("column_config", {})}
+    ratios = {c: st.column_config.NumberColumn(format="percent") for c in frame.attrs.get("ratios", [])}
+    column_config = {**money, **counts, **ratios, **options.pop("column_config", {})}
     if "height" in options:
         options["height"] = fitted_height(len(frame), options["height"], options.get("row_height", ROW_HEIGHT))
     st.dataframe(frame, hide_index=True, column_config=column_config, placeholder=exports.EMPTY, **options)
