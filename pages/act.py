@@ -22,7 +22,7 @@ from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
 from givingday.web import mapping
 from givingday.web.board import board_time, cached_console, cached_query, on_board_clock, shared_store
-from givingday.web.widgets import WRAPPED, as_text, done_once, page_top, table
+from givingday.web.widgets import SAID_FOR_SECONDS, WRAPPED, as_text, done_once, page_top, table
 
 CHANNEL_CHOICES = {c: CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 
@@ -83,11 +83,6 @@ def submission(form: str) -> str:
     if key not in st.session_state:
         st.session_state[key] = uuid.uuid4().hex[:16]
     return st.session_state[key]
-
-
-# How long the last act's outcome stays on the page: a second click or a refresh right after it must not take
-# the one truthful outcome away before it is read.
-SAID_FOR_SECONDS = 120
 
 
 def done(message: str, form: str) -> None:

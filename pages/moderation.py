@@ -1,19 +1,21 @@
 """留言审核: donors' messages wait here until an organizer approves (shown with the gift in the screens' ticker) or
 denies them (never shown anywhere public). The rules are `givingday.store.messages`; this page lays them out."""
 
+import time
+
 import streamlit as st
 
 from givingday.money import format_yuan
 from givingday.store import messages
 from givingday.web.board import allow_only, board_time, shared_store
-from givingday.web.widgets import as_text, done_once, page_top
+from givingday.web.widgets import SAID_FOR_SECONDS, as_text, done_once, page_top
 
 SHOWN = 50
 STATUS_NAMES = {"pending": "待审核 Pending", "approved": "已通过 Approved", "denied": "不予展示 Denied"}
 
 
 def _moderate(message_id: str, gift: str, user: str, act: str, shown: str, write) -> None:
-    """`write(conn)` once for a click and its double (`done_once`), and what it did kept for `_said`."""
+    """`write(conn)` once for a click and its double (`done_once`), and what it did kept for `_said`, with when."""
     store = shared_store()
 
     def once() -> bool:
@@ -21,7 +23,7 @@ def _moderate(message_id: str, gift: str, user: str, act: str, shown: str, write
             return write(conn)
 
     done, _ = done_once(("moderation", store.location, user, message_id, act), once)
-    st.session_state["moderated"] = (gift, shown, done)
+    st.session_state["moderated"] = (gift, shown, done, time.monotonic())
 
 
 def _decide(message_id: str, gift: str, status: str, user: str) -> None:
@@ -33,12 +35,13 @@ def _withdraw(message_id: str, gift: str, user: str) -> None:
 
 
 def _said() -> None:
-    """What the last click did, to which gift's message (as the queue shows it, not the internal id), said once
-    (a second click of the same button, at once, says the first's outcome; later, that it decided nothing). Text
+    """What the last click did, to which gift's message (as the queue shows it, not the internal id), said for
+    SAID_FOR_SECONDS (a second click of the same button, at once, says the first's outcome; later, that it decided
+    nothing). Kept, not taken, when said: a double click's second rerun may stop the first between the two. Text
     only: the gift's names came from a file."""
-    last = st.session_state.pop("moderated", None)
-    if last:
-        gift, status, decided = last
+    last = st.session_state.get("moderated")
+    if last and time.monotonic() - last[3] < SAID_FOR_SECONDS:
+        gift, status, decided, _ = last
         if decided:
             st.success(as_text(f"{gift} 的留言：{STATUS_NAMES[status]}"))
         else:

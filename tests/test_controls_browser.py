@@ -52,7 +52,7 @@ def test_approve_and_withdraw_clicked_twice_act_once_and_a_reload_says_nothing(b
     page.get_by_role("button", name="通过 Approve").first.wait_for(timeout=60_000)
     crawl.settle()
     page.get_by_role("button", name="通过 Approve").first.dblclick()
-    page.get_by_text("的留言：已通过 Approved").wait_for(timeout=30_000)
+    page.get_by_text("的留言：已通过 Approved").wait_for(timeout=60_000)
     crawl.settle()
     text = crawl.look("approve, double-clicked")
     assert "已审核过" not in text  # one outcome: the approval
@@ -63,7 +63,7 @@ def test_approve_and_withdraw_clicked_twice_act_once_and_a_reload_says_nothing(b
     assert "的留言：" not in text and "已审核过" not in text
     page.get_by_text("已通过 Approved · 1").click()
     page.get_by_role("button", name="撤回通过 Withdraw approval").dblclick()
-    page.get_by_text("的留言：不予展示 Denied").wait_for(timeout=30_000)
+    page.get_by_text("的留言：不予展示 Denied").wait_for(timeout=60_000)
     crawl.settle()
     text = crawl.look("withdraw, double-clicked")
     assert "已审核过" not in text

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from givingday.ingest.batch import import_bytes
 from givingday.screens import stream, wall
 from givingday.store import messages
+from givingday.web.widgets import SAID_FOR_SECONDS
 from tests.conftest import CANONICAL_HEADER, unescaped, wait_until
 from tests.signed_in import add_users, signed_in_page
 
@@ -203,10 +204,14 @@ def test_the_moderation_page_lists_the_queue_and_decides(page_store):
         ("denied", "ana"),
     ]
     at.button(key="undo_msg:M1").click().run()
-    assert [unescaped(e.value) for e in at.success] == [
-        "09-07 10:00 · 李** · ¥100.00 · 二七商圈青春志愿行 的留言：不予展示 Denied"
-    ]
+    withdrawn = ["09-07 10:00 · 李** · ¥100.00 · 二七商圈青春志愿行 的留言：不予展示 Denied"]
+    assert [unescaped(e.value) for e in at.success] == withdrawn
     assert [r[3] for r in rows(page_store)] == ["denied", "pending", "pending", "denied"]
+    # a rerun with no click (the queue's refresh, or a double click's second run stopping the first) still says it
+    assert [unescaped(e.value) for e in at.run().success] == withdrawn
+    gift, status, decided, at_time = at.session_state["moderated"]
+    at.session_state["moderated"] = (gift, status, decided, at_time - SAID_FOR_SECONDS)
+    assert list(at.run().success) == []  # said long enough
 
 
 def test_the_moderation_page_needs_an_organizer(page_store):

@@ -48,6 +48,9 @@ class AsIsHtml:
 # A second click of the same act by the same person this soon is one click sent twice (a double click, or a click
 # sent again while the page reran): the pages' forms, 核对, 留言审核, refunds and corrections, all alike.
 REPEAT_SECONDS = 10
+# How long an act's outcome stays on its page: a second click or a refresh right after it must not take the one
+# truthful outcome away before it is read (nor may a rerun that stops between taking the outcome and drawing it).
+SAID_FOR_SECONDS = 120
 _DONE: dict[tuple, tuple[object, float]] = {}  # what `done_once` did lately: its result and when
 _DOING = threading.Lock()
 
