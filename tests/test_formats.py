@@ -81,6 +81,67 @@ def test_platform_xlsx(store):
     assert ids == ["202009070001", "202009070002"]
 
 
+# An export with its notes above the header: read from the header, each line numbered as in the file.
+NOTES = "导出时间：2020-09-07 12:05\n说明：仅供核对，金额单位为元\n\n"
+CANONICAL_ROWS = "2020-09-07 10:00:00,12.34,P001,N1\n2020-09-07 10:01:00,-5,P001,N2\n2020-09-07 10:02:00,7,P999,N3\n"
+
+
+def _gift_lines(store) -> list[tuple]:
+    return [
+        (g["source_line"], g["amount_fen"])
+        for g in store.query_rows("select source_line, amount_fen from donations order by source_line")
+    ]
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t", ";"])
+def test_a_canonical_file_with_notes_above_its_header(store, delimiter):
+    text = NOTES + "occurred_at,amount_yuan,project,donation_id\n" + CANONICAL_ROWS
+    r = import_bytes(store, text.replace(",", delimiter).encode(), "notes.csv")
+    assert (r.outcome, r.layout, r.rows_new, r.amount_new_fen) == ("committed", "canonical", 1, 1234)
+    assert [(x.line, "negative" in x.reason or "P999" in x.reason) for x in r.rejections] == [(6, True), (7, True)]
+    assert _gift_lines(store) == [(5, 1234)]
+
+
+def test_a_platform_export_with_a_title_above_its_header_in_gbk(store):
+    text = "99公益日捐款明细\n\n" + PLATFORM
+    r = import_bytes(store, text.encode("gbk"), "export.csv")
+    assert (r.layout, r.rows_new, r.rows_rejected) == ("platform", 3, 0)
+    assert _gift_lines(store) == [(4, 9900), (5, 100), (6, 2000)]
+
+
+def test_a_platform_workbook_with_a_merged_title_row(store):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["二七区99公益日捐款明细"])
+    ws.merge_cells("A1:G1")
+    ws.append(["导出时间", "2020-09-07 12:05"])
+    ws.append([])
+    ws.append(["订单号", "捐款时间", "昵称", "捐赠金额(元)", "配捐金额(元)", "项目名称", "一起捐队伍"])
+    ws.append(["X1", "2020-09-07 10:00:01", "张三", 99, 9.9, "二七商圈青春志愿行", "T001"])
+    ws.append(["X2", "2020-09-07 10:00:05", "李四", -1, 0, "P002", None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = import_bytes(store, buf.getvalue(), "export.xlsx")
+    assert (r.layout, r.rows_new, r.amount_new_fen, r.matched_new_fen) == ("platform", 1, 9900, 990)
+    assert [x.line for x in r.rejections] == [6]
+    assert _gift_lines(store) == [(5, 9900)]
+
+
+def test_a_header_below_the_lines_looked_at_is_not_found_and_nothing_is_stored(store):
+    before = snapshot(store)
+    text = (
+        "".join(f"说明第{i}行\n" for i in range(1, 31))
+        + "occurred_at,amount_yuan,project,donation_id\n"
+        + CANONICAL_ROWS
+    )
+    r = import_bytes(store, text.encode(), "late.csv")
+    assert r.outcome == "unreadable"
+    assert "not a recognised donation file: its columns are 说明第1行" in r.message
+    assert snapshot(store) == before
+    found = import_bytes(store, text.split("\n", 1)[1].encode(), "late.csv")  # one note fewer: on line 30, found
+    assert (found.rows_new, [x.line for x in found.rejections]) == (1, [32, 33])
+
+
 def _expected_bank(path, amount_col, thousands, cap_fen=100_000_000):
     """An independent reading of a statement: credit lines at or under the cap, summed in fen."""
     with open(path, encoding="utf-8", newline="") as f:

@@ -123,6 +123,40 @@ class Layout:
     identity: tuple[int, ...] | None = None  # the columns a profile says identify a row; None: what it means
 
 
+# A file in the canonical layout or the platform export may come with a title or notes above its header (导出时间…,
+# a sheet's merged title row): its header is looked for within this many lines (or a sheet's filled rows).
+HEADER_WITHIN = 30
+
+
+def _platform_fields(index: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Each field the platform export's headers give (`index` as `header_columns` makes it), and its columns."""
+    given: dict[str, list[int]] = {}
+    for h, columns in index.items():
+        f = PLATFORM_COLUMNS.get(h)
+        if f:
+            given.setdefault(f, []).extend(columns)
+    return given
+
+
+@dataclass(frozen=True)
+class _GiftHeader:
+    """Looked for after every profile's `[file]`, as one more: the first of a file's first HEADER_WITHIN lines
+    that `detect_layout` takes without being told, the canonical layout's, the platform export's, or the header of
+    one of `profiles` with no `[file]` of its own. The file is read from that line; its line numbers stay the
+    file's own."""
+
+    profiles: tuple[Profile, ...]
+    shape: statements.FileShape = statements.FileShape(header_within=HEADER_WITHIN)
+
+    def matches(self, header: list[str]) -> bool:
+        index = header_columns(header)
+        return (
+            all(f in index for f in REQUIRED_FIELDS)
+            or all(f in _platform_fields(index) for f in REQUIRED_FIELDS)
+            or any(p.shape is None and p.matches(header) for p in self.profiles)
+        )
+
+
 # Text with a stray NUL here and there (a padded field from a bank's system) is still text, and the NULs go;
 # more than one byte in this many is a binary file (or UTF-16 without its BOM), refused.
 BINARY_NUL_SHARE = 64
@@ -215,8 +249,7 @@ def _fast_csv(body: bytes, delimiter: str) -> Table | None:
 
 def _csv_table(text: str, encoding: str, utf8: bytes | None = None) -> Table:
     """The table of a CSV text; `utf8` is the text's UTF-8 bytes when the caller has them (the file's own)."""
-    first = text[: text.find("\n")] if "\n" in text else text
-    delimiter = max([",", "\t", ";", "|"], key=first.count)
+    delimiter = statements.delimiter_of(text[: text.find("\n")] if "\n" in text else text)
     fast = _fast_csv(text.encode("utf-8") if utf8 is None else utf8, delimiter)
     if fast is not None:
         fast.file_format = f"csv/{encoding}"
@@ -392,11 +425,14 @@ _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     """Bytes to a table. Raises UnreadableFile (without a file name: the caller adds it).
 
-    A text file whose header row one of `profiles` finds after a preamble (its `[file]`) is read from that row
-    to its footer; the line numbers stay the file's own."""
+    A text file or sheet whose header row one of `profiles` finds after a preamble (its `[file]`) is read from
+    that row to its footer; one whose header `detect_layout` takes alone (`_GiftHeader`), from that row. The line
+    numbers stay the file's own."""
     if not data or data.isspace():
         raise UnreadableFile(both("文件是空的", "the file is empty"))
     profiles = load_profiles() if profiles is None else profiles
+    finder = _GiftHeader(tuple(profiles))
+    profiles = [*profiles, finder]
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_table(data, profiles)
     if data.startswith(b"\xd0\xcf\x11\xe0") and _ENCRYPTED_PACKAGE in data:
@@ -416,7 +452,7 @@ def read_table(data: bytes, profiles: list[Profile] | None = None) -> Table:
     if _JSON_START.match(text):
         return _jsonl_table(_json_document_as_lines(text), encoding)
     located = statements.locate(data, text, encoding, profiles)
-    if located is None:
+    if located is None or (located.profile is finder and located.lines_before == 0):  # the file as it is
         return _csv_table(text, encoding, data if encoding == "utf-8" and b"\x00" not in data else None)
     table = _csv_table(located.text, located.encoding)
     table.lines = pc.add(table.lines, located.lines_before)
@@ -444,12 +480,7 @@ def detect_layout(
         cols = {f: one_column(table.header, f, index[f]) for f in CANONICAL_COLUMNS if f in index}
         return Layout("canonical", cols, "canonical", personal_columns=personal_columns(cols))
 
-    given: dict[str, list[int]] = {}
-    for h, columns in index.items():
-        f = PLATFORM_COLUMNS.get(h)
-        if f:
-            given.setdefault(f, []).extend(columns)
-    cols = {f: one_column(table.header, f, sorted(columns)) for f, columns in given.items()}
+    cols = {f: one_column(table.header, f, sorted(columns)) for f, columns in _platform_fields(index).items()}
     if all(f in cols for f in REQUIRED_FIELDS):
         return Layout("platform", cols, "platform", personal_columns=personal_columns(cols))
 

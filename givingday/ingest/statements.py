@@ -217,9 +217,14 @@ class Located:
     profile: Profile
 
 
+def delimiter_of(line: str) -> str:
+    """A CSV text's delimiter, as its header line shows it: the most frequent of these, a comma on a tie."""
+    return max([",", "\t", ";", "|"], key=line.count)
+
+
 def _cells(line: str) -> list[str]:
     try:
-        return next(csv.reader([line]), [])
+        return next(csv.reader([line], delimiter=delimiter_of(line)), [])
     except csv.Error:  # a line too long or too broken to be a header
         return []
 
