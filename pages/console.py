@@ -10,7 +10,7 @@ from givingday.console import figures as console
 from givingday.forecast import words
 from givingday.money import format_wan, format_yuan
 from givingday.web.board import allow_only, board_time, console_figures, forecast_now, shared_store, volunteers_view
-from givingday.web.widgets import page_top, refreshed_every, table
+from givingday.web.widgets import NO_ROWS, as_text, page_top, refreshed_every, table
 
 REFRESH_SECONDS = 10
 KEYS = {
@@ -140,6 +140,9 @@ def breakdown(frame: pd.DataFrame, dim: str, search: str, tz, selectable: bool =
         on_select=(lambda: pick_project(key, keys)) if selectable else "ignore",
         selection_mode="single-row",
         column_config={"完成度": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+        empty=as_text(f"没有名称或编号含“{search}”的一行。Nothing here has “{search}” in its name or id.")
+        if len(frame) and search
+        else NO_ROWS,
     )
 
 

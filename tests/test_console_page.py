@@ -247,3 +247,16 @@ def test_choosing_a_day_in_the_sidebar_shows_its_time_range(console_store):
     assert not at.exception
     assert at.markdown[0].value.startswith(f"### 筛选范围内 {format_yuan(5_000)}")
     assert dict(at.query_params) == {"day": "2020-09-07", "from": "10:01"}
+
+
+def test_a_search_that_finds_nothing_says_so_and_a_search_that_finds_filters(console_store):
+    at = app(signed("ana", console_store))
+    at.switch_page("pages/console.py").run()
+    at.text_input(key="search").input("p002").run()
+    assert not at.exception
+    projects = next(d.value for d in at.dataframe if "项目" in d.value.columns)
+    assert list(projects["编号"]) == ["P002"]
+    at.text_input(key="search").input("<b>无此项</b>").run()
+    said = [c.value for c in at.caption if "Nothing here has" in c.value]
+    assert said and all("\\<b\\>无此项\\</b\\>" in c for c in said)  # as typed, never read as HTML or Markdown
+    assert not any("Nothing yet" in c.value for c in at.caption)  # the tables have rows: the search found none

@@ -100,12 +100,12 @@ def fitted_height(rows: int, most: int, row_height: int = ROW_HEIGHT) -> int:
     return min(most, ROW_HEIGHT + rows * row_height + 3)
 
 
-def table(frame: pd.DataFrame, download_as: str | None = None, **options) -> None:
+def table(frame: pd.DataFrame, download_as: str | None = None, empty: str = NO_ROWS, **options) -> None:
     """A table from `console.tables` as the page shows it: yuan and counts with thousands separators, ratios as
     percentages, an empty cell as a dash; with `download_as`, the same table as CSV and XLSX under that name. A
-    table without rows is a line saying so (an empty grid says "empty"); a `height` is the most it takes."""
+    table without rows is the line `empty` (an empty grid says "empty"); a `height` is the most it takes."""
     if frame.empty:
-        st.caption(NO_ROWS)
+        st.caption(empty)
         return
     money = {c: st.column_config.NumberColumn(format=exports.MONEY_FORMAT) for c in exports.money_columns(frame)}
     counts = {c: st.column_config.NumberColumn(format=exports.COUNT_FORMAT) for c in frame.attrs.get("counts", [])}
