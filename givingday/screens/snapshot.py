@@ -171,21 +171,23 @@ def take_snapshots(
         "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute}),
         "donors": ("screen_donors", {}),
     }
-    figures_at = store.figures_at()  # before the queries: they read at least what was there then
     if any(site_ids):
         calls["site_teams"] = ("screen_sites_teams", {"limit_n": TOP_N})
-    rows = store.query_many(calls)
+    with store.reading() as moment:  # the totals, the chart and the tickers as of one moment
+        figures_at = moment.figures_at()  # before the queries: they read at least what was there then
+        rows = moment.query_many(calls)
+        by_dim: dict[str, dict[str, dict[str, Any]]] = {}
+        for r in rows["rollups"]:
+            by_dim.setdefault(r["dim"], {})[r["key"]] = r
+        everything = by_dim.get("all", {}).get("", {})
+        last_gift_at = _at(everything.get("last_gift_epoch"))
+        newest = min(now, last_gift_at) if last_gift_at else now
+        gifts = _newest_gifts(moment, any(site_ids), newest, now, rows["minutes"])
     roster = store.roster()
-    by_dim: dict[str, dict[str, dict[str, Any]]] = {}
-    for r in rows["rollups"]:
-        by_dim.setdefault(r["dim"], {})[r["key"]] = r
-    everything = by_dim.get("all", {}).get("", {})
     today = by_dim["day"][""]
-    last_gift_at = _at(everything.get("last_gift_epoch"))
-    newest = min(now, last_gift_at) if last_gift_at else now
     tickers: dict[str | None, list[dict[str, Any]]] = {}
     projects = {p["project_id"]: p for p in roster["projects"]}
-    for r in _newest_gifts(store, any(site_ids), newest, now, rows["minutes"]):
+    for r in gifts:
         named = projects.get(r["project_id"])
         gift = {**{k: r[k] for k in TICKER_COLUMNS}, "project_name": named["name"] if named else r["project_id"]}
         if r["district_rank"] <= TICKER_N:

@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -244,17 +244,42 @@ def _release_freed_memory() -> None:
 
 
 class _Queries:
-    """The named queries, on `engine`: the store's, or its reader's."""
+    """The named queries, on `engine`: the store's, or its reader's; each call on a connection of its own, unless
+    read through one `reading`."""
 
     engine: sa.Engine
 
+    def _connection(self) -> AbstractContextManager[sa.Connection]:
+        """A connection whose transaction sees the store as of one moment, whatever commits meanwhile. DuckDB's
+        transaction is one snapshot; PostgreSQL's is at `repeatable read` (at its default, `read committed`, each
+        statement would see the commits made before it began). Reads only: a read-only transaction at that level
+        never fails for another's write, on the primary or a standby."""
+        conn = self.engine.connect()
+        if not self.is_duckdb:  # DuckDB has one isolation level, and refuses to be asked for another
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        return conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Reading]:
+        """Reads that must agree with each other (the windows, tables and newest gifts of one console refresh, one
+        pass of the screens): the same queries, all on one connection and transaction (`_connection`), so every
+        statement sees the same moment. Nothing is written: the transaction ends rolled back."""
+        with self._connection() as conn:
+            yield Reading(self, conn)
+
     def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run `queries/<name>.sql` with named bind parameters: `store.query("totals_by_site", since=None, until=None)`."""
-        return _query_many(self.engine, {"": (name, params)})[""]
+        return self.query_many({"": (name, params)})[""]
 
     def query_many(self, calls: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-        """Several named queries on one connection and one snapshot: {label: (query name, params)}."""
-        return _query_many(self.engine, calls)
+        """Several named queries as of one moment (`_connection`): {label: (query name, params)}."""
+        answers = {}
+        with self._connection() as conn:
+            for label, (name, params) in calls.items():
+                result = conn.execute(_statement(name), params)
+                keys = tuple(result.keys())  # once: a row's mapping would make its keys again (a third of a snapshot)
+                answers[label] = [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
+        return answers
 
     def query_ranges(
         self, name: str, ranges: list[tuple[str, dt.datetime, dt.datetime]], **params: Any
@@ -271,22 +296,41 @@ class _Queries:
         numbered = {
             f"{p}_{i}": v for i, (_, a, b) in enumerate(ranges) for p, v in (("piece", i), ("from_at", a), ("to_at", b))
         }
-        with self.engine.connect() as conn:
+        with self._connection() as conn:
             result = conn.execute(
                 sa.text(query_text(name, tuple(kind for kind, _, _ in ranges))), {**params, **numbered}
             )
-            keys = tuple(result.keys())  # once, as _query_many: a chart's rows are thousands
+            keys = tuple(result.keys())  # once, as query_many: a chart's rows are thousands
             return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
 
     def query_rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
-        with self.engine.connect() as conn:
+        with self._connection() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
 
     def scalar(self, sql: str, **params: Any) -> Any:
         """Ad-hoc SQL for tests and diagnostics; product code uses `query` with a named file."""
-        with self.engine.connect() as conn:
+        with self._connection() as conn:
             return conn.execute(sa.text(sql), params).scalar()
+
+
+class Reading(_Queries):
+    """The store (or its reader) as of one moment (`_Queries.reading`): its queries on one connection and
+    transaction; everything else (roster, event, location) is the source's."""
+
+    def __init__(self, source: _Queries, conn: sa.Connection):
+        self.source = source
+        self.conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.source, name)
+
+    def _connection(self) -> AbstractContextManager[sa.Connection]:
+        return nullcontext(self.conn)
+
+    @contextmanager
+    def reading(self) -> Iterator[Reading]:
+        yield self  # already one moment
 
 
 @cache
@@ -294,16 +338,6 @@ def _statement(name: str) -> sa.TextClause:
     """`queries/<name>.sql` as a statement, made once: `sa.text` parses the text for its parameters each time it is
     called, a real share of a big-screen snapshot's Python when made for every query (docs/performance.md)."""
     return sa.text(query_text(name))
-
-
-def _query_many(engine: sa.Engine, calls: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    answers = {}
-    with engine.connect() as conn:
-        for label, (name, params) in calls.items():
-            result = conn.execute(_statement(name), params)
-            keys = tuple(result.keys())  # once: a row's mapping would make its keys again (a third of a snapshot)
-            answers[label] = [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
-    return answers
 
 
 class Store(_Queries):

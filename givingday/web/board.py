@@ -145,7 +145,8 @@ def cookie_call(then: str | None = None) -> bool:
 def cached_console(filters: console.Filters, bucket: int) -> dict[str, Any]:
     """Every figure of the console for one set of filters, shared by organizers looking at the same view."""
     event, _, now = board_time()
-    return console.figures(shared_store().reader, filters, event, now)
+    with shared_store().reader.reading() as store:  # the windows, the tables and the newest gifts agree
+        return console.figures(store, filters, event, now)
 
 
 @st.cache_data(ttl=30, max_entries=16, show_spinner=False)
