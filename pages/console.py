@@ -139,6 +139,7 @@ def breakdown(frame: pd.DataFrame, dim: str, search: str, tz, selectable: bool =
         key=key,
         on_select=(lambda: pick_project(key, keys)) if selectable else "ignore",
         selection_mode="single-row",
+        pinned=2,  # its id and name
         column_config={"完成度": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
         empty=as_text(f"没有名称或编号含“{search}”的一行。Nothing here has “{search}” in its name or id.")
         if len(frame) and search
@@ -201,7 +202,7 @@ def live(f: console.Filters) -> None:
             config={"displayModeBar": False},
         )
     with tabs[5]:
-        table(tables.latest_gifts(data["latest"], event.tz), "latest_gifts", height=420)
+        table(tables.latest_gifts(data["latest"], event.tz), "latest_gifts", height=420, pinned=2)
     with tabs[6]:
         show_volunteers(f)
     refreshed_every(REFRESH_SECONDS, now, event.tz)

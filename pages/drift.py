@@ -105,6 +105,7 @@ def shown_check(checks: list[kept.Check]) -> None:
         tables.drift_rows(drifts),
         f"drift-{chosen}",
         row_height=WRAPPED,
+        pinned=3,  # the flag and the project, while the likely cause is read at the far right
         column_config={tables.DRIFT_LABELS["cause_text"]: cause},
     )
 

@@ -114,7 +114,7 @@ def latest_gifts(latest: pd.DataFrame, tz: dt.tzinfo) -> pd.DataFrame:
         }
         for r in latest.to_dict("records")
     ]
-    labels = _labels(*GIFT, "matched_fen", "project", "team", "site", "channel", "source_file", ("status", "状态"))
+    labels = _labels(*GIFT, "matched_fen", ("status", "状态"), "project", "team", "site", "channel", "source_file")
     return exports.table(rows, labels, tz)
 
 

@@ -100,17 +100,21 @@ def fitted_height(rows: int, most: int, row_height: int = ROW_HEIGHT) -> int:
     return min(most, ROW_HEIGHT + rows * row_height + 3)
 
 
-def table(frame: pd.DataFrame, download_as: str | None = None, empty: str = NO_ROWS, **options) -> None:
+def table(
+    frame: pd.DataFrame, download_as: str | None = None, empty: str = NO_ROWS, pinned: int = 0, **options
+) -> None:
     """A table from `console.tables` as the page shows it: yuan and counts with thousands separators, ratios as
     percentages, an empty cell as a dash; with `download_as`, the same table as CSV and XLSX under that name. A
-    table without rows is the line `empty` (an empty grid says "empty"); a `height` is the most it takes."""
+    table without rows is the line `empty` (an empty grid says "empty"); a `height` is the most it takes. Its first
+    `pinned` columns (what a row is) stay in sight while a table wider than the page is scrolled sideways."""
     if frame.empty:
         st.caption(empty)
         return
     money = {c: st.column_config.NumberColumn(format=exports.MONEY_FORMAT) for c in exports.money_columns(frame)}
     counts = {c: st.column_config.NumberColumn(format=exports.COUNT_FORMAT) for c in frame.attrs.get("counts", [])}
     ratios = {c: st.column_config.NumberColumn(format="percent") for c in frame.attrs.get("ratios", [])}
-    column_config = {**money, **counts, **ratios, **options.pop("column_config", {})}
+    held = {c: st.column_config.Column(pinned=True) for c in frame.columns[:pinned]}
+    column_config = {**money, **counts, **ratios, **held, **options.pop("column_config", {})}
     if "height" in options:
         options["height"] = fitted_height(len(frame), options["height"], options.get("row_height", ROW_HEIGHT))
     st.dataframe(frame, hide_index=True, column_config=column_config, placeholder=exports.EMPTY, **options)
