@@ -11,6 +11,7 @@ from givingday.web.board import allow_only, board_time, shared_store
 from givingday.web.widgets import SAID_FOR_SECONDS, as_text, done_once, page_top
 
 SHOWN = 50
+FIRST = {"newest": "最新的捐款 Newest gifts", "oldest": "最早的捐款 Oldest gifts"}  # the order of the pending queue
 STATUS_NAMES = {"pending": "待审核 Pending", "approved": "已通过 Approved", "denied": "不予展示 Denied"}
 
 
@@ -61,7 +62,8 @@ def queue() -> None:
     tz = board_time().event.tz
     store = shared_store()
     _said()
-    pending = store.query("donor_messages_by_status", status="pending", limit_n=SHOWN)
+    first = st.session_state.get("shown_first", "newest")
+    pending = store.query("donor_messages_by_status", status="pending", limit_n=SHOWN, shown_first=first)
     st.subheader(f"{STATUS_NAMES['pending']} · {len(pending)}{'+' if len(pending) == SHOWN else ''}")
     if not pending:
         st.caption("没有待审核的留言。 No message waits.")
@@ -85,7 +87,7 @@ def queue() -> None:
                 args=(m["message_id"], gift, "denied", user.name),
             )
     for status in ("approved", "denied"):
-        decided = store.query("donor_messages_by_status", status=status, limit_n=SHOWN)
+        decided = store.query("donor_messages_by_status", status=status, limit_n=SHOWN, shown_first="decided")
         with st.expander(f"{STATUS_NAMES[status]} · {len(decided)}"):
             for m in decided:
                 gift = _gift_line(m, tz)
@@ -106,6 +108,16 @@ def main() -> None:
         "通过的留言随捐款出现在大屏的最新爱心中；待审核和不予展示的留言不会出现在任何公开页面。"
         " Approved messages appear with their gift in the screens' ticker; pending and denied ones never reach a"
         " public page."
+    )
+    st.radio(
+        "先看 Show first",
+        list(FIRST),
+        format_func=FIRST.get,
+        key="shown_first",
+        horizontal=True,
+        help="最新的捐款的留言，大屏的最新爱心还能显示；已审核的列表总是最近的决定在前。"
+        " The newest gifts' messages can still reach the screens' ticker; the decided lists show the latest"
+        " decisions first.",
     )
     queue()
 

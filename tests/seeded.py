@@ -44,6 +44,7 @@ PARAMS = {
     "large_fen": 50_000,
     "opens_minute": 600,
     "status": "pending",
+    "shown_first": "newest",
 }
 # The gifts: (id, time, fen, matched fen, project, team, site, channel, masked name, donor hash).
 GIFTS = [

@@ -84,6 +84,23 @@ def moderate(store) -> None:
         assert messages.decide(conn, "msg:M4", "denied", "bo")
 
 
+def test_the_latest_decision_comes_first_and_the_queue_in_either_order(store):
+    import_bytes(store, GIFTS.encode(), "m.csv")
+    for message_id in ("msg:M2", "msg:M1", "msg:M3"):  # one transaction each: each its own moment
+        with store.writing() as conn:
+            assert messages.decide(conn, message_id, "approved", "ana")
+
+    def ids(status: str, first: str, limit_n: int = 50) -> list[str]:
+        found = store.query("donor_messages_by_status", status=status, limit_n=limit_n, shown_first=first)
+        return [m["donation_id"] for m in found]
+
+    assert ids("approved", "decided") == ["M3", "M1", "M2"]
+    assert ids("approved", "decided", limit_n=1) == ["M3"]  # the one just approved, however many came before
+    assert ids("approved", "oldest") == ["M1", "M2", "M3"]
+    assert ids("pending", "newest") == ["M4"] and ids("pending", "oldest") == ["M4"]
+    assert ids("approved", "newest") == ["M3", "M2", "M1"]
+
+
 def test_a_decision_is_kept_once_with_its_audit_line(store):
     import_bytes(store, GIFTS.encode(), "m.csv")
     moderate(store)
@@ -187,12 +204,10 @@ def test_the_moderation_page_lists_the_queue_and_decides(page_store):
     add_users(page_store, {"ana": "organizer"})
     at = signed_in_page(page_store, "moderation", "ana").run()
     assert not at.exception
-    assert [t.value for t in at.text][:4] == [
-        "加油！电话***",
-        "<script>alert(1)</script> **粗体**",
-        "待审核的留言",
-        "不予展示的留言",
-    ]
+    queue = ["加油！电话***", "<script>alert(1)</script> **粗体**", "待审核的留言", "不予展示的留言"]  # oldest first
+    assert [t.value for t in at.text][:4] == queue[::-1]  # the newest gifts' first: the ticker can still show them
+    at.radio(key="shown_first").set_value("oldest").run()
+    assert [t.value for t in at.text][:4] == queue
     at.button(key="ok_msg:M1").click().run()
     said = ["09-07 10:00 · 李** · ¥100.00 · 二七商圈青春志愿行 的留言：已通过 Approved"]  # the gift, not msg:M1
     assert [unescaped(e.value) for e in at.success] == said

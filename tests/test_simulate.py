@@ -75,7 +75,7 @@ def test_backfill_through_the_import_path(demo_roster_store, event_and_gifts):
     assert all(r.rows_rejected == 0 for r in reports) and len(reports) == 12
     # about one gift in MESSAGE_EVERY left a message: each waits for an organizer, its phone number scrubbed
     said = [m for m in gifts.message[rows] if m]
-    pending = store.query("donor_messages_by_status", status="pending", limit_n=10_000)
+    pending = store.query("donor_messages_by_status", status="pending", limit_n=10_000, shown_first="oldest")
     assert len(pending) == len(said) > len(simulate.MESSAGES)
     assert sorted({m["message_text"] for m in pending}) == sorted({m.replace("13912345678", "***") for m in said})
     # the live feed: the next slices, with a re-sent overlap and a broken row on schedule
