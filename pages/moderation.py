@@ -7,7 +7,7 @@ import streamlit as st
 
 from givingday.money import format_yuan
 from givingday.store import messages
-from givingday.web.board import allow_only, board_time, shared_store
+from givingday.web.board import allow_only, board_time, on_board_clock, shared_store
 from givingday.web.widgets import SAID_FOR_SECONDS, as_text, done_once, page_top
 
 SHOWN = 50
@@ -87,7 +87,9 @@ def queue() -> None:
                 args=(m["message_id"], gift, "denied", user.name),
             )
     for status in ("approved", "denied"):
-        decided = store.query("donor_messages_by_status", status=status, limit_n=SHOWN, shown_first="decided")
+        decided = on_board_clock(  # when decided, on the clock the gifts' times are on (the demo's while one plays)
+            store.query("donor_messages_by_status", status=status, limit_n=SHOWN, shown_first="decided"), "decided_at"
+        )
         with st.expander(f"{STATUS_NAMES[status]} · {len(decided)}"):
             for m in decided:
                 gift = _gift_line(m, tz)
