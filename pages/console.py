@@ -155,6 +155,9 @@ def live(f: console.Filters) -> None:
     event, _, now = board_time()
     roster = shared_store().roster()
     data = console_figures(f)
+    total = data["range_total_fen"]  # refreshed with the rest: the same reading as the windows below
+    st.markdown(f"### 筛选范围内 {format_yuan(total)}（{format_wan(total)}元）· {data['range_donations']:,} 人次")
+    st.caption(wording.scope(f, event, roster))
     show_windows(data["windows"], event)
     show_pace(data["pace"], data["matching"], event)
     show_forecast()
@@ -236,12 +239,7 @@ def show_volunteers(f: console.Filters) -> None:
 def main() -> None:
     page_top("console", "组织者控制台 Organizers' console")
     event, roster = board_time().event, shared_store().roster()
-    f = filters_from_widgets(event, roster)
-    data = console_figures(f)
-    total = data["range_total_fen"]
-    st.markdown(f"### 筛选范围内 {format_yuan(total)}（{format_wan(total)}元）· {data['range_donations']:,} 人次")
-    st.caption(wording.scope(f, event, roster))
-    live(f)
+    live(filters_from_widgets(event, roster))
 
 
 main()

@@ -3,6 +3,7 @@ its stream, with `/wall/feed` gone quiet; and a page whose stream is refused sti
 Its own board (the demo store of givingday/ops/server.py, nothing feeding it), since the gifts change its totals."""
 
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -10,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from givingday import config
+from givingday.money import format_yuan, parse_fen
 from givingday.ops.latency import WATCH, Senders
 from givingday.ops.server import demo_server
-from tests.test_browser import SHOTS, _open, browser  # noqa: F401 - the fixture
+from tests.test_browser import SHOTS, _open, _sign_in, add_organizer, browser  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +22,12 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def board():
     made = {}
-    with demo_server(live=False, backfill_until="12:00", scale=0.2, prepare=lambda db: made.update(db=db)) as (
-        url,
-        pid,
-    ):
+
+    def prepare(db: Path) -> None:
+        made.update(db=db)
+        add_organizer(db)  # for the console's test
+
+    with demo_server(live=False, backfill_until="12:00", scale=0.2, prepare=prepare) as (url, pid):
         yield url, config.beside_store(str(made["db"]), "inbox"), pid
 
 
@@ -73,4 +77,20 @@ def test_a_wall_whose_stream_goes_quiet_says_so_and_comes_back(board, browser): 
         os.kill(pid, signal.SIGCONT)
     page.wait_for_selector("#wall-note:not(.on)", state="attached", timeout=15_000)  # polling brings it back
     _sends(page, inbox, "BACK-1", 4_321)  # by polling, or by the stream opened again 30 s on
+    page.close()
+
+
+def test_the_consoles_headline_follows_a_gift_without_a_reload(board, browser):  # noqa: F811
+    """The headline once stood outside the console's 10-second refresh: it kept its first figure while the windows
+    under it moved on."""
+    url, inbox, _ = board
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    _sign_in(page, url, "/console")
+    headline = page.locator("h3", has_text="筛选范围内")
+    headline.wait_for(timeout=60_000)
+    shown = re.search(r"¥([\d,]+\.\d\d)", headline.inner_text()).group(1)
+    expected = format_yuan(parse_fen(shown.replace(",", "")) + 4_321)
+    Senders("", inbox).by_inbox("CONSOLE-1", 4_321)
+    page.locator("h3", has_text=expected).wait_for(timeout=60_000)  # the page's own refresh, no reload
+    page.screenshot(path=str(SHOTS / "console-headline-refreshed.png"))
     page.close()
