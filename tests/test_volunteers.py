@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from givingday import config
-from givingday.console import volunteers
+from givingday.console import exports, volunteers
 from givingday.console.figures import Filters
 from givingday.demo import simulate
 from givingday.ingest.batch import import_bytes
@@ -123,6 +123,22 @@ def test_short_of_hands_and_quiet_sites_by_the_stated_rule():
     assert [r.site_id for r in judged.short_of_hands] == ["A"]
     assert [r.site_id for r in judged.quiet] == ["D"]
     assert "3 倍" in volunteers.RULE_WORDS and "25%" in volunteers.RULE_WORDS
+
+
+def test_the_site_lists_download_every_figure_as_a_number():
+    rows = [volunteers.SiteRow("S1", "升龙广场", 60_000, 10, 27 * 60, 1_234, 3)]
+    frame = volunteers.site_table(rows)
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(frame, "short_of_hands"))).active
+    header, values = (list(r) for r in sheet.iter_rows(values_only=True))
+    assert dict(zip(header, values, strict=True)) == {
+        "点位": "升龙广场",
+        "每志愿者小时(元)": 22.22,  # 600 yuan over 27 volunteer-hours
+        "每志愿者小时人次": 0.37,  # a number Excel can sum, not the text '0.37'
+        "值守时段善款(元)": 600,
+        "值守时段人次": 10,
+        "志愿者小时": 27,
+        "无人值守时段善款(元)": 12.34,
+    }
 
 
 def test_the_report_lists_the_sites_that_raised_most_per_volunteer_hour(staffed):

@@ -64,7 +64,7 @@ def is_count(field: str) -> bool:
 
 
 def money_columns(frame: pd.DataFrame) -> list[str]:
-    """The columns that hold yuan (shown and written with two decimals)."""
+    """The columns that hold exact decimals: yuan, and a rate given to two places (shown and written so)."""
     return [c for c in frame.columns if any(isinstance(v, Decimal) for v in frame[c])]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -176,7 +177,7 @@ def top_sites(rows: list[SiteRow], n: int = TOP_N) -> list[SiteRow]:
 SITE_LABELS = {
     "name": "点位",
     "per_hour_fen": "每志愿者小时(元)",
-    "per_hour_donations": "每志愿者小时人次",
+    "donations_per_hour": "每志愿者小时人次",
     "total_fen": "值守时段善款(元)",
     "donations": "值守时段人次",
     "volunteer_hours": "志愿者小时",
@@ -191,7 +192,8 @@ def site_table(rows: list[SiteRow]) -> pd.DataFrame:
             {
                 "name": r.name,
                 "per_hour_fen": r.fen_per_volunteer_hour,
-                "per_hour_donations": f"{r.donations_per_volunteer_hour or 0:.2f}",  # text: a count column shows 0
+                # a number with two places, shown and written as yuan are (a count's format would show 0.36 as 0)
+                "donations_per_hour": Decimal(f"{r.donations_per_volunteer_hour or 0:.2f}"),
                 "total_fen": r.total_fen,
                 "donations": r.donations,
                 "volunteer_hours": round(r.volunteer_hours, 1),
