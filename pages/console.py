@@ -141,10 +141,15 @@ def breakdown(frame: pd.DataFrame, dim: str, search: str, tz, selectable: bool =
         selection_mode="single-row",
         pinned=2,  # its id and name
         column_config={"完成度": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
-        empty=as_text(f"没有名称或编号含“{search}”的一行。Nothing here has “{search}” in its name or id.")
-        if len(frame) and search
-        else NO_ROWS,
+        empty=_none_found(frame, search),
     )
+
+
+def _none_found(frame: pd.DataFrame, search: str) -> str:
+    """What an empty table says: that the search found nothing in it, or that it has nothing yet."""
+    if len(frame) and search:
+        return as_text(f"没有名称或编号含“{search}”的一行。Nothing here has “{search}” in its name or id.")
+    return NO_ROWS
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -205,7 +210,14 @@ def live(f: console.Filters) -> None:
             config={"displayModeBar": False},
         )
     with tabs[5]:
-        table(tables.latest_gifts(data["latest"], event.tz), "latest_gifts", height=420, pinned=2)
+        if search:
+            st.caption(
+                f"在最新的 {len(data['latest'])} 笔中按编号、项目、队伍、点位搜索；更早的一笔请在“录入与更正”按编号查找。"
+                " Searched among the newest gifts shown; an older one is found by its id on the Record page."
+            )
+        found = tables.search_gifts(data["latest"], search)
+        latest = tables.latest_gifts(found, event.tz)
+        table(latest, "latest_gifts", height=420, pinned=2, empty=_none_found(data["latest"], search))
     with tabs[6]:
         show_volunteers(f)
     refreshed_every(REFRESH_SECONDS, now, event.tz)

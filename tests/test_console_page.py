@@ -256,6 +256,10 @@ def test_a_search_that_finds_nothing_says_so_and_a_search_that_finds_filters(con
     assert not at.exception
     projects = next(d.value for d in at.dataframe if "项目" in d.value.columns)
     assert list(projects["编号"]) == ["P002"]
+    latest = next(d.value for d in at.dataframe if "捐赠人" in d.value.columns)
+    assert list(latest["编号"]) == ["C2"]  # the newest gifts of P002 only
+    at.text_input(key="search").input("张三").run()  # no id, project, team or site holds a donor's name
+    assert not any("捐赠人" in d.value.columns for d in at.dataframe)
     at.text_input(key="search").input("<b>无此项</b>").run()
     said = [c.value for c in at.caption if "Nothing here has" in c.value]
     assert said and all("\\<b\\>无此项\\</b\\>" in c for c in said)  # as typed, never read as HTML or Markdown

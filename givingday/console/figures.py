@@ -462,7 +462,7 @@ def latest_gifts(
         ],
         columns=[
             *("donation_id", "occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "project", "team"),
-            *("site", "channel", "source_file", "adjustments", "is_refunded"),
+            *("site", "channel", "source_file", "adjustments", "is_refunded", "project_id", "team_id", "site_id"),
         ],
     )
 

@@ -99,6 +99,19 @@ def search(frame: pd.DataFrame, text: str) -> pd.DataFrame:
     return frame[hit | frame["key"].str.contains(text, case=False, regex=False)]
 
 
+GIFT_SEARCHED = ("donation_id", "project", "project_id", "team", "team_id", "site", "site_id")
+
+
+def search_gifts(latest: pd.DataFrame, text: str) -> pd.DataFrame:
+    """The newest gifts whose id, project, team or site (name or id) holds `text` (any case); all for no text."""
+    if not text or latest.empty:
+        return latest
+    hit = pd.Series(False, index=latest.index)
+    for column in GIFT_SEARCHED:
+        hit |= latest[column].fillna("").astype(str).str.contains(text, case=False, regex=False)
+    return latest[hit]
+
+
 def breakdown(frame: pd.DataFrame, dim: str, tz: dt.tzinfo) -> pd.DataFrame:
     """One of the console's four tables (project, team, site, street) as shown."""
     return exports.table(frame, {**BREAKDOWN_LABELS[dim], **BREAKDOWN_FIGURES}, tz)
