@@ -173,6 +173,9 @@ def body() -> None:
                 on_click="ignore",
                 icon=icon,
             )
+        st.caption(
+            "PDF 报告在点击后生成，需十几秒，下载会自动开始，点一次即可。The PDF is made when clicked: allow a few seconds."
+        )
 
     charts = cached_report_charts(scope.day, scope.until)
     left, right = st.columns(2)
