@@ -171,6 +171,7 @@ def test_imports_uploads_and_pledges_are_said_in_words(store):
         ("上传文件", "empty.csv：未导入（无法读取）：文件是空的。the file is empty"),
         ("上传文件", said),
     ]
+    assert audit[-1]["对象"] == f"导入 #{report.import_id}"  # the number 数据状态 lists the import by
 
 
 def test_failed_files_and_the_audit_trail_are_on_the_boards_clock_during_a_demo(page_store):

@@ -287,6 +287,7 @@ def test_pledges_audit_and_data_status_tables(gifts):
     }
     [imported] = rows(tables.recent_imports(store.query("imports_recent", limit_n=5)))
     assert {k: v for k, v in imported.items() if k != "时间"} == {
+        "编号": store.scalar("select max(import_id) from imports"),
         "文件": "day2.csv",
         "结果": "已入账",
         "新增": 3,

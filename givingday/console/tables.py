@@ -222,7 +222,10 @@ def audit_trail(rows: Rows, tz: dt.tzinfo) -> pd.DataFrame:
         {
             **r,
             "action": ACTIONS.get(r["action"], r["action"]),
-            "target_id": r["target_id"] or "",
+            # an upload's target is its import's number, as 数据状态 and the alerts list the imports
+            "target_id": f"导入 #{r['target_id']}"
+            if r["action"] == "upload" and r["target_id"]
+            else r["target_id"] or "",
             "detail": r["detail"] or "",
         }
         for r in rows
@@ -249,6 +252,7 @@ def money_totals(rows: Rows, label: str) -> pd.DataFrame:
 
 def recent_imports(rows: Rows) -> pd.DataFrame:
     labels = {
+        "import_id": "编号",  # what the audit trail's upload names
         "started_at": "时间",
         "file_name": "文件",
         "outcome": "结果",
