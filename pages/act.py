@@ -261,7 +261,11 @@ def upload(user) -> None:
         "与收件箱走同一条导入流程：同一笔不会重复计算，坏行会逐行说明原因。认不出的文件可以在下面对应各列，保存为导入配置。"
     )
     with st.form("upload", clear_on_submit=True):
-        file = st.file_uploader("选择文件", type=["csv", "xlsx", "jsonl", "json", "txt"], key="upload_file")
+        file = st.file_uploader(
+            f"选择文件（点 Upload 或把文件拖进框内，每个不超过 {st.get_option('server.maxUploadSize')}MB）Choose a file",
+            type=["csv", "xlsx", "jsonl", "json", "txt"],
+            key="upload_file",
+        )
         titles = {p.name: f"{p.title}（{p.name}）" for p in load_profiles()}
         profile_name = st.selectbox(
             "导入配置（银行流水等）",

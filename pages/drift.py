@@ -48,7 +48,9 @@ def _compare(user, data: bytes, name: str, as_of: str, profile_name: str = "") -
 
 def upload(user) -> None:
     with st.form("drift_upload", clear_on_submit=True):
-        file = st.file_uploader("平台导出的项目汇总 Official totals (CSV/XLSX)", type=["csv", "xlsx", "txt"])
+        file = st.file_uploader(
+            "平台导出的项目汇总（点 Upload 或把文件拖进框内）Official totals (CSV/XLSX)", type=["csv", "xlsx", "txt"]
+        )
         as_of = st.text_input("统计时间 As of（文件没有“统计时间”列时填写，如 2020-09-07 21:00）", key="drift_as_of")
         folder = official.profiles_dir()
         names = [p.stem for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
