@@ -139,7 +139,7 @@ def breakdown(frame: pd.DataFrame, dim: str, search: str, tz, selectable: bool =
         key=key,
         on_select=(lambda: pick_project(key, keys)) if selectable else "ignore",
         selection_mode="single-row",
-        pinned=2,  # its id and name
+        pinned=1 if dim == "street" else 2,  # what a row is: its id and name (a street has its name alone)
         column_config={"完成度": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
         empty=_none_found(frame, search),
     )

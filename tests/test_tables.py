@@ -364,3 +364,19 @@ def test_a_short_table_is_as_tall_as_its_rows_and_a_long_one_scrolls_at_the_page
     assert fitted_height(2, 300) == 35 + 2 * 35 + 3  # two quiet sites: no empty grid under them
     assert fitted_height(50, 300) == 300
     assert fitted_height(3, 400, WRAPPED) == 35 + 3 * 72 + 3
+
+
+def test_a_pinned_column_keeps_its_format(monkeypatch):
+    """The street table pins its name; a figure pinned by mistake once lost its thousands separators."""
+    from givingday.web import widgets
+
+    given = {}
+    monkeypatch.setattr(widgets.st, "dataframe", lambda frame, **options: given.update(options["column_config"]))
+    frame = exports.table(
+        [{"street": "大学路街道", "goal_fen": 1_234_500, "donations": 3_210}],
+        {"street": "街道", "goal_fen": "目标(元)", "donations": "人次"},
+    )
+    widgets.table(frame, pinned=2)
+    assert given["街道"]["pinned"] is True
+    assert (given["目标(元)"]["pinned"], given["目标(元)"]["type_config"]["format"]) == (True, exports.MONEY_FORMAT)
+    assert (given["人次"]["pinned"], given["人次"]["type_config"]["format"]) == (None, exports.COUNT_FORMAT)

@@ -272,6 +272,8 @@ def sheet_span(sheet: list[list[str]], profiles: list[Profile]) -> tuple[int, in
         if profile.shape is None:
             continue
         at = _header_at(sheet, profile)
+        if at is not None and profile.shape.footer is None:
+            return at, None
         if at is not None:
             return at, _footer_at([",".join(cells).rstrip(",") for cells in sheet], at, profile)
     return 0, None

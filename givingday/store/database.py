@@ -253,7 +253,8 @@ class _Queries:
         """A connection whose transaction sees the store as of one moment, whatever commits meanwhile. DuckDB's
         transaction is one snapshot; PostgreSQL's is at `repeatable read` (at its default, `read committed`, each
         statement would see the commits made before it began). Reads only: a read-only transaction at that level
-        never fails for another's write, on the primary or a standby."""
+        never fails for another's write. (A standby may still cancel a read that conflicts with its replay, as it
+        may any read; a reading lasts one refresh, well under the server's delay before it does.)"""
         conn = self.engine.connect()
         if not self.is_duckdb:  # DuckDB has one isolation level, and refuses to be asked for another
             conn.execution_options(isolation_level="REPEATABLE READ")
@@ -316,7 +317,8 @@ class _Queries:
 
 class Reading(_Queries):
     """The store (or its reader) as of one moment (`_Queries.reading`): its queries on one connection and
-    transaction; everything else (roster, event, location) is the source's."""
+    transaction; everything else (roster, event, location, a standby's `figures_at`) is the source's, on a
+    connection of its own when it reads."""
 
     def __init__(self, source: _Queries, conn: sa.Connection):
         self.source = source

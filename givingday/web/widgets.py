@@ -110,11 +110,21 @@ def table(
     if frame.empty:
         st.caption(empty)
         return
-    money = {c: st.column_config.NumberColumn(format=exports.MONEY_FORMAT) for c in exports.money_columns(frame)}
-    counts = {c: st.column_config.NumberColumn(format=exports.COUNT_FORMAT) for c in frame.attrs.get("counts", [])}
-    ratios = {c: st.column_config.NumberColumn(format="percent") for c in frame.attrs.get("ratios", [])}
-    held = {c: st.column_config.Column(pinned=True) for c in frame.columns[:pinned]}
-    column_config = {**money, **counts, **ratios, **held, **options.pop("column_config", {})}
+    held = set(frame.columns[:pinned])
+
+    def number(column: str, shown_as: str) -> dict:
+        return st.column_config.NumberColumn(format=shown_as, pinned=True if column in held else None)
+
+    formats = {
+        **{c: exports.MONEY_FORMAT for c in exports.money_columns(frame)},
+        **{c: exports.COUNT_FORMAT for c in frame.attrs.get("counts", [])},
+        **{c: "percent" for c in frame.attrs.get("ratios", [])},
+    }
+    column_config = {
+        **{c: st.column_config.Column(pinned=True) for c in held},
+        **{c: number(c, f) for c, f in formats.items()},  # a pinned figure keeps its format
+        **options.pop("column_config", {}),
+    }
     if "height" in options:
         options["height"] = fitted_height(len(frame), options["height"], options.get("row_height", ROW_HEIGHT))
     st.dataframe(frame, hide_index=True, column_config=column_config, placeholder=exports.EMPTY, **options)
