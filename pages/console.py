@@ -215,7 +215,7 @@ def live(f: console.Filters) -> None:
                 f"在最新的 {len(data['latest'])} 笔中按编号、项目、队伍、点位搜索；更早的一笔请在“录入与更正”按编号查找。"
                 " Searched among the newest gifts shown; an older one is found by its id on the Record page."
             )
-        found = tables.search_gifts(data["latest"], search)
+        found = tables.search(data["latest"], search, tables.GIFT_SEARCHED)
         latest = tables.latest_gifts(found, event.tz)
         table(latest, "latest_gifts", height=420, pinned=2, empty=_none_found(data["latest"], search))
     with tabs[6]:

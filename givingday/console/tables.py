@@ -91,25 +91,19 @@ def chosen_project(tables: dict[str, pd.DataFrame], project_id: str | None) -> d
     }
 
 
-def search(frame: pd.DataFrame, text: str) -> pd.DataFrame:
-    """The rows of a breakdown table whose name or key holds `text` (any case); all rows for no text."""
-    if not text:
-        return frame
-    hit = frame["name"].str.contains(text, case=False, regex=False)
-    return frame[hit | frame["key"].str.contains(text, case=False, regex=False)]
-
-
+# What the console's search box looks in: a breakdown table's name and key; a gift's id, project, team and site.
+SEARCHED = ("name", "key")
 GIFT_SEARCHED = ("donation_id", "project", "project_id", "team", "team_id", "site", "site_id")
 
 
-def search_gifts(latest: pd.DataFrame, text: str) -> pd.DataFrame:
-    """The newest gifts whose id, project, team or site (name or id) holds `text` (any case); all for no text."""
-    if not text or latest.empty:
-        return latest
-    hit = pd.Series(False, index=latest.index)
-    for column in GIFT_SEARCHED:
-        hit |= latest[column].fillna("").astype(str).str.contains(text, case=False, regex=False)
-    return latest[hit]
+def search(frame: pd.DataFrame, text: str, columns: tuple[str, ...] = SEARCHED) -> pd.DataFrame:
+    """The rows whose `columns` hold `text` (any case; an empty cell holds nothing); all rows for no text."""
+    if not text or frame.empty:
+        return frame
+    hit = pd.Series(False, index=frame.index)
+    for column in columns:
+        hit |= frame[column].fillna("").astype(str).str.contains(text, case=False, regex=False)
+    return frame[hit]
 
 
 def breakdown(frame: pd.DataFrame, dim: str, tz: dt.tzinfo) -> pd.DataFrame:
