@@ -22,7 +22,7 @@ from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
 from givingday.web import mapping
 from givingday.web.board import board_time, cached_console, cached_query, on_board_clock, shared_store
-from givingday.web.widgets import SAID_FOR_SECONDS, WRAPPED, as_text, done_once, page_top, table
+from givingday.web.widgets import REPEAT_SECONDS, SAID_FOR_SECONDS, WRAPPED, as_text, done_once, page_top, table
 
 CHANNEL_CHOICES = {c: CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 
@@ -274,9 +274,11 @@ def upload(user) -> None:
             format_func=lambda p: titles.get(p, "自动识别"),
         )
         submitted = st.form_submit_button("导入", type="primary")
-    if submitted and file is None:
-        st.warning("请先选择文件。Choose a file first.")
+    sent_at = st.session_state.get("upload_sent_at")
+    if submitted and file is None and (sent_at is None or time.monotonic() - sent_at >= REPEAT_SECONDS):
+        st.warning("请先选择文件。Choose a file first.")  # not for a double click's second: the first emptied the form
     if submitted and file is not None:
+        st.session_state["upload_sent_at"] = time.monotonic()
         try:
             profile = find_profile(profile_name) if profile_name else None
         except ProfileError as exc:
