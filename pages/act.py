@@ -5,6 +5,7 @@ and every total follows it within seconds.
 """
 
 import datetime as dt
+import hashlib
 import time
 import uuid
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from givingday.money import AmountError, format_yuan, parse_fen
 from givingday.store import adjustments
 from givingday.web import mapping
 from givingday.web.board import board_time, cached_console, cached_query, on_board_clock, shared_store
-from givingday.web.widgets import REPEAT_SECONDS, SAID_FOR_SECONDS, WRAPPED, as_text, done_once, page_top, table
+from givingday.web.widgets import SAID_FOR_SECONDS, WRAPPED, as_text, done_once, page_top, table
 
 CHANNEL_CHOICES = {c: CHANNEL_NAMES[c] for c in actions.RECORDED_CHANNELS}
 
@@ -260,7 +261,9 @@ def upload(user) -> None:
         "平台导出（CSV、XLSX，UTF-8 或 GBK）、标准格式 CSV / JSON Lines，或按导入配置读取的银行流水。"
         "与收件箱走同一条导入流程：同一笔不会重复计算，坏行会逐行说明原因。认不出的文件可以在下面对应各列，保存为导入配置。"
     )
-    with st.form("upload", clear_on_submit=True):
+    # The file stays chosen after 导入: emptied, a double click's second click came with no file and, stopping the
+    # first click's run before it imported, lost the upload. The same file sent twice is imported once (`done_once`).
+    with st.form("upload"):
         file = st.file_uploader(
             f"选择文件（点 Upload 或把文件拖进框内，每个不超过 {st.get_option('server.maxUploadSize')}MB）Choose a file",
             type=["csv", "xlsx", "jsonl", "json", "txt"],
@@ -274,11 +277,9 @@ def upload(user) -> None:
             format_func=lambda p: titles.get(p, "自动识别"),
         )
         submitted = st.form_submit_button("导入", type="primary")
-    sent_at = st.session_state.get("upload_sent_at")
-    if submitted and file is None and (sent_at is None or time.monotonic() - sent_at >= REPEAT_SECONDS):
-        st.warning("请先选择文件。Choose a file first.")  # not for a double click's second: the first emptied the form
+    if submitted and file is None:
+        st.warning("请先选择文件。Choose a file first.")
     if submitted and file is not None:
-        st.session_state["upload_sent_at"] = time.monotonic()
         try:
             profile = find_profile(profile_name) if profile_name else None
         except ProfileError as exc:
@@ -287,8 +288,10 @@ def upload(user) -> None:
         if profile is None and mapping.start_if_unknown(file.name, file.getvalue()):
             st.session_state.pop("last_upload", None)
         else:
-            st.session_state["last_upload"] = actions.upload(
-                shared_store(), user.name, file.name, file.getvalue(), profile, progress_bar()
+            store, data = shared_store(), file.getvalue()
+            sent = ("upload", store.location, user.name, file.name, profile_name, hashlib.sha256(data).hexdigest())
+            st.session_state["last_upload"], _ = done_once(
+                sent, lambda: actions.upload(store, user.name, file.name, data, profile, progress_bar())
             )
             forget_cached()
     if mapped := mapping.screen(user):

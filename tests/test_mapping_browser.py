@@ -166,3 +166,26 @@ def test_a_bill_with_a_preamble_and_expenses_is_mapped_and_recognised_again(brow
     _said(page, "bill-again.csv：已入账，新增 0 笔")
     assert _total_fen(db) == 1_000
     page.close()
+
+
+def test_a_double_clicked_import_takes_the_file_once_and_says_so(browser, board):  # noqa: F811
+    """The form used to empty itself on submit: a double click's second click came with no file, stopped the
+    first's run before it imported, and the page said only 请先选择文件."""
+    url, db, _ = board
+    before = _total_fen(db)
+    page = _upload_tab(browser, url)
+    notes = "导出时间：2020-09-07 12:00\n说明：两行说明\noccurred_at,amount_yuan,project,donation_id\n"
+    data = (notes + "2020-09-07 10:00:00,12.34,P001,DBL-1\n2020-09-07 10:01:00,-5,P001,DBL-2\n").encode()
+    settle(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        files=[{"name": "notes.csv", "mimeType": "text/csv", "buffer": data}]
+    )
+    page.locator('[data-testid="stFileChip"]').wait_for(timeout=30_000)
+    page.get_by_role("button", name="导入", exact=True).dblclick()
+    _said(page, "新增 1 笔")
+    settle(page)
+    body = page.inner_text("body")
+    page.screenshot(path=str(SHOTS / "upload-double-click.png"), full_page=True)
+    assert "请先选择文件" not in body and "重复 1 笔" not in body  # one import, said once
+    assert "新增 1 笔" in body and "退回 1 行" in body
+    assert _total_fen(db) == before + 1_234
