@@ -220,9 +220,10 @@ def process_file(store: Store, path: Path) -> ImportReport:
     if sidecar.exists():
         sidecar.unlink()
     marker.unlink(missing_ok=True)
-    Path(str(target) + REPORT_SUFFIX).write_text(
-        json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
-    )
+    said = Path(str(target) + REPORT_SUFFIX)  # whole or not at all: the alerts page reads these while they appear
+    partial = said.with_name(said.name + ".part")
+    partial.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    os.replace(partial, said)
     log.info("inbox: %s", report.summary())
     return report
 
