@@ -29,6 +29,8 @@ PARAMS = {
     "to_at": END,
     "day_start": START,
     "day_end": DAY_END,
+    "chart_since": START,
+    "chart_until": UNTIL,
     "since_day": START,
     **{f"since_m{m}": UNTIL - dt.timedelta(minutes=m) for m in (5, 15, 30, 60, 180)},
     **dict.fromkeys(("category", "project_id", "team_id", "site_id", "street", "channel")),
@@ -45,6 +47,7 @@ PARAMS = {
     "opens_minute": 600,
     "status": "pending",
     "shown_first": "newest",
+    "site_ids": ["S001", "S002"],
 }
 # The gifts: (id, time, fen, matched fen, project, team, site, channel, masked name, donor hash).
 GIFTS = [

@@ -82,8 +82,8 @@ def test_donors_are_counted_once_per_district_and_site_across_imports(store, few
     import_bytes(store, EARLY.encode(), "early.csv")  # 李四 twice (S001 via T002's home, S002)
     import_bytes(store, LATER.encode(), "later.csv")  # 某公司 at S001, 王五 at S001
     import_bytes(store, (CANONICAL_HEADER + "G5,2020-09-07 09:00:00,1,0,P001,,S002,qr,王五\n").encode(), "g5.csv")
-    rows = store.query("screen_donors")
-    counts = {r["scope"]: r["donors"] for r in rows}
+    rows = store.query("screen_figures", day_start=None, day_end=None, chart_since=None, chart_until=None)
+    counts = {r["key"]: r["donations"] for r in rows if r["dim"] == "donors"}
     assert counts == {"": 3, "S001": 3, "S002": 2}
     assert counts[""] == store.scalar("select count(distinct donor_hash) from donations")
     first = store.scalar(

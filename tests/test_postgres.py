@@ -15,7 +15,7 @@ from givingday.store.database import Store, query_text
 from givingday.store.migrations import MIGRATIONS
 from tests import pg_server
 from tests.conftest import CANONICAL_HEADER, FIXTURES, assert_rollups_match_ledger, keep_beside, run_cli, write
-from tests.seeded import QUERY_NAMES, at, query_params, seed_gifts
+from tests.seeded import END, QUERY_NAMES, START, at, query_params, seed_gifts
 
 
 def _in_utc(row: dict) -> str:
@@ -99,8 +99,10 @@ def _refund_and_correct(store: Store) -> dict:
     adjustments.correct(store, "D1", "改时间和金额", "admin", occurred_at=at(8, 15, 0), amount_fen=12_000)
     adjustments.correct(store, "D2", "改项目", "admin", project_id="P089", team_id=None)
     assert_rollups_match_ledger(store)
-    return {
-        q: store.query(q, since=None, until=None) for q in ("totals_by_project", "totals_by_team", "screen_minutes")
+    whole = {"day_start": START, "day_end": END, "chart_since": START, "chart_until": END}
+    figures = sorted(store.query("screen_figures", **whole), key=lambda r: (r["dim"], r["key"], r["last_gift_epoch"]))
+    return {q: store.query(q, since=None, until=None) for q in ("totals_by_project", "totals_by_team")} | {
+        "screen_figures": figures
     }
 
 

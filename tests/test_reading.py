@@ -57,13 +57,13 @@ def test_without_one_moment_the_same_refresh_would_disagree_with_itself(store):
 
 def test_one_pass_of_the_screens_reads_one_moment(store, monkeypatch):
     import_bytes(store, GIFTS.encode(), "gifts.csv")
-    newest = screens._newest_gifts
+    newest = screens._tickers
 
     def after_a_commit(*args, **kwargs):
         import_bytes(store, LATE.encode(), "late.csv")
         return newest(*args, **kwargs)
 
-    monkeypatch.setattr(screens, "_newest_gifts", after_a_commit)
+    monkeypatch.setattr(screens, "_tickers", after_a_commit)
     snap = screens.take_snapshots(store, [None], now=noon(store))[None]
     assert (snap.totals["total_fen"], snap.totals["donations"]) == (15_000, 2)
     assert [g["amount_fen"] for g in snap.latest] == [5_000, 10_000]  # not G3's 700: the totals do not count it

@@ -12,7 +12,7 @@ from givingday import clock
 from givingday.ingest.batch import import_bytes
 from givingday.screens import render as bigscreen
 from givingday.screens.feed import ScreenFeed
-from givingday.screens.snapshot import take_snapshot, take_snapshots
+from givingday.screens.snapshot import TICKER_N, TICKER_WINDOW, _by_ticker, take_snapshot, take_snapshots
 from givingday.store import adjustments
 from givingday.store.database import Reading, query_text
 from tests.conftest import CANONICAL_HEADER
@@ -109,6 +109,71 @@ def test_the_ticker_asks_the_whole_window_when_moved_gifts_made_the_last_minute_
         *[f"11:29:{s:02d}" for s in range(10, -1, -1)],
         "11:25:00",
     ]
+
+
+def _site_gifts_at(site: str, times: list[str], first: int) -> str:
+    return "".join(f"C{first + i:03d},2020-09-07 {t},1,0,P001,,{site},qr,王五\n" for i, t in enumerate(times))
+
+
+def test_a_busy_minute_gives_the_busy_tickers_and_the_quiet_sites_are_asked_of_the_window(store, monkeypatch):
+    asked = []
+    query = Reading.query
+    monkeypatch.setattr(
+        Reading, "query", lambda s, name, **p: asked.append((name, p.get("site_ids"))) or query(s, name, **p)
+    )
+    rows = (
+        _site_gifts_at("S001", [f"11:29:{s:02d}" for s in range(0, 42, 3)], 0)  # 14 in the last minute
+        + _site_gifts_at("S002", ["11:22:00", "11:29:59"], 100)  # one in it, one older
+        + _site_gifts_at("S002", ["11:10:00"], 200)  # older than the window (ten minutes before the newest)
+    )
+    import_bytes(store, (CANONICAL_HEADER + rows).encode(), "busy.csv")
+    busy = NOW.replace(hour=11, minute=30)
+    snaps = take_snapshots(store, [None, "S001", "S002"], now=busy)
+
+    def times(site: str | None) -> list[str]:
+        return [g["occurred_at"].astimezone(TZ).strftime("%H:%M:%S") for g in snaps[site].latest]
+
+    assert times(None) == ["11:29:59", *[f"11:29:{s:02d}" for s in range(39, 6, -3)]]  # the newest 12
+    assert times("S001") == [f"11:29:{s:02d}" for s in range(39, 3, -3)]  # S001's newest 12, of its 14
+    assert times("S002") == ["11:29:59", "11:22:00"]  # found in the window, not the minute
+    assert asked == [("screen_sites_latest_gifts", None), ("screen_some_sites_latest_gifts", ["S002"])]
+    # the same gifts as every ticker asked of the whole window at once
+    newest = dt.datetime(2020, 9, 7, 11, 29, 59, tzinfo=TZ)
+    window = store.query("screen_sites_latest_gifts", since=newest - TICKER_WINDOW, until=busy, limit_n=TICKER_N)
+    for site, gifts in _by_ticker(window).items():
+        assert [g["occurred_at"] for g in gifts] == [g["occurred_at"] for g in snaps[site].latest]
+
+
+def test_each_sites_ticker_is_its_newest_gifts_with_ties_and_gifts_of_no_site(store):
+    """A gift's place among its site's (`site_rank`), against the same ranking done here: sites with more gifts than
+    the ticker holds, one with fewer, gifts of no site, and gifts given in the same second (then by id)."""
+    rows = [
+        ("T01", "10:00:00", "S001"),
+        ("T02", "10:00:00", "S001"),  # the same second as T01: T02 ranks first (a greater id)
+        ("T03", "10:01:00", "S001"),
+        ("T04", "10:00:30", "S002"),
+        ("T05", "10:00:10", ""),  # no site: in the district's ticker alone
+        ("T06", "10:01:30", ""),
+        ("T07", "10:01:40", "S001"),
+        ("T08", "10:01:40", "S001"),
+        ("T09", "09:59:00", "S002"),  # S002 has two gifts, fewer than its ticker holds
+    ]
+    body = "".join(f"{i},2020-09-07 {t},1,0,P001,,{site},qr,王五\n" for i, t, site in rows)
+    import_bytes(store, (CANONICAL_HEADER + body).encode(), "ties.csv")
+    found = store.query("screen_sites_latest_gifts", since=NOW - dt.timedelta(hours=1), until=NOW, limit_n=3)
+    got = {(r["donation_id"], r["district_rank"], r["site_rank"] if r["site_id"] else None) for r in found}
+    newest = sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)
+    district = {i: n for n, (i, _, _) in enumerate(newest, start=1)}
+    by_site: dict[str, list[str]] = {}
+    for i, _, site in newest:
+        if site:
+            by_site.setdefault(site, []).append(i)
+    site_rank = {i: n for ids in by_site.values() for n, i in enumerate(ids, start=1)}
+    expected = {
+        (i, district[i], site_rank.get(i)) for i, _, site in rows if district[i] <= 3 or (site and site_rank[i] <= 3)
+    }
+    assert got == expected
+    assert {i for i, _, _ in got} == {"T08", "T07", "T06", "T03", "T04", "T09"}
 
 
 def test_site_screen(store):
@@ -232,7 +297,7 @@ def test_fifty_screens_cost_what_one_costs(counted):
     feed, counted = counted
     feed.html(None, "overview", "zh", None)
     one = len(counted)
-    assert one == 4  # the snapshot's four queries, once (every SQL statement the engine runs is counted)
+    assert one == 2  # the snapshot's two queries, its figures and its ticker, once (every SQL statement counted)
 
     def screen() -> None:
         for view in ("overview", "overview", "projects"):
@@ -281,7 +346,7 @@ def test_every_watched_site_in_one_pass(counted):
         feed.html(site, "overview", "zh", None)
     before = len(counted)
     feed.refresh()
-    assert len(counted) == before + 5  # rollups, minutes, goals and donors, every site's teams, every ticker
+    assert len(counted) == before + 3  # the figures (rollups, minutes, goals, 人数), every site's teams, every ticker
     one_by_one = {site: take_snapshot(feed.store, now=feed.snapshot(None).now, site_id=site) for site in sites}
     for site in sites:
         batched, alone = feed.snapshot(site), one_by_one[site]

@@ -1,6 +1,6 @@
 """The big screen's data: one snapshot of every figure a refresh needs, from the rollups.
 
-Snapshots are built by `take_snapshots` (four or five small queries for the district and every watched site at once)
+Snapshots are built by `take_snapshots` (two or three small queries for the district and every watched site at once)
 and shared by every open screen through the screen feed, so 500 screens cost what one costs.
 """
 
@@ -21,7 +21,7 @@ from givingday.store.database import Reader, Store
 TOP_N = 8
 TICKER_N = 12
 TICKER_WINDOW = dt.timedelta(minutes=10)
-TICKER_FIRST = dt.timedelta(minutes=1)  # the district's ticker asks this much first (`_newest_gifts`)
+TICKER_FIRST = dt.timedelta(minutes=1)  # a busy hour's tickers ask this much first (`_tickers`)
 CHART_WINDOW = dt.timedelta(hours=1)
 TICKER_COLUMNS = ("occurred_at", "donor_name_masked", "amount_fen", "matched_fen", "channel", "message")
 
@@ -132,21 +132,52 @@ def _goals_reached(
     return goals_at
 
 
-def _newest_gifts(
-    store: Store | Reader, sites_watched: bool, newest: dt.datetime, now: dt.datetime, minutes: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The tickers' gifts: the district's newest TICKER_N (and each watched site's) within TICKER_WINDOW of the
-    newest gift. When the last hour's `minutes` say the last TICKER_FIRST holds TICKER_N gifts, the district's alone
-    are asked of it first, a tenth of the window's scan at a busy hour; the TICKER_N found there are the newest of the
-    whole window too. Fewer (a refund or a moved gift made the minutes say more), and the window is asked."""
-    if sites_watched:
-        return store.query("screen_sites_latest_gifts", since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N)
+def _tickers(
+    store: Store | Reader, sites: list[str], newest: dt.datetime, now: dt.datetime, minutes: list[dict[str, Any]]
+) -> dict[str | None, list[dict[str, Any]]]:
+    """The tickers' gifts, {None (the district) or a site: its rows newest first}: the district's newest TICKER_N
+    (and each watched site's) within TICKER_WINDOW of the newest gift. When the last hour's `minutes` say the last
+    TICKER_FIRST holds TICKER_N gifts, it is asked first, a tenth of the window's scan (and of the sites' ranking)
+    at a busy hour: the TICKER_N of a ticker found there are the newest of the whole window too. A ticker that has
+    fewer there is asked of the window: the district's (a refund or a moved gift made the minutes say more) with
+    every site's, the quiet sites' alone when the district's was full."""
     first = (newest - TICKER_FIRST).replace(second=0, microsecond=0).timestamp()
-    if sum(m["donations"] for m in minutes if m["minute_epoch"] >= first) >= TICKER_N:
-        found = store.query("screen_latest_gifts", since=newest - TICKER_FIRST, until=now, limit_n=TICKER_N)
-        if len(found) == TICKER_N:
-            return found
-    return store.query("screen_latest_gifts", since=newest - TICKER_WINDOW, until=now, limit_n=TICKER_N)
+    busy = sum(m["donations"] for m in minutes if m["minute_epoch"] >= first) >= TICKER_N
+    window = {"since": newest - TICKER_WINDOW, "until": now, "limit_n": TICKER_N}
+    if not sites:
+        if busy:
+            found = store.query("screen_latest_gifts", **{**window, "since": newest - TICKER_FIRST})
+            if len(found) == TICKER_N:
+                return {None: _newest_first(found)}
+        return {None: _newest_first(store.query("screen_latest_gifts", **window))}
+    if busy:
+        tickers = _by_ticker(store.query("screen_sites_latest_gifts", **{**window, "since": newest - TICKER_FIRST}))
+        if len(tickers.get(None, [])) == TICKER_N:
+            quiet = [s for s in sites if len(tickers.get(s, [])) < TICKER_N]
+            if quiet:
+                more = _by_ticker(store.query("screen_some_sites_latest_gifts", **window, site_ids=quiet))
+                tickers.update({s: more.get(s, []) for s in quiet})
+            return tickers
+    return _by_ticker(store.query("screen_sites_latest_gifts", **window))
+
+
+def _newest_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Gifts newest first, as every ticker shows them: by time, then by id (by code point), both descending. (The
+    queries leave the order to the screen: on DuckDB a sort or a rank costs an operator whose fixed cost is more
+    than sorting a few rows here.)"""
+    return sorted(rows, key=itemgetter("occurred_at", "donation_id"), reverse=True)
+
+
+def _by_ticker(rows: list[dict[str, Any]]) -> dict[str | None, list[dict[str, Any]]]:
+    """The rows of `screen_sites_latest_gifts` or `screen_some_sites_latest_gifts` by ticker, newest first: the
+    district's (district_rank within TICKER_N) and each site's (site_rank within TICKER_N)."""
+    tickers: dict[str | None, list[dict[str, Any]]] = {}
+    for r in _newest_first(rows):
+        if r["district_rank"] is not None and r["district_rank"] <= TICKER_N:
+            tickers.setdefault(None, []).append(r)
+        if r["site_id"] is not None and r["site_rank"] is not None and r["site_rank"] <= TICKER_N:
+            tickers.setdefault(r["site_id"], []).append(r)
+    return tickers
 
 
 def take_snapshot(store: Store | Reader, now: dt.datetime | None = None, site_id: str | None = None) -> Snapshot:
@@ -167,9 +198,10 @@ def take_snapshots(
     day_start, day_end = day_bounds(event, now)
     minute = now.replace(second=0, microsecond=0)
     calls = {
-        "rollups": ("screen_rollups", {"day_start": day_start, "day_end": day_end}),
-        "minutes": ("screen_minutes", {"since": minute - CHART_WINDOW, "until": minute}),
-        "donors": ("screen_donors", {}),
+        "figures": (
+            "screen_figures",
+            {"day_start": day_start, "day_end": day_end, "chart_since": minute - CHART_WINDOW, "chart_until": minute},
+        )
     }
     if any(site_ids):
         calls["site_teams"] = ("screen_sites_teams", {"limit_n": TOP_N})
@@ -177,23 +209,28 @@ def take_snapshots(
         figures_at = moment.figures_at()  # before the queries: they read at least what was there then
         rows = moment.query_many(calls)
         by_dim: dict[str, dict[str, dict[str, Any]]] = {}
-        for r in rows["rollups"]:
-            by_dim.setdefault(r["dim"], {})[r["key"]] = r
+        minutes: list[dict[str, Any]] = []
+        for r in rows["figures"]:
+            if r["dim"] == "minute":
+                minutes.append(
+                    {"minute_epoch": r["last_gift_epoch"], "total_fen": r["amount_fen"], "donations": r["donations"]}
+                )
+            else:
+                by_dim.setdefault(r["dim"], {})[r["key"]] = r
+        minutes.sort(key=itemgetter("minute_epoch"))
         everything = by_dim.get("all", {}).get("", {})
         last_gift_at = _at(everything.get("last_gift_epoch"))
         newest = min(now, last_gift_at) if last_gift_at else now
-        gifts = _newest_gifts(moment, any(site_ids), newest, now, rows["minutes"])
+        found = _tickers(moment, [s for s in site_ids if s], newest, now, minutes)
     roster = store.roster()
     today = by_dim["day"][""]
-    tickers: dict[str | None, list[dict[str, Any]]] = {}
     projects = {p["project_id"]: p for p in roster["projects"]}
-    for r in gifts:
+
+    def gift(r: dict[str, Any]) -> dict[str, Any]:
         named = projects.get(r["project_id"])
-        gift = {**{k: r[k] for k in TICKER_COLUMNS}, "project_name": named["name"] if named else r["project_id"]}
-        if r["district_rank"] <= TICKER_N:
-            tickers.setdefault(None, []).append(gift)
-        if r["site_id"] is not None and r["site_rank"] is not None and r["site_rank"] <= TICKER_N:
-            tickers.setdefault(r["site_id"], []).append(gift)
+        return {**{k: r[k] for k in TICKER_COLUMNS}, "project_name": named["name"] if named else r["project_id"]}
+
+    tickers = {ticker: [gift(r) for r in newest_first] for ticker, newest_first in found.items()}
     teams_at: dict[str, list[dict[str, Any]]] = {}
     for r in rows.get("site_teams", []):
         teams_at.setdefault(r["site_id"], []).append(r)
@@ -207,7 +244,7 @@ def take_snapshots(
         }
 
     teams = {t["team_id"]: t for t in roster["teams"]}
-    donors = {r["scope"]: r["donors"] for r in rows["donors"]}
+    donors = {scope: r["donations"] for scope, r in by_dim.get("donors", {}).items()}
     goals_at = _goals_reached(by_dim, projects, teams)
     site_goals: dict[str, int] = {}
     for t in roster["teams"]:
@@ -265,7 +302,7 @@ def take_snapshots(
         "sites": _ranked(sites, len(sites)),
         "minutes": [
             {"minute_at": _at(m["minute_epoch"]), "total_fen": m["total_fen"], "donations": m["donations"]}
-            for m in rows["minutes"]
+            for m in minutes
         ],
         "forecast": store_forecast(store, event, now) if event.forecast.on_screens else None,
     }  # the district's figures, the same objects in every snapshot of the pass (nobody changes them)
