@@ -1,7 +1,8 @@
 """The big screen's data: one snapshot of every figure a refresh needs, from the rollups.
 
-Snapshots are built by `take_snapshots` (two or three small queries for the district and every watched site at once)
-and shared by every open screen through the screen feed, so 500 screens cost what one costs.
+Snapshots are built by `take_snapshots` (two small queries for the district and every watched site at once, three
+at a busy hour when a watched site is quiet) and shared by every open screen through the screen feed, so 500 screens
+cost what one costs.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ class Snapshot:
     latest: list[dict[str, Any]]
     minutes: list[dict[str, Any]]
     site: dict[str, Any] | None = None
-    site_teams: list[dict[str, Any]] = field(default_factory=list)
     forecast: Forecast | None = None  # only when the event's [forecast] on_screens says so
     goals: dict[str, str] = field(default_factory=dict)  # goal moment key -> the name, of goals reached here
 
@@ -197,20 +197,18 @@ def take_snapshots(
     now = now or (demo_clock.now() if demo_clock else dt.datetime.now(dt.UTC))
     day_start, day_end = day_bounds(event, now)
     minute = now.replace(second=0, microsecond=0)
-    calls = {
-        "figures": (
-            "screen_figures",
-            {"day_start": day_start, "day_end": day_end, "chart_since": minute - CHART_WINDOW, "chart_until": minute},
-        )
-    }
-    if any(site_ids):
-        calls["site_teams"] = ("screen_sites_teams", {"limit_n": TOP_N})
     with store.reading() as moment:  # the totals, the chart and the tickers as of one moment
         figures_at = moment.figures_at()  # before the queries: they read at least what was there then
-        rows = moment.query_many(calls)
+        figures = moment.query(
+            "screen_figures",
+            day_start=day_start,
+            day_end=day_end,
+            chart_since=minute - CHART_WINDOW,
+            chart_until=minute,
+        )
         by_dim: dict[str, dict[str, dict[str, Any]]] = {}
         minutes: list[dict[str, Any]] = []
-        for r in rows["figures"]:
+        for r in figures:
             if r["dim"] == "minute":
                 minutes.append(
                     {"minute_epoch": r["last_gift_epoch"], "total_fen": r["amount_fen"], "donations": r["donations"]}
@@ -231,9 +229,6 @@ def take_snapshots(
         return {**{k: r[k] for k in TICKER_COLUMNS}, "project_name": named["name"] if named else r["project_id"]}
 
     tickers = {ticker: [gift(r) for r in newest_first] for ticker, newest_first in found.items()}
-    teams_at: dict[str, list[dict[str, Any]]] = {}
-    for r in rows.get("site_teams", []):
-        teams_at.setdefault(r["site_id"], []).append(r)
 
     def with_money(item: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -244,6 +239,12 @@ def take_snapshots(
         }
 
     teams = {t["team_id"]: t for t in roster["teams"]}
+    teams_at: dict[str, list[dict[str, Any]]] = {}  # the rollup rows of the teams based at each site
+    if any(site_ids):
+        for key, r in by_dim.get("team", {}).items():
+            team = teams.get(key)
+            if team is not None and team["site_id"]:
+                teams_at.setdefault(team["site_id"], []).append(r)
     donors = {scope: r["donations"] for scope, r in by_dim.get("donors", {}).items()}
     goals_at = _goals_reached(by_dim, projects, teams)
     site_goals: dict[str, int] = {}
@@ -312,7 +313,9 @@ def take_snapshots(
     for site_id in site_ids:
         snap = Snapshot(
             **shared,
-            teams=_ranked([team_row(r) for r in teams_at.get(site_id, [])], TOP_N) if site_id else district_teams,
+            teams=[team_row(r) for r in _ranked(teams_at.get(site_id, []), TOP_N, _rollup_money)]
+            if site_id
+            else district_teams,
             latest=tickers.get(site_id, []),
             goals=goals_at.get(site_id, {}),
         )
