@@ -1,6 +1,6 @@
--- screen_figures: every figure of the big screens but their teams at a site and their tickers, in one statement:
--- the event's total and every project, team and site with money (the screens rank them, and see from them which
--- goals are reached), today's total, the last hour's minutes for the chart, and 人数.
+-- screen_figures: every figure of the big screens but their tickers, in one statement: the event's total and every
+-- project, team and site with money (the screens rank them, a site's screen its teams by the roster's sites, and see
+-- from them which goals are reached), today's total, the last hour's minutes for the chart, and 人数.
 -- Grain: one row per (dim, key):
 --   dim all | project | team | site — from the rollups; key the id ('' for all, and for gifts with no team or site);
 --   dim day, key '' — today's total (last_gift_epoch null);

@@ -5,8 +5,8 @@
 -- among its site's; district_rank its place among these sites' gifts, not the district's (the screen has the
 -- district's ticker already).
 -- Parameters: as screen_sites_latest_gifts; :site_ids — the sites (a list).
-with of_sites as (
-    select * from donations where site_id = any(:site_ids)
+with of_sites as (  -- the time filter here too: the scan skips to the window whether or not the planner inlines this
+    select * from donations where site_id = any(:site_ids) and occurred_at >= :since and occurred_at <= :until
 )
 select * from (
     -- include: screen_sites_latest_gifts with of_sites for donations

@@ -107,10 +107,12 @@ def test_the_ticker_asks_the_whole_window_when_moved_gifts_made_the_last_minute_
         at=dt.datetime(2020, 9, 7, 11, 29, 55, tzinfo=TZ),
     )  # the minutes now count 12 gifts at 11:29; the ticker reads gifts by the time they were given
     snap = take_snapshot(store, now=NOW.replace(hour=11, minute=30))
-    assert [g["occurred_at"].astimezone(TZ).strftime("%H:%M:%S") for g in snap.latest] == [
-        *[f"11:29:{s:02d}" for s in range(10, -1, -1)],
-        "11:25:00",
-    ]
+    expected = [*[f"11:29:{s:02d}" for s in range(10, -1, -1)], "11:25:00"]
+    assert [g["occurred_at"].astimezone(TZ).strftime("%H:%M:%S") for g in snap.latest] == expected
+    # the same with a site's screen watched: the district's ticker short in the minute, every ticker is asked again
+    both = take_snapshots(store, [None, "S001"], now=NOW.replace(hour=11, minute=30))
+    for site in (None, "S001"):  # every gift is S001's
+        assert [g["occurred_at"].astimezone(TZ).strftime("%H:%M:%S") for g in both[site].latest] == expected
 
 
 def _site_gifts_at(site: str, times: list[str], first: int) -> str:
@@ -123,7 +125,9 @@ def test_a_busy_minute_gives_the_busy_tickers_and_the_quiet_sites_are_asked_of_t
     monkeypatch.setattr(
         Reading,
         "query",
-        lambda s, name, **p: ("latest" in name and asked.append((name, p.get("site_ids")))) or query(s, name, **p),
+        lambda s, name, **p: (
+            ("latest" in name and asked.append((name, p["since"], p.get("site_ids")))) or query(s, name, **p)
+        ),
     )
     rows = (
         _site_gifts_at("S001", [f"11:29:{s:02d}" for s in range(0, 42, 3)], 0)  # 14 in the last minute
@@ -140,9 +144,12 @@ def test_a_busy_minute_gives_the_busy_tickers_and_the_quiet_sites_are_asked_of_t
     assert times(None) == ["11:29:59", *[f"11:29:{s:02d}" for s in range(39, 6, -3)]]  # the newest 12
     assert times("S001") == [f"11:29:{s:02d}" for s in range(39, 3, -3)]  # S001's newest 12, of its 14
     assert times("S002") == ["11:29:59", "11:22:00"]  # found in the window, not the minute
-    assert asked == [("screen_sites_latest_gifts", None), ("screen_some_sites_latest_gifts", ["S002"])]
-    # the same gifts as every ticker asked of the whole window at once
     newest = dt.datetime(2020, 9, 7, 11, 29, 59, tzinfo=TZ)
+    assert asked == [
+        ("screen_sites_latest_gifts", newest - dt.timedelta(minutes=1), None),  # the last minute, every ticker
+        ("screen_some_sites_latest_gifts", newest - dt.timedelta(minutes=10), ["S002"]),  # the window, S002 alone
+    ]
+    # the same gifts as every ticker asked of the whole window at once
     window = store.query("screen_sites_latest_gifts", since=newest - TICKER_WINDOW, until=busy, limit_n=TICKER_N)
     for site, gifts in _by_ticker(window).items():
         assert [g["occurred_at"] for g in gifts] == [g["occurred_at"] for g in snaps[site].latest]
@@ -164,7 +171,7 @@ def test_each_sites_ticker_is_its_newest_gifts_with_ties_and_gifts_of_no_site(st
     ]
     body = "".join(f"{i},2020-09-07 {t},1,0,P001,,{site},qr,王五\n" for i, t, site in rows)
     import_bytes(store, (CANONICAL_HEADER + body).encode(), "ties.csv")
-    found = store.query("screen_sites_latest_gifts", since=NOW - dt.timedelta(hours=1), until=NOW, limit_n=3)
+    found = store.query("screen_sites_latest_gifts", since=NOW - dt.timedelta(hours=1), until=NOW, limit_n=4)
     got = {(r["donation_id"], r["district_rank"], r["site_rank"] if r["site_id"] else None) for r in found}
     newest = sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)
     district = {i: n for n, (i, _, _) in enumerate(newest, start=1)}
@@ -174,10 +181,33 @@ def test_each_sites_ticker_is_its_newest_gifts_with_ties_and_gifts_of_no_site(st
             by_site.setdefault(site, []).append(i)
     site_rank = {i: n for ids in by_site.values() for n, i in enumerate(ids, start=1)}
     expected = {
-        (i, district[i], site_rank.get(i)) for i, _, site in rows if district[i] <= 3 or (site and site_rank[i] <= 3)
+        (i, district[i], site_rank.get(i)) for i, _, site in rows if district[i] <= 4 or (site and site_rank[i] <= 4)
     }
     assert got == expected
-    assert {i for i, _, _ in got} == {"T08", "T07", "T06", "T03", "T04", "T09"}
+    assert {i for i, _, _ in got} == {"T08", "T07", "T06", "T03", "T02", "T04", "T09"}  # T02, not T01: S001's 4th
+
+
+def test_a_sites_screen_shows_its_best_eight_teams_with_money(demo_roster_store):
+    """A site's teams, ranked from the pass's team rows and the roster's sites: the eight with the most money (ties
+    by id), only teams based there, none without money."""
+    import csv
+
+    from givingday import config
+
+    store = demo_roster_store
+    teams = list(csv.DictReader((config.ROSTER_DIR / "teams.csv").open(encoding="utf-8")))
+    here = [t for t in teams if t["site_id"] == "S001"][:10]
+    elsewhere = next(t for t in teams if t["site_id"] == "S002")
+    yuan = [50, 20, 90, 20, 70, 10, 30, 60, 40, 5]  # two teams at 20: the smaller id first
+    rows = [(t, y) for t, y in zip(here, yuan, strict=True)] + [(elsewhere, 1000)]
+    body = "".join(
+        f"K{i:02d},2020-09-07 10:00:{i:02d},{y},0,{t['project_id']},{t['team_id']},,qr,王五\n"
+        for i, (t, y) in enumerate(rows)
+    )
+    import_bytes(store, (CANONICAL_HEADER + body).encode(), "teams.csv")
+    snap = take_snapshot(store, now=NOW, site_id="S001")
+    best = sorted(((-y * 100, t["team_id"]) for t, y in rows[:10]))[:8]
+    assert [(r["key"], r["total_fen"]) for r in snap.teams] == [(key, -fen) for fen, key in best]
 
 
 def test_site_screen(store):

@@ -1,8 +1,7 @@
 """The big screen's data: one snapshot of every figure a refresh needs, from the rollups.
 
-Snapshots are built by `take_snapshots` (two small queries for the district and every watched site at once, three
-at a busy hour when a watched site is quiet) and shared by every open screen through the screen feed, so 500 screens
-cost what one costs.
+Snapshots are built by `take_snapshots` (two small queries for the district and every watched site at once, at times
+three: `_tickers`) and shared by every open screen through the screen feed, so 500 screens cost what one costs.
 """
 
 from __future__ import annotations
@@ -164,7 +163,9 @@ def _tickers(
 def _newest_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Gifts newest first, as every ticker shows them: by time, then by id (by code point), both descending. (The
     queries leave the order to the screen: on DuckDB a sort or a rank costs an operator whose fixed cost is more
-    than sorting a few rows here.)"""
+    than sorting a few rows here.) Which gifts a ticker holds is the database's choice, by its own order of ids:
+    the same as this on DuckDB and on a PostgreSQL of the C collation (`initdb --no-locale`, as the tests' and
+    the bench's servers); with another, two gifts of one second might be shown in the other order."""
     return sorted(rows, key=itemgetter("occurred_at", "donation_id"), reverse=True)
 
 
@@ -189,8 +190,8 @@ def take_snapshots(
     store: Store | Reader, site_ids: list[str | None], now: dt.datetime | None = None
 ) -> dict[str | None, Snapshot]:
     """The snapshots of several screens in one pass, however many sites are watched: the rollups with today's
-    total, the last hour's minutes, every site's teams (only when a site is watched) and the newest gifts of every
-    ticker, joined to the cached roster."""
+    total, the last hour's minutes and 人数 (`screen_figures`; a site's teams are ranked from its team rows) and the
+    newest gifts of every ticker (`_tickers`), joined to the cached roster."""
     demo_clock = clock.read_clock(store.location)  # once per pass: event days, demo label and now
     event = clock.effective_event(store.event, demo_clock)
     is_demo = demo_clock is not None
@@ -228,7 +229,8 @@ def take_snapshots(
         named = projects.get(r["project_id"])
         return {**{k: r[k] for k in TICKER_COLUMNS}, "project_name": named["name"] if named else r["project_id"]}
 
-    tickers = {ticker: [gift(r) for r in newest_first] for ticker, newest_first in found.items()}
+    watched = set(site_ids)  # a busy minute's query holds every site's ticker: only the watched ones are made
+    tickers = {ticker: [gift(r) for r in newest] for ticker, newest in found.items() if ticker in watched}
 
     def with_money(item: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
         return {
