@@ -39,3 +39,29 @@ def test_a_click_after_the_window_runs_again_and_a_failure_is_not_remembered():
     with pytest.raises(ValueError):
         done_once(("f", "ana"), broken, 5)
     assert done_once(("f", "ana"), lambda: "read", 5) == ("read", True)
+
+
+def test_a_long_act_keeps_only_its_own_second_click_waiting():
+    """An upload of a million rows runs for many seconds inside `done_once`: another person's click (another key)
+    goes through meanwhile; only the same click sent again waits, and then gets the first one's result."""
+    started, release = threading.Event(), threading.Event()
+
+    def upload() -> str:
+        started.set()
+        release.wait(5)
+        return "imported"
+
+    got = []
+    first = threading.Thread(target=lambda: got.append(done_once(("long", "ana"), upload, 5)))
+    first.start()
+    started.wait(5)
+    again = threading.Thread(target=lambda: got.append(done_once(("long", "ana"), lambda: "twice", 5)))
+    again.start()
+    t = time.monotonic()
+    assert done_once(("refund", "lee"), lambda: "refunded", 5) == ("refunded", True)  # not behind the upload
+    assert time.monotonic() - t < 1
+    assert got == []  # the upload and its second click still wait
+    release.set()
+    first.join()
+    again.join()
+    assert sorted(got, key=lambda g: not g[1]) == [("imported", True), ("imported", False)]

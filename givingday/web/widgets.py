@@ -52,7 +52,8 @@ REPEAT_SECONDS = 10
 # truthful outcome away before it is read (nor may a rerun that stops between taking the outcome and drawing it).
 SAID_FOR_SECONDS = 120
 _DONE: dict[tuple, tuple[object, float]] = {}  # what `done_once` did lately: its result and when
-_DOING = threading.Lock()
+_RUNNING: dict[tuple, list] = {}  # a key's lock while clicks of it run or wait, and how many: [lock, count]
+_BOOK = threading.Lock()  # guards the two records; held for a moment, never while an act runs
 
 
 def done_once(key: tuple, do: Callable[[], T], seconds: float = REPEAT_SECONDS) -> tuple[T, bool]:
@@ -60,17 +61,29 @@ def done_once(key: tuple, do: Callable[[], T], seconds: float = REPEAT_SECONDS) 
     ran now. For a click whose write must not happen twice (a double click, a reload that sends the form again):
     Streamlit may stop a run anywhere between two of its calls, after the write and before the page's own
     session state says so, and the next run then finds nothing; this record is written with no Streamlit call
-    between the write and it. One lock for the process: such clicks are rare and wait for each other. `do`
-    raising records nothing (nothing was done; a second try runs again)."""
-    with _DOING:
-        now = time.monotonic()
-        for old in [k for k, (_, at) in _DONE.items() if now - at >= seconds]:
-            del _DONE[old]
-        if key in _DONE:
-            return _DONE[key][0], False  # type: ignore[return-value]
-        result = do()
-        _DONE[key] = (result, time.monotonic())
-        return result, True
+    between the write and it. A lock per key: the same click sent again waits for the first and gets its result,
+    while other clicks go through (an upload runs for seconds). `do` raising records nothing (nothing was done; a
+    second try runs again)."""
+    with _BOOK:
+        running = _RUNNING.setdefault(key, [threading.Lock(), 0])
+        running[1] += 1
+    try:
+        with running[0]:
+            with _BOOK:
+                now = time.monotonic()
+                for old in [k for k, (_, at) in _DONE.items() if now - at >= seconds]:
+                    del _DONE[old]
+                if key in _DONE:
+                    return _DONE[key][0], False  # type: ignore[return-value]
+            result = do()
+            with _BOOK:
+                _DONE[key] = (result, time.monotonic())
+            return result, True
+    finally:
+        with _BOOK:
+            running[1] -= 1
+            if not running[1]:
+                del _RUNNING[key]
 
 
 def demo_banner() -> None:
