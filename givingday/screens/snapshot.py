@@ -311,6 +311,7 @@ def take_snapshots(
     }  # the district's figures, the same objects in every snapshot of the pass (nobody changes them)
     district_teams = [team_row(r) for r in _ranked(_known(by_dim, "team", teams), TOP_N, _rollup_money)]
     site_names = {s["site_id"]: s for s in roster["sites"]}
+    ranks = {s["key"]: i for i, s in enumerate(shared["sites"], start=1)}  # sites without gifts: unranked
     snaps: dict[str | None, Snapshot] = {}
     for site_id in site_ids:
         snap = Snapshot(
@@ -324,7 +325,6 @@ def take_snapshots(
         if site_id:
             site = site_names.get(site_id)
             money = by_dim.get("site", {}).get(site_id, {"amount_fen": 0, "matched_fen": 0, "donations": 0})
-            ranks = {s["key"]: i for i, s in enumerate(shared["sites"], start=1)}  # sites without gifts: unranked
             snap.site = (
                 {
                     "key": site_id,
