@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -298,9 +298,7 @@ class _Queries:
             f"{p}_{i}": v for i, (_, a, b) in enumerate(ranges) for p, v in (("piece", i), ("from_at", a), ("to_at", b))
         }
         with self._connection() as conn:
-            result = conn.execute(
-                sa.text(query_text(name, tuple(kind for kind, _, _ in ranges))), {**params, **numbered}
-            )
+            result = conn.execute(_ranges_statement(name, tuple(kind for kind, _, _ in ranges)), {**params, **numbered})
             keys = tuple(result.keys())  # once, as query_many: a chart's rows are thousands
             return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
 
@@ -340,6 +338,16 @@ def _statement(name: str) -> sa.TextClause:
     """`queries/<name>.sql` as a statement, made once: `sa.text` parses the text for its parameters each time it is
     called, a real share of a big-screen snapshot's Python when made for every query (docs/performance.md)."""
     return sa.text(query_text(name))
+
+
+@lru_cache(maxsize=512)
+def _ranges_statement(name: str, kinds: tuple[str, ...]) -> sa.TextClause:
+    """`query_text(name, kinds)` as a statement, kept for the next call with the same kinds of ranges: a console
+    refresh asks a handful of ranged questions whose shapes (the kinds of their pieces, in order) recur from refresh to
+    refresh, and making the text (its includes and branches) and parsing it cost milliseconds each time; the same
+    statement object also lets SQLAlchemy reuse its compiled form. Bounded: a shape is a few dozen kinds at most, and
+    the shapes a board meets are the console's filters and ranges."""
+    return sa.text(query_text(name, kinds))
 
 
 class Store(_Queries):
