@@ -381,10 +381,10 @@ def breakdown(
             if key not in seen:
                 name = none_names[dim] if key == "" else names[dim].get(key, key)
                 records.append(_record(key, name, None, {}, r))
-        frame = pd.DataFrame.from_records(records, columns=_COLUMNS[dim])
-        out[dim] = frame.sort_values(["total_fen", "key"], ascending=[False, True], kind="stable").reset_index(
-            drop=True
-        )
+        # most money first, then by key (code points, as a frame sorts text): sorted here, where a few hundred rows
+        # sort in a tenth of a millisecond; a frame's sort by two columns costs milliseconds each table
+        records.sort(key=lambda r: (-r["total_fen"], r["key"]))
+        out[dim] = pd.DataFrame.from_records(records, columns=_COLUMNS[dim])
     return out
 
 
