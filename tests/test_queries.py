@@ -62,6 +62,28 @@ def test_an_include_that_swaps_a_table_its_body_does_not_name_is_refused(tmp_pat
         query_text("whole")
 
 
+@pytest.mark.both_stores
+def test_a_line_marked_only_with_a_parameter_is_there_when_the_parameter_has_a_value(tmp_path, monkeypatch, store):
+    (tmp_path / "only_with_probe.sql").write_text(
+        "-- only_with_probe: the numbers up to 4, at most :most, not :not_this\n"
+        "select n from (values (1), (2), (3), (4)) as t(n)\n"
+        "where true\n"
+        "    and n <= :most  -- only with :most\n"
+        "    and n <> :not_this  -- only with :not_this\n"
+        "order by n\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(config, "QUERIES_DIR", tmp_path)
+    assert "n <= :most\n" in query_text("only_with_probe") and "-- only with" not in query_text("only_with_probe")
+    assert "n <= :most" not in query_text("only_with_probe", given=frozenset({"not_this"}))
+    ask = lambda **p: [r["n"] for r in store.query("only_with_probe", **p)]  # noqa: E731
+    assert ask(most=None, not_this=None) == [1, 2, 3, 4]  # neither line, and the header's names bind nothing
+    assert ask(most=3, not_this=None) == [1, 2, 3]
+    assert ask(most=None, not_this=2) == [1, 3, 4]
+    assert ask(most=3, not_this=2) == [1, 3]
+    assert ask(most=0, not_this=None) == []  # a value that is false is still a value
+
+
 def test_a_query_name_is_a_plain_word():
     with pytest.raises(ValueError):
         query_text("../secrets")

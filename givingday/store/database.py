@@ -91,11 +91,12 @@ _INCLUDE = re.compile(
 _EACH_RANGE = re.compile(r"^(?P<indent>[ \t]*)-- each range: (?P<name>[a-z0-9_]+)[ \t]*$", re.MULTILINE)
 _RANGE_PARAMS = re.compile(r":(piece|from_at|to_at)\b")
 _LEFT_MACRO = re.compile(r"\{[a-z_]+\(")  # a macro _one_branch does not know, or not written as it reads them
+_ONLY_WITH = re.compile(r"^(?P<line>[^\n]*?)[ \t]*-- only with :(?P<param>[a-z][a-z0-9_]*)[ \t]*\n", re.MULTILINE)
 _ALL_RANGES = re.compile(r"\{(?P<macro>piece|range_start|in_ranges)\((?P<column>[a-z_]+)\)\}")
 
 
 @cache
-def query_text(name: str, kinds: tuple[str, ...] = ()) -> str:
+def query_text(name: str, kinds: tuple[str, ...] = (), given: frozenset[str] | None = None) -> str:
     """The SQL of `queries/<name>.sql`. Code refers to a query only by this name.
 
     A line `-- include: other` stands for the body of `queries/other.sql` (its leading comment, the header,
@@ -106,9 +107,31 @@ def query_text(name: str, kinds: tuple[str, ...] = ()) -> str:
     `union all` branches that read `kinds`' ranges (`Store.query_ranges`): the body of `queries/part_<kind>.sql`,
     a branch a range, its :piece, :from_at and :to_at numbered, except a part that says `{in_ranges(column)}`,
     one branch for every range of its kind (`_one_branch`); with no kinds, `part_minute` once, its parameters as
-    they are."""
+    they are. A line that ends `-- only with :param` is kept only when `given` holds `param` (its value is not null):
+    a filter written `(:p is null or column = :p)` hides the comparison from DuckDB's scan, which then cannot skip row
+    groups for an `order by … limit` (`Store.query` gives the names with a value); `given` None keeps every line."""
     text = _EACH_RANGE.sub(lambda m: _branches(m["name"], m["indent"], kinds), _with_includes(name))
+    text = _ONLY_WITH.sub(lambda m: m["line"] + "\n" if given is None or m["param"] in given else "", text)
     return _one_branch(text, [""])  # a part read alone (tests): its one range's parameters as they are
+
+
+@cache
+def _marked(name: str) -> frozenset[str]:
+    """The parameters that lines of `queries/<name>.sql` (or of a file it includes) are kept only with."""
+    return frozenset(m["param"] for m in _ONLY_WITH.finditer(_with_includes(name)))
+
+
+def _executable(text: str) -> str:
+    """The statement as sent: its whole-line comments left out. A parameter named in a comment but not in the SQL
+    (a header's list, once a marked line is left out) would be bound all the same, and DuckDB refuses a value that the
+    statement does not use."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+
+
+def _given(name: str, params: dict[str, Any]) -> frozenset[str] | None:
+    """The marked parameters of `name` that have a value in `params` (None: the file marks no line)."""
+    marked = _marked(name)
+    return frozenset(p for p in marked if params.get(p) is not None) if marked else None
 
 
 @cache
@@ -277,7 +300,7 @@ class _Queries:
         answers = {}
         with self._connection() as conn:
             for label, (name, params) in calls.items():
-                result = conn.execute(_statement(name), params)
+                result = conn.execute(_statement(name, _given(name, params)), params)
                 keys = tuple(result.keys())  # once: a row's mapping would make its keys again (a third of a snapshot)
                 answers[label] = [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
         return answers
@@ -298,7 +321,8 @@ class _Queries:
             f"{p}_{i}": v for i, (_, a, b) in enumerate(ranges) for p, v in (("piece", i), ("from_at", a), ("to_at", b))
         }
         with self._connection() as conn:
-            result = conn.execute(_ranges_statement(name, tuple(kind for kind, _, _ in ranges)), {**params, **numbered})
+            kinds = tuple(kind for kind, _, _ in ranges)
+            result = conn.execute(_ranges_statement(name, kinds, _given(name, params)), {**params, **numbered})
             keys = tuple(result.keys())  # once, as query_many: a chart's rows are thousands
             return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
 
@@ -334,20 +358,21 @@ class Reading(_Queries):
 
 
 @cache
-def _statement(name: str) -> sa.TextClause:
-    """`queries/<name>.sql` as a statement, made once: `sa.text` parses the text for its parameters each time it is
-    called, a real share of a big-screen snapshot's Python when made for every query (docs/performance.md)."""
-    return sa.text(query_text(name))
+def _statement(name: str, given: frozenset[str] | None = None) -> sa.TextClause:
+    """`queries/<name>.sql` as a statement (with the marked lines of the parameters `given`), made once: `sa.text`
+    parses the text for its parameters each time it is called, a real share of a big-screen snapshot's Python when
+    made for every query (docs/performance.md). Bounded: a file marks a handful of parameters."""
+    return sa.text(_executable(query_text(name, given=given)))
 
 
 @lru_cache(maxsize=512)
-def _ranges_statement(name: str, kinds: tuple[str, ...]) -> sa.TextClause:
+def _ranges_statement(name: str, kinds: tuple[str, ...], given: frozenset[str] | None = None) -> sa.TextClause:
     """`query_text(name, kinds)` as a statement, kept for the next call with the same kinds of ranges: a console
     refresh asks a handful of ranged questions whose shapes (the kinds of their pieces, in order) recur from refresh to
     refresh, and making the text (its includes and branches) and parsing it cost milliseconds each time; the same
     statement object also lets SQLAlchemy reuse its compiled form. Bounded: a shape is a few dozen kinds at most, and
     the shapes a board meets are the console's filters and ranges."""
-    return sa.text(query_text(name, kinds))
+    return sa.text(_executable(query_text(name, kinds, given)))
 
 
 class Store(_Queries):
