@@ -6,7 +6,10 @@
 -- with every column shown, not through the ledger view (console_filtered), whose adjustments half joins every
 -- gift for its donor and whose rows would then be joined to the gifts again. The filters are console_filtered's,
 -- on the same columns, written out rather than included: its `l.*` would carry every column of every gift in the
--- range into the ordering, not the ten shown.
+-- range into the ordering, not the ten shown. Each filter's line is there only when the filter is set (`-- only
+-- with`), and the roster is joined only for a category or a street: so DuckDB's scan sees plain comparisons and,
+-- for the ordering with its limit, skips the row groups older than the newest gifts found (a gift's project is
+-- always in the roster: a roster that drops a project with gifts is refused).
 with newest as (
     select
         d.donation_id,
@@ -20,15 +23,15 @@ with newest as (
         d.channel,
         d.source_file
     from donations d
-    join projects p on p.project_id = d.project_id
-    left join sites s on s.site_id = d.site_id
+    join projects p on p.project_id = d.project_id  -- only with :category
+    join sites s on s.site_id = d.site_id  -- only with :street
     where d.occurred_at >= :from_at and d.occurred_at < :to_at
-        and (cast(:category as varchar) is null or p.category = :category)
-        and (cast(:project_id as varchar) is null or d.project_id = :project_id)
-        and (cast(:team_id as varchar) is null or d.team_id = :team_id)
-        and (cast(:site_id as varchar) is null or d.site_id = :site_id)
-        and (cast(:street as varchar) is null or s.street = :street)
-        and (cast(:channel as varchar) is null or d.channel = :channel)
+        and p.category = :category  -- only with :category
+        and d.project_id = :project_id  -- only with :project_id
+        and d.team_id = :team_id  -- only with :team_id
+        and d.site_id = :site_id  -- only with :site_id
+        and s.street = :street  -- only with :street
+        and d.channel = :channel  -- only with :channel
     order by d.occurred_at desc, d.donation_id desc
     limit :limit_n
 ),
