@@ -406,7 +406,7 @@ def bench_console(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)
     from givingday.store.rollups import CELL_TABLES
 
     print(
-        f"{'gifts':>12} {'filters':>22} {'rollups p50 ms':>15} {'max ms':>7} {'ledger ms':>14} {'ratio':>6}"
+        f"{'gifts':>12} {'filters':>22} {'first ms':>9} {'rollups p50 ms':>15} {'max ms':>7} {'ledger ms':>14} {'ratio':>6}"
         f" {'naive s':>8}  load average"
     )
     for n in sizes:
@@ -418,7 +418,10 @@ def bench_console(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)
         views = console_views()
         count = store.query("totals_overall")[0]["donations"]
         for label, f in views.items():
-            ours, figures = _console_times(store, f, now, ROLLUPS, 5)
+            # the first refresh of a set of filters makes and plans its statements; the board then refreshes
+            # the same filters every few seconds, so the median is of the seven after it
+            first, _ = _console_times(store, f, now, ROLLUPS, 1)
+            ours, figures = _console_times(store, f, now, ROLLUPS, 7)
             theirs, ledger = _console_times(store, f, now, LEDGER, 1)
             assert figures["range_total_fen"] == ledger["range_total_fen"], "the rollups and the ledger disagree"
             assert figures["windows"]["rows"] == ledger["windows"]["rows"], "the rollups and the ledger disagree"
@@ -429,7 +432,7 @@ def bench_console(folder: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)
                 naive_s = time.perf_counter() - t
             p50, most, ledger_s = statistics.median(ours), ours[-1], statistics.median(theirs)
             print(
-                f"{count:>12,} {label:>22} {p50 * 1000:>15.1f} {most * 1000:>7.1f} {ledger_s * 1000:>14.0f}"
+                f"{count:>12,} {label:>22} {first[0] * 1000:>9.1f} {p50 * 1000:>15.1f} {most * 1000:>7.1f} {ledger_s * 1000:>14.0f}"
                 f" {ledger_s / p50:>5.0f}x {'' if naive_s is None else f'{naive_s:.2f}':>8}  {_load()}"
             )
         store.dispose()
