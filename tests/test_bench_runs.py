@@ -29,5 +29,5 @@ def test_the_console_bench_checks_each_view_against_the_naive_way(tmp_path, monk
     monkeypatch.setattr(bench, "CACHE", tmp_path / "cache")
     bench.bench_console(tmp_path, sizes=(20_000,))
     out = capsys.readouterr().out
-    views = re.findall(r"^\s+[\d,]+\s+(.+?)\s+[\d.]+\s+[\d.]+\s+\d+\s+\d+x\s+[\d.]+\s", out, re.M)
+    views = re.findall(r"^\s+[\d,]+\s+(.+?)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+\s+\d+x\s+[\d.]+\s", out, re.M)
     assert views == list(bench.console_views()), out
