@@ -108,10 +108,9 @@ def test_a_database_in_memory_is_never_renewed():
     assert (s.renewable, s.renew(), s.renew_if_due(now=10**9)) == (False, False, False)
 
 
-# A query that allocates ~200 MB inside DuckDB and frees it; prints how much of it the process still holds right
-# after it, and the least it holds within the next second.
+# A query that allocates ~200 MB inside DuckDB and frees it; prints how much of it the process still holds.
 HELD_AFTER_A_BIG_QUERY = """
-import sys, time
+import sys
 from givingday.store.database import Store
 s = Store(sys.argv[1])
 def anon_mb():
@@ -120,15 +119,11 @@ big = "select count(distinct md5(i::varchar)) from range({}) r(i)"
 s.scalar(big.format(100_000))
 before = anon_mb()
 s.scalar(big.format(3_000_000))
-held = [anon_mb() - before]
-for _ in range(10):
-    time.sleep(0.1)
-    held.append(anon_mb() - before)
-print(held[0], min(held))
+print(anon_mb() - before)
 """
 
 
-def test_memory_duckdb_frees_goes_back_to_the_system_within_a_second(tmp_path):
+def test_memory_duckdb_frees_goes_back_to_the_system_at_once(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DUCKDB_JE_MALLOC_CONF"}  # as a fresh process starts
     out = subprocess.run(
         [sys.executable, "-c", HELD_AFTER_A_BIG_QUERY, str(tmp_path / "a.duckdb")],
@@ -139,9 +134,7 @@ def test_memory_duckdb_frees_goes_back_to_the_system_within_a_second(tmp_path):
         timeout=120,
         check=True,
     )
-    _right_after, within_a_second = map(int, out.stdout.split())
-    # without the background purge the freed pages stay: 159 MB with a 0.1 s decay, 180-290 MB with DuckDB's own
-    assert within_a_second < 40, out.stdout
+    assert int(out.stdout) < 40  # far below what DuckDB's default decay keeps (docs/performance.md)
 
 
 def test_renewal_waits_for_the_screens_after_a_commit(store, monkeypatch):

@@ -396,9 +396,6 @@ class Store(_Queries):
             def _set_zone(dbapi_conn, _record):
                 dbapi_conn.execute(f"set TimeZone = '{tz}'")
                 dbapi_conn.execute("set enable_progress_bar = false")
-                # Freed pages go back to the system a tenth of a second after they are freed even when nothing
-                # else is allocated (jemalloc's decay, givingday/__init__.py): its background thread purges them.
-                dbapi_conn.execute("set allocator_background_threads = true")
                 # A range of a few thousand rows (today's minutes) reads faster by the table's zone maps than
                 # through the primary key's index (docs/performance.md); a lookup by id, a few rows, still takes
                 # the index.
