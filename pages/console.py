@@ -26,14 +26,31 @@ KEYS = {
 }
 
 
+# The URL's filters as a person reads them, for a note on those a shared link said and this console left out.
+URL_LABELS = {
+    "day": "日期",
+    "from": "从",
+    "to": "到",
+    "category": "类别",
+    "project": "项目",
+    "team": "队伍",
+    "site": "点位",
+    "street": "街道",
+    "channel": "渠道",
+}
+
+
 def clear_filters() -> None:
     for field, key in KEYS.items():
         st.session_state[key] = None if field.endswith("_time") else ""
 
 
-def filters_from_widgets(event, roster) -> console.Filters:
-    """The sidebar's filters ("" = all). The URL seeds them once per session; afterwards the URL follows them."""
-    start = console.Filters.from_params(st.query_params.to_dict(), event, roster)
+def filters_from_widgets(event, roster) -> tuple[console.Filters, dict[str, str]]:
+    """The sidebar's filters ("" = all), and what the URL said that they left out when it seeded them (a shared
+    link may be old): the URL seeds them once per session; afterwards the URL follows them."""
+    link = st.query_params.to_dict()
+    seeding = KEYS["day"] not in st.session_state
+    start = console.Filters.from_params(link, event, roster)
     for field, key in KEYS.items():
         if key not in st.session_state:
             v = getattr(start, field)
@@ -64,7 +81,16 @@ def filters_from_widgets(event, roster) -> console.Filters:
     f = console.Filters.from_choices({field: st.session_state.get(key) for field, key in KEYS.items()})
     if st.query_params.to_dict() != f.to_params():
         st.query_params.from_dict(f.to_params())
-    return f
+    return f, f.dropped(link) if seeding else {}
+
+
+def show_left_out(dropped: dict[str, str]) -> None:
+    """The note on a shared link's filters that this console left out: the figures below are without them."""
+    said = "、".join(f"{URL_LABELS[key]} {as_text(value[:60])}" for key, value in dropped.items())
+    st.warning(
+        f"链接中的筛选在此不适用，已略去：{said}。下面的数字不含这些条件（活动日、名册或时间不符）。"
+        " Left out from the link, not valid here: the figures below are without them."
+    )
 
 
 def show_windows(w: dict, event) -> None:
@@ -251,7 +277,10 @@ def show_volunteers(f: console.Filters) -> None:
 def main() -> None:
     page_top("console", "组织者控制台 Organizers' console")
     event, roster = board_time().event, shared_store().roster()
-    live(filters_from_widgets(event, roster))
+    f, dropped = filters_from_widgets(event, roster)
+    if dropped:
+        show_left_out(dropped)
+    live(f)
 
 
 main()

@@ -108,6 +108,17 @@ def test_filters_round_trip_through_the_url_and_drop_what_is_unknown(gifts):
     assert console.Filters.from_params({"day": "2021-01-01"}, store.event, roster).day is None
 
 
+def test_the_filters_a_link_said_and_these_left_out_are_named(gifts):
+    """A shared link may be old (a day of last year's event, a project since taken out of the roster): what it
+    said and the filters do not hold is named, so the figure shown is not taken for the link's."""
+    roster = gifts.roster()
+    params = {"day": "1999-01-01", "project": "P999", "site": "S001", "channel": "qr", "to": "10:00", "team": " "}
+    f = console.Filters.from_params(params, gifts.event, roster)
+    assert f == console.Filters(site_id="S001", channel="qr")
+    assert f.dropped(params) == {"day": "1999-01-01", "project": "P999", "to": "10:00"}  # a blank is no filter
+    assert f.dropped(f.to_params()) == {}
+
+
 def test_goals_and_pace(gifts):
     store = gifts
     roster = store.roster()

@@ -9,6 +9,7 @@ from givingday import accounts
 from givingday.accounts import User
 from givingday.ingest.batch import import_bytes
 from givingday.money import format_yuan
+from givingday.web.widgets import as_text
 from tests.conftest import CANONICAL_HEADER
 
 PASSWORD = "a long enough password"
@@ -235,6 +236,24 @@ def test_every_filter_the_url_can_say_opens_the_console(console_store, params, t
     at.switch_page("pages/console.py").run()
     assert not at.exception
     assert at.markdown[0].value.startswith(f"### 筛选范围内 {format_yuan(total_fen)}")
+
+
+def test_a_link_whose_filters_no_longer_apply_says_which_were_left_out(console_store):
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["user"] = signed("ana", console_store)
+    for k, v in {"day": "1999-01-01", "site": "S001", "project": "[P9](javascript:alert(1))"}.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/console.py").run()
+    assert not at.exception
+    assert at.markdown[0].value.startswith(f"### 筛选范围内 {format_yuan(5_000)}")  # S001's gift alone
+    [note] = [w.value for w in at.warning if "链接" in w.value]
+    # each value as text: Markdown's characters escaped, so a link's value cannot put a link on the page
+    assert f"日期 {as_text('1999-01-01')}、项目 {as_text('[P9](javascript:alert(1))')}。" in note
+    assert "\\[P9\\]\\(javascript" in note
+    assert "点位" not in note
+    at.sidebar.selectbox(key="f_channel").select("qr").run()  # the person chose filters of their own
+    assert not [w for w in at.warning if "链接" in w.value]
 
 
 def test_choosing_a_day_in_the_sidebar_shows_its_time_range(console_store):

@@ -101,6 +101,16 @@ class Filters:
             channel=one_of("channel", set(CHANNELS)),
         )
 
+    def dropped(self, params: Mapping[str, str]) -> dict[str, str]:
+        """What the URL `params` said that these filters do not hold, {URL key: value as given}: a day outside the
+        event, an unknown or ruled-out project, team, site, street or channel, an unreadable time or one without a
+        day. A page names them, so the figure shown is not taken for the link's."""
+        return {
+            key: v.strip()
+            for field, key in self.URL_KEYS.items()
+            if isinstance(v := params.get(key), str) and v.strip() and getattr(self, field) is None
+        }
+
     @classmethod
     def from_choices(cls, chosen: Mapping[str, Any]) -> Filters:
         """The sidebar's choices ("" or None = all; the day as ISO text); a time range only within a day."""
