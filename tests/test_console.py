@@ -117,6 +117,11 @@ def test_the_filters_a_link_said_and_these_left_out_are_named(gifts):
     assert f == console.Filters(site_id="S001", channel="qr")
     assert f.dropped(params) == {"day": "1999-01-01", "project": "P999", "to": "10:00"}  # a blank is no filter
     assert f.dropped(f.to_params()) == {}
+    # WeChat's share marker is no time anyone chose, so not named; a mistyped time is
+    wechat = {"street": "大学路街道", "from": "singlemessage", "isappinstalled": "0"}
+    assert console.Filters.from_params(wechat, gifts.event, roster).dropped(wechat) == {}
+    typed = {"day": "2020-09-08", "from": "25:99"}
+    assert console.Filters.from_params(typed, gifts.event, roster).dropped(typed) == {"from": "25:99"}
 
 
 def test_goals_and_pace(gifts):

@@ -9,6 +9,7 @@ same window one day before.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -37,6 +38,7 @@ LATEST_N = 50
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 # The chart's bars: at most five days of minutes; a longer span is drawn by the hour, then by the day.
+_TIME_SHAPED = re.compile(r"\d:\d")  # a URL's time as someone may have typed it, readable or not ("25:99")
 CHART_BARS = 5 * 24 * 60
 CHART_UNITS = {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1)}
 _FREQ = {"minute": "min", "hour": "h", "day": "D"}
@@ -104,11 +106,15 @@ class Filters:
     def dropped(self, params: Mapping[str, str]) -> dict[str, str]:
         """What the URL `params` said that these filters do not hold, {URL key: value as given}: a day outside the
         event, an unknown or ruled-out project, team, site, street or channel, an unreadable time or one without a
-        day. A page names them, so the figure shown is not taken for the link's."""
+        day. A page names them, so the figure shown is not taken for the link's. A `from` that is no time at all is
+        not a filter anyone chose: WeChat adds `from=singlemessage` (or groupmessage, timeline) to a link it shares."""
         return {
             key: v.strip()
             for field, key in self.URL_KEYS.items()
-            if isinstance(v := params.get(key), str) and v.strip() and getattr(self, field) is None
+            if isinstance(v := params.get(key), str)
+            and v.strip()
+            and getattr(self, field) is None
+            and (not field.endswith("_time") or _TIME_SHAPED.search(v))
         }
 
     @classmethod
