@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from givingday.labels import both
 
@@ -107,8 +107,21 @@ def format_short(fen: int, lang: str) -> str:
 
 
 def format_percent(ratio: Decimal, digits: int = 1) -> str:
-    """'12.3%', rounded half up (a share of a goal, of a total)."""
+    """'12.3%', rounded half up (a share of a total; a share of a goal is `format_goal_share`)."""
     return f"{(ratio * 100).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)}%"
+
+
+def goal_share(value_fen: int, goal_fen: int, places: int = 3) -> Decimal:
+    """How much of a goal (or a pool) `value_fen` is, as a ratio cut down, never rounded up, to `places` decimals:
+    shown at any precision up to that, it says 100% only once the goal is reached. Rounded, a project ¥40 short of
+    ¥1,000,000 (99.996%) would read 100% on a plaza screen, beside a report's 未达成. 0.99996 -> Decimal('0.999')."""
+    return (Decimal(value_fen) / Decimal(goal_fen)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR)
+
+
+def format_goal_share(value_fen: int, goal_fen: int, digits: int = 0) -> str:
+    """A share of a goal (or a pool) as text with `digits` decimals, cut down (`goal_share`): '99%' until the
+    goal is reached, then '100%', '137%'."""
+    return format_percent(goal_share(value_fen, goal_fen, digits + 2), digits)
 
 
 def format_column(fens: list[int], lang: str) -> list[str]:

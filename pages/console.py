@@ -8,7 +8,7 @@ import streamlit as st
 from givingday.console import charts, exports, sitemap, tables, volunteers, wording
 from givingday.console import figures as console
 from givingday.forecast import words
-from givingday.money import format_wan, format_yuan
+from givingday.money import format_goal_share, format_wan, format_yuan
 from givingday.web.board import allow_only, board_time, console_figures, forecast_now, shared_store, volunteers_view
 from givingday.web.widgets import NO_ROWS, as_text, page_top, refreshed_every, table
 
@@ -112,19 +112,19 @@ def show_pace(p: console.Pace, m: dict, event) -> None:
         if p.day_goal_fen:
             lines.append(
                 f"日目标（总目标 ÷ {event.days} 天）{format_yuan(p.day_goal_fen)}："
-                f"按当前速度完成 **{p.day_goal_share_at_rate:.0%}**"
+                f"按当前速度完成 **{format_goal_share(p.at_rate_fen, p.day_goal_fen)}**"
             )
         if p.goal_fen:
             lines.append(
-                f"总目标 {format_yuan(p.goal_fen)}：已完成 {p.goal_share:.1%}，"
-                f"按当前速度今日结束时 **{p.goal_share_at_rate:.1%}**"
+                f"总目标 {format_yuan(p.goal_fen)}：已完成 {format_goal_share(p.event_so_far_fen, p.goal_fen, 1)}，"
+                f"按当前速度今日结束时 **{format_goal_share(p.event_at_rate_fen, p.goal_fen, 1)}**"
             )
         st.markdown("  \n".join(lines))
     with right:
         st.markdown("**今日配捐池 Matching pool**")
-        used = m["used_share"]
+        used = f"（{format_goal_share(m['used_fen'], m['pool_fen'])}）" if m["pool_fen"] else ""
         st.progress(
-            min(1.0, used), text=f"已用 {format_yuan(m['used_fen'])} / {format_yuan(m['pool_fen'])}（{used:.0%}）"
+            min(1.0, m["used_share"]), text=f"已用 {format_yuan(m['used_fen'])} / {format_yuan(m['pool_fen'])}{used}"
         )
         if m["ran_out_at"] is not None:
             st.write(f"配捐池已于 {m['ran_out_at'].astimezone(event.tz):%H:%M} 用完。")
@@ -211,7 +211,11 @@ def live(f: console.Filters) -> None:
         goal = chosen["goal_fen"]
         st.info(
             f"已选项目：**{chosen['name']}**　已筹 {format_yuan(chosen['total_fen'])}，{chosen['donations']} 人次"
-            + (f"，目标 {format_yuan(goal)}（{chosen['share_of_goal']:.0%}）" if goal else "，未设目标")
+            + (
+                f"，目标 {format_yuan(goal)}（{format_goal_share(chosen['total_fen'], goal)}）"
+                if goal
+                else "，未设目标"
+            )
             + "。下面的队伍、点位和最新捐款只含此项目。",
             icon=":material/filter_alt:",
         )

@@ -5,11 +5,13 @@ import pytest
 from givingday.money import (
     AmountError,
     format_column,
+    format_goal_share,
     format_percent,
     format_short,
     format_wan,
     format_wan_yuan,
     format_yuan,
+    goal_share,
     parse_fen,
     yuan_to_fen,
 )
@@ -92,3 +94,21 @@ def test_each_formatter_prints_its_own_shape():
     assert format_column([1_234_567_890, 6_444_300], "en") == ["¥12.35M", "¥0.06M"]
     assert format_column([5_970_000, 878_304], "zh") == ["5.97万元", "0.88万元"]
     assert format_column([878_304, 5_000], "zh") == ["¥8,783.04", "¥50.00"] and format_column([], "zh") == []
+
+
+def test_a_share_of_a_goal_is_cut_down_so_100_percent_means_reached():
+    assert goal_share(999_960, 1_000_000) == Decimal("0.999") and goal_share(1_234_600, 5_000_000, 4) == Decimal(
+        "0.2469"
+    )
+    assert [format_goal_share(v, 1_000_000) for v in (0, 4_999, 995_000, 999_999, 1_000_000, 1_370_000)] == [
+        "0%",
+        "0%",
+        "99%",
+        "99%",
+        "100%",
+        "137%",
+    ]
+    assert (
+        format_goal_share(999_960, 1_000_000, 1) == "99.9%" and format_goal_share(1_000_000, 1_000_000, 1) == "100.0%"
+    )
+    assert format_goal_share(1, 3, 2) == "33.33%" and format_goal_share(2, 3, 2) == "66.66%"  # never up

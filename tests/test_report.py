@@ -1,6 +1,7 @@
 """Leadership's report: as-of rules, exact figures from hand-written gifts, the template's sentences, and
 everything adding up on a demo event."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from givingday.money import format_wan_yuan
 from givingday.report import figures as report
 from givingday.report.pdf import pdf_bytes
 from givingday.report.scope import ONE_MICROSECOND, ReportError, make_scope, moment_text, parse_as_of, parse_day
-from givingday.report.text import sentences
+from givingday.report.text import goal_table, sentences
 from givingday.report.workbook import xlsx_bytes
 from givingday.store.adjustments import correct, refund
 from tests.conftest import CANONICAL_HEADER, open_store
@@ -297,3 +298,14 @@ def test_the_pages_charts_are_drawn_in_its_dark_colours(gifts_store):
         paper = Image.open(io.BytesIO(draw(r))).convert("RGB").getpixel((2, 2))
         screen = Image.open(io.BytesIO(draw(r, screen=True))).convert("RGB").getpixel((2, 2))
         assert (paper, screen) == ((255, 255, 255), (23, 22, 20)), draw.__name__
+
+
+def test_a_goal_short_of_reached_never_reads_100_percent_in_the_report(gifts_store):
+    """The goals table says 完成率 100.0% only beside 已达成: a project ¥40 short of ¥1,000,000 reads 99.9%."""
+    day2 = build(gifts_store, dt.date(2020, 9, 8))
+    goal = day2.goals[0]
+    short = dataclasses.replace(goal, goal_fen=1_000_000_00, raised_fen=1_000_000_00 - 4_000)
+    reached = dataclasses.replace(short, raised_fen=short.goal_fen)
+    report_short = dataclasses.replace(day2, goals=[short, reached])
+    _, cells = goal_table(report_short)
+    assert [(c[6], c[7]) for c in cells] == [("99.9%", "未达成"), ("100.0%", "已达成")]

@@ -474,3 +474,19 @@ def test_the_ticker_reads_its_row_group_once(store):
     )
     text = "".join(str(v) for r in plan for v in r.values())
     assert len(re.findall(r"\.donations\b", text)) == 1 and "rowid" not in text  # one scan, no join by row id
+
+
+def test_a_goal_short_by_a_fen_never_reads_100_percent(store):
+    """A plaza screen says 100% only once a goal is reached: 99.6% reads 99%, not a rounded 100% beside no goal
+    moment; over it, the share as it is."""
+    import_bytes(store, GIFTS.encode(), "g.csv")
+    snap = take_snapshot(store, now=NOW, site_id="S001")
+    project = {**snap.projects[0], "goal_fen": 1_000_000}
+    shares = {}
+    for total in (996_000, 999_999, 1_000_000, 1_370_000):
+        short = dataclasses.replace(snap, projects=[{**project, "total_fen": total}])
+        html = bigscreen.render(short, view="projects")
+        shares[total] = re.search(r'<div class="bar">.*?</div></div>([^<]+)</span>', html)[1]
+    assert shares == {996_000: "99%", 999_999: "99%", 1_000_000: "100%", 1_370_000: "137%"}
+    site = dataclasses.replace(snap, site={**snap.site, "total_fen": 99_999, "goal_fen": 100_000})
+    assert "目标 ¥1,000.00 · <b>99%</b></div>" in bigscreen.render(site, site_id="S001")

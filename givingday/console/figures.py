@@ -20,6 +20,7 @@ import pandas as pd
 from givingday.config import CHANNELS, Event
 from givingday.console.rollup_figures import ROLLUPS, LedgerRows
 from givingday.labels import CHANNEL_NAMES, NO_SITE, NO_STREET, NO_TEAM
+from givingday.money import goal_share
 from givingday.store.database import Store
 
 WINDOWS = (
@@ -266,21 +267,9 @@ class Pace:
 
     @property
     def event_at_rate_fen(self) -> int:
+        """Where the event stands at the end of today if the last hour's rate holds (its share of the goal, as
+        every share of a goal, is shown cut down: `money.format_goal_share`)."""
         return self.event_so_far_fen + self.at_rate_fen - self.today_fen
-
-    @property
-    def day_goal_share_at_rate(self) -> float | None:
-        """How much of the day's goal today reaches at the last hour's rate."""
-        return self.at_rate_fen / self.day_goal_fen if self.day_goal_fen else None
-
-    @property
-    def goal_share(self) -> float | None:
-        return self.event_so_far_fen / self.goal_fen if self.goal_fen else None
-
-    @property
-    def goal_share_at_rate(self) -> float | None:
-        """How much of the goal the event has reached at the end of today, at the last hour's rate."""
-        return self.event_at_rate_fen / self.goal_fen if self.goal_fen else None
 
 
 def pace(w: dict[str, Any], goal: int | None, event: Event) -> Pace:
@@ -427,7 +416,7 @@ def _record(key: str, name: str, goal: int | None, extra: dict, r: dict | None) 
         "amount_fen": amount,
         "matched_fen": matched,
         "donations": r["donations"] if r else 0,
-        "share_of_goal": (total / goal) if goal else None,
+        "share_of_goal": float(goal_share(total, goal, 4)) if goal else None,  # shown as 99.99% at most, unreached
         "last_gift_at": r["last_gift_at"] if r else None,
     }
 

@@ -84,10 +84,6 @@ class Goal:
     def reached(self) -> bool:
         return self.raised_fen >= self.goal_fen
 
-    @property
-    def ratio(self) -> Decimal:
-        return Decimal(self.raised_fen) / Decimal(self.goal_fen)
-
 
 @dataclass(frozen=True)
 class Figures:

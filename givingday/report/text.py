@@ -3,12 +3,10 @@ headline figures and the cells of the tables, the same on the page, in the PDF a
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from givingday.drift.compare import Drift
 from givingday.forecast import words
 from givingday.labels import chinese_half
-from givingday.money import format_percent, format_wan_yuan, format_yuan
+from givingday.money import format_goal_share, format_wan_yuan, format_yuan
 from givingday.report.figures import Day, Figures, Goal, Hour, Line, Report
 from givingday.report.scope import moment_text, month_day
 
@@ -79,7 +77,7 @@ def key_figures(report: Report) -> list[tuple[str, str]]:
             ("活动累计人次", f"{c.donations:,}"),
         ]
     if report.event.goal_fen:
-        rows.append(("全区目标完成率", format_percent(Decimal(c.total_fen) / Decimal(report.event.goal_fen))))
+        rows.append(("全区目标完成率", format_goal_share(c.total_fen, report.event.goal_fen, 1)))
     peak = report.peak_hour
     rows.append(("捐款高峰", f"{hour_text(peak, s.day is None)}，{format_yuan(peak.total_fen)}" if peak else "—"))
     return rows
@@ -116,7 +114,7 @@ def _goal_cells(report: Report, g: Goal) -> list[str]:
         g.category or "—",
         format_yuan(g.goal_fen, ""),
         format_yuan(g.raised_fen, ""),
-        format_percent(g.ratio),
+        format_goal_share(g.raised_fen, g.goal_fen, 1),
         "已达成" if g.reached else "未达成",
     ]
     if report.scope.day is not None:
@@ -265,8 +263,9 @@ def _sentence_groups(report: Report) -> tuple[list[str], list[str]]:
             )
         out.append(f"截至{s.as_of_text}，活动累计筹集善款{format_wan_yuan(c.total_fen)}，累计{c.donations:,}人次参与。")
     if ev.goal_fen:
-        ratio = Decimal(c.total_fen) / Decimal(ev.goal_fen)
-        out.append(f"累计完成全区筹款目标{format_wan_yuan(ev.goal_fen)}的{format_percent(ratio)}。")
+        out.append(
+            f"累计完成全区筹款目标{format_wan_yuan(ev.goal_fen)}的{format_goal_share(c.total_fen, ev.goal_fen, 1)}。"
+        )
     if not f.donations and not f.total_fen:
         return out, more
     channels = [x for x in report.channels if x.total_fen]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from givingday.money import goal_share
 from givingday.report.figures import Report
 from givingday.report.text import (
     RECONCILIATION_HEADER,
@@ -110,7 +111,7 @@ def xlsx_bytes(report: Report) -> bytes:
     if report.event.goal_fen:
         values += [
             ("全区目标（元）", y(report.event.goal_fen), yuan_f),
-            ("全区目标完成率", c.total_fen / report.event.goal_fen, pct_f),
+            ("全区目标完成率", float(goal_share(c.total_fen, report.event.goal_fen)), pct_f),
         ]
     for what, e in (
         ("今日", report.forecast and report.forecast.today),
@@ -227,7 +228,7 @@ def xlsx_bytes(report: Report) -> bytes:
                 *money(p),
                 y(p.goal_fen) if p.goal_fen else None,
                 y(goals[p.key].raised_fen) if p.key in goals else None,
-                float(goals[p.key].ratio) if p.key in goals else None,
+                float(goal_share(goals[p.key].raised_fen, goals[p.key].goal_fen)) if p.key in goals else None,
                 ("是" if goals[p.key].reached else "否") if p.key in goals else None,
             ]
             for p in projects

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from givingday.forecast.words import millions, wan_band
-from givingday.money import format_column, format_short, format_yuan
+from givingday.money import format_column, format_goal_share, format_short, format_yuan
 from givingday.screens import map as site_map
 from givingday.screens import moments
 from givingday.screens.snapshot import TOP_N, Snapshot
@@ -148,7 +148,7 @@ def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
     for i, (r, amount) in enumerate(zip(shown, amounts, strict=True), start=1):
         pct = _pct(r["total_fen"], r.get("goal_fen"))
         if pct is not None:
-            goal = f"{_bar(pct)}{pct:.0f}%"
+            goal = f"{_bar(pct)}{format_goal_share(r['total_fen'], r['goal_fen'])}"
         else:  # why there is no bar: a parent's goal is its sub-projects'
             goal = f'<span class="nogoal">{esc(t(lang, "parent_no_goal" if r.get("is_parent") else "no_goal"))}</span>'
         items.append(
@@ -236,7 +236,7 @@ def _site_goal(site: dict | None, lang: str) -> str:
         return f'<div class="count">{esc(t(lang, "no_goal"))}</div>'
     return (
         f'{_bar(pct)}<div class="count" id="site-goal">{esc(t(lang, "goal"))} '
-        f"{esc(format_short(site['goal_fen'], lang))} · <b>{pct:.0f}%</b></div>"
+        f"{esc(format_short(site['goal_fen'], lang))} · <b>{format_goal_share(site['total_fen'], site['goal_fen'])}</b></div>"
     )
 
 
