@@ -240,3 +240,24 @@ def test_an_error_of_several_lines_keeps_each_line_escaped():
 
     said = as_text("evil.csv:2: 未知项目 '<script>'\nevil.csv:3: 未知项目 '=cmd|'")
     assert said.split("  \n") == ["evil\\.csv\\:2\\: 未知项目 '\\<script\\>'", "evil\\.csv\\:3\\: 未知项目 '=cmd\\|'"]
+
+
+def test_one_huge_minute_does_not_flatten_the_chart():
+    """A ¥200,000 gift among a day of ¥100-¥300 minutes: the money axis stops a little above the other bars, the
+    huge bar is drawn cut at the top with its money written there; without one, the axis fits every bar."""
+    tz = dt.timezone(dt.timedelta(hours=8))
+    at = pd.date_range("2026-12-01 10:00", periods=120, freq="min", tz="Asia/Shanghai")
+    fen = [10_000 + (i % 3) * 10_000 for i in range(120)]  # ¥100, ¥200, ¥300 by turns
+    fen[50] = 20_000_000  # ¥200,000
+    fen[70] = -30_000  # a refund
+    frame = pd.DataFrame({"bar_at": at, "total_fen": fen, "donations": [3] * 120})
+    layout = charts.minutes_chart(frame, tz).layout
+    assert layout.yaxis.range == (-330.0, 375.0)  # the refund's depth, and a quarter above the next bar (¥300)
+    assert [(a.text, a.y, a.x) for a in layout.annotations] == [("¥200,000", 375.0, pd.Timestamp("2026-12-01 10:50"))]
+    fen[50] = 40_000  # a busy minute, not an outlier
+    calm = charts.minutes_chart(frame.assign(total_fen=fen), tz).layout
+    assert calm.yaxis.range is None and calm.annotations == ()
+    busy = [100_000 * (i + 1) if i < 8 else f for i, f in enumerate(fen)]  # a busy hour's eight tall bars: not few
+    assert charts.minutes_chart(frame.assign(total_fen=busy), tz).layout.yaxis.range is None
+    few = charts.minutes_chart(frame.head(15).assign(total_fen=[20_000_000] + fen[1:15]), tz).layout
+    assert few.yaxis.range is None  # too few bars to call one an outlier: every bar whole

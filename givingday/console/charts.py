@@ -17,6 +17,25 @@ ACROSS_DAYS = [  # by the distance between ticks: hours on each day's date, then
 ]
 
 
+# At most MARKED bars far above all the others (the tallest more than TALL_TIMES the next one after them: a ¥200,000
+# gift in a day of ¥300 minutes) would flatten every other bar: the money axis then stops at TOP_TIMES that next bar,
+# the few are drawn cut at the top and their money written there. A busy hour's many tall bars are not few: the
+# axis fits them. Only with at least FEW_BARS bars with money: a short chart shows every bar whole.
+MARKED = 5
+TALL_TIMES = 3
+TOP_TIMES = 1.25
+FEW_BARS = 20
+
+
+def money_axis_top(yuan: pd.Series) -> float | None:
+    """Where the money axis stops when a few bars would flatten the rest, else None: the axis fits every bar."""
+    if (yuan > 0).sum() < FEW_BARS:
+        return None
+    tallest = yuan.abs().sort_values(ascending=False)
+    after_few = float(tallest.iloc[MARKED])
+    return after_few * TOP_TIMES if tallest.iloc[0] > after_few * TALL_TIMES else None
+
+
 def count_step(most: int) -> int:
     """The distance between the count axis's ticks: a whole 1, 2 or 5 × 10ⁿ, at most five steps up to `most`
     (never a tick at 24.2 人次)."""
@@ -31,7 +50,8 @@ def minutes_chart(frame: pd.DataFrame, tz: dt.tzinfo, unit: str = "minute") -> g
     local = frame["bar_at"].dt.tz_convert(tz).dt.tz_localize(None) if len(frame) else frame["bar_at"]
     one_day = len(frame) == 0 or local.min().date() == local.max().date()
     fig = go.Figure()
-    fig.add_bar(x=local, y=frame["total_fen"] / 100, name="善款(元)", marker_color="#e4572e")
+    yuan = frame["total_fen"] / 100
+    fig.add_bar(x=local, y=yuan, name="善款(元)", marker_color="#e4572e")
     fig.add_scatter(x=local, y=frame["donations"], name="人次", yaxis="y2", mode="lines", line_color="#4c78a8")
     most = int(frame["donations"].max()) if len(frame) else 0
     fig.update_layout(
@@ -55,4 +75,25 @@ def minutes_chart(frame: pd.DataFrame, tz: dt.tzinfo, unit: str = "minute") -> g
         bargap=0,
     )
     fig.update_xaxes(hoverformat="%-m月%-d日 %H:%M")
+    top = money_axis_top(yuan)
+    if top is not None:
+        _cut_tall_bars(fig, local, yuan, top)
     return fig
+
+
+def _cut_tall_bars(fig: go.Figure, local: pd.Series, yuan: pd.Series, top: float) -> None:
+    """The money axis from a refund's depth (no lower than -`top`) to `top`; the few bars beyond it drawn cut at
+    its edge with their money written there (the hover says every bar's whole money)."""
+    fig.update_layout(yaxis_range=[max(min(0.0, float(yuan.min()) * 1.1), -top), top])
+    beyond = yuan[yuan.abs() > top]
+    for i in beyond.abs().sort_values(ascending=False).index[:MARKED]:
+        value = float(yuan[i])
+        fig.add_annotation(
+            x=local[i],
+            y=top if value > 0 else -top,
+            text=f"¥{value:,.0f}",
+            showarrow=False,
+            yanchor="top" if value > 0 else "bottom",
+            font=dict(size=11, color="#7a1f0b"),
+            bgcolor="rgba(255,255,255,0.8)",
+        )
