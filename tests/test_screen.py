@@ -490,3 +490,6 @@ def test_a_goal_short_by_a_fen_never_reads_100_percent(store):
     assert shares == {996_000: "99%", 999_999: "99%", 1_000_000: "100%", 1_370_000: "137%"}
     site = dataclasses.replace(snap, site={**snap.site, "total_fen": 99_999, "goal_fen": 100_000})
     assert "目标 ¥1,000.00 · <b>99%</b></div>" in bigscreen.render(site, site_id="S001")
+    goal = snap.event.goal_fen
+    district = dataclasses.replace(snap, totals={**snap.totals, "total_fen": goal - goal // 2000})  # 99.95%
+    assert "<b>99.9%</b></div></div>" in bigscreen.render(district)

@@ -348,7 +348,7 @@ def _headline(snap: Snapshot, lang: str) -> str:
         f'<div class="split">{esc(t(lang, "public"))} {esc(format_yuan(tot["amount_fen"]))} + '
         f"{esc(t(lang, 'matched'))} {esc(format_yuan(tot['matched_fen']))}</div>"
         f'{_bar(pct)}<div class="split">{esc(t(lang, "goal"))} {esc(format_short(ev.goal_fen, lang))} · '
-        f"<b>{pct:.1f}%</b></div></div>"
+        f"<b>{format_goal_share(tot['total_fen'], ev.goal_fen, 1)}</b></div></div>"
     )
 
 
