@@ -112,7 +112,7 @@ def test_a_file_stopped_midway_leaves_the_store_as_it_was(store, tmp_path):
 
 
 def test_the_time_left_is_said_only_once_a_rate_is_measured():
-    now = iter([100.0, 102.0, 102.0, 102.0]).__next__
+    now = iter([100.0, 102.0, 102.0, 102.0, 103.0, 103.0, 103.0]).__next__
     meter = Meter(now=now)
     meter.update("judge", 0, 10_000)
     assert meter.rate() is None and "剩余" not in meter.line()
@@ -120,6 +120,8 @@ def test_the_time_left_is_said_only_once_a_rate_is_measured():
     assert meter.line() == (
         "判断 5,000/10,000 行（50%）。judging 5,000/10,000 rows (50%) · 2,500 行/秒 rows/s · 剩余约 2 秒 about 2 s left"
     )
+    meter.update("store", 9_999, 10_000)
+    assert meter.line().startswith("保存 9,999/10,000 行（99%）")  # 100% only once every row is
 
 
 class _Terminal(io.StringIO):

@@ -20,6 +20,7 @@ from givingday import clock
 from givingday.ingest.formats import Layout, Table
 from givingday.ingest.judge import Judged, RosterLookup, increasing, judge_rows
 from givingday.labels import both
+from givingday.money import format_goal_share
 from givingday.store.database import Store
 
 # (stage, rows_done, rows_total): stage is one of STAGES; rows_done never falls, and ends at rows_total.
@@ -130,9 +131,9 @@ class Meter:
 
     def line(self) -> str:
         zh, en = STAGES.get(self.stage, (self.stage, self.stage))
+        share = format_goal_share(self.done, self.total) if self.total else "0%"  # 100% only when every row is
         text = both(
-            f"{zh} {self.done:,}/{self.total:,} 行（{self.share():.0%}）",
-            f"{en} {self.done:,}/{self.total:,} rows ({self.share():.0%})",
+            f"{zh} {self.done:,}/{self.total:,} 行（{share}）", f"{en} {self.done:,}/{self.total:,} rows ({share})"
         )
         rate = self.rate()
         if rate is not None and self.stage == "judge":
