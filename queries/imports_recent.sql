@@ -1,9 +1,13 @@
--- imports_recent: the latest imports, newest first, for status and the data-flow view.
+-- imports_recent: the latest imports, newest first, for status and the data-flow view; of one origin when asked.
 -- Grain: one row per import (file).
--- Parameters: :limit_n — how many.
+-- Parameters: :limit_n — how many; :origin — 'file', 'api', 'console' or 'demo' (imports_origin), null for all.
+with classified as (
+    -- include: imports_origin
+)
 select
     import_id,
     file_name,
+    origin,
     file_format,
     profile,
     started_at,
@@ -16,6 +20,8 @@ select
     amount_new_fen,
     outcome,
     message
-from imports
+from classified
+where true
+    and origin = :origin  -- only with :origin
 order by import_id desc
 limit :limit_n

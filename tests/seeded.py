@@ -33,7 +33,7 @@ PARAMS = {
     "chart_until": UNTIL,
     "since_day": START,
     **{f"since_m{m}": UNTIL - dt.timedelta(minutes=m) for m in (5, 15, 30, 60, 180)},
-    **dict.fromkeys(("category", "project_id", "team_id", "site_id", "street", "channel")),
+    **dict.fromkeys(("category", "project_id", "team_id", "site_id", "street", "channel", "origin")),
     "limit_n": 50,
     "piece": 0,
     "min_fen": 50_000,

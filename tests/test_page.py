@@ -68,3 +68,27 @@ def test_import_times_are_on_the_boards_clock_during_a_demo(page_store):
     assert shown.startswith("09-07 10:0"), shown
     flow = alerts.data_flow(store)
     assert flow.imports[0]["started_at"].astimezone(store.event.tz).strftime("%m-%d %H:%M:%S") == shown
+
+
+def test_the_recent_imports_show_files_first_and_each_origin_on_request(page_store):
+    """The demo's one-gift files (or a live feed's API posts) come every few seconds: an operator's own file stays
+    in the list, which shows files unless another origin is chosen, each with its count."""
+    store = page_store
+    one = CANONICAL_HEADER + "{id},2020-09-07 10:00:00,10,0,P001,,,qr,\n"
+    names = ["bank.csv", "demo-20200907-1000-1.csv", "api:qr-1", "demo-20200907-1000-2.csv", "console:ana"]
+    for i, name in enumerate(names):
+        import_bytes(store, one.format(id=f"O{i}").encode(), name)
+    assert [r["origin"] for r in store.query("imports_recent", limit_n=9)] == ["console", "demo", "api", "demo", "file"]
+    assert [r["file_name"] for r in store.query("imports_recent", limit_n=9, origin="demo")] == names[3:0:-2]
+    at = _signed_in_data_page(store)
+    assert not at.exception
+    [choice] = at.radio
+    assert choice.options == ["文件 Files · 1", "接口 API · 1", "录入 Console · 1", "演示 Demo · 2", "全部 All · 5"]
+
+    def listed(at: AppTest) -> list[str]:
+        return list(next(d.value for d in at.dataframe if "文件" in d.value.columns)["文件"])
+
+    assert listed(at) == ["bank.csv"]
+    assert listed(choice.set_value("demo").run()) == names[3:0:-2]
+    assert listed(at.radio[0].set_value("").run()) == names[::-1]
+    assert store.query("imports_by_origin") == [{"demo_files": 2, "other_files": 3}]

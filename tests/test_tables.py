@@ -378,3 +378,23 @@ def test_a_pinned_column_keeps_its_format(monkeypatch):
     assert given["街道"]["pinned"] is True
     assert (given["目标(元)"]["pinned"], given["目标(元)"]["type_config"]["format"]) == (True, exports.MONEY_FORMAT)
     assert (given["人次"]["pinned"], given["人次"]["type_config"]["format"]) == (None, exports.COUNT_FORMAT)
+
+
+def test_imports_are_told_by_origin_on_either_database(store):
+    one = CANONICAL_HEADER + "{id},2020-09-07 10:00:00,10,0,P001,,,qr,\n"
+    names = ["bank.csv", "demo-20200907-1000-1.csv", "api:qr-1", "console:ana", "demo-x.csv"]
+    for i, name in enumerate(names):
+        import_bytes(store, one.format(id=f"O{i}").encode(), name)
+    recent = store.query("imports_recent", limit_n=9)
+    assert [(r["file_name"], r["origin"]) for r in recent] == [
+        ("demo-x.csv", "demo"),
+        ("console:ana", "console"),
+        ("api:qr-1", "api"),
+        ("demo-20200907-1000-1.csv", "demo"),
+        ("bank.csv", "file"),
+    ]
+    assert [r["file_name"] for r in store.query("imports_recent", limit_n=1, origin="demo")] == ["demo-x.csv"]
+    assert store.query("imports_recent", limit_n=9, origin="nothing") == []
+    counts = {r["origin"]: r["imports"] for r in store.query("imports_origin_counts")}
+    assert counts == {"file": 1, "demo": 2, "api": 1, "console": 1}
+    assert store.query("imports_by_origin") == [{"demo_files": 2, "other_files": 3}]

@@ -237,6 +237,7 @@ def on_board_clock(rows: list[dict[str, Any]], field: str) -> list[dict[str, Any
     return [{**r, field: clock.on_board_clock(location, r[field])} for r in rows]
 
 
-def recent_imports(limit_n: int) -> list[dict[str, Any]]:
-    """The latest imports, their times on the board's clock, as alerts show them."""
-    return on_board_clock(cached_query("imports_recent", limit_n=limit_n), "started_at")
+def recent_imports(limit_n: int, origin: str | None = None) -> list[dict[str, Any]]:
+    """The latest imports (of one origin: `queries/imports_origin.sql`), their times on the board's clock, as alerts
+    show them."""
+    return on_board_clock(cached_query("imports_recent", limit_n=limit_n, origin=origin), "started_at")
