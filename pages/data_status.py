@@ -18,17 +18,15 @@ def money_totals(title: str, query: str) -> None:
 
 
 def recent() -> None:
-    """The latest imports of the origin chosen (files, unless another is), each origin with its count."""
+    """The latest imports of the origin chosen (files, unless another is), and how many each origin has. The
+    choices' words never change: a choice whose label held its count would be a new widget at the next refresh
+    (its count moved) and fall back to files."""
     st.subheader("最近导入")
+    origin = st.radio("来源 Source", list(ORIGINS), format_func=ORIGINS.get, key="imports_origin", horizontal=True)
     counts = {r["origin"]: r["imports"] for r in cached_query("imports_origin_counts")}
-    counts[""] = sum(counts.values())
-    origin = st.radio(
-        "来源 Source",
-        list(ORIGINS),
-        format_func=lambda o: f"{ORIGINS[o]} · {counts.get(o, 0):,}",
-        key="imports_origin",
-        horizontal=True,
-        label_visibility="collapsed",
+    st.caption(
+        " · ".join(f"{ORIGINS[o].split()[0]} {counts.get(o, 0):,}" for o in ORIGINS if o)
+        + f" · 共 {sum(counts.values()):,} 个导入 imports"
     )
     shown = recent_imports(20, origin or None)
     if shown:
