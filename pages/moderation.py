@@ -90,7 +90,13 @@ def queue() -> None:
         decided = on_board_clock(  # when decided, on the clock the gifts' times are on (the demo's while one plays)
             store.query("donor_messages_by_status", status=status, limit_n=SHOWN, shown_first="decided"), "decided_at"
         )
-        with st.expander(f"{STATUS_NAMES[status]} · {len(decided)}"):
+        # Opened or closed as the moderator left it, whatever moved above it: an expander is known by its place
+        # (and its words) unless it has a key and says when it is opened, so each decision (a pending message fewer
+        # above it, the count in its words) made it a new, closed one, folding the list opened to withdraw from.
+        with st.expander(STATUS_NAMES[status], key=f"decided_{status}", on_change="rerun"):
+            st.caption(
+                f"最近的 {len(decided)} 条 The latest {len(decided)}" if len(decided) == SHOWN else f"{len(decided)} 条"
+            )
             for m in decided:
                 gift = _gift_line(m, tz)
                 st.caption(f"{gift} · {m['decided_by']} {m['decided_at'].astimezone(tz):%m-%d %H:%M}")

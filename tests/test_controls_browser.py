@@ -1,5 +1,5 @@
 """Controls as people use them, in Chromium on a running board: the moderation page's approve and withdraw clicked
-twice at once and the page reloaded after; the 核对 page's typed figures compared with a double click, with a
+twice at once and the page reloaded after, its approved list staying open as it grows; the 核对 page's typed figures compared with a double click, with a
 统计时间 outside the event, and opened from a shared link with query parameters. Each must act once, say it once,
 and keep nothing it should not."""
 
@@ -61,8 +61,14 @@ def test_approve_and_withdraw_clicked_twice_act_once_and_a_reload_says_nothing(b
     crawl.settle()
     text = crawl.look("reload")
     assert "的留言：" not in text and "已审核过" not in text
-    page.get_by_text("已通过 Approved · 1").click()
-    page.get_by_role("button", name="撤回通过 Withdraw approval").dblclick()
+    page.get_by_text("已通过 Approved", exact=True).click()  # opened to watch the approvals, and kept open
+    withdraw = page.get_by_role("button", name="撤回通过 Withdraw approval")
+    withdraw.first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="通过 Approve").first.click()  # the other message: the list grows to two
+    page.get_by_text("1 条").wait_for(state="detached", timeout=60_000)
+    crawl.settle()
+    assert withdraw.count() == 2 and withdraw.first.is_visible()  # not folded away by the new count
+    withdraw.first.dblclick()
     page.get_by_text("的留言：不予展示 Denied").wait_for(timeout=60_000)
     crawl.settle()
     text = crawl.look("withdraw, double-clicked")
