@@ -64,7 +64,12 @@ def queue() -> None:
     _said()
     first = st.session_state.get("shown_first", "newest")
     pending = store.query("donor_messages_by_status", status="pending", limit_n=SHOWN, shown_first=first)
-    st.subheader(f"{STATUS_NAMES['pending']} · {len(pending)}{'+' if len(pending) == SHOWN else ''}")
+    counts = {r["status"]: r["messages"] for r in store.query("donor_messages_counts")}
+    st.subheader(f"{STATUS_NAMES['pending']} · {counts.get('pending', 0):,}")
+    if counts.get("pending", 0) > len(pending):
+        st.caption(
+            f"先列出 {len(pending)} 条，审核后下一批补上。The first {len(pending)} are listed; the next come as these are decided."
+        )
     if not pending:
         st.caption("没有待审核的留言。 No message waits.")
     for m in pending:
@@ -94,8 +99,11 @@ def queue() -> None:
         # (and its words) unless it has a key and says when it is opened, so each decision (a pending message fewer
         # above it, the count in its words) made it a new, closed one, folding the list opened to withdraw from.
         with st.expander(STATUS_NAMES[status], key=f"decided_{status}", on_change="rerun"):
+            total = counts.get(status, 0)
             st.caption(
-                f"最近的 {len(decided)} 条 The latest {len(decided)}" if len(decided) == SHOWN else f"{len(decided)} 条"
+                f"共 {total:,} 条，列出最近的 {len(decided)} 条。{total:,} in all, the latest {len(decided)} listed."
+                if total > len(decided)
+                else f"共 {total:,} 条 {total:,} in all"
             )
             for m in decided:
                 gift = _gift_line(m, tz)

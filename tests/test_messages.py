@@ -205,6 +205,7 @@ def test_the_moderation_page_lists_the_queue_and_decides(page_store):
     at = signed_in_page(page_store, "moderation", "ana").run()
     assert not at.exception
     queue = ["加油！电话***", "<script>alert(1)</script> **粗体**", "待审核的留言", "不予展示的留言"]  # oldest first
+    assert at.subheader[0].value == "待审核 Pending · 4"
     assert [t.value for t in at.text][:4] == queue[::-1]  # the newest gifts' first: the ticker can still show them
     at.radio(key="shown_first").set_value("oldest").run()
     assert [t.value for t in at.text][:4] == queue
@@ -212,6 +213,8 @@ def test_the_moderation_page_lists_the_queue_and_decides(page_store):
     said = ["09-07 10:00 · 李** · ¥100.00 · 二七商圈青春志愿行 的留言：已通过 Approved"]  # the gift, not msg:M1
     assert [unescaped(e.value) for e in at.success] == said
     at.button(key="no_msg:M4").click().run()
+    assert at.subheader[0].value == "待审核 Pending · 2"
+    assert {c.value for c in at.caption} >= {"共 1 条 1 in all"}  # one approved, one denied, each list says so
     assert [r[3:] for r in rows(page_store)] == [
         ("approved", "ana"),
         ("pending", None),
@@ -233,3 +236,16 @@ def test_the_moderation_page_needs_an_organizer(page_store):
     at = AppTest.from_file("../pages/moderation.py", default_timeout=30).run()
     assert [e.value for e in at.error][0].startswith("请先登录")
     assert not at.text
+
+
+def test_the_queue_says_how_many_wait_beyond_the_fifty_it_lists(page_store):
+    many = HEADER + "".join(f"Q{i:02d},2020-09-07 10:{i:02d}:00,10,0,P001,,S001,qr,王五,留言{i}\n" for i in range(53))
+    import_bytes(page_store, many.encode(), "many.csv")
+    add_users(page_store, {"ana": "organizer"})
+    at = signed_in_page(page_store, "moderation", "ana").run()
+    assert not at.exception
+    assert at.subheader[0].value == "待审核 Pending · 53"
+    assert "先列出 50 条，审核后下一批补上。The first 50 are listed; the next come as these are decided." in [
+        c.value for c in at.caption
+    ]
+    assert len([b for b in at.button if b.key and b.key.startswith("ok_")]) == 50
