@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from givingday.labels import both
 
@@ -114,8 +114,11 @@ def format_percent(ratio: Decimal, digits: int = 1) -> str:
 def goal_share(value_fen: int, goal_fen: int, places: int = 3) -> Decimal:
     """How much of a goal (or a pool) `value_fen` is, as a ratio cut down, never rounded up, to `places` decimals:
     shown at any precision up to that, it says 100% only once the goal is reached. Rounded, a project ¥40 short of
-    ¥1,000,000 (99.996%) would read 100% on a plaza screen, beside a report's 未达成. 0.99996 -> Decimal('0.999')."""
-    return (Decimal(value_fen) / Decimal(goal_fen)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR)
+    ¥1,000,000 (99.996%) would read 100% on a plaza screen, beside a report's 未达成. Cut toward zero: a day whose
+    refunds outweigh its gifts reads -0.1%, not -1%, and a share that cuts to nothing is 0, never -0.
+    0.99996 -> Decimal('0.999')."""
+    share = (Decimal(value_fen) / Decimal(goal_fen)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    return share + 0  # -0.000 is 0.000
 
 
 def format_goal_share(value_fen: int, goal_fen: int, digits: int = 0) -> str:

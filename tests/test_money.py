@@ -112,3 +112,5 @@ def test_a_share_of_a_goal_is_cut_down_so_100_percent_means_reached():
         format_goal_share(999_960, 1_000_000, 1) == "99.9%" and format_goal_share(1_000_000, 1_000_000, 1) == "100.0%"
     )
     assert format_goal_share(1, 3, 2) == "33.33%" and format_goal_share(2, 3, 2) == "66.66%"  # never up
+    assert format_goal_share(-1, 1_000) == "0%" and format_goal_share(-1, 1_000, 1) == "-0.1%"  # toward zero
+    assert format_goal_share(-15, 1_000) == "-1%" and str(goal_share(-1, 1_000_000)) == "0.000"

@@ -488,8 +488,15 @@ def test_a_goal_short_by_a_fen_never_reads_100_percent(store):
         html = bigscreen.render(short, view="projects")
         shares[total] = re.search(r'<div class="bar">.*?</div></div>([^<]+)</span>', html)[1]
     assert shares == {996_000: "99%", 999_999: "99%", 1_000_000: "100%", 1_370_000: "137%"}
+    bars = {}
+    for total in (999_999, 1_000_000, 1_370_000):
+        html = bigscreen.render(dataclasses.replace(snap, projects=[{**project, "total_fen": total}]), view="projects")
+        bars[total] = re.search(r'<li>.*?<div class="bar"><div style="width:([^"]+)"></div></div>', html)[1]
+    assert bars == {999_999: "99.9%", 1_000_000: "100.0%", 1_370_000: "100.0%"}  # full only once reached
     site = dataclasses.replace(snap, site={**snap.site, "total_fen": 99_999, "goal_fen": 100_000})
     assert "目标 ¥1,000.00 · <b>99%</b></div>" in bigscreen.render(site, site_id="S001")
     goal = snap.event.goal_fen
     district = dataclasses.replace(snap, totals={**snap.totals, "total_fen": goal - goal // 2000})  # 99.95%
     assert "<b>99.9%</b></div></div>" in bigscreen.render(district)
+    no_goal = dataclasses.replace(snap, event=dataclasses.replace(snap.event, goal_fen=0))  # goal_yuan = 0
+    assert '<div class="split">未设目标</div></div>' in bigscreen.render(no_goal)

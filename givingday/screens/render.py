@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from givingday.forecast.words import millions, wan_band
-from givingday.money import format_column, format_goal_share, format_short, format_yuan
+from givingday.money import format_column, format_goal_share, format_short, format_yuan, goal_share
 from givingday.screens import map as site_map
 from givingday.screens import moments
 from givingday.screens.snapshot import TOP_N, Snapshot
@@ -105,14 +105,12 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _pct(value: int, goal: int | None) -> float | None:
-    return None if not goal else value / goal * 100
-
-
-def _bar(pct: float | None) -> str:
-    if pct is None:
-        return ""
-    return f'<div class="bar"><div style="width:{min(pct, 100):.1f}%"></div></div>'
+def _progress(value_fen: int, goal_fen: int, digits: int = 0) -> tuple[str, str]:
+    """A goal's bar and its share as text with `digits` decimals, both cut down (`money.goal_share`): full, and
+    100%, only once the goal is reached."""
+    width = min(goal_share(value_fen, goal_fen) * 100, 100)
+    bar = f'<div class="bar"><div style="width:{width:.1f}%"></div></div>'
+    return bar, format_goal_share(value_fen, goal_fen, digits)
 
 
 def countdowns(snap: Snapshot, lang: str) -> list[str]:
@@ -146,9 +144,8 @@ def _board(title: str, rows: list[dict], lang: str, limit: int) -> str:
     shown = rows[:limit]
     amounts = format_column([r["total_fen"] for r in shown], lang)
     for i, (r, amount) in enumerate(zip(shown, amounts, strict=True), start=1):
-        pct = _pct(r["total_fen"], r.get("goal_fen"))
-        if pct is not None:
-            goal = f"{_bar(pct)}{format_goal_share(r['total_fen'], r['goal_fen'])}"
+        if r.get("goal_fen"):
+            goal = "".join(_progress(r["total_fen"], r["goal_fen"]))
         else:  # why there is no bar: a parent's goal is its sub-projects'
             goal = f'<span class="nogoal">{esc(t(lang, "parent_no_goal" if r.get("is_parent") else "no_goal"))}</span>'
         items.append(
@@ -231,12 +228,12 @@ def _site_goal(site: dict | None, lang: str) -> str:
     """A site's progress toward its goal (its teams' goals added up), or that it has none."""
     if not site:
         return ""
-    pct = _pct(site["total_fen"], site["goal_fen"])
-    if pct is None:
+    if not site["goal_fen"]:
         return f'<div class="count">{esc(t(lang, "no_goal"))}</div>'
+    bar, share = _progress(site["total_fen"], site["goal_fen"])
     return (
-        f'{_bar(pct)}<div class="count" id="site-goal">{esc(t(lang, "goal"))} '
-        f"{esc(format_short(site['goal_fen'], lang))} · <b>{format_goal_share(site['total_fen'], site['goal_fen'])}</b></div>"
+        f'{bar}<div class="count" id="site-goal">{esc(t(lang, "goal"))} '
+        f"{esc(format_short(site['goal_fen'], lang))} · <b>{share}</b></div>"
     )
 
 
@@ -341,14 +338,17 @@ def _top(snap: Snapshot, lang: str) -> str:
 
 def _headline(snap: Snapshot, lang: str) -> str:
     ev, tot = snap.event, snap.totals
-    pct = _pct(tot["total_fen"], ev.goal_fen)
+    if ev.goal_fen:
+        bar, share = _progress(tot["total_fen"], ev.goal_fen, 1)
+        goal = f'{bar}<div class="split">{esc(t(lang, "goal"))} {esc(format_short(ev.goal_fen, lang))} · <b>{share}</b></div>'
+    else:  # an event without a district goal (goal_yuan = 0)
+        goal = f'<div class="split">{esc(t(lang, "no_goal"))}</div>'
     return (
         f'<div class="card"><div class="label">{esc(t(lang, "total"))}</div>'
         f'<div class="big" id="headline-total" data-fen="{tot["total_fen"]}">{esc(format_short(tot["total_fen"], lang))}</div>'
         f'<div class="split">{esc(t(lang, "public"))} {esc(format_yuan(tot["amount_fen"]))} + '
         f"{esc(t(lang, 'matched'))} {esc(format_yuan(tot['matched_fen']))}</div>"
-        f'{_bar(pct)}<div class="split">{esc(t(lang, "goal"))} {esc(format_short(ev.goal_fen, lang))} · '
-        f"<b>{format_goal_share(tot['total_fen'], ev.goal_fen, 1)}</b></div></div>"
+        f"{goal}</div>"
     )
 
 
