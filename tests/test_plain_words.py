@@ -253,7 +253,9 @@ def test_one_huge_minute_does_not_flatten_the_chart():
     frame = pd.DataFrame({"bar_at": at, "total_fen": fen, "donations": [3] * 120})
     layout = charts.minutes_chart(frame, tz).layout
     assert layout.yaxis.range == (-330.0, 375.0)  # the refund's depth, and a quarter above the next bar (¥300)
-    assert [(a.text, a.y, a.x) for a in layout.annotations] == [("¥200,000", 375.0, pd.Timestamp("2026-12-01 10:50"))]
+    assert [(a.text, a.y, a.x) for a in layout.annotations] == [
+        ("¥200,000.00", 375.0, pd.Timestamp("2026-12-01 10:50"))
+    ]
     fen[50] = 40_000  # a busy minute, not an outlier
     calm = charts.minutes_chart(frame.assign(total_fen=fen), tz).layout
     assert calm.yaxis.range is None and calm.annotations == ()

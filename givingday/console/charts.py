@@ -8,6 +8,8 @@ import itertools
 import pandas as pd
 import plotly.graph_objects as go
 
+from givingday.money import format_yuan
+
 PER = {"minute": "分钟", "hour": "小时", "day": "天"}
 DAY_MS = 86_400_000
 WITHIN_A_DAY = "%H:%M"
@@ -20,16 +22,17 @@ ACROSS_DAYS = [  # by the distance between ticks: hours on each day's date, then
 # At most MARKED bars far above all the others (the tallest more than TALL_TIMES the next one after them: a ¥200,000
 # gift in a day of ¥300 minutes) would flatten every other bar: the money axis then stops at TOP_TIMES that next bar,
 # the few are drawn cut at the top and their money written there. A busy hour's many tall bars are not few: the
-# axis fits them. Only with at least FEW_BARS bars with money: a short chart shows every bar whole.
+# axis fits them. Only with at least CUT_FROM_BARS bars with money: a short chart shows every bar whole. Bars are
+# ranked by their size either way (a refund's bar goes down), counted only when money came in.
 MARKED = 5
 TALL_TIMES = 3
 TOP_TIMES = 1.25
-FEW_BARS = 20
+CUT_FROM_BARS = 20
 
 
 def money_axis_top(yuan: pd.Series) -> float | None:
     """Where the money axis stops when a few bars would flatten the rest, else None: the axis fits every bar."""
-    if (yuan > 0).sum() < FEW_BARS:
+    if (yuan > 0).sum() < CUT_FROM_BARS:
         return None
     tallest = yuan.abs().sort_values(ascending=False)
     after_few = float(tallest.iloc[MARKED])
@@ -77,13 +80,14 @@ def minutes_chart(frame: pd.DataFrame, tz: dt.tzinfo, unit: str = "minute") -> g
     fig.update_xaxes(hoverformat="%-m月%-d日 %H:%M")
     top = money_axis_top(yuan)
     if top is not None:
-        _cut_tall_bars(fig, local, yuan, top)
+        _cut_tall_bars(fig, local, frame["total_fen"], top)
     return fig
 
 
-def _cut_tall_bars(fig: go.Figure, local: pd.Series, yuan: pd.Series, top: float) -> None:
+def _cut_tall_bars(fig: go.Figure, local: pd.Series, fen: pd.Series, top: float) -> None:
     """The money axis from a refund's depth (no lower than -`top`) to `top`; the few bars beyond it drawn cut at
     its edge with their money written there (the hover says every bar's whole money)."""
+    yuan = fen / 100
     fig.update_layout(yaxis_range=[max(min(0.0, float(yuan.min()) * 1.1), -top), top])
     beyond = yuan[yuan.abs() > top]
     for i in beyond.abs().sort_values(ascending=False).index[:MARKED]:
@@ -91,7 +95,7 @@ def _cut_tall_bars(fig: go.Figure, local: pd.Series, yuan: pd.Series, top: float
         fig.add_annotation(
             x=local[i],
             y=top if value > 0 else -top,
-            text=f"¥{value:,.0f}",
+            text=format_yuan(int(fen[i])),
             showarrow=False,
             yanchor="top" if value > 0 else "bottom",
             font=dict(size=11, color="#7a1f0b"),
