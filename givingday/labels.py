@@ -44,6 +44,14 @@ NO_CATEGORY = "未分类（母项目）"  # a parent project has no category of 
 
 # How an import ended (the `imports` log's outcome).
 IMPORT_OUTCOMES: dict[str, str] = {"committed": "已入账", "unreadable": "无法读取", "error": "出错"}
+# Where an import came from (queries/imports_origin.sql), (Chinese, English), in the order the data page offers them:
+# files first, as an operator looks for the file they just sent.
+IMPORT_ORIGINS: dict[str, tuple[str, str]] = {
+    "file": ("文件", "Files"),
+    "api": ("接口", "API"),
+    "console": ("录入", "Console"),
+    "demo": ("演示", "Demo"),
+}
 # How a pledge was closed.
 PLEDGE_OUTCOMES: dict[str, str] = {"fulfilled": "已到账", "cancelled": "已取消"}
 # A gift's fields as a correction's audit line names them.

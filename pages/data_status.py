@@ -3,13 +3,13 @@
 import streamlit as st
 
 from givingday.console import tables
+from givingday.labels import IMPORT_ORIGINS
 from givingday.money import format_wan, format_yuan
 from givingday.web.board import allow_only, cached_query, recent_imports
 from givingday.web.widgets import WRAPPED, page_top, table
 
-# Where an import came from (queries/imports_origin.sql), as the recent list offers them; files first: the demo's
-# one-gift files (or a live feed's API posts) come every few seconds and would push an operator's own file off it.
-ORIGINS = {"file": "文件 Files", "api": "接口 API", "console": "录入 Console", "demo": "演示 Demo", "": "全部 All"}
+# The recent imports' choices: each origin, then all ("").
+CHOICES = {**{o: f"{zh} {en}" for o, (zh, en) in IMPORT_ORIGINS.items()}, "": "全部 All"}
 
 
 def money_totals(title: str, query: str) -> None:
@@ -18,14 +18,15 @@ def money_totals(title: str, query: str) -> None:
 
 
 def recent() -> None:
-    """The latest imports of the origin chosen (files, unless another is), and how many each origin has. The
-    choices' words never change: a choice whose label held its count would be a new widget at the next refresh
-    (its count moved) and fall back to files."""
+    """The latest imports of the origin chosen (files, unless another is: the demo's one-gift files, or a live
+    feed's API posts, come every few seconds and would push an operator's own file off the list), and how many each
+    origin has. The choices' words are fixed, the counts said beneath: a widget whose words change is a new widget,
+    back at its first choice."""
     st.subheader("最近导入")
-    origin = st.radio("来源 Source", list(ORIGINS), format_func=ORIGINS.get, key="imports_origin", horizontal=True)
+    origin = st.radio("来源 Source", list(CHOICES), format_func=CHOICES.get, key="imports_origin", horizontal=True)
     counts = {r["origin"]: r["imports"] for r in cached_query("imports_origin_counts")}
     st.caption(
-        " · ".join(f"{ORIGINS[o].split()[0]} {counts.get(o, 0):,}" for o in ORIGINS if o)
+        " · ".join(f"{zh} {counts.get(o, 0):,}" for o, (zh, _) in IMPORT_ORIGINS.items())
         + f" · 共 {sum(counts.values()):,} 个导入 imports"
     )
     shown = recent_imports(20, origin or None)

@@ -95,9 +95,8 @@ def queue() -> None:
         decided = on_board_clock(  # when decided, on the clock the gifts' times are on (the demo's while one plays)
             store.query("donor_messages_by_status", status=status, limit_n=SHOWN, shown_first="decided"), "decided_at"
         )
-        # Opened or closed as the moderator left it, whatever moved above it: an expander is known by its place
-        # (and its words) unless it has a key and says when it is opened, so each decision (a pending message fewer
-        # above it, the count in its words) made it a new, closed one, folding the list opened to withdraw from.
+        # Open or closed as the moderator left it, whatever the decisions move above it: keyed, its state kept (an
+        # expander without a key is known by its place and words), its count said inside, not in its words.
         with st.expander(STATUS_NAMES[status], key=f"decided_{status}", on_change="rerun"):
             total = counts.get(status, 0)
             st.caption(

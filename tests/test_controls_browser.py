@@ -1,7 +1,7 @@
 """Controls as people use them, in Chromium on a running board: the moderation page's approve and withdraw clicked
-twice at once and the page reloaded after, its approved list staying open as it grows; the 核对 page's typed figures compared with a double click, with a
-统计时间 outside the event, and opened from a shared link with query parameters. Each must act once, say it once,
-and keep nothing it should not."""
+twice at once and the page reloaded after, its approved list staying open as it grows; the 核对 page's typed
+figures compared with a double click, with a 统计时间 outside the event, and opened from a shared link with query
+parameters. Each must act once, say it once, and keep nothing it should not."""
 
 import pytest
 

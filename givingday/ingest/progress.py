@@ -131,7 +131,7 @@ class Meter:
 
     def line(self) -> str:
         zh, en = STAGES.get(self.stage, (self.stage, self.stage))
-        share = format_goal_share(self.done, self.total) if self.total else "0%"  # 100% only when every row is
+        share = format_goal_share(self.done, self.total) if self.total else "0%"  # 100% only once every row is done
         text = both(
             f"{zh} {self.done:,}/{self.total:,} 行（{share}）", f"{en} {self.done:,}/{self.total:,} rows ({share})"
         )
