@@ -11,6 +11,10 @@ from tests.test_report_files import _tool
 
 pytestmark = pytest.mark.browser
 
+# Each key figure's text, and whether it is cut short (an element of it wider inside than it is shown).
+CUT_FIGURES = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')].map(m =>
+  [m.innerText, [m, ...m.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1)])"""
+
 
 def test_summary_page_in_chromium_and_in_print(server, browser):  # noqa: F811
     url, totals, *_ = server
@@ -24,6 +28,11 @@ def test_summary_page_in_chromium_and_in_print(server, browser):  # noqa: F811
     assert f"{totals['donations']:,}" in body and "演示数据" in body
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(SHOTS / "summary-page.png"))
+    for width in (1440, 1280, 1024):  # a laptop and a tablet: no key figure cut to "¥300,000…"
+        page.set_viewport_size({"width": width, "height": 2400})
+        settle(page)
+        cut = page.evaluate(CUT_FIGURES)
+        assert len(cut) == 5 and not [text for text, is_cut in cut if is_cut], (width, cut)
     page.emulate_media(media="print")
     printed = SHOTS / "summary-print.pdf"
     page.pdf(path=str(printed), format="A4")
